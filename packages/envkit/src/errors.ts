@@ -1,0 +1,74 @@
+/**
+ * Stable error codes. The CLI maps each to an exit code; tests match on them.
+ * A code says what kind of thing went wrong, the message says where (file:line or key) and the
+ * hint says how to fix it. None of the three ever carries a secret value.
+ */
+export const ErrorCode = {
+  /** A value or a set of values failed schema validation (exit 1). */
+  Validation: 'VALIDATION',
+  /** A `.env` file could not be parsed completely (exit 1). */
+  Parse: 'PARSE',
+  /** A value cannot be written so that every reader reads it the same (exit 1). */
+  Unportable: 'UNPORTABLE',
+  /** A key is not known to the schema or not present where it must be (exit 1). */
+  UnknownKey: 'UNKNOWN_KEY',
+  /** Bad arguments to a library function (exit 2). */
+  Usage: 'USAGE',
+  /** A file could not be read or written, or is of the wrong kind (exit 3). */
+  File: 'FILE',
+  /** Another envkit process holds the project lock (exit 3). */
+  Busy: 'BUSY',
+  /** The database could not be reached or refused (exit 3). */
+  Database: 'DATABASE',
+  /** The OS keyring is missing, locked or stuck (exit 3). */
+  Keyring: 'KEYRING',
+  /** A child process (compose, psql, git) failed or is missing (exit 3). */
+  Tool: 'TOOL',
+  /** A rotation step failed; the pending file keeps the new value (exit 3). */
+  Rotation: 'ROTATION',
+  /** The project is in a state envkit will not touch without --force (exit 1). */
+  Refused: 'REFUSED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One item of a multi-key error (validation), naming a key or a file:line. */
+export interface ErrorIssue {
+  /** The variable name, when the issue is about one. */
+  key?: string;
+  /** `file:line[:column]`, when the issue is about a place in a file. */
+  location?: string;
+  /** What is wrong. Never contains the value. */
+  message: string;
+}
+
+/**
+ * The one error class envkit throws.
+ *
+ * @example
+ * throw new EnvkitError('FILE', `.env is a symlink`, { hint: 'replace it with a regular file', path });
+ */
+export class EnvkitError extends Error {
+  override readonly name = 'EnvkitError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly issues: readonly ErrorIssue[];
+  readonly path: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { hint?: string; issues?: readonly ErrorIssue[]; path?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.issues = options.issues ?? [];
+    this.path = options.path;
+  }
+}
+
+/** True when `error` is an EnvkitError (optionally of one code). */
+export function isEnvkitError(error: unknown, code?: ErrorCode): error is EnvkitError {
+  return error instanceof EnvkitError && (code === undefined || error.code === code);
+}

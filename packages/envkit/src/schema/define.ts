@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+
+/**
+ * How a variable is computed from others (e.g. `MEMU_DB_URL` from the POSTGRES_* parts).
+ * Whenever one of `from` changes, envkit recomputes the variable in the same write.
+ */
+export interface DeriveSpec {
+  /** The variables this one is computed from. */
+  readonly from: readonly string[];
+  /**
+   * Compute the value. `values` holds every variable of `from` that has a value; `current` is this
+   * variable's present value, so parts that are not derived (a URL's host and port) can be kept.
+   * Returns `undefined` when a part is missing.
+   */
+  compute(values: Readonly<Record<string, string>>, current: string | undefined): string | undefined;
+  /**
+   * Explain how `value` differs from what the parts derive, naming the part and never a value;
+   * `undefined` when consistent. Defaults to comparing with `compute(values, value)`.
+   */
+  check?(value: string, values: Readonly<Record<string, string>>): string | undefined;
+}
+
+/** Options of {@link variable}. */
+export interface VariableOptions {
+  /** What the variable means; becomes its comment in `.env.example`. */
+  description: string;
+  /** Masked everywhere and never written to `.env.example`. */
+  secret?: boolean;
+  /** The value used when none is given, as written in `.env`. */
+  default?: string;
+  /** Makes a fresh value (a password) when none is given. */
+  generate?: () => string;
+  /** Computes the value from other variables. */
+  derive?: DeriveSpec;
+  /** Groups variables in `.env.example` and `envkit schema`. */
+  section?: string;
+  /** Shown in `.env.example` for a value the user supplies (e.g. `sk-...`); never a real value. */
+  example?: string;
+  /** Values known to be placeholders that must be replaced (rejected by name when loaded). */
+  placeholders?: readonly string[];
+  /** Asked for by `envkit init` on a TTY when missing (user-supplied values such as API keys). */
+  prompt?: boolean;
+}
+
+/** A variable of a schema: its zod type plus what envkit needs to manage it. */
+export interface VarSpec<T extends z.ZodType = z.ZodType> {
+  readonly type: T;
+  readonly description: string;
+  readonly secret: boolean;
+  readonly default: string | undefined;
+  readonly generate: (() => string) | undefined;
+  readonly derive: DeriveSpec | undefined;
+  readonly section: string;
+  readonly example: string | undefined;
+  readonly placeholders: readonly string[];
+  readonly prompt: boolean;
+}
+
+/**
+ * Declare one variable.
+ *
+ * @example
+ * const port = variable(z.coerce.number().int().min(1).max(65535), { description: 'HTTP port', default: '8000' });
+ */
+export function variable<T extends z.ZodType>(type: T, options: VariableOptions): VarSpec<T> {
+  return {
+    type,
+    description: options.description,
+    secret: options.secret ?? false,
+    default: options.default,
+    generate: options.generate,
+    derive: options.derive,
+    section: options.section ?? 'General',
+    example: options.example,
+    placeholders: options.placeholders ?? [],
+    prompt: options.prompt ?? false,
+  };
+}
+
+/** Any record of variables. */
+export type VarRecord = Record<string, VarSpec>;
+
+/** A named set of variables. Create with {@link defineSchema}. */
+export interface EnvSchema<V extends VarRecord = VarRecord> {
+  readonly kind: 'envkit.schema';
+  /** Used in the `.env.example` header and as the default keyring project id. */
+  readonly name: string;
+  readonly vars: V;
+  /** Section names in display order. */
+  readonly sections: readonly string[];
+}
+
+/** The typed values of a loaded env. */
+export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: z.output<S['vars'][K]['type']> };
+
+/**
+ * Define a schema. Variables keep their declaration order; sections are ordered by first use
+ * unless `sections` gives an order.
+ *
+ * @example
+ * export const schema = defineSchema('my-app', {
+ *   API_TOKEN: variable(z.string().min(20), { description: 'Token for the API', secret: true }),
+ * });
+ */
+export function defineSchema<V extends VarRecord>(
+  name: string,
+  vars: V,
+  options: { sections?: readonly string[] } = {},
+): EnvSchema<V> {
+  const sections = [...(options.sections ?? [])];
+  for (const spec of Object.values(vars)) if (!sections.includes(spec.section)) sections.push(spec.section);
+  for (const [key, spec] of Object.entries(vars)) {
+    for (const dep of spec.derive?.from ?? []) {
+      if (!(dep in vars)) throw new TypeError(`schema ${name}: ${key} derives from unknown variable ${dep}`);
+    }
+  }
+  return { kind: 'envkit.schema', name, vars, sections };
+}
+
+/** True if `value` looks like an envkit schema (for modules loaded with `--schema`). */
+export function isEnvSchema(value: unknown): value is EnvSchema {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'envkit.schema';
+}

@@ -1,0 +1,342 @@
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { EnvkitError } from '../errors.js';
+import { TEMP_MARKER } from './names.js';
+
+/** What {@link writeFileAtomic} did. */
+export interface WriteResult {
+  /** The path as given. */
+  path: string;
+  /** The file did not exist before. */
+  created: boolean;
+  /** Something on disk changed (content or mode). `false` means nothing was written at all. */
+  changed: boolean;
+  /** A secret file existed with another mode (e.g. 0644) and now has the requested one. */
+  modeFixed: { from: number; to: number } | undefined;
+}
+
+/** Options of {@link writeFileAtomic}. */
+export interface WriteOptions {
+  /**
+   * Permission bits of the file (e.g. `0o600`), set explicitly so the umask does not matter.
+   * For a file that is not `secret` this is the mode of a new file only; an existing one keeps its own.
+   */
+  mode: number;
+  /** The file holds secrets: it always ends up with exactly `mode`, whatever it had before. */
+  secret?: boolean;
+}
+
+/**
+ * The one audited file writer. Writes `data` to `path` so that a reader (or a crash) sees either the old
+ * file or the new one, never a mix, and a secret never exists on disk with a looser mode:
+ * a temp file `${path}.envkit-tmp-<random>` is created in the same directory with `O_EXCL` and the mode,
+ * the mode is set again with `fchmod` (umask-proof), the data written and fsynced, the temp renamed over
+ * `path` and the directory fsynced. On any failure the temp is removed and `path` is untouched.
+ *
+ * Refuses (`FILE`) a symlink, directory, FIFO or any other non-regular file at `path` before writing
+ * anything: symlinks are never followed. Writes nothing when the content and mode are already right.
+ * When the existing file belongs to another user (envkit run as root on a user's project), ownership is
+ * carried over where the OS allows it; otherwise the new file belongs to the user running envkit.
+ *
+ * @example
+ * const r = writeFileAtomic('/srv/memu/.env.example', text, { mode: 0o644 });
+ * if (r.changed) console.log('updated', r.path);
+ */
+export function writeFileAtomic(path: string, data: string, options: WriteOptions): WriteResult {
+  const { mode } = options;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new EnvkitError('USAGE', `invalid file mode ${String(mode)} for ${path}`, { hint: 'give permission bits such as 0o600', path });
+  }
+  const secret = options.secret ?? false;
+  const before = inspectTarget(path, secret);
+  const bytes = Buffer.from(data, 'utf8');
+
+  if (before === undefined) {
+    replaceFile(path, bytes, mode, undefined);
+    return { path, created: true, changed: true, modeFixed: undefined };
+  }
+  const oldMode = before.stat.mode & 0o7777;
+  const newMode = secret ? mode : oldMode;
+  if (before.content !== undefined && before.content.equals(bytes) && oldMode === newMode) {
+    return { path, created: false, changed: false, modeFixed: undefined };
+  }
+  replaceFile(path, bytes, newMode, before.stat);
+  return { path, created: false, changed: true, modeFixed: oldMode === newMode ? undefined : { from: oldMode, to: newMode } };
+}
+
+/**
+ * Write a file that holds secrets: always mode 0600, from creation on.
+ * Same as `writeFileAtomic(path, data, { mode: 0o600, secret: true })`.
+ */
+export function writeSecretFile(path: string, data: string): WriteResult {
+  return writeFileAtomic(path, data, { mode: 0o600, secret: true });
+}
+
+/** Options of {@link readTextFile}. */
+export interface ReadOptions {
+  /**
+   * Read through a symlink (a read-only consumer such as a loader may, e.g. for mounted secrets).
+   * Default `false`: a symlink is refused, as the writer would refuse it, so a read-modify-write fails
+   * before anything is planned.
+   */
+  followSymlinks?: boolean;
+}
+
+/**
+ * Read a UTF-8 text file. Returns `undefined` if it does not exist. Throws `FILE` for a symlink (unless
+ * `followSymlinks`), a directory, FIFO or device, an unreadable file or bytes that are not UTF-8 — naming the
+ * path and the fix, never the content. A byte order mark is kept, so the text round-trips.
+ */
+export function readTextFile(path: string, options: ReadOptions = {}): string | undefined {
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw fileError(error, path, 'read');
+  }
+  const follow = options.followSymlinks ?? false;
+  if (!(stat.isFile() || (follow && stat.isSymbolicLink()))) throw notRegular(path, stat, 'read');
+
+  let buffer: Buffer;
+  let fd: number | undefined;
+  try {
+    // O_NONBLOCK: a FIFO swapped in after the lstat must not hang the read; O_NOFOLLOW: nor a symlink.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) throw notRegular(path, opened, 'read');
+    buffer = readFileSync(fd);
+  } catch (error) {
+    if (error instanceof EnvkitError) throw error;
+    if (errorCode(error) === 'ENOENT' && follow) {
+      throw new EnvkitError('FILE', `${path} is a symlink to a file that does not exist`, {
+        hint: `fix or remove the link (readlink ${path})`,
+        path,
+      });
+    }
+    if (errorCode(error) === 'ELOOP') throw notRegular(path, lstatSync(path), 'read');
+    throw fileError(error, path, 'read');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
+  } catch {
+    throw new EnvkitError('FILE', `${path} is not valid UTF-8 text`, {
+      hint: `envkit reads env files as UTF-8; convert it, e.g. iconv -f latin1 -t utf-8 ${path} > ${path}.utf8 && mv ${path}.utf8 ${path}`,
+      path,
+    });
+  }
+}
+
+/**
+ * Remove `${target}.envkit-tmp-*` files left behind by a killed envkit. Call it only while holding the
+ * project lock, so no live writer's temp is removed. Returns the paths removed.
+ */
+export function cleanStaleTemps(target: string): string[] {
+  const dir = dirname(target);
+  const prefix = basename(target) + TEMP_MARKER;
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.startsWith(prefix) && name.length > prefix.length);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw fileError(error, dir, 'read');
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      if (lstatSync(path).isDirectory()) continue;
+      unlinkSync(path);
+      removed.push(path);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw fileError(error, path, 'remove');
+    }
+  }
+  return removed;
+}
+
+/** The existing target, if any: its lstat and its bytes (`undefined` when unreadable). */
+function inspectTarget(path: string, secret: boolean): { stat: Stats; content: Buffer | undefined } | undefined {
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw fileError(error, path, 'write');
+  }
+  if (!stat.isFile()) throw notRegular(path, stat, secret ? 'write-secret' : 'write');
+  let content: Buffer | undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    content = readFileSync(fd);
+  } catch {
+    // Unreadable (or gone): treat as different and let the write itself succeed or fail with a clear error.
+    content = undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return { stat, content };
+}
+
+/** Temp file, explicit mode, write, fsync, rename, fsync the directory; the temp never outlives a failure. */
+function replaceFile(path: string, bytes: Buffer, mode: number, previous: Stats | undefined): void {
+  const dir = dirname(path);
+  const temp = `${path}${TEMP_MARKER}${randomBytes(6).toString('hex')}`;
+  let fd: number | undefined;
+  let renamed = false;
+  let stage: Stage = 'create';
+  try {
+    fd = openSync(temp, 'wx', mode);
+    stage = 'write';
+    if (previous !== undefined) keepOwner(fd, previous);
+    // The mode given to open() is filtered by the umask; fchmod is not.
+    fchmodSync(fd, mode);
+    writeFileSync(fd, bytes);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    stage = 'rename';
+    renameSync(temp, path);
+    renamed = true;
+  } catch (error) {
+    throw fileError(error, path, stage);
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing; the original error is the one to report
+      }
+    }
+    if (!renamed) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // ENOENT when open() itself failed
+      }
+    }
+  }
+  syncDirectory(dir, path);
+}
+
+/** Keep the previous owner when envkit runs as another user (root); silently impossible otherwise. */
+function keepOwner(fd: number, previous: Stats): void {
+  const mine = fstatSync(fd);
+  if (mine.uid === previous.uid && mine.gid === previous.gid) return;
+  try {
+    fchownSync(fd, previous.uid, previous.gid);
+  } catch {
+    // EPERM for an ordinary user: the file then belongs to the user who ran envkit.
+  }
+}
+
+/** Make the rename itself durable. File systems that cannot fsync a directory are skipped. */
+function syncDirectory(dir: string, path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EACCES' && code !== 'ENOTSUP') {
+      throw new EnvkitError('FILE', `${path} was written but its directory could not be flushed to disk (${code ?? 'error'})`, {
+        hint: 'check the disk (dmesg) and run the command again',
+        path,
+        cause: error,
+      });
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+type Stage = 'create' | 'write' | 'rename' | 'read' | 'remove';
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Map an OS error to a message that names the path and a fix. OS messages never hold file content. */
+function fileError(error: unknown, path: string, stage: Stage): EnvkitError {
+  const code = errorCode(error);
+  const dir = dirname(path);
+  const writing = stage === 'create' || stage === 'write' || stage === 'rename';
+  const unchanged = writing ? `; ${path} was not changed` : '';
+  const options = (hint: string) => ({ hint, path, cause: error });
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return writing
+        ? new EnvkitError('FILE', `cannot write ${path}: permission denied${unchanged}`, options(
+            `envkit writes through a temporary file in the same directory, so it needs write permission on ${dir} itself; check \`ls -ld ${dir}\` and run envkit as the owner of the project`,
+          ))
+        : new EnvkitError('FILE', `cannot ${stage} ${path}: permission denied`, options(`check \`ls -l ${path}\` and run envkit as the file's owner`));
+    case 'EROFS':
+      return new EnvkitError('FILE', `cannot write ${path}: the file system is read-only${unchanged}`, options(
+        'remount it read-write, or run envkit where the project is writable',
+      ));
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new EnvkitError('FILE', `cannot write ${path}: no space left on the device (disk or quota full)${unchanged}`, options(
+        `free some space on the file system holding ${dir} (df -h ${dir}) and run the command again`,
+      ));
+    case 'ENOENT':
+      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path}: the directory ${dir} does not exist`, options(
+        `create it (mkdir -p ${dir}) or give envkit the right path`,
+      ));
+    case 'ENOTDIR':
+      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path}: a part of the path is not a directory`, options(
+        'check the path',
+      ));
+    case 'EIO':
+      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path}: input/output error${unchanged}`, options(
+        'the disk reported an error; check it (dmesg) before trying again',
+      ));
+    default:
+      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path} (${code ?? 'unknown error'})${unchanged}`, options(
+        'check the file and its directory, then run the command again',
+      ));
+  }
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isSymbolicLink()) return 'a symlink';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, stat: Stats, use: 'read' | 'write' | 'write-secret'): EnvkitError {
+  const kind = kindOf(stat);
+  const what =
+    use === 'write-secret' ? 'envkit writes secrets only to a regular file' : use === 'write' ? 'envkit writes only to a regular file' : 'envkit reads only a regular file here';
+  const hint = stat.isSymbolicLink()
+    ? `replace the link by the file it points to (cp --remove-destination "$(readlink -f ${path})" ${path}), or give envkit the real path`
+    : stat.isDirectory()
+      ? `move the directory away; envkit needs a regular file at ${path}`
+      : `remove it (rm ${path}) so envkit can create a regular file, or give envkit another path`;
+  return new EnvkitError('FILE', `${path} is ${kind}; ${what}`, { hint, path });
+}

@@ -1,0 +1,179 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
+import type { Finding } from '../findings.js';
+
+/** One service of a compose file, with the line of its name. */
+export interface ComposeService {
+  /** The service name (the key under `services:`). */
+  name: string;
+  /** 1-based line of the service name. */
+  line: number;
+  /** The service's YAML map node (`yaml`'s `YAMLMap`), with source ranges. */
+  node: YAMLMap;
+}
+
+/** A compose file parsed with a real YAML parser, keeping every node's position. */
+export interface ComposeFile {
+  /** The path given to the reader (used in findings). */
+  path: string;
+  /** The raw text. */
+  text: string;
+  /** The `yaml` document (nodes keep their source ranges). */
+  doc: Document.Parsed;
+  /** The services in file order; empty when `services:` is missing or not a map. */
+  services: ComposeService[];
+  /** 1-based line where `node` (a `yaml` node or pair) starts, if it has a position. */
+  lineOf(node: unknown): number | undefined;
+  /** YAML syntax errors and structural problems, as error findings with file:line. */
+  errors: Finding[];
+}
+
+/**
+ * The file names a compose tool looks for, in compose-go's order (`docker compose`), then the names
+ * only podman-compose knows.
+ */
+export const COMPOSE_FILE_NAMES = [
+  'compose.yaml',
+  'compose.yml',
+  'docker-compose.yml',
+  'docker-compose.yaml',
+  'podman-compose.yaml',
+  'podman-compose.yml',
+] as const;
+
+/**
+ * The compose file of a project directory: the first of {@link COMPOSE_FILE_NAMES} that is a file,
+ * as an absolute-or-relative path joined to `dir`; `undefined` when there is none.
+ */
+export function findComposeFile(dir: string): string | undefined {
+  for (const name of COMPOSE_FILE_NAMES) {
+    const path = join(dir, name);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+  }
+  return undefined;
+}
+
+/**
+ * Parses compose YAML text. Never throws on bad input: syntax errors become error findings
+ * (`compose.yaml`) with file:line, and a file without a `services:` map becomes a `compose.structure`
+ * error. Messages quote no text from the file, so a secret written into it is never echoed.
+ *
+ * @example
+ * const file = readComposeText(readFileSync(path, 'utf8'), 'docker-compose.yml');
+ * for (const s of file.services) console.log(s.name, s.line);
+ */
+export function readComposeText(text: string, path: string): ComposeFile {
+  const lineCounter = new LineCounter();
+  // prettyErrors would append a source excerpt to each message; the file may hold a secret.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+
+  const lineOf = (node: unknown): number | undefined => {
+    if (isPair(node)) return lineOf(node.key) ?? lineOf(node.value);
+    if (isNode(node) && node.range) return lineAt(node.range[0]);
+    return undefined;
+  };
+
+  const errors: Finding[] = [];
+  for (const error of doc.errors) {
+    errors.push({
+      severity: 'error',
+      rule: 'compose.yaml',
+      file: path,
+      line: lineAt(error.pos[0]),
+      column: lineCounter.linePos(error.pos[0]).col,
+      message: `YAML syntax error (${error.code}): ${error.message}`,
+      fix: 'fix the YAML at this line; compose refuses the whole file until it parses',
+    });
+  }
+
+  const services: ComposeService[] = [];
+  const root = doc.contents;
+  const servicesPair = isMap(root) ? findPair(root, 'services') : undefined;
+  if (doc.errors.length === 0) {
+    if (!isMap(root)) {
+      errors.push({
+        severity: 'error',
+        rule: 'compose.structure',
+        file: path,
+        line: lineOf(root) ?? 1,
+        message: 'the compose file is not a YAML mapping',
+        fix: 'start the file with a top-level `services:` mapping',
+      });
+    } else if (!servicesPair || !isMap(servicesPair.value)) {
+      errors.push({
+        severity: 'error',
+        rule: 'compose.structure',
+        file: path,
+        line: lineOf(servicesPair) ?? 1,
+        message: servicesPair ? '`services:` is not a mapping of service names' : 'the compose file has no `services:`',
+        fix: 'add `services:` with one entry per container (e.g. `memu:` and `db:`)',
+      });
+    }
+  }
+  if (servicesPair && isMap(servicesPair.value)) {
+    for (const pair of servicesPair.value.items) {
+      const name = scalarString(pair.key);
+      const line = lineOf(pair) ?? 1;
+      if (name === undefined) continue;
+      if (!isMap(pair.value)) {
+        errors.push({
+          severity: 'error',
+          rule: 'compose.structure',
+          file: path,
+          line,
+          message: `service "${name}" is not a mapping`,
+          fix: `give "${name}" its settings (image:, environment:, …) as a mapping`,
+        });
+        continue;
+      }
+      services.push({ name, line, node: pair.value });
+    }
+  }
+
+  return { path, text, doc, services, lineOf, errors };
+}
+
+/** The pair of `map` whose key is the scalar `key`, if any. */
+export function findPair(map: YAMLMap, key: string): Pair | undefined {
+  for (const pair of map.items) {
+    if (scalarString(pair.key) === key) return pair as Pair;
+  }
+  return undefined;
+}
+
+/** The value node under `key` of `node` when `node` is a map (a path of keys walks nested maps). */
+export function getNode(node: unknown, ...keys: string[]): Node | undefined {
+  let current: unknown = node;
+  for (const key of keys) {
+    if (!isMap(current)) return undefined;
+    const pair = findPair(current, key);
+    if (!pair) return undefined;
+    current = pair.value;
+  }
+  return isNode(current) ? current : undefined;
+}
+
+/** The pair under a path of keys (the last key's pair), for reporting the line of a key. */
+export function getPair(node: unknown, ...keys: string[]): Pair | undefined {
+  if (keys.length === 0) return undefined;
+  const parent = keys.length === 1 ? node : getNode(node, ...keys.slice(0, -1));
+  return isMap(parent) ? findPair(parent, keys[keys.length - 1] as string) : undefined;
+}
+
+/**
+ * A scalar's value as a string (numbers and booleans as YAML wrote them: `5432`, `true`);
+ * `undefined` for anything that is not a scalar or is null.
+ */
+export function scalarString(node: unknown): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const value = node.value;
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return node.source ?? String(value);
+  }
+  return undefined;
+}

@@ -1,0 +1,134 @@
+import { EnvkitError } from '../errors.js';
+import { HISTORY_LIMIT, assertKeyName, serviceName } from './store.js';
+import type { CredentialBackend, SecretStore } from './store.js';
+
+/*
+ * Layout in the keyring, per project service `envkit:<project>`:
+ *   account `KEY`          the current value, as is — `secret-tool lookup service envkit:memu username KEY` prints it
+ *   account `KEY@history`  a JSON array of the previous values, newest first, at most HISTORY_LIMIT
+ * Two entries per key instead of one per previous value: a rotation costs two writes whatever the history
+ * length, and `@` cannot occur in a variable name, so a history account never collides with a key.
+ */
+
+const HISTORY_SUFFIX = '@history';
+
+/** The account holding the previous values of `key`: `KEY@history`. */
+export function historyAccount(key: string): string {
+  return `${key}${HISTORY_SUFFIX}`;
+}
+
+/** True for an account made by {@link historyAccount}. */
+export function isHistoryAccount(account: string): boolean {
+  return account.endsWith(HISTORY_SUFFIX);
+}
+
+/** The stored form of a history: a JSON array of strings, newest first. */
+export function encodeHistory(previous: readonly string[]): string {
+  return JSON.stringify(previous);
+}
+
+/** Reads {@link encodeHistory}'s form; `undefined` when the text is not a JSON array of strings. */
+export function decodeHistory(text: string): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) return undefined;
+  return parsed as string[];
+}
+
+/**
+ * The history after `next` replaces `current`: `current` goes in front, the oldest fall off past `limit`.
+ * Unchanged when there is no current value or it equals `next` (storing the same value twice is not a change).
+ */
+export function nextHistory(
+  current: string | undefined,
+  previous: readonly string[],
+  next: string,
+  limit: number = HISTORY_LIMIT,
+): string[] {
+  if (current === undefined || current === next) return previous.slice(0, limit);
+  return [current, ...previous].slice(0, limit);
+}
+
+/**
+ * A {@link SecretStore} over a bare (service, account) → string backend, with the layout described above.
+ * Methods reject (never throw) on bad arguments. Operations of one store run one after another, so two
+ * `set`s of the same key cannot lose a history entry.
+ */
+export function withHistory(backend: CredentialBackend): SecretStore {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(operation: () => Promise<T>): Promise<T> => {
+    const result = queue.then(operation, operation);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
+  const readHistory = async (service: string, key: string): Promise<string[] | undefined> => {
+    const text = await backend.read(service, historyAccount(key));
+    return text === undefined ? [] : decodeHistory(text);
+  };
+
+  const store: SecretStore = {
+    backend: backend.backend,
+
+    async get(project, key) {
+      const service = serviceName(project);
+      assertKeyName(key);
+      return serial(() => backend.read(service, key));
+    },
+
+    async set(project, key, value) {
+      const service = serviceName(project);
+      assertKeyName(key);
+      return serial(async () => {
+        const current = await backend.read(service, key);
+        if (current === value) return;
+        // An unreadable history cannot be extended; it restarts from the value being replaced.
+        const previous = (await readHistory(service, key)) ?? [];
+        const updated = nextHistory(current, previous, value);
+        // History first: a crash between the two writes leaves the old value in both places, never in neither.
+        if (current !== undefined) await backend.write(service, historyAccount(key), encodeHistory(updated));
+        await backend.write(service, key, value);
+      });
+    },
+
+    async delete(project, key) {
+      const service = serviceName(project);
+      assertKeyName(key);
+      return serial(async () => {
+        const removedHistory = await backend.remove(service, historyAccount(key));
+        const removedCurrent = await backend.remove(service, key);
+        return removedCurrent || removedHistory;
+      });
+    },
+
+    async history(project, key) {
+      const service = serviceName(project);
+      assertKeyName(key);
+      return serial(async () => {
+        const previous = await readHistory(service, key);
+        if (previous === undefined) {
+          throw new EnvkitError('KEYRING', `the keyring history of ${key} (service ${service}) is not readable`, {
+            hint: `remove it with \`envkit keyring forget ${key}\` (this removes the current value too)`,
+          });
+        }
+        return previous;
+      });
+    },
+  };
+
+  const { accounts } = backend;
+  if (accounts !== undefined) {
+    store.list = async (project) => {
+      const service = serviceName(project);
+      return serial(async () => {
+        const all = await accounts.call(backend, service);
+        return all.filter((account) => !isHistoryAccount(account)).sort();
+      });
+    };
+  }
+  return store;
+}

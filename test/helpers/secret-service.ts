@@ -1,0 +1,238 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The tools {@link startSecretService} needs, with the Debian packages that provide them. */
+export const SECRET_SERVICE_TOOLS = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'secret-tool'] as const;
+/** What to tell a developer (or CI) that lacks them. */
+export const SECRET_SERVICE_INSTALL = 'apt-get install dbus-daemon dbus-x11 gnome-keyring libsecret-tools';
+
+/** True when every tool of {@link SECRET_SERVICE_TOOLS} is on PATH. Use with requireTool. */
+export function hasSecretService(): boolean {
+  return SECRET_SERVICE_TOOLS.every(onPath);
+}
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Options of {@link startSecretService}. */
+export interface SecretServiceOptions {
+  /**
+   * `unlocked` (default): gnome-keyring with an unlocked `login` collection, as after a desktop login.
+   * `locked`: the same, then locked. `empty`: gnome-keyring with no keyring at all (never unlocked, as on a
+   * fresh headless machine). `none`: a working bus with no Secret Service on it.
+   */
+  keyring?: 'unlocked' | 'locked' | 'empty' | 'none';
+}
+
+/** A private session bus (and keyring) for one test file. */
+export interface SecretServiceHandle {
+  /** `process.env` plus `DBUS_SESSION_BUS_ADDRESS` of the private bus: pass it as `OsStoreOptions.env`. */
+  env: NodeJS.ProcessEnv;
+  /** The private bus address. */
+  address: string;
+  /** Runs `secret-tool` against the private bus; returns stdout, throws (with stderr) on a non-zero exit. */
+  secretTool(args: string[], stdin?: string): string;
+  /** `secret-tool lookup service <service> username <account>`, `undefined` when there is no such item. */
+  lookup(service: string, account: string): string | undefined;
+  /** Locks the `login` collection. */
+  lock(): Promise<void>;
+  /** Kills gnome-keyring only, leaving the bus up: the Secret Service disappears mid-session. */
+  stopKeyring(): Promise<void>;
+  /** Kills what was started and removes its files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `dbus-daemon` with a private configuration (no service activation, so nothing the real session
+ * would start can appear) and, unless `keyring: 'none'`, `gnome-keyring-daemon --unlock` with its HOME and
+ * XDG directories in a temp dir, so the user's own keyrings are never touched. Waits until a write and a
+ * read through `secret-tool` work (or, for `locked`, until the collection reports locked).
+ *
+ * The test process itself is not changed: pass `handle.env` to whatever should use the bus.
+ */
+export async function startSecretService(options: SecretServiceOptions = {}): Promise<SecretServiceHandle> {
+  const mode = options.keyring ?? 'unlocked';
+  const dir = mkdtempSync(join(tmpdir(), 'envkit-dbus-'));
+  const children: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    for (const child of children.reverse()) await killChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    writeFileSync(join(dir, 'bus.conf'), busConfig(dir));
+    const bus = spawn('dbus-daemon', [`--config-file=${join(dir, 'bus.conf')}`, '--nofork', '--print-address=1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(bus);
+    const address = await firstLine(bus, 5000);
+    const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address };
+
+    const secretTool = (args: string[], stdin?: string): string => {
+      try {
+        return execFileSync('secret-tool', args, {
+          env,
+          input: stdin ?? '',
+          encoding: 'utf8',
+          timeout: 10_000,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+      } catch (error) {
+        const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+        throw new Error(`secret-tool ${args[0] ?? ''} failed: ${stderr || String(error)}`, { cause: error });
+      }
+    };
+    const lookup = (service: string, account: string): string | undefined => {
+      try {
+        return execFileSync('secret-tool', ['lookup', 'service', service, 'username', account], {
+          env,
+          encoding: 'utf8',
+          timeout: 10_000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+      } catch (error) {
+        // secret-tool exits 1 with no output for "no such item".
+        if ((error as { status?: number }).status === 1) return undefined;
+        throw error;
+      }
+    };
+    const lock = async (): Promise<void> => {
+      await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets',
+        'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'], { env, timeout: 5000 });
+    };
+
+    let stopKeyring = async (): Promise<void> => undefined;
+    if (mode !== 'none') {
+      const keyringEnv: NodeJS.ProcessEnv = { ...env };
+      for (const [name, sub] of [['HOME', 'home'], ['XDG_RUNTIME_DIR', 'run'], ['XDG_DATA_HOME', 'data'], ['XDG_CONFIG_HOME', 'config'], ['XDG_CACHE_HOME', 'cache']] as const) {
+        const path = join(dir, sub);
+        mkdirSync(path, { recursive: true, mode: 0o700 });
+        keyringEnv[name] = path;
+      }
+      const unlock = mode === 'empty' ? [] : ['--unlock'];
+      const keyring = spawn('gnome-keyring-daemon', ['--foreground', ...unlock, '--components=secrets'], {
+        env: keyringEnv,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      children.push(keyring);
+      stopKeyring = () => killChild(keyring);
+      // --unlock reads the password of the login keyring from stdin and creates the keyring when missing.
+      keyring.stdin?.end(mode === 'empty' ? '' : 'envkit-test-keyring-password');
+      await waitForName(env, 'org.freedesktop.secrets', 5000);
+    }
+    if (mode === 'unlocked' || mode === 'locked') {
+      const check = `envkit-helper-check-${process.pid}`;
+      secretTool(['store', '--label=envkit helper check', 'service', check, 'username', 'check'], 'ok');
+      if (lookup(check, 'check') !== 'ok') throw new Error('gnome-keyring started but a stored item did not read back');
+      secretTool(['clear', 'service', check, 'username', 'check']);
+      if (mode === 'locked') await lock();
+    }
+    return { env, address, secretTool, lookup, lock, stopKeyring, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A unix socket that accepts D-Bus clients and never answers: the bus that hangs @napi-rs/keyring. */
+export async function startStuckBus(): Promise<{ address: string; env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'envkit-stuck-'));
+  const path = join(dir, 'bus');
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, resolve);
+  });
+  const address = `unix:path=${path}`;
+  return {
+    address,
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address },
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function busConfig(dir: string): string {
+  // No <standard_session_servicedirs/>: D-Bus activation would start the system's gnome-keyring (with the
+  // real HOME) or a prompter the moment anything asks for them.
+  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${dir}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`;
+}
+
+function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`no output from ${child.spawnfile} within ${timeoutMs} ms`)), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${child.spawnfile} exited with ${code} before printing its address`));
+    });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n');
+      if (end >= 0) {
+        clearTimeout(timer);
+        resolve(buffer.slice(0, end).trim());
+      }
+    });
+  });
+}
+
+async function waitForName(env: NodeJS.ProcessEnv, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { stdout } = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner', `string:${name}`], { env, timeout: 2000 });
+    if (/boolean true/.test(stdout)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${name} did not appear on the private bus within ${timeoutMs} ms`);
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument } from 'yaml';
+import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { Finding } from '../findings.js';
 
@@ -91,7 +91,7 @@ export function readComposeText(text: string, path: string): ComposeFile {
 
   const services: ComposeService[] = [];
   const root = doc.contents;
-  const servicesPair = isMap(root) ? findPair(root, 'services') : undefined;
+  const servicesPair = isMap(root) ? findPair(doc, root, 'services') : undefined;
   if (doc.errors.length === 0) {
     if (!isMap(root)) {
       errors.push({
@@ -118,7 +118,8 @@ export function readComposeText(text: string, path: string): ComposeFile {
       const name = scalarString(pair.key);
       const line = lineOf(pair) ?? 1;
       if (name === undefined) continue;
-      if (!isMap(pair.value)) {
+      const value = resolveNode(doc, pair.value);
+      if (!isMap(value)) {
         errors.push({
           severity: 'error',
           rule: 'compose.structure',
@@ -129,38 +130,56 @@ export function readComposeText(text: string, path: string): ComposeFile {
         });
         continue;
       }
-      services.push({ name, line, node: pair.value });
+      services.push({ name, line, node: value });
     }
   }
 
   return { path, text, doc, services, lineOf, errors };
 }
 
-/** The pair of `map` whose key is the scalar `key`, if any. */
-export function findPair(map: YAMLMap, key: string): Pair | undefined {
+/** `node` with an alias (`*name`) replaced by the node it points to. */
+export function resolveNode(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/**
+ * The pair of `map` whose key is the scalar `key`, if any; keys merged in with `<<: *anchor` count
+ * (a key written in the map itself wins, as in YAML merge semantics).
+ */
+export function findPair(doc: Document, map: YAMLMap, key: string): Pair | undefined {
   for (const pair of map.items) {
     if (scalarString(pair.key) === key) return pair as Pair;
+  }
+  for (const pair of map.items) {
+    if (scalarString(pair.key) !== '<<') continue;
+    const value = resolveNode(doc, pair.value);
+    const sources = isSeq(value) ? value.items.map((item) => resolveNode(doc, item)) : [value];
+    for (const source of sources) {
+      if (!isMap(source)) continue;
+      const found = findPair(doc, source, key);
+      if (found) return found;
+    }
   }
   return undefined;
 }
 
-/** The value node under `key` of `node` when `node` is a map (a path of keys walks nested maps). */
-export function getNode(node: unknown, ...keys: string[]): Node | undefined {
-  let current: unknown = node;
+/** The value node under a path of keys (aliases followed), when each step is a map. */
+export function getNode(doc: Document, node: unknown, ...keys: string[]): Node | undefined {
+  let current: unknown = resolveNode(doc, node);
   for (const key of keys) {
     if (!isMap(current)) return undefined;
-    const pair = findPair(current, key);
+    const pair = findPair(doc, current, key);
     if (!pair) return undefined;
-    current = pair.value;
+    current = resolveNode(doc, pair.value);
   }
   return isNode(current) ? current : undefined;
 }
 
-/** The pair under a path of keys (the last key's pair), for reporting the line of a key. */
-export function getPair(node: unknown, ...keys: string[]): Pair | undefined {
+/** The pair at the end of a path of keys, for reporting the line of a key. */
+export function getPair(doc: Document, node: unknown, ...keys: string[]): Pair | undefined {
   if (keys.length === 0) return undefined;
-  const parent = keys.length === 1 ? node : getNode(node, ...keys.slice(0, -1));
-  return isMap(parent) ? findPair(parent, keys[keys.length - 1] as string) : undefined;
+  const parent = keys.length === 1 ? resolveNode(doc, node) : getNode(doc, node, ...keys.slice(0, -1));
+  return isMap(parent) ? findPair(doc, parent, keys[keys.length - 1] as string) : undefined;
 }
 
 /**

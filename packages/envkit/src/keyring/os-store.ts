@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { EnvkitError } from '../errors.js';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { AgentError, KeyringAgent } from './agent.js';
@@ -31,7 +32,7 @@ export interface OsStoreOptions {
 export interface OsSecretStore extends SecretStore {
   /** What the probe cost, in ms (helper start, module load, one write-read-delete round trip). */
   readonly probeMs: number;
-  /** Ends the helper process. Later operations fail with a KEYRING error. */
+  /** Ends the helper process. Later operations reject with a USAGE error. */
   close(): Promise<void>;
 }
 
@@ -128,7 +129,11 @@ async function open(options: OsStoreOptions): Promise<Opened> {
   const probeMs = performance.now() - started;
 
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  let closed = false;
   const call = async (request: AgentRequest, doing: string): Promise<unknown> => {
+    if (closed) {
+      throw new EnvkitError('USAGE', 'the OS keyring store was closed', { hint: 'open it again with openOsStore()' });
+    }
     try {
       return await agent.request(request, timeoutMs);
     } catch (error) {
@@ -155,6 +160,10 @@ async function open(options: OsStoreOptions): Promise<Opened> {
       return Array.isArray(accounts) ? accounts.filter((account): account is string => typeof account === 'string') : [];
     };
   }
-  const store = Object.assign(withHistory(raw), { probeMs, close: () => agent.close() });
+  const close = async (): Promise<void> => {
+    closed = true;
+    await agent.close();
+  };
+  const store = Object.assign(withHistory(raw), { probeMs, close });
   return { ok: true, store };
 }

@@ -25,12 +25,12 @@ describe('scanReferences', () => {
     expect(references).toEqual([
       { name: 'IMAGE', line: 3, column: 12, form: 'plain' },
       { name: 'A', line: 5, column: 10, form: 'braced' },
-      { name: 'B', line: 6, column: 10, form: 'default', operator: ':-', defaultValue: 'fallback' },
-      { name: 'C', line: 7, column: 10, form: 'default', operator: '-', defaultValue: 'unset-only' },
-      { name: 'D', line: 8, column: 10, form: 'required', operator: ':?' },
-      { name: 'E', line: 9, column: 10, form: 'required', operator: '?' },
-      { name: 'F', line: 10, column: 10, form: 'default', operator: ':+', defaultValue: '' },
-      { name: 'G', line: 11, column: 10, form: 'default', operator: '+', defaultValue: '' },
+      { name: 'B', line: 6, column: 10, form: 'default', operator: ':-', argument: 'fallback', defaultValue: 'fallback' },
+      { name: 'C', line: 7, column: 10, form: 'default', operator: '-', argument: 'unset-only', defaultValue: 'unset-only' },
+      { name: 'D', line: 8, column: 10, form: 'required', operator: ':?', argument: 'D is required' },
+      { name: 'E', line: 9, column: 10, form: 'required', operator: '?', argument: 'must be set' },
+      { name: 'F', line: 10, column: 10, form: 'default', operator: ':+', argument: 'on', defaultValue: '' },
+      { name: 'G', line: 11, column: 10, form: 'default', operator: '+', argument: 'on', defaultValue: '' },
       { name: 'H', line: 12, column: 12, form: 'braced' },
     ]);
   });
@@ -98,8 +98,8 @@ describe('scanReferences', () => {
     const text = compose(['x:', '  v: ${A:-${B:-b}-$C}']);
     const { references } = scanReferences(text);
     expect(references).toEqual([
-      { name: 'A', line: 2, column: 6, form: 'default', operator: ':-', defaultValue: '${B:-b}-$C' },
-      { name: 'B', line: 2, column: 11, form: 'default', operator: ':-', defaultValue: 'b', nested: true },
+      { name: 'A', line: 2, column: 6, form: 'default', operator: ':-', argument: '${B:-b}-$C', defaultValue: '${B:-b}-$C' },
+      { name: 'B', line: 2, column: 11, form: 'default', operator: ':-', argument: 'b', defaultValue: 'b', nested: true },
       { name: 'C', line: 2, column: 19, form: 'plain', nested: true },
     ]);
   });

@@ -22,6 +22,8 @@ export interface VarReference {
   operator?: ReferenceOperator;
   /** What the reference yields when the variable is unset: the `-` / `:-` text, or `''` for `+` / `:+`. */
   defaultValue?: string;
+  /** The raw text after the operator (default, alternative or error message), uninterpolated. */
+  argument?: string;
   /** True when the reference sits inside another reference's default, alternative or error text. */
   nested?: boolean;
 }
@@ -229,6 +231,7 @@ export function scanReferences(text: string): ReferenceScan {
         };
         if (token.operator !== undefined) {
           reference.operator = token.operator;
+          reference.argument = token.argument as string;
           if (token.form === 'default') {
             reference.defaultValue = token.operator.endsWith('+') ? '' : (token.argument as string);
           }

@@ -71,9 +71,24 @@ describe('diagnoseKeyringFailure', () => {
     expect(diagnosis.problem).toBe('denied');
   });
 
+  it('reports a refused keyutils fallback (allowKeyutils) as denied, with both answers', () => {
+    const diagnosis = diagnoseKeyringFailure(
+      { kind: 'native', detail: "zbus error: ServiceUnknown; keyutils: Couldn't access platform storage: AccessDenied" },
+      linux,
+    );
+    expect(diagnosis.problem).toBe('denied');
+    expect(diagnosis.reason).toContain('keyutils: ');
+    expect(diagnosis.hint).toMatch(/start gnome-keyring/);
+  });
+
+  it('leaves the guid out of the bus address', () => {
+    const diagnosis = diagnoseKeyringFailure({ kind: 'timeout', timeoutMs: 5 }, { platform: 'linux', busAddress: 'unix:path=/b,guid=0123abcd' });
+    expect(diagnosis.reason).toContain('at unix:path=/b is stuck');
+  });
+
   it('says what a refused fallback is and how to start a Secret Service', () => {
     const diagnosis = diagnoseKeyringFailure({ kind: 'native', detail: 'ENVKIT_FALLBACK: x' }, linux);
-    expect(diagnosis.reason).toMatch(/no Secret Service .* does not fall back to the kernel keyutils store/);
+    expect(diagnosis.reason).toMatch(/no Secret Service .*; envkit does not fall back to the kernel keyutils store/);
     expect(diagnosis.hint).toMatch(/gnome-keyring-daemon --start/);
     expect(diagnosis.reason).not.toContain('ENVKIT_');
   });

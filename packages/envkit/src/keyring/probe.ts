@@ -139,14 +139,17 @@ export function diagnoseKeyringFailure(failure: KeyringFailure, context: Diagnos
       problem = /ENVKIT_LOAD|Cannot find module|spawn/i.test(failure.detail) ? 'module' : 'crashed';
       detail = failure.detail;
       break;
-    case 'native':
-      problem = NATIVE_PATTERNS.find(([pattern]) => pattern.test(failure.detail))?.[1] ?? 'failed';
+    case 'native': {
+      // With keyutils allowed the helper reports both attempts: "<Secret Service error>; keyutils: <error>".
+      const keyutils = failure.detail.split('; keyutils: ')[1];
+      problem = keyutils !== undefined ? 'denied' : NATIVE_PATTERNS.find(([pattern]) => pattern.test(failure.detail))?.[1] ?? 'failed';
       detail = failure.detail.replace(/^ENVKIT_[A-Z]+: /, '');
       // In Secret Service mode a keyutils refusal means the library fell back behind our back.
-      if (problem === 'denied' && context.backend !== 'keyutils' && isSecretServicePlatform(context.platform)) {
+      if (keyutils === undefined && problem === 'denied' && context.backend !== 'keyutils' && isSecretServicePlatform(context.platform)) {
         problem = 'no-service';
       }
       break;
+    }
   }
   const reason = reasonFor(problem, failure, context);
   const said = detail !== undefined && failure.kind !== 'preflight' ? ` (${detail})` : '';
@@ -168,12 +171,13 @@ export function isSecretServicePlatform(platform: NodeJS.Platform): boolean {
 }
 
 function reasonFor(problem: KeyringProblem, failure: KeyringFailure, context: DiagnosisContext): string {
-  const bus = context.busAddress ? ` at ${context.busAddress}` : '';
+  // The guid only identifies the bus instance; the path is what a reader can act on.
+  const bus = context.busAddress ? ` at ${context.busAddress.replace(/,guid=[0-9a-f]+/gi, '')}` : '';
   switch (problem) {
     case 'no-bus':
       return 'no D-Bus session bus';
     case 'no-service':
-      return `no Secret Service answers on the D-Bus session bus${bus} (envkit does not fall back to the kernel keyutils store, whose entries expire)`;
+      return `no Secret Service answers on the D-Bus session bus${bus}; envkit does not fall back to the kernel keyutils store, whose entries expire`;
     case 'no-keyring':
       return 'the Secret Service has no default keyring to store secrets in';
     case 'locked':
@@ -185,7 +189,7 @@ function reasonFor(problem: KeyringProblem, failure: KeyringFailure, context: Di
         : `the keyring did not answer${ms}: an unlock prompt may be waiting`;
     }
     case 'denied':
-      return 'the kernel keyutils store refused access (usual in containers)';
+      return 'no usable Secret Service, and the kernel keyutils store refused access (usual in containers)';
     case 'module':
       return 'the @napi-rs/keyring native module could not be loaded';
     case 'crashed':

@@ -1,0 +1,293 @@
+import { closeSync, fchmodSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EnvkitError } from '../errors.js';
+import { TEMP_MARKER } from './names.js';
+
+/** A held project lock. */
+export interface ProjectLock {
+  readonly path: string;
+  /** Remove the lock if it is still ours. Safe to call twice. */
+  release(): void;
+}
+
+/** What a lock file says about its holder. Holds no secret. */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  /** ISO 8601 time the lock was taken. */
+  startedAt: string;
+  /** The command holding it (`rotate`, `set`, …). */
+  purpose: string;
+  /** Random id of this acquisition, so a release never removes someone else's lock. */
+  token: string;
+}
+
+/** A takeover of a stale lock lasts microseconds; a `.break` file older than this was left by a crash. */
+const BREAK_STALE_MS = 10_000;
+/** How long to let another process finish taking over a stale lock (microseconds of work) before answering BUSY. */
+const BREAK_SPIN_MS = 100;
+
+/**
+ * Take the project lock, or fail at once with `BUSY` naming the holder: envkit never waits for another
+ * envkit. The lock file (mode 0600) appears atomically with its content (written to a temp file, then
+ * hard-linked into place, which fails if the lock exists), holding pid, hostname, start time and purpose.
+ * A lock whose process is gone (same host) is stale and taken over; takeovers are serialised through
+ * `${lockPath}.break` so two processes never both break the same stale lock and both win.
+ * A lock from another host (a shared volume) is never taken over: its pid cannot be checked from here.
+ *
+ * @example
+ * const lock = acquireLock(files.lock, { purpose: 'rotate' });
+ * try { ... } finally { lock.release(); }
+ */
+export function acquireLock(lockPath: string, options: { purpose?: string } = {}): ProjectLock {
+  const mine: LockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    purpose: options.purpose ?? 'envkit',
+    token: randomBytes(12).toString('hex'),
+  };
+  const text = `${JSON.stringify(mine)}\n`;
+  const deadline = Date.now() + BREAK_SPIN_MS;
+  for (let attempt = 1; ; attempt++) {
+    if (tryCreate(lockPath, text)) return heldLock(lockPath, mine.token);
+    const raw = readRaw(lockPath);
+    if (raw === undefined) {
+      // Released between our attempt and the read: try again, but not forever against a busy crowd.
+      if (attempt < 100) continue;
+      throw new EnvkitError('BUSY', 'other envkit processes keep taking the lock of this project', {
+        hint: 'run the command again when they are done',
+        path: lockPath,
+      });
+    }
+    const holder = parseHolder(raw);
+    if (holder === undefined) {
+      throw new EnvkitError('BUSY', `${lockPath} exists but is not an envkit lock file envkit can read`, {
+        hint: `if no envkit is running on this project, remove it: rm ${lockPath}`,
+        path: lockPath,
+      });
+    }
+    if (holder.hostname === mine.hostname && holder.pid === process.pid) {
+      throw new EnvkitError('BUSY', `this process already holds the lock of this project (${holder.purpose}, since ${holder.startedAt})`, {
+        hint: 'release the lock before taking it again (envkit locks are not re-entrant)',
+        path: lockPath,
+      });
+    }
+    if (holder.hostname !== mine.hostname || processAlive(holder.pid)) throw busy(lockPath, holder, mine.hostname);
+    const outcome = breakStale(lockPath, raw);
+    if (outcome === 'retry') continue;
+    // Another process is taking the stale lock over right now; give it a moment, then report its result.
+    if (Date.now() > deadline) {
+      throw new EnvkitError('BUSY', `another envkit is taking over the stale lock of this project`, {
+        hint: `run the command again; if this persists, remove ${lockPath}.break and ${lockPath}`,
+        path: lockPath,
+      });
+    }
+    sleep(5);
+  }
+}
+
+/**
+ * Run `fn` holding the project lock; the lock is released however `fn` ends.
+ *
+ * @example
+ * const result = withLock(files.lock, 'set', () => applyEdit(...));
+ */
+export function withLock<T>(lockPath: string, purpose: string, fn: () => T): T {
+  const lock = acquireLock(lockPath, { purpose });
+  try {
+    return fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** {@link withLock} for an async `fn` (a rotation that talks to the database): released when it settles. */
+export async function withLockAsync<T>(lockPath: string, purpose: string, fn: () => Promise<T>): Promise<T> {
+  const lock = acquireLock(lockPath, { purpose });
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Who holds the lock, if anyone (for `envkit status`). `undefined` when there is no lock file;
+ * throws `BUSY` for a lock file that cannot be parsed.
+ */
+export function readLock(lockPath: string): LockHolder | undefined {
+  const raw = readRaw(lockPath);
+  if (raw === undefined) return undefined;
+  const holder = parseHolder(raw);
+  if (holder === undefined) {
+    throw new EnvkitError('BUSY', `${lockPath} exists but is not an envkit lock file envkit can read`, {
+      hint: `if no envkit is running on this project, remove it: rm ${lockPath}`,
+      path: lockPath,
+    });
+  }
+  return holder;
+}
+
+function heldLock(path: string, token: string): ProjectLock {
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      const raw = readRaw(path);
+      // Only our own lock is removed: after a (wrong) takeover the file belongs to someone else.
+      if (raw !== undefined && parseHolder(raw)?.token === token) {
+        try {
+          unlinkSync(path);
+        } catch (error) {
+          if (codeOf(error) !== 'ENOENT') throw lockError(error, path, 'remove');
+        }
+      }
+    },
+  };
+}
+
+/** Create the lock with its full content in one step; false if it exists. */
+function tryCreate(lockPath: string, text: string): boolean {
+  const temp = `${lockPath}${TEMP_MARKER}${randomBytes(6).toString('hex')}`;
+  try {
+    writeNew(temp, text);
+  } catch (error) {
+    throw lockError(error, lockPath, 'create');
+  }
+  try {
+    linkSync(temp, lockPath);
+    return true;
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+      // A file system without hard links: O_EXCL directly (a crash mid-write leaves an unreadable lock,
+      // reported with the command that removes it).
+      try {
+        writeNew(lockPath, text);
+        return true;
+      } catch (fallback) {
+        if (codeOf(fallback) === 'EEXIST') return false;
+        throw lockError(fallback, lockPath, 'create');
+      }
+    }
+    throw lockError(error, lockPath, 'create');
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function writeNew(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Remove a stale lock whose content is still `staleRaw`, inside the `.break` mutex.
+ * 'retry': the lock is gone (or changed); try to take it. 'wait': someone else is breaking it.
+ */
+function breakStale(lockPath: string, staleRaw: string): 'retry' | 'wait' {
+  const breaker = `${lockPath}.break`;
+  try {
+    writeNew(breaker, `${process.pid}\n`);
+  } catch (error) {
+    if (codeOf(error) !== 'EEXIST') throw lockError(error, breaker, 'create');
+    try {
+      if (Date.now() - statSync(breaker).mtimeMs > BREAK_STALE_MS) {
+        unlinkSync(breaker);
+        return 'retry';
+      }
+    } catch (statError) {
+      if (codeOf(statError) === 'ENOENT') return 'retry';
+      throw lockError(statError, breaker, 'remove');
+    }
+    return 'wait';
+  }
+  try {
+    if (readRaw(lockPath) === staleRaw) unlinkSync(lockPath);
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw lockError(error, lockPath, 'remove');
+  } finally {
+    try {
+      unlinkSync(breaker);
+    } catch {
+      // removed as stale by someone else after 10 s: nothing left to do
+    }
+  }
+  return 'retry';
+}
+
+function readRaw(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return undefined;
+    throw lockError(error, path, 'read');
+  }
+}
+
+function parseHolder(raw: string): LockHolder | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { pid, hostname: host, startedAt, purpose, token } = data as Record<string, unknown>;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (typeof host !== 'string' || typeof startedAt !== 'string' || typeof purpose !== 'string' || typeof token !== 'string') return undefined;
+  return { pid, hostname: host, startedAt, purpose, token };
+}
+
+/** Signal 0 checks existence only. EPERM: the process exists but belongs to another user. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return codeOf(error) === 'EPERM';
+  }
+}
+
+function busy(lockPath: string, holder: LockHolder, host: string): EnvkitError {
+  const here = holder.hostname === host;
+  const who = here ? `pid ${holder.pid}` : `pid ${holder.pid} on host ${holder.hostname}`;
+  return new EnvkitError('BUSY', `another envkit (${who}, ${holder.purpose}, since ${holder.startedAt}) is working on this project`, {
+    hint: here
+      ? `wait for it to finish and run the command again; if pid ${holder.pid} is not envkit (a reused pid), remove ${lockPath}`
+      : `wait for it to finish; envkit cannot check a process on ${holder.hostname} from ${host}: if it is gone, remove ${lockPath}`,
+    path: lockPath,
+  });
+}
+
+function lockError(error: unknown, path: string, action: 'create' | 'read' | 'remove'): EnvkitError {
+  const code = codeOf(error) ?? 'unknown error';
+  const hint =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? 'envkit keeps its lock beside the env file, so it needs write permission on that directory; run envkit as the owner of the project'
+      : 'check the project directory and run the command again';
+  return new EnvkitError('FILE', `cannot ${action} the lock file ${path} (${code})`, { hint, path, cause: error });
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -1,10 +1,19 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from './helpers/require.js';
 import { testdir } from './helpers/testdir.js';
-import { capturePodmanCompose, dryRunPodmanCompose, hasPodmanCompose, resolveWithPodmanCompose } from './helpers/podman-compose.js';
+import {
+  capturePodmanCompose,
+  dryRunPodmanCompose,
+  hasPodmanCompose,
+  podmanComposeVersion,
+  resolveWithPodmanCompose,
+} from './helpers/podman-compose.js';
+import { parseVersion, podmanFindings } from '../packages/envkit/src/compose/podman.js';
+import { readComposeText } from '../packages/envkit/src/compose/read.js';
 
 const composePath = fileURLToPath(new URL('../examples/memu/docker-compose.yml', import.meta.url));
 const composeText = readFileSync(composePath, 'utf8');
@@ -105,5 +114,19 @@ describe.runIf(available)('examples/memu/docker-compose.yml under podman-compose
     const dry = await dryRunPodmanCompose(dir);
     expect(dry.code).toBe(0);
     expect(dry.stdout.split('\n').filter((l) => /^\S*podman create --name=/.test(l))).toHaveLength(2);
+  });
+
+  it('gets the podman warnings right for the installed versions', () => {
+    const podman = spawnSync('podman', ['--version'], { encoding: 'utf8' }).stdout;
+    const compose = podmanComposeVersion();
+    const findings = podmanFindings(readComposeText(composeText, 'docker-compose.yml'), { podman, podmanCompose: compose });
+    const rules = new Set(findings.map((f) => f.rule));
+    const [pm, pc] = [parseVersion(podman), parseVersion(compose)];
+    expect(pm).toBeDefined();
+    expect(pc).toBeDefined();
+    const below = (v: readonly number[] | undefined, min: number[]): boolean =>
+      !v || v[0] !== min[0] ? (v?.[0] ?? 0) < (min[0] as number) : (v[1] as number) < (min[1] as number);
+    expect(rules.has('compose.podman.service-healthy')).toBe(below(pc, [1, 3]) || below(pm, [4, 6]));
+    expect(rules.has('compose.podman.log-max-file')).toBe(true);
   });
 });

@@ -190,3 +190,27 @@ describe('checkReferences', () => {
     expect(keys).not.toContain('DEFAULTED');
   });
 });
+
+describe('the memu example', () => {
+  it('references the ten memu variables and nothing else', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = new URL('../../../../examples/memu/docker-compose.yml', import.meta.url);
+    const file = readComposeText(readFileSync(path, 'utf8'), 'docker-compose.yml');
+    const schemaKeys = [
+      'OPENAI_API_KEY',
+      'OPENROUTER_API_KEY',
+      'OPENROUTER_BASE_URL',
+      'OLLAMA_API_BASE_URL',
+      'POSTGRES_DB',
+      'POSTGRES_USER',
+      'POSTGRES_PASSWORD',
+      'MEMU_DB_URL',
+      'MEMU_MEMORY_LIMIT',
+      'DB_MEMORY_LIMIT',
+    ];
+    // Limits are optional in .env: the compose defaults (2g / 1g) apply.
+    const envKeys = schemaKeys.filter((k) => !k.endsWith('_MEMORY_LIMIT'));
+    expect(checkReferences(file, { schemaKeys, envKeys })).toEqual([]);
+    expect(new Set(scanReferences(file.text).references.map((r) => r.name))).toEqual(new Set(schemaKeys));
+  });
+});

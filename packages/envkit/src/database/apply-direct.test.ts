@@ -1,0 +1,190 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPostgres, startPostgres, type PgCluster } from '../../../../test/helpers/postgres.js';
+import { requireTool } from '../../../../test/helpers/require.js';
+import { EnvkitError, isEnvkitError } from '../errors.js';
+import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from './apply-direct.js';
+
+async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isEnvkitError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+/** Everything an error could show the user, cause included. */
+function shown(error: EnvkitError): string {
+  return `${error.message}\n${error.hint ?? ''}\n${String(error.cause)}\n${JSON.stringify(error.cause)}`;
+}
+
+/** Every password this file uses: none may appear in a message or in the server log. */
+const passwords: string[] = [];
+function password(label: string): string {
+  const value = `${label}-${Math.random().toString(36).slice(2)}-Xk7`;
+  passwords.push(value);
+  return value;
+}
+
+/** A port on 127.0.0.1 where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('targetFromUrl', () => {
+  const url = 'postgresql+psycopg://memu_production_user:s3cr%40t-value@db:5432/memu_db';
+
+  it('takes user, database, host and port from the URL and drops the password', () => {
+    const target = targetFromUrl(url);
+    expect(target).toEqual({ host: 'db', port: 5432, user: 'memu_production_user', database: 'memu_db' });
+    expect(JSON.stringify(target)).not.toContain('s3cr');
+  });
+
+  it('lets --db-host/--db-port override the compose service address', () => {
+    expect(targetFromUrl(url, { host: '127.0.0.1', port: 15432 })).toEqual({
+      host: '127.0.0.1',
+      port: 15432,
+      user: 'memu_production_user',
+      database: 'memu_db',
+    });
+    expect(() => targetFromUrl(url, { port: 0 })).toThrow(/1 to 65535/);
+    expect(() => targetFromUrl(url, { host: '' })).toThrow(/host/);
+  });
+
+  it('refuses a URL it cannot read without repeating it', () => {
+    let caught: unknown;
+    try {
+      targetFromUrl('mysql://root:do-not-echo-me@db/memu');
+    } catch (error) {
+      caught = error;
+    }
+    expect(isEnvkitError(caught, 'VALIDATION')).toBe(true);
+    expect(shown(caught as EnvkitError)).not.toContain('do-not-echo-me');
+  });
+});
+
+describe('canLogin without a server', () => {
+  it('reports a closed port as unreachable', async () => {
+    const result = await canLogin({ host: '127.0.0.1', port: await closedPort(), user: 'u', database: 'd' }, 'pw-1234');
+    expect(result).toMatchObject({ ok: false, reason: 'unreachable' });
+    expect(result.ok === false && result.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('gives up on a server that never answers, as unreachable', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const started = Date.now();
+      const result = await canLogin({ host: '127.0.0.1', port, user: 'u', database: 'd' }, 'pw-1234', {
+        timeoutMs: 300,
+      });
+      expect(result).toMatchObject({ ok: false, reason: 'unreachable' });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
+
+describe.runIf(withPostgres)('canLogin and applyPasswordDirect against PostgreSQL', () => {
+  let pg: PgCluster;
+  const user = 'memu_production_user';
+  let current: string;
+  let target: DirectTarget;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    current = password('initial');
+    await pg.createRole(user, current);
+    await pg.createDatabase('memu_db', user);
+    target = { host: pg.host, port: pg.port, user, database: 'memu_db' };
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('tells a right password from a wrong one', async () => {
+    expect(await canLogin(target, current)).toEqual({ ok: true });
+    const wrong = password('wrong');
+    const result = await canLogin(target, wrong);
+    expect(result).toMatchObject({ ok: false, reason: 'auth' });
+    expect(result.ok === false && result.message).toMatch(/password authentication failed for user "memu_production_user"/);
+    expect(JSON.stringify(result)).not.toContain(wrong);
+  });
+
+  it('calls a missing database "other", not an auth failure', async () => {
+    const result = await canLogin({ ...target, database: 'no_such_db' }, current);
+    expect(result).toMatchObject({ ok: false, reason: 'other' });
+    expect(result.ok === false && result.message).toMatch(/database "no_such_db" does not exist/);
+  });
+
+  it('changes the password with the current one: old refused, new accepted', async () => {
+    const next = password('rotated');
+    await applyPasswordDirect(target, current, next);
+    expect(await canLogin(target, next)).toEqual({ ok: true });
+    expect(await canLogin(target, current)).toMatchObject({ ok: false, reason: 'auth' });
+    current = next;
+  });
+
+  it.each(['memu-user', 'Mixed"Quote'])('changes another role that needs quoting (%s) as superuser', async (role) => {
+    await pg.createRole(role, password('before'));
+    const next = password('quoted');
+    await applyPasswordDirect({ ...target, user: pg.superuser, database: 'postgres' }, pg.superPassword, next, {
+      role,
+    });
+    expect(await canLogin({ ...target, user: role, database: 'postgres' }, next)).toEqual({ ok: true });
+  });
+
+  it('says .env does not hold what the database has when the current password is refused', async () => {
+    const stale = password('stale');
+    const next = password('never-set');
+    const error = await failure(applyPasswordDirect(target, stale, next));
+    expect(error.code).toBe('DATABASE');
+    expect(error.message).toMatch(/refused the current password for user "memu_production_user"/);
+    expect(error.message).toMatch(/password authentication failed/);
+    expect(error.hint).toMatch(/POSTGRES_PASSWORD in \.env is not what the database has/);
+    expect(shown(error)).not.toContain(stale);
+    expect(shown(error)).not.toContain(next);
+    expect(await canLogin(target, current)).toEqual({ ok: true });
+  });
+
+  it('points at --db-host/--db-port when nothing listens', async () => {
+    const next = password('unreachable');
+    const error = await failure(applyPasswordDirect({ ...target, port: await closedPort() }, current, next));
+    expect(error.code).toBe('DATABASE');
+    expect(error.message).toMatch(/could not reach PostgreSQL at 127\.0\.0\.1:\d+/);
+    expect(error.hint).toMatch(/--db-host\/--db-port/);
+    expect(shown(error)).not.toContain(current);
+    expect(shown(error)).not.toContain(next);
+  });
+
+  it('reports an ALTER ROLE the connecting user may not run', async () => {
+    const next = password('forbidden');
+    const error = await failure(applyPasswordDirect(target, current, next, { role: 'memu-user' }));
+    expect(error.code).toBe('DATABASE');
+    expect(error.message).toMatch(/refused to change the password of role "memu-user": permission denied/);
+    expect(error.hint).toMatch(/CREATEROLE/);
+    expect(shown(error)).not.toContain(next);
+    expect(shown(error)).not.toMatch(/SCRAM-SHA-256\$4096:[A-Za-z0-9]/);
+  });
+
+  it('never let a plaintext password reach the server log (log_statement = all)', () => {
+    const serverLog = pg.readLog();
+    expect(serverLog).toMatch(/statement: ALTER ROLE "memu_production_user" WITH PASSWORD 'SCRAM-SHA-256\$4096:/);
+    expect(serverLog).toContain('password authentication failed for user "memu_production_user"');
+    expect(passwords.length).toBeGreaterThan(6);
+    for (const value of passwords) expect(serverLog).not.toContain(value);
+    expect(serverLog).not.toContain(pg.superPassword);
+  });
+});

@@ -82,10 +82,11 @@ export async function applyPasswordViaCompose(options: ComposeApplyOptions, newP
   if (!isDirectory(options.cwd)) {
     throw new EnvkitError('FILE', `the project directory ${options.cwd} does not exist`, { path: options.cwd });
   }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const result = await run(command, args, sql, {
     cwd: options.cwd,
     env: childEnv(options.env ?? process.env, secrets),
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs,
   });
 
   if (result.kind === 'spawn-error') {
@@ -104,15 +105,15 @@ export async function applyPasswordViaCompose(options: ComposeApplyOptions, newP
     );
   }
   const stderr = redactSecrets(tail(result.stderr), secrets).trim();
+  const said = stderr === '' ? 'no output' : stderr;
   if (result.kind === 'timeout') {
-    throw new EnvkitError('TOOL', `\`${display}\` did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, {
+    throw new EnvkitError('TOOL', `\`${display}\` did not finish within ${timeoutMs} ms and was stopped: ${said}`, {
       hint,
     });
   }
   if (result.code === 0) return;
 
   const how = result.code === null ? `signal ${result.signal ?? '?'}` : `exit ${result.code}`;
-  const said = stderr === '' ? 'no output' : stderr;
   // psql's own failures start with "psql:", the server's with its severity; the rest is compose or the
   // container runtime.
   if (/(^|\n)(psql:|ERROR: |FATAL: )/.test(stderr)) {

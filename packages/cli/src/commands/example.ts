@@ -1,0 +1,27 @@
+import { checkExample, syncExample, projectPaths } from 'envkit';
+import type { Context } from '../context.js';
+import { renderFiles } from '../render/summary.js';
+
+/** `envkit example`: write .env.example from the schema; `--check` exits 1 on drift. */
+export async function run(ctx: Context, flags: { check?: boolean }): Promise<number> {
+  const project = await ctx.project();
+  const paths = projectPaths(project);
+  if (flags.check) {
+    const drift = checkExample(paths, project.schema);
+    const ok = drift.exists && drift.inSync;
+    if (ctx.json) ctx.printJson({ ok, ...drift });
+    else if (ok) ctx.out('.env.example is up to date');
+    else {
+      ctx.out(`.env.example is ${drift.exists ? 'out of date' : 'missing'}`, true);
+      if (drift.added.length) ctx.out(`  missing keys: ${drift.added.join(', ')}`, true);
+      if (drift.removed.length) ctx.out(`  keys not in the schema: ${drift.removed.join(', ')}`, true);
+      if (drift.changed.length) ctx.out(`  changed: ${drift.changed.join(', ')}`, true);
+      ctx.out('  fix: run `envkit example`', true);
+    }
+    return ok ? 0 : 1;
+  }
+  const change = syncExample(paths, project.schema);
+  if (ctx.json) ctx.printJson({ ok: true, file: change });
+  else renderFiles(ctx, [change]);
+  return 0;
+}

@@ -1,0 +1,14 @@
+import { syncGitignore, projectPaths } from 'envkit';
+import type { Context } from '../context.js';
+import { renderFiles } from '../render/summary.js';
+
+/** `envkit gitignore`: add what must be ignored, keep every line; `--check` exits 1 if changes are needed. */
+export async function run(ctx: Context, flags: { check?: boolean }): Promise<number> {
+  const paths = projectPaths({ cwd: ctx.cwd, envFile: ctx.envFile });
+  const change = syncGitignore(paths, { dryRun: flags.check });
+  const needed = change.action !== 'unchanged';
+  if (ctx.json) ctx.printJson({ ok: !(flags.check && needed), file: change });
+  else if (flags.check) ctx.out(needed ? `.gitignore needs: ${(change.added ?? []).join(', ')} (run \`envkit gitignore\`)` : '.gitignore is up to date', needed);
+  else renderFiles(ctx, [change]);
+  return flags.check && needed ? 1 : 0;
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import type { EnvSchema } from 'envkit';
+import type { Io } from './io.js';
+import { createStyle, colorWanted, type Style } from './style.js';
+import { loadSchemaModule } from './schema-module.js';
+
+/** Global options, as commander parsed them. */
+export interface GlobalOptions {
+  cwd?: string;
+  envFile?: string;
+  schema?: string;
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** What every command gets: resolved options, output helpers and the schema loader. */
+export interface Context {
+  io: Io;
+  /** The project directory (-C), absolute. */
+  cwd: string;
+  envFile: string;
+  json: boolean;
+  quiet: boolean;
+  style: Style;
+  /** Write a line to stdout (suppressed by --quiet, unless `force`). */
+  out(line?: string, force?: boolean): void;
+  /** Write a line to stderr. */
+  err(line?: string): void;
+  /** Print a JSON document on stdout. */
+  printJson(value: unknown): void;
+  loadSchema(): Promise<EnvSchema>;
+  /** The project options for library calls. */
+  project(): Promise<{ cwd: string; envFile: string; schema: EnvSchema }>;
+}
+
+/** Build the context from the global options. Nothing is read from disk here. */
+export function createContext(options: GlobalOptions, io: Io): Context {
+  const cwd = resolve(io.cwd, options.cwd ?? '.');
+  const json = options.json === true;
+  const quiet = options.quiet === true;
+  const style = createStyle(colorWanted(options.color !== false, io.env, io.stdout.isTTY) && !json);
+  let schema: Promise<EnvSchema> | undefined;
+  const ctx: Context = {
+    io,
+    cwd,
+    envFile: options.envFile ?? '.env',
+    json,
+    quiet,
+    style,
+    out(line = '', force = false) {
+      if (!quiet || force) io.stdout.write(`${line}\n`);
+    },
+    err(line = '') {
+      io.stderr.write(`${line}\n`);
+    },
+    printJson(value) {
+      io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    loadSchema() {
+      schema ??= loadSchemaModule(options.schema, io.cwd);
+      return schema;
+    },
+    async project() {
+      return { cwd, envFile: ctx.envFile, schema: await ctx.loadSchema() };
+    },
+  };
+  return ctx;
+}

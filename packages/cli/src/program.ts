@@ -1,0 +1,119 @@
+import { Command, Option } from 'commander';
+import { createContext, type Context, type GlobalOptions } from './context.js';
+import type { Io } from './io.js';
+import { VERSION } from './version.js';
+
+type Loader = () => Promise<{ run: (ctx: Context, ...args: never[]) => Promise<number | void> }>;
+
+/** Build the commander program. Commands are imported only when they run, to keep start-up fast. */
+export function createProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('envkit');
+  const lazy =
+    (load: Loader) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), io);
+      const { run } = await load();
+      const params = args.slice(0, -1) as never[];
+      const code = await run(ctx, ...params);
+      setExit(typeof code === 'number' ? code : 0);
+    };
+
+  program
+    .description('Manage the secrets and environment of a deployment: schema-checked .env, strong secrets, safe rotation.')
+    .version(VERSION, '-V, --version')
+    .option('-C, --cwd <dir>', 'project directory', '.')
+    .option('--env-file <path>', 'env file, relative to the project directory', '.env')
+    .option('--schema <module>', 'JS or TS module exporting the schema (default: the memu schema)')
+    .option('--json', 'machine-readable output (secrets stay masked)')
+    .option('-q, --quiet', 'print only errors')
+    .option('--no-color', 'no colors (also NO_COLOR)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  envkit init                          create .env (generated password, defaults), .env.example, .gitignore
+  envkit init --set OPENAI_API_KEY=sk-...   supply a value without a prompt
+  envkit check                         validate .env: schema, mode 0600, git, example, portability
+  envkit rotate POSTGRES_PASSWORD      new password in the database and .env, safely
+  envkit get POSTGRES_USER             print one value (secrets masked unless --reveal)
+  envkit schema --format markdown      document the variables`,
+    );
+
+  program
+    .command('init')
+    .description('create or complete .env, .env.example and .gitignore; never overwrites a value')
+    .option('--set <KEY=VALUE>', 'supply a value (repeatable)', collect, [])
+    .option('--from-env', 'take values from the process environment')
+    .option('--no-input', 'never prompt, even on a terminal')
+    .option('--dry-run', 'show what would be done, write nothing')
+    .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('rotate')
+    .description('give a secret a new value (generated, or from stdin) and recompute derived values')
+    .argument('<KEY>', 'the secret to rotate, e.g. POSTGRES_PASSWORD')
+    .option('--stdin', 'read the new value from standard input instead of generating one')
+    .option('--dry-run', 'show the steps, change nothing')
+    .action(lazy(() => import('./commands/rotate.js')));
+
+  program
+    .command('check')
+    .description('validate .env against the schema and the rules of a safe deployment (exit 1 on errors)')
+    .option('--no-git', 'do not ask git whether .env is ignored and untracked')
+    .action(lazy(() => import('./commands/check.js')));
+
+  program
+    .command('get')
+    .description('print one value (secrets masked unless --reveal)')
+    .argument('<KEY>')
+    .option('--reveal', 'print a secret in clear')
+    .action(lazy(() => import('./commands/get.js')));
+
+  program
+    .command('set')
+    .description('set values: validated, written portably, derived values recomputed, one atomic write')
+    .argument('<KEY=VALUE...>')
+    .option('--allow-unknown', 'accept keys the schema does not define')
+    .option('--dry-run', 'validate only, write nothing')
+    .action(lazy(() => import('./commands/set.js')));
+
+  program
+    .command('unset')
+    .description('remove variables from .env')
+    .argument('<KEY...>')
+    .action(lazy(() => import('./commands/unset.js')));
+
+  program
+    .command('example')
+    .description('write .env.example from the schema')
+    .option('--check', 'exit 1 if .env.example is out of date, write nothing')
+    .action(lazy(() => import('./commands/example.js')));
+
+  program
+    .command('gitignore')
+    .description('make .gitignore ignore .env and envkit files and keep .env.example visible')
+    .option('--check', 'exit 1 if .gitignore needs changes, write nothing')
+    .action(lazy(() => import('./commands/gitignore.js')));
+
+  program
+    .command('schema')
+    .description('show the variables of the schema')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'json-schema', 'markdown']).default('table'))
+    .action(lazy(() => import('./commands/schema.js')));
+
+  const generate = program.command('generate').description('generate values');
+  generate
+    .command('password')
+    .description('print a strong password (URL- and .env-safe alphabet)')
+    .option('--length <n>', 'length in characters', '32')
+    .action(lazy(() => import('./commands/generate-password.js')));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,34 @@
+import { isEnvkitError } from 'envkit';
+import type { Io } from '../io.js';
+import { exitCodeFor, Exit } from '../exit-codes.js';
+
+/**
+ * Print an error and return its exit code. EnvkitErrors carry no secret values by construction;
+ * anything else is an internal error, printed without its stack unless ENVKIT_DEBUG is set.
+ */
+export function renderError(error: unknown, io: Io, json: boolean): number {
+  if (isEnvkitError(error)) {
+    const exitCode = exitCodeFor(error.code);
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues } }, null, 2)}\n`,
+      );
+    } else {
+      io.stderr.write(`envkit: ${error.message}\n`);
+      for (const issue of error.issues) {
+        const where = issue.location ?? issue.key;
+        io.stderr.write(`  - ${where ? `${where}: ` : ''}${stripKeyPrefix(issue.message, issue.key)}\n`);
+      }
+      if (error.hint) io.stderr.write(`  fix: ${error.hint}\n`);
+    }
+    return exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`envkit: internal error: ${message}\n`);
+  if (io.env.ENVKIT_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return Exit.Environment;
+}
+
+function stripKeyPrefix(message: string, key: string | undefined): string {
+  return key && message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
+}

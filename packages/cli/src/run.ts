@@ -1,0 +1,30 @@
+import { CommanderError } from 'commander';
+import { createProgram } from './program.js';
+import { processIo, type Io } from './io.js';
+import { Exit, ExitError } from './exit-codes.js';
+import { renderError } from './render/error.js';
+
+/**
+ * Run the CLI with `argv` (without node and script) and return the exit code. Only bin.ts exits.
+ */
+export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = createProgram(io, (code) => {
+    exitCode = code;
+  });
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return Exit.Ok;
+      return error.exitCode === 0 ? Exit.Ok : Exit.Usage;
+    }
+    if (error instanceof ExitError) return error.exitCode;
+    const json = argv.includes('--json');
+    return renderError(error, io, json);
+  }
+}

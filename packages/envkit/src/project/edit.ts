@@ -1,0 +1,161 @@
+import type { EnvSchema } from '../schema/define.js';
+import type { EnvDocument } from '../dotenv/document.js';
+import { writeSecretFile, cleanStaleTemps } from '../files/write-file.js';
+import { withLock } from '../files/lock.js';
+import { EnvkitError } from '../errors.js';
+import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
+import { readEnvFile } from './env-file.js';
+import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } from './plan.js';
+import { describeWrite } from './init.js';
+import type { FileChange } from './sync.js';
+
+/** The result of an edit of the env file. Never carries a value. */
+export interface EditResult {
+  keys: KeySummary[];
+  file: FileChange;
+}
+
+/**
+ * Read the env file, let `edit` change the document, recompute derived values, write once atomically.
+ * The caller holds the project lock. Nothing is written when `dryRun` is set or nothing changed.
+ */
+export function applyEdit(
+  paths: ProjectPaths,
+  schema: EnvSchema,
+  edit: (doc: EnvDocument, values: Record<string, string>) => KeySummary[],
+  options: { dryRun?: boolean; createIfMissing?: boolean } = {},
+): EditResult {
+  const { text, doc } = readEnvFile(paths);
+  if (text === undefined && !options.createIfMissing) {
+    throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'run `envkit init` first' });
+  }
+  const values = doc.toObject();
+  const keys = edit(doc, values);
+  for (const key of applyDerived(schema, doc, values)) {
+    keys.push({ key, action: 'updated', secret: schema.vars[key]?.secret ?? true, reason: 'recomputed from its parts' });
+  }
+  const next = doc.toString();
+  if (options.dryRun || next === text) {
+    return { keys, file: { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' } };
+  }
+  cleanStaleTemps(paths.env);
+  return { keys, file: describeWrite(writeSecretFile(paths.env, next)) };
+}
+
+/** Options of {@link setValues}. */
+export interface SetOptions extends ProjectOptions {
+  values: Record<string, string>;
+  /** Accept keys the schema does not define (only portability is checked for them). */
+  allowUnknown?: boolean;
+  dryRun?: boolean;
+}
+
+/**
+ * Set variables in the env file: each value validated against the schema and written in a form
+ * every reader reads the same; derived values recomputed in the same write.
+ */
+export function setValues(options: SetOptions): EditResult {
+  const { schema } = options;
+  const paths = projectPaths(options);
+  return withLock(paths.lock, 'set', () =>
+    applyEdit(
+      paths,
+      schema,
+      (doc, values) => {
+        const known = Object.fromEntries(Object.entries(options.values).filter(([k]) => k in schema.vars || !options.allowUnknown));
+        assertValidValues(schema, known, values);
+        const keys: KeySummary[] = [];
+        for (const [key, value] of Object.entries(options.values)) {
+          const before = values[key];
+          doc.set(key, value);
+          values[key] = value;
+          keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
+        }
+        return keys;
+      },
+      { dryRun: options.dryRun, createIfMissing: true },
+    ),
+  );
+}
+
+/** Remove variables from the env file. Unknown or absent keys are reported as `missing`. */
+export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: boolean }): EditResult {
+  const paths = projectPaths(options);
+  return withLock(paths.lock, 'unset', () =>
+    applyEdit(
+      paths,
+      options.schema,
+      (doc, values) =>
+        options.keys.map((key) => {
+          const removed = doc.delete(key);
+          delete values[key];
+          return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
+        }),
+      { dryRun: options.dryRun },
+    ),
+  );
+}
+
+/** One variable as read by {@link getValue}. `value` is the real value: the caller masks it. */
+export interface GetResult {
+  key: string;
+  value: string | undefined;
+  secret: boolean;
+  source: 'file' | 'default' | 'missing';
+}
+
+/** Read one variable from the env file, falling back to the schema default. */
+export function getValue(options: ProjectOptions & { key: string; allowUnknown?: boolean }): GetResult {
+  const paths = projectPaths(options);
+  const spec = options.allowUnknown ? options.schema.vars[options.key] : specOf(options.schema, options.key);
+  const { doc } = readEnvFile(paths);
+  const value = doc.get(options.key);
+  const secret = spec?.secret ?? true;
+  if (isPresent(value)) return { key: options.key, value, secret, source: 'file' };
+  if (spec?.default !== undefined) return { key: options.key, value: spec.default, secret, source: 'default' };
+  return { key: options.key, value: undefined, secret, source: 'missing' };
+}
+
+/** Options of {@link rotateSecret}. */
+export interface RotateFileOptions extends ProjectOptions {
+  key: string;
+  /** The new value; generated by the variable's generator when absent. */
+  value?: string;
+  dryRun?: boolean;
+}
+
+/** The new value for a rotation: the given one (validated) or a fresh one from the generator. */
+export function nextSecretValue(schema: EnvSchema, key: string, given: string | undefined): { value: string; generated: boolean } {
+  const spec = specOf(schema, key);
+  if (spec.derive) {
+    throw new EnvkitError('USAGE', `${key} is derived from ${spec.derive.from.join(', ')}; rotate one of those`, { hint: 'e.g. `envkit rotate POSTGRES_PASSWORD`' });
+  }
+  if (given !== undefined) return { value: given, generated: false };
+  if (!spec.generate) {
+    throw new EnvkitError('USAGE', `${key} has no generator; give the new value with --stdin`, { hint: `printf %s "$NEW" | envkit rotate ${key} --stdin` });
+  }
+  return { value: spec.generate(), generated: true };
+}
+
+/**
+ * Rotate a secret in the env file only: a new value (generated or given), derived values recomputed,
+ * one atomic write. The database side is {@link rotatePassword}'s job.
+ */
+export function rotateSecret(options: RotateFileOptions): EditResult & { generated: boolean } {
+  const paths = projectPaths(options);
+  const next = nextSecretValue(options.schema, options.key, options.value);
+  const result = withLock(paths.lock, 'rotate', () =>
+    applyEdit(
+      paths,
+      options.schema,
+      (doc, values) => {
+        assertValidValues(options.schema, { [options.key]: next.value }, values);
+        doc.set(options.key, next.value);
+        values[options.key] = next.value;
+        return [{ key: options.key, action: next.generated ? 'generated' : 'given', secret: true }];
+      },
+      { dryRun: options.dryRun },
+    ),
+  );
+  return { ...result, generated: next.generated };
+}

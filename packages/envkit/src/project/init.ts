@@ -1,0 +1,167 @@
+import type { EnvSchema } from '../schema/define.js';
+import { validateValues } from '../schema/load.js';
+import { EnvkitError } from '../errors.js';
+import { parseDocument } from '../dotenv/document.js';
+import { renderEnvTemplate } from '../files/example.js';
+import { withLock } from '../files/lock.js';
+import { writeSecretFile, cleanStaleTemps, type WriteResult } from '../files/write-file.js';
+import { projectPaths, type ProjectOptions } from './context.js';
+import { readEnvFile } from './env-file.js';
+import { applyDerived, assertValidValues, isPresent, type KeySummary } from './plan.js';
+import { syncExample, syncGitignore as syncGitignoreFile, type FileChange } from './sync.js';
+
+/** Options of {@link initProject}. */
+export interface InitOptions extends ProjectOptions {
+  /** Values supplied by the user (flags, prompts, the process environment). */
+  values?: Record<string, string>;
+  /** Plan only: compute the summary, write nothing. */
+  dryRun?: boolean;
+}
+
+/** What {@link initProject} did. Never carries a value. */
+export interface InitResult {
+  keys: KeySummary[];
+  files: FileChange[];
+  /** True if the env file did not exist before. */
+  created: boolean;
+  /** Optional or required keys that are still empty. */
+  missing: string[];
+}
+
+/** The pure part of init: the new env text and what happened per key. */
+export interface InitPlan {
+  text: string;
+  keys: KeySummary[];
+  values: Record<string, string>;
+}
+
+/**
+ * Plan the env file: keep every present value, fill empty or absent ones from the given values,
+ * generators and defaults, recompute derived values. Pure apart from the generators' randomness.
+ */
+export function planInit(schema: EnvSchema, existing: string | undefined, given: Record<string, string> = {}): InitPlan {
+  const fresh = existing === undefined || existing.trim() === '';
+  const doc = parseDocument(existing ?? '');
+  const values: Record<string, string> = doc.toObject();
+  const keys: KeySummary[] = [];
+  const fills: Record<string, string> = {};
+
+  for (const [key, spec] of Object.entries(schema.vars)) {
+    if (spec.derive) continue;
+    const current = values[key];
+    const summary: KeySummary = { key, action: 'missing', secret: spec.secret };
+    if (isPresent(current)) {
+      summary.action = 'kept';
+      if (given[key] !== undefined && given[key] !== current) {
+        summary.reason = 'already set; the given value was not used (change it with `envkit set` or `envkit rotate`)';
+      }
+    } else if (isPresent(given[key])) {
+      summary.action = 'given';
+      fills[key] = given[key];
+    } else if (spec.generate) {
+      summary.action = 'generated';
+      fills[key] = spec.generate();
+    } else if (spec.default !== undefined) {
+      summary.action = 'default';
+      fills[key] = spec.default;
+    }
+    keys.push(summary);
+  }
+  const givenUsed: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) {
+    const spec = schema.vars[key];
+    if (spec?.derive) {
+      throw new EnvkitError('VALIDATION', `${key} is derived from ${spec.derive.from.join(', ')}; give those instead`, { issues: [{ key, message: 'derived values are computed by envkit' }] });
+    }
+    if (!spec || keys.some((k) => k.key === key && k.action === 'given')) givenUsed[key] = value;
+  }
+  assertValidValues(schema, givenUsed, { ...values, ...fills });
+  Object.assign(values, fills);
+
+  let text: string;
+  if (fresh) {
+    const derivedValues = { ...values };
+    applyDerived(schema, parseDocument(''), derivedValues);
+    text = renderEnvTemplate(schema, { kind: 'env', values: derivedValues });
+    for (const [key, spec] of Object.entries(schema.vars)) {
+      if (spec.derive) keys.push({ key, action: isPresent(derivedValues[key]) ? 'derived' : 'missing', secret: spec.secret });
+    }
+  } else {
+    for (const [key, value] of Object.entries(fills)) doc.set(key, value);
+    for (const key of Object.keys(schema.vars)) {
+      if (!doc.has(key)) doc.set(key, '');
+    }
+    const before = { ...values };
+    const derived = applyDerived(schema, doc, values);
+    for (const [key, spec] of Object.entries(schema.vars)) {
+      if (!spec.derive) continue;
+      const action = derived.includes(key) ? (isPresent(before[key]) ? 'updated' : 'derived') : isPresent(values[key]) ? 'kept' : 'missing';
+      keys.push({ key, action, secret: spec.secret, ...(action === 'updated' ? { reason: 'recomputed from its parts' } : {}) });
+    }
+    text = doc.toString();
+  }
+
+  // Kept values that fail validation are reported, not replaced: a kept secret may be what the database has.
+  const check = validateValues(schema, values);
+  for (const issue of check.issues) {
+    const summary = keys.find((k) => k.key === issue.key);
+    if (summary && (summary.action === 'kept' || summary.action === 'updated')) {
+      summary.action = 'invalid';
+      summary.reason = issue.message;
+    }
+  }
+  const order = Object.keys(schema.vars);
+  keys.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
+  return { text, keys, values };
+}
+
+/**
+ * Create or complete a project's `.env`, `.env.example` and `.gitignore`.
+ * Never overwrites a present value; a second run changes nothing.
+ *
+ * @example
+ * const result = initProject({ cwd: '/srv/memu', schema: memuSchema, values: { OPENAI_API_KEY: key } });
+ * for (const k of result.keys) console.log(k.key, k.action);
+ */
+export function initProject(options: InitOptions): InitResult {
+  const paths = projectPaths(options);
+  const run = (): InitResult => {
+    const { text: existing } = readEnvFile(paths);
+    const plan = planInit(options.schema, existing, options.values ?? {});
+    const files: FileChange[] = [];
+    if (options.dryRun) {
+      files.push({ path: paths.env, action: existing === undefined ? 'created' : plan.text === existing ? 'unchanged' : 'updated' });
+    } else {
+      cleanStaleTemps(paths.env);
+      files.push(describeWrite(writeSecretFile(paths.env, plan.text)));
+    }
+    files.push(syncExample(paths, options.schema, { dryRun: options.dryRun }));
+    files.push(syncGitignoreFile(paths, { dryRun: options.dryRun }));
+    const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
+    return { keys: plan.keys, files, created: existing === undefined, missing };
+  };
+  return options.dryRun ? run() : withLock(paths.lock, 'init', run);
+}
+
+/** A file write as a summary entry. */
+export function describeWrite(result: WriteResult): FileChange {
+  const change: FileChange = { path: result.path, action: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
+  if (result.modeFixed) change.modeFixed = result.modeFixed;
+  return change;
+}
+
+/** A value `envkit init` asks the user for on a terminal. */
+export interface InitPrompt {
+  key: string;
+  description: string;
+  example: string | undefined;
+  optional: boolean;
+}
+
+/** The user-supplied variables (spec.prompt) that are still empty and were not given. */
+export function promptsForInit(options: ProjectOptions & { values?: Record<string, string> }): InitPrompt[] {
+  const { doc } = readEnvFile(projectPaths(options));
+  return Object.entries(options.schema.vars)
+    .filter(([key, spec]) => spec.prompt && !isPresent(doc.get(key)) && !isPresent(options.values?.[key]))
+    .map(([key, spec]) => ({ key, description: spec.description, example: spec.example, optional: spec.type.safeParse(undefined).success }));
+}

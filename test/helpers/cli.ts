@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+
+/** The built CLI entry, as `node_modules/.bin/envkit` runs it. */
+export const ENVKIT_BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr, for leak scans. */
+  all: string;
+}
+
+/**
+ * Run the real `envkit` binary in `cwd` with a clean environment (no TTY, no color), optionally
+ * feeding `input` on stdin.
+ */
+export function envkit(cwd: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  if (!existsSync(ENVKIT_BIN)) throw new Error(`${ENVKIT_BIN} is missing: run \`pnpm build\` first`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ENVKIT_BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, all: stdout + stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}

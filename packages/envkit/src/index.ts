@@ -28,13 +28,14 @@ export { portableValue, encodeValue, checkWrittenValue, type PortableForm, type 
 // Secrets and derived values
 export { generatePassword, entropyBits, PORTABLE_ALPHABET } from './secrets/password.js';
 export { buildPostgresUrl, parsePostgresUrl, memuDbUrlDerive, type PostgresUrlParts } from './secrets/derive.js';
-export { scramSha256Verifier } from './secrets/scram.js';
+export { scramSha256Verifier, isScramSha256Verifier } from './secrets/scram.js';
+export { createMemuDbUrlDerive } from './secrets/derive.js';
 
 // Files
 export { writeFileAtomic, writeSecretFile, readTextFile, cleanStaleTemps, type WriteResult } from './files/write-file.js';
-export { acquireLock, withLock, type ProjectLock } from './files/lock.js';
-export { syncGitignore as syncGitignoreText, gitignoreRules, type GitignoreSync } from './files/gitignore.js';
-export { renderExample, exampleDrift, type ExampleDrift } from './files/example.js';
+export { acquireLock, withLock, withLockAsync, readLock, type ProjectLock, type LockHolder } from './files/lock.js';
+export { syncGitignore as syncGitignoreText, gitignoreRules, matchGitignore, type GitignoreSync } from './files/gitignore.js';
+export { renderExample, renderEnvTemplate, exampleDrift, type ExampleDrift } from './files/example.js';
 export { projectFiles } from './files/names.js';
 
 // Projects
@@ -44,3 +45,22 @@ export { setValues, unsetKeys, getValue, rotateSecret, type SetOptions, type Edi
 export { checkProject, type CheckOptions, type CheckResult } from './project/check.js';
 export { syncExample, checkExample, syncGitignore, type FileChange } from './project/sync.js';
 export type { KeySummary, KeyAction } from './project/plan.js';
+
+// Database (rotation's live side)
+export { quoteIdent, quoteLiteral, alterRolePasswordSql } from './database/sql.js';
+export { detectComposeCommand, type ComposeCommand } from './database/compose-command.js';
+export { applyPasswordViaCompose, type ComposeApplyOptions } from './database/apply-compose.js';
+export { canLogin, applyPasswordDirect, targetFromUrl, type DirectTarget, type LoginResult } from './database/apply-direct.js';
+
+// OS keyring
+export { serviceName, HISTORY_LIMIT, type SecretStore } from './keyring/store.js';
+export { MemoryStore } from './keyring/memory-store.js';
+export { openOsStore, keyringStatus, type OsStoreOptions, type OsSecretStore, type KeyringStatus } from './keyring/os-store.js';
+export type { KeyringProblem } from './keyring/probe.js';
+
+// Compose
+export { readComposeText, findComposeFile, COMPOSE_FILE_NAMES, type ComposeFile, type ComposeService } from './compose/read.js';
+export { scanReferences, checkReferences, type VarReference } from './compose/references.js';
+export { checkHardening, type HardeningOptions } from './compose/hardening.js';
+export { podmanFindings, parseVersion } from './compose/podman.js';
+export { probeHttp, probeOllama, ollamaVersionUrl, type ProbeResult } from './compose/probes.js';

@@ -1,0 +1,438 @@
+/**
+ * A lossless `.env` document: reads values exactly as npm dotenv does, reports what other readers would
+ * trip over, edits single assignments in place and otherwise gives back the text it was given, byte for byte.
+ */
+import { EnvkitError } from '../errors.js';
+import { encodeValue } from './portable.js';
+import {
+  BAD_QUOTE,
+  BITS,
+  COLON,
+  END,
+  ESCAPED_CLOSE,
+  EXPORTED,
+  KEY_START,
+  QUOTE_STYLES,
+  RAW_END,
+  RAW_START,
+  SEP_END,
+  SLOTS,
+  SPANS_LINES,
+  START,
+  decodeValue,
+  isLineBreak,
+  scan,
+  type ScanResult,
+} from './scan.js';
+
+/** How a value is quoted in the file. `none` also covers a value whose opening quote never closes. */
+export type QuoteStyle = 'none' | 'single' | 'double' | 'backtick';
+
+/** One assignment as written in the file. */
+export interface EntryInfo {
+  key: string;
+  /** The value as npm dotenv reads it. */
+  value: string;
+  /** 1-based line of the key. */
+  line: number;
+  /** 1-based column of the key (a UTF-8 BOM does not count). */
+  column: number;
+  quote: QuoteStyle;
+  /** Written with an `export ` prefix. */
+  exported: boolean;
+  /** The value text exactly as written, quotes included, surrounding whitespace not. */
+  raw: string;
+  /** `=`, or `:` for dotenv's `KEY: value` form. */
+  separator?: '=' | ':';
+  /** The text between the separator and `raw` (normally nothing or spaces). */
+  before?: string;
+  /** The text after `raw` up to the end of its line: trailing blanks and any inline comment. */
+  after?: string;
+}
+
+/** Something in the file that a reader skips, rejects or reads differently. */
+export interface DocumentProblem {
+  /** `syntax`: a line no reader reads as intended; `duplicate`: a key assigned more than once. */
+  kind: 'syntax' | 'duplicate';
+  line: number;
+  column: number;
+  key?: string;
+  /** What is wrong and how to fix it. Never contains a value. */
+  message: string;
+}
+
+const QUOTE_NAME: Record<string, string> = { "'": 'single', '"': 'double', '`': 'backtick' };
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A parsed `.env` file. Create one with {@link parseDocument}.
+ *
+ * @example
+ * const doc = parseDocument(readFileSync('.env', 'utf8'));
+ * doc.set('POSTGRES_PASSWORD', generated);   // only that line changes
+ * writeSecretFile('.env', doc.toString());
+ */
+export class EnvDocument {
+  #text: string;
+  #scan: ScanResult;
+  /** key → number of its last assignment; insertion order is first appearance. Built on first use. */
+  #index: Map<string, number> | undefined;
+  #lineStarts: number[] | undefined;
+  #problems: DocumentProblem[] | undefined;
+
+  /** Prefer {@link parseDocument}. */
+  constructor(text: string) {
+    this.#text = text;
+    this.#scan = scan(text);
+    this.#index = undefined;
+    this.#lineStarts = undefined;
+    this.#problems = undefined;
+  }
+
+  /** Syntax problems and duplicate keys, in file order. Computed on first use. */
+  get problems(): readonly DocumentProblem[] {
+    this.#problems ??= this.#collectProblems();
+    return this.#problems;
+  }
+
+  /** The value of `key` as npm dotenv reads it (the last assignment wins, as in every reader). */
+  get(key: string): string | undefined {
+    const i = this.#idx().get(key);
+    return i === undefined ? undefined : this.#value(i);
+  }
+
+  /** Whether `key` is assigned anywhere in the file. */
+  has(key: string): boolean {
+    return this.#idx().has(key);
+  }
+
+  /** The assigned keys, each once, in order of first appearance. */
+  keys(): string[] {
+    return [...this.#idx().keys()];
+  }
+
+  /** Every assignment in file order, duplicates included. */
+  entries(): EntryInfo[] {
+    const out: EntryInfo[] = [];
+    for (let i = 0; i < this.#scan.count; i++) out.push(this.#info(i));
+    return out;
+  }
+
+  /** The effective (last) assignment of `key`. */
+  entry(key: string): EntryInfo | undefined {
+    const i = this.#idx().get(key);
+    return i === undefined ? undefined : this.#info(i);
+  }
+
+  /** All values as npm dotenv's `parse` returns them. */
+  toObject(): Record<string, string> {
+    // A plain object assigned in file order, like dotenv's, so that even `__proto__` behaves the same.
+    const out: Record<string, string> = {};
+    const { count, keys } = this.#scan;
+    for (let i = 0; i < count; i++) out[keys[i] as string] = this.#value(i);
+    return out;
+  }
+
+  /**
+   * Sets `key` to `value`, written in the first form every reader reads the same (see `portableValue`).
+   * An existing key has the value of its effective (last) assignment replaced in place, keeping `export `,
+   * the key, the spacing and any inline comment; earlier duplicates are left alone (they are reported as
+   * problems). A new key is appended as `KEY=value` with the file's line break.
+   *
+   * @throws EnvkitError `USAGE` if `key` is not a variable name, `UNPORTABLE` if no form is read the same by
+   *   every reader (the message names the key and the reason, never the value), `PARSE` if a syntax problem
+   *   elsewhere in the file (an unclosed quote) would change how the new line is read.
+   */
+  set(key: string, value: string): void {
+    assertName(key);
+    const encoded = encodeValue(value, key);
+    const text = this.#text;
+    const i = this.#idx().get(key);
+    let next: string;
+    if (i === undefined) {
+      const nl = newlineOf(text);
+      const gap = text.length > 0 && !isLineBreak(text.charCodeAt(text.length - 1)) ? nl : '';
+      next = text + gap + key + '=' + encoded + nl;
+    } else {
+      const d = this.#scan.data;
+      const at = i * SLOTS;
+      next = replaceValue(text, d[at + SEP_END] as number, d[at + RAW_START] as number, d[at + RAW_END] as number, encoded);
+    }
+    this.#adopt(next, key, value, 'set');
+  }
+
+  /**
+   * Removes every line that assigns `key` (whole lines, line breaks included). Returns whether any was removed.
+   *
+   * @throws EnvkitError `PARSE` if a syntax problem elsewhere in the file would change other values.
+   */
+  delete(key: string): boolean {
+    if (!this.#idx().has(key)) return false;
+    const text = this.#text;
+    const { count, keys, data } = this.#scan;
+    const parts: string[] = [];
+    let last = 0;
+    for (let i = 0; i < count; i++) {
+      if (keys[i] !== key) continue;
+      parts.push(text.slice(last, data[i * SLOTS + START]));
+      last = data[i * SLOTS + END] as number;
+    }
+    parts.push(text.slice(last));
+    this.#adopt(parts.join(''), key, undefined, 'delete');
+    return true;
+  }
+
+  /** The document as text: byte-identical to the parsed text when nothing was changed. */
+  toString(): string {
+    return this.#text;
+  }
+
+  #idx(): Map<string, number> {
+    if (this.#index === undefined) {
+      const index = new Map<string, number>();
+      const keys = this.#scan.keys;
+      for (let i = 0; i < this.#scan.count; i++) index.set(keys[i] as string, i);
+      this.#index = index;
+    }
+    return this.#index;
+  }
+
+  #value(i: number): string {
+    const d = this.#scan.data;
+    const at = i * SLOTS;
+    return decodeValue(this.#text, d[at + RAW_START] as number, d[at + RAW_END] as number, (d[at + BITS] as number) & 3);
+  }
+
+  /** Replaces this document's state by `text`'s after checking that only `key` changed. */
+  #adopt(text: string, key: string, value: string | undefined, verb: 'set' | 'delete'): void {
+    const next = new EnvDocument(text);
+    const changed: string[] = [];
+    if (next.get(key) !== value) changed.push(key);
+    for (const k of this.#idx().keys()) if (k !== key && next.get(k) !== this.get(k)) changed.push(k);
+    for (const k of next.#idx().keys()) if (k !== key && !this.has(k)) changed.push(k);
+    if (changed.length > 0) {
+      const syntax = this.problems.filter((p) => p.kind === 'syntax');
+      throw new EnvkitError(
+        'PARSE',
+        `cannot ${verb} ${key} safely: a syntax problem in the file would change how ${changed.join(', ')} ${changed.length === 1 ? 'is' : 'are'} read`,
+        {
+          hint: 'fix the lines listed (an unclosed quote swallows the lines after it), then retry',
+          issues: syntax.map((p) => ({ ...(p.key === undefined ? {} : { key: p.key }), location: `${p.line}:${p.column}`, message: p.message })),
+        },
+      );
+    }
+    this.#text = next.#text;
+    this.#scan = next.#scan;
+    this.#index = next.#index;
+    this.#lineStarts = undefined;
+    this.#problems = undefined;
+  }
+
+  #info(i: number): EntryInfo {
+    const text = this.#text;
+    const d = this.#scan.data;
+    const at = i * SLOTS;
+    const bits = d[at + BITS] as number;
+    const rawStart = d[at + RAW_START] as number;
+    const rawEnd = d[at + RAW_END] as number;
+    const [line, column] = this.#position(d[at + KEY_START] as number);
+    let eol = rawEnd;
+    while (eol < text.length && !isLineBreak(text.charCodeAt(eol))) eol++;
+    return {
+      key: this.#scan.keys[i] as string,
+      value: this.#value(i),
+      line,
+      column,
+      quote: QUOTE_STYLES[bits & 3] as QuoteStyle,
+      exported: (bits & EXPORTED) !== 0,
+      raw: text.slice(rawStart, rawEnd),
+      separator: bits & COLON ? ':' : '=',
+      before: text.slice(d[at + SEP_END], rawStart),
+      after: text.slice(rawEnd, eol),
+    };
+  }
+
+  /** 1-based line and column of `offset`. Lines end at LF, CRLF, CR, U+2028 and U+2029, as for dotenv. */
+  #position(offset: number): [number, number] {
+    const starts = (this.#lineStarts ??= lineStarts(this.#text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    let start = starts[lo] as number;
+    if (lo === 0 && offset > 0 && this.#text.charCodeAt(0) === 0xfeff) start = 1;
+    return [lo + 1, offset - start + 1];
+  }
+
+  #collectProblems(): DocumentProblem[] {
+    const text = this.#text;
+    const { count, keys, data } = this.#scan;
+    const found: { at: number; problem: DocumentProblem }[] = [];
+    const add = (at: number, problem: Omit<DocumentProblem, 'line' | 'column'>): void => {
+      const [line, column] = this.#position(at);
+      found.push({ at, problem: { ...problem, line, column } });
+    };
+    for (const at of this.#scan.junk) {
+      add(at, {
+        kind: 'syntax',
+        message:
+          'not a KEY=value assignment or a comment: npm dotenv and python-dotenv skip this line, compose-go rejects the file; fix it or comment it out with #',
+      });
+    }
+    const firstAt = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const key = keys[i] as string;
+      const at = i * SLOTS;
+      const bits = data[at + BITS] as number;
+      const keyStart = data[at + KEY_START] as number;
+      if (bits & SPANS_LINES) {
+        add(keyStart, {
+          kind: 'syntax',
+          key,
+          message: `${key}: the assignment continues onto the next line, which python-dotenv and compose-go read differently; write ${key}=value on one line`,
+        });
+      }
+      if (bits & BAD_QUOTE) {
+        const rawStart = data[at + RAW_START] as number;
+        const q = text[rawStart] as string;
+        const closedAt = text.indexOf(q, rawStart + 1);
+        const unclosed = closedAt === -1 || closedAt >= (data[at + RAW_END] as number);
+        add(rawStart, {
+          kind: 'syntax',
+          key,
+          message: unclosed
+            ? `${key}: the ${QUOTE_NAME[q]} quote opened here is never closed; npm dotenv keeps the quote as part of the value, compose-go rejects the file; close the quote`
+            : `${key}: text follows the closing ${QUOTE_NAME[q]} quote, so npm dotenv reads the whole rest of the line (quotes included) and python-dotenv and compose-go reject it; quote the whole value`,
+        });
+      }
+      if (bits & ESCAPED_CLOSE) {
+        const q = text[data[at + RAW_START] as number] as string;
+        add((data[at + RAW_END] as number) - 1, {
+          kind: 'syntax',
+          key,
+          message: `${key}: the closing ${QUOTE_NAME[q]} quote is preceded by a backslash, which python-dotenv and compose-go read as an escaped quote (and a later quote in the file can move where npm dotenv ends the value); remove the backslash or quote differently`,
+        });
+      }
+      const first = firstAt.get(key);
+      if (first === undefined) {
+        firstAt.set(key, keyStart);
+      } else {
+        add(keyStart, {
+          kind: 'duplicate',
+          key,
+          message: `${key} is assigned again (first at line ${this.#position(first)[0]}); every reader uses the last assignment; remove the others`,
+        });
+      }
+    }
+    // U+2028 / U+2029 end a line for npm dotenv's regex only; inside quotes all readers keep them.
+    let entry = 0;
+    const hasSeparators = text.includes('\u2028') || text.includes('\u2029');
+    for (let at = 0; hasSeparators && at < text.length; at++) {
+      const c = text.charCodeAt(at);
+      if (c !== 0x2028 && c !== 0x2029) continue;
+      while (entry < count && (data[entry * SLOTS + RAW_END] as number) <= at) entry++;
+      const e = entry * SLOTS;
+      const quoted = entry < count && ((data[e + BITS] as number) & 3) !== 0 && (data[e + RAW_START] as number) < at;
+      if (!quoted) {
+        add(at, {
+          kind: 'syntax',
+          message:
+            'a Unicode line separator (U+2028/U+2029) outside quotes: npm dotenv reads it as a line break, python-dotenv and compose-go do not; replace it with a line feed',
+        });
+      }
+    }
+    found.sort((a, b) => a.at - b.at);
+    return found.map((f) => f.problem);
+  }
+}
+
+/** Parses a `.env` text. Never throws: problems are collected in `doc.problems`. */
+export function parseDocument(text: string): EnvDocument {
+  return new EnvDocument(text);
+}
+
+/**
+ * Throws EnvkitError `PARSE` listing every syntax problem of `doc` as an issue located `file:line:column`.
+ * Duplicate keys are not syntax errors and pass.
+ */
+export function assertParsed(doc: EnvDocument, file: string): void {
+  const syntax = doc.problems.filter((p) => p.kind === 'syntax');
+  if (syntax.length === 0) return;
+  const first = syntax[0] as DocumentProblem;
+  throw new EnvkitError(
+    'PARSE',
+    `${file}:${first.line}:${first.column}: ${syntax.length === 1 ? 'a line' : `${syntax.length} lines`} cannot be read the same way by every .env reader`,
+    {
+      path: file,
+      hint: 'fix each listed line; `envkit check` shows them all',
+      issues: syntax.map((p) => ({ ...(p.key === undefined ? {} : { key: p.key }), location: `${file}:${p.line}:${p.column}`, message: p.message })),
+    },
+  );
+}
+
+function assertName(key: string): void {
+  if (!NAME_RE.test(key)) {
+    throw new EnvkitError('USAGE', `${JSON.stringify(key)} is not a variable name`, {
+      hint: 'use letters, digits and _ only, not starting with a digit (e.g. POSTGRES_PASSWORD)',
+    });
+  }
+}
+
+/** The file's line break: CRLF if its first line ends so, else LF. */
+function newlineOf(text: string): string {
+  const i = text.indexOf('\n');
+  return i > 0 && text.charCodeAt(i - 1) === 13 ? '\r\n' : '\n';
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/**
+ * The text with `e`'s value replaced by `encoded`. Blanks before the value are kept when they are spaces and
+ * tabs on the same line; an inline comment is kept, with one space before its `#` when the readers need one
+ * (python-dotenv needs whitespace, compose-go a space, before a `#` that ends an unquoted value).
+ */
+function replaceValue(text: string, sepEnd: number, rawStart: number, rawEnd: number, encoded: string): string {
+  const before = text.slice(sepEnd, rawStart);
+  const from = isBlank(before) ? rawStart : sepEnd;
+  let to = rawEnd;
+  let eol = to;
+  while (eol < text.length && !isLineBreak(text.charCodeAt(eol))) eol++;
+  const after = text.slice(to, eol);
+  const hash = after.indexOf('#');
+  let insert = encoded;
+  if (hash !== -1) {
+    // After `KEY=` with only a comment left, python-dotenv and compose-go would read the comment as the value.
+    if (insert === '') insert = "''";
+    const gap = after.slice(0, hash);
+    if (gap === '' || !isBlank(gap) || !gap.endsWith(' ')) {
+      to += gap.length;
+      insert += ' ';
+    }
+  } else if (!isBlank(after)) {
+    to = eol;
+  }
+  return text.slice(0, from) + insert + text.slice(to);
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 0x2028 || c === 0x2029) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option, InvalidArgumentError } from 'commander';
 import { createContext, type Context, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
@@ -63,6 +63,14 @@ Examples:
     .command('check')
     .description('validate .env against the schema and the rules of a safe deployment (exit 1 on errors)')
     .option('--no-git', 'do not ask git whether .env is ignored and untracked')
+    .option('--compose <file>', 'compose file to check (default: compose.yaml, docker-compose.yml… in the project directory)')
+    .option('--no-compose', 'skip the compose file checks')
+    .option('--db-service <name>', 'the database service in the compose file (default: db)')
+    .option('--app-service <name>', 'the application service in the compose file (default: memu)')
+    .option('--online', 'also log in to the database (SELECT 1) and ask Ollama for its version')
+    .option('--db-host <host>', 'with --online: reach the database at this host instead of the URL\'s')
+    .option('--db-port <port>', 'with --online: and this port', parsePort)
+    .option('--timeout <ms>', 'with --online: time limit per probe', parsePositive, 3000)
     .action(lazy(() => import('./commands/check.js')));
 
   program
@@ -112,6 +120,18 @@ Examples:
     .action(lazy(() => import('./commands/generate-password.js')));
 
   return program;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number from 1 to 65535');
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -64,3 +64,6 @@ export { scanReferences, checkReferences, type VarReference } from './compose/re
 export { checkHardening, type HardeningOptions } from './compose/hardening.js';
 export { podmanFindings, parseVersion } from './compose/podman.js';
 export { probeHttp, probeOllama, ollamaVersionUrl, type ProbeResult } from './compose/probes.js';
+export { detectPodmanEnvironment } from './compose/detect-podman.js';
+export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResult } from './project/check-deployment.js';
+export type { OnlineOptions } from './project/check-online.js';

@@ -1,17 +1,41 @@
-import { checkProject } from 'envkit';
+import { checkDeployment, detectPodmanEnvironment } from 'envkit';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
 
+interface CheckFlags {
+  git?: boolean;
+  compose?: string | boolean;
+  dbService?: string;
+  appService?: string;
+  online?: boolean;
+  dbHost?: string;
+  dbPort?: number;
+  timeout: number;
+}
+
 /** `envkit check`: findings with severity, place, problem and fix; exit 1 on any error. */
-export async function run(ctx: Context, flags: { git?: boolean }): Promise<number> {
+export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
   const project = await ctx.project();
-  const result = checkProject({ ...project, git: flags.git });
+  const result = await checkDeployment({
+    ...project,
+    git: flags.git,
+    compose: flags.compose === false ? false : typeof flags.compose === 'string' ? flags.compose : undefined,
+    dbService: flags.dbService,
+    appService: flags.appService,
+    ...(flags.online
+      ? { online: { dbHost: flags.dbHost, dbPort: flags.dbPort, timeoutMs: flags.timeout }, podman: detectPodmanEnvironment() }
+      : {}),
+  });
   if (ctx.json) {
-    ctx.printJson({ ok: result.ok, findings: result.findings });
+    ctx.printJson({ ok: result.ok, composeFile: result.composeFile ?? null, findings: result.findings, probes: result.probes });
     return result.ok ? 0 : 1;
   }
   renderFindings(ctx, result.findings);
-  const summary = `${result.ok ? ctx.style.green('ok') : ctx.style.red('failed')}: ${countLine(result.findings)} (${project.schema.name} schema, ${project.envFile})`;
-  ctx.out(summary, !result.ok);
+  for (const probe of result.probes) {
+    const mark = probe.ok ? ctx.style.green('ok     ') : ctx.style.red('failed ');
+    ctx.out(`${mark} ${probe.name}  ${probe.message} ${ctx.style.dim(`(${Math.round(probe.ms)} ms)`)}`, !probe.ok);
+  }
+  const scope = [project.envFile, result.composeFile].filter(Boolean).join(' + ');
+  ctx.out(`${result.ok ? ctx.style.green('ok') : ctx.style.red('failed')}: ${countLine(result.findings)} (${project.schema.name} schema; ${scope})`, !result.ok);
   return result.ok ? 0 : 1;
 }

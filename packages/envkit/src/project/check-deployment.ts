@@ -1,0 +1,93 @@
+import { relative, resolve } from 'node:path';
+import type { Finding } from '../findings.js';
+import { hasErrors } from '../findings.js';
+import { parseDocument } from '../dotenv/document.js';
+import { readTextFile } from '../files/write-file.js';
+import { EnvkitError } from '../errors.js';
+import { findComposeFile, readComposeText } from '../compose/read.js';
+import { checkReferences } from '../compose/references.js';
+import { checkHardening } from '../compose/hardening.js';
+import { podmanFindings, type PodmanEnvironment } from '../compose/podman.js';
+import type { ProbeResult } from '../compose/probes.js';
+import { checkProject, type CheckOptions, type CheckResult } from './check.js';
+import { projectPaths } from './context.js';
+import { onlineProbes, type OnlineOptions } from './check-online.js';
+
+/** Options of {@link checkDeployment}. */
+export interface DeploymentCheckOptions extends CheckOptions {
+  /** The compose file (relative to the project dir or absolute); `false` skips compose checks. Default: found in the project dir. */
+  compose?: string | false;
+  /** Database service name (default: `db` or the service running a PostgreSQL image). */
+  dbService?: string;
+  /** Application service whose port must stay private (default `memu`). */
+  appService?: string;
+  /** Versions of podman and podman-compose, when the caller knows them; makes podman warnings precise. */
+  podman?: PodmanEnvironment;
+  /** Run the online probes: database login and the Ollama API. */
+  online?: boolean | OnlineOptions;
+}
+
+/** Findings of the whole deployment, plus the probes' results when online. */
+export interface DeploymentCheckResult extends CheckResult {
+  /** The compose file checked, relative to the project dir. */
+  composeFile?: string;
+  probes: ProbeResult[];
+}
+
+/**
+ * `envkit check` for a deployment: the env file's checks, then the compose file's (every `${VAR}` known,
+ * the hardening checklist, podman facts), then — when asked — the online probes.
+ */
+export async function checkDeployment(options: DeploymentCheckOptions): Promise<DeploymentCheckResult> {
+  const base = checkProject(options);
+  const findings: Finding[] = [...base.findings];
+  const paths = projectPaths(options);
+  const envText = safeRead(paths.env);
+  const doc = parseDocument(envText ?? '');
+  const values = doc.toObject();
+
+  let composeFile: string | undefined;
+  if (options.compose !== false) {
+    const path = options.compose === undefined ? findComposeFile(paths.dir) : resolve(paths.dir, options.compose);
+    if (path !== undefined) {
+      composeFile = relative(paths.dir, path) || path;
+      const text = readTextFile(path, { followSymlinks: true });
+      if (text === undefined) {
+        throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path with --compose' });
+      }
+      const file = readComposeText(text, composeFile);
+      findings.push(...file.errors);
+      if (file.errors.length === 0) {
+        const secretValues = new Map(
+          Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
+        );
+        findings.push(...checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys() }));
+        findings.push(
+          ...checkHardening(file, {
+            secretValues,
+            ...(options.dbService ? { dbService: options.dbService } : {}),
+            ...(options.appService ? { appService: options.appService } : {}),
+          }),
+        );
+        findings.push(...podmanFindings(file, options.podman ?? {}));
+      }
+    }
+  }
+
+  let probes: ProbeResult[] = [];
+  if (options.online) {
+    const online = typeof options.online === 'object' ? options.online : {};
+    const result = await onlineProbes(options.schema, values, online);
+    probes = result.probes;
+    findings.push(...result.findings);
+  }
+  return { findings, ok: !hasErrors(findings), probes, ...(composeFile ? { composeFile } : {}) };
+}
+
+function safeRead(path: string): string | undefined {
+  try {
+    return readTextFile(path);
+  } catch {
+    return undefined; // checkProject has reported why
+  }
+}

@@ -67,3 +67,29 @@ export { probeHttp, probeOllama, ollamaVersionUrl, type ProbeResult } from './co
 export { detectPodmanEnvironment } from './compose/detect-podman.js';
 export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResult } from './project/check-deployment.js';
 export type { OnlineOptions } from './project/check-online.js';
+
+// Keyring copies of a project's secrets (backup, status, restore, forget)
+export { initProjectWithKeyring, type InitWithKeyringOptions, type InitWithKeyringResult } from './project/init.js';
+export {
+  defaultProjectId,
+  resolveProjectId,
+  secretKeys,
+  backupSecrets,
+  storeStatus,
+  restoreEnv,
+  forgetSecrets,
+  type KeyringProjectOptions,
+  type KeyringTarget,
+  type BackupOptions,
+  type BackupResult,
+  type BackedUpKey,
+  type SecretState,
+  type SecretStatus,
+  type StoreStatusResult,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoredKey,
+  type RestoreSource,
+  type ForgetOptions,
+  type ForgetResult,
+} from './project/keyring.js';

@@ -9,6 +9,8 @@ import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, type KeySummary } from './plan.js';
 import { syncExample, syncGitignore as syncGitignoreFile, type FileChange } from './sync.js';
+import { backupSecrets, type BackupResult } from './keyring.js';
+import type { SecretStore } from '../keyring/store.js';
 
 /** Options of {@link initProject}. */
 export interface InitOptions extends ProjectOptions {
@@ -141,6 +143,42 @@ export function initProject(options: InitOptions): InitResult {
     return { keys: plan.keys, files, created: existing === undefined, missing };
   };
   return options.dryRun ? run() : withLock(paths.lock, 'init', run);
+}
+
+/** Options of {@link initProjectWithKeyring}. */
+export interface InitWithKeyringOptions extends InitOptions {
+  /** The store the secrets are copied into after the env file is written (opened by the caller). */
+  store: SecretStore;
+  /** The keyring project id; default `defaultProjectId` of the project. */
+  projectId?: string;
+}
+
+/** What {@link initProjectWithKeyring} did: init's result plus the keyring copy. Never carries a value. */
+export interface InitWithKeyringResult extends InitResult {
+  /**
+   * The keyring copy of the secrets, or the KEYRING error that stopped it (the env file is written either
+   * way, so init's result is never lost to a keyring failure). Absent for a dry run.
+   */
+  keyring?: BackupResult | { error: EnvkitError };
+}
+
+/**
+ * {@link initProject}, then a copy of every secret that has a valid value into `store` (service
+ * `envkit:<project id>`, account = variable name), after the env file is written.
+ *
+ * @example
+ * const store = await openOsStore();
+ * try { await initProjectWithKeyring({ cwd, schema: memuSchema, store }); } finally { await store.close(); }
+ */
+export async function initProjectWithKeyring(options: InitWithKeyringOptions): Promise<InitWithKeyringResult> {
+  const result = initProject(options);
+  if (options.dryRun) return result;
+  try {
+    return { ...result, keyring: await backupSecrets(options) };
+  } catch (error) {
+    if (error instanceof EnvkitError && error.code === 'KEYRING') return { ...result, keyring: { error } };
+    throw error;
+  }
 }
 
 /** A file write as a summary entry. */

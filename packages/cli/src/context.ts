@@ -12,6 +12,8 @@ export interface GlobalOptions {
   json?: boolean;
   quiet?: boolean;
   color?: boolean;
+  /** `--project <id>`: the keyring project id. */
+  project?: string;
 }
 
 /** What every command gets: resolved options, output helpers and the schema loader. */
@@ -20,6 +22,8 @@ export interface Context {
   /** The project directory (-C), absolute. */
   cwd: string;
   envFile: string;
+  /** `--project <id>` as given (the keyring project id); resolved with ENVKIT_PROJECT by keyring-option.ts. */
+  projectId: string | undefined;
   json: boolean;
   quiet: boolean;
   style: Style;
@@ -45,6 +49,7 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     io,
     cwd,
     envFile: options.envFile ?? '.env',
+    projectId: options.project,
     json,
     quiet,
     style,

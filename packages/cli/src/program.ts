@@ -25,6 +25,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('-C, --cwd <dir>', 'project directory', '.')
     .option('--env-file <path>', 'env file, relative to the project directory', '.env')
     .option('--schema <module>', 'JS or TS module exporting the schema (default: the memu schema)')
+    .option('--project <id>', 'keyring project id (default: directory name + hash of its path; also ENVKIT_PROJECT)')
     .option('--json', 'machine-readable output (secrets stay masked)')
     .option('-q, --quiet', 'print only errors')
     .option('--no-color', 'no colors (also NO_COLOR)')
@@ -49,7 +50,35 @@ Examples:
     .option('--from-env', 'take values from the process environment')
     .option('--no-input', 'never prompt, even on a terminal')
     .option('--dry-run', 'show what would be done, write nothing')
+    .option('--keyring', 'require the OS keyring: fail (exit 3) when secrets cannot be stored there')
+    .option('--no-keyring', 'do not store secrets in the OS keyring (default: store them when a keyring is available)')
     .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('backup')
+    .description('copy the secrets of .env into the OS keyring (service envkit:<project>)')
+    .argument('[KEY...]', 'only these secrets (default: every secret of the schema)')
+    .action(lazy(() => import('./commands/backup.js')));
+
+  program
+    .command('restore')
+    .description('rebuild a missing or damaged .env from the OS keyring, schema defaults and derived values')
+    .option('--force', 'replace an existing .env (a copy is kept as .env.envkit-backup)')
+    .option('--set <KEY=VALUE>', 'a non-secret value the keyring does not hold, e.g. a custom POSTGRES_USER (repeatable)', collect, [])
+    .option('--dry-run', 'show where each value would come from, write nothing')
+    .action(lazy(() => import('./commands/restore.js')));
+
+  const keyring = program.command('keyring').description("the OS keyring copy of the project's secrets");
+  keyring
+    .command('status')
+    .description('backend, reachability, and which secrets are stored (compared with .env, never shown)')
+    .action(lazy(() => import('./commands/keyring-status.js')));
+  keyring
+    .command('forget')
+    .description("delete the project's keyring entries and their history (.env is not touched)")
+    .argument('[KEY...]', 'only these keys (default: all of the project)')
+    .option('--yes', 'really delete')
+    .action(lazy(() => import('./commands/keyring-forget.js')));
 
   program
     .command('rotate')

@@ -1,14 +1,19 @@
-import { initProject, promptsForInit, validateValues } from 'envkit';
+import { initProject, initProjectWithKeyring, promptsForInit, validateValues, type InitWithKeyringResult } from 'envkit';
 import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden } from '../prompt.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
+import { keyringMode, keyringWarning, openKeyring } from '../keyring-option.js';
+import { keyringJson, renderBackedUp } from '../render/keyring.js';
+import { Exit } from '../exit-codes.js';
 
 interface InitFlags {
   set: string[];
   fromEnv?: boolean;
   input?: boolean;
   dryRun?: boolean;
+  /** `--keyring` true, `--no-keyring` false, neither undefined. */
+  keyring?: boolean;
 }
 
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
@@ -37,16 +42,48 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
       }
     }
   }
-  const result = initProject({ ...project, values, dryRun: flags.dryRun });
+  // Opened before the write: with --keyring an unavailable keyring stops init before anything changes.
+  const mode = keyringMode(flags.keyring);
+  const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
+  let result: InitWithKeyringResult;
+  if (keyring?.status === 'open') {
+    try {
+      result = await initProjectWithKeyring({ ...project, values, store: keyring.store, projectId: keyring.projectId });
+    } finally {
+      await keyring.store.close();
+    }
+  } else {
+    result = initProject({ ...project, values, dryRun: flags.dryRun });
+  }
+  const { keyring: copied, ...initResult } = result;
+  const stored = copied !== undefined && !('error' in copied) ? copied : undefined;
+  const failure = copied !== undefined && 'error' in copied ? copied.error : keyring?.status === 'unavailable' ? keyring.error : undefined;
+  // Only a failure after the probe can reach here in required mode: the env file is written, the copy is not.
+  const failed = failure !== undefined && mode === 'required';
   if (ctx.json) {
-    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result });
-    return 0;
+    const section = stored
+      ? keyringJson(stored)
+      : failure
+        ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: failure.hint }
+        : { status: 'skipped', reason: flags.dryRun ? 'dry run' : '--no-keyring' };
+    ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...initResult, keyring: section });
+    return failed ? Exit.Environment : 0;
   }
   ctx.out(`${ctx.style.bold(flags.dryRun ? 'envkit init (dry run, nothing written)' : 'envkit init')}  ${project.schema.name} schema, ${ctx.cwd}`);
   renderKeys(ctx, result.keys);
   ctx.out();
   renderFiles(ctx, result.files);
   ctx.out();
+  if (stored) {
+    renderBackedUp(ctx, stored);
+    ctx.out();
+  }
+  if (failed) {
+    ctx.err(`envkit: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
+    if (failure.hint) ctx.err(`  fix: ${failure.hint}`);
+    return Exit.Environment;
+  }
+  if (failure) ctx.err(keyringWarning(ctx, failure));
   const missing = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
   const invalid = result.keys.filter((k) => k.action === 'invalid').map((k) => k.key);
   if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run \`envkit check\` for details.`, true);

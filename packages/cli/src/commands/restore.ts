@@ -1,0 +1,49 @@
+import { relative } from 'node:path';
+import { restoreEnv, type RestoreSource } from 'envkit';
+import type { Context } from '../context.js';
+import { parseAssignments } from '../assignments.js';
+import { withKeyring } from '../keyring-option.js';
+import { keyringPlace } from '../render/keyring.js';
+
+interface RestoreFlags {
+  force?: boolean;
+  set: string[];
+  dryRun?: boolean;
+}
+
+const SOURCE_TEXT: Record<RestoreSource, string> = {
+  keyring: 'from the OS keyring',
+  file: 'kept from the old file',
+  given: 'given',
+  default: 'default',
+  derived: 'derived',
+  empty: 'empty',
+};
+
+/** `envkit restore`: rebuild .env from the OS keyring, defaults and derived values; says where each value came from. */
+export async function run(ctx: Context, flags: RestoreFlags): Promise<number> {
+  const project = await ctx.project();
+  const values = parseAssignments(flags.set, '--set');
+  const result = await withKeyring(ctx, (store, projectId) =>
+    restoreEnv({ ...project, store, projectId, values, force: flags.force, dryRun: flags.dryRun }),
+  );
+  if (ctx.json) {
+    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result });
+    return 0;
+  }
+  const name = relative(ctx.cwd, result.file.path) || result.file.path;
+  ctx.out(`${ctx.style.bold(`envkit restore${flags.dryRun ? ' (dry run, nothing written)' : ''}`)}  ${name} from ${keyringPlace(result)}`);
+  const width = Math.max(0, ...result.keys.map((k) => k.key.length));
+  for (const k of result.keys) {
+    const text = SOURCE_TEXT[k.source].padEnd(19);
+    const colored = k.source === 'keyring' ? ctx.style.green(text) : k.source === 'empty' ? ctx.style.yellow(text) : ctx.style.dim(text);
+    ctx.out(`  ${k.key.padEnd(width)}  ${colored}${k.secret ? ctx.style.dim(' secret') : ''}`);
+  }
+  ctx.out();
+  const before = result.previous === 'missing' ? 'was missing' : result.previous === 'empty' ? 'was empty' : `was ${result.previous}`;
+  ctx.out(`  ${name} ${flags.dryRun ? `would be ${result.file.action}` : `${result.file.action} (mode 0600)`}; it ${before}`);
+  if (result.backup) ctx.out(`  the previous ${name} is kept as ${relative(ctx.cwd, result.backup) || result.backup} (mode 0600)`);
+  for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${note}`);
+  ctx.out(`Next: ${ctx.style.cyan('envkit check')}.`);
+  return 0;
+}

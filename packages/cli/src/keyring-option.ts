@@ -1,0 +1,64 @@
+import { EnvkitError, isEnvkitError, openOsStore, resolveProjectId, serviceName, type OsSecretStore } from 'envkit';
+import type { Context } from './context.js';
+
+/**
+ * How a command that writes secrets uses the OS keyring: `required` (`--keyring`: exit 3 when it is
+ * unavailable), `auto` (the default: use it when available, else one warning line), `off` (`--no-keyring`:
+ * the keyring is never asked, so a stuck bus costs nothing).
+ */
+export type KeyringMode = 'required' | 'auto' | 'off';
+
+/** The mode of a `--keyring` / `--no-keyring` pair as commander parsed it (`undefined` when neither was given). */
+export function keyringMode(flag: boolean | undefined): KeyringMode {
+  return flag === true ? 'required' : flag === false ? 'off' : 'auto';
+}
+
+/** The keyring project id: `--project`, else `ENVKIT_PROJECT`, else the default of the project directory. */
+export function projectIdFor(ctx: Context): string {
+  return resolveProjectId({ cwd: ctx.cwd, envFile: ctx.envFile, projectId: ctx.projectId ?? ctx.io.env.ENVKIT_PROJECT });
+}
+
+/** The keyring entries of the project, for messages: `envkit:<id>`. */
+export function serviceFor(ctx: Context): string {
+  return serviceName(projectIdFor(ctx));
+}
+
+/** An opened keyring, or why there is none. */
+export type OpenedKeyring =
+  | { status: 'open'; store: OsSecretStore; projectId: string }
+  | { status: 'unavailable'; error: EnvkitError; projectId: string }
+  | { status: 'off'; projectId: string };
+
+/**
+ * Open the OS keyring for `mode`. `required` throws the KEYRING error (message and fix, exit 3); `auto`
+ * returns it as `unavailable`; `off` opens nothing. The store sees the CLI's environment (the D-Bus address
+ * above all); every call on it is bounded by openOsStore's time limits. Close an open store when done.
+ */
+export async function openKeyring(ctx: Context, mode: KeyringMode): Promise<OpenedKeyring> {
+  // Resolved first: a bad --project is a usage error whatever the keyring's state.
+  const projectId = projectIdFor(ctx);
+  if (mode === 'off') return { status: 'off', projectId };
+  try {
+    const store = await openOsStore({ env: ctx.io.env });
+    return { status: 'open', store, projectId };
+  } catch (error) {
+    if (mode === 'required' || !isEnvkitError(error, 'KEYRING')) throw error;
+    return { status: 'unavailable', error, projectId };
+  }
+}
+
+/** Run `fn` with the OS keyring, which must be available (backup, restore, forget); closes it afterwards. */
+export async function withKeyring<T>(ctx: Context, fn: (store: OsSecretStore, projectId: string) => Promise<T>): Promise<T> {
+  const opened = await openKeyring(ctx, 'required');
+  if (opened.status !== 'open') throw new EnvkitError('KEYRING', 'OS keyring unavailable');
+  try {
+    return await fn(opened.store, opened.projectId);
+  } finally {
+    await opened.store.close();
+  }
+}
+
+/** The one warning line of `auto` mode: what is wrong, that the secrets are only in the env file, the fix. */
+export function keyringWarning(ctx: Context, error: EnvkitError): string {
+  return `${ctx.style.yellow('warning')}: ${error.message}; the secrets are only in ${ctx.envFile} (fix: ${error.hint ?? 'see `envkit keyring status`'})`;
+}

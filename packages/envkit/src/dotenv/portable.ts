@@ -42,8 +42,18 @@ function hasLineSeparator(s: string): boolean {
   return s.includes('\u2028') || s.includes('\u2029');
 }
 
-/** Why `value` cannot be written unquoted, or undefined. */
-function plainBlocker(value: string): string | undefined {
+/** What python-dotenv 0.21 interpolates, in every quoting (`variables.py`): `${NAME}` and `${NAME:-default}`. */
+const PYTHON_VARIABLE = /\$\{[^}:]*(?::-[^}]*)?\}/;
+
+/**
+ * A backslash sequence some reader unescapes inside double quotes: python-dotenv `\\ \' \" \a \b \f \n \r
+ * \t \v`, compose-go `\\ \" \a \b \f \n \r \t \v \$ \0NNN`, npm dotenv `\n \r` (and a backslash right before
+ * the closing quote, which python-dotenv and compose-go read as an escaped quote).
+ */
+const DOUBLE_ESCAPE = /\\(?:[\\'"abfnrtv$]|0[0-7]{3}|$)/;
+
+/** Why `value` cannot be written unquoted, or undefined. `strict`: DIALECTS.md's rule, which also excludes `\`. */
+function plainBlocker(value: string, strict: boolean): string | undefined {
   if (value === '') return undefined;
   const first = value.charCodeAt(0);
   if (first === 39 || first === 34 || first === 96) return 'starts with a quote or backtick';
@@ -51,14 +61,14 @@ function plainBlocker(value: string): string | undefined {
   if (value.includes('\n') || hasLineSeparator(value)) return 'contains a line break';
   if (value.includes('#')) return 'contains #';
   if (value.includes('$')) return 'contains $';
-  if (value.includes('\\')) return 'contains a backslash';
+  if (strict && value.includes('\\')) return 'contains a backslash';
   return undefined;
 }
 
 /** Why `value` cannot be written in single quotes, or undefined. */
 function singleBlocker(value: string): string | undefined {
   if (value.includes("'")) return "a single quote (')";
-  if (value.includes('${')) return '${ (python-dotenv expands it even inside single quotes)';
+  if (PYTHON_VARIABLE.test(value)) return '${...} (python-dotenv expands it even inside single quotes)';
   if (value.includes('\\\\')) return 'two backslashes in a row (python-dotenv reads them as one)';
   if (value.endsWith('\\')) return "a trailing backslash (compose-go reads \\' as an escaped quote)";
   return undefined;
@@ -67,17 +77,19 @@ function singleBlocker(value: string): string | undefined {
 /** Why `value` cannot be written in double quotes, or undefined. */
 function doubleBlocker(value: string): string | undefined {
   if (value.includes('"')) return 'a double quote (")';
-  if (value.includes('\\')) return 'a backslash (\\), which each reader unescapes differently';
+  if (DOUBLE_ESCAPE.test(value)) return 'a backslash escape (such as \\n or \\\\), which each reader unescapes differently';
   if (value.includes('$')) return 'a dollar sign ($), which compose-go and python-dotenv expand';
   return undefined;
 }
 
 /**
  * The first form of DIALECTS.md that npm dotenv, python-dotenv and compose-go all read as `value`: plain
- * (no `#`, `$`, `\`, line break, leading quote or surrounding whitespace), else single quotes (no `'`, `${`,
- * `\\` or trailing `\`), else double quotes (no `\`, `$`, `"`). The empty value is plain (`KEY=`).
- * Values with a NUL (no environment variable can hold one) or a carriage return (npm dotenv and
- * python-dotenv read it as a line feed) fit no form.
+ * (no `#`, `$`, `\`, line break, leading quote or surrounding whitespace), else single quotes (no `'`, no
+ * `${...}` python-dotenv would expand, no `\\`, no trailing `\`), else double quotes (no `"`, no `$`, no
+ * backslash escape any reader unescapes), else plain with backslashes (which every reader keeps unquoted).
+ * The empty value is plain (`KEY=`). Values with a NUL (no environment variable can hold one) or a carriage
+ * return (npm dotenv and python-dotenv read it as a line feed) fit no form. Each rule was checked against
+ * the real npm dotenv and python-dotenv and a model of compose-go (see portable.test.ts).
  *
  * @example
  * portableValue('p@ss:w/rd')  // { ok: true, text: 'p@ss:w/rd', form: 'plain' }
@@ -89,11 +101,14 @@ export function portableValue(value: string): PortableResult {
   if (value.includes('\r')) {
     return { ok: false, reason: 'contains a carriage return, which npm dotenv and python-dotenv read as a line feed' };
   }
-  if (plainBlocker(value) === undefined) return { ok: true, text: value, form: 'plain' };
+  if (plainBlocker(value, true) === undefined) return { ok: true, text: value, form: 'plain' };
   const single = singleBlocker(value);
   if (single === undefined) return { ok: true, text: `'${value}'`, form: 'single' };
   const double = doubleBlocker(value);
   if (double === undefined) return { ok: true, text: `"${value}"`, form: 'double' };
+  // All three keep an unquoted backslash (none unescapes unquoted values; compose-go only reads `\$`, and
+  // `$` is excluded). DIALECTS.md prefers quotes for it, so this is the last resort, not the first.
+  if (plainBlocker(value, false) === undefined) return { ok: true, text: value, form: 'plain' };
   return {
     ok: false,
     reason: `contains ${single}, so it cannot be single-quoted, and ${double}, so it cannot be double-quoted`,
@@ -178,7 +193,7 @@ function checkUnquoted(raw: string, gap: string, comment: boolean): string | und
 }
 
 function checkSingle(body: string): string | undefined {
-  if (body.includes('${')) return 'a ${ inside single quotes: python-dotenv expands it, npm dotenv and compose-go do not';
+  if (PYTHON_VARIABLE.test(body)) return 'a ${...} inside single quotes: python-dotenv expands it, npm dotenv and compose-go do not';
   if (body.includes("\\'")) return "a \\' inside single quotes: python-dotenv and compose-go unescape it, npm dotenv keeps the backslash";
   if (body.includes('\\\\')) return 'a \\\\ inside single quotes: python-dotenv reads one backslash, npm dotenv and compose-go two';
   if (body.endsWith('\\')) return "a backslash before the closing quote: compose-go reads \\' as an escaped quote";
@@ -186,11 +201,19 @@ function checkSingle(body: string): string | undefined {
 }
 
 function checkDouble(body: string): string | undefined {
-  for (let i = body.indexOf('\\'); i !== -1; i = body.indexOf('\\', i + 2)) {
-    const c = body.charCodeAt(i + 1);
-    if (c !== 110 && c !== 114) {
-      return 'a backslash escape other than \\n or \\r inside double quotes: npm dotenv keeps it, python-dotenv and compose-go unescape it';
+  // Left to right, as every reader tokenizes: `\n` and `\r` mean the same to all three.
+  for (let i = body.indexOf('\\'); i !== -1; ) {
+    const next = body[i + 1];
+    if (next === 'n' || next === 'r') {
+      i = body.indexOf('\\', i + 2);
+      continue;
     }
+    const at = new RegExp(DOUBLE_ESCAPE.source, 'y');
+    at.lastIndex = i;
+    if (at.test(body)) {
+      return 'a backslash escape other than \\n or \\r inside double quotes: npm dotenv keeps it, python-dotenv or compose-go unescape it';
+    }
+    i = body.indexOf('\\', i + 1);
   }
   if (body.includes('$')) return 'a $ inside double quotes: compose-go expands $VAR and $$, python-dotenv expands ${VAR}; use single quotes';
   return undefined;

@@ -47,7 +47,7 @@ export const SPANS_LINES = 16;
 /** The value starts with a quote that does not close where npm dotenv needs it to; it was read literally. */
 export const BAD_QUOTE = 32;
 /**
- * The closing quote npm dotenv settled on is preceded by `\\` (found by backtracking): python-dotenv and
+ * The closing quote npm dotenv settled on is preceded by `\` (found by backtracking): python-dotenv and
  * compose-go read it as an escaped quote, and a later line with a quote can move npm dotenv's choice.
  */
 export const ESCAPED_CLOSE = 64;

@@ -93,3 +93,19 @@ export {
   type ForgetOptions,
   type ForgetResult,
 } from './project/keyring.js';
+
+// Rotation of a database password (live database and .env together)
+export {
+  rotatePassword,
+  databaseKeysFor,
+  POSTGRES_IMAGE_KEYS,
+  type RotatePasswordOptions,
+  type RotationResult,
+  type RotationStep,
+  type RotationStepName,
+  type RotationStepStatus,
+  type RotationProgress,
+  type DatabaseKeys,
+} from './project/rotate.js';
+export { readPending, parsePending, serializePending, type PendingRotation, type PendingStep, type ApplyMode } from './project/pending.js';
+export { verifierMatches } from './project/rotate-compose.js';

@@ -1,0 +1,460 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPostgres, startPostgres, type PgCluster } from '../../../../test/helpers/postgres.js';
+import { requireTool } from '../../../../test/helpers/require.js';
+import { testdir } from '../../../../test/helpers/testdir.js';
+import { EnvkitError, isEnvkitError } from '../errors.js';
+import { parseDocument } from '../dotenv/document.js';
+import { acquireLock } from '../files/lock.js';
+import { canLogin, applyPasswordDirect } from '../database/apply-direct.js';
+import { MemoryStore } from '../keyring/memory-store.js';
+import { memuSchema } from '../schema/memu.js';
+import { defineSchema, variable } from '../schema/define.js';
+import { buildPostgresUrl, parsePostgresUrl } from '../secrets/derive.js';
+import { scramSha256Verifier } from '../secrets/scram.js';
+import { generatePassword } from '../secrets/password.js';
+import { initProject } from './init.js';
+import { projectPaths } from './context.js';
+import { readPending, writePending } from './pending.js';
+import { databaseKeysFor, rotatePassword, type RotatePasswordOptions, type RotationProgress } from './rotate.js';
+import { verifierMatches } from './rotate-compose.js';
+
+const FAKE_COMPOSE = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose/compose');
+const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
+
+async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isEnvkitError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+function envValues(dir: string): Record<string, string> {
+  return parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();
+}
+
+describe('databaseKeysFor', () => {
+  it('finds the memu login and its derived URL', () => {
+    expect(databaseKeysFor(memuSchema, 'POSTGRES_PASSWORD')).toEqual({
+      password: 'POSTGRES_PASSWORD',
+      user: 'POSTGRES_USER',
+      database: 'POSTGRES_DB',
+      url: 'MEMU_DB_URL',
+    });
+  });
+
+  it('says no for every other key: they are rotated in the file only', () => {
+    for (const key of ['OPENAI_API_KEY', 'POSTGRES_USER', 'MEMU_DB_URL', 'NOT_A_KEY']) {
+      expect(databaseKeysFor(memuSchema, key)).toBeUndefined();
+    }
+  });
+
+  it('takes other names and derives the URL key from the schema', () => {
+    const schema = customSchema();
+    expect(databaseKeysFor(schema, 'DB_PASS')).toBeUndefined();
+    expect(databaseKeysFor(schema, 'DB_PASS', { password: 'DB_PASS', user: 'DB_USER', database: 'DB_NAME' })).toEqual({
+      password: 'DB_PASS',
+      user: 'DB_USER',
+      database: 'DB_NAME',
+      url: 'DATABASE_URL',
+    });
+    expect(() => databaseKeysFor(schema, 'DB_PASS', { password: 'DB_PASS', user: 'DB_USER', database: 'DB_NAME', url: 'NOPE' })).toThrow(
+      /NOPE \(the database URL\) is not a variable/,
+    );
+  });
+});
+
+describe('verifierMatches', () => {
+  it('recognises the verifier of the password, with any salt and iteration count', () => {
+    expect(verifierMatches(scramSha256Verifier('right-password-123'), 'right-password-123')).toBe(true);
+    expect(verifierMatches(scramSha256Verifier('right-password-123', { iterations: 10 }), 'right-password-123')).toBe(true);
+    expect(verifierMatches(scramSha256Verifier('right-password-123'), 'wrong-password-123')).toBe(false);
+    expect(verifierMatches('md5' + 'a'.repeat(32), 'right-password-123')).toBe(false);
+    expect(verifierMatches('', 'right-password-123')).toBe(false);
+  });
+});
+
+/** A schema with no memu names: the protocol must not depend on them. */
+function customSchema() {
+  const parts = ['DB_USER', 'DB_PASS', 'DB_NAME'] as const;
+  return defineSchema('custom', {
+    DB_USER: variable(z.string().min(1), { description: 'user' }),
+    DB_PASS: variable(z.string().min(16), { description: 'password', secret: true, generate: () => generatePassword() }),
+    DB_NAME: variable(z.string().min(1), { description: 'database' }),
+    API_TOKEN: variable(z.string().min(8).optional(), { description: 'token', secret: true, generate: () => generatePassword() }),
+    DATABASE_URL: variable(z.string(), {
+      description: 'url',
+      secret: true,
+      derive: {
+        from: parts,
+        compute(values, current) {
+          if (!parts.every((p) => values[p])) return undefined;
+          const kept = current ? parsePostgresUrl(current) : { host: 'db', port: 5432 };
+          return buildPostgresUrl({
+            scheme: 'postgresql',
+            user: values.DB_USER!,
+            password: values.DB_PASS!,
+            database: values.DB_NAME!,
+            host: kept.host,
+            port: kept.port,
+          });
+        },
+      },
+    }),
+  });
+}
+
+const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
+
+describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
+  let pg: PgCluster;
+  let count = 0;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  interface Project {
+    dir: string;
+    user: string;
+    db: string;
+    /** The password the database and .env have at the start. */
+    old: string;
+    log: string;
+    login(password: string): ReturnType<typeof canLogin>;
+    base: RotatePasswordOptions;
+    composeEnv: NodeJS.ProcessEnv;
+  }
+
+  /** An init'd memu project whose role and database exist with the .env password. */
+  async function project(options: { superuser?: boolean; files?: Record<string, string> } = {}): Promise<Project> {
+    count += 1;
+    const user = `rot_user_${count}`;
+    const db = `rot_db_${count}`;
+    const dir = testdir(options.files ?? {});
+    initProject({ cwd: dir, schema: memuSchema, values: { POSTGRES_USER: user, POSTGRES_DB: db } });
+    const old = envValues(dir).POSTGRES_PASSWORD!;
+    await pg.createRole(user, old);
+    // The postgres image's POSTGRES_USER is the bootstrap superuser.
+    if (options.superuser) await pg.psql(`ALTER ROLE "${user}" SUPERUSER;`);
+    await pg.createDatabase(db, user);
+    const log = join(dir, 'compose-argv.log');
+    const composeEnv = {
+      PATH: process.env.PATH,
+      ENVKIT_TEST_PGHOST: pg.socketDir,
+      ENVKIT_TEST_PGPORT: String(pg.port),
+      ENVKIT_TEST_PSQL: pg.psqlPath,
+      ENVKIT_TEST_COMPOSE_LOG: log,
+    };
+    return {
+      dir,
+      user,
+      db,
+      old,
+      log,
+      composeEnv,
+      login: (password) => canLogin({ host: pg.host, port: pg.port, user, database: db }, password),
+      base: { cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', env: composeEnv },
+    };
+  }
+
+  const direct = (p: Project): Partial<RotatePasswordOptions> => ({ apply: 'direct', dbHost: pg.host, dbPort: pg.port });
+  const compose = (): Partial<RotatePasswordOptions> => ({ composeCmd: FAKE_COMPOSE });
+
+  /** The database and .env agree, the URL logs in (host/port overridden), nothing is pending. */
+  async function expectConsistent(p: Project): Promise<string> {
+    const values = envValues(p.dir);
+    const password = values.POSTGRES_PASSWORD!;
+    expect(await p.login(password)).toEqual({ ok: true });
+    const url = parsePostgresUrl(values.MEMU_DB_URL!);
+    expect(url.password).toBe(password);
+    expect(await canLogin({ host: pg.host, port: pg.port, user: url.user, database: url.database }, url.password)).toEqual({ ok: true });
+    expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
+    return password;
+  }
+
+  it('direct: the old password is refused, the new one accepted, .env and its URL follow', async () => {
+    const p = await project();
+    const events: RotationProgress[] = [];
+    const result = await rotatePassword({ ...p.base, ...direct(p), onStep: (e) => events.push(e) });
+    const next = await expectConsistent(p);
+    expect(next).not.toBe(p.old);
+    expect((await p.login(p.old)).ok).toBe(false);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['lock', 'done'],
+      ['pending', 'done'],
+      ['apply', 'done'],
+      ['test', 'done'],
+      ['write', 'done'],
+      ['finish', 'done'],
+      ['restart', 'skipped'],
+    ]);
+    expect(result).toMatchObject({ apply: 'direct', database: 'changed', resumed: false, generated: true, dryRun: false });
+    expect(result.keys.map((k) => k.key).sort()).toEqual(['MEMU_DB_URL', 'POSTGRES_PASSWORD']);
+    expect(result.restart).toEqual({ command: expect.stringMatching(/ up -d --force-recreate memu$/), ran: false });
+    // Every step reported start and end, in order; nothing secret anywhere.
+    expect(events.filter((e) => e.status === 'running').map((e) => e.name)).toEqual(['lock', 'pending', 'apply', 'test', 'write', 'finish']);
+    const text = JSON.stringify({ result, events });
+    expect(text).not.toContain(p.old);
+    expect(text).not.toContain(next);
+    expect(statSync(join(p.dir, '.env')).mode & 0o777).toBe(0o600);
+    expect(existsSync(projectPaths({ cwd: p.dir }).lock)).toBe(false);
+  });
+
+  it('compose (the default with a compose file): SQL on stdin, the stored verifier proves the new password', async () => {
+    const p = await project({ superuser: true, files: { 'compose.yaml': COMPOSE_YAML } });
+    const result = await rotatePassword({ ...p.base, ...compose() });
+    const next = await expectConsistent(p);
+    expect((await p.login(p.old)).ok).toBe(false);
+    expect(result.apply).toBe('compose');
+    const test = result.steps.find((s) => s.name === 'test')!;
+    expect(test.status).toBe('done');
+    expect(test.detail).toMatch(/stored SCRAM verifier of role "rot_user_\d+" matches the new password/);
+    expect(result.restart.command).toBe(`${FAKE_COMPOSE} up -d --force-recreate memu`);
+    const calls = readFileSync(p.log, 'utf8');
+    expect(calls.match(/^argv: /gm)).toHaveLength(2);
+    expect(calls).toContain(`argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}\n`);
+    expect(calls).toContain(`argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}\n`);
+    for (const secret of [p.old, next]) expect(calls).not.toContain(secret);
+    for (const secret of [p.old, next]) expect(pg.readLog()).not.toContain(secret);
+  });
+
+  it('compose as a non-superuser: the test says it proved nothing, or logs in when a TCP route is given', async () => {
+    const p = await project({ files: { 'compose.yaml': COMPOSE_YAML } });
+    const first = await rotatePassword({ ...p.base, ...compose() });
+    const test = first.steps.find((s) => s.name === 'test')!;
+    expect(test.status).toBe('skipped');
+    expect(test.detail).toMatch(/not proven: user "rot_user_\d+" is not a superuser.*--db-host/);
+    await expectConsistent(p);
+    const second = await rotatePassword({ ...p.base, ...compose(), dbHost: pg.host, dbPort: pg.port });
+    expect(second.steps.find((s) => s.name === 'test')).toMatchObject({ status: 'done', detail: expect.stringMatching(/^logged in to 127\.0\.0\.1:\d+/) });
+    await expectConsistent(p);
+  });
+
+  it('a failed test keeps .env and the pending file; the next run resumes and finishes', async () => {
+    const p = await project({ superuser: true, files: { 'compose.yaml': COMPOSE_YAML } });
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    await pg.psql(`ALTER ROLE "${p.user}" VALID UNTIL '2000-01-01';`);
+    const error = await failure(rotatePassword({ ...p.base, ...compose() }));
+    expect(error.code).toBe('ROTATION');
+    expect(error.message).toMatch(/stopped at step "test": the database does not have the new password: the password of role "rot_user_\d+" has expired/);
+    expect(error.hint).toMatch(/\.env is unchanged and the new POSTGRES_PASSWORD is kept in \.env\.envkit-pending; run `envkit rotate POSTGRES_PASSWORD` again/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    const pending = readPending(projectPaths({ cwd: p.dir }).pending)!;
+    expect(pending).toMatchObject({ key: 'POSTGRES_PASSWORD', apply: 'compose', step: 'applied' });
+
+    await pg.psql(`ALTER ROLE "${p.user}" VALID UNTIL 'infinity';`);
+    const result = await rotatePassword({ ...p.base, ...compose() });
+    expect(result.resumed).toBe(true);
+    expect(result.generated).toBe(false);
+    expect(result.steps.find((s) => s.name === 'pending')).toMatchObject({ status: 'already-done', detail: expect.stringMatching(/last step: applied/) });
+    expect(result.steps.find((s) => s.name === 'apply')!.detail).toMatch(/^re-applied \(idempotent\)/);
+    expect(await expectConsistent(p)).toBe(pending.value);
+  });
+
+  it('direct, resumed after the ALTER: the database already accepts the pending password', async () => {
+    const p = await project();
+    const paths = projectPaths({ cwd: p.dir });
+    const next = generatePassword();
+    writePending(paths.pending, { version: 1, key: 'POSTGRES_PASSWORD', value: next, created: new Date().toISOString(), apply: 'direct', step: 'created' });
+    await applyPasswordDirect({ host: pg.host, port: pg.port, user: p.user, database: p.db }, p.old, next);
+    const result = await rotatePassword({ ...p.base, ...direct(p) });
+    expect(result).toMatchObject({ resumed: true, database: 'already-changed' });
+    expect(result.steps.find((s) => s.name === 'apply')?.status).toBe('already-done');
+    expect(await expectConsistent(p)).toBe(next);
+  });
+
+  it('resumed after the .env write: nothing is applied twice, the pending file goes', async () => {
+    const p = await project();
+    const paths = projectPaths({ cwd: p.dir });
+    const first = await rotatePassword({ ...p.base, ...direct(p) });
+    expect(first.database).toBe('changed');
+    const current = envValues(p.dir).POSTGRES_PASSWORD!;
+    writePending(paths.pending, { version: 1, key: 'POSTGRES_PASSWORD', value: current, created: new Date().toISOString(), apply: 'direct', step: 'tested' });
+    const result = await rotatePassword({ ...p.base, ...direct(p) });
+    expect(result.steps.map((s) => s.status)).toEqual(['done', 'already-done', 'already-done', 'done', 'already-done', 'done', 'skipped']);
+    expect(result.file.action).toBe('unchanged');
+    expect(await expectConsistent(p)).toBe(current);
+  });
+
+  it('a wrong current password stops at apply with .env untouched; compose finishes it with the same value', async () => {
+    const p = await project({ superuser: true, files: { 'compose.yaml': COMPOSE_YAML } });
+    const wrong = generatePassword();
+    await pg.psql(`SET log_statement = 'none';\nALTER ROLE "${p.user}" PASSWORD '${wrong}';\n`);
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const error = await failure(rotatePassword({ ...p.base, ...direct(p) }));
+    expect(error.code).toBe('DATABASE');
+    expect(error.message).toMatch(/stopped at step "apply": PostgreSQL at 127\.0\.0\.1:\d+ refused the current password/);
+    expect(error.hint).toMatch(/apply the change through compose/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    const pending = readPending(projectPaths({ cwd: p.dir }).pending)!;
+    expect(`${error.message}${error.hint}`).not.toContain(pending.value);
+    expect(await p.login(wrong)).toEqual({ ok: true });
+
+    const result = await rotatePassword({ ...p.base, ...compose() });
+    expect(result).toMatchObject({ resumed: true, apply: 'compose' });
+    expect(await expectConsistent(p)).toBe(pending.value);
+  });
+
+  it('an unreachable database stops at apply with .env untouched; the next run finishes', async () => {
+    const p = await project();
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const error = await failure(rotatePassword({ ...p.base, ...direct(p), dbPort: 1 }));
+    expect(error.code).toBe('DATABASE');
+    expect(error.message).toMatch(/stopped at step "apply": could not reach PostgreSQL at 127\.0\.0\.1:1/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(true);
+    // Resumed: the first thing tried is whether the pending password already works; still unreachable.
+    const again = await failure(rotatePassword({ ...p.base, ...direct(p), dbPort: 1 }));
+    expect(again.message).toMatch(/could not reach PostgreSQL/);
+    await rotatePassword({ ...p.base, ...direct(p) });
+    await expectConsistent(p);
+  });
+
+  it('refuses a pending rotation of another key, or of another value', async () => {
+    const p = await project();
+    const paths = projectPaths({ cwd: p.dir });
+    writePending(paths.pending, { version: 1, key: 'OPENAI_API_KEY', value: 'sk-abcdefghijklmnopqrstu', created: new Date().toISOString(), apply: 'none', step: 'created' });
+    const other = await failure(rotatePassword({ ...p.base, ...direct(p) }));
+    expect(other.code).toBe('ROTATION');
+    expect(other.message).toMatch(/a rotation of OPENAI_API_KEY .* is pending in \.env\.envkit-pending/);
+    expect(other.hint).toMatch(/envkit rotate OPENAI_API_KEY/);
+
+    const mine = generatePassword();
+    writePending(paths.pending, { version: 1, key: 'POSTGRES_PASSWORD', value: mine, created: new Date().toISOString(), apply: 'direct', step: 'created' });
+    const given = await failure(rotatePassword({ ...p.base, ...direct(p), value: generatePassword() }));
+    expect(given.code).toBe('ROTATION');
+    expect(given.message).toMatch(/with another value/);
+    // The same value is fine: that is the command run again.
+    await rotatePassword({ ...p.base, ...direct(p), value: mine });
+    expect(await expectConsistent(p)).toBe(mine);
+  });
+
+  it('refuses an invalid given value before anything is written', async () => {
+    const p = await project();
+    const error = await failure(rotatePassword({ ...p.base, ...direct(p), value: 'short' }));
+    expect(error.code).toBe('VALIDATION');
+    expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
+    expect(await p.login(p.old)).toEqual({ ok: true });
+  });
+
+  it('--dry-run changes nothing: no lock, no pending file, no database change', async () => {
+    const p = await project({ files: { 'compose.yaml': COMPOSE_YAML } });
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const result = await rotatePassword({ ...p.base, ...compose(), dryRun: true });
+    expect(result.dryRun).toBe(true);
+    expect(result.steps.every((s) => s.status === 'skipped')).toBe(true);
+    expect(result.steps.find((s) => s.name === 'apply')!.detail).toMatch(/^would run `.*compose exec -T db psql -U rot_user_\d+ -d rot_db_\d+` with ALTER ROLE/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    const paths = projectPaths({ cwd: p.dir });
+    expect(existsSync(paths.pending) || existsSync(paths.lock) || existsSync(p.log)).toBe(false);
+    expect(await p.login(p.old)).toEqual({ ok: true });
+  });
+
+  it('without a compose file and without apply: refuses and explains the three choices', async () => {
+    const p = await project();
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const error = await failure(rotatePassword({ ...p.base }));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toMatch(/no compose file in .*: say how to change the database password/);
+    expect(error.hint).toMatch(/--apply compose .*--apply direct .*--apply none/);
+    const noDb = await failure(rotatePassword({ ...p.base, composeFile: 'other.yaml' }));
+    expect(noDb.message).toMatch(/compose file other\.yaml does not exist/);
+    writeFileSync(join(p.dir, 'compose.yaml'), 'services:\n  postgres:\n    image: postgres:16\n');
+    const wrongService = await failure(rotatePassword({ ...p.base }));
+    expect(wrongService.message).toMatch(/defines no service "db"/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
+  });
+
+  it('--apply none: .env only, and the result says the database was not changed', async () => {
+    const p = await project();
+    const result = await rotatePassword({ ...p.base, apply: 'none' });
+    expect(result.database).toBe('unchanged');
+    expect(result.steps.find((s) => s.name === 'apply')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/the database was NOT changed/) });
+    expect(result.steps.find((s) => s.name === 'restart')!.detail).toMatch(/once the database has the new password/);
+    expect(envValues(p.dir).POSTGRES_PASSWORD).not.toBe(p.old);
+    expect(await p.login(p.old)).toEqual({ ok: true });
+  });
+
+  it('a second rotation while one holds the lock fails with BUSY and changes nothing', async () => {
+    const p = await project();
+    const lock = acquireLock(projectPaths({ cwd: p.dir }).lock, { purpose: 'rotate' });
+    try {
+      const events: RotationProgress[] = [];
+      const error = await failure(rotatePassword({ ...p.base, ...direct(p), onStep: (e) => events.push(e) }));
+      expect(error.code).toBe('BUSY');
+      expect(events.at(-1)).toMatchObject({ name: 'lock', status: 'failed' });
+      expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('keeps the new value in the keyring with the previous one as history; a broken keyring only warns', async () => {
+    const p = await project();
+    const store = new MemoryStore();
+    await rotatePassword({ ...p.base, ...direct(p), store });
+    const next = envValues(p.dir).POSTGRES_PASSWORD!;
+    expect(await store.get('memu', 'POSTGRES_PASSWORD')).toBe(next);
+    expect(await store.history('memu', 'POSTGRES_PASSWORD')).toEqual([p.old]);
+
+    const broken = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'the keyring is locked') });
+    const result = await rotatePassword({ ...p.base, ...direct(p), store: broken, onStep: () => { throw new Error('renderer broke'); } });
+    expect(result.steps.find((s) => s.name === 'finish')?.status).toBe('done');
+    expect(result.warnings).toEqual([expect.stringMatching(/^keyring: the new POSTGRES_PASSWORD was not stored \(the keyring is locked\)/)]);
+    await expectConsistent(p);
+  });
+
+  it('--restart recreates the app service with compose, without a stale exported password', async () => {
+    const p = await project({ superuser: true, files: { 'compose.yaml': COMPOSE_YAML } });
+    // A compose that handles `up` itself and passes `exec` on to the stand-in.
+    const upLog = join(p.dir, 'up.log');
+    writeFileSync(
+      join(p.dir, 'compose-with-up'),
+      `#!/bin/sh\nif [ "$1" = up ]; then { echo "up: $*"; env | grep -c '^POSTGRES_PASSWORD=' ; } >>"${upLog}"; exit 0; fi\nexec "${FAKE_COMPOSE}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const env = { ...p.composeEnv, POSTGRES_PASSWORD: p.old };
+    const result = await rotatePassword({ ...p.base, composeCmd: join(p.dir, 'compose-with-up'), restart: true, env });
+    expect(result.restart).toEqual({ command: `${join(p.dir, 'compose-with-up')} up -d --force-recreate memu`, ran: true });
+    expect(result.steps.at(-1)).toMatchObject({ name: 'restart', status: 'done' });
+    expect(readFileSync(upLog, 'utf8')).toBe('up: up -d --force-recreate memu\n0\n');
+    expect(result.warnings).toEqual([expect.stringMatching(/^POSTGRES_PASSWORD is exported in this environment; compose prefers/)]);
+    await expectConsistent(p);
+
+    // A restart that fails does not undo the finished rotation: it is a failed step and a warning.
+    writeFileSync(join(p.dir, 'compose-with-up'), `#!/bin/sh\n[ "$1" = up ] && { echo "memu: no such image" >&2; exit 1; }\nexec "${FAKE_COMPOSE}" "$@"\n`);
+    const failed = await rotatePassword({ ...p.base, composeCmd: join(p.dir, 'compose-with-up'), restart: true });
+    expect(failed.steps.at(-1)).toMatchObject({ name: 'restart', status: 'failed', detail: expect.stringMatching(/memu: no such image/) });
+    expect(failed.warnings.at(-1)).toMatch(/the rotation itself is finished/);
+    await expectConsistent(p);
+  });
+
+  it('works for a schema with other names (no memu in the protocol)', async () => {
+    count += 1;
+    const user = `custom_${count}`;
+    const schema = customSchema();
+    const dir = testdir();
+    const old = generatePassword();
+    initProject({ cwd: dir, schema, values: { DB_USER: user, DB_PASS: old, DB_NAME: 'postgres' } });
+    await pg.createRole(user, old);
+    const databaseKeys = { password: 'DB_PASS', user: 'DB_USER', database: 'DB_NAME' };
+    const result = await rotatePassword({ cwd: dir, schema, key: 'DB_PASS', databaseKeys, apply: 'direct', dbHost: pg.host, dbPort: pg.port });
+    expect(result.keys.map((k) => k.key).sort()).toEqual(['DATABASE_URL', 'DB_PASS']);
+    const values = envValues(dir);
+    expect(parsePostgresUrl(values.DATABASE_URL!).password).toBe(values.DB_PASS);
+    expect(await canLogin({ host: pg.host, port: pg.port, user, database: 'postgres' }, values.DB_PASS!)).toEqual({ ok: true });
+    const notDb = await failure(rotatePassword({ cwd: dir, schema, key: 'API_TOKEN', databaseKeys }));
+    expect(notDb.code).toBe('USAGE');
+    expect(notDb.message).toMatch(/API_TOKEN is not the database password of the custom schema/);
+  });
+});

@@ -82,9 +82,25 @@ Examples:
 
   program
     .command('rotate')
-    .description('give a secret a new value (generated, or from stdin) and recompute derived values')
+    .description(
+      'give a secret a new value (generated, or from stdin); POSTGRES_PASSWORD changes in the live database and .env together (pending file, apply, test, write: safe to re-run)',
+    )
     .argument('<KEY>', 'the secret to rotate, e.g. POSTGRES_PASSWORD')
     .option('--stdin', 'read the new value from standard input instead of generating one')
+    .addOption(
+      new Option('--apply <mode>', 'how to change the database: compose exec psql, a direct connection, or not at all (default: compose when the compose file has the db service)').choices([
+        'compose',
+        'direct',
+        'none',
+      ]),
+    )
+    .option('--compose-cmd <command>', "the compose command, e.g. 'docker compose' (default: detected)")
+    .option('--compose-file <file>', 'compose file, relative to the project directory (default: compose.yaml, docker-compose.yml… there)')
+    .option('--service <name>', 'the database service in the compose file', 'db')
+    .option('--app-service <name>', 'the service to recreate afterwards', 'memu')
+    .option('--db-host <host>', "direct connection: this host instead of the URL's (db resolves only inside compose)")
+    .option('--db-port <port>', "direct connection: this port instead of the URL's", parsePort)
+    .option('--restart', 'recreate the app service at the end (default: print the command)')
     .option('--dry-run', 'show the steps, change nothing')
     .action(lazy(() => import('./commands/rotate.js')));
 

@@ -1,19 +1,128 @@
-import { rotateSecret } from 'envkit';
+import { databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecret } from 'envkit';
+import type { ApplyMode, RotationProgress, RotationStep } from 'envkit';
 import type { Context } from '../context.js';
+import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 
 interface RotateFlags {
   stdin?: boolean;
   dryRun?: boolean;
+  apply?: ApplyMode;
+  composeCmd?: string;
+  composeFile?: string;
+  service?: string;
+  appService?: string;
+  dbHost?: string;
+  dbPort?: number;
+  restart?: boolean;
 }
 
-/** `envkit rotate KEY`: new value, derived values recomputed, one atomic write; values never printed. */
+/**
+ * `envkit rotate KEY`. The database password goes through the rotation protocol (pending file, database,
+ * test, `.env`, restart line); any other secret is rotated in the env file only. Values are never printed.
+ */
 export async function run(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
+  const project = await ctx.project();
+  if (databaseKeysFor(project.schema, key) === undefined) return fileOnly(ctx, key, flags);
+
+  const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
+  const steps: RotationStep[] = [];
+  const progress = ctx.json || ctx.quiet ? undefined : progressPrinter(ctx);
+  if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
+  let result;
+  try {
+    result = await rotatePassword({
+      ...project,
+      key,
+      value,
+      apply: flags.apply,
+      composeCmd: flags.composeCmd,
+      composeFile: flags.composeFile,
+      service: flags.service,
+      appService: flags.appService,
+      dbHost: flags.dbHost,
+      dbPort: flags.dbPort,
+      dryRun: flags.dryRun,
+      restart: flags.restart,
+      env: ctx.io.env,
+      onStep(step) {
+        if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: step.detail });
+        progress?.(step);
+      },
+    });
+  } catch (error) {
+    if (ctx.json && isEnvkitError(error)) {
+      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues } });
+      throw new ExitError(exitCodeFor(error.code));
+    }
+    throw error;
+  }
+  const failed = result.steps.some((s) => s.status === 'failed');
+  if (ctx.json) {
+    ctx.printJson({ ok: !failed, ...result });
+    return failed ? Exit.Environment : Exit.Ok;
+  }
+  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${warning}`);
+  if (result.apply === 'none') {
+    ctx.out(`${ctx.style.yellow('The database was NOT changed')} (--apply none): set the new password of the database role yourself before the app reconnects.`, true);
+  }
+  if (!result.restart.ran && !flags.dryRun) {
+    ctx.out();
+    ctx.out(`Next: recreate the app container so it reads the new ${ctx.envFile}:`);
+    ctx.out(`  ${ctx.style.cyan(result.restart.command)}`);
+  }
+  return failed ? Exit.Environment : Exit.Ok;
+}
+
+/** A step list: on a terminal each step shows `…` while it runs and then its mark; plain lines otherwise. */
+function progressPrinter(ctx: Context): (step: RotationProgress) => void {
+  const { style } = ctx;
+  const tty = ctx.io.stdout.isTTY === true;
+  const width = 'restart'.length;
+  const mark: Record<RotationStep['status'], string> = {
+    done: style.green('✓'),
+    'already-done': style.green('✓'),
+    skipped: style.dim('-'),
+    failed: style.red('✗'),
+  };
+  const label: Record<RotationStep['status'], string> = {
+    done: 'done',
+    'already-done': 'already done',
+    skipped: 'skipped',
+    failed: 'FAILED',
+  };
+  let running = false;
+  return (step) => {
+    if (step.status === 'running') {
+      if (tty) {
+        ctx.io.stdout.write(`  ${style.dim('…')} ${step.name.padEnd(width)}  ${style.dim(step.detail)}`);
+        running = true;
+      }
+      return;
+    }
+    const status = step.status === 'already-done' ? `${style.dim('(already done)')} ` : '';
+    if (tty) {
+      // Replace the "running" line in place.
+      ctx.io.stdout.write(`${running ? '\r\u001b[2K' : ''}  ${mark[step.status]} ${step.name.padEnd(width)}  ${status}${step.detail}\n`);
+      running = false;
+    } else {
+      ctx.out(`  ${step.name.padEnd(width)}  ${label[step.status].padEnd(12)}  ${step.detail}`);
+    }
+  };
+}
+
+/** Any other secret: new value in the env file only, derived values recomputed, one atomic write. */
+async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
+  if (flags.apply === 'compose' || flags.apply === 'direct' || flags.restart) {
+    throw new EnvkitError('USAGE', `${key} is not the database password: it is rotated in ${ctx.envFile} only`, {
+      hint: 'leave out --apply and --restart: they change the live database password (POSTGRES_PASSWORD)',
+    });
+  }
   const project = await ctx.project();
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const result = rotateSecret({ ...project, key, value, dryRun: flags.dryRun });
-  const databaseNote = `the live database still has the old password: this rotation changed ${project.envFile} only`;
+  const databaseNote = `the live database still has the old value: this rotation changed ${project.envFile} only`;
   if (ctx.json) {
     ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result, database: 'unchanged' });
     return 0;

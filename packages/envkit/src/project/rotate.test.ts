@@ -166,7 +166,7 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     };
   }
 
-  const direct = (p: Project): Partial<RotatePasswordOptions> => ({ apply: 'direct', dbHost: pg.host, dbPort: pg.port });
+  const direct = (): Partial<RotatePasswordOptions> => ({ apply: 'direct', dbHost: pg.host, dbPort: pg.port });
   const compose = (): Partial<RotatePasswordOptions> => ({ composeCmd: FAKE_COMPOSE });
 
   /** The database and .env agree, the URL logs in (host/port overridden), nothing is pending. */
@@ -184,7 +184,7 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
   it('direct: the old password is refused, the new one accepted, .env and its URL follow', async () => {
     const p = await project();
     const events: RotationProgress[] = [];
-    const result = await rotatePassword({ ...p.base, ...direct(p), onStep: (e) => events.push(e) });
+    const result = await rotatePassword({ ...p.base, ...direct(), onStep: (e) => events.push(e) });
     const next = await expectConsistent(p);
     expect(next).not.toBe(p.old);
     expect((await p.login(p.old)).ok).toBe(false);
@@ -266,7 +266,7 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const next = generatePassword();
     writePending(paths.pending, { version: 1, key: 'POSTGRES_PASSWORD', value: next, created: new Date().toISOString(), apply: 'direct', step: 'created' });
     await applyPasswordDirect({ host: pg.host, port: pg.port, user: p.user, database: p.db }, p.old, next);
-    const result = await rotatePassword({ ...p.base, ...direct(p) });
+    const result = await rotatePassword({ ...p.base, ...direct() });
     expect(result).toMatchObject({ resumed: true, database: 'already-changed' });
     expect(result.steps.find((s) => s.name === 'apply')?.status).toBe('already-done');
     expect(await expectConsistent(p)).toBe(next);
@@ -275,11 +275,11 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
   it('resumed after the .env write: nothing is applied twice, the pending file goes', async () => {
     const p = await project();
     const paths = projectPaths({ cwd: p.dir });
-    const first = await rotatePassword({ ...p.base, ...direct(p) });
+    const first = await rotatePassword({ ...p.base, ...direct() });
     expect(first.database).toBe('changed');
     const current = envValues(p.dir).POSTGRES_PASSWORD!;
     writePending(paths.pending, { version: 1, key: 'POSTGRES_PASSWORD', value: current, created: new Date().toISOString(), apply: 'direct', step: 'tested' });
-    const result = await rotatePassword({ ...p.base, ...direct(p) });
+    const result = await rotatePassword({ ...p.base, ...direct() });
     expect(result.steps.map((s) => s.status)).toEqual(['done', 'already-done', 'already-done', 'done', 'already-done', 'done', 'skipped']);
     expect(result.file.action).toBe('unchanged');
     expect(await expectConsistent(p)).toBe(current);
@@ -290,7 +290,7 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const wrong = generatePassword();
     await pg.psql(`SET log_statement = 'none';\nALTER ROLE "${p.user}" PASSWORD '${wrong}';\n`);
     const before = readFileSync(join(p.dir, '.env'), 'utf8');
-    const error = await failure(rotatePassword({ ...p.base, ...direct(p) }));
+    const error = await failure(rotatePassword({ ...p.base, ...direct() }));
     expect(error.code).toBe('DATABASE');
     expect(error.message).toMatch(/stopped at step "apply": PostgreSQL at 127\.0\.0\.1:\d+ refused the current password/);
     expect(error.hint).toMatch(/apply the change through compose/);
@@ -307,15 +307,15 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
   it('an unreachable database stops at apply with .env untouched; the next run finishes', async () => {
     const p = await project();
     const before = readFileSync(join(p.dir, '.env'), 'utf8');
-    const error = await failure(rotatePassword({ ...p.base, ...direct(p), dbPort: 1 }));
+    const error = await failure(rotatePassword({ ...p.base, ...direct(), dbPort: 1 }));
     expect(error.code).toBe('DATABASE');
     expect(error.message).toMatch(/stopped at step "apply": could not reach PostgreSQL at 127\.0\.0\.1:1/);
     expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
     expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(true);
     // Resumed: the first thing tried is whether the pending password already works; still unreachable.
-    const again = await failure(rotatePassword({ ...p.base, ...direct(p), dbPort: 1 }));
+    const again = await failure(rotatePassword({ ...p.base, ...direct(), dbPort: 1 }));
     expect(again.message).toMatch(/could not reach PostgreSQL/);
-    await rotatePassword({ ...p.base, ...direct(p) });
+    await rotatePassword({ ...p.base, ...direct() });
     await expectConsistent(p);
   });
 
@@ -323,24 +323,24 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const p = await project();
     const paths = projectPaths({ cwd: p.dir });
     writePending(paths.pending, { version: 1, key: 'OPENAI_API_KEY', value: 'sk-abcdefghijklmnopqrstu', created: new Date().toISOString(), apply: 'none', step: 'created' });
-    const other = await failure(rotatePassword({ ...p.base, ...direct(p) }));
+    const other = await failure(rotatePassword({ ...p.base, ...direct() }));
     expect(other.code).toBe('ROTATION');
     expect(other.message).toMatch(/a rotation of OPENAI_API_KEY .* is pending in \.env\.envkit-pending/);
     expect(other.hint).toMatch(/envkit rotate OPENAI_API_KEY/);
 
     const mine = generatePassword();
     writePending(paths.pending, { version: 1, key: 'POSTGRES_PASSWORD', value: mine, created: new Date().toISOString(), apply: 'direct', step: 'created' });
-    const given = await failure(rotatePassword({ ...p.base, ...direct(p), value: generatePassword() }));
+    const given = await failure(rotatePassword({ ...p.base, ...direct(), value: generatePassword() }));
     expect(given.code).toBe('ROTATION');
     expect(given.message).toMatch(/with another value/);
     // The same value is fine: that is the command run again.
-    await rotatePassword({ ...p.base, ...direct(p), value: mine });
+    await rotatePassword({ ...p.base, ...direct(), value: mine });
     expect(await expectConsistent(p)).toBe(mine);
   });
 
   it('refuses an invalid given value before anything is written', async () => {
     const p = await project();
-    const error = await failure(rotatePassword({ ...p.base, ...direct(p), value: 'short' }));
+    const error = await failure(rotatePassword({ ...p.base, ...direct(), value: 'short' }));
     expect(error.code).toBe('VALIDATION');
     expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
     expect(await p.login(p.old)).toEqual({ ok: true });
@@ -390,7 +390,7 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const lock = acquireLock(projectPaths({ cwd: p.dir }).lock, { purpose: 'rotate' });
     try {
       const events: RotationProgress[] = [];
-      const error = await failure(rotatePassword({ ...p.base, ...direct(p), onStep: (e) => events.push(e) }));
+      const error = await failure(rotatePassword({ ...p.base, ...direct(), onStep: (e) => events.push(e) }));
       expect(error.code).toBe('BUSY');
       expect(events.at(-1)).toMatchObject({ name: 'lock', status: 'failed' });
       expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
@@ -402,13 +402,13 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
   it('keeps the new value in the keyring with the previous one as history; a broken keyring only warns', async () => {
     const p = await project();
     const store = new MemoryStore();
-    await rotatePassword({ ...p.base, ...direct(p), store });
+    await rotatePassword({ ...p.base, ...direct(), store });
     const next = envValues(p.dir).POSTGRES_PASSWORD!;
     expect(await store.get('memu', 'POSTGRES_PASSWORD')).toBe(next);
     expect(await store.history('memu', 'POSTGRES_PASSWORD')).toEqual([p.old]);
 
     const broken = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'the keyring is locked') });
-    const result = await rotatePassword({ ...p.base, ...direct(p), store: broken, onStep: () => { throw new Error('renderer broke'); } });
+    const result = await rotatePassword({ ...p.base, ...direct(), store: broken, onStep: () => { throw new Error('renderer broke'); } });
     expect(result.steps.find((s) => s.name === 'finish')?.status).toBe('done');
     expect(result.warnings).toEqual([expect.stringMatching(/^keyring: the new POSTGRES_PASSWORD was not stored \(the keyring is locked\)/)]);
     await expectConsistent(p);

@@ -1,0 +1,250 @@
+// `envkit rotate POSTGRES_PASSWORD` when things go wrong: the database down, the current password wrong,
+// the process killed between steps, two rotations at once. After the next run the database and .env agree.
+//
+// Crashes are real: a child process runs the built library's rotatePassword and SIGKILLs itself from the
+// onStep callback as soon as the chosen step reports done (its effect is durable by then). No test hook
+// lives in the library or the CLI.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canLogin, parseDocument, parsePostgresUrl, readPending } from 'envkit';
+import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { requireTool } from './helpers/require.js';
+import { envkit, type CliResult } from './helpers/cli.js';
+import { testdir } from './helpers/testdir.js';
+
+const FAKE_COMPOSE = resolve(import.meta.dirname, 'fixtures/fake-compose/compose');
+const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
+/** The built library, as the CLI bundles it. */
+const ENVKIT_DIST = fileURLToPath(new URL('../packages/envkit/dist/index.js', import.meta.url));
+
+const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
+
+describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () => {
+  let pg: PgCluster;
+  let count = 0;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  interface Project {
+    dir: string;
+    user: string;
+    db: string;
+    old: string;
+    log: string;
+    env: NodeJS.ProcessEnv;
+    outputs: CliResult[];
+    run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  }
+
+  /** An init'd memu project (with compose.yaml) whose role, a superuser like the image's, has the .env password. */
+  async function project(): Promise<Project> {
+    count += 1;
+    const user = `fault_user_${count}`;
+    const db = `fault_db_${count}`;
+    const dir = testdir({ 'compose.yaml': COMPOSE_YAML });
+    const log = join(dir, 'compose.log');
+    const env = {
+      ENVKIT_TEST_PGHOST: pg.socketDir,
+      ENVKIT_TEST_PGPORT: String(pg.port),
+      ENVKIT_TEST_PSQL: pg.psqlPath,
+      ENVKIT_TEST_COMPOSE_LOG: log,
+    };
+    const outputs: CliResult[] = [];
+    const run = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const result = await envkit(dir, args, { env: { ...env, ...extra } });
+      outputs.push(result);
+      return result;
+    };
+    const init = await run(['init', '--no-input', '--set', `POSTGRES_USER=${user}`, '--set', `POSTGRES_DB=${db}`]);
+    expect(init.code, init.all).toBe(0);
+    const old = envText(dir).match(/^POSTGRES_PASSWORD=(.*)$/m)![1]!;
+    await pg.createRole(user, old);
+    await pg.psql(`ALTER ROLE "${user}" SUPERUSER;`);
+    await pg.createDatabase(db, user);
+    return { dir, user, db, old, log, env, outputs, run };
+  }
+
+  const envText = (dir: string) => readFileSync(join(dir, '.env'), 'utf8');
+  const values = (dir: string) => parseDocument(envText(dir)).toObject();
+  const pendingOf = (p: Project) => readPending(join(p.dir, '.env.envkit-pending'));
+  const login = (p: Project, password: string) => canLogin({ host: pg.host, port: pg.port, user: p.user, database: p.db }, password);
+  const direct = () => ['--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port)];
+  const compose = () => ['--compose-cmd', FAKE_COMPOSE];
+
+  /** .env and the database agree on a new password, the URL logs in, nothing pending, no output leaked. */
+  async function expectFinished(p: Project, expected?: string): Promise<void> {
+    const v = values(p.dir);
+    const next = v.POSTGRES_PASSWORD!;
+    if (expected !== undefined) expect(next).toBe(expected);
+    expect(next).not.toBe(p.old);
+    expect(await login(p, next)).toEqual({ ok: true });
+    expect(await login(p, p.old)).toMatchObject({ ok: false, reason: 'auth' });
+    const url = parsePostgresUrl(v.MEMU_DB_URL!);
+    expect(await canLogin({ host: pg.host, port: pg.port, user: url.user, database: url.database }, url.password)).toEqual({ ok: true });
+    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
+    expect(existsSync(join(p.dir, '.env.envkit-lock'))).toBe(false);
+    expectNoLeak(p, [p.old, next]);
+  }
+
+  function expectNoLeak(p: Project, secrets: string[]): void {
+    for (const output of p.outputs) for (const secret of secrets) expect(output.all).not.toContain(secret);
+    if (existsSync(p.log)) for (const secret of secrets) expect(readFileSync(p.log, 'utf8')).not.toContain(secret);
+    for (const secret of secrets) expect(pg.readLog()).not.toContain(secret);
+  }
+
+  /** Run rotatePassword in a child that SIGKILLs itself once `step` is done. */
+  function crashAfter(p: Project, step: string, mode: 'direct' | 'compose'): Promise<NodeJS.Signals | null> {
+    const script = `
+      const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
+      const { rotatePassword, memuSchema } = await import(o.dist);
+      await rotatePassword({
+        cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', apply: o.apply, composeCmd: o.composeCmd,
+        dbHost: o.dbHost, dbPort: o.dbPort, env: process.env,
+        onStep(e) { if (e.name === o.step && e.status !== 'running') process.kill(process.pid, 'SIGKILL'); },
+      });
+      process.stdout.write('finished without being killed');
+    `;
+    const options = {
+      dist: ENVKIT_DIST,
+      cwd: p.dir,
+      step,
+      apply: mode,
+      ...(mode === 'direct' ? { dbHost: pg.host, dbPort: pg.port } : { composeCmd: FAKE_COMPOSE }),
+    };
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: p.dir,
+        env: { PATH: process.env.PATH, ...p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify(options) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+      child.on('error', reject);
+      child.on('close', (_code, signal) => {
+        p.outputs.push({ code: null, stdout: output, stderr: '', all: output });
+        resolve(signal);
+      });
+    });
+  }
+
+  it.each([
+    ['direct', 'pending'],
+    ['direct', 'apply'],
+    ['direct', 'test'],
+    ['direct', 'write'],
+    ['compose', 'pending'],
+    ['compose', 'apply'],
+  ] as const)('%s, killed after the %s step: the next run finishes the same rotation', async (mode, step) => {
+    expect(existsSync(ENVKIT_DIST), 'build the library first (pnpm run build)').toBe(true);
+    const p = await project();
+    const before = envText(p.dir);
+    expect(await crashAfter(p, step, mode)).toBe('SIGKILL');
+
+    // What the killed run left: the new password in the pending file, a stale lock, and exactly one of
+    // the two states ROTATION.md allows.
+    const pending = pendingOf(p)!;
+    expect(pending.key).toBe('POSTGRES_PASSWORD');
+    expect(existsSync(join(p.dir, '.env.envkit-lock'))).toBe(true);
+    if (step === 'write') {
+      expect(values(p.dir).POSTGRES_PASSWORD).toBe(pending.value);
+    } else {
+      expect(envText(p.dir)).toBe(before);
+    }
+    expect((await login(p, pending.value)).ok).toBe(step !== 'pending');
+    expect((await login(p, p.old)).ok).toBe(step === 'pending');
+
+    const args = mode === 'direct' ? direct() : compose();
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...args]);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toMatch(/^  pending +already done +resuming the rotation started /m);
+    if (mode === 'direct' && step !== 'pending') expect(result.stdout).toMatch(/^  apply +already done +the database at .* already accepts the new password/m);
+    if (mode === 'compose' && step !== 'pending') expect(result.stdout).toMatch(/^  apply +done +re-applied \(idempotent\)/m);
+    if (step === 'write') expect(result.stdout).toMatch(/^  write +already done/m);
+    await expectFinished(p, pending.value);
+  });
+
+  it('database down (nothing on the port): stops at apply, .env untouched; the next run finishes', async () => {
+    const p = await project();
+    const before = envText(p.dir);
+    const down = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', '1']);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/^envkit: rotation of POSTGRES_PASSWORD stopped at step "apply": could not reach PostgreSQL at 127\.0\.0\.1:1/m);
+    expect(down.stderr).toMatch(/\.env is unchanged and the new POSTGRES_PASSWORD is kept in \.env\.envkit-pending; run `envkit rotate POSTGRES_PASSWORD` again/);
+    expect(down.stdout).toMatch(/^  apply +FAILED +could not reach/m);
+    expect(envText(p.dir)).toBe(before);
+    const pending = pendingOf(p)!;
+    expect(await login(p, p.old)).toEqual({ ok: true });
+
+    const json = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', '1', '--json']);
+    expect(json.code).toBe(3);
+    const report = JSON.parse(json.stdout) as { ok: boolean; steps: { name: string; status: string }[]; error: { code: string } };
+    expect(report.ok).toBe(false);
+    expect(report.error.code).toBe('DATABASE');
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['lock:done', 'pending:already-done', 'apply:failed']);
+    expect(envText(p.dir)).toBe(before);
+
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...direct()]);
+    expect(result.code, result.all).toBe(0);
+    await expectFinished(p, pending.value);
+  });
+
+  it('database container down (compose): stops at apply with TOOL; the next run finishes', async () => {
+    const p = await project();
+    const before = envText(p.dir);
+    const down = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()], { ENVKIT_TEST_COMPOSE_DOWN: '1' });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/stopped at step "apply": .*no such container/);
+    expect(down.stderr).toMatch(/is the db container up\?/);
+    expect(envText(p.dir)).toBe(before);
+    const pending = pendingOf(p)!;
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()]);
+    expect(result.code, result.all).toBe(0);
+    await expectFinished(p, pending.value);
+  });
+
+  it('current password wrong: direct stops at apply, nothing changed; compose (no password needed) finishes', async () => {
+    const p = await project();
+    const actual = 'Actual_password_the_db_has_0123456789';
+    await pg.psql(`SET log_statement = 'none';\nALTER ROLE "${p.user}" PASSWORD '${actual}';\n`);
+    const before = envText(p.dir);
+    const refused = await p.run(['rotate', 'POSTGRES_PASSWORD', ...direct()]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/stopped at step "apply": PostgreSQL at 127\.0\.0\.1:\d+ refused the current password for user "fault_user_\d+"/);
+    expect(refused.stderr).toMatch(/apply the change through compose instead, which needs no password/);
+    expect(envText(p.dir)).toBe(before);
+    expect(await login(p, actual)).toEqual({ ok: true });
+    const pending = pendingOf(p)!;
+
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()]);
+    expect(result.code, result.all).toBe(0);
+    await expectFinished(p, pending.value);
+    expect(await login(p, actual)).toMatchObject({ ok: false, reason: 'auth' });
+    expectNoLeak(p, [actual]);
+  });
+
+  it('two rotations at once: one runs, the other reports busy (exit 3); they never disagree', async () => {
+    const p = await project();
+    // A compose that takes its time, so the first rotation still holds the lock when the second starts.
+    const slow = join(p.dir, 'slow-compose');
+    writeFileSync(slow, `#!/bin/sh\nsleep 1.5\nexec "${FAKE_COMPOSE}" "$@"\n`, { mode: 0o755 });
+    const [a, b] = await Promise.all([
+      p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', slow]),
+      p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', slow]),
+    ]);
+    const codes = [a!.code, b!.code].sort();
+    expect(codes, `${a!.all}\n---\n${b!.all}`).toEqual([0, 3]);
+    const busy = a!.code === 3 ? a! : b!;
+    expect(busy.stderr).toMatch(/^envkit: another envkit \(pid \d+, rotate, since .*\) is working on this project/m);
+    expect(busy.stdout).toMatch(/^  lock +FAILED/m);
+    await expectFinished(p);
+  });
+});

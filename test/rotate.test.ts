@@ -1,0 +1,253 @@
+// `envkit rotate` end to end: the built CLI against a throw-away PostgreSQL, directly over TCP and through
+// a stand-in compose that runs the real psql on the cluster's trusted socket.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canLogin, parseDocument, parsePostgresUrl } from 'envkit';
+import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { requireTool } from './helpers/require.js';
+import { envkit, ENVKIT_BIN, type CliResult } from './helpers/cli.js';
+import { ptyAvailable, spawnPty } from './helpers/pty.js';
+import { testdir } from './helpers/testdir.js';
+
+const FAKE_COMPOSE = resolve(import.meta.dirname, 'fixtures/fake-compose/compose');
+const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
+
+const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
+
+describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
+  let pg: PgCluster;
+  let count = 0;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  interface Project {
+    dir: string;
+    user: string;
+    db: string;
+    old: string;
+    /** compose's argv/env log. */
+    log: string;
+    env: NodeJS.ProcessEnv;
+    /** Every CLI output in this project, for the leak scan. */
+    outputs: CliResult[];
+    run(args: string[], options?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult>;
+  }
+
+  /** `envkit init`, then the role and database with the password from .env (the postgres image's first start). */
+  async function project(options: { compose?: boolean; superuser?: boolean } = {}): Promise<Project> {
+    count += 1;
+    const user = `cli_user_${count}`;
+    const db = `cli_db_${count}`;
+    const dir = testdir(options.compose ? { 'compose.yaml': COMPOSE_YAML } : {});
+    const log = join(dir, 'compose.log');
+    const env = {
+      ENVKIT_TEST_PGHOST: pg.socketDir,
+      ENVKIT_TEST_PGPORT: String(pg.port),
+      ENVKIT_TEST_PSQL: pg.psqlPath,
+      ENVKIT_TEST_COMPOSE_LOG: log,
+    };
+    const outputs: CliResult[] = [];
+    const run = async (args: string[], extra: { env?: NodeJS.ProcessEnv; input?: string } = {}) => {
+      const result = await envkit(dir, args, { env: { ...env, ...extra.env }, input: extra.input });
+      outputs.push(result);
+      return result;
+    };
+    const init = await run(['init', '--no-input', '--set', `POSTGRES_USER=${user}`, '--set', `POSTGRES_DB=${db}`]);
+    expect(init.code, init.all).toBe(0);
+    const old = values(dir).POSTGRES_PASSWORD!;
+    await pg.createRole(user, old);
+    if (options.superuser) await pg.psql(`ALTER ROLE "${user}" SUPERUSER;`);
+    await pg.createDatabase(db, user);
+    return { dir, user, db, old, log, env, outputs, run };
+  }
+
+  function values(dir: string): Record<string, string> {
+    return parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();
+  }
+
+  const login = (p: Project, password: string) => canLogin({ host: pg.host, port: pg.port, user: p.user, database: p.db }, password);
+  const tcp = () => ['--db-host', pg.host, '--db-port', String(pg.port)];
+
+  /** .env and the database agree, MEMU_DB_URL (host/port overridden) logs in, nothing pending, no output leaked a password. */
+  async function expectFinished(p: Project): Promise<string> {
+    const v = values(p.dir);
+    const next = v.POSTGRES_PASSWORD!;
+    expect(next).not.toBe(p.old);
+    expect(await login(p, next)).toEqual({ ok: true });
+    expect(await login(p, p.old)).toMatchObject({ ok: false, reason: 'auth' });
+    const url = parsePostgresUrl(v.MEMU_DB_URL!);
+    expect(url).toMatchObject({ user: p.user, password: next, database: p.db, host: 'db', port: 5432 });
+    expect(await canLogin({ host: pg.host, port: pg.port, user: url.user, database: url.database }, url.password)).toEqual({ ok: true });
+    expect(statSync(join(p.dir, '.env')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
+    expectNoLeak(p, [p.old, next]);
+    return next;
+  }
+
+  function expectNoLeak(p: Project, secrets: string[]): void {
+    for (const output of p.outputs) for (const secret of secrets) expect(output.all).not.toContain(secret);
+    if (existsSync(p.log)) for (const secret of secrets) expect(readFileSync(p.log, 'utf8')).not.toContain(secret);
+    for (const secret of secrets) expect(pg.readLog()).not.toContain(secret);
+  }
+
+  it('--apply direct: old password refused, new accepted, MEMU_DB_URL logs in; the step list and the restart line', async () => {
+    const p = await project();
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp()]);
+    expect(result.code, result.all).toBe(0);
+    await expectFinished(p);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('envkit rotate POSTGRES_PASSWORD');
+    for (const step of ['lock', 'pending', 'apply', 'test', 'write', 'finish']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${step} +done +\\S`, 'm'));
+    }
+    expect(result.stdout).toMatch(/^  restart +skipped +not run/m);
+    expect(result.stdout).toContain('POSTGRES_PASSWORD and MEMU_DB_URL updated together in .env');
+    // No compose here: the line names podman-compose, which memu runs.
+    expect(result.stdout).toMatch(/Next: recreate the app container so it reads the new \.env:\n {2}podman-compose up -d --force-recreate memu\n$/);
+    expect(result.stderr).toBe('');
+  });
+
+  it('compose (default when compose.yaml has db): psql through compose with the SQL on stdin, argv free of secrets', async () => {
+    const p = await project({ compose: true, superuser: true });
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE]);
+    expect(result.code, result.all).toBe(0);
+    const next = await expectFinished(p);
+    expect(result.stdout).toMatch(/^  apply +done +ALTER ROLE "cli_user_\d+" with a SCRAM-SHA-256 verifier on stdin of `.*compose exec -T db psql`$/m);
+    expect(result.stdout).toMatch(/^  test +done +the stored SCRAM verifier of role "cli_user_\d+" matches the new password/m);
+    expect(result.stdout).toContain(`  ${FAKE_COMPOSE} up -d --force-recreate memu\n`);
+    const log = readFileSync(p.log, 'utf8');
+    expect(log.match(/^argv: .*$/gm)).toEqual([
+      `argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}`,
+      `argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}`,
+    ]);
+    // Neither the password nor its verifier went through argv or the environment.
+    const stored = (await pg.psql(`SELECT rolpassword FROM pg_authid WHERE rolname = '${p.user}'`)).trim();
+    for (const part of stored.split(/[$:]/).slice(2)) expect(log).not.toContain(part);
+    expect(log).not.toContain(next);
+  });
+
+  it('--json reports every step and the restart command, never a value', async () => {
+    const p = await project({ compose: true, superuser: true });
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--app-service', 'api', '--json']);
+    expect(result.code, result.all).toBe(0);
+    const report = JSON.parse(result.stdout) as { ok: boolean; apply: string; database: string; steps: { name: string; status: string }[]; restart: { command: string; ran: boolean } };
+    expect(report).toMatchObject({ ok: true, apply: 'compose', database: 'changed', restart: { command: `${FAKE_COMPOSE} up -d --force-recreate api`, ran: false } });
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'lock:done',
+      'pending:done',
+      'apply:done',
+      'test:done',
+      'write:done',
+      'finish:done',
+      'restart:skipped',
+    ]);
+    await expectFinished(p);
+  });
+
+  it('--dry-run shows the steps and changes nothing', async () => {
+    const p = await project({ compose: true });
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--dry-run']);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe('envkit rotate POSTGRES_PASSWORD (dry run: nothing is changed)');
+    expect(result.stdout).toMatch(/^  apply +skipped +would run `.*compose exec -T db psql -U cli_user_\d+ -d cli_db_\d+` with ALTER ROLE/m);
+    expect(result.stdout).toMatch(/^  restart +skipped +then run `.*compose up -d --force-recreate memu`$/m);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    for (const file of ['.env.envkit-pending', '.env.envkit-lock', 'compose.log']) expect(existsSync(join(p.dir, file))).toBe(false);
+    expect(await login(p, p.old)).toEqual({ ok: true });
+    expectNoLeak(p, [p.old]);
+  });
+
+  it('refuses without a compose file and without --apply, explaining the three choices', async () => {
+    const p = await project();
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^envkit: no compose file in .*: say how to change the database password\n/);
+    expect(result.stderr).toMatch(/fix: choose one: --apply compose .*--apply direct .*--apply none .*envkit never edits only \.env/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
+    expectNoLeak(p, [p.old]);
+  });
+
+  it('--apply none changes .env only and says plainly that the database was not changed', async () => {
+    const p = await project();
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'none']);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toMatch(/^  apply +skipped +--apply none: the database was NOT changed/m);
+    expect(result.stdout).toContain('The database was NOT changed (--apply none)');
+    const next = values(p.dir).POSTGRES_PASSWORD!;
+    expect(next).not.toBe(p.old);
+    expect(await login(p, p.old)).toEqual({ ok: true });
+    expectNoLeak(p, [p.old, next]);
+  });
+
+  it('--stdin takes the new password from a pipe', async () => {
+    const p = await project();
+    const given = 'Given_password_from_stdin_0123456789';
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--stdin', '--apply', 'direct', ...tcp()], { input: `${given}\n` });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toMatch(/^  pending +done +new value given/m);
+    expect(await expectFinished(p)).toBe(given);
+  });
+
+  it('keys that are not the database password stay file-only and need no --apply', async () => {
+    const p = await project();
+    const key = 'sk-rotated0123456789abcdefghij';
+    const result = await p.run(['rotate', 'OPENAI_API_KEY', '--stdin'], { input: key });
+    expect(result.code, result.all).toBe(0);
+    expect(values(p.dir).OPENAI_API_KEY).toBe(key);
+    expect(result.all).not.toContain(key);
+    const refused = await p.run(['rotate', 'OPENAI_API_KEY', '--apply', 'direct']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/OPENAI_API_KEY is not the database password/);
+    expect(await login(p, p.old)).toEqual({ ok: true });
+  });
+
+  it.runIf(ptyAvailable())('shows the steps progressing on a terminal', async () => {
+    const p = await project({ compose: true, superuser: true });
+    const session = spawnPty(p.dir, process.execPath, [ENVKIT_BIN, 'rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE], {
+      ...p.env,
+      HOME: process.env.HOME,
+      LANG: 'C.UTF-8',
+    });
+    const { code, output } = await session.exited;
+    expect(code, output).toBe(0);
+    // Each step first shows "…" and is then redrawn in place with its mark.
+    expect(output).toMatch(/…\S* apply +\S*changing the password/);
+    for (const step of ['lock', 'pending', 'apply', 'test', 'write', 'finish']) {
+      expect(output).toMatch(new RegExp(`\\r\\u001b\\[2K  \\S*✓\\S* ${step}`));
+    }
+    expect(output).toMatch(/-\S* restart +not run/);
+    const next = values(p.dir).POSTGRES_PASSWORD!;
+    expect(output).not.toContain(next);
+    expect(output).not.toContain(p.old);
+    await expectFinished(p);
+  });
+
+  it('exported variables are reported: compose would prefer them to .env', async () => {
+    const p = await project();
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp()], { env: { MEMU_DB_URL: 'postgresql+psycopg://x:stale-url-secret@db:5432/y' } });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr).toMatch(/^warning: MEMU_DB_URL is exported in this environment; compose prefers an exported variable to \.env: unset MEMU_DB_URL/m);
+    expect(result.all).not.toContain('stale-url-secret');
+    await expectFinished(p);
+  });
+
+  it('.env written by hand keeps its comments and order', async () => {
+    const p = await project();
+    const text = readFileSync(join(p.dir, '.env'), 'utf8');
+    writeFileSync(join(p.dir, '.env'), `# deployment notes\n${text}`, { mode: 0o600 });
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp()]);
+    expect(result.code, result.all).toBe(0);
+    const after = readFileSync(join(p.dir, '.env'), 'utf8');
+    const next = await expectFinished(p);
+    expect(after).toBe(`# deployment notes\n${text}`.replaceAll(p.old, next));
+  });
+});

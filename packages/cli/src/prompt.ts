@@ -7,11 +7,12 @@ import { EnvkitError } from 'envkit';
  */
 export function promptHidden(io: Io, question: string): Promise<string> {
   const { stdin, stderr } = io;
-  stderr.write(question);
   return new Promise((resolve, reject) => {
     let answer = '';
     const wasRaw = (stdin as { isRaw?: boolean }).isRaw === true;
+    // Echo off before the question shows: a user who types as soon as it appears must not see the secret.
     stdin.setRawMode?.(true);
+    stderr.write(question);
     stdin.resume();
     const finish = (error?: Error) => {
       stdin.removeListener('data', onData);

@@ -20,7 +20,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return Exit.Ok;
+      // --help, --version and `help` end with 0; help shown because a command was missing (`envkit`,
+      // `envkit generate`) is a usage error like any other.
       return error.exitCode === 0 ? Exit.Ok : Exit.Usage;
     }
     if (error instanceof ExitError) return error.exitCode;

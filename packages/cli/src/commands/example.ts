@@ -13,9 +13,10 @@ export async function run(ctx: Context, flags: { check?: boolean }): Promise<num
     else if (ok) ctx.out('.env.example is up to date');
     else {
       ctx.out(`.env.example is ${drift.exists ? 'out of date' : 'missing'}`, true);
-      if (drift.added.length) ctx.out(`  missing keys: ${drift.added.join(', ')}`, true);
-      if (drift.removed.length) ctx.out(`  keys not in the schema: ${drift.removed.join(', ')}`, true);
-      if (drift.changed.length) ctx.out(`  changed: ${drift.changed.join(', ')}`, true);
+      if (drift.exists) {
+        for (const d of drift.details) ctx.out(`  ${d.key} ${d.reason}`, true);
+        for (const note of drift.notes) ctx.out(`  ${note}`, true);
+      }
       ctx.out('  fix: run `envkit example`', true);
     }
     return ok ? 0 : 1;

@@ -13,6 +13,7 @@ export async function run(ctx: Context, key: string, flags: { reveal?: boolean }
   }
   if (result.value === undefined) {
     ctx.err(`envkit: ${key} has no value in ${project.envFile} and no default`);
+    ctx.err(`  fix: set it with \`envkit set ${key}=...\`${result.secret ? ` or \`envkit rotate ${key} --stdin\`` : ''}`);
     return 1;
   }
   ctx.io.stdout.write(`${shown}\n`);

@@ -16,12 +16,26 @@ interface InitFlags {
   keyring?: boolean;
 }
 
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The reason alone: the issue starts with the key, which the prompt already shows, and ends with a fix
+ * (`; run \`envkit ...\``) that makes no sense while the user is answering the question.
+ */
+function promptReason(message: string, key: string): string {
+  const reason = message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
+  const fix = reason.lastIndexOf('; run `');
+  return fix > 0 ? reason.slice(0, fix) : reason;
+}
+
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
 export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   const project = await ctx.project();
   const values = parseAssignments(flags.set, '--set');
   if (flags.fromEnv) {
-    for (const key of Object.keys(project.schema.vars)) {
+    for (const [key, spec] of Object.entries(project.schema.vars)) {
+      // A derived value in the environment (MEMU_DB_URL after `set -a; . ./.env`) is recomputed, not taken.
+      if (spec.derive) continue;
       const value = ctx.io.env[key];
       if (value !== undefined && value !== '' && values[key] === undefined) values[key] = value;
     }
@@ -30,7 +44,7 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   if (interactive) {
     for (const p of promptsForInit({ ...project, values })) {
       ctx.err(`${ctx.style.bold(p.key)}: ${p.description}${p.example ? ctx.style.dim(` (format: ${p.example})`) : ''}`);
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const answer = await promptHidden(ctx.io, `  value${p.optional ? ' (Enter to leave it empty)' : ''}, hidden: `);
         if (answer === '') break;
         const issue = validateValues(project.schema, { ...values, [p.key]: answer }, {}).issues.find((i) => i.key === p.key);
@@ -38,7 +52,8 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
           values[p.key] = answer;
           break;
         }
-        ctx.err(`  ${ctx.style.red('not accepted')}: ${issue.message}`);
+        ctx.err(`  ${ctx.style.red('not accepted')}: ${promptReason(issue.message, p.key)}`);
+        if (attempt === MAX_ATTEMPTS) ctx.err(`  ${p.key} left empty after ${MAX_ATTEMPTS} attempts; set it later with \`envkit set ${p.key}=...\``);
       }
     }
   }

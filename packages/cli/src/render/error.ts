@@ -16,8 +16,11 @@ export function renderError(error: unknown, io: Io, json: boolean): number {
     } else {
       io.stderr.write(`envkit: ${error.message}\n`);
       for (const issue of error.issues) {
-        const where = issue.location ?? issue.key;
-        io.stderr.write(`  - ${where ? `${where}: ` : ''}${stripKeyPrefix(issue.message, issue.key)}\n`);
+        const text = stripKeyPrefix(issue.message, issue.key);
+        // "FOO is not a variable ..." already names the key: "FOO: FOO is ..." would say it twice.
+        const named = issue.location === undefined && issue.key !== undefined && text.startsWith(`${issue.key} `);
+        const where = named ? undefined : (issue.location ?? issue.key);
+        io.stderr.write(`  - ${where ? `${where}: ` : ''}${text}\n`);
       }
       if (error.hint) io.stderr.write(`  fix: ${error.hint}\n`);
     }

@@ -10,7 +10,6 @@ import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.
 import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
-import { isEnvkitError } from '../errors.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
@@ -33,14 +32,9 @@ export function checkProject(options: CheckOptions): CheckResult {
   const paths = projectPaths(options);
   const findings: Finding[] = [];
   const file = paths.envName;
-  let text: string | undefined;
-  try {
-    text = readTextFile(paths.env);
-  } catch (error) {
-    if (!isEnvkitError(error)) throw error;
-    findings.push({ severity: 'error', rule: 'env.file', file, message: error.message, ...(error.hint ? { fix: error.hint } : {}) });
-    return { findings, ok: false };
-  }
+  // An env file that cannot be read (a directory, a FIFO, not UTF-8) throws FILE: that is an environment
+  // error (exit 3), not a finding about the contents.
+  const text = readTextFile(paths.env);
   if (text === undefined) {
     findings.push({ severity: 'error', rule: 'env.missing', file, message: `${file} does not exist`, fix: 'run `envkit init`' });
   } else {
@@ -180,6 +174,7 @@ function exampleFindings(paths: ProjectPaths, options: CheckOptions): Finding[] 
     drift.added.length ? `missing ${drift.added.join(', ')}` : '',
     drift.removed.length ? `not in the schema: ${drift.removed.join(', ')}` : '',
     drift.changed.length ? `changed: ${drift.changed.join(', ')}` : '',
+    ...drift.notes,
   ].filter(Boolean);
   return [{ severity: 'warning', rule: 'example.drift', file, message: `${file} is out of date (${parts.join('; ')})`, fix: 'run `envkit example`' }];
 }

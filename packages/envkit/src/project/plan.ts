@@ -54,7 +54,9 @@ export function assertValidValues(schema: EnvSchema, values: Record<string, stri
   const result = validateValues(schema, { ...context, ...values });
   for (const issue of result.issues) if (issue.key !== undefined && issue.key in values) issues.push(issue);
   if (issues.length > 0) {
-    throw new EnvkitError('VALIDATION', `${issues.length} invalid value${issues.length === 1 ? '' : 's'}: ${issues.map((i) => i.key).join(', ')}`, {
+    // One key can fail several rules: count and name the keys, each once.
+    const keys = [...new Set(issues.map((i) => i.key))];
+    throw new EnvkitError('VALIDATION', `${keys.length} invalid value${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}`, {
       issues,
       hint: 'fix the values named above; nothing was written',
     });

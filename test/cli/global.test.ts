@@ -1,0 +1,216 @@
+import { describe, it, expect } from 'vitest';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { testdir } from '../helpers/testdir.js';
+import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, type CliResult } from './support.js';
+
+const CUSTOM_SCHEMA = fileURLToPath(new URL('../../examples/custom-schema/schema.ts', import.meta.url));
+const CLI_PACKAGE = JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** A schema module in plain JavaScript, importing envkit and zod the way a user's project would. */
+const MJS_SCHEMA = `
+import { z } from 'zod';
+import { defineSchema, variable, generatePassword } from 'envkit';
+export const schema = defineSchema('tiny-app', {
+  GREETING: variable(z.string().min(2), { description: 'What the app says first', default: 'hello' }),
+  API_TOKEN: variable(z.string().min(24), { description: 'Token for the upstream API', secret: true, generate: () => generatePassword({ length: 24 }) }),
+});
+`;
+
+/** A directory whose node_modules resolves `envkit` and `zod` like an installed project's. */
+function schemaProject(): string {
+  const dir = testdir();
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(fileURLToPath(new URL('../../packages/envkit', import.meta.url)), join(dir, 'node_modules', 'envkit'));
+  symlinkSync(fileURLToPath(new URL('../../examples/custom-schema/node_modules/zod', import.meta.url)), join(dir, 'node_modules', 'zod'));
+  return dir;
+}
+
+/** Run the installed binary as a user's shell does: through its `#!` line, not `node bin.js`. */
+function viaShebang(cwd: string, args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ENVKIT_BIN, args, { cwd, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, all: stdout + stderr }));
+  });
+}
+
+describe('envkit: version, help, usage errors', () => {
+  it('--version and -V print the package version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const result = await envkit(testdir(), [flag]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${CLI_PACKAGE.version}\n`);
+    }
+  });
+
+  it('--help lists the commands, the global options and examples', async () => {
+    const result = await envkit(testdir(), ['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['init', 'rotate', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate']) {
+      expect(result.stdout).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
+    }
+    for (const option of ['-C, --cwd <dir>', '--env-file <path>', '--schema <module>', '--json', '--quiet', '--no-color', '--version']) {
+      expect(result.stdout).toContain(option);
+    }
+    expect(result.stdout).toMatch(/^Examples:$/m);
+    expect(result.stdout).toMatch(/^ {2}envkit init --set OPENAI_API_KEY=sk-\.\.\./m);
+    const sub = await envkit(testdir(), ['init', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/--set <KEY=VALUE>/);
+    expect(sub.stdout).toMatch(/--no-input/);
+    expect((await envkit(testdir(), ['help', 'check'])).stdout).toMatch(/--no-git/);
+  });
+
+  it('unknown command, unknown option, missing command: exit 2 with a pointer to --help', async () => {
+    const dir = testdir();
+    const command = await envkit(dir, ['frobnicate']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(command.stderr).toMatch(/--help/);
+    const option = await envkit(dir, ['check', '--frobnicate']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/unknown option '--frobnicate'/);
+    const global = await envkit(dir, ['--frobnicate', 'check']);
+    expect(global.code).toBe(2);
+    const none = await envkit(dir, []);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/Usage: envkit/);
+    expect(ls(dir)).toEqual([]);
+  });
+});
+
+describe('envkit global options', () => {
+  it('-C / --cwd works on another directory', async () => {
+    const parent = testdir();
+    mkdirSync(join(parent, 'app'));
+    const result = await envkit(parent, ['-C', 'app', 'init', '--no-input']);
+    expect(result.code).toBe(0);
+    expect(ls(parent)).toEqual(['app']);
+    expect(ls(join(parent, 'app'))).toEqual(['.env', '.env.example', '.gitignore']);
+    expect((await envkit(parent, ['--cwd', 'app', 'get', 'POSTGRES_DB'])).stdout).toBe('memu_db\n');
+    expect((await envkit(parent, ['--cwd', join(parent, 'app'), 'check'])).code).toBe(0);
+  });
+
+  it('-C to a directory that does not exist: exit 3, nothing created', async () => {
+    const parent = testdir();
+    const result = await envkit(parent, ['-C', 'nowhere', 'init', '--no-input']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/nowhere/);
+    expect(ls(parent)).toEqual([]);
+  });
+
+  it('--env-file other.env: every command uses it, and .env is never touched', async () => {
+    const dir = testdir({ 'other.env': ['', 0o644] });
+    const init = await envkit(dir, ['--env-file', 'other.env', 'init', '--no-input']);
+    expect(init.code, init.all).toBe(0);
+    expect(init.stdout).toMatch(/other\.env +updated \(mode 0644 → 0600\)/);
+    expect(ls(dir)).toEqual(['.gitignore', 'other.env', 'other.env.example']);
+    expect(modeOf(dir, 'other.env')).toBe(0o600);
+    expect(read(dir, '.gitignore').split('\n')).toContain('other.env');
+    expect(readEnv(dir, 'other.env').POSTGRES_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32}$/);
+
+    const check = await envkit(dir, ['--env-file=other.env', 'check']);
+    expect(check.code, check.all).toBe(0);
+    expect(check.stdout).toMatch(/other\.env\)$/m);
+    expect((await envkit(dir, ['--env-file', 'other.env', 'set', 'POSTGRES_DB=other_db'])).code).toBe(0);
+    expect(readEnv(dir, 'other.env').POSTGRES_DB).toBe('other_db');
+    expect((await envkit(dir, ['--env-file', 'other.env', 'get', 'POSTGRES_DB'])).stdout).toBe('other_db\n');
+    expect(ls(dir)).not.toContain('.env');
+  });
+
+  // Node 20 reads any `--env-file` in its argv, even after the script (nodejs/node#54232), and exits 9
+  // when the file does not exist yet — before envkit runs. `node -- bin.js` stops it; the installed bin's
+  // `#!` line needs `#!/usr/bin/env -S node --` (packages/cli/build.mjs). Remove `.fails` once it has it.
+  it.fails('--env-file naming a file that does not exist yet (init creates it), run as installed', async () => {
+    const dir = testdir();
+    const result = await viaShebang(dir, ['--env-file', 'staging.env', 'init', '--no-input']);
+    expect(result.stderr).not.toMatch(/^node: /m);
+    expect(result.code, result.all).toBe(0);
+    expect(ls(dir)).toContain('staging.env');
+  });
+
+  it('--schema with a TypeScript module (examples/custom-schema/schema.ts), loaded without a build', async () => {
+    const dir = testdir();
+    const init = await envkit(dir, ['--schema', CUSTOM_SCHEMA, 'init', '--no-input']);
+    expect(init.code, init.all).toBe(0);
+    expect(init.stdout).toMatch(/billing-api schema/);
+    expect(summary(init.stdout)).toEqual({ PORT: 'default', PUBLIC_URL: 'default', SESSION_SECRET: 'generated', STRIPE_API_KEY: 'missing' });
+    const env = readEnv(dir);
+    expect(Object.keys(env)).toEqual(['PORT', 'PUBLIC_URL', 'SESSION_SECRET', 'STRIPE_API_KEY']);
+    expect(env.SESSION_SECRET).toMatch(/^[A-Za-z0-9_-]{48}$/);
+    expect(init.all).not.toContain(env.SESSION_SECRET!);
+    expect((await envkit(dir, ['--schema', CUSTOM_SCHEMA, 'check'])).code).toBe(0);
+    // The memu schema does not know these keys: the schema really came from the module.
+    expect((await envkit(dir, ['check'])).code).toBe(1);
+    const schema = await envkit(dir, ['--schema', CUSTOM_SCHEMA, 'schema', '--format', 'json']);
+    expect((JSON.parse(schema.stdout) as { name: string }).name).toBe('billing-api');
+    const bad = await envkit(dir, ['--schema', CUSTOM_SCHEMA, 'set', 'PORT=http']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/PORT/);
+  });
+
+  it('--schema with a .mjs module, path relative to the working directory', async () => {
+    const dir = schemaProject();
+    writeFileSync(join(dir, 'env-schema.mjs'), MJS_SCHEMA);
+    mkdirSync(join(dir, 'deploy'));
+    const init = await envkit(dir, ['--schema', 'env-schema.mjs', '-C', 'deploy', 'init', '--no-input']);
+    expect(init.code, init.all).toBe(0);
+    expect(summary(init.stdout)).toEqual({ GREETING: 'default', API_TOKEN: 'generated' });
+    expect(readEnv(join(dir, 'deploy'))).toMatchObject({ GREETING: 'hello', API_TOKEN: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/) });
+    const get = await envkit(dir, ['--schema', './env-schema.mjs', '-C', 'deploy', 'get', 'API_TOKEN']);
+    expect(get.stdout).toMatch(/^\*{8} \(24 chars, masked/);
+  });
+
+  it('--schema errors are usage errors (2) with a clear message: no schema exported, no such file, module throws', async () => {
+    const dir = schemaProject();
+    writeFileSync(join(dir, 'nothing.mjs'), 'export const answer = 42;\n');
+    writeFileSync(join(dir, 'nothing.ts'), 'export const answer: number = 42;\n');
+    writeFileSync(join(dir, 'throws.mjs'), 'throw new Error("schema module exploded");\n');
+    for (const file of ['nothing.mjs', 'nothing.ts']) {
+      const result = await envkit(dir, ['--schema', file, 'check']);
+      expect(result.code, file).toBe(2);
+      expect(result.stderr, file).toMatch(new RegExp(`--schema ${file.replace('.', '\\.')}: the module exports no envkit schema`));
+      expect(result.stderr, file).toMatch(/fix: export it as `export const schema = defineSchema\(\.\.\.\)`/);
+    }
+    const missing = await envkit(dir, ['--schema', 'missing.ts', 'schema']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--schema missing\.ts: no such file/);
+    const throws = await envkit(dir, ['--schema', 'throws.mjs', 'schema']);
+    expect(throws.code).toBe(2);
+    expect(throws.stderr).toMatch(/the module failed to load: schema module exploded/);
+    expect(ls(dir)).toEqual(['node_modules', 'nothing.mjs', 'nothing.ts', 'throws.mjs']);
+  });
+
+  it('--quiet: silent on success for commands that only report; errors still shown', async () => {
+    const dir = testdir();
+    await initProject(dir);
+    for (const args of [['set', 'POSTGRES_DB=quiet_db'], ['example'], ['gitignore'], ['check'], ['unset', 'MEMU_MEMORY_LIMIT']]) {
+      const result = await envkit(dir, ['--quiet', ...args]);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.all, args.join(' ')).toBe('');
+    }
+    // What was asked for is still printed.
+    expect((await envkit(dir, ['-q', 'get', 'POSTGRES_DB'])).stdout).toBe('quiet_db\n');
+    expect((await envkit(dir, ['-q', 'generate', 'password'])).stdout).toMatch(/^[A-Za-z0-9_-]{32}\n$/);
+    const failed = await envkit(dir, ['-q', 'set', 'POSTGRES_DB=Not Valid']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/POSTGRES_DB/);
+  });
+
+  it('--json errors go to stdout as JSON, with the exit code of the error', async () => {
+    const dir = testdir();
+    const usage = await envkit(dir, ['--json', 'set', 'NOEQUALS']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(/KEY=VALUE/) } });
+    const validation = await envkit(dir, ['--json', 'set', 'POSTGRES_DB=Bad']);
+    expect(validation.code).toBe(1);
+    expect(JSON.parse(validation.stdout)).toMatchObject({ ok: false, error: { code: 'VALIDATION', issues: [expect.objectContaining({ key: 'POSTGRES_DB' })] } });
+  });
+});

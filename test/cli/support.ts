@@ -1,0 +1,83 @@
+// Shared by the CLI end-to-end tests: fixtures and small readers of what the binary left on disk.
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { ENVKIT_BIN, envkit, type CliResult } from '../helpers/cli.js';
+
+export { envkit, ENVKIT_BIN, type CliResult };
+
+/** Valid API keys, long and random-looking enough that finding one in output is never a coincidence. */
+export const OPENAI_KEY = 'sk-e2eOpenAiKeyQ7vX2mN9pL4wR8tY3zB6';
+export const OPENROUTER_KEY = 'sk-or-v1-e2eRouterKeyH5jK8nM2qS6uW9xA3';
+
+/** The memu keys in schema order. */
+export const MEMU_KEYS = [
+  'OPENAI_API_KEY',
+  'OPENROUTER_API_KEY',
+  'OPENROUTER_BASE_URL',
+  'OLLAMA_API_BASE_URL',
+  'POSTGRES_DB',
+  'POSTGRES_USER',
+  'POSTGRES_PASSWORD',
+  'MEMU_DB_URL',
+  'MEMU_MEMORY_LIMIT',
+  'DB_MEMORY_LIMIT',
+] as const;
+
+/** The file's text. */
+export function read(dir: string, name = '.env'): string {
+  return readFileSync(join(dir, name), 'utf8');
+}
+
+/** The env file as npm dotenv reads it. */
+export function readEnv(dir: string, name = '.env'): Record<string, string> {
+  return parse(readFileSync(join(dir, name)));
+}
+
+/** Permission bits of a file. */
+export function modeOf(dir: string, name: string): number {
+  return statSync(join(dir, name)).mode & 0o777;
+}
+
+/** The names in a directory, sorted. */
+export function ls(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** Any ANSI escape sequence. */
+export const ANSI = /\u001b\[/;
+
+/**
+ * The per-key summary lines of `init`/`set`/`unset` as { key: action }. A line is two spaces, the key,
+ * spaces, the action word.
+ */
+export function summary(output: string): Record<string, string> {
+  const actions: Record<string, string> = {};
+  for (const m of output.matchAll(/^ {2}([A-Z][A-Z0-9_]*) +([a-z]+)\b/gm)) actions[m[1]!] = m[2]!;
+  return actions;
+}
+
+/** Run `envkit init --no-input` (plus `args`) in `dir`; fails the test unless it exits 0. */
+export async function initProject(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const result = await envkit(dir, ['init', '--no-input', ...args], { env });
+  if (result.code !== 0) throw new Error(`envkit init failed (${result.code}):\n${result.all}`);
+  return result;
+}
+
+/** Run a shell command line (for umask and friends) with the clean environment the CLI helper uses. */
+export function sh(cwd: string, script: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', script], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ENVKIT_NODE: process.execPath, ENVKIT_BIN, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, all: stdout + stderr }));
+  });
+}

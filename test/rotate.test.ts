@@ -8,6 +8,7 @@ import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.j
 import { requireTool } from './helpers/require.js';
 import { envkit, ENVKIT_BIN, type CliResult } from './helpers/cli.js';
 import { ptyAvailable, spawnPty } from './helpers/pty.js';
+import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
 
 const FAKE_COMPOSE = resolve(import.meta.dirname, 'fixtures/fake-compose/compose');
@@ -98,7 +99,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
 
   it('--apply direct: old password refused, new accepted, MEMU_DB_URL logs in; the step list and the restart line', async () => {
     const p = await project();
-    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp()]);
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp(), '--no-keyring']);
     expect(result.code, result.all).toBe(0);
     await expectFinished(p);
     const lines = result.stdout.split('\n');
@@ -240,6 +241,21 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     await expectFinished(p);
   });
 
+  it('without a keyring (no D-Bus here) the rotation finishes and says so once; --keyring refuses before anything changes', async () => {
+    const p = await project();
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const required = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp(), '--keyring']);
+    expect(required.code).toBe(3);
+    expect(required.stderr).toMatch(/^envkit: OS keyring unavailable/m);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
+
+    const auto = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', ...tcp()]);
+    expect(auto.code, auto.all).toBe(0);
+    expect(auto.stderr.match(/^warning: OS keyring unavailable.*$/gm)).toHaveLength(1);
+    await expectFinished(p);
+  });
+
   it('.env written by hand keeps its comments and order', async () => {
     const p = await project();
     const text = readFileSync(join(p.dir, '.env'), 'utf8');
@@ -249,5 +265,51 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     const after = readFileSync(join(p.dir, '.env'), 'utf8');
     const next = await expectFinished(p);
     expect(after).toBe(`# deployment notes\n${text}`.replaceAll(p.old, next));
+  });
+});
+
+const withKeyring = withPostgres && requireTool('a private Secret Service (D-Bus + gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
+
+describe.runIf(withKeyring)('envkit rotate with the OS keyring', () => {
+  it('init stores the password in the keyring; rotate moves it to the history and stores the new one and the URL', async () => {
+    const pg = await startPostgres();
+    const keyring = await startSecretService();
+    try {
+      const dir = testdir();
+      const id = 'rotate-keyring-test';
+      const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+      const outputs: CliResult[] = [];
+      const run = async (args: string[], input?: string) => {
+        const result = await envkit(dir, ['--project', id, ...args], { env, input });
+        outputs.push(result);
+        return result;
+      };
+      expect((await run(['init', '--no-input', '--keyring'])).code).toBe(0);
+      const read = () => parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();
+      const old = read().POSTGRES_PASSWORD!;
+      expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === old).toBe(true);
+      await pg.createRole('memu_production_user', old);
+      await pg.createDatabase('memu_db', 'memu_production_user');
+
+      const result = await run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port), '--keyring']);
+      expect(result.code, result.all).toBe(0);
+      expect(result.stdout).toMatch(/^  finish +done +removed \.env\.envkit-pending; POSTGRES_PASSWORD and MEMU_DB_URL kept in the secret-service keyring as envkit:rotate-keyring-test, the previous password kept as its history$/m);
+      const now = read();
+      // Compared here, never printed.
+      expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === now.POSTGRES_PASSWORD).toBe(true);
+      expect(keyring.lookup(`envkit:${id}`, 'MEMU_DB_URL') === now.MEMU_DB_URL).toBe(true);
+      expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD@history') ?? '[]')).toEqual([old]);
+
+      // A file-only rotation (an API key) updates the keyring copy too, so `envkit restore` never brings back the old key.
+      const apiKey = 'sk-keyringcopy0123456789abcdefgh';
+      const api = await run(['rotate', 'OPENAI_API_KEY', '--stdin', '--keyring'], apiKey);
+      expect(api.code, api.all).toBe(0);
+      expect(api.stdout).toMatch(/OPENAI_API_KEY +stored in the OS keyring \(secret-service\) as envkit:rotate-keyring-test/);
+      expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY') === apiKey).toBe(true);
+      for (const output of outputs) for (const secret of [old, now.POSTGRES_PASSWORD!, apiKey]) expect(output.all).not.toContain(secret);
+    } finally {
+      await keyring.stop();
+      await pg.stop();
+    }
   });
 });

@@ -101,6 +101,8 @@ Examples:
     .option('--db-host <host>', "direct connection: this host instead of the URL's (db resolves only inside compose)")
     .option('--db-port <port>', "direct connection: this port instead of the URL's", parsePort)
     .option('--restart', 'recreate the app service at the end (default: print the command)')
+    .option('--keyring', 'require the OS keyring copy of the new value: exit 3 when it cannot be stored there')
+    .option('--no-keyring', 'do not update the OS keyring (default: update it when a keyring is available)')
     .option('--dry-run', 'show the steps, change nothing')
     .action(lazy(() => import('./commands/rotate.js')));
 

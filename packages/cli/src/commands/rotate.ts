@@ -1,9 +1,11 @@
-import { databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecret } from 'envkit';
-import type { ApplyMode, RotationProgress, RotationStep } from 'envkit';
+import { backupSecrets, databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecret } from 'envkit';
+import type { ApplyMode, BackupResult, EnvSchema, RotationProgress, RotationResult, RotationStep } from 'envkit';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderBackedUp, keyringJson } from '../render/keyring.js';
+import { keyringMode, keyringWarning, openKeyring, type OpenedKeyring } from '../keyring-option.js';
 
 interface RotateFlags {
   stdin?: boolean;
@@ -16,6 +18,8 @@ interface RotateFlags {
   dbHost?: string;
   dbPort?: number;
   restart?: boolean;
+  /** `--keyring` true, `--no-keyring` false, neither undefined. */
+  keyring?: boolean;
 }
 
 /**
@@ -29,8 +33,11 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const steps: RotationStep[] = [];
   const progress = ctx.json || ctx.quiet ? undefined : progressPrinter(ctx);
+  // Opened before anything changes: with --keyring an unavailable keyring stops the rotation here.
+  const mode = keyringMode(flags.keyring);
+  const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
   if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
-  let result;
+  let result: RotationResult;
   try {
     result = await rotatePassword({
       ...project,
@@ -46,6 +53,7 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       dryRun: flags.dryRun,
       restart: flags.restart,
       env: ctx.io.env,
+      ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
       onStep(step) {
         if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: step.detail });
         progress?.(step);
@@ -57,13 +65,17 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       throw new ExitError(exitCodeFor(error.code));
     }
     throw error;
+  } finally {
+    if (keyring?.status === 'open') await keyring.store.close();
   }
-  const failed = result.steps.some((s) => s.status === 'failed');
+  // With --keyring a keyring copy that failed fails the command, though the rotation itself is finished.
+  const failed = result.steps.some((s) => s.status === 'failed') || (mode === 'required' && result.keyring.status === 'failed');
   if (ctx.json) {
-    ctx.printJson({ ok: !failed, ...result });
+    ctx.printJson({ ok: !failed, ...result, ...(keyring?.status === 'unavailable' ? { keyring: { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint } } : {}) });
     return failed ? Exit.Environment : Exit.Ok;
   }
   for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${warning}`);
+  if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
   if (result.apply === 'none') {
     ctx.out(`${ctx.style.yellow('The database was NOT changed')} (--apply none): set the new password of the database role yourself before the app reconnects.`, true);
   }
@@ -121,15 +133,57 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   }
   const project = await ctx.project();
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
-  const result = rotateSecret({ ...project, key, value, dryRun: flags.dryRun });
+  const mode = keyringMode(flags.keyring);
+  const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
+  let result: ReturnType<typeof rotateSecret>;
+  let copy: BackupResult | EnvkitError | undefined;
+  try {
+    result = rotateSecret({ ...project, key, value, dryRun: flags.dryRun });
+    copy = await keepCopy(keyring, project, key, result.keys.map((k) => k.key));
+  } finally {
+    if (keyring?.status === 'open') await keyring.store.close();
+  }
+  const failed = mode === 'required' && copy instanceof EnvkitError;
   const databaseNote = `the live database still has the old value: this rotation changed ${project.envFile} only`;
   if (ctx.json) {
-    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result, database: 'unchanged' });
-    return 0;
+    const section =
+      copy === undefined
+        ? keyring?.status === 'unavailable'
+          ? { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint }
+          : { status: 'skipped', reason: flags.dryRun ? 'dry run' : '--no-keyring' }
+        : copy instanceof EnvkitError
+          ? { status: 'failed', message: copy.message, hint: copy.hint }
+          : keyringJson(copy);
+    ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...result, database: 'unchanged', keyring: section });
+    return failed ? Exit.Environment : Exit.Ok;
   }
   ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run, nothing written)' : ''}`));
   renderKeys(ctx, result.keys);
   renderFiles(ctx, [result.file]);
+  if (copy !== undefined && !(copy instanceof EnvkitError)) renderBackedUp(ctx, copy);
+  if (copy instanceof EnvkitError) {
+    ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${copy.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
+  } else if (keyring?.status === 'unavailable') {
+    ctx.err(keyringWarning(ctx, keyring.error));
+  }
   if (key.startsWith('POSTGRES_')) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
-  return 0;
+  return failed ? Exit.Environment : Exit.Ok;
+}
+
+/** Copy the rotated secret (and what was recomputed from it) to the open keyring; an error is returned, not thrown. */
+async function keepCopy(
+  keyring: OpenedKeyring | undefined,
+  project: { cwd: string; envFile: string; schema: EnvSchema },
+  key: string,
+  changed: string[],
+): Promise<BackupResult | EnvkitError | undefined> {
+  if (keyring?.status !== 'open') return undefined;
+  const keys = [...new Set([key, ...changed])].filter((k) => project.schema.vars[k]?.secret);
+  if (keys.length === 0) return undefined;
+  try {
+    return await backupSecrets({ ...project, store: keyring.store, projectId: keyring.projectId, keys });
+  } catch (error) {
+    if (isEnvkitError(error)) return error;
+    throw error;
+  }
 }

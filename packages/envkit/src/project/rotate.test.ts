@@ -17,6 +17,7 @@ import { scramSha256Verifier } from '../secrets/scram.js';
 import { generatePassword } from '../secrets/password.js';
 import { initProject } from './init.js';
 import { projectPaths } from './context.js';
+import { defaultProjectId } from './keyring.js';
 import { readPending, writePending } from './pending.js';
 import { databaseKeysFor, rotatePassword, type RotatePasswordOptions, type RotationProgress } from './rotate.js';
 import { verifierMatches } from './rotate-compose.js';
@@ -402,14 +403,25 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
   it('keeps the new value in the keyring with the previous one as history; a broken keyring only warns', async () => {
     const p = await project();
     const store = new MemoryStore();
-    await rotatePassword({ ...p.base, ...direct(), store });
-    const next = envValues(p.dir).POSTGRES_PASSWORD!;
-    expect(await store.get('memu', 'POSTGRES_PASSWORD')).toBe(next);
-    expect(await store.history('memu', 'POSTGRES_PASSWORD')).toEqual([p.old]);
+    const id = defaultProjectId({ cwd: p.dir });
+    const stored = await rotatePassword({ ...p.base, ...direct(), store });
+    const next = envValues(p.dir);
+    expect(stored.keyring).toEqual({ status: 'stored', service: `envkit:${id}`, backend: 'memory' });
+    expect(stored.steps.find((s) => s.name === 'finish')!.detail).toMatch(/POSTGRES_PASSWORD and MEMU_DB_URL kept in the memory keyring as envkit:.*, the previous password kept as its history$/);
+    expect(await store.get(id, 'POSTGRES_PASSWORD')).toBe(next.POSTGRES_PASSWORD);
+    expect(await store.get(id, 'MEMU_DB_URL')).toBe(next.MEMU_DB_URL);
+    expect(await store.history(id, 'POSTGRES_PASSWORD')).toEqual([p.old]);
+    // A store that already had the old value (init put it there) gets the new one on top of it.
+    const seeded = new MemoryStore();
+    await seeded.set('seeded', 'POSTGRES_PASSWORD', next.POSTGRES_PASSWORD!);
+    await rotatePassword({ ...p.base, ...direct(), store: seeded, projectId: 'seeded' });
+    expect(await seeded.history('seeded', 'POSTGRES_PASSWORD')).toEqual([next.POSTGRES_PASSWORD]);
+    expect(await seeded.get('seeded', 'POSTGRES_PASSWORD')).toBe(envValues(p.dir).POSTGRES_PASSWORD);
 
     const broken = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'the keyring is locked') });
     const result = await rotatePassword({ ...p.base, ...direct(), store: broken, onStep: () => { throw new Error('renderer broke'); } });
     expect(result.steps.find((s) => s.name === 'finish')?.status).toBe('done');
+    expect(result.keyring.status).toBe('failed');
     expect(result.warnings).toEqual([expect.stringMatching(/^keyring: the new POSTGRES_PASSWORD was not stored \(the keyring is locked\)/)]);
     await expectConsistent(p);
   });

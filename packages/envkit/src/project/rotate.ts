@@ -9,6 +9,7 @@ import { applyPasswordViaCompose } from '../database/apply-compose.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
 import { redactSecrets } from '../database/redact.js';
 import type { SecretStore } from '../keyring/store.js';
+import { backupSecrets, resolveProjectId } from './keyring.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { applyEdit, nextSecretValue } from './edit.js';
 import { readEnvFile } from './env-file.js';
@@ -110,9 +111,12 @@ export interface RotatePasswordOptions extends ProjectOptions {
   restart?: boolean;
   /** Variable names of the login, when they are not the postgres image's (see {@link databaseKeysFor}). */
   databaseKeys?: Partial<DatabaseKeys>;
-  /** Keep the new value (and the previous one as history) here once the rotation is finished. */
+  /**
+   * Keep the new value (the previous one as its history) and the recomputed URL here once the rotation
+   * is finished, so the keyring copy never lags behind `.env`. A failure here is a warning, never an undo.
+   */
   store?: SecretStore;
-  /** The project id in `store`. Default: the schema name. */
+  /** The project id in `store`. Default: defaultProjectId of the project (as every keyring command). */
   projectId?: string;
   /** Environment for compose and its detection. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -142,6 +146,8 @@ export interface RotationResult {
   file: FileChange;
   /** The command that recreates the app container, and whether it was run. */
   restart: { command: string; ran: boolean };
+  /** The keyring copy: `stored` (service `envkit:<id>`), `failed` (see warnings) or `off` (no store given). */
+  keyring: { status: 'stored' | 'failed' | 'off'; service?: string; backend?: string };
   /** Problems that did not stop the rotation (keyring, restart, exported variables). */
   warnings: string[];
 }
@@ -298,6 +304,7 @@ class Rotation {
   private readonly schema: EnvSchema;
   private readonly pendingName: string;
   private readonly warnings: string[] = [];
+  private keyring: RotationResult['keyring'] = { status: 'off' };
 
   constructor(
     private readonly options: RotatePasswordOptions,
@@ -467,6 +474,7 @@ class Rotation {
       keys: edit.keys,
       file: edit.file,
       restart,
+      keyring: this.keyring,
       warnings: [...this.warnings],
     };
   }
@@ -517,6 +525,7 @@ class Rotation {
       keys: [],
       file: { path: paths.env, action: 'unchanged' },
       restart: { command, ran: false },
+      keyring: { status: 'off' },
       warnings: [],
     };
   }
@@ -624,19 +633,31 @@ class Rotation {
     writePending(this.paths.pending, pending);
   }
 
-  /** Keep the new value in the keyring, the previous one as its history. Failures become warnings. */
+  /**
+   * Keep the new value in the keyring with the previous one as its history, and the recomputed URL
+   * (backupSecrets: the values `.env` now holds). Failures become warnings: the rotation is finished.
+   */
   private async keepInStore(previous: string | undefined, value: string): Promise<string> {
     const store = this.options.store;
     if (!store) return '';
-    const project = this.options.projectId ?? this.schema.name;
+    const { cwd, envFile } = this.options;
     try {
-      const stored = await store.get(project, this.key);
+      const projectId = resolveProjectId({ cwd, envFile, projectId: this.options.projectId });
+      const stored = await store.get(projectId, this.key);
       // The previous value reaches the history only if the store has it as current first.
-      if (isPresent(previous) && previous !== value && stored !== previous && stored !== value) await store.set(project, this.key, previous);
-      await store.set(project, this.key, value);
-      return `; kept in the ${store.backend} keyring${isPresent(previous) && previous !== value ? ' (the previous value in its history)' : ''}`;
+      if (isPresent(previous) && previous !== value && stored !== previous && stored !== value) await store.set(projectId, this.key, previous);
+      const keys = [this.key, ...(this.names.url === undefined ? [] : [this.names.url])].filter((k) => this.schema.vars[k]?.secret);
+      const backup = await backupSecrets({ cwd, envFile, schema: this.schema, store, projectId, keys });
+      const skipped = backup.keys.filter((k) => k.action === 'skipped');
+      if (skipped.length > 0) {
+        this.warnings.push(`keyring: ${skipped.map((k) => `${k.key} not stored (${k.reason ?? 'skipped'})`).join('; ')}`);
+      }
+      this.keyring = { status: skipped.length > 0 ? 'failed' : 'stored', service: backup.service, backend: backup.backend };
+      const history = isPresent(previous) && previous !== value ? ', the previous password kept as its history' : '';
+      return `; ${keys.join(' and ')} kept in the ${backup.backend} keyring as ${backup.service}${history}`;
     } catch (error) {
-      this.warnings.push(`keyring: the new ${this.key} was not stored (${messageOf(error)}); ${this.paths.envName} and the database are up to date`);
+      this.keyring = { status: 'failed', backend: store.backend };
+      this.warnings.push(`keyring: the new ${this.key} was not stored (${messageOf(error)}); ${this.paths.envName} and the database are up to date: run \`envkit backup\` once the keyring works`);
       return `; the keyring could not store it (see warnings)`;
     }
   }

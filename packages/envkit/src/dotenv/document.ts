@@ -61,6 +61,15 @@ export interface DocumentProblem {
   message: string;
 }
 
+/** `[start, end)` of the old text replaced by `inserted` characters. */
+interface Edit {
+  start: number;
+  end: number;
+  inserted: number;
+  /** Characters the edit adds to the end of the text's last line (a line break before an appended line). */
+  lastLineGrows?: number;
+}
+
 const QUOTE_NAME: Record<string, string> = { "'": 'single', '"': 'double', '`': 'backtick' };
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -148,17 +157,19 @@ export class EnvDocument {
     const encoded = encodeValue(value, key);
     const text = this.#text;
     const i = this.#idx().get(key);
-    let next: string;
     if (i === undefined) {
       const nl = newlineOf(text);
       const gap = text.length > 0 && !isLineBreak(text.charCodeAt(text.length - 1)) ? nl : '';
-      next = text + gap + key + '=' + encoded + nl;
+      const line = gap + key + '=' + encoded + nl;
+      // The line break added before the new line ends what was the last line.
+      const edit = { start: text.length, end: text.length, inserted: line.length, lastLineGrows: gap.length };
+      this.#adopt(text + line, [edit], key, value, 'set');
     } else {
       const d = this.#scan.data;
       const at = i * SLOTS;
-      next = replaceValue(text, d[at + SEP_END] as number, d[at + RAW_START] as number, d[at + RAW_END] as number, encoded);
+      const edit = replaceValue(text, d[at + SEP_END] as number, d[at + RAW_START] as number, d[at + RAW_END] as number, encoded);
+      this.#adopt(text.slice(0, edit.start) + edit.insert + text.slice(edit.end), [{ ...edit, inserted: edit.insert.length }], key, value, 'set');
     }
-    this.#adopt(next, key, value, 'set');
   }
 
   /**
@@ -171,14 +182,17 @@ export class EnvDocument {
     const text = this.#text;
     const { count, keys, data } = this.#scan;
     const parts: string[] = [];
+    const edits: Edit[] = [];
     let last = 0;
     for (let i = 0; i < count; i++) {
       if (keys[i] !== key) continue;
-      parts.push(text.slice(last, data[i * SLOTS + START]));
+      const start = data[i * SLOTS + START] as number;
+      parts.push(text.slice(last, start));
       last = data[i * SLOTS + END] as number;
+      edits.push({ start, end: last, inserted: 0 });
     }
     parts.push(text.slice(last));
-    this.#adopt(parts.join(''), key, undefined, 'delete');
+    this.#adopt(parts.join(''), edits, key, undefined, 'delete');
     return true;
   }
 
@@ -203,18 +217,60 @@ export class EnvDocument {
     return decodeValue(this.#text, d[at + RAW_START] as number, d[at + RAW_END] as number, (d[at + BITS] as number) & 3);
   }
 
-  /** Replaces this document's state by `text`'s after checking that only `key` changed. */
-  #adopt(text: string, key: string, value: string | undefined, verb: 'set' | 'delete'): void {
+  /**
+   * Replaces this document's state by `text`'s, made from this one by `edits`, after checking that the
+   * edits changed nothing but `key`: every other assignment must be found again at the same place (offsets
+   * mapped across the edits), which is cheaper than comparing values and implies equal values.
+   */
+  #adopt(text: string, edits: readonly Edit[], key: string, value: string | undefined, verb: 'set' | 'delete'): void {
     const next = new EnvDocument(text);
-    const changed: string[] = [];
-    if (next.get(key) !== value) changed.push(key);
-    for (const k of this.#idx().keys()) if (k !== key && next.get(k) !== this.get(k)) changed.push(k);
-    for (const k of next.#idx().keys()) if (k !== key && !this.has(k)) changed.push(k);
-    if (changed.length > 0) {
+    const changed = new Set<string>();
+    const a = this.#scan;
+    const b = next.#scan;
+    const map = (x: number): number => {
+      let shift = 0;
+      for (const e of edits) {
+        if (x <= e.start) break;
+        if (x < e.end) return -1;
+        shift += e.inserted - (e.end - e.start);
+      }
+      return x + shift;
+    };
+    let i = 0;
+    let j = 0;
+    let keyCountA = 0;
+    let keyCountB = 0;
+    for (;;) {
+      while (i < a.count && a.keys[i] === key) (i++, keyCountA++);
+      while (j < b.count && b.keys[j] === key) (j++, keyCountB++);
+      if (i >= a.count || j >= b.count) break;
+      if (a.keys[i] !== b.keys[j]) {
+        changed.add(a.keys[i] as string).add(b.keys[j] as string);
+        break;
+      }
+      for (let s = 0; s < SLOTS; s++) {
+        const x = a.data[i * SLOTS + s] as number;
+        const y = b.data[j * SLOTS + s] as number;
+        let expected = s === BITS ? x : map(x);
+        if (s === END && x === this.#text.length) expected += edits[0]?.lastLineGrows ?? 0;
+        if (expected !== y) {
+          changed.add(a.keys[i] as string);
+          break;
+        }
+      }
+      i++;
+      j++;
+    }
+    for (; i < a.count; i++) if (a.keys[i] !== key) changed.add(a.keys[i] as string);
+    for (; j < b.count; j++) if (b.keys[j] !== key) changed.add(b.keys[j] as string);
+    const expectedCount = verb === 'delete' ? 0 : keyCountA === 0 ? 1 : keyCountA;
+    if (keyCountB !== expectedCount || next.get(key) !== value) changed.add(key);
+    if (changed.size > 0) {
+      const names = [...changed];
       const syntax = this.problems.filter((p) => p.kind === 'syntax');
       throw new EnvkitError(
         'PARSE',
-        `cannot ${verb} ${key} safely: a syntax problem in the file would change how ${changed.join(', ')} ${changed.length === 1 ? 'is' : 'are'} read`,
+        `cannot ${verb} ${key} safely: a syntax problem in the file would change how ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} read`,
         {
           hint: 'fix the lines listed (an unclosed quote swallows the lines after it), then retry',
           issues: syntax.map((p) => ({ ...(p.key === undefined ? {} : { key: p.key }), location: `${p.line}:${p.column}`, message: p.message })),
@@ -396,11 +452,17 @@ function isBlank(s: string): boolean {
 }
 
 /**
- * The text with `e`'s value replaced by `encoded`. Blanks before the value are kept when they are spaces and
+ * The edit that replaces the value written at `[rawStart, rawEnd)` by `encoded`. Blanks before the value are kept when they are spaces and
  * tabs on the same line; an inline comment is kept, with one space before its `#` when the readers need one
  * (python-dotenv needs whitespace, compose-go a space, before a `#` that ends an unquoted value).
  */
-function replaceValue(text: string, sepEnd: number, rawStart: number, rawEnd: number, encoded: string): string {
+function replaceValue(
+  text: string,
+  sepEnd: number,
+  rawStart: number,
+  rawEnd: number,
+  encoded: string,
+): { start: number; end: number; insert: string } {
   const before = text.slice(sepEnd, rawStart);
   const from = isBlank(before) ? rawStart : sepEnd;
   let to = rawEnd;
@@ -420,7 +482,7 @@ function replaceValue(text: string, sepEnd: number, rawStart: number, rawEnd: nu
   } else if (!isBlank(after)) {
     to = eol;
   }
-  return text.slice(0, from) + insert + text.slice(to);
+  return { start: from, end: to, insert };
 }
 
 function lineStarts(text: string): number[] {

@@ -237,6 +237,13 @@ describe('problems', () => {
     for (const p of doc.problems) expect(p.message).not.toContain(secret);
   });
 
+  it('reports a byte order mark, which python-dotenv reads as part of the first key', () => {
+    const doc = parseDocument('\uFEFFA=1\n');
+    expect(doc.problems).toMatchObject([{ kind: 'syntax', line: 1, column: 1 }]);
+    expect(doc.problems[0]?.message).toMatch(/byte order mark/);
+    expect(doc.get('A')).toBe('1');
+  });
+
   it('a clean file has none', () => {
     expect(parseDocument('# c\n\nexport A=1\nB="x\ny"\r\nC=\n').problems).toEqual([]);
   });

@@ -331,6 +331,18 @@ export class EnvDocument {
       const [line, column] = this.#position(at);
       found.push({ at, problem: { ...problem, line, column } });
     };
+    if (text.charCodeAt(0) === 0xfeff) {
+      found.push({
+        at: 0,
+        problem: {
+          kind: 'syntax',
+          line: 1,
+          column: 1,
+          message:
+            'the file starts with a UTF-8 byte order mark, which python-dotenv (podman-compose) reads as part of the first key; save the file without it',
+        },
+      });
+    }
     for (const at of this.#scan.junk) {
       add(at, {
         kind: 'syntax',

@@ -16,7 +16,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   chunkNames: 'chunks/[name]-[hash]',
-  banner: { js: '#!/usr/bin/env node\nimport { createRequire as __envkitCreateRequire } from "node:module"; const require = __envkitCreateRequire(import.meta.url);' },
+  banner: { js: '#!/usr/bin/env -S node --\nimport { createRequire as __envkitCreateRequire } from "node:module"; const require = __envkitCreateRequire(import.meta.url);' },
   // Native or heavy modules stay external and are imported only by the commands that use them.
   external: ['@napi-rs/keyring', 'pg', 'jiti'],
   logLevel: 'warning',

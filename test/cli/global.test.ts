@@ -127,8 +127,8 @@ describe('envkit global options', () => {
 
   // Node 20 reads any `--env-file` in its argv, even after the script (nodejs/node#54232), and exits 9
   // when the file does not exist yet — before envkit runs. `node -- bin.js` stops it; the installed bin's
-  // `#!` line needs `#!/usr/bin/env -S node --` (packages/cli/build.mjs). Remove `.fails` once it has it.
-  it.fails('--env-file naming a file that does not exist yet (init creates it), run as installed', async () => {
+  // `#!` line is `#!/usr/bin/env -S node --` (packages/cli/build.mjs).
+  it('--env-file naming a file that does not exist yet (init creates it), run as installed', async () => {
     const dir = testdir();
     const result = await viaShebang(dir, ['--env-file', 'staging.env', 'init', '--no-input']);
     expect(result.stderr).not.toMatch(/^node: /m);

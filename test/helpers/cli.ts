@@ -2,8 +2,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 
-/** The built CLI entry, as `node_modules/.bin/envkit` runs it. */
-export const ENVKIT_BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+/** The built CLI entry, as `node_modules/.bin/envkit` runs it (`ENVKIT_TEST_BIN` points the tests at another build). */
+export const ENVKIT_BIN = process.env.ENVKIT_TEST_BIN || fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+
+/**
+ * The node that runs the CLI: `ENVKIT_TEST_NODE` (e.g. a Node 24 binary, see scripts/node24.sh), else the
+ * node running the tests.
+ */
+export const CLI_NODE = process.env.ENVKIT_TEST_NODE || process.execPath;
 
 export interface CliResult {
   code: number | null;
@@ -20,7 +26,7 @@ export interface CliResult {
 export function envkit(cwd: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   if (!existsSync(ENVKIT_BIN)) throw new Error(`${ENVKIT_BIN} is missing: run \`pnpm build\` first`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ENVKIT_BIN, ...args], {
+    const child = spawn(CLI_NODE, ['--', ENVKIT_BIN, ...args], {
       cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -159,6 +159,23 @@ describe('envkit check', () => {
     expect(all).not.toContain('Abcdefghij');
   });
 
+  it('a variable with a default missing or empty in .env is a warning: compose reads only the file', async () => {
+    const dir = await project();
+    expect((await envkit(dir, ['unset', 'POSTGRES_USER'])).code).toBe(0);
+    edit(dir, 'DB_MEMORY_LIMIT', '');
+    const { code, report } = await checkJson(dir, ['--no-compose']);
+    expect(code).toBe(0);
+    const missing = report.findings.filter((f) => f.rule === 'env.default-missing');
+    expect(missing.map((f) => [f.key, f.severity])).toEqual([
+      ['POSTGRES_USER', 'warning'],
+      ['DB_MEMORY_LIMIT', 'warning'],
+    ]);
+    expect(missing[0]?.fix).toMatch(/envkit init/);
+    await envkit(dir, ['init', '--no-input', '--no-keyring']);
+    const after = await checkJson(dir, ['--no-compose']);
+    expect(after.report.findings.filter((f) => f.rule === 'env.default-missing')).toEqual([]);
+  });
+
   it('an unknown key is a note (exit 0)', async () => {
     const dir = await project();
     appendFileSync(join(dir, '.env'), 'MY_OWN_SETTING=1\n');

@@ -203,6 +203,9 @@ describe('envkit init', () => {
     expect(env.CUSTOM_THING).toBe('keep me');
     expect(env.MEMU_DB_URL).toBe(`postgresql+psycopg://alice:${env.POSTGRES_PASSWORD}@db:5432/memu_db`);
     expect(Object.keys(env).sort()).toEqual([...MEMU_KEYS, 'CUSTOM_THING'].sort());
+    // Appended keys follow the schema's order.
+    const appended = Object.keys(env).filter((k) => !['POSTGRES_USER', 'CUSTOM_THING', 'POSTGRES_PASSWORD', 'OPENAI_API_KEY'].includes(k));
+    expect(appended).toEqual(MEMU_KEYS.filter((k) => appended.includes(k)));
     expect(result.all).not.toContain(OPENAI_KEY);
   });
 

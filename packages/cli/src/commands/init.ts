@@ -98,7 +98,7 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
     if (failure.hint) ctx.err(`  fix: ${failure.hint}`);
     return Exit.Environment;
   }
-  if (failure) ctx.err(keyringWarning(ctx, failure));
+  if (failure && !ctx.quiet) ctx.err(keyringWarning(ctx, failure));
   const missing = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
   const invalid = result.keys.filter((k) => k.action === 'invalid').map((k) => k.key);
   if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run \`envkit check\` for details.`, true);

@@ -124,6 +124,19 @@ function documentFindings(doc: EnvDocument, options: CheckOptions, file: string)
       message: issue.message,
     });
   }
+  const values = doc.toObject();
+  for (const [key, spec] of Object.entries(schema.vars)) {
+    if (spec.default === undefined || spec.derive || (values[key] ?? '') !== '') continue;
+    findings.push({
+      severity: 'warning',
+      rule: 'env.default-missing',
+      key,
+      file,
+      ...(lineOf.get(key) ? { line: lineOf.get(key) } : {}),
+      message: `${key} is ${key in values ? 'empty' : 'not'} in ${file}: envkit applies its default, but compose and python-dotenv read only what the file says`,
+      fix: 'run `envkit init` to write the default into the file',
+    });
+  }
   for (const key of doc.keys()) {
     if (!(key in schema.vars)) {
       findings.push({ severity: 'info', rule: 'env.unknown', key, file, line: lineOf.get(key), message: `${key} is not part of the ${schema.name} schema` });

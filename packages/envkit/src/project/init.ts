@@ -89,9 +89,10 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
       if (spec.derive) keys.push({ key, action: isPresent(derivedValues[key]) ? 'derived' : 'missing', secret: spec.secret });
     }
   } else {
-    for (const [key, value] of Object.entries(fills)) doc.set(key, value);
+    // Filled gaps are written in schema order: present-but-empty lines in place, absent keys appended.
     for (const key of Object.keys(schema.vars)) {
-      if (!doc.has(key)) doc.set(key, '');
+      if (fills[key] !== undefined) doc.set(key, fills[key]);
+      else if (!doc.has(key)) doc.set(key, '');
     }
     const before = { ...values };
     const derived = applyDerived(schema, doc, values);

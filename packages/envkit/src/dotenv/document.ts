@@ -21,6 +21,7 @@ import {
   START,
   decodeValue,
   isLineBreak,
+  keysOf,
   scan,
   type ScanResult,
 } from './scan.js';
@@ -84,6 +85,8 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export class EnvDocument {
   #text: string;
   #scan: ScanResult;
+  /** The key of each assignment, sliced from the text on first use. */
+  #keyList: string[] | undefined;
   /** key → number of its last assignment; insertion order is first appearance. Built on first use. */
   #index: Map<string, number> | undefined;
   #lineStarts: number[] | undefined;
@@ -93,6 +96,7 @@ export class EnvDocument {
   constructor(text: string) {
     this.#text = text;
     this.#scan = scan(text);
+    this.#keyList = undefined;
     this.#index = undefined;
     this.#lineStarts = undefined;
     this.#problems = undefined;
@@ -137,8 +141,8 @@ export class EnvDocument {
   toObject(): Record<string, string> {
     // A plain object assigned in file order, like dotenv's, so that even `__proto__` behaves the same.
     const out: Record<string, string> = {};
-    const { count, keys } = this.#scan;
-    for (let i = 0; i < count; i++) out[keys[i] as string] = this.#value(i);
+    const keys = this.#keys();
+    for (let i = 0; i < keys.length; i++) out[keys[i] as string] = this.#value(i);
     return out;
   }
 
@@ -180,7 +184,8 @@ export class EnvDocument {
   delete(key: string): boolean {
     if (!this.#idx().has(key)) return false;
     const text = this.#text;
-    const { count, keys, data } = this.#scan;
+    const { count, data } = this.#scan;
+    const keys = this.#keys();
     const parts: string[] = [];
     const edits: Edit[] = [];
     let last = 0;
@@ -204,11 +209,16 @@ export class EnvDocument {
   #idx(): Map<string, number> {
     if (this.#index === undefined) {
       const index = new Map<string, number>();
-      const keys = this.#scan.keys;
-      for (let i = 0; i < this.#scan.count; i++) index.set(keys[i] as string, i);
+      const keys = this.#keys();
+      for (let i = 0; i < keys.length; i++) index.set(keys[i] as string, i);
       this.#index = index;
     }
     return this.#index;
+  }
+
+  #keys(): string[] {
+    this.#keyList ??= keysOf(this.#text, this.#scan);
+    return this.#keyList;
   }
 
   #value(i: number): string {
@@ -225,8 +235,8 @@ export class EnvDocument {
   #adopt(text: string, edits: readonly Edit[], key: string, value: string | undefined, verb: 'set' | 'delete'): void {
     const next = new EnvDocument(text);
     const changed = new Set<string>();
-    const a = this.#scan;
-    const b = next.#scan;
+    const a = { count: this.#scan.count, data: this.#scan.data, keys: this.#keys() };
+    const b = { count: next.#scan.count, data: next.#scan.data, keys: next.#keys() };
     const map = (x: number): number => {
       let shift = 0;
       for (const e of edits) {
@@ -279,6 +289,7 @@ export class EnvDocument {
     }
     this.#text = next.#text;
     this.#scan = next.#scan;
+    this.#keyList = next.#keyList;
     this.#index = next.#index;
     this.#lineStarts = undefined;
     this.#problems = undefined;
@@ -295,7 +306,7 @@ export class EnvDocument {
     let eol = rawEnd;
     while (eol < text.length && !isLineBreak(text.charCodeAt(eol))) eol++;
     return {
-      key: this.#scan.keys[i] as string,
+      key: this.#keys()[i] as string,
       value: this.#value(i),
       line,
       column,
@@ -325,7 +336,8 @@ export class EnvDocument {
 
   #collectProblems(): DocumentProblem[] {
     const text = this.#text;
-    const { count, keys, data } = this.#scan;
+    const { count, data } = this.#scan;
+    const keys = this.#keys();
     const found: { at: number; problem: DocumentProblem }[] = [];
     const add = (at: number, problem: Omit<DocumentProblem, 'line' | 'column'>): void => {
       const [line, column] = this.#position(at);

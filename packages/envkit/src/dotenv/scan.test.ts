@@ -17,6 +17,7 @@ import {
   START,
   decodeValue,
   expandNewlineEscapes,
+  keysOf,
   scan,
 } from './scan.js';
 
@@ -28,7 +29,7 @@ function records(text: string) {
   return Array.from({ length: r.count }, (_, i) => {
     const d = (slot: number) => r.data[i * SLOTS + slot] as number;
     return {
-      key: r.keys[i],
+      key: keysOf(text, r)[i],
       start: d(START),
       keyStart: d(KEY_START),
       sepEnd: d(SEP_END),

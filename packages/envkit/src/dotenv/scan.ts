@@ -20,7 +20,7 @@
 import type { QuoteStyle } from './document.js';
 
 /** Int32 slots per assignment in {@link ScanResult.data}. */
-export const SLOTS = 7;
+export const SLOTS = 8;
 /** Slot: start of the line holding `export` or the key. */
 export const START = 0;
 /** Slot: offset of the key's first character. */
@@ -35,6 +35,8 @@ export const RAW_END = 4;
 export const END = 5;
 /** Slot: bit field: quote (2 bits, {@link QUOTE_STYLES} index), {@link EXPORTED}, {@link COLON}, {@link SPANS_LINES}, {@link BAD_QUOTE}, {@link ESCAPED_CLOSE}. */
 export const BITS = 6;
+/** Slot: just after the key's last character. */
+export const KEY_END = 7;
 
 /** Quote styles by their 2-bit code in {@link BITS}. */
 export const QUOTE_STYLES: readonly QuoteStyle[] = ['none', 'single', 'double', 'backtick'];
@@ -53,12 +55,13 @@ export const BAD_QUOTE = 32;
 export const ESCAPED_CLOSE = 64;
 
 /**
- * What {@link scan} found, as flat arrays (one object per assignment costs more than the parse itself on
- * large files): assignment `i` has key `keys[i]` and its offsets at `data[i * SLOTS + START]` and so on.
+ * What {@link scan} found, as one flat array of offsets: assignment `i` has its offsets at
+ * `data[i * SLOTS + START]` and so on. Nothing is sliced out of the text during the scan (an object or even a
+ * key string per assignment costs more than the scan itself on large files): keys come from
+ * {@link keysOf}, values from {@link decodeValue}, when they are needed.
  */
 export interface ScanResult {
   count: number;
-  keys: string[];
   data: Int32Array;
   /** Offsets of the first non-blank character of each line npm dotenv skips as garbage. */
   junk: number[];
@@ -246,7 +249,6 @@ export function decodeValue(text: string, start: number, end: number, quote: num
 /** Growable output of one {@link scan} call. */
 class Sink {
   count = 0;
-  keys: string[] = [];
   data: Int32Array;
   constructor(expected: number) {
     this.data = new Int32Array(Math.max(16, expected) * SLOTS);
@@ -343,7 +345,7 @@ function readAssignment(out: Sink, text: string, floor: number, p: number, k: nu
   data[at + RAW_END] = rawEnd;
   data[at + END] = lineEnd(text, after);
   data[at + BITS] = bits;
-  out.keys.push(text.slice(k, e));
+  data[at + KEY_END] = e;
   out.count++;
   return true;
 }
@@ -381,5 +383,15 @@ export function scan(text: string): ScanResult {
       pos = lineEnd(text, p);
     }
   }
-  return { count: out.count, keys: out.keys, data: out.data, junk };
+  return { count: out.count, data: out.data, junk };
+}
+
+/** The key of every assignment of `result`, in file order. */
+export function keysOf(text: string, result: ScanResult): string[] {
+  const keys = new Array<string>(result.count);
+  const data = result.data;
+  for (let i = 0, at = 0; i < result.count; i++, at += SLOTS) {
+    keys[i] = text.slice(data[at + KEY_START], data[at + KEY_END]);
+  }
+  return keys;
 }

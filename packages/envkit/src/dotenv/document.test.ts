@@ -318,10 +318,11 @@ describe('set', () => {
     }
   });
 
-  it('changes only the effective (last) assignment of a duplicated key', () => {
-    const doc = parseDocument('A=1\nA=2\n');
+  it('sets the effective (last) assignment of a duplicated key and removes the earlier ones', () => {
+    const doc = parseDocument('A=1\nB=x\nA=2 # keep\n');
     doc.set('A', '3');
-    expect(doc.toString()).toBe('A=1\nA=3\n');
+    expect(doc.toString()).toBe('B=x\nA=3 # keep\n');
+    expect(doc.problems).toEqual([]);
   });
 
   it('refuses an unportable value with UNPORTABLE naming the key and the reason, never the value', () => {
@@ -369,6 +370,7 @@ describe('set', () => {
         const doc = parseDocument(text);
         const before = dotenv.parse(text);
         const entry = doc.entry(key);
+        const first = doc.entries().find((e) => e.key === key);
         try {
           doc.set(key, value);
         } catch (error) {
@@ -393,8 +395,10 @@ describe('set', () => {
           expect(restAt).toBeGreaterThanOrEqual(keyAt);
           let lineEnd = restAt + rest.length;
           while (lineEnd < text.length && !/[\r\n\u2028\u2029]/.test(text[lineEnd] as string)) lineEnd++;
-          expect(from).toBeGreaterThanOrEqual(lineStart);
+          // earlier duplicates are removed, so the change may start at the first assignment's line
+          expect(from).toBeGreaterThanOrEqual(lineStartOffset(text, first?.line ?? entry.line));
           expect(to).toBeLessThanOrEqual(lineEnd);
+          expect(parseDocument(next).entries().filter((e) => e.key === key)).toHaveLength(1);
         }
       }),
       { numRuns: 3000 },

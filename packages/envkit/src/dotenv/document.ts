@@ -149,8 +149,9 @@ export class EnvDocument {
   /**
    * Sets `key` to `value`, written in the first form every reader reads the same (see `portableValue`).
    * An existing key has the value of its effective (last) assignment replaced in place, keeping `export `,
-   * the key, the spacing and any inline comment; earlier duplicates are left alone (they are reported as
-   * problems). A new key is appended as `KEY=value` with the file's line break.
+   * the key, the spacing and any inline comment; earlier duplicate assignments are removed (every reader
+   * uses the last one, and an old secret must not linger). A new key is appended as `KEY=value` with the
+   * file's line break.
    *
    * @throws EnvkitError `USAGE` if `key` is not a variable name, `UNPORTABLE` if no form is read the same by
    *   every reader (the message names the key and the reason, never the value), `PARSE` if a syntax problem
@@ -172,7 +173,21 @@ export class EnvDocument {
       const d = this.#scan.data;
       const at = i * SLOTS;
       const edit = replaceValue(text, d[at + SEP_END] as number, d[at + RAW_START] as number, d[at + RAW_END] as number, encoded);
-      this.#adopt(text.slice(0, edit.start) + edit.insert + text.slice(edit.end), [{ ...edit, inserted: edit.insert.length }], key, value, 'set');
+      // Earlier duplicates go: every reader uses the last assignment, and an old secret must not linger above it.
+      const keys = this.#keys();
+      const parts: string[] = [];
+      const edits: Edit[] = [];
+      let last = 0;
+      for (let k = 0; k < i; k++) {
+        if (keys[k] !== key) continue;
+        const start = d[k * SLOTS + START] as number;
+        parts.push(text.slice(last, start));
+        last = d[k * SLOTS + END] as number;
+        edits.push({ start, end: last, inserted: 0 });
+      }
+      parts.push(text.slice(last, edit.start), edit.insert, text.slice(edit.end));
+      edits.push({ ...edit, inserted: edit.insert.length });
+      this.#adopt(parts.join(''), edits, key, value, 'set');
     }
   }
 
@@ -273,7 +288,7 @@ export class EnvDocument {
     }
     for (; i < a.count; i++) if (a.keys[i] !== key) changed.add(a.keys[i] as string);
     for (; j < b.count; j++) if (b.keys[j] !== key) changed.add(b.keys[j] as string);
-    const expectedCount = verb === 'delete' ? 0 : keyCountA === 0 ? 1 : keyCountA;
+    const expectedCount = verb === 'delete' ? 0 : 1;
     if (keyCountB !== expectedCount || next.get(key) !== value) changed.add(key);
     if (changed.size > 0) {
       const names = [...changed];

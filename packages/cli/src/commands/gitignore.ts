@@ -1,11 +1,12 @@
-import { syncGitignore, projectPaths } from 'envkit';
+import { syncGitignore, projectPaths, withLock } from 'envkit';
 import type { Context } from '../context.js';
 import { renderFiles } from '../render/summary.js';
 
 /** `envkit gitignore`: add what must be ignored, keep every line; `--check` exits 1 if changes are needed. */
 export async function run(ctx: Context, flags: { check?: boolean }): Promise<number> {
   const paths = projectPaths({ cwd: ctx.cwd, envFile: ctx.envFile });
-  const change = syncGitignore(paths, { dryRun: flags.check });
+  // Under the project lock like every writer, so a run that holds it may remove stale temps of this file.
+  const change = flags.check ? syncGitignore(paths, { dryRun: true }) : withLock(paths.lock, 'gitignore', () => syncGitignore(paths));
   const needed = change.action !== 'unchanged';
   if (ctx.json) ctx.printJson({ ok: !(flags.check && needed), file: change });
   else if (flags.check) ctx.out(needed ? `.gitignore needs: ${(change.added ?? []).join(', ')} (run \`envkit gitignore\`)` : '.gitignore is up to date', needed);

@@ -1,8 +1,10 @@
-import { closeSync, fchmodSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, linkSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { EnvkitError } from '../errors.js';
-import { TEMP_MARKER } from './names.js';
+import { projectFiles, TEMP_MARKER } from './names.js';
+import { cleanStaleTemps } from './write-file.js';
 
 /** A held project lock. */
 export interface ProjectLock {
@@ -97,6 +99,7 @@ export function acquireLock(lockPath: string, options: { purpose?: string } = {}
 export function withLock<T>(lockPath: string, purpose: string, fn: () => T): T {
   const lock = acquireLock(lockPath, { purpose });
   try {
+    sweepStaleFiles(lockPath);
     return fn();
   } finally {
     lock.release();
@@ -107,10 +110,56 @@ export function withLock<T>(lockPath: string, purpose: string, fn: () => T): T {
 export async function withLockAsync<T>(lockPath: string, purpose: string, fn: () => Promise<T>): Promise<T> {
   const lock = acquireLock(lockPath, { purpose });
   try {
+    sweepStaleFiles(lockPath);
     return await fn();
   } finally {
     lock.release();
   }
+}
+
+/** The suffix of a project lock beside its env file (`.env.envkit-lock`). */
+const LOCK_SUFFIX = '.envkit-lock';
+
+/**
+ * Remove what killed envkit runs left behind, while holding the lock: the temp files of every file envkit
+ * writes beside the env file (`.env`, the pending file, the backup, `.env.example`, `.gitignore` — a killed
+ * write leaves `<file>.envkit-tmp-*`, some holding secrets), and temp files of the lock itself whose process
+ * is gone. Holding the lock means no other envkit is writing those files, so their temps are stale; a lock
+ * temp is written before its process holds anything, so it is removed only when its process is dead.
+ * Returns the paths removed. {@link withLock} and {@link withLockAsync} call it.
+ */
+export function sweepStaleFiles(lockPath: string): string[] {
+  const removed: string[] = [];
+  if (lockPath.endsWith(LOCK_SUFFIX)) {
+    const files = projectFiles(lockPath.slice(0, -LOCK_SUFFIX.length));
+    for (const target of [files.env, files.pending, files.backup, files.example, join(dirname(files.env), '.gitignore')]) {
+      removed.push(...cleanStaleTemps(target));
+    }
+  }
+  const prefix = basename(lockPath) + TEMP_MARKER;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(lockPath)).filter((name) => name.startsWith(prefix));
+  } catch {
+    return removed;
+  }
+  const host = hostname();
+  for (const name of names) {
+    const path = join(dirname(lockPath), name);
+    try {
+      const holder = parseHolder(readFileSync(path, 'utf8'));
+      // Killed before its content was written: the pid in the name says whose it was.
+      const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+      const stale = holder !== undefined ? holder.hostname === host && !processAlive(holder.pid) : Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
+      if (stale) {
+        unlinkSync(path);
+        removed.push(path);
+      }
+    } catch {
+      // gone meanwhile (its process linked and removed it) or unreadable: not ours to judge
+    }
+  }
+  return removed;
 }
 
 /**
@@ -152,7 +201,8 @@ function heldLock(path: string, token: string): ProjectLock {
 
 /** Create the lock with its full content in one step; false if it exists. */
 function tryCreate(lockPath: string, text: string): boolean {
-  const temp = `${lockPath}${TEMP_MARKER}${randomBytes(6).toString('hex')}`;
+  // The pid in the name lets sweepStaleFiles tell a dead process's temp even when it died before writing.
+  const temp = `${lockPath}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     writeNew(temp, text);
   } catch (error) {
@@ -187,11 +237,21 @@ function tryCreate(lockPath: string, text: string): boolean {
 
 function writeNew(path: string, text: string): void {
   const fd = openSync(path, 'wx', 0o600);
+  let written = false;
   try {
     fchmodSync(fd, 0o600);
     writeFileSync(fd, text);
+    written = true;
   } finally {
     closeSync(fd);
+    if (!written) {
+      // A half-written file (the disk full) is neither a lock nor a temp anyone can use: never leave it.
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
   }
 }
 
@@ -276,11 +336,19 @@ function busy(lockPath: string, holder: LockHolder, host: string): EnvkitError {
 
 function lockError(error: unknown, path: string, action: 'create' | 'read' | 'remove'): EnvkitError {
   const code = codeOf(error) ?? 'unknown error';
-  const hint =
-    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-      ? 'envkit keeps its lock beside the env file, so it needs write permission on that directory; run envkit as the owner of the project'
-      : 'check the project directory and run the command again';
-  return new EnvkitError('FILE', `cannot ${action} the lock file ${path} (${code})`, { hint, path, cause: error });
+  const dir = dirname(path);
+  // Said in words, as the file writer says them: a bare errno is not a clear error.
+  const [reason, hint] =
+    code === 'EACCES' || code === 'EPERM'
+      ? ['permission denied', `envkit keeps its lock beside the env file, so it needs write permission on ${dir}; check \`ls -ld ${dir}\` and run envkit as the owner of the project`]
+      : code === 'EROFS'
+        ? ['the file system is read-only', 'remount it read-write, or run envkit where the project is writable']
+        : code === 'ENOSPC' || code === 'EDQUOT'
+          ? ['no space left on the device (disk or quota full)', `free some space on the file system holding ${dir} (df -h ${dir}) and run the command again`]
+          : [`(${code})`, 'check the project directory and run the command again'];
+  const message = reason.startsWith('(') ? `cannot ${action} the lock file ${path} ${reason}` : `cannot ${action} the lock file ${path}: ${reason}`;
+  // Creating or reading happens before the lock is held, so nothing has been touched yet.
+  return new EnvkitError('FILE', action === 'remove' ? message : `${message}; nothing was changed`, { hint, path, cause: error });
 }
 
 function codeOf(error: unknown): string | undefined {

@@ -293,7 +293,7 @@ describe('readTextFile', () => {
     const dir = testdir();
     writeFileSync(join(dir, '.env'), Buffer.from([0x41, 0x3d, 0xe9, 0x74, 0xe9, 0x0a])); // A=été in latin1
     const error = thrown(() => readTextFile(join(dir, '.env')));
-    expect(error.message).toBe(`${join(dir, '.env')} is not valid UTF-8 text`);
+    expect(error.message).toBe(`${join(dir, '.env')}:1:3: the bytes here are not valid UTF-8 text`);
     expect(error.hint).toContain('iconv');
   });
 

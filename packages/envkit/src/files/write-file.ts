@@ -138,11 +138,49 @@ export function readTextFile(path: string, options: ReadOptions = {}): string | 
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
   } catch {
-    throw new EnvkitError('FILE', `${path} is not valid UTF-8 text`, {
+    const at = firstInvalidUtf8(buffer);
+    throw new EnvkitError('FILE', `${path}:${at.line}:${at.column}: the bytes here are not valid UTF-8 text`, {
       hint: `envkit reads env files as UTF-8; convert it, e.g. iconv -f latin1 -t utf-8 ${path} > ${path}.utf8 && mv ${path}.utf8 ${path}`,
       path,
     });
   }
+}
+
+/**
+ * Line and column (counted as the .env parser counts them: LF, CR, CRLF, U+2028/9 end a line; a BOM takes
+ * no column) of the first byte sequence that is not UTF-8, following the rules of `TextDecoder` (no
+ * overlong forms, no surrogates, nothing above U+10FFFF). Only called once decoding has failed.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
+  let i = 0;
+  scan: while (i < bytes.length) {
+    const c = bytes[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (need === 0) break;
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= need; k++) {
+      const d = bytes[i + k];
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) break scan;
+    }
+    i += need + 1;
+  }
+  const before = new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes.subarray(0, i));
+  let line = 1;
+  let start = 0;
+  for (let j = 0; j < before.length; j++) {
+    const ch = before.charCodeAt(j);
+    if (ch === 0x0d && before.charCodeAt(j + 1) === 0x0a) continue;
+    if (ch === 0x0a || ch === 0x0d || ch === 0x2028 || ch === 0x2029) {
+      line++;
+      start = j + 1;
+    }
+  }
+  return { line, column: before.length - start + 1 };
 }
 
 /**

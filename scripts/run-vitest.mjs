@@ -1,0 +1,24 @@
+// Runs the whole vitest suite, then prints one plain closing line — "N passed, N failed, N skipped" — that
+// any CI log reader understands, and exits with vitest's own status.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = join(tmpdir(), `envkit-vitest-${process.pid}`);
+mkdirSync(dir, { recursive: true });
+const report = join(dir, 'results.json');
+const vitest = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
+let line = 'vitest: no results were written';
+try {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  line = `vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
+} catch {}
+rmSync(dir, { recursive: true, force: true });
+console.log(line);
+process.exit(vitest.status ?? 1);

@@ -136,27 +136,44 @@ export function sweepStaleFiles(lockPath: string): string[] {
       removed.push(...cleanStaleTemps(target));
     }
   }
-  const prefix = basename(lockPath) + TEMP_MARKER;
+  // A .break left by a process killed while taking over a stale lock.
+  const breaker = `${lockPath}.break`;
+  try {
+    const raw = readFileSync(breaker, 'utf8');
+    if (breakerGone(raw) && readFileSync(breaker, 'utf8') === raw) {
+      unlinkSync(breaker);
+      removed.push(breaker);
+    }
+  } catch {
+    // none (the usual case), or gone meanwhile
+  }
+  // Temps of the lock and of its .break carry their pid in the name (and the host in the content).
+  const prefixes = [basename(lockPath) + TEMP_MARKER, `${basename(lockPath)}.break${TEMP_MARKER}`];
   let names: string[];
   try {
-    names = readdirSync(dirname(lockPath)).filter((name) => name.startsWith(prefix));
+    names = readdirSync(dirname(lockPath)).filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
   } catch {
     return removed;
   }
   const host = hostname();
   for (const name of names) {
     const path = join(dirname(lockPath), name);
+    const prefix = prefixes.find((p) => name.startsWith(p))!;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0) continue;
     try {
-      const holder = parseHolder(readFileSync(path, 'utf8'));
-      // Killed before its content was written: the pid in the name says whose it was.
-      const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-      const stale = holder !== undefined ? holder.hostname === host && !processAlive(holder.pid) : Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
-      if (stale) {
+      let owner: unknown = host;
+      try {
+        owner = (JSON.parse(readFileSync(path, 'utf8')) as { hostname?: unknown }).hostname ?? host;
+      } catch {
+        // empty (killed before writing) or not JSON: the pid in the name decides
+      }
+      if (owner === host && !processAlive(pid)) {
         unlinkSync(path);
         removed.push(path);
       }
     } catch {
-      // gone meanwhile (its process linked and removed it) or unreadable: not ours to judge
+      // gone meanwhile (its process linked and removed it): not ours to judge
     }
   }
   return removed;
@@ -261,20 +278,27 @@ function writeNew(path: string, text: string): void {
  */
 function breakStale(lockPath: string, staleRaw: string): 'retry' | 'wait' {
   const breaker = `${lockPath}.break`;
-  try {
-    writeNew(breaker, `${process.pid}\n`);
-  } catch (error) {
-    if (codeOf(error) !== 'EEXIST') throw lockError(error, breaker, 'create');
+  // Created like the lock (content first, then a hard link), so a breaker killed mid-takeover is recognised
+  // as dead at once by its pid instead of blocking the project until it is BREAK_STALE_MS old.
+  if (!tryCreate(breaker, `${JSON.stringify({ pid: process.pid, hostname: hostname() })}\n`)) {
+    let raw: string | undefined;
+    let stale: boolean;
     try {
-      if (Date.now() - statSync(breaker).mtimeMs > BREAK_STALE_MS) {
-        unlinkSync(breaker);
-        return 'retry';
-      }
-    } catch (statError) {
-      if (codeOf(statError) === 'ENOENT') return 'retry';
-      throw lockError(statError, breaker, 'remove');
+      raw = readRaw(breaker);
+      if (raw === undefined) return 'retry';
+      stale = breakerGone(raw) || Date.now() - statSync(breaker).mtimeMs > BREAK_STALE_MS;
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return 'retry';
+      throw error instanceof EnvkitError ? error : lockError(error, breaker, 'read');
     }
-    return 'wait';
+    if (!stale) return 'wait';
+    try {
+      // Only the breaker judged dead: one that replaced it meanwhile stays.
+      if (readRaw(breaker) === raw) unlinkSync(breaker);
+    } catch (error) {
+      if (codeOf(error) !== 'ENOENT') throw lockError(error, breaker, 'remove');
+    }
+    return 'retry';
   }
   try {
     if (readRaw(lockPath) === staleRaw) unlinkSync(lockPath);
@@ -284,10 +308,24 @@ function breakStale(lockPath: string, staleRaw: string): 'retry' | 'wait' {
     try {
       unlinkSync(breaker);
     } catch {
-      // removed as stale by someone else after 10 s: nothing left to do
+      // removed as stale by someone else: nothing left to do
     }
   }
   return 'retry';
+}
+
+/** A `.break` file whose process is gone (this host only; an older envkit wrote just the pid). */
+function breakerGone(raw: string): boolean {
+  let pid: unknown;
+  let host: unknown = hostname();
+  try {
+    const data = JSON.parse(raw) as unknown;
+    if (typeof data === 'number') pid = data;
+    else if (typeof data === 'object' && data !== null) ({ pid, hostname: host } = data as { pid?: unknown; hostname?: unknown });
+  } catch {
+    return false;
+  }
+  return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && host === hostname() && !processAlive(pid);
 }
 
 function readRaw(path: string): string | undefined {

@@ -61,6 +61,15 @@ interface Tally {
   failures: string[];
 }
 
+/** The temp files each op writes, in order. */
+const TEMP_TARGETS: Record<OpName, readonly string[]> = {
+  'init-fresh': ['.env.envkit-tmp-', '.env.example.envkit-tmp-', '.gitignore.envkit-tmp-'],
+  'init-partial': ['.env.envkit-tmp-'],
+  set: ['.env.envkit-tmp-'],
+  'rotate-key': ['.env.envkit-tmp-'],
+  'rotate-password': ['.env.envkit-pending.envkit-tmp-', '.env.envkit-tmp-'],
+};
+
 const EXAMPLE = renderExample(memuSchema);
 const GITIGNORE = syncGitignoreText(undefined, gitignoreRules('.env')).text;
 /** A partial .env (as a user might start from the example): no password, no URL, no Ollama URL. */
@@ -220,7 +229,7 @@ class Calibration {
     const writes = this.writes.get(op) ?? [];
     if (mode === 'focused' && writes.length > 0) {
       // A recent write moment, shifted a little either way: the process start time jitters by a few ms.
-      return Math.max(0, pick(writes.slice(-40)) - 8 + Math.random() * 20);
+      return Math.max(0, pick(writes.slice(-40)) - 10 + Math.random() * 15);
     }
     return Math.random() * exit * 1.05;
   }
@@ -258,10 +267,12 @@ async function worker(dir: string, kills: number, calibration: Calibration, tall
       const started = startCli(dir, op.args, { input: op.input });
       let killTimer: NodeJS.Timeout | undefined;
       if (mode === 'on-temp') {
-        // The first temp file of a file this op writes (not the lock's): kill at once, or a hair later.
+        // The temp file of one of the files this op writes: kill at once, or a hair later. For a rotation the
+        // .env temp comes after the pending file is complete; for init the example and .gitignore after .env.
+        const target = pick(TEMP_TARGETS[op.name]);
         const slack = Math.random() < 0.5 ? 0 : Math.random() * 2;
         onEvent = (name) => {
-          if (!name.includes('.envkit-tmp-') || name.includes('-lock.')) return;
+          if (!name.startsWith(target)) return;
           onEvent = undefined;
           if (slack === 0) started.child.kill('SIGKILL');
           else killTimer = setTimeout(() => started.child.kill('SIGKILL'), slack);

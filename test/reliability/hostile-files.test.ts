@@ -47,7 +47,7 @@ async function expectRefusedUntouched(dir: string, expectation: Expectation, opt
   const watched = options.watched ?? [dir];
   const before = watched.map((d) => snapshot(d));
   for (const command of options.commands ?? [...WRITERS, ...READERS]) {
-    const result = await runCli(dir, command.args, { timeoutMs: 15_000, ...options.spawn, input: 'input' in command ? command.input : undefined });
+    const result = await runCli(dir, command.args, { timeoutMs: 15_000, ...options.spawn, input: 'input' in command ? (command.input as string | undefined) : undefined });
     const what = `envkit ${command.args.join(' ')}`;
     expect(result.timedOut, `${what} hung`).toBe(false);
     const code = typeof expectation.code === 'function' ? expectation.code(command.args) : expectation.code;

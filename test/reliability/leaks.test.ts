@@ -62,7 +62,7 @@ const BAD = {
   urlPassword: 'CanaryUrlOnly5Tg7Yh9Uj2Ik',
   latin1: 'CanaryLatin1Secret4Wq8Er',
 } as const;
-const ALL = [...Object.values(CANARY), ...Object.values(BAD)];
+const ALL: string[] = [...Object.values(CANARY), ...Object.values(BAD)];
 
 /** Everything an error carries, the cause chain included, as text. */
 function errorText(error: unknown, depth = 0): string {
@@ -383,15 +383,17 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
     const keyringArgs = keyring ? ['--keyring'] : ['--no-keyring'];
     const commands: { args: string[]; input?: string; expect?: number }[] = [
       { args: ['check'] },
-      { args: ['--json', 'check', '--online', '--db-host', pg.host, '--db-port', String(pg.port)] },
+      // The Ollama URL points at a closed port: an error finding, exit 1, after the database login succeeded.
+      { args: ['--json', 'check', '--online', '--db-host', pg.host, '--db-port', String(pg.port)], expect: 1 },
       { args: ['init', '--no-input', ...keyringArgs] },
       ...(keyring ? [{ args: ['backup'] }, { args: ['keyring', 'status'] }, { args: ['--json', 'keyring', 'status'] }] : []),
       { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, ...keyringArgs] },
       { args: ['--json', 'rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--db-host', pg.host, '--db-port', String(pg.port), ...keyringArgs] },
       { args: ['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port), ...keyringArgs] },
-      { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--restart', ...keyringArgs] },
+      // The fake compose cannot `up`: the rotation finishes, the restart fails (exit 3).
+      { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--restart', ...keyringArgs], expect: 3 },
       { args: ['rotate', 'OPENAI_API_KEY', '--stdin', ...keyringArgs], input: 'sk-ChildLeakNewKey3Ed5Rf7Tg9Yh\n' },
-      { args: ['check', '--online', '--db-host', pg.host, '--db-port', String(pg.port)] },
+      { args: ['check', '--online', '--db-host', pg.host, '--db-port', String(pg.port)], expect: 1 },
       ...(keyring ? [{ args: ['restore', '--force'] }, { args: ['--json', 'restore', '--force', '--dry-run'] }] : []),
     ];
     const report = await watchProcesses([...secrets], async () => {
@@ -404,6 +406,8 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
         outputs.push({ args: command.args, all: result.all });
         for (const s of secretsIn(dir)) secrets.add(s);
         expect(result.timedOut, command.args.join(' ')).toBe(false);
+        // Each command really ran its path (children, database, keyring), not an early refusal.
+        expect(result.code, `envkit ${command.args.join(' ')}:\n${result.all}`).toBe(command.expect ?? 0);
       }
     });
     // Rotations happened (new secrets were made and scanned for) and children ran.

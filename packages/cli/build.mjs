@@ -1,24 +1,265 @@
-// Bundles the CLI into dist/ with esbuild: one small entry, and a chunk per lazily imported command, so
-// `envkit --help` never loads zod, the YAML parser, node-postgres or the keyring module.
+// Builds the CLI into dist/ for a fast start (`pnpm bench` measures each step; see src/bin.ts):
+//
+//   dist/cli.cjs      the whole CLI as one CommonJS bundle; commands (and what only they use) are
+//                     initialised when they run, so `envkit get` never evaluates the YAML parser
+//   dist/cache/*.bin  a V8 code cache per command, written by running that command once here
+//   dist/bin.js       the entry (CommonJS): static `--help`/`--version` text, else cli.cjs compiled with its cache
 import { build } from 'esbuild';
-import { rmSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { bin: 'src/bin.ts' },
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: false,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  banner: { js: '#!/usr/bin/env -S node --\nimport { createRequire as __envkitCreateRequire } from "node:module"; const require = __envkitCreateRequire(import.meta.url);' },
-  // Native or heavy modules stay external and are imported only by the commands that use them.
-  external: ['@napi-rs/keyring', 'pg', 'jiti'],
-  logLevel: 'warning',
-});
-chmodSync(new URL('./dist/bin.js', import.meta.url), 0o755);
+const here = dirname(fileURLToPath(import.meta.url));
+// Built beside dist/ and swapped in at the end: a failed build leaves the previous one in place.
+const dist = join(here, `dist.tmp-${process.pid}`);
+const binFile = join(dist, 'bin.js');
+rmSync(dist, { recursive: true, force: true });
+
+try {
+  await buildCli();
+  // First an entry without static outputs or caches, to capture them from the real CLI.
+  await buildBin({}, []);
+  const staticOutput = captureStaticOutput();
+  const cached = writeCodeCaches();
+  await buildBin(staticOutput, cached);
+} catch (error) {
+  rmSync(dist, { recursive: true, force: true });
+  throw error;
+}
+const old = join(here, `dist.old-${process.pid}`);
+if (existsSync(join(here, 'dist'))) renameSync(join(here, 'dist'), old);
+renameSync(dist, join(here, 'dist'));
+rmSync(old, { recursive: true, force: true });
+
+/** Bundles the CLI (src/run.ts and everything it imports) into dist/cli.cjs. */
+async function buildCli() {
+  await build({
+    entryPoints: { cli: join(here, 'src/run.ts') },
+    outdir: dist,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // import.meta does not exist in CommonJS: the bundle computes its own URL (used to resolve the keyring
+    // module and as jiti's base).
+    define: { 'import.meta.url': '__importMetaUrl', ENVKIT_MEMU_PLAIN: JSON.stringify(await memuPlainFields()) },
+    banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // The native keyring module and jiti stay external; node-postgres is bundled so that no import() of a
+    // package is left in the bundle (see checkDynamicImports).
+    external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
+    plugins: [envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    logLevel: 'warning',
+  });
+  checkDynamicImports(join(dist, 'cli.cjs'));
+}
+
+/** Bundles src/bin.ts with the captured `--help`/`--version` texts and the list of cached commands. */
+async function buildBin(outputs, commands) {
+  await build({
+    entryPoints: { bin: join(here, 'src/bin.ts') },
+    outdir: dist,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifySyntax: true,
+    define: { ENVKIT_STATIC_OUTPUT: JSON.stringify(outputs), ENVKIT_CACHED_COMMANDS: JSON.stringify(commands) },
+    external: ['./cli.cjs'],
+    // `--` stops Node 20 from taking envkit's own --env-file as its option (nodejs/node#54232).
+    banner: { js: '#!/usr/bin/env -S node --' },
+    logLevel: 'warning',
+  });
+  chmodSync(binFile, 0o755);
+  // The package is "type": "module"; this makes dist/bin.js CommonJS, which Node starts faster.
+  writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+}
+
+/**
+ * `--help` and `--version` exactly as the CLI prints them when stdout is not a terminal (commander then
+ * wraps help at 80 columns). Keys are argv joined with NUL, as bin.ts looks them up.
+ */
+function captureStaticOutput() {
+  const outputs = {};
+  for (const argv of [['--help'], ['-h'], ['--version'], ['-V']]) {
+    const result = spawnSync(process.execPath, ['--', binFile, ...argv], { encoding: 'utf8', env: cleanEnv() });
+    if (result.status !== 0 || result.stderr !== '' || result.stdout === '') {
+      throw new Error(`envkit ${argv.join(' ')} failed while building: ${result.stderr}`);
+    }
+    outputs[argv.join('\0')] = result.stdout;
+  }
+  return outputs;
+}
+
+/**
+ * Runs each command once in a scratch project with ENVKIT_BUILD_CODE_CACHE set, so bin.ts saves what V8
+ * compiled for it. They double as a smoke test of the bundle: one that fails stops the build.
+ */
+function writeCodeCaches() {
+  const cacheDir = join(dist, 'cache');
+  mkdirSync(cacheDir);
+  const project = mkdtempSync(join(tmpdir(), 'envkit-build-'));
+  const compose = join(here, '../../examples/memu/docker-compose.yml');
+  if (existsSync(compose)) cpSync(compose, join(project, 'docker-compose.yml'));
+  const runs = [
+    ['help', ['help']],
+    ['init', ['init', '--no-input', '--no-keyring']],
+    ['check', ['check', '--no-git']],
+    ['get', ['get', 'POSTGRES_USER']],
+    ['set', ['set', 'POSTGRES_DB=envkit_build']],
+    ['unset', ['unset', 'OPENAI_API_KEY']],
+    ['example', ['example', '--check']],
+    ['gitignore', ['gitignore', '--check']],
+    ['schema', ['schema', '--format', 'json-schema']],
+    ['generate', ['generate', 'password']],
+  ];
+  const done = [];
+  try {
+    for (const [name, argv] of runs) {
+      const file = join(cacheDir, `${name}.bin`);
+      const result = spawnSync(process.execPath, ['--', binFile, ...argv], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...cleanEnv(), ENVKIT_BUILD_CODE_CACHE: file },
+      });
+      if (result.status !== 0 || !existsSync(file)) {
+        throw new Error(`envkit ${argv.join(' ')} failed while building (exit ${result.status}):\n${result.stderr}`);
+      }
+      done.push(name);
+    }
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+  return done;
+}
+
+/** No D-Bus (so no keyring is ever asked), no colors, no inherited envkit settings. */
+function cleanEnv() {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1' };
+}
+
+/**
+ * A dynamic import() left in the bundle would make Node 20 print an ExperimentalWarning when it runs inside
+ * bin.ts's vm script. Only the --schema path may import (the user's module, and jiti for a .ts one), and
+ * bin.ts loads the bundle with require() for it.
+ */
+function checkDynamicImports(file) {
+  const found = readFileSync(file, 'utf8').match(/(?<![.\w$])import\(/g) ?? [];
+  if (found.length !== 2) {
+    throw new Error(`dist/cli.cjs has ${found.length} dynamic import()s, expected 2 (--schema module, jiti): bundle the new one or load it with require()`);
+  }
+}
+
+/**
+ * Some of Node's own modules are slow to load: node:crypto about 5 ms, node:child_process and node:tty about
+ * 2 ms each (they bring the socket and stream machinery). Commander and many library modules import them
+ * at load time but use them only in some runs (a write needs random bytes, git a child process). Each listed
+ * builtin becomes an object whose properties load the real module on first access: the same functions,
+ * only later.
+ */
+function lazyBuiltins(names) {
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+      b.onResolve({ filter }, (args) =>
+        // The stand-in's own require() gets the real module.
+        args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+        const keys = Object.keys(await import(`node:${args.path}`)).filter((k) => k !== 'default');
+        const lines = keys.map((k) => `Object.defineProperty(lazy, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`);
+        return {
+          contents: `let real; const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));\nconst lazy = {};\n${lines.join('\n')}\nmodule.exports = lazy;\n`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/** The plain fields of the real memu schema, for src/lazy-memu.ts. */
+async function memuPlainFields() {
+  const { memuSchema } = await import('envkit/memu');
+  const vars = {};
+  for (const [key, spec] of Object.entries(memuSchema.vars)) {
+    vars[key] = {
+      description: spec.description,
+      secret: spec.secret,
+      default: spec.default,
+      section: spec.section,
+      example: spec.example,
+      placeholders: [...spec.placeholders],
+      prompt: spec.prompt,
+      generate: spec.generate !== undefined,
+      derive: spec.derive && { from: [...spec.derive.from], check: spec.derive.check !== undefined },
+    };
+  }
+  return { name: memuSchema.name, sections: [...memuSchema.sections], vars };
+}
+
+/** The CLI's `import('envkit/memu')` gets src/lazy-memu.ts (why: see there), which itself gets the real one. */
+function lazyMemu() {
+  const lazy = join(here, 'src/lazy-memu.ts');
+  return {
+    name: 'lazy-memu',
+    setup(b) {
+      b.onResolve({ filter: /^envkit\/memu$/ }, (args) =>
+        args.importer === lazy ? { path: fileURLToPath(import.meta.resolve('envkit/memu')) } : args.importer.startsWith(join(here, 'src')) ? { path: lazy } : undefined,
+      );
+    },
+  };
+}
+
+/** The library's `import { z } from 'zod'` gets src/zod-lite.ts (why: see there); the CLI's own imports are untouched. */
+function libraryZodLite() {
+  const library = dirname(dirname(fileURLToPath(import.meta.resolve('envkit'))));
+  return {
+    name: 'library-zod-lite',
+    setup(b) {
+      b.onResolve({ filter: /^zod$/ }, (args) => (args.importer.startsWith(library) ? { path: join(here, 'src/zod-lite.ts') } : undefined));
+    },
+  };
+}
+
+/**
+ * The CLI imports from the library's index, and an index that re-exports every module makes the bundle
+ * initialise every module (the YAML parser, zod, the keyring code) for any command. This rewrites
+ * `import { a, b } from 'envkit'` in the CLI's sources into imports of the modules that define `a` and `b`,
+ * read from the library's built index (explicit named re-exports only, by house rule).
+ */
+function envkitDeepImports() {
+  const indexFile = fileURLToPath(import.meta.resolve('envkit'));
+  const origin = new Map();
+  const index = readFileSync(indexFile, 'utf8');
+  for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
+    for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [name, alias = name] = spec.split(/\s+as\s+/);
+      origin.set(alias, { name, file: join(dirname(indexFile), m[2]) });
+    }
+  }
+  return {
+    name: 'envkit-deep-imports',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]packages[\\/]cli[\\/]src[\\/].*\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const contents = source.replace(/import\s*\{([^}]*)\}\s*from\s*'envkit';/g, (_, specs) => {
+          const byFile = new Map();
+          for (const spec of specs.split(',').map((s) => s.trim()).filter(Boolean)) {
+            if (spec.startsWith('type ')) continue;
+            const [name, local = name] = spec.split(/\s+as\s+/);
+            const found = origin.get(name);
+            if (!found) throw new Error(`${args.path}: envkit has no export ${name}`);
+            byFile.set(found.file, [...(byFile.get(found.file) ?? []), `${found.name} as ${local}`]);
+          }
+          return [...byFile].map(([file, names]) => `import { ${names.join(', ')} } from ${JSON.stringify(file)};`).join(' ');
+        });
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}

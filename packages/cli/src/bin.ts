@@ -1,3 +1,70 @@
-import { run } from './run.js';
+// The installed `envkit` command. In a script or a hook, starting up is most of what envkit costs, so this
+// entry does as little as it can before the CLI runs (`pnpm bench` measures each step):
+//
+// - It is built as CommonJS (build.mjs gives dist/ a package.json with "type": "commonjs"): Node starts a
+//   CommonJS entry faster than an ES module one.
+// - `--help` and `--version` print text captured from the real CLI at build time, when stdout is not a
+//   terminal (commander wraps help to a terminal's width, so a terminal gets it live).
+// - Everything else runs dist/cli.cjs, one bundle whose commands and libraries are initialised only when
+//   used, compiled with a V8 code cache written at build time for the command being run. Node 20 has no
+//   compile cache of its own (module.enableCompileCache() arrived in Node 22.1). A cache that does not fit
+//   this node (another version, other V8 flags) is rejected by V8 and the code is compiled as usual:
+//   slower, never different.
+// - With `--schema` the CLI imports the user's module, and a dynamic import() from a vm script prints an
+//   ExperimentalWarning on Node 20, so that run loads the same bundle with require() instead.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Script, constants } from 'node:vm';
+import { lazyProcessIo } from './lazy-io.js';
 
-process.exitCode = await run(process.argv.slice(2));
+/** `--help`/`--version` outputs by argv (joined with NUL), injected by build.mjs. */
+declare const ENVKIT_STATIC_OUTPUT: Record<string, string>;
+/** The commands that have a code cache in dist/cache/, injected by build.mjs. */
+declare const ENVKIT_CACHED_COMMANDS: string[];
+
+type Cli = { run(argv: string[], io: ReturnType<typeof lazyProcessIo>): Promise<number> };
+
+const argv = process.argv.slice(2);
+const io = lazyProcessIo();
+const key = argv.join('\0');
+
+if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
+  io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
+} else {
+  const userModules = argv.some((arg) => arg === '--schema' || arg.startsWith('--schema='));
+  const { cli, script } = userModules ? { cli: require('./cli.cjs') as Cli, script: undefined } : loadWithCodeCache();
+  void cli.run(argv, io).then((code) => {
+    process.exitCode = code;
+    const writeCache = process.env.ENVKIT_BUILD_CODE_CACHE;
+    // build.mjs runs each command once this way and keeps what V8 compiled for it.
+    if (writeCache && script) writeFileSync(writeCache, script.createCachedData());
+  });
+}
+
+function loadWithCodeCache(): { cli: Cli; script: Script } {
+  const path = join(__dirname, 'cli.cjs');
+  // The first argument that names a command with a cache picks it; a wrong pick (`-C check get`) only
+  // costs time, since V8 checks that a cache belongs to this source.
+  const command = argv.find((arg) => ENVKIT_CACHED_COMMANDS.includes(arg)) ?? 'help';
+  let cachedData: Buffer | undefined;
+  if (ENVKIT_CACHED_COMMANDS.includes(command)) {
+    try {
+      cachedData = readFileSync(join(__dirname, 'cache', `${command}.bin`));
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  // The CommonJS wrapper, as Node's own loader applies it. The bundle is ASCII (esbuild escapes the rest),
+  // so latin1 reads it exactly, and faster than utf8.
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'latin1')}\n})`;
+  const script = new Script(source, {
+    filename: path,
+    cachedData,
+    // Only a stray import() would use it (build.mjs checks there is none outside the --schema path).
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} as Cli };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper(module.exports, require, module, path, __dirname);
+  return { cli: module.exports, script };
+}

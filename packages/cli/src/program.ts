@@ -1,5 +1,5 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
-import { createContext, type Context, type GlobalOptions } from './context.js';
+import type { Context, GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
 
@@ -12,8 +12,9 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     (load: Loader) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
+      // The context (and through it the library) loads with the command, never for `--help`.
+      const [{ createContext }, { run }] = await Promise.all([import('./context.js'), load()]);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), io);
-      const { run } = await load();
       const params = args.slice(0, -1) as never[];
       const code = await run(ctx, ...params);
       setExit(typeof code === 'number' ? code : 0);

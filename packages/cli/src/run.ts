@@ -2,7 +2,6 @@ import { CommanderError } from 'commander';
 import { createProgram } from './program.js';
 import { processIo, type Io } from './io.js';
 import { Exit, ExitError } from './exit-codes.js';
-import { renderError } from './render/error.js';
 
 /**
  * Run the CLI with `argv` (without node and script) and return the exit code. Only bin.ts exits.
@@ -26,6 +25,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     }
     if (error instanceof ExitError) return error.exitCode;
     const json = argv.includes('--json');
+    // Loaded only on failure: it pulls in the library (isEnvkitError), which `--help` never needs.
+    const { renderError } = await import('./render/error.js');
     return renderError(error, io, json);
   }
 }

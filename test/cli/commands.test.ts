@@ -206,6 +206,15 @@ describe('envkit unset', () => {
     expect(read(dir)).toBe(before);
   });
 
+  it('refuses to unset a derived variable (it would come straight back): exit 2, file unchanged', async () => {
+    const dir = await project();
+    const before = read(dir);
+    const result = await envkit(dir, ['unset', 'MEMU_DB_URL']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/MEMU_DB_URL is derived from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB/);
+    expect(read(dir)).toBe(before);
+  });
+
   it('without a .env: exit 3, says to run init', async () => {
     const result = await envkit(testdir(), ['unset', 'POSTGRES_DB']);
     expect(result.code).toBe(3);

@@ -218,8 +218,7 @@ class UnsetCommand implements fc.AsyncCommand<Model, Real> {
       () => unsetKeys({ cwd: r.dir, schema: memuSchema, keys: [this.key] }),
       (text) => {
         m.values.delete(this.key);
-        // A derived key comes straight back, recomputed from its parts (appended: its old line is gone).
-        expect(parseDocument(text).has(this.key)).toBe(this.key === 'MEMU_DB_URL' && PARTS.every((k) => (parseDocument(text).get(k) ?? '') !== ''));
+        expect(parseDocument(text).has(this.key)).toBe(false);
       },
       // Removing the key's lines from the old text, with the URL as it now is, must give the new text.
       (before, after) => {
@@ -277,7 +276,8 @@ class InitCommand implements fc.AsyncCommand<Model, Real> {
 
 const commandArbs = [
   fc.constantFrom(...MEMU, 'EXTRA_ONE', 'EXTRA_TWO').chain((key) => valueFor(key).map((value) => new SetCommand(key, value))),
-  fc.constantFrom(...MEMU, 'EXTRA_ONE').map((key) => new UnsetCommand(key)),
+  // A derived key cannot be unset (envkit refuses: it would write it again at once); unset.test covers that.
+  fc.constantFrom(...MEMU.filter((k) => k !== 'MEMU_DB_URL'), 'EXTRA_ONE').map((key) => new UnsetCommand(key)),
   fc.constantFrom('OPENAI_API_KEY' as const, 'OPENROUTER_API_KEY' as const).chain((key) => valueFor(key).map((value) => new RotateKeyCommand(key, value))),
   fc.constant(new RotatePasswordCommand()),
   fc.constant(new InitCommand()),

@@ -80,6 +80,14 @@ export function setValues(options: SetOptions): EditResult {
 
 /** Remove variables from the env file. Unknown or absent keys are reported as `missing`. */
 export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: boolean }): EditResult {
+  for (const key of options.keys) {
+    const derive = options.schema.vars[key]?.derive;
+    if (derive) {
+      throw new EnvkitError('USAGE', `${key} is derived from ${derive.from.join(', ')}: envkit would write it again at once`, {
+        hint: `unset one of ${derive.from.join(', ')} instead`,
+      });
+    }
+  }
   const paths = projectPaths(options);
   return withLock(paths.lock, 'unset', () =>
     applyEdit(

@@ -9,9 +9,10 @@
 //   used, compiled with a V8 code cache written at build time for the command being run. Node 20 has no
 //   compile cache of its own (module.enableCompileCache() arrived in Node 22.1). A cache that does not fit
 //   this node (another version, other V8 flags) is rejected by V8 and the code is compiled as usual:
-//   slower, never different.
+//   slower, never different. The file holds the bundle as its CommonJS wrapper function, ready to call.
 // - With `--schema` the CLI imports the user's module, and a dynamic import() from a vm script prints an
-//   ExperimentalWarning on Node 20, so that run loads the same bundle with require() instead.
+//   ExperimentalWarning on Node 20, so that run evaluates the same function with an indirect eval, where
+//   import() is Node's own.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script, constants } from 'node:vm';
@@ -31,9 +32,15 @@ const key = argv.join('\0');
 if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
 } else {
+  const path = join(__dirname, 'cli.cjs');
+  // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.
+  const source = readFileSync(path, 'latin1');
   const userModules = argv.some((arg) => arg === '--schema' || arg.startsWith('--schema='));
-  const { cli, script } = userModules ? { cli: require('./cli.cjs') as Cli, script: undefined } : loadWithCodeCache();
-  void cli.run(argv, io).then((code) => {
+  const script = userModules ? undefined : compileWithCodeCache(path, source);
+  const wrapper = (script ? script.runInThisContext() : (0, eval)(source)) as (...args: unknown[]) => void;
+  const module = { exports: {} as Cli };
+  wrapper(module.exports, require, module, path, __dirname);
+  void module.exports.run(argv, io).then((code) => {
     process.exitCode = code;
     const writeCache = process.env.ENVKIT_BUILD_CODE_CACHE;
     // build.mjs runs each command once this way and keeps what V8 compiled for it.
@@ -41,8 +48,7 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   });
 }
 
-function loadWithCodeCache(): { cli: Cli; script: Script } {
-  const path = join(__dirname, 'cli.cjs');
+function compileWithCodeCache(path: string, source: string): Script {
   // The first argument that names a command with a cache picks it; a wrong pick (`-C check get`) only
   // costs time, since V8 checks that a cache belongs to this source.
   const command = argv.find((arg) => ENVKIT_CACHED_COMMANDS.includes(arg)) ?? 'help';
@@ -54,17 +60,10 @@ function loadWithCodeCache(): { cli: Cli; script: Script } {
       cachedData = undefined;
     }
   }
-  // The CommonJS wrapper, as Node's own loader applies it. The bundle is ASCII (esbuild escapes the rest),
-  // so latin1 reads it exactly, and faster than utf8.
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'latin1')}\n})`;
-  const script = new Script(source, {
+  return new Script(source, {
     filename: path,
     cachedData,
     // Only a stray import() would use it (build.mjs checks there is none outside the --schema path).
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const module = { exports: {} as Cli };
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper(module.exports, require, module, path, __dirname);
-  return { cli: module.exports, script };
 }

@@ -6,10 +6,10 @@ type Out = Io['stdout'];
 /**
  * The process's streams for the CLI, each made only when first used. Node builds `process.stdout` on first
  * access, and for a pipe that costs a few milliseconds (a socket, its stream machinery), while `envkit get`
- * in `$(...)` spends hardly more than that on everything else. So when an output is a pipe or a regular
- * file, lines go to its file descriptor with a synchronous write — what `process.stdout` does there too on
- * Linux — and anything else (a terminal: prompts, colors and widths need the real stream; a socket; a
- * device) gets the real stream. `fstat` decides, not `tty.isatty`: loading node:tty costs as much as the
+ * in `$(...)` spends hardly more than that on everything else. So when an output is a pipe, a socket or a
+ * regular file, lines go to its file descriptor with a synchronous write — what `process.stdout` does there
+ * too on Linux — and anything else (a terminal: prompts, colors and widths need the real stream; a device)
+ * gets the real stream. `fstat` decides, not `tty.isatty`: loading node:tty costs as much as the
  * stream. Should a direct write fail (a non-blocking pipe that is full, a closed reader), that write and
  * every later one go through the real stream, which deals with it as it always did.
  */
@@ -60,7 +60,8 @@ function direct(fd: number, stream: () => Out): Out {
 function isPipeOrFile(fd: number): boolean {
   try {
     const stat = fstatSync(fd);
-    return stat.isFIFO() || stat.isFile();
+    // A socket too: Node's own child processes get socket pairs as pipes.
+    return stat.isFIFO() || stat.isSocket() || stat.isFile();
   } catch {
     return false;
   }

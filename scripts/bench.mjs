@@ -1,0 +1,262 @@
+// `pnpm bench`: envkit's start-up, peak memory and .env throughput against the floor, with the targets of
+// issue 7. Start-up cases run many times, each run paired with a run of the baseline (`node -e 0`) right
+// before it, so load on the machine hits both alike; ratios are medians over medians.
+//
+//   node scripts/bench.mjs [--runs N] [--json FILE] [--no-build] [--quick] [--clean-env]
+//
+// --runs N      timed runs per case (default 40; the first 3 rounds are warm-up and not counted)
+// --json FILE   also write the results as JSON
+// --no-build    measure the current build (default: build the library and the CLI first)
+// --quick       fewer runs and no 16× throughput size, to try something out
+// --clean-env   run everything with only PATH, HOME and LANG set (default: this shell's environment)
+//
+// What it runs: `node -- packages/cli/dist/bin.js …` (what the installed `envkit` does) in temp directories
+// outside any git repository, stdout and stderr piped, with the environment envkit would get here (minus
+// ENVKIT_* and FORCE_COLOR) unless --clean-env. The environment matters for the ratios: with
+// NODE_EXTRA_CA_CERTS set, every node reads that file at start (about 30 ms here), the floor included.
+// No case touches the network, and no case asks the keyring (`init --no-keyring`).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+};
+const quick = args.includes('--quick');
+const runs = Number(option('--runs') ?? (quick ? 15 : 40));
+const jsonFile = option('--json');
+const WARMUP = 3;
+
+if (!args.includes('--no-build')) {
+  step('building the library and the CLI');
+  exec(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'packages/envkit/tsconfig.build.json'], root);
+  exec(process.execPath, ['build.mjs'], join(root, 'packages/cli'));
+}
+
+// The CLI is measured from a copy, so that a rebuild during the run (tests build too) cannot change it
+// half-way. Node resolves its external modules from the repository's node_modules just the same.
+const snapshot = join(root, 'bench-results/cli');
+rmSync(snapshot, { recursive: true, force: true });
+mkdirSync(dirname(snapshot), { recursive: true });
+cpSync(join(root, 'packages/cli/dist'), snapshot, { recursive: true });
+const BIN = join(snapshot, 'bin.js');
+const cleanEnv = args.includes('--clean-env');
+const ENV = cleanEnv
+  ? { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' }
+  : Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ENVKIT_') && k !== 'FORCE_COLOR'));
+
+const work = mkdtempSync(join(tmpdir(), 'envkit-bench-'));
+try {
+  // examples/memu with an init'd .env: what `envkit check` and `envkit get` run on.
+  const memu = join(work, 'memu');
+  cpSync(join(root, 'examples/memu'), memu, { recursive: true });
+  rmSync(join(memu, '.env'), { force: true });
+  const init = envkit(memu, ['init', '--no-input', '--no-keyring']);
+  if (init.status !== 0) throw new Error(`envkit init in the memu copy failed:\n${init.stderr}`);
+
+  // `init` needs an empty directory for every run, made before the clock starts.
+  let fresh = 0;
+  const emptyDir = () => {
+    const dir = join(work, `empty-${fresh++}`);
+    mkdirSync(dir);
+    return dir;
+  };
+
+  const cases = [
+    { id: 'help', command: 'envkit --help', target: 1.15, args: ['--help'], cwd: () => memu },
+    { id: 'get', command: 'envkit get POSTGRES_USER', target: 1.15, args: ['get', 'POSTGRES_USER'], cwd: () => memu },
+    { id: 'check', command: 'envkit check --no-git', target: 1.25, args: ['check', '--no-git'], cwd: () => memu },
+    // The same without the compose file's checks: the .env checks the issue lists (schema, mode, gitignore, example).
+    { id: 'check-env', command: 'envkit check --no-git --no-compose', target: 1.25, args: ['check', '--no-git', '--no-compose'], cwd: () => memu },
+    { id: 'init', command: 'envkit init --no-input --no-keyring', target: 1.4, args: ['init', '--no-input', '--no-keyring'], cwd: emptyDir },
+  ];
+  for (const c of cases) {
+    const r = envkit(c.cwd(), c.args);
+    if (r.status !== 0) throw new Error(`${c.command} exits ${r.status}:\n${r.stderr}`);
+  }
+
+  step(`start-up: ${runs} runs per case, each after a run of \`node -e 0\``);
+  const times = Object.fromEntries(cases.map((c) => [c.id, { base: [], run: [] }]));
+  for (let round = 0; round < runs + WARMUP; round++) {
+    for (const c of cases) {
+      const cwd = c.cwd();
+      const base = timed(() => node(cwd, ['-e', '0']));
+      const run = timed(() => envkit(cwd, c.args));
+      if (run.result.status !== 0) throw new Error(`${c.command} exits ${run.result.status}:\n${run.result.stderr}`);
+      if (round >= WARMUP) {
+        times[c.id].base.push(base.ms);
+        times[c.id].run.push(run.ms);
+      }
+    }
+    progress(round + 1, runs + WARMUP);
+  }
+  const startup = cases.map((c) => {
+    const base = median(times[c.id].base);
+    const ms = median(times[c.id].run);
+    return { id: c.id, command: c.command, ms, baselineMs: base, ratio: ms / base, target: c.target, met: ms / base <= c.target };
+  });
+
+  const memRuns = Math.max(5, Math.round(runs / 3));
+  const meter = rssMeter();
+  step(`peak memory (max RSS via ${meter.how}): ${memRuns} runs each`);
+  const rss = { base: [], run: [] };
+  for (let i = 0; i < memRuns + 1; i++) {
+    const base = meter.measure(memu, ['-e', '0']);
+    const run = meter.measure(memu, ['--', BIN, 'check', '--no-git']);
+    if (i > 0) {
+      rss.base.push(base);
+      rss.run.push(run);
+    }
+  }
+  const memory = {
+    command: 'envkit check --no-git',
+    how: meter.how,
+    mb: median(rss.run) / 1024,
+    baselineMb: median(rss.base) / 1024,
+  };
+  memory.ratio = memory.mb / memory.baselineMb;
+  memory.target = 1.3;
+  memory.met = memory.ratio <= memory.target;
+
+  step(`throughput: parseDocument and dotenv.parse on 7 MB${quick ? ' and 28 MB' : ', 28 MB and 112 MB'} (takes a minute)`);
+  const out = exec(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', join(root, 'scripts/bench/throughput.mjs'), join(root, 'packages/envkit/dist/index.js'), ...(quick ? ['--quick'] : [])],
+    root,
+  );
+  const throughput = JSON.parse(out);
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadavg: loadavg().map((l) => Number(l.toFixed(2))) },
+    environment: cleanEnv ? 'clean (PATH, HOME, LANG)' : `inherited${ENV.NODE_EXTRA_CA_CERTS ? ', NODE_EXTRA_CA_CERTS set' : ''}`,
+    runs,
+    startup,
+    memory,
+    throughput,
+    targets: targets(startup, memory, throughput),
+  };
+  process.stdout.write(`\n${render(results)}\n`);
+  if (jsonFile) {
+    writeFileSync(resolve(jsonFile), `${JSON.stringify(results, null, 2)}\n`);
+    step(`wrote ${jsonFile}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** The targets of issue 7, each with the measured value and whether it holds. */
+function targets(startup, memory, throughput) {
+  const rows = startup.map((s) => ({ what: `\`${s.command}\` time`, target: `≤ ${s.target}× node`, value: `${s.ratio.toFixed(2)}×`, met: s.met }));
+  rows.push({ what: '`envkit check` peak memory', target: `≤ ${memory.target}× node`, value: `${memory.ratio.toFixed(2)}×`, met: memory.met });
+  const at7 = throughput.sizes[0];
+  const parse = at7.mbPerS.parse / at7.mbPerS.dotenvParse;
+  const serialize = at7.mbPerS.setSerialize / at7.mbPerS.dotenvParse;
+  rows.push({ what: 'parse 7 MB into the document', target: '≥ 2× dotenv.parse', value: `${parse.toFixed(1)}×`, met: parse >= 2 });
+  rows.push({ what: 'serialize 7 MB (after one set)', target: '≥ 2× dotenv.parse', value: `${serialize.toFixed(1)}×`, met: serialize >= 2 });
+  // Linear: the throughput at the largest size is at least 2/3 of the throughput at 7 MB.
+  for (const [key, what] of [['parse', 'parse'], ['setSerialize', 'serialize']]) {
+    const rates = throughput.sizes.map((s) => s.mbPerS[key]);
+    const worst = Math.min(...rates) / rates[0];
+    rows.push({
+      what: `${what} linear in size (${throughput.sizes.map((s) => `${s.factor}×`).join(', ')})`,
+      target: 'MB/s within 2/3 of 7 MB',
+      value: `${(worst * 100).toFixed(0)}%`,
+      met: worst >= 2 / 3,
+    });
+  }
+  return rows;
+}
+
+/** The results as Markdown tables (pasted into README's Performance section). */
+function render(r) {
+  const lines = [];
+  lines.push(
+    `Node ${r.machine.node}, ${r.machine.cpus} × ${r.machine.cpu}, load ${r.machine.loadavg.join(' ')}; environment ${r.environment}; medians of ${r.runs} runs.`,
+    '',
+  );
+  lines.push('| command | envkit | `node -e 0` | difference | ratio | target |', '|---|---:|---:|---:|---:|---|');
+  for (const s of r.startup) {
+    lines.push(`| \`${s.command}\` | ${s.ms.toFixed(1)} ms | ${s.baselineMs.toFixed(1)} ms | +${(s.ms - s.baselineMs).toFixed(1)} ms | ${s.ratio.toFixed(2)}× | ≤ ${s.target}× ${mark(s.met)} |`);
+  }
+  const m = r.memory;
+  lines.push(`| \`${m.command}\`, max RSS | ${m.mb.toFixed(1)} MB | ${m.baselineMb.toFixed(1)} MB | +${(m.mb - m.baselineMb).toFixed(1)} MB | ${m.ratio.toFixed(2)}× | ≤ ${m.target}× ${mark(m.met)} |`);
+  lines.push('');
+  lines.push('| size | lines | dotenv.parse | parseDocument | + every value | serialize | set + serialize |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const s of r.throughput.sizes) {
+    const f = (k) => `${s.mbPerS[k] >= 10000 ? '∞' : s.mbPerS[k].toFixed(0)} MB/s`;
+    lines.push(`| ${(s.bytes / 1e6).toFixed(0)} MB (${s.factor}×) | ${s.lines} | ${f('dotenvParse')} | ${f('parse')} | ${f('parseValues')} | ${f('serialize')} | ${f('setSerialize')} |`);
+  }
+  lines.push('');
+  lines.push('| target | wanted | measured | |', '|---|---|---:|---|');
+  for (const t of r.targets) lines.push(`| ${t.what} | ${t.target} | ${t.value} | ${mark(t.met)} |`);
+  return lines.join('\n');
+}
+
+function mark(met) {
+  return met ? 'met' : '**missed**';
+}
+
+/** Max RSS of a node run: GNU time when there is one, else the child reports its own at exit. */
+function rssMeter() {
+  if (existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' }).stderr.trim().match(/^\d+$/)) {
+    const file = join(work, 'rss');
+    return {
+      how: '/usr/bin/time',
+      measure(cwd, nodeArgs) {
+        const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', file, process.execPath, ...nodeArgs], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+        if (r.status !== 0) throw new Error(`node ${nodeArgs.join(' ')} exits ${r.status}`);
+        return Number(readFileSync(file, 'utf8').trim().split('\n').pop());
+      },
+    };
+  }
+  const probe = join(work, 'rss.cjs');
+  writeFileSync(probe, "process.on('exit', () => require('fs').writeSync(3, String(process.resourceUsage().maxRSS)));\n");
+  return {
+    how: 'process.resourceUsage() at exit',
+    measure(cwd, nodeArgs) {
+      const r = spawnSync(process.execPath, ['--require', probe, ...nodeArgs], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      if (r.status !== 0) throw new Error(`node ${nodeArgs.join(' ')} exits ${r.status}`);
+      return Number(r.output[3].toString());
+    },
+  };
+}
+
+function envkit(cwd, argv) {
+  return node(cwd, ['--', BIN, ...argv]);
+}
+
+function node(cwd, nodeArgs) {
+  return spawnSync(process.execPath, nodeArgs, { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+}
+
+function timed(fn) {
+  const t = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, result };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function exec(command, argv, cwd) {
+  const r = spawnSync(command, argv, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed (${r.status})`);
+  return r.stdout;
+}
+
+function step(message) {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function progress(done, total) {
+  if (process.stderr.isTTY) process.stderr.write(`\r  ${done}/${total}${done === total ? '\n' : ''}`);
+}

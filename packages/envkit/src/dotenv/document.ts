@@ -11,6 +11,7 @@ import {
   END,
   ESCAPED_CLOSE,
   EXPORTED,
+  KEY_END,
   KEY_START,
   QUOTE_STYLES,
   RAW_END,
@@ -250,8 +251,15 @@ export class EnvDocument {
   #adopt(text: string, edits: readonly Edit[], key: string, value: string | undefined, verb: 'set' | 'delete'): void {
     const next = new EnvDocument(text);
     const changed = new Set<string>();
+    // The new document's keys are compared in place, not sliced out: on a large file, a string per
+    // assignment (and the index get() would build) cost more than the scan. They are sliced when used.
     const a = { count: this.#scan.count, data: this.#scan.data, keys: this.#keys() };
-    const b = { count: next.#scan.count, data: next.#scan.data, keys: next.#keys() };
+    const b = { count: next.#scan.count, data: next.#scan.data };
+    const bKeyIs = (j: number, name: string): boolean => {
+      const start = b.data[j * SLOTS + KEY_START] as number;
+      return (b.data[j * SLOTS + KEY_END] as number) - start === name.length && text.startsWith(name, start);
+    };
+    const bKey = (j: number): string => text.slice(b.data[j * SLOTS + KEY_START] as number, b.data[j * SLOTS + KEY_END] as number);
     const map = (x: number): number => {
       let shift = 0;
       for (const e of edits) {
@@ -265,12 +273,13 @@ export class EnvDocument {
     let j = 0;
     let keyCountA = 0;
     let keyCountB = 0;
+    let lastB = -1;
     for (;;) {
       while (i < a.count && a.keys[i] === key) (i++, keyCountA++);
-      while (j < b.count && b.keys[j] === key) (j++, keyCountB++);
+      while (j < b.count && bKeyIs(j, key)) (lastB = j++, keyCountB++);
       if (i >= a.count || j >= b.count) break;
-      if (a.keys[i] !== b.keys[j]) {
-        changed.add(a.keys[i] as string).add(b.keys[j] as string);
+      if (!bKeyIs(j, a.keys[i] as string)) {
+        changed.add(a.keys[i] as string).add(bKey(j));
         break;
       }
       for (let s = 0; s < SLOTS; s++) {
@@ -287,9 +296,13 @@ export class EnvDocument {
       j++;
     }
     for (; i < a.count; i++) if (a.keys[i] !== key) changed.add(a.keys[i] as string);
-    for (; j < b.count; j++) if (b.keys[j] !== key) changed.add(b.keys[j] as string);
+    for (; j < b.count; j++) {
+      if (bKeyIs(j, key)) lastB = j;
+      else changed.add(bKey(j));
+    }
     const expectedCount = verb === 'delete' ? 0 : 1;
-    if (keyCountB !== expectedCount || next.get(key) !== value) changed.add(key);
+    // lastB is the key's last assignment in the new text: what next.get(key) reads.
+    if (keyCountB !== expectedCount || (lastB === -1 ? undefined : next.#value(lastB)) !== value) changed.add(key);
     if (changed.size > 0) {
       const names = [...changed];
       const syntax = this.problems.filter((p) => p.kind === 'syntax');

@@ -187,22 +187,27 @@ function lazyBuiltins(names) {
   };
 }
 
-/** The plain fields of the real memu schema, for src/lazy-memu.ts. */
+/**
+ * The real memu schema as data, for src/lazy-memu.ts: per variable, every field that is data (copied), the
+ * fields that are undefined, the names of those that are functions (called through to the real schema),
+ * and `derive` (its `from`, and whether it has a `check`). A field of another kind stops the build, so a
+ * new kind of field cannot be lost on the way.
+ */
 async function memuPlainFields() {
   const { memuSchema } = await import('envkit/memu');
+  const isData = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || (typeof v === 'object' && JSON.stringify(v) === JSON.stringify(structuredClone(v)));
   const vars = {};
   for (const [key, spec] of Object.entries(memuSchema.vars)) {
-    vars[key] = {
-      description: spec.description,
-      secret: spec.secret,
-      default: spec.default,
-      section: spec.section,
-      example: spec.example,
-      placeholders: [...spec.placeholders],
-      prompt: spec.prompt,
-      generate: spec.generate !== undefined,
-      derive: spec.derive && { from: [...spec.derive.from], check: spec.derive.check !== undefined },
-    };
+    const plain = { fields: {}, unset: [], functions: [], derive: undefined };
+    for (const [field, value] of Object.entries(spec)) {
+      if (field === 'type') continue;
+      if (field === 'derive') plain.derive = value && { from: [...value.from], check: typeof value.check === 'function' };
+      else if (value === undefined) plain.unset.push(field);
+      else if (typeof value === 'function') plain.functions.push(field);
+      else if (isData(value)) plain.fields[field] = value;
+      else throw new Error(`memu schema: ${key}.${field} is neither data nor a function; teach src/lazy-memu.ts to copy it`);
+    }
+    vars[key] = plain;
   }
   return { name: memuSchema.name, sections: [...memuSchema.sections], vars };
 }

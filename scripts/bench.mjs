@@ -2,13 +2,14 @@
 // issue 7. Start-up cases run many times, each run paired with a run of the baseline (`node -e 0`) right
 // before it, so load on the machine hits both alike; ratios are medians over medians.
 //
-//   node scripts/bench.mjs [--runs N] [--json FILE] [--no-build] [--quick] [--clean-env]
+//   node scripts/bench.mjs [--runs N] [--json FILE] [--no-build] [--quick] [--clean-env] [--only IDS]
 //
 // --runs N      timed runs per case (default 40; the first 3 rounds are warm-up and not counted)
 // --json FILE   also write the results as JSON
 // --no-build    measure the current build (default: build the library and the CLI first)
 // --quick       fewer runs and no 16× throughput size, to try something out
 // --clean-env   run everything with only PATH, HOME and LANG set (default: this shell's environment)
+// --only IDS    run only these parts, comma-separated: help, get, check, check-env, init, memory, throughput
 //
 // What it runs: `node -- packages/cli/dist/bin.js …` (what the installed `envkit` does) in temp directories
 // outside any git repository, stdout and stderr piped, with the environment envkit would get here (minus
@@ -30,6 +31,8 @@ const option = (name) => {
 const quick = args.includes('--quick');
 const runs = Number(option('--runs') ?? (quick ? 15 : 40));
 const jsonFile = option('--json');
+const only = option('--only')?.split(',');
+const wanted = (id) => only === undefined || only.includes(id);
 const WARMUP = 3;
 
 if (!args.includes('--no-build')) {
@@ -74,7 +77,7 @@ try {
     // The same without the compose file's checks: the .env checks the issue lists (schema, mode, gitignore, example).
     { id: 'check-env', command: 'envkit check --no-git --no-compose', target: 1.25, args: ['check', '--no-git', '--no-compose'], cwd: () => memu },
     { id: 'init', command: 'envkit init --no-input --no-keyring', target: 1.4, args: ['init', '--no-input', '--no-keyring'], cwd: emptyDir },
-  ];
+  ].filter((c) => wanted(c.id));
   for (const c of cases) {
     const r = envkit(c.cwd(), c.args);
     if (r.status !== 0) throw new Error(`${c.command} exits ${r.status}:\n${r.stderr}`);
@@ -102,10 +105,10 @@ try {
   });
 
   const memRuns = Math.max(5, Math.round(runs / 3));
-  const meter = rssMeter();
-  step(`peak memory (max RSS via ${meter.how}): ${memRuns} runs each`);
+  const meter = wanted('memory') ? rssMeter() : undefined;
+  if (meter) step(`peak memory (max RSS via ${meter.how}): ${memRuns} runs each`);
   const rss = { base: [], run: [] };
-  for (let i = 0; i < memRuns + 1; i++) {
+  for (let i = 0; meter && i < memRuns + 1; i++) {
     const base = meter.measure(memu, ['-e', '0']);
     const run = meter.measure(memu, ['--', BIN, 'check', '--no-git']);
     if (i > 0) {
@@ -113,23 +116,23 @@ try {
       rss.run.push(run);
     }
   }
-  const memory = {
-    command: 'envkit check --no-git',
-    how: meter.how,
-    mb: median(rss.run) / 1024,
-    baselineMb: median(rss.base) / 1024,
-  };
-  memory.ratio = memory.mb / memory.baselineMb;
-  memory.target = 1.3;
-  memory.met = memory.ratio <= memory.target;
+  let memory;
+  if (meter) {
+    memory = { command: 'envkit check --no-git', how: meter.how, mb: median(rss.run) / 1024, baselineMb: median(rss.base) / 1024, target: 1.3 };
+    memory.ratio = memory.mb / memory.baselineMb;
+    memory.met = memory.ratio <= memory.target;
+  }
 
-  step(`throughput: parseDocument and dotenv.parse on 7 MB${quick ? ' and 28 MB' : ', 28 MB and 112 MB'} (takes a minute)`);
-  const out = exec(
-    process.execPath,
-    ['--expose-gc', '--max-old-space-size=8192', join(root, 'scripts/bench/throughput.mjs'), join(root, 'packages/envkit/dist/index.js'), ...(quick ? ['--quick'] : [])],
-    root,
-  );
-  const throughput = JSON.parse(out);
+  let throughput;
+  if (wanted('throughput')) {
+    step(`throughput: parseDocument and dotenv.parse on 7 MB${quick ? ' and 28 MB' : ', 28 MB and 112 MB'} (takes a minute)`);
+    const out = exec(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=8192', join(root, 'scripts/bench/throughput.mjs'), join(root, 'packages/envkit/dist/index.js'), ...(quick ? ['--quick'] : [])],
+      root,
+    );
+    throughput = JSON.parse(out);
+  }
 
   const results = {
     date: new Date().toISOString(),
@@ -153,7 +156,8 @@ try {
 /** The targets of issue 7, each with the measured value and whether it holds. */
 function targets(startup, memory, throughput) {
   const rows = startup.map((s) => ({ what: `\`${s.command}\` time`, target: `≤ ${s.target}× node`, value: `${s.ratio.toFixed(2)}×`, met: s.met }));
-  rows.push({ what: '`envkit check` peak memory', target: `≤ ${memory.target}× node`, value: `${memory.ratio.toFixed(2)}×`, met: memory.met });
+  if (memory) rows.push({ what: '`envkit check` peak memory', target: `≤ ${memory.target}× node`, value: `${memory.ratio.toFixed(2)}×`, met: memory.met });
+  if (!throughput) return rows;
   const at7 = throughput.sizes[0];
   const parse = at7.mbPerS.parse / at7.mbPerS.dotenvParse;
   const serialize = at7.mbPerS.setSerialize / at7.mbPerS.dotenvParse;
@@ -185,14 +189,14 @@ function render(r) {
     lines.push(`| \`${s.command}\` | ${s.ms.toFixed(1)} ms | ${s.baselineMs.toFixed(1)} ms | +${(s.ms - s.baselineMs).toFixed(1)} ms | ${s.ratio.toFixed(2)}× | ≤ ${s.target}× ${mark(s.met)} |`);
   }
   const m = r.memory;
-  lines.push(`| \`${m.command}\`, max RSS | ${m.mb.toFixed(1)} MB | ${m.baselineMb.toFixed(1)} MB | +${(m.mb - m.baselineMb).toFixed(1)} MB | ${m.ratio.toFixed(2)}× | ≤ ${m.target}× ${mark(m.met)} |`);
+  if (m) lines.push(`| \`${m.command}\`, max RSS | ${m.mb.toFixed(1)} MB | ${m.baselineMb.toFixed(1)} MB | +${(m.mb - m.baselineMb).toFixed(1)} MB | ${m.ratio.toFixed(2)}× | ≤ ${m.target}× ${mark(m.met)} |`);
   lines.push('');
-  lines.push('| size | lines | dotenv.parse | parseDocument | + every value | serialize | set + serialize |', '|---|---:|---:|---:|---:|---:|---:|');
-  for (const s of r.throughput.sizes) {
+  if (r.throughput) lines.push('| size | lines | dotenv.parse | parseDocument | + every value | serialize | set + serialize |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const s of r.throughput?.sizes ?? []) {
     const f = (k) => `${s.mbPerS[k] >= 10000 ? '∞' : s.mbPerS[k].toFixed(0)} MB/s`;
     lines.push(`| ${(s.bytes / 1e6).toFixed(0)} MB (${s.factor}×) | ${s.lines} | ${f('dotenvParse')} | ${f('parse')} | ${f('parseValues')} | ${f('serialize')} | ${f('setSerialize')} |`);
   }
-  lines.push('');
+  if (r.throughput) lines.push('');
   lines.push('| target | wanted | measured | |', '|---|---|---:|---|');
   for (const t of r.targets) lines.push(`| ${t.what} | ${t.target} | ${t.value} | ${mark(t.met)} |`);
   return lines.join('\n');

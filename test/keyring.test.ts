@@ -185,6 +185,18 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(readFileSync(join(dir, '.env.envkit-backup'), 'utf8') === damaged).toBe(true);
     expect(statSync(join(dir, '.env.envkit-backup')).mode & 0o777).toBe(0o600);
     expect(readEnv(dir)).toEqual(before);
+
+    // A second forced restore keeps the first backup (the original damaged file) and names its own copy.
+    const again = `POSTGRES_PASSWORD=${before.POSTGRES_PASSWORD}\nPOSTGRES_DB="unclosed\n`;
+    writeFileSync(join(dir, '.env'), again);
+    const second = await cli(dir, ['--project', id, 'restore', '--force'], env);
+    expect(second.code, second.stderr).toBe(0);
+    const name = /the previous \.env is kept as (\.env\.envkit-backup-\d{8}T\d{6}Z) \(mode 0600\)/.exec(second.stdout)?.[1];
+    expect(name, second.stdout).toBeDefined();
+    expect(readFileSync(join(dir, '.env.envkit-backup'), 'utf8') === damaged).toBe(true);
+    expect(readFileSync(join(dir, name!), 'utf8') === again).toBe(true);
+    expect(statSync(join(dir, name!)).mode & 0o777).toBe(0o600);
+    expect(readEnv(dir)).toEqual(before);
   });
 
   it('restore takes what secret-tool stored (the other way round)', async () => {

@@ -256,6 +256,45 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     await expectFinished(p);
   });
 
+  it('--restart that fails with a compose echoing the container command: no password in any output, --json included', async () => {
+    const p = await project({ compose: true, superuser: true });
+    // Like podman-compose: the `podman create` line with every variable of .env as `-e`, then exit 125.
+    const echoing = join(p.dir, 'compose-echoing');
+    writeFileSync(
+      echoing,
+      `#!/bin/sh\nif [ "$1" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
+        `  echo "$line"; echo "$line" >&2; echo "Error: the container name is already in use" >&2; exit 125\nfi\nexec "${FAKE_COMPOSE}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const urls = [values(p.dir).MEMU_DB_URL!];
+    const plain = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoing, '--restart']);
+    expect(plain.code, plain.all).toBe(3);
+    expect(plain.stdout).toMatch(/^  restart +FAILED +`.*compose-echoing up -d --force-recreate memu` failed \(exit 125\): .*-e POSTGRES_PASSWORD=<redacted>/m);
+    expect(plain.stderr).toMatch(/^warning: restart: [^]*the rotation itself is finished/m);
+    const middle = values(p.dir);
+    urls.push(middle.MEMU_DB_URL!);
+    const json = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoing, '--restart', '--json']);
+    expect(json.code, json.all).toBe(3);
+    const report = JSON.parse(json.stdout) as { ok: boolean; warnings: string[]; steps: { name: string; status: string; detail: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.steps.at(-1)).toMatchObject({ name: 'restart', status: 'failed', detail: expect.stringMatching(/exit 125/) });
+    const now = await expectFinished(p);
+    urls.push(values(p.dir).MEMU_DB_URL!);
+    expectNoLeak(p, [middle.POSTGRES_PASSWORD!, now, ...urls]);
+  });
+
+  it('refuses --apply none with --restart (exit 2) before anything is written', async () => {
+    const p = await project({ compose: true });
+    const before = readFileSync(join(p.dir, '.env'), 'utf8');
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--restart', '--compose-cmd', FAKE_COMPOSE]);
+    expect(result.code, result.all).toBe(2);
+    expect(result.stderr).toMatch(/^envkit: --apply none and --restart/m);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
+    expect(existsSync(p.log)).toBe(false);
+    expect(await login(p, p.old)).toEqual({ ok: true });
+  });
+
   it('.env written by hand keeps its comments and order', async () => {
     const p = await project();
     const text = readFileSync(join(p.dir, '.env'), 'utf8');
@@ -265,6 +304,34 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     const after = readFileSync(join(p.dir, '.env'), 'utf8');
     const next = await expectFinished(p);
     expect(after).toBe(`# deployment notes\n${text}`.replaceAll(p.old, next));
+  });
+});
+
+describe('envkit rotate: the options its hints name exist', () => {
+  /** The long options `envkit rotate --help` lists. */
+  async function rotateOptions(cwd: string): Promise<Set<string>> {
+    const help = await envkit(cwd, ['rotate', '--help']);
+    expect(help.code, help.all).toBe(0);
+    return new Set(help.stdout.match(/--[a-z][a-z-]*/g) ?? []);
+  }
+
+  it('a missing or empty compose command points at --compose-cmd', async () => {
+    const dir = testdir({ 'compose.yaml': COMPOSE_YAML });
+    expect((await envkit(dir, ['init', '--no-input', '--no-keyring'])).code).toBe(0);
+    const options = await rotateOptions(dir);
+    expect(options.has('--compose-cmd')).toBe(true);
+    const missing = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', 'envkit-no-such-compose', '--no-keyring']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/`envkit-no-such-compose` was not found/);
+    const empty = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', ' ', '--no-keyring']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/the compose command is empty/);
+    for (const result of [missing, empty]) {
+      const hint = /^ *fix: (.*)$/m.exec(result.stderr)?.[1] ?? '';
+      const named = hint.match(/--[a-z][a-z-]*/g) ?? [];
+      expect(named, result.stderr).toContain('--compose-cmd');
+      for (const option of named) expect(options.has(option), `${option} in: ${hint}`).toBe(true);
+    }
   });
 });
 
@@ -300,13 +367,18 @@ describe.runIf(withKeyring)('envkit rotate with the OS keyring', () => {
       expect(keyring.lookup(`envkit:${id}`, 'MEMU_DB_URL') === now.MEMU_DB_URL).toBe(true);
       expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD@history') ?? '[]')).toEqual([old]);
 
-      // A file-only rotation (an API key) updates the keyring copy too, so `envkit restore` never brings back the old key.
+      // A file-only rotation (an API key) updates the keyring copy too, so `envkit restore` never brings back the old key;
+      // the previous key becomes its history even though the keyring never held it (it was set by hand).
+      const handSet = 'sk-sethand0123456789abcdefghijkl';
+      expect((await run(['set', 'OPENAI_API_KEY', '--stdin'], handSet)).code).toBe(0);
+      expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY')).toBeUndefined();
       const apiKey = 'sk-keyringcopy0123456789abcdefgh';
       const api = await run(['rotate', 'OPENAI_API_KEY', '--stdin', '--keyring'], apiKey);
       expect(api.code, api.all).toBe(0);
       expect(api.stdout).toMatch(/OPENAI_API_KEY +stored in the OS keyring \(secret-service\) as envkit:rotate-keyring-test/);
       expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY') === apiKey).toBe(true);
-      for (const output of outputs) for (const secret of [old, now.POSTGRES_PASSWORD!, apiKey]) expect(output.all).not.toContain(secret);
+      expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY@history') ?? '[]')).toEqual([handSet]);
+      for (const output of outputs) for (const secret of [old, now.POSTGRES_PASSWORD!, apiKey, handSet]) expect(output.all).not.toContain(secret);
     } finally {
       await keyring.stop();
       await pg.stop();

@@ -1,11 +1,11 @@
-import { backupSecrets, databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecret } from 'envkit';
-import type { ApplyMode, BackupResult, EnvSchema, RotationProgress, RotationResult, RotationStep } from 'envkit';
+import { databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
+import type { ApplyMode, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
-import { keyringMode, keyringWarning, openKeyring, type OpenedKeyring } from '../keyring-option.js';
+import { keyringMode, keyringWarning, openKeyring } from '../keyring-option.js';
 
 interface RotateFlags {
   stdin?: boolean;
@@ -135,14 +135,19 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const mode = keyringMode(flags.keyring);
   const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
-  let result: ReturnType<typeof rotateSecret>;
-  let copy: BackupResult | EnvkitError | undefined;
+  let result: SecretRotationResult;
   try {
-    result = rotateSecret({ ...project, key, value, dryRun: flags.dryRun });
-    copy = await keepCopy(keyring, project, key, result.keys.map((k) => k.key));
+    result = await rotateSecretWithKeyring({
+      ...project,
+      key,
+      value,
+      dryRun: flags.dryRun,
+      ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
+    });
   } finally {
     if (keyring?.status === 'open') await keyring.store.close();
   }
+  const copy = result.keyring.status === 'stored' ? result.keyring.backup : result.keyring.status === 'failed' ? result.keyring.error : undefined;
   const failed = mode === 'required' && copy instanceof EnvkitError;
   const databaseNote = `the live database still has the old value: this rotation changed ${project.envFile} only`;
   if (ctx.json) {
@@ -154,7 +159,8 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
         : copy instanceof EnvkitError
           ? { status: 'failed', message: copy.message, hint: copy.hint }
           : keyringJson(copy);
-    ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...result, database: 'unchanged', keyring: section });
+    const { keyring: _copy, ...rotated } = result;
+    ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...rotated, database: 'unchanged', keyring: section });
     return failed ? Exit.Environment : Exit.Ok;
   }
   ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run, nothing written)' : ''}`));
@@ -168,22 +174,4 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   }
   if (key.startsWith('POSTGRES_')) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
   return failed ? Exit.Environment : Exit.Ok;
-}
-
-/** Copy the rotated secret (and what was recomputed from it) to the open keyring; an error is returned, not thrown. */
-async function keepCopy(
-  keyring: OpenedKeyring | undefined,
-  project: { cwd: string; envFile: string; schema: EnvSchema },
-  key: string,
-  changed: string[],
-): Promise<BackupResult | EnvkitError | undefined> {
-  if (keyring?.status !== 'open') return undefined;
-  const keys = [...new Set([key, ...changed])].filter((k) => project.schema.vars[k]?.secret);
-  if (keys.length === 0) return undefined;
-  try {
-    return await backupSecrets({ ...project, store: keyring.store, projectId: keyring.projectId, keys });
-  } catch (error) {
-    if (isEnvkitError(error)) return error;
-    throw error;
-  }
 }

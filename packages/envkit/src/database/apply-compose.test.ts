@@ -167,6 +167,9 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     );
     expect(error.code).toBe('TOOL');
     expect(error.message).toMatch(/`envkit-no-such-compose` was not found/);
+    // The option the hint names is the one `envkit rotate` has.
+    expect(error.hint).toContain("--compose-cmd 'docker compose'");
+    expect(error.hint).not.toMatch(/--compose(?![-\w])/);
   });
 
   it('stops a compose that hangs', async () => {

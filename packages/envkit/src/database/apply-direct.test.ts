@@ -95,6 +95,112 @@ describe('canLogin without a server', () => {
   });
 });
 
+/** A protocol message: type byte, length, body. */
+function pgMessage(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+function pgInt32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeInt32BE(value);
+  return out;
+}
+
+function pgError(severity: string, code: string, text: string): Buffer {
+  return pgMessage('E', Buffer.from(`S${severity}\0V${severity}\0C${code}\0M${text}\0\0`));
+}
+
+/**
+ * Just enough of a PostgreSQL server to ask for a cleartext password and quote it back in an error: at
+ * login (`auth`) or, after accepting it, in the answer to the first query (`query`). A proxy or a patched
+ * server could do this; envkit must not pass the quote on.
+ */
+async function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    let buffer = Buffer.alloc(0);
+    let started = false;
+    let heard = '';
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        if (!started) {
+          if (buffer.length < 8 || buffer.length < buffer.readInt32BE(0)) return;
+          const code = buffer.readInt32BE(4);
+          buffer = buffer.subarray(buffer.readInt32BE(0));
+          if (code === 80877103) {
+            socket.write('N'); // no SSL
+            continue;
+          }
+          started = true;
+          socket.write(pgMessage('R', pgInt32(3))); // AuthenticationCleartextPassword
+          continue;
+        }
+        if (buffer.length < 5 || buffer.length < buffer.readInt32BE(1) + 1) return;
+        const type = String.fromCharCode(buffer[0]!);
+        const body = buffer.subarray(5, buffer.readInt32BE(1) + 1);
+        buffer = buffer.subarray(buffer.readInt32BE(1) + 1);
+        if (type === 'p') {
+          heard = body.toString('utf8').replace(/\0$/, '');
+          if (mode === 'auth') {
+            socket.end(pgError('FATAL', '28P01', `password "${heard}" is not the one for this user`));
+            return;
+          }
+          socket.write(Buffer.concat([pgMessage('R', pgInt32(0)), pgMessage('Z', Buffer.from('I'))]));
+        } else if (type === 'Q') {
+          socket.write(Buffer.concat([pgError('ERROR', '42501', `permission denied; you logged in with "${heard}"`), pgMessage('Z', Buffer.from('I'))]));
+        } else if (type === 'X') {
+          socket.end();
+          return;
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Everything of an error and its causes that a log or a debugger could show. */
+function causeChain(error: unknown): string[] {
+  const out: string[] = [];
+  for (let e: unknown = error; e !== undefined && e !== null; e = (e as { cause?: unknown }).cause) {
+    out.push(e instanceof Error ? `${e.message}\n${e.stack ?? ''}\n${JSON.stringify(e)}` : String(e));
+    if (out.length > 10) break;
+  }
+  return out;
+}
+
+describe('applyPasswordDirect against a server that quotes the password back', () => {
+  it.each(['auth', 'query'] as const)('keeps it out of the message and of every cause (%s)', async (mode) => {
+    const server = await echoingServer(mode);
+    try {
+      const current = password('current');
+      const next = password('next');
+      const error = await failure(applyPasswordDirect({ host: '127.0.0.1', port: server.port, user: 'u', database: 'd' }, current, next, { timeoutMs: 5_000 }));
+      expect(error.code).toBe('DATABASE');
+      // The quote arrived and was redacted in the message.
+      expect(error.message).toMatch(mode === 'auth' ? /password "<redacted>" is not the one/ : /you logged in with "<redacted>"/);
+      const chain = causeChain(error);
+      expect(chain.length).toBe(2);
+      expect(chain[1]).toContain('<redacted>');
+      for (const secret of [current, next]) expect(chain.join('\n')).not.toContain(secret);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
 
 describe.runIf(withPostgres)('canLogin and applyPasswordDirect against PostgreSQL', () => {

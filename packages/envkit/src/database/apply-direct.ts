@@ -110,7 +110,7 @@ export async function applyPasswordDirect(
       `${where} refused to change the password of role "${role}": ${messageOf(error, secrets)}`,
       {
         hint: `user "${target.user}" must be role "${role}" itself, a superuser or have CREATEROLE`,
-        cause: scrubbedCause(error),
+        cause: scrubbedCause(error, secrets),
       },
     );
   } finally {
@@ -184,10 +184,13 @@ function messageOf(error: unknown, secrets: readonly string[]): string {
   return redactSecrets(message, secrets);
 }
 
-/** The driver's error without anything that could hold a secret (it keeps only code and message). */
-function scrubbedCause(error: unknown): Error {
+/**
+ * The driver's error without anything that could hold a secret: only its code and its message, redacted
+ * like the message of the error it explains (a server or proxy may quote the password back).
+ */
+function scrubbedCause(error: unknown, secrets: readonly string[]): Error {
   const code = (error as { code?: unknown } | null)?.code;
-  const cause = new Error(error instanceof Error ? redactSecrets(error.message) : 'unknown error');
+  const cause = new Error(error instanceof Error ? messageOf(error, secrets) : 'unknown error');
   if (typeof code === 'string') Object.assign(cause, { code });
   return cause;
 }
@@ -195,7 +198,7 @@ function scrubbedCause(error: unknown): Error {
 function connectError(error: unknown, target: DirectTarget, secrets: readonly string[]): EnvkitError {
   const where = `PostgreSQL at ${target.host}:${target.port}`;
   const message = messageOf(error, secrets);
-  const cause = scrubbedCause(error);
+  const cause = scrubbedCause(error, secrets);
   switch (classify(error)) {
     case 'auth':
       return new EnvkitError(

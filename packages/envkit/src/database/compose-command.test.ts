@@ -26,6 +26,9 @@ describe('detectComposeCommand', () => {
       caught = error;
     }
     expect(isEnvkitError(caught, 'USAGE')).toBe(true);
+    // The option the hint names is the one `envkit rotate` has.
+    expect(isEnvkitError(caught) && caught.hint).toMatch(/--compose-cmd/);
+    expect(isEnvkitError(caught) && caught.hint).not.toMatch(/--compose(?![-\w])/);
   });
 
   it('prefers podman-compose, then docker compose, then docker-compose', () => {

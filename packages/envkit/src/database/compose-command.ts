@@ -11,7 +11,7 @@ export interface ComposeCommand {
 
 /** Options of {@link detectComposeCommand}. */
 export interface DetectComposeOptions {
-  /** A command the user named (`--compose 'docker compose'`), split on whitespace; wins over detection. */
+  /** A command the user named (`--compose-cmd 'docker compose'`), split on whitespace; wins over detection. */
   given?: string;
   /** Environment whose PATH is searched; `process.env` unless given. */
   env?: NodeJS.ProcessEnv;
@@ -33,7 +33,7 @@ export function detectComposeCommand(options: DetectComposeOptions = {}): Compos
     const argv = options.given.split(/\s+/).filter((word) => word !== '');
     if (argv.length === 0) {
       throw new EnvkitError('USAGE', 'the compose command is empty', {
-        hint: "name one, e.g. --compose podman-compose or --compose 'docker compose'",
+        hint: "name one, e.g. --compose-cmd podman-compose or --compose-cmd 'docker compose'",
       });
     }
     return { argv };

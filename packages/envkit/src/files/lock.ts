@@ -180,8 +180,9 @@ export function sweepStaleFiles(lockPath: string): string[] {
 }
 
 /**
- * Who holds the lock, if anyone (for `envkit status`). `undefined` when there is no lock file;
- * throws `BUSY` for a lock file that cannot be parsed.
+ * Who holds the lock, if anyone: for a caller that wants to say who is working on the project without
+ * taking the lock (acquireLock's BUSY error already names the holder). `undefined` when there is no lock
+ * file; throws `BUSY` for a lock file that cannot be parsed.
  */
 export function readLock(lockPath: string): LockHolder | undefined {
   const raw = readRaw(lockPath);

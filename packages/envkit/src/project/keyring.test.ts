@@ -7,6 +7,7 @@ import { parseDocument } from '../dotenv/document.js';
 import { MemoryStore } from '../keyring/memory-store.js';
 import { memuSchema } from '../schema/memu.js';
 import { buildPostgresUrl } from '../secrets/derive.js';
+import { gitignoreRules, matchGitignore, syncGitignore } from '../files/gitignore.js';
 import { initProject, initProjectWithKeyring } from './init.js';
 import { backupSecrets, defaultProjectId, forgetSecrets, resolveProjectId, restoreEnv, secretKeys, storeStatus } from './keyring.js';
 
@@ -303,6 +304,39 @@ describe('restoreEnv', () => {
       'kept from the old .env (not in the schema): MY_OWN_FLAG',
       'not kept (only in .env.envkit-backup): BROKEN',
     ]);
+  });
+
+  it('a second forced restore keeps the first backup: the other copy gets a UTC timestamp, 0600, git-ignored', async () => {
+    const { cwd, store } = await backedUp();
+    const first = `POSTGRES_PASSWORD=short\nMY_NOTE=the original damaged file\n`;
+    writeFileSync(join(cwd, '.env'), first);
+    const one = await restoreEnv({ cwd, schema: memuSchema, store, force: true });
+    expect(one.backup).toBe(join(cwd, '.env.envkit-backup'));
+    expect(readFileSync(join(cwd, '.env.envkit-backup'), 'utf8')).toBe(first);
+
+    const second = `POSTGRES_PASSWORD=short\nMY_NOTE=damaged again\n`;
+    writeFileSync(join(cwd, '.env'), second);
+    const refused = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
+    expect(refused.hint).toMatch(/kept as \.env\.envkit-backup-<UTC time>/);
+    const started = new Date();
+    const two = await restoreEnv({ cwd, schema: memuSchema, store, force: true });
+    // The first backup, the original damaged file, is untouched.
+    expect(readFileSync(join(cwd, '.env.envkit-backup'), 'utf8')).toBe(first);
+    expect(two.backup).toMatch(/\/\.env\.envkit-backup-\d{8}T\d{6}(\.\d{3})?Z$/);
+    const stamp = /-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(two.backup!)!;
+    const when = Date.UTC(Number(stamp[1]), Number(stamp[2]) - 1, Number(stamp[3]), Number(stamp[4]), Number(stamp[5]), Number(stamp[6]));
+    expect(Math.abs(when - started.getTime())).toBeLessThan(5_000);
+    expect(readFileSync(two.backup!, 'utf8')).toBe(second);
+    expect(statSync(two.backup!).mode & 0o777).toBe(0o600);
+    expect(two.notes).toContain(`kept from the old .env (not in the schema): MY_NOTE`);
+    const name = two.backup!.slice(cwd.length + 1);
+    expect(matchGitignore(syncGitignore(undefined, gitignoreRules('.env')).text, name).ignored).toBe(true);
+
+    // The same content again is not copied twice.
+    writeFileSync(join(cwd, '.env'), first);
+    const three = await restoreEnv({ cwd, schema: memuSchema, store, force: true });
+    expect(three.backup).toBe(join(cwd, '.env.envkit-backup'));
+    expect(readFileSync(join(cwd, '.env.envkit-backup'), 'utf8')).toBe(first);
   });
 
   it('keeps the host of a stored URL, takes given settings, and refuses values for derived keys', async () => {

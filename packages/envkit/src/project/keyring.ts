@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { EnvkitError, type ErrorIssue } from '../errors.js';
 import type { EnvSchema } from '../schema/define.js';
@@ -7,10 +7,11 @@ import { validateValues } from '../schema/load.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { renderEnvTemplate } from '../files/example.js';
 import { withLockAsync } from '../files/lock.js';
-import { cleanStaleTemps, readTextFile, writeSecretFile, type WriteResult } from '../files/write-file.js';
+import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
 import { serviceName, type SecretStore } from '../keyring/store.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { readEnvFile } from './env-file.js';
+import { describeWrite } from './init.js';
 import { applyDerived, isPresent } from './plan.js';
 import type { FileChange } from './sync.js';
 
@@ -170,6 +171,50 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
   return { ...target, keys };
 }
 
+/** Options of {@link keepRotatedSecret}. */
+export interface KeepRotatedOptions extends KeyringProjectOptions {
+  /** The rotated secret; its new value is the one the env file now holds. */
+  key: string;
+  /** Its value before the rotation, to keep as the history of the new one; `undefined` when it had none. */
+  previous: string | undefined;
+  /** Other variables the rotation changed (a URL derived from `key`); the secrets among them are stored too. */
+  changed?: readonly string[];
+}
+
+/** Result of {@link keepRotatedSecret}. */
+export interface KeepRotatedResult extends BackupResult {
+  /** The previous value is kept as the history of the new one. */
+  history: boolean;
+}
+
+/**
+ * Bring the keyring up to date after a rotation that already wrote the env file: the new value of `key`
+ * (and of the secrets among `changed`) is stored, and `previous` becomes its history. The store keeps
+ * history only of what it held, so a previous value it never had (a key set by hand, a keyring added
+ * later) is stored first and then replaced. The one keyring step of every rotation: the database password
+ * (rotatePassword) and a file-only one (rotateSecretWithKeyring). Throws as {@link backupSecrets}.
+ *
+ * @example
+ * await keepRotatedSecret({ cwd, schema: memuSchema, store, key: 'OPENAI_API_KEY', previous: oldKey });
+ * await store.history(projectId, 'OPENAI_API_KEY'); // [oldKey]
+ */
+export async function keepRotatedSecret(options: KeepRotatedOptions): Promise<KeepRotatedResult> {
+  const target = targetOf(options);
+  const { store, key, previous, schema } = options;
+  const keys = [...new Set([key, ...(options.changed ?? [])])].filter((k) => schema.vars[k]?.secret);
+  let history = false;
+  if (schema.vars[key]?.secret && isPresent(previous)) {
+    const current = readEnvFile(projectPaths(options)).doc.toObject()[key];
+    if (previous !== current) {
+      const stored = await store.get(target.projectId, key);
+      if (stored !== previous && stored !== current) await store.set(target.projectId, key, previous);
+      history = true;
+    }
+  }
+  const backup = await backupSecrets({ ...options, projectId: target.projectId, keys });
+  return { ...backup, history };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // status
 
@@ -257,7 +302,10 @@ export interface RestoreResult extends KeyringTarget {
   /** The env file before: `missing`, `empty`, `damaged` (syntax errors or values the schema rejects) or `valid`. */
   previous: 'missing' | 'empty' | 'damaged' | 'valid';
   file: FileChange;
-  /** Where the previous file was copied (mode 0600) before it was replaced. */
+  /**
+   * Where the previous file was copied (mode 0600) before it was replaced: the project's backup file
+   * (`.env.envkit-backup`), or `.env.envkit-backup-<UTC time>` when that already holds another copy.
+   */
   backup?: string;
   keys: RestoredKey[];
   /** Things to know, one sentence each, never a value. */
@@ -272,7 +320,9 @@ export interface RestoreResult extends KeyringTarget {
  *
  * Under the project lock; one atomic write, mode 0600. A missing or empty file is simply restored. A file with
  * content is replaced only with `force` (REFUSED otherwise, saying whether it is valid or damaged), after a copy
- * of it is written to the project's backup file (0600). The result must pass the schema, else nothing is
+ * of it is written to the project's backup file (0600); a backup file that holds something else (the original
+ * damaged file of an earlier restore) is kept, and the copy goes to `<backup>-<UTC time>` beside it, which the
+ * same ignore rule (`.env.envkit-*`) covers. The result must pass the schema, else nothing is
  * written (VALIDATION naming each key). Throws KEYRING when the store holds nothing for the project.
  *
  * @example
@@ -289,16 +339,19 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   const { schema, store } = options;
   const file = inspectEnvFile(paths, schema);
   const previous = file.state;
+  const backupPath = file.text === undefined ? paths.backup : backupPathFor(paths, file.text, new Date());
   if ((previous === 'valid' || previous === 'damaged') && !options.force) {
+    // The time in the name is the time of the restore that writes it.
+    const kept = backupPath === paths.backup ? basename(paths.backup) : `${basename(paths.backup)}-<UTC time>`;
     throw previous === 'valid'
       ? new EnvkitError('REFUSED', `${paths.envName} exists and is valid: nothing was restored`, {
           path: paths.env,
-          hint: `compare it with the keyring: \`envkit keyring status\`; replace it with \`envkit restore --force\` (a copy is kept as ${basename(paths.backup)})`,
+          hint: `compare it with the keyring: \`envkit keyring status\`; replace it with \`envkit restore --force\` (a copy is kept as ${kept})`,
         })
       : new EnvkitError('REFUSED', `${paths.envName} exists but is damaged (${file.summary}): nothing was restored`, {
           path: paths.env,
           issues: file.issues,
-          hint: `rebuild it with \`envkit restore --force\`; the damaged file is kept as ${basename(paths.backup)} (mode 0600)`,
+          hint: `rebuild it with \`envkit restore --force\`; the damaged file is kept as ${kept} (mode 0600)`,
         });
   }
 
@@ -329,7 +382,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   const values: Record<string, string> = {};
   const keys: RestoredKey[] = [];
   const notes: string[] = [];
-  const backupName = basename(paths.backup);
+  const backupName = basename(backupPath);
   for (const [key, spec] of Object.entries(schema.vars)) {
     if (spec.derive) continue;
     let source: RestoreSource = 'empty';
@@ -428,11 +481,11 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   const result: RestoreResult = { ...target, previous, file: { path: paths.env, action: previous === 'missing' ? 'created' : 'updated' }, keys, notes };
   if (options.dryRun) return result;
   if (previous === 'valid' || previous === 'damaged') {
-    writeSecretFile(paths.backup, file.text as string);
-    result.backup = paths.backup;
+    writeSecretFile(backupPath, file.text as string);
+    result.backup = backupPath;
   }
   cleanStaleTemps(paths.env);
-  result.file = fileChange(writeSecretFile(paths.env, text));
+  result.file = describeWrite(writeSecretFile(paths.env, text));
   return result;
 }
 
@@ -518,8 +571,27 @@ function stripKey(message: string, key: string): string {
   return message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
 }
 
-function fileChange(result: WriteResult): FileChange {
-  const change: FileChange = { path: result.path, action: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
-  if (result.modeFixed) change.modeFixed = result.modeFixed;
-  return change;
+/**
+ * Where restore copies the env file `text` before replacing it: the project's backup file when it is
+ * missing or holds the same text; otherwise that file is an earlier copy (the original damaged file of a
+ * first `restore --force`), and a new name beside it carries the UTC time, `.env.envkit-backup-20250102T030405Z`
+ * (`-2`, `-3`, … for a second copy within the same second).
+ */
+function backupPathFor(paths: ProjectPaths, text: string, now: Date): string {
+  if (contentIs(paths.backup, text) !== false) return paths.backup;
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll('-', '').replaceAll(':', '');
+  const base = `${paths.backup}-${stamp}`;
+  let path = base;
+  for (let n = 2; contentIs(path, text) === false; n++) path = `${base}-${n}`;
+  return path;
+}
+
+/** Whether the file at `path` holds exactly `text`; `undefined` when there is no file (anything unreadable counts as different). */
+function contentIs(path: string, text: string): boolean | undefined {
+  try {
+    return readFileSync(path).equals(Buffer.from(text, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return false;
+  }
 }

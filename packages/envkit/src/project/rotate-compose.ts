@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { EnvkitError } from '../errors.js';
 import type { ComposeCommand } from '../database/compose-command.js';
-import { redactSecrets } from '../database/redact.js';
+import { composeSpawnError, exitStatus, runCompose, shownOutput, type ComposeRunResult } from '../database/run-compose.js';
 import { quoteLiteral } from '../database/sql.js';
 import { scramSha256Verifier } from '../secrets/scram.js';
 
@@ -50,16 +49,16 @@ export async function checkStoredPasswordViaCompose(
     `FROM pg_authid WHERE rolname = ${quoteLiteral(names.role)};\n`;
   const psql = ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-w', '-A', '-t', '-U', names.user, '-d', names.database];
   const args = [...fileArgs(target), 'exec', '-T', names.service, ...psql];
-  const result = await runCompose(target, args, sql, [password]);
-  if (result.code !== 0) {
-    if (/permission denied for (table|relation) pg_authid/.test(result.stderr)) {
+  const hint = `is the ${names.service} container up? Check \`${display(target, [...fileArgs(target), 'ps'])}\` in ${target.cwd}`;
+  const result = await run(target, args, sql, [password], hint);
+  if (result.kind !== 'exit' || result.code !== 0) {
+    if (result.kind === 'exit' && /permission denied for (table|relation) pg_authid/.test(result.stderr)) {
       return { kind: 'unreadable', reason: `user "${names.user}" is not a superuser and cannot read stored passwords` };
     }
-    const said = redactSecrets(result.stderr, [password]).trim() || 'no output';
+    // Only stderr: stdout would be the row asked for, whose verifier is derived from the password.
+    const said = shownOutput({ stdout: '', stderr: result.stderr }, [password]);
     const database = /(^|\n)(psql:|ERROR: |FATAL: )/.test(said);
-    throw new EnvkitError(database ? 'DATABASE' : 'TOOL', `\`${display(target, args)}\` failed (${result.how}): ${said}`, {
-      hint: `is the ${names.service} container up? Check \`${display(target, [...fileArgs(target), 'ps'])}\` in ${target.cwd}`,
-    });
+    throw new EnvkitError(database ? 'DATABASE' : 'TOOL', `\`${display(target, args)}\` failed (${how(result, target)}): ${said}`, { hint });
   }
   const line = result.stdout.split('\n').find((l) => l.trim() !== '');
   if (line === undefined) return { kind: 'mismatch', reason: `role "${names.role}" does not exist` };
@@ -102,20 +101,21 @@ export function shellLine(argv: readonly string[]): string {
 /**
  * Run the restart command. Variables in `dropEnv` (the rotated key and what derives from it) are taken
  * out of compose's environment: compose prefers an exported variable to `.env`, and a stale export
- * would give the app the old password again.
+ * would give the app the old password again. `secrets` (the new and previous values and the URLs
+ * holding them) are kept out of its environment too, and out of the error: compose tools echo the
+ * container command with its `-e KEY=value` options, and the message quotes that output redacted.
  *
- * @throws EnvkitError `TOOL` when compose is missing, fails or times out.
+ * @throws EnvkitError `TOOL` when compose is missing, fails or times out; the message holds the exit
+ *   status and the redacted output, never a value of `secrets`.
  */
 export async function restartService(target: ComposeTarget, service: string, dropEnv: readonly string[], secrets: readonly string[]): Promise<void> {
   const env = { ...target.env };
   for (const key of dropEnv) delete env[key];
   const args = [...fileArgs(target), 'up', '-d', '--force-recreate', service];
-  const result = await runCompose({ ...target, env }, args, '', secrets);
-  if (result.code === 0) return;
-  const said = redactSecrets(result.stderr, secrets).trim() || 'no output';
-  throw new EnvkitError('TOOL', `\`${display(target, args)}\` failed (${result.how}): ${said}`, {
-    hint: `run it by hand in ${target.cwd} and check \`${display(target, [...fileArgs(target), 'ps'])}\``,
-  });
+  const hint = `run it by hand in ${target.cwd} and check \`${display(target, [...fileArgs(target), 'ps'])}\``;
+  const result = await run({ ...target, env }, args, '', secrets, hint);
+  if (result.kind === 'exit' && result.code === 0) return;
+  throw new EnvkitError('TOOL', `\`${display(target, args)}\` failed (${how(result, target)}): ${shownOutput(result, secrets)}`, { hint });
 }
 
 function fileArgs(target: ComposeTarget): string[] {
@@ -126,62 +126,20 @@ function display(target: ComposeTarget, args: readonly string[]): string {
   return shellLine([...target.compose.argv, ...args]);
 }
 
-/** Tail kept of each stream: enough to explain a failure or hold one row. */
-const MAX_OUTPUT_CHARS = 8_000;
-const KILL_GRACE_MS = 2_000;
-
-interface ComposeRun {
-  /** 0 on success; -1 when killed or timed out. */
-  code: number;
-  /** `exit 3`, `signal SIGKILL`, `timeout after 5000 ms`. */
-  how: string;
-  stdout: string;
-  stderr: string;
+function how(result: Exclude<ComposeRunResult, { kind: 'spawn-error' }>, target: ComposeTarget): string {
+  return result.kind === 'timeout' ? `no answer within ${target.timeoutMs} ms, stopped` : exitStatus(result);
 }
 
-/** Run compose with `stdin`; PGPASSWORD and any variable holding a secret stay out of its environment. */
-function runCompose(target: ComposeTarget, args: string[], stdin: string, secrets: readonly string[]): Promise<ComposeRun> {
-  const [command, ...words] = target.compose.argv;
-  if (command === undefined) throw new EnvkitError('USAGE', 'the compose command is empty');
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(target.env)) {
-    if (value === undefined || key === 'PGPASSWORD') continue;
-    if (secrets.some((secret) => secret.length > 0 && value.includes(secret))) continue;
-    env[key] = value;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...words, ...args], { cwd: target.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    let killer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-      killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-    }, target.timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      clearTimeout(killer);
-    };
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-MAX_OUTPUT_CHARS)));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-MAX_OUTPUT_CHARS)));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      done();
-      reject(
-        new EnvkitError(
-          'TOOL',
-          error.code === 'ENOENT' ? `the compose command \`${command}\` was not found` : `could not run \`${command}\` (${error.code ?? 'error'})`,
-          { hint: 'install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd' },
-        ),
-      );
-    });
-    child.on('close', (code, signal) => {
-      done();
-      if (timedOut) resolve({ code: -1, how: `no answer within ${target.timeoutMs} ms, stopped`, stdout, stderr });
-      else resolve({ code: code ?? -1, how: code === null ? `signal ${signal ?? '?'}` : `exit ${code}`, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-  });
+/** Run compose with `stdin` (the shared runner); a command that cannot start is a TOOL error. */
+async function run(
+  target: ComposeTarget,
+  args: string[],
+  stdin: string,
+  secrets: readonly string[],
+  hint: string,
+): Promise<Exclude<ComposeRunResult, { kind: 'spawn-error' }>> {
+  const argv = [...target.compose.argv, ...args];
+  const result = await runCompose(argv, { cwd: target.cwd, env: target.env, secrets, stdin, timeoutMs: target.timeoutMs });
+  if (result.kind === 'spawn-error') throw composeSpawnError(argv[0]!, display(target, args), result.error, secrets, hint);
+  return result;
 }

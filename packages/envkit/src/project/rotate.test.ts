@@ -19,8 +19,8 @@ import { initProject } from './init.js';
 import { projectPaths } from './context.js';
 import { defaultProjectId } from './keyring.js';
 import { readPending, writePending } from './pending.js';
-import { databaseKeysFor, rotatePassword, type RotatePasswordOptions, type RotationProgress } from './rotate.js';
-import { verifierMatches } from './rotate-compose.js';
+import { databaseKeysFor, rotatePassword, rotateSecretWithKeyring, type RotatePasswordOptions, type RotationProgress } from './rotate.js';
+import { checkStoredPasswordViaCompose, restartService, verifierMatches } from './rotate-compose.js';
 
 const FAKE_COMPOSE = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose/compose');
 const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
@@ -253,11 +253,18 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     expect(pending).toMatchObject({ key: 'POSTGRES_PASSWORD', apply: 'compose', step: 'applied' });
 
     await pg.psql(`ALTER ROLE "${p.user}" VALID UNTIL 'infinity';`);
+    const logged = readFileSync(p.log, 'utf8').length;
     const result = await rotatePassword({ ...p.base, ...compose() });
     expect(result.resumed).toBe(true);
     expect(result.generated).toBe(false);
     expect(result.steps.find((s) => s.name === 'pending')).toMatchObject({ status: 'already-done', detail: expect.stringMatching(/last step: applied/) });
-    expect(result.steps.find((s) => s.name === 'apply')!.detail).toMatch(/^re-applied \(idempotent\)/);
+    // The stored verifier already matches the pending password: nothing is applied twice.
+    expect(result.database).toBe('already-changed');
+    expect(result.steps.find((s) => s.name === 'apply')).toMatchObject({
+      status: 'already-done',
+      detail: expect.stringMatching(/^the stored SCRAM verifier of role "rot_user_\d+" already matches the new password/),
+    });
+    expect(readFileSync(p.log, 'utf8').slice(logged)).not.toMatch(/^argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -U /m);
     expect(await expectConsistent(p)).toBe(pending.value);
   });
 
@@ -451,6 +458,31 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     await expectConsistent(p);
   });
 
+  it('a failed --restart whose compose echoes the container command leaks no password', async () => {
+    const p = await project({ superuser: true, files: { 'compose.yaml': COMPOSE_YAML } });
+    // Like podman-compose: the `podman create` line with every variable of .env as `-e`, then a failure.
+    const echoing = join(p.dir, 'compose-echoing');
+    writeFileSync(
+      echoing,
+      `#!/bin/sh\nif [ "$1" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
+        `  echo "$line"; echo "$line" >&2; echo "Error: creating container storage: the container name is already in use" >&2; exit 125\nfi\nexec "${FAKE_COMPOSE}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const oldUrl = envValues(p.dir).MEMU_DB_URL!;
+    const result = await rotatePassword({ ...p.base, composeCmd: echoing, restart: true });
+    const now = envValues(p.dir);
+    const restart = result.steps.at(-1)!;
+    expect(restart).toMatchObject({ name: 'restart', status: 'failed' });
+    // The exit status and the redacted output explain it.
+    expect(restart.detail).toMatch(/failed \(exit 125\)/);
+    expect(restart.detail).toMatch(/podman create --name=memu_memu_1 .*-e POSTGRES_PASSWORD=<redacted>/);
+    expect(restart.detail).toContain('the container name is already in use');
+    expect(result.warnings.at(-1)).toMatch(/^restart: [^]*the rotation itself is finished/);
+    const text = JSON.stringify(result);
+    for (const secret of [p.old, now.POSTGRES_PASSWORD!, oldUrl, now.MEMU_DB_URL!]) expect(text).not.toContain(secret);
+    await expectConsistent(p);
+  });
+
   it('works for a schema with other names (no memu in the protocol)', async () => {
     count += 1;
     const user = `custom_${count}`;
@@ -468,5 +500,108 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const notDb = await failure(rotatePassword({ cwd: dir, schema, key: 'API_TOKEN', databaseKeys }));
     expect(notDb.code).toBe('USAGE');
     expect(notDb.message).toMatch(/API_TOKEN is not the database password of the custom schema/);
+  });
+});
+
+describe('rotatePassword without a database', () => {
+  /** An init'd memu project with a compose file; nothing runs a database. */
+  function plainProject(values: Record<string, string> = {}): string {
+    const dir = testdir({ 'compose.yaml': COMPOSE_YAML });
+    initProject({ cwd: dir, schema: memuSchema, values });
+    return dir;
+  }
+
+  it('refuses --apply none with --restart before anything is written: the app would get a password the database lacks', async () => {
+    const dir = plainProject();
+    const before = readFileSync(join(dir, '.env'), 'utf8');
+    const paths = projectPaths({ cwd: dir });
+    // No compose on PATH: if the refusal were missing, nothing outside the temp dir would run.
+    const base = { cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', apply: 'none', restart: true, env: { PATH: '' } } as const;
+    for (const options of [base, { ...base, dryRun: true }]) {
+      const error = await failure(rotatePassword(options));
+      expect(error.code).toBe('USAGE');
+      expect(error.message).toMatch(/--apply none and --restart/);
+      expect(error.hint).toMatch(/--apply compose|--apply direct/);
+    }
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(paths.pending) || existsSync(paths.lock)).toBe(false);
+  });
+
+  it('--apply none does not probe for compose just to print the restart line', async () => {
+    // A docker that records being asked; podman-compose is not on this PATH, so detection would probe it.
+    const bin = testdir({ docker: ['#!/bin/sh\necho "$*" >>"$(dirname "$0")/docker.log"\nexit 0\n', 0o755] });
+    for (const dryRun of [true, false]) {
+      const dir = plainProject();
+      const result = await rotatePassword({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', apply: 'none', dryRun, env: { PATH: bin } });
+      expect(result.restart).toEqual({ command: 'podman-compose up -d --force-recreate memu', ran: false });
+    }
+    expect(existsSync(join(bin, 'docker.log'))).toBe(false);
+  });
+
+  it('a compose that hangs with a child holding its output is stopped within its time limit', async () => {
+    // `sleep` in the background keeps stdout and stderr open after the shell itself is killed.
+    const dir = testdir({ compose: ['#!/bin/sh\nsleep 8 &\nsleep 8\n', 0o755] });
+    const target = { compose: { argv: [join(dir, 'compose')] }, cwd: dir, env: { PATH: process.env.PATH }, timeoutMs: 500 };
+    let started = Date.now();
+    const restart = await failure(restartService(target, 'memu', [], []));
+    expect(restart.code).toBe('TOOL');
+    expect(restart.message).toMatch(/no answer within 500 ms/);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    started = Date.now();
+    const check = await failure(checkStoredPasswordViaCompose(target, { service: 'db', user: 'u', database: 'd', role: 'u' }, 'a-password-never-sent'));
+    expect(check.code).toBe('TOOL');
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('a compose that exits while a child holds its output returns at once', async () => {
+    const dir = testdir({ compose: ['#!/bin/sh\nsleep 8 &\necho "container memu recreated"\nexit 0\n', 0o755] });
+    const started = Date.now();
+    await restartService({ compose: { argv: [join(dir, 'compose')] }, cwd: dir, env: { PATH: process.env.PATH }, timeoutMs: 60_000 }, 'memu', [], []);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+});
+
+describe('rotateSecretWithKeyring (file-only rotation with the keyring copy)', () => {
+  const OLD_KEY = 'sk-before-rotation-0123456789abcdef';
+  const NEW_KEY = 'sk-after-rotation-0123456789abcdefg';
+
+  it('keeps the previous value as history, even when the keyring never held it', async () => {
+    const dir = testdir();
+    initProject({ cwd: dir, schema: memuSchema, values: { OPENAI_API_KEY: OLD_KEY } });
+    const store = new MemoryStore();
+    const id = defaultProjectId({ cwd: dir });
+    const result = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'OPENAI_API_KEY', value: NEW_KEY, store });
+    expect(envValues(dir).OPENAI_API_KEY).toBe(NEW_KEY);
+    expect(result.keyring).toMatchObject({ status: 'stored', backup: { service: `envkit:${id}`, keys: [{ key: 'OPENAI_API_KEY', action: 'stored', replaced: true }] } });
+    expect(await store.get(id, 'OPENAI_API_KEY')).toBe(NEW_KEY);
+    expect(await store.history(id, 'OPENAI_API_KEY')).toEqual([OLD_KEY]);
+    expect(JSON.stringify(result)).not.toContain(OLD_KEY);
+    expect(JSON.stringify(result)).not.toContain(NEW_KEY);
+  });
+
+  it('stores the recomputed derived secret too; a dry run or no store leaves the keyring alone; a broken keyring is reported', async () => {
+    const dir = testdir();
+    initProject({ cwd: dir, schema: memuSchema });
+    const store = new MemoryStore();
+    const id = defaultProjectId({ cwd: dir });
+    const old = envValues(dir).POSTGRES_PASSWORD!;
+    await store.set(id, 'POSTGRES_PASSWORD', old);
+    const dry = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', store, dryRun: true });
+    expect(dry.keyring).toEqual({ status: 'off' });
+    expect(envValues(dir).POSTGRES_PASSWORD).toBe(old);
+    const result = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', store });
+    const now = envValues(dir);
+    expect(result.keys.map((k) => k.key).sort()).toEqual(['MEMU_DB_URL', 'POSTGRES_PASSWORD']);
+    expect(await store.get(id, 'POSTGRES_PASSWORD')).toBe(now.POSTGRES_PASSWORD);
+    expect(await store.get(id, 'MEMU_DB_URL')).toBe(now.MEMU_DB_URL);
+    expect(await store.history(id, 'POSTGRES_PASSWORD')).toEqual([old]);
+    expect((await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD' })).keyring).toEqual({ status: 'off' });
+
+    const broken = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'the keyring is locked') });
+    const before = envValues(dir).POSTGRES_PASSWORD;
+    const failed = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', store: broken });
+    expect(failed.keyring).toMatchObject({ status: 'failed', error: { code: 'KEYRING', message: 'the keyring is locked' } });
+    // The file was rotated all the same: the keyring copy is a copy.
+    expect(envValues(dir).POSTGRES_PASSWORD).not.toBe(before);
   });
 });

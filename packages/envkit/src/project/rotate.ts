@@ -5,13 +5,13 @@ import { EnvkitError, isEnvkitError, type ErrorCode } from '../errors.js';
 import { withLockAsync } from '../files/lock.js';
 import { findComposeFile, readComposeText } from '../compose/read.js';
 import { detectComposeCommand, type ComposeCommand } from '../database/compose-command.js';
-import { applyPasswordViaCompose } from '../database/apply-compose.js';
+import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
 import { redactSecrets } from '../database/redact.js';
 import type { SecretStore } from '../keyring/store.js';
-import { backupSecrets, resolveProjectId } from './keyring.js';
+import { keepRotatedSecret, type BackupResult } from './keyring.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
-import { applyEdit, nextSecretValue } from './edit.js';
+import { applyEdit, nextSecretValue, rotateSecret, type EditResult, type RotateFileOptions } from './edit.js';
 import { readEnvFile } from './env-file.js';
 import { assertValidValues, isPresent, type KeySummary } from './plan.js';
 import type { FileChange } from './sync.js';
@@ -107,7 +107,10 @@ export interface RotatePasswordOptions extends ProjectOptions {
   dbPort?: number;
   /** Report the steps, change nothing (no lock, no file, no database). */
   dryRun?: boolean;
-  /** Recreate `appService` at the end instead of only returning the command. */
+  /**
+   * Recreate `appService` at the end instead of only returning the command. Refused (USAGE) with
+   * `apply: 'none'`: the app would be started with a password the database does not have yet.
+   */
   restart?: boolean;
   /** Variable names of the login, when they are not the postgres image's (see {@link databaseKeysFor}). */
   databaseKeys?: Partial<DatabaseKeys>;
@@ -155,7 +158,7 @@ export interface RotationResult {
 /** How the rotation reaches the database, decided before anything changes. */
 interface ApplyPlan {
   mode: ApplyMode;
-  /** The compose command (compose mode, or found for the restart line). */
+  /** The compose command: in compose mode, or when the user named one; otherwise not looked for yet. */
   compose: ComposeCommand | undefined;
   /** The `-f` argument, as the user gave it. */
   composeFile: string | undefined;
@@ -163,7 +166,7 @@ interface ApplyPlan {
 
 const DEFAULT_SERVICE = 'db';
 const DEFAULT_APP_SERVICE = 'memu';
-/** What the restart line names when no compose command is installed here (memu runs podman-compose). */
+/** What the restart line names when no compose command was named or detected (memu runs podman-compose). */
 const FALLBACK_COMPOSE: ComposeCommand = { argv: ['podman-compose'] };
 const COMPOSE_TIMEOUT_MS = 60_000;
 const RESTART_TIMEOUT_MS = 300_000;
@@ -196,6 +199,11 @@ export async function rotatePassword(options: RotatePasswordOptions): Promise<Ro
       hint: `rotate it in the env file only (rotateSecret / \`envkit rotate ${key}\` without --apply)`,
     });
   }
+  if (options.apply === 'none' && options.restart) {
+    throw new EnvkitError('USAGE', `--apply none and --restart cannot be combined: the app would be recreated with a new ${key} the database does not have`, {
+      hint: 'with --apply none, change the password in the database yourself and then recreate the app; or let envkit change it: --apply compose or --apply direct',
+    });
+  }
   const service = options.service ?? DEFAULT_SERVICE;
   const appService = options.appService ?? DEFAULT_APP_SERVICE;
   checkServiceName(service, '--service');
@@ -220,6 +228,53 @@ export async function rotatePassword(options: RotatePasswordOptions): Promise<Ro
     });
   } catch (error) {
     if (!locked) steps.end('lock', 'failed', isEnvkitError(error) ? error.message : 'could not take the lock');
+    throw error;
+  }
+}
+
+/** Options of {@link rotateSecretWithKeyring}. */
+export interface RotateSecretWithKeyringOptions extends RotateFileOptions {
+  /** Where the keyring copy is kept; without one the keyring is left alone (`keyring.status` `off`). */
+  store?: SecretStore;
+  /** The project id in `store`. Default: defaultProjectId of the project. */
+  projectId?: string;
+}
+
+/** The keyring copy of a rotated secret: stored, failed (the env file was written all the same), or not attempted. */
+export type RotatedKeyringCopy =
+  | { status: 'stored'; backup: BackupResult }
+  | { status: 'failed'; error: EnvkitError }
+  | { status: 'off' };
+
+/** Result of {@link rotateSecretWithKeyring}. Holds no value. */
+export interface SecretRotationResult extends EditResult {
+  generated: boolean;
+  keyring: RotatedKeyringCopy;
+}
+
+/**
+ * Rotate a secret that lives in the env file only (an API key; rotateSecret) and keep the keyring copy in
+ * step: the new value, the previous one as its history (keepRotatedSecret, as rotatePassword does), and
+ * any secret recomputed from it. A keyring failure (an EnvkitError) is returned, not thrown: the env file
+ * already holds the new value. A dry run, or no `store`, leaves the keyring alone.
+ *
+ * @example
+ * const result = await rotateSecretWithKeyring({ cwd, schema: memuSchema, key: 'OPENAI_API_KEY', value, store });
+ * if (result.keyring.status === 'failed') console.warn(result.keyring.error.message);
+ */
+export async function rotateSecretWithKeyring(options: RotateSecretWithKeyringOptions): Promise<SecretRotationResult> {
+  const { store } = options;
+  // Read before the rotation replaces it; only the keyring history uses it.
+  const previous = store && !options.dryRun ? readEnvFile(projectPaths(options)).doc.toObject()[options.key] : undefined;
+  const result = rotateSecret(options);
+  if (!store || options.dryRun) return { ...result, keyring: { status: 'off' } };
+  const changed = result.keys.map((k) => k.key).filter((k) => k !== options.key);
+  if (![options.key, ...changed].some((k) => options.schema.vars[k]?.secret)) return { ...result, keyring: { status: 'off' } };
+  try {
+    const backup = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema: options.schema, store, projectId: options.projectId, key: options.key, previous, changed });
+    return { ...result, keyring: { status: 'stored', backup } };
+  } catch (error) {
+    if (isEnvkitError(error)) return { ...result, keyring: { status: 'failed', error } };
     throw error;
   }
 }
@@ -258,21 +313,15 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
       hint: 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
     });
   }
-  // Detected in every mode: the restart line names it too.
-  const compose = detectComposeCommand({ given: options.composeCmd, env });
+  // Detecting may probe `docker compose version` (seconds): only where compose runs now. Otherwise only a
+  // command the user named is known; the restart step detects one when it has to run it.
+  const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
   if (mode === 'compose' && compose === undefined) {
     throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)', {
       hint: "install podman-compose (apt-get install podman-compose), name it with --compose-cmd 'docker compose', or use --apply direct",
     });
   }
   return { mode, compose, composeFile: given };
-}
-
-function checkServiceName(name: string, option: string): void {
-  // A leading dash would be read as an option by compose.
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-    throw new EnvkitError('USAGE', `${option}: "${name}" is not a compose service name`);
-  }
 }
 
 /** Records steps and reports progress; the callback can never break the rotation. */
@@ -355,7 +404,9 @@ class Rotation {
       throw error;
     }
     const value = pending.value;
-    const secrets = [value, ...(isPresent(previous) ? [previous] : [])];
+    // Everything that holds the old or the new password; the URL after the write is added below.
+    const urlOf = (values: Record<string, string>): string | undefined => (names.url === undefined ? undefined : values[names.url]);
+    const secrets = [value, previous, urlOf(login.values)].filter(isPresent);
 
     // apply
     let database: RotationResult['database'] = 'unchanged';
@@ -364,26 +415,7 @@ class Rotation {
       if (mode === 'none') {
         steps.end('apply', 'skipped', `--apply none: the database was NOT changed; set the new password of role "${login.user}" yourself`);
       } else if (mode === 'compose') {
-        await applyPasswordViaCompose(
-          {
-            compose: this.compose(),
-            cwd: paths.dir,
-            ...(this.plan.composeFile === undefined ? {} : { composeFile: this.plan.composeFile }),
-            service: this.config.service,
-            user: login.user,
-            database: login.database,
-            env: this.config.env,
-            timeoutMs: this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS,
-          },
-          value,
-        );
-        database = 'changed';
-        this.advance(pending, 'applied');
-        steps.end(
-          'apply',
-          'done',
-          `${resumed ? 're-applied (idempotent): ' : ''}ALTER ROLE "${login.user}" with a SCRAM-SHA-256 verifier on stdin of \`${this.composeLine(['exec', '-T', this.config.service, 'psql'])}\``,
-        );
+        database = await this.applyViaCompose(login, value, resumed, pending);
       } else {
         const target = login.target!;
         const where = `${target.host}:${target.port}`;
@@ -458,11 +490,19 @@ class Rotation {
       steps.end('finish', 'failed', messageOf(error));
       throw error;
     }
-    const kept = await this.keepInStore(previous, value);
+    // A URL holds the password percent-encoded; the written URL is read back (it is only for redaction).
+    secrets.push(...[value, previous].filter(isPresent).map(encodeURIComponent));
+    try {
+      const written = urlOf(readEnvFile(paths).doc.toObject());
+      if (isPresent(written)) secrets.push(written);
+    } catch {
+      // The file was just written; the encoded password above still covers the URL's secret part.
+    }
+    const kept = await this.keepInStore(previous);
     steps.end('finish', 'done', `removed ${this.pendingName}${kept}`);
     this.warnAboutExports();
 
-    const restart = await this.restart();
+    const restart = await this.restart(secrets);
     return {
       key,
       apply: mode,
@@ -477,6 +517,48 @@ class Rotation {
       keyring: this.keyring,
       warnings: [...this.warnings],
     };
+  }
+
+  /**
+   * The apply step through compose. Only a resumed rotation can have reached the database: when the
+   * stored verifier already matches the pending password, nothing is applied twice. A user that cannot
+   * read it (not a superuser) gets the ALTER again, which is idempotent.
+   */
+  private async applyViaCompose(
+    login: { user: string; database: string },
+    value: string,
+    resumed: boolean,
+    pending: PendingRotation,
+  ): Promise<RotationResult['database']> {
+    const { steps, paths } = this;
+    const timeoutMs = this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS;
+    const names = { service: this.config.service, user: login.user, database: login.database, role: login.user };
+    const already = resumed ? await checkStoredPasswordViaCompose(this.composeTarget(timeoutMs), names, value) : undefined;
+    if (already?.kind === 'match') {
+      this.advance(pending, 'applied');
+      steps.end('apply', 'already-done', `the stored SCRAM verifier of role "${login.user}" already matches the new password (read through compose psql)`);
+      return 'already-changed';
+    }
+    await applyPasswordViaCompose(
+      {
+        compose: this.compose(),
+        cwd: paths.dir,
+        ...(this.plan.composeFile === undefined ? {} : { composeFile: this.plan.composeFile }),
+        service: this.config.service,
+        user: login.user,
+        database: login.database,
+        env: this.config.env,
+        timeoutMs,
+      },
+      value,
+    );
+    this.advance(pending, 'applied');
+    steps.end(
+      'apply',
+      'done',
+      `${already?.kind === 'unreadable' ? 're-applied (idempotent): ' : ''}ALTER ROLE "${login.user}" with a SCRAM-SHA-256 verifier on stdin of \`${this.composeLine(['exec', '-T', this.config.service, 'psql'])}\``,
+    );
+    return 'changed';
   }
 
   /** The steps a run would take; reads the env and pending files, changes nothing. */
@@ -512,7 +594,8 @@ class Rotation {
     const url = this.names.url === undefined ? '' : ` and ${this.names.url}`;
     steps.end('write', 'skipped', `would write ${key}${url} together to ${paths.envName}`);
     steps.end('finish', 'skipped', `would remove ${this.pendingName}${this.options.store ? ` and keep the value in the ${this.options.store.backend} keyring` : ''}`);
-    const command = this.restartLine();
+    // With --restart, name the command that would run; detecting it is worth its cost then.
+    const command = this.restartLine(this.plan.compose ?? (this.options.restart ? detectComposeCommand({ env: this.config.env }) : undefined));
     steps.end('restart', 'skipped', this.options.restart ? `would run \`${command}\`` : `then run \`${command}\``);
     return {
       key,
@@ -635,26 +718,22 @@ class Rotation {
 
   /**
    * Keep the new value in the keyring with the previous one as its history, and the recomputed URL
-   * (backupSecrets: the values `.env` now holds). Failures become warnings: the rotation is finished.
+   * (keepRotatedSecret). Failures become warnings: the rotation is finished.
    */
-  private async keepInStore(previous: string | undefined, value: string): Promise<string> {
+  private async keepInStore(previous: string | undefined): Promise<string> {
     const store = this.options.store;
     if (!store) return '';
-    const { cwd, envFile } = this.options;
+    const { cwd, envFile, projectId } = this.options;
+    const changed = this.names.url === undefined ? [] : [this.names.url];
     try {
-      const projectId = resolveProjectId({ cwd, envFile, projectId: this.options.projectId });
-      const stored = await store.get(projectId, this.key);
-      // The previous value reaches the history only if the store has it as current first.
-      if (isPresent(previous) && previous !== value && stored !== previous && stored !== value) await store.set(projectId, this.key, previous);
-      const keys = [this.key, ...(this.names.url === undefined ? [] : [this.names.url])].filter((k) => this.schema.vars[k]?.secret);
-      const backup = await backupSecrets({ cwd, envFile, schema: this.schema, store, projectId, keys });
-      const skipped = backup.keys.filter((k) => k.action === 'skipped');
+      const kept = await keepRotatedSecret({ cwd, envFile, schema: this.schema, store, projectId, key: this.key, previous, changed });
+      const skipped = kept.keys.filter((k) => k.action === 'skipped');
       if (skipped.length > 0) {
         this.warnings.push(`keyring: ${skipped.map((k) => `${k.key} not stored (${k.reason ?? 'skipped'})`).join('; ')}`);
       }
-      this.keyring = { status: skipped.length > 0 ? 'failed' : 'stored', service: backup.service, backend: backup.backend };
-      const history = isPresent(previous) && previous !== value ? ', the previous password kept as its history' : '';
-      return `; ${keys.join(' and ')} kept in the ${backup.backend} keyring as ${backup.service}${history}`;
+      this.keyring = { status: skipped.length > 0 ? 'failed' : 'stored', service: kept.service, backend: kept.backend };
+      const history = kept.history ? ', the previous password kept as its history' : '';
+      return `; ${kept.keys.map((k) => k.key).join(' and ')} kept in the ${kept.backend} keyring as ${kept.service}${history}`;
     } catch (error) {
       this.keyring = { status: 'failed', backend: store.backend };
       this.warnings.push(`keyring: the new ${this.key} was not stored (${messageOf(error)}); ${this.paths.envName} and the database are up to date: run \`envkit backup\` once the keyring works`);
@@ -671,32 +750,36 @@ class Rotation {
     }
   }
 
-  private async restart(): Promise<{ command: string; ran: boolean }> {
-    const command = this.restartLine();
+  /** The restart step; `secrets` (the old and new password and URL) are kept out of compose and its quoted output. */
+  private async restart(secrets: readonly string[]): Promise<{ command: string; ran: boolean }> {
     const { steps } = this;
     const pendingDb = this.plan.mode === 'none' ? 'once the database has the new password, ' : '';
     if (!this.options.restart) {
+      const command = this.restartLine(this.plan.compose);
       steps.end('restart', 'skipped', `not run: ${pendingDb}recreate the app container so it reads the new ${this.paths.envName}: ${command}`);
       return { command, ran: false };
     }
+    const compose = this.plan.compose ?? detectComposeCommand({ env: this.config.env });
+    const command = this.restartLine(compose);
     steps.start('restart', `running ${command}`);
     try {
-      const compose = this.plan.compose;
       if (!compose) throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)');
       const drop = [this.key, ...(this.names.url === undefined ? [] : [this.names.url])];
-      await restartService({ ...this.composeTarget(RESTART_TIMEOUT_MS), compose }, this.config.appService, drop, []);
+      await restartService({ ...this.composeTarget(RESTART_TIMEOUT_MS), compose }, this.config.appService, drop, secrets);
       steps.end('restart', 'done', `ran ${command}`);
       return { command, ran: true };
     } catch (error) {
-      const message = messageOf(error);
+      // restartService redacts; anything else is redacted here, as every step's message is.
+      const message = redactSecrets(messageOf(error), secrets);
       steps.end('restart', 'failed', message);
       this.warnings.push(`restart: ${message}; the rotation itself is finished: run \`${command}\` by hand`);
       return { command, ran: false };
     }
   }
 
-  private restartLine(): string {
-    return shellLine(restartArgv(this.plan.compose ?? FALLBACK_COMPOSE, this.plan.composeFile, this.config.appService));
+  /** The command that recreates the app: with `compose` when known, else with podman-compose (memu's). */
+  private restartLine(compose: ComposeCommand | undefined): string {
+    return shellLine(restartArgv(compose ?? FALLBACK_COMPOSE, this.plan.composeFile, this.config.appService));
   }
 
   private compose(): ComposeCommand {

@@ -243,7 +243,7 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     // .env changes behind the keyring's back: status says so, without values.
     const next = randomBytes(24).toString('base64url');
     secrets.add(next);
-    const set = await cli(dir, ['set', `POSTGRES_PASSWORD=${next}`], env);
+    const set = await cli(dir, ['set', '--force', `POSTGRES_PASSWORD=${next}`], env);
     expect(set.code, set.stderr).toBe(0);
     const differs = await cli(dir, ['--project', id, 'keyring', 'status', '--json'], env);
     const json = JSON.parse(differs.stdout) as { env: string; keys: Array<{ key: string; state: string; history: number }> };
@@ -289,7 +289,7 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect((await cli(dir, ['--project', id, 'init'], env)).code).toBe(0);
     const next = randomBytes(24).toString('base64url');
     secrets.add(next);
-    expect((await cli(dir, ['set', `POSTGRES_PASSWORD=${next}`], env)).code).toBe(0);
+    expect((await cli(dir, ['set', '--force', `POSTGRES_PASSWORD=${next}`], env)).code).toBe(0);
     expect((await cli(dir, ['--project', id, 'backup'], env)).code).toBe(0);
     expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD@history')).toBeDefined();
 

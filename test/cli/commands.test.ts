@@ -105,6 +105,34 @@ describe('envkit set', () => {
     expect(result.all).not.toContain(key);
   });
 
+  it('--stdin reads the one value from standard input, keeping the secret out of argv', async () => {
+    const dir = await project();
+    const key = 'sk-or-v1-fromStdinKeyQ1w2e3r4t5y6u7';
+    const result = await envkit(dir, ['set', 'OPENROUTER_API_KEY', '--stdin'], { input: `${key}\n` });
+    expect(result.code, result.all).toBe(0);
+    expect(readEnv(dir).OPENROUTER_API_KEY).toBe(key);
+    expect(result.all).not.toContain(key);
+    const wrong = await envkit(dir, ['set', 'OPENROUTER_API_KEY=x', '--stdin'], { input: key });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/exactly one KEY/);
+  });
+
+  it('refuses to change the database password in the file alone (exit 1, file untouched); --force does', async () => {
+    const dir = await project();
+    const before = read(dir);
+    const refused = await envkit(dir, ['set', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/setting POSTGRES_PASSWORD in the file alone would not change the password of POSTGRES_USER in the running database/);
+    expect(refused.stderr).toMatch(/envkit rotate POSTGRES_PASSWORD/);
+    expect(read(dir)).toBe(before);
+    const unset = await envkit(dir, ['unset', 'POSTGRES_PASSWORD']);
+    expect(unset.code).toBe(1);
+    expect(read(dir)).toBe(before);
+    const forced = await envkit(dir, ['set', '--force', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
+    expect(forced.code, forced.all).toBe(0);
+    expect(readEnv(dir).MEMU_DB_URL).toContain(':abcdefghijklmnopqrstuvwxyz0123456789@');
+  });
+
   it('validates: an invalid value exits 1 naming the key and the reason, the file untouched', async () => {
     const dir = await project();
     const before = read(dir);

@@ -209,6 +209,23 @@ describe('envkit init', () => {
     expect(result.all).not.toContain(OPENAI_KEY);
   });
 
+  it('refuses to generate a new database password when MEMU_DB_URL shows an old one existed; refuses during a pending rotation', async () => {
+    const dir = testdir();
+    expect((await envkit(dir, ['init', '--no-input', '--no-keyring'])).code).toBe(0);
+    const lost = read(dir).replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=');
+    writeFileSync(join(dir, '.env'), lost);
+    const result = await envkit(dir, ['init', '--no-input', '--no-keyring']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/POSTGRES_PASSWORD is empty but MEMU_DB_URL was derived from an earlier value/);
+    expect(result.stderr).toMatch(/envkit restore/);
+    expect(read(dir)).toBe(lost);
+    writeFileSync(join(dir, '.env.envkit-pending'), '{}', { mode: 0o600 });
+    const pending = await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
+    expect(pending.code).toBe(1);
+    expect(pending.stderr).toMatch(/rotation .* is pending/);
+    expect(read(dir)).toBe(lost);
+  });
+
   it('--dry-run writes nothing, in a fresh directory and in an existing project', async () => {
     const fresh = testdir();
     const dry = await envkit(fresh, ['init', '--no-input', '--dry-run']);

@@ -200,7 +200,7 @@ class SetCommand implements fc.AsyncCommand<Model, Real> {
   constructor(readonly key: string, readonly value: string) {}
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
-    await step(m, r, [this.key], () => setValues({ cwd: r.dir, schema: memuSchema, values: { [this.key]: this.value }, allowUnknown: true }), () => {
+    await step(m, r, [this.key], () => setValues({ cwd: r.dir, schema: memuSchema, values: { [this.key]: this.value }, allowUnknown: true, force: true }), () => {
       m.values.set(this.key, this.value);
     });
   }
@@ -215,7 +215,7 @@ class UnsetCommand implements fc.AsyncCommand<Model, Real> {
       m,
       r,
       [this.key],
-      () => unsetKeys({ cwd: r.dir, schema: memuSchema, keys: [this.key] }),
+      () => unsetKeys({ cwd: r.dir, schema: memuSchema, keys: [this.key], force: true }),
       (text) => {
         m.values.delete(this.key);
         expect(parseDocument(text).has(this.key)).toBe(false);

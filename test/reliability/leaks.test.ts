@@ -132,10 +132,10 @@ describe('library calls: nothing thrown or returned carries a secret', () => {
     };
 
     // Validation of given values.
-    await add('setValues: bad password', () => setValues({ ...project, values: { POSTGRES_PASSWORD: BAD.password } }));
+    await add('setValues: bad password', () => setValues({ ...project, force: true, values: { POSTGRES_PASSWORD: BAD.password } }));
     await add('setValues: bad key', () => setValues({ ...project, values: { OPENAI_API_KEY: BAD.key } }));
     await add('setValues: OpenRouter key as OpenAI key', () => setValues({ ...project, values: { OPENAI_API_KEY: BAD.wrongSlot } }));
-    await add('setValues: unportable', () => setValues({ ...project, values: { POSTGRES_PASSWORD: BAD.unportable } }));
+    await add('setValues: unportable', () => setValues({ ...project, force: true, values: { POSTGRES_PASSWORD: BAD.unportable } }));
     await add('setValues: unknown unportable', () => setValues({ ...project, allowUnknown: true, values: { EXTRA: BAD.unportable } }));
     await add('setValues: derived URL', () => setValues({ ...project, values: { MEMU_DB_URL: `postgresql+psycopg://u:${BAD.urlPassword}@db:5432/d` } }));
     const fresh = { cwd: scratchDir(), schema: memuSchema };

@@ -64,7 +64,7 @@ Examples:
   program
     .command('restore')
     .description('rebuild a missing or damaged .env from the OS keyring, schema defaults and derived values')
-    .option('--force', 'replace an existing .env (a copy is kept as .env.envkit-backup)')
+    .option('--force', 'replace an existing .env (a copy is kept as .env.envkit-backup, or .env.envkit-backup-<time> if that holds an earlier copy)')
     .option('--set <KEY=VALUE>', 'a non-secret value the keyring does not hold, e.g. a custom POSTGRES_USER (repeatable)', collect, [])
     .option('--dry-run', 'show where each value would come from, write nothing')
     .action(lazy(() => import('./commands/restore.js')));
@@ -131,8 +131,10 @@ Examples:
   program
     .command('set')
     .description('set values: validated, written portably, derived values recomputed, one atomic write')
-    .argument('<KEY=VALUE...>')
+    .argument('<KEY=VALUE...>', 'assignments; with --stdin, one KEY whose value is read from standard input')
+    .option('--stdin', 'read the value of the one KEY from standard input (keeps a secret out of the process list)')
     .option('--allow-unknown', 'accept keys the schema does not define')
+    .option('--force', 'change a value that also lives elsewhere (the database password) in the file alone')
     .option('--dry-run', 'validate only, write nothing')
     .action(lazy(() => import('./commands/set.js')));
 
@@ -140,6 +142,7 @@ Examples:
     .command('unset')
     .description('remove variables from .env')
     .argument('<KEY...>')
+    .option('--force', 'remove a value that also lives elsewhere (the database password)')
     .action(lazy(() => import('./commands/unset.js')));
 
   program

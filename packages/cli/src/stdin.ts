@@ -7,7 +7,7 @@ import type { Io } from './io.js';
  */
 export async function readStdinValue(io: Io, key: string): Promise<string> {
   if (io.stdin.isTTY) {
-    throw new EnvkitError('USAGE', `--stdin reads ${key} from a pipe, not a terminal`, { hint: `printf %s "$NEW_VALUE" | envkit rotate ${key} --stdin` });
+    throw new EnvkitError('USAGE', `--stdin reads ${key} from a pipe, not a terminal`, { hint: `pipe it in, e.g. printf %s "$VALUE" | envkit set ${key} --stdin` });
   }
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));

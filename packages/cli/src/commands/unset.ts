@@ -3,9 +3,9 @@ import type { Context } from '../context.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 
 /** `envkit unset KEY…`: remove variables; exit 1 if one was not there. */
-export async function run(ctx: Context, keys: string[]): Promise<number> {
+export async function run(ctx: Context, keys: string[], flags: { force?: boolean }): Promise<number> {
   const project = await ctx.project();
-  const result = unsetKeys({ ...project, keys });
+  const result = unsetKeys({ ...project, keys, force: flags.force });
   const absent = result.keys.some((k) => k.action === 'missing');
   if (ctx.json) {
     ctx.printJson({ ok: !absent, ...result });

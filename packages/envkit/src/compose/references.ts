@@ -180,6 +180,14 @@ function indexOrEnd(value: string, search: string, from: number): number {
  * // [{ name: 'PG_TAG', line: 3, column: 15, form: 'default', operator: ':-', defaultValue: '16' }]
  */
 export function scanReferences(text: string): ReferenceScan {
+  // `envkit check` asks for the same file's references from several checks: parse the YAML once.
+  if (lastScan?.text !== text) lastScan = { text, scan: scanReferencesUncached(text) };
+  return lastScan.scan;
+}
+
+let lastScan: { text: string; scan: ReferenceScan } | undefined;
+
+function scanReferencesUncached(text: string): ReferenceScan {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const references: VarReference[] = [];

@@ -519,7 +519,8 @@ function replaceValue(
   const from = isBlank(before) ? rawStart : sepEnd;
   let to = rawEnd;
   let eol = to;
-  while (eol < text.length && !isLineBreak(text.charCodeAt(eol))) eol++;
+  // npm dotenv also ends a line at U+2028/U+2029: what follows one is not this value's to replace.
+  while (eol < text.length && !isLineBreak(text.charCodeAt(eol)) && text.charCodeAt(eol) !== 0x2028 && text.charCodeAt(eol) !== 0x2029) eol++;
   const after = text.slice(to, eol);
   const hash = after.indexOf('#');
   let insert = encoded;

@@ -47,7 +47,24 @@ export interface SetOptions extends ProjectOptions {
   values: Record<string, string>;
   /** Accept keys the schema does not define (only portability is checked for them). */
   allowUnknown?: boolean;
+  /** Change a variable whose value also lives elsewhere (spec.external) in the file alone. */
+  force?: boolean;
   dryRun?: boolean;
+}
+
+/**
+ * Refuse to change in the file alone a value that also lives elsewhere (a database password): the two would
+ * disagree and the application would be locked out. `envkit rotate` changes both.
+ */
+function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' | 'unset'): void {
+  for (const key of keys) {
+    const external = schema.vars[key]?.external;
+    if (!external) continue;
+    throw new EnvkitError('REFUSED', `${verb === 'set' ? 'setting' : 'unsetting'} ${key} in the file alone would not change ${external}`, {
+      issues: [{ key, message: 'the file and the live value would disagree and the application would be locked out' }],
+      hint: `use \`envkit rotate ${key}\` (\`--stdin\` for a value of your own), or add --force if nothing uses the old value yet`,
+    });
+  }
 }
 
 /**
@@ -62,6 +79,7 @@ export function setValues(options: SetOptions): EditResult {
       paths,
       schema,
       (doc, values) => {
+        if (!options.force) refuseExternal(schema, Object.keys(options.values), 'set');
         const known = Object.fromEntries(Object.entries(options.values).filter(([k]) => k in schema.vars || !options.allowUnknown));
         assertValidValues(schema, known, values);
         const keys: KeySummary[] = [];
@@ -79,7 +97,8 @@ export function setValues(options: SetOptions): EditResult {
 }
 
 /** Remove variables from the env file. Unknown or absent keys are reported as `missing`. */
-export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: boolean }): EditResult {
+export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: boolean; force?: boolean }): EditResult {
+  if (!options.force) refuseExternal(options.schema, options.keys, 'unset');
   for (const key of options.keys) {
     const derive = options.schema.vars[key]?.derive;
     if (derive) {

@@ -1,6 +1,8 @@
 import type { EnvSchema } from '../schema/define.js';
 import { validateValues } from '../schema/load.js';
 import { EnvkitError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseDocument } from '../dotenv/document.js';
 import { renderEnvTemplate } from '../files/example.js';
 import { withLock } from '../files/lock.js';
@@ -61,6 +63,7 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
       summary.action = 'given';
       fills[key] = given[key];
     } else if (spec.generate) {
+      refuseRegenerating(schema, key, values);
       summary.action = 'generated';
       fills[key] = spec.generate();
     } else if (spec.default !== undefined) {
@@ -130,6 +133,12 @@ export function initProject(options: InitOptions): InitResult {
   const paths = projectPaths(options);
   const run = (): InitResult => {
     const { text: existing } = readEnvFile(paths);
+    if (existsSync(paths.pending)) {
+      throw new EnvkitError('REFUSED', `a rotation of ${paths.envName} is pending (${basename(paths.pending)})`, {
+        path: paths.pending,
+        hint: 'finish it first: run the same `envkit rotate` command again',
+      });
+    }
     const plan = planInit(options.schema, existing, options.values ?? {});
     const files: FileChange[] = [];
     if (options.dryRun) {
@@ -187,6 +196,20 @@ export function describeWrite(result: WriteResult): FileChange {
   const change: FileChange = { path: result.path, action: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
   if (result.modeFixed) change.modeFixed = result.modeFixed;
   return change;
+}
+
+/**
+ * A generated secret that is missing while a value derived from it is present was lost, not never set: a
+ * database created with it still has it. Generating a new one would lock the application out.
+ */
+function refuseRegenerating(schema: EnvSchema, key: string, values: Readonly<Record<string, string>>): void {
+  for (const [derivedKey, spec] of Object.entries(schema.vars)) {
+    if (!spec.derive?.from.includes(key) || !isPresent(values[derivedKey])) continue;
+    throw new EnvkitError('REFUSED', `${key} is empty but ${derivedKey} was derived from an earlier value: envkit will not generate a new one`, {
+      issues: [{ key, message: 'a database created with the old value still has it; a new value would lock the application out' }],
+      hint: `bring the old value back (\`envkit restore\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``,
+    });
+  }
 }
 
 /** A value `envkit init` asks the user for on a terminal. */

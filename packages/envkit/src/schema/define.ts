@@ -40,6 +40,11 @@ export interface VariableOptions {
   placeholders?: readonly string[];
   /** Asked for by `envkit init` on a TTY when missing (user-supplied values such as API keys). */
   prompt?: boolean;
+  /**
+   * Where else this value lives, when changing it in the file alone breaks something (e.g. a database role's
+   * password). `envkit set` and `unset` refuse to change it without `--force` and point to `envkit rotate`.
+   */
+  external?: string;
 }
 
 /** A variable of a schema: its zod type plus what envkit needs to manage it. */
@@ -54,6 +59,7 @@ export interface VarSpec<T extends z.ZodType = z.ZodType> {
   readonly example: string | undefined;
   readonly placeholders: readonly string[];
   readonly prompt: boolean;
+  readonly external: string | undefined;
 }
 
 /**
@@ -74,6 +80,7 @@ export function variable<T extends z.ZodType>(type: T, options: VariableOptions)
     example: options.example,
     placeholders: options.placeholders ?? [],
     prompt: options.prompt ?? false,
+    external: options.external,
   };
 }
 

@@ -149,6 +149,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           description: 'Password of POSTGRES_USER (generated); change it only with `envkit rotate POSTGRES_PASSWORD`',
           secret: true,
           generate: () => generatePassword(),
+          external: 'the password of POSTGRES_USER in the running database (postgres reads POSTGRES_PASSWORD only on its first start)',
           section: 'Database',
           placeholders: ['your-strong-password-here', 'your_secure_password_here', 'your_password'],
         },

@@ -150,7 +150,7 @@ async function step(m: Model, r: Real, changes: readonly string[], op: () => unk
     await op();
   } catch (error) {
     if (!(error instanceof EnvkitError)) throw error;
-    expect(['VALIDATION', 'UNPORTABLE', 'PARSE', 'UNKNOWN_KEY', 'USAGE', 'FILE'], error.message).toContain(error.code);
+    expect(['VALIDATION', 'UNPORTABLE', 'PARSE', 'UNKNOWN_KEY', 'USAGE', 'FILE', 'REFUSED'], error.message).toContain(error.code);
     expect(hash(textOf(r)), `${error.code} changed the file`).toBe(hash(before));
     outcomes.refused++;
     return;

@@ -175,17 +175,7 @@ export class EnvDocument {
       const at = i * SLOTS;
       const edit = replaceValue(text, d[at + SEP_END] as number, d[at + RAW_START] as number, d[at + RAW_END] as number, encoded);
       // Earlier duplicates go: every reader uses the last assignment, and an old secret must not linger above it.
-      const keys = this.#keys();
-      const parts: string[] = [];
-      const edits: Edit[] = [];
-      let last = 0;
-      for (let k = 0; k < i; k++) {
-        if (keys[k] !== key) continue;
-        const start = d[k * SLOTS + START] as number;
-        parts.push(text.slice(last, start));
-        last = d[k * SLOTS + END] as number;
-        edits.push({ start, end: last, inserted: 0 });
-      }
+      const { parts, edits, last } = this.#cutLines(key, i);
       parts.push(text.slice(last, edit.start), edit.insert, text.slice(edit.end));
       edits.push({ ...edit, inserted: edit.insert.length });
       this.#adopt(parts.join(''), edits, key, value, 'set');
@@ -199,22 +189,31 @@ export class EnvDocument {
    */
   delete(key: string): boolean {
     if (!this.#idx().has(key)) return false;
+    const { parts, edits, last } = this.#cutLines(key, this.#scan.count);
+    parts.push(this.#text.slice(last));
+    this.#adopt(parts.join(''), edits, key, undefined, 'delete');
+    return true;
+  }
+
+  /**
+   * The text with every assignment of `key` among the first `upTo` removed, as the kept pieces so far, the
+   * edits made, and the offset where the caller continues.
+   */
+  #cutLines(key: string, upTo: number): { parts: string[]; edits: Edit[]; last: number } {
     const text = this.#text;
-    const { count, data } = this.#scan;
+    const data = this.#scan.data;
     const keys = this.#keys();
     const parts: string[] = [];
     const edits: Edit[] = [];
     let last = 0;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < upTo; i++) {
       if (keys[i] !== key) continue;
       const start = data[i * SLOTS + START] as number;
       parts.push(text.slice(last, start));
       last = data[i * SLOTS + END] as number;
       edits.push({ start, end: last, inserted: 0 });
     }
-    parts.push(text.slice(last));
-    this.#adopt(parts.join(''), edits, key, undefined, 'delete');
-    return true;
+    return { parts, edits, last };
   }
 
   /** The document as text: byte-identical to the parsed text when nothing was changed. */

@@ -5,21 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, startPostgres, type PgCluster } from '../../../../test/helpers/postgres.js';
 import { requireTool } from '../../../../test/helpers/require.js';
 import { testdir } from '../../../../test/helpers/testdir.js';
-import { EnvkitError, isEnvkitError } from '../errors.js';
 import { applyPasswordViaCompose, type ComposeApplyOptions } from './apply-compose.js';
 import { canLogin } from './apply-direct.js';
+import { rejected } from '../../../../test/helpers/errors.js';
 
 const FAKE_COMPOSE = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose/compose');
 
-async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isEnvkitError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = rejected;
 
 /** Every password this file sets or uses: none may appear in argv, env, messages or the server log. */
 const passwords: string[] = [];

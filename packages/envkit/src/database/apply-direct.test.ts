@@ -4,16 +4,9 @@ import { hasPostgres, startPostgres, type PgCluster } from '../../../../test/hel
 import { requireTool } from '../../../../test/helpers/require.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from './apply-direct.js';
+import { rejected } from '../../../../test/helpers/errors.js';
 
-async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isEnvkitError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = rejected;
 
 /** Everything an error could show the user, cause included. */
 function shown(error: EnvkitError): string {

@@ -1,19 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testdir } from '../../../../test/helpers/testdir.js';
-import { EnvkitError, isEnvkitError } from '../errors.js';
 import { applyPasswordViaCompose } from './apply-compose.js';
 import { composeEnv, runCompose, shownOutput } from './run-compose.js';
+import { rejected } from '../../../../test/helpers/errors.js';
 
-async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isEnvkitError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = rejected;
 
 const env = { PATH: process.env.PATH };
 

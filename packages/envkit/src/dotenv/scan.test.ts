@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it, test } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDocument } from './document.js';
 import {
   BAD_QUOTE,
@@ -88,61 +88,3 @@ describe('scan', () => {
     expect(doc.toObject()).toEqual(dotenv.parse(text));
   });
 });
-
-/**
- * Throughput, by hand: `ENVKIT_MEASURE=1 npx vitest run packages/envkit/src/dotenv/scan.test.ts`.
- * Prints MB/s of parseDocument vs dotenv.parse on a generated ~7 MB / 300k-line file and at 4× and 16×,
- * and the cost of toString() and toObject(). Not a timed assertion.
- */
-test.runIf(process.env.ENVKIT_MEASURE === '1')('measure throughput (ENVKIT_MEASURE=1)', () => {
-  const generate = (bytes: number): string => {
-    const parts: string[] = [];
-    let size = 0;
-    for (let i = 0; size < bytes; i++) {
-      const r = i % 10;
-      const line =
-        r === 0
-          ? `# comment ${i}`
-          : r === 1
-            ? ''
-            : r === 2
-              ? `export KEY_${i}="double ${i}\\n"`
-              : r === 3
-                ? `KEY_${i}='single ${i}'`
-                : r === 4
-                  ? `KEY_${i}=plain_${i} # note`
-                  : `KEY_${i}=value-${i}-abcdef`;
-      parts.push(line);
-      size += line.length + 1;
-    }
-    return `${parts.join('\n')}\n`;
-  };
-  const median = (f: () => unknown, runs: number): number => {
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      f();
-      times.push(performance.now() - t);
-    }
-    return times.sort((a, b) => a - b)[runs >> 1] as number;
-  };
-  const rows: string[] = [];
-  for (const factor of [1, 4, 16]) {
-    const text = generate(7_000_000 * factor);
-    const mb = text.length / 1e6;
-    const lines = text.split('\n').length - 1;
-    const runs = factor === 16 ? 3 : 7;
-    const parse = median(() => parseDocument(text), runs);
-    const doc = parseDocument(text);
-    const toObject = median(() => doc.toObject(), runs);
-    const toString = median(() => doc.toString(), runs);
-    const dot = factor <= 4 ? median(() => dotenv.parse(text), factor === 1 ? 7 : 3) : NaN;
-    rows.push(
-      `${mb.toFixed(1)} MB ${lines} lines: parseDocument ${parse.toFixed(0)} ms = ${(mb / parse * 1000).toFixed(0)} MB/s` +
-        ` | +toObject ${(parse + toObject).toFixed(0)} ms = ${(mb / (parse + toObject) * 1000).toFixed(0)} MB/s` +
-        ` | dotenv.parse ${Number.isNaN(dot) ? '-' : `${dot.toFixed(0)} ms = ${(mb / dot * 1000).toFixed(0)} MB/s`}` +
-        ` | toString ${toString.toFixed(3)} ms`,
-    );
-  }
-  process.stdout.write(`\n${rows.join('\n')}\n`);
-}, 600_000);

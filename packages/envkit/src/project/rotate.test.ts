@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, startPostgres, type PgCluster } from '../../../../test/helpers/postgres.js';
 import { requireTool } from '../../../../test/helpers/require.js';
 import { testdir } from '../../../../test/helpers/testdir.js';
-import { EnvkitError, isEnvkitError } from '../errors.js';
+import { EnvkitError } from '../errors.js';
 import { parseDocument } from '../dotenv/document.js';
 import { acquireLock } from '../files/lock.js';
 import { canLogin, applyPasswordDirect } from '../database/apply-direct.js';
@@ -21,19 +21,12 @@ import { defaultProjectId } from './keyring.js';
 import { readPending, writePending } from './pending.js';
 import { databaseKeysFor, rotatePassword, rotateSecretWithKeyring, type RotatePasswordOptions, type RotationProgress } from './rotate.js';
 import { checkStoredPasswordViaCompose, restartService, verifierMatches } from './rotate-compose.js';
+import { rejected } from '../../../../test/helpers/errors.js';
 
 const FAKE_COMPOSE = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose/compose');
 const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
 
-async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isEnvkitError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = rejected;
 
 function envValues(dir: string): Record<string, string> {
   return parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();

@@ -5,15 +5,8 @@ import { generatePassword } from '../secrets/password.js';
 import { defineSchema, variable } from './define.js';
 import { toJSONSchema } from './json-schema.js';
 import { memuSchema } from './memu.js';
+import { requireTool } from '../../../../test/helpers/require.js';
 
-// test/helpers/require.ts cannot be imported from src (tsconfig rootDir); same rule, same words.
-function requireTool(name: string, available: boolean, install: string): boolean {
-  if (available) return true;
-  const message = `${name} is not available: ${install}`;
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI=true and ${message}`);
-  process.stderr.write(`\n!!! SKIPPING tests that need ${message}\n\n`);
-  return false;
-}
 
 const PYTHON = '/usr/bin/python3';
 const hasJsonschema = spawnSync(PYTHON, ['-c', 'import jsonschema; jsonschema.Draft202012Validator'], { stdio: 'ignore' }).status === 0;

@@ -1,35 +1,16 @@
-import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { generatePassword } from '../secrets/password.js';
 import { defineSchema, variable } from './define.js';
 import { loadEnv, safeLoadEnv, validateValues } from './load.js';
 import { memuSchema } from './memu.js';
+import { testdir } from '../../../../test/helpers/testdir.js';
+import { thrown } from '../../../../test/helpers/errors.js';
 
-// test/helpers/testdir.ts cannot be imported from src (tsconfig rootDir), so the same few lines live here.
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function testdir(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envkit-test-'));
-  made.push(dir);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  return dir;
-}
 
-function thrown(fn: () => unknown): EnvkitError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof EnvkitError) return error;
-    throw error;
-  }
-  throw new Error('expected an EnvkitError');
-}
 
 /** Every text an error exposes: message, hint and issues. */
 function exposed(error: EnvkitError): string {

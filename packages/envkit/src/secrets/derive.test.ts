@@ -3,15 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { buildPostgresUrl, createMemuDbUrlDerive, memuDbUrlDerive, parsePostgresUrl } from './derive.js';
 import { generatePassword } from './password.js';
+import { requireTool } from '../../../../test/helpers/require.js';
 
-// test/helpers/require.ts cannot be imported from src (tsconfig rootDir); same rule, same words.
-function requireTool(name: string, available: boolean, install: string): boolean {
-  if (available) return true;
-  const message = `${name} is not available: ${install}`;
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI=true and ${message}`);
-  process.stderr.write(`\n!!! SKIPPING tests that need ${message}\n\n`);
-  return false;
-}
 
 const PYTHON = '/usr/bin/python3';
 const hasSqlalchemy = spawnSync(PYTHON, ['-c', 'import sqlalchemy'], { stdio: 'ignore' }).status === 0;

@@ -1,8 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
-import { initProject, readEnv, OPENAI_KEY, type CliResult } from './support.js';
+import { initProject, readEnv, runProcess, OPENAI_KEY, type CliResult } from './support.js';
 
 // examples/consume-schema: a TypeScript tool that validates process.env with the memu schema at start.
 const MAIN = fileURLToPath(new URL('../../examples/consume-schema/src/main.ts', import.meta.url));
@@ -10,15 +9,7 @@ const JITI = fileURLToPath(new URL('../../node_modules/.bin/jiti', import.meta.u
 
 /** Run the example with exactly `env` (plus PATH), as its `start` script does: `jiti src/main.ts`. */
 function runExample(env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(JITI, [MAIN], { cwd: testdir(), env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, all: stdout + stderr }));
-  });
+  return runProcess(JITI, [MAIN], { cwd: testdir(), env: { PATH: process.env.PATH, ...env } });
 }
 
 describe('examples/consume-schema', () => {

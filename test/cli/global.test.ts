@@ -1,10 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
-import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, type CliResult } from './support.js';
+import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, runProcess, type CliResult } from './support.js';
 
 const CUSTOM_SCHEMA = fileURLToPath(new URL('../../examples/custom-schema/schema.ts', import.meta.url));
 const CLI_PACKAGE = JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,15 +29,7 @@ function schemaProject(): string {
 
 /** Run the installed binary as a user's shell does: through its `#!` line, not `node bin.js`. */
 function viaShebang(cwd: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ENVKIT_BIN, args, { cwd, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, all: stdout + stderr }));
-  });
+  return runProcess(ENVKIT_BIN, args, { cwd, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } });
 }
 
 describe('envkit: version, help, usage errors', () => {

@@ -1,11 +1,10 @@
 // Shared by the CLI end-to-end tests: fixtures and small readers of what the binary left on disk.
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { ENVKIT_BIN, envkit, type CliResult } from '../helpers/cli.js';
+import { ENVKIT_BIN, envkit, runProcess, type CliResult } from '../helpers/cli.js';
 
-export { envkit, ENVKIT_BIN, type CliResult };
+export { envkit, ENVKIT_BIN, runProcess, type CliResult };
 
 /** Valid API keys, long and random-looking enough that finding one in output is never a coincidence. */
 export const OPENAI_KEY = 'sk-e2eOpenAiKeyQ7vX2mN9pL4wR8tY3zB6';
@@ -67,17 +66,8 @@ export async function initProject(dir: string, args: string[] = [], env: NodeJS.
 
 /** Run a shell command line (for umask and friends) with the clean environment the CLI helper uses. */
 export function sh(cwd: string, script: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ENVKIT_NODE: process.execPath, ENVKIT_BIN, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, all: stdout + stderr }));
+  return runProcess('/bin/sh', ['-c', script], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ENVKIT_NODE: process.execPath, ENVKIT_BIN, ...env },
   });
 }

@@ -20,17 +20,16 @@ export interface CliResult {
 }
 
 /**
- * Run the real `envkit` binary in `cwd` with a clean environment (no TTY, no color), optionally
- * feeding `input` on stdin.
+ * Run `command` with exactly `env`, feeding `input` (or nothing) on stdin, and collect its output.
+ * Killed after `timeoutMs` (default 20 s).
  */
-export function envkit(cwd: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  if (!existsSync(ENVKIT_BIN)) throw new Error(`${ENVKIT_BIN} is missing: run \`pnpm build\` first`);
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CLI_NODE, ['--', ENVKIT_BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -42,5 +41,19 @@ export function envkit(cwd: string, args: string[], options: { input?: string; e
       resolve({ code, stdout, stderr, all: stdout + stderr });
     });
     child.stdin.end(options.input ?? '');
+  });
+}
+
+/**
+ * Run the real `envkit` binary in `cwd` with a clean environment (no TTY, no color), optionally
+ * feeding `input` on stdin.
+ */
+export function envkit(cwd: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  if (!existsSync(ENVKIT_BIN)) throw new Error(`${ENVKIT_BIN} is missing: run \`pnpm build\` first`);
+  return runProcess(CLI_NODE, ['--', ENVKIT_BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
+    ...(options.input === undefined ? {} : { input: options.input }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
 }

@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import type { Finding } from '../findings.js';
 import { getNode, getPair, resolveNode, scalarString } from './read.js';
 import type { ComposeFile } from './read.js';
-import { scanReferences } from './references.js';
+import { composeReferences } from './references.js';
 
 /** What the caller knows about the podman installation (all optional; unknown means "may bite"). */
 export interface PodmanEnvironment {
@@ -159,7 +159,7 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
   }
 
   if (olderThan(compose, [1, 1, 0])) {
-    for (const ref of scanReferences(file.text).references) {
+    for (const ref of composeReferences(file).references) {
       const unsupported =
         ref.operator === ':+' || ref.operator === '+'
           ? `\`\${${ref.name}${ref.operator}…}\``

@@ -26,6 +26,8 @@ export interface ComposeFile {
   services: ComposeService[];
   /** 1-based line where `node` (a `yaml` node or pair) starts, if it has a position. */
   lineOf(node: unknown): number | undefined;
+  /** 1-based line and column of a character offset in `text`. */
+  linePos(offset: number): { line: number; col: number };
   /** YAML syntax errors and structural problems, as error findings with file:line. */
   errors: Finding[];
 }
@@ -68,7 +70,8 @@ export function readComposeText(text: string, path: string): ComposeFile {
   const lineCounter = new LineCounter();
   // prettyErrors would append a source excerpt to each message; the file may hold a secret.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
-  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  const linePos = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+  const lineAt = (offset: number): number => linePos(offset).line;
 
   const lineOf = (node: unknown): number | undefined => {
     if (isPair(node)) return lineOf(node.key) ?? lineOf(node.value);
@@ -83,7 +86,7 @@ export function readComposeText(text: string, path: string): ComposeFile {
       rule: 'compose.yaml',
       file: path,
       line: lineAt(error.pos[0]),
-      column: lineCounter.linePos(error.pos[0]).col,
+      column: linePos(error.pos[0]).col,
       message: `YAML syntax error (${error.code}): ${error.message}`,
       fix: 'fix the YAML at this line; compose refuses the whole file until it parses',
     });
@@ -134,7 +137,7 @@ export function readComposeText(text: string, path: string): ComposeFile {
     }
   }
 
-  return { path, text, doc, services, lineOf, errors };
+  return { path, text, doc, services, lineOf, linePos, errors };
 }
 
 /** `node` with an alias (`*name`) replaced by the node it points to. */

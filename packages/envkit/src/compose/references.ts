@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument, visit } from 'yaml';
+import type { Document } from 'yaml';
 import type { Finding } from '../findings.js';
 import type { ComposeFile } from './read.js';
 
@@ -180,16 +181,28 @@ function indexOrEnd(value: string, search: string, from: number): number {
  * // [{ name: 'PG_TAG', line: 3, column: 15, form: 'default', operator: ':-', defaultValue: '16' }]
  */
 export function scanReferences(text: string): ReferenceScan {
-  // `envkit check` asks for the same file's references from several checks: parse the YAML once.
-  if (lastScan?.text !== text) lastScan = { text, scan: scanReferencesUncached(text) };
-  return lastScan.scan;
+  const lineCounter = new LineCounter();
+  // Duplicate keys are readComposeText's error to report; references are found in every value anyway.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  return scanDocument(doc, text, (offset) => lineCounter.linePos(offset));
 }
 
-let lastScan: { text: string; scan: ReferenceScan } | undefined;
+const scans = new WeakMap<ComposeFile, ReferenceScan>();
 
-function scanReferencesUncached(text: string): ReferenceScan {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+/**
+ * {@link scanReferences} of a compose file already read, from its parsed document: `envkit check` asks
+ * several checks for the same file's references, and the YAML is parsed once.
+ */
+export function composeReferences(file: ComposeFile): ReferenceScan {
+  let scan = scans.get(file);
+  if (scan === undefined) {
+    scan = scanDocument(file.doc, file.text, file.linePos);
+    scans.set(file, scan);
+  }
+  return scan;
+}
+
+function scanDocument(doc: Document, text: string, linePos: (offset: number) => { line: number; col: number }): ReferenceScan {
   const references: VarReference[] = [];
   const problems: ReferenceProblem[] = [];
 
@@ -227,7 +240,7 @@ function scanReferencesUncached(text: string): ReferenceScan {
               : found + raw.length;
         }
       }
-      const pos = lineCounter.linePos(offset);
+      const pos = linePos(offset);
       if (token.kind === 'problem') {
         problems.push({ line: pos.line, column: pos.col, message: token.message as string });
       } else if (token.kind === 'reference') {
@@ -264,7 +277,7 @@ function scanReferencesUncached(text: string): ReferenceScan {
  * - a schema variable the compose file never uses → info `compose.unused-var`.
  */
 export function checkReferences(file: ComposeFile, known: { schemaKeys: string[]; envKeys: string[] }): Finding[] {
-  const { references, problems } = scanReferences(file.text);
+  const { references, problems } = composeReferences(file);
   const defined = new Set([...known.schemaKeys, ...known.envKeys]);
   const findings: Finding[] = [];
 

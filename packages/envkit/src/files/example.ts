@@ -92,6 +92,8 @@ export interface ExampleDrift {
 export function exampleDrift(schema: EnvSchema, existing: string, options: { title?: string } = {}): ExampleDrift {
   const rendered = renderExample(schema, options);
   const text = existing.replace(/\r\n/g, '\n');
+  // The usual case, decided without parsing either text: what envkit wrote, untouched.
+  if (text === rendered) return { added: [], removed: [], changed: [], inSync: true, details: [], notes: [] };
   const want = blocks(rendered);
   const have = blocks(text);
   const infos = new Map(describeSchema(schema).map((info) => [info.key, info]));

@@ -9,7 +9,7 @@ import { checkReferences } from '../compose/references.js';
 import { checkHardening } from '../compose/hardening.js';
 import { podmanFindings, type PodmanEnvironment } from '../compose/podman.js';
 import type { ProbeResult } from '../compose/probes.js';
-import { checkProject, type CheckOptions, type CheckResult } from './check.js';
+import { checkProjectWithDocument, type CheckOptions, type CheckResult } from './check.js';
 import { projectPaths } from './context.js';
 import { onlineProbes, type OnlineOptions } from './check-online.js';
 
@@ -39,11 +39,10 @@ export interface DeploymentCheckResult extends CheckResult {
  * the hardening checklist, podman facts), then — when asked — the online probes.
  */
 export async function checkDeployment(options: DeploymentCheckOptions): Promise<DeploymentCheckResult> {
-  const base = checkProject(options);
+  const base = checkProjectWithDocument(options);
   const findings: Finding[] = [...base.findings];
   const paths = projectPaths(options);
-  const envText = safeRead(paths.env);
-  const doc = parseDocument(envText ?? '');
+  const doc = base.doc ?? parseDocument('');
   const values = doc.toObject();
 
   let composeFile: string | undefined;
@@ -82,12 +81,4 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
     findings.push(...result.findings);
   }
   return { findings, ok: !hasErrors(findings), probes, ...(composeFile ? { composeFile } : {}) };
-}
-
-function safeRead(path: string): string | undefined {
-  try {
-    return readTextFile(path);
-  } catch {
-    return undefined; // checkProject has reported why
-  }
 }

@@ -29,7 +29,14 @@ export interface CheckResult {
  * example in sync, no placeholders, no value the readers would read differently, no duplicate keys.
  */
 export function checkProject(options: CheckOptions): CheckResult {
+  const { findings, ok } = checkProjectWithDocument(options);
+  return { findings, ok };
+}
+
+/** {@link checkProject}, plus the env file's document as it was checked (absent when there is none). */
+export function checkProjectWithDocument(options: CheckOptions): CheckResult & { doc: EnvDocument | undefined } {
   const paths = projectPaths(options);
+  let doc: EnvDocument | undefined;
   const findings: Finding[] = [];
   const file = paths.envName;
   // An env file that cannot be read (a directory, a FIFO, not UTF-8) throws FILE: that is an environment
@@ -39,7 +46,7 @@ export function checkProject(options: CheckOptions): CheckResult {
     findings.push({ severity: 'error', rule: 'env.missing', file, message: `${file} does not exist`, fix: 'run `envkit init`' });
   } else {
     findings.push(...fileFindings(paths));
-    const doc = parseDocument(text);
+    doc = parseDocument(text);
     findings.push(...documentFindings(doc, options, file));
   }
   if (options.git !== false) findings.push(...gitFindings(paths));
@@ -53,7 +60,7 @@ export function checkProject(options: CheckOptions): CheckResult {
       fix: 'run the same `envkit rotate` command again to finish it',
     });
   }
-  return { findings, ok: !hasErrors(findings) };
+  return { findings, ok: !hasErrors(findings), doc };
 }
 
 function fileFindings(paths: ProjectPaths): Finding[] {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { generatePassword } from '../secrets/password.js';
 import { variable } from './define.js';
-import { placeholderReason } from './placeholders.js';
+import { GENERIC_PLACEHOLDERS, placeholderReason } from './placeholders.js';
+import fc from 'fast-check';
 
 const plain = variable(z.string(), { description: 'plain' });
 const key = variable(z.string(), {
@@ -79,5 +80,27 @@ describe('placeholderReason', () => {
       const p = generatePassword();
       expect(placeholderReason(p, key), 'a generated password was taken for a placeholder').toBeUndefined();
     }
+  });
+});
+
+describe('placeholderReason needles', () => {
+  // The needles only skip regexes that cannot match: every value gets the reason it would get if
+  // each pattern were tried. Values are built from the patterns' own pieces, in any case, with the
+  // non-ASCII letters whose case mappings reach ASCII (ſ → S, K → k, İ → i̇).
+  const piece = fc.constantFrom(
+    'your', 'YOUR', 'Your', 'here', 'HERE', 'change', 'CHANGE', 'me', 'it', 'this', 'replace', 'x', 'X', 'xxx',
+    '<', '>', '.', '...', '…', '*', '***', 'placeholder', 'PlaceHolder', 'example', 'todo', 'TBD', 'fixme',
+    '-', '_', ' ', 'sk', 'api', 'key', 'KEY', 'token', 'pass', 'db', 'ſ', 'K', 'İ', 'a', '7',
+  );
+  it('match exactly what the patterns alone match', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const value = pieces.join('');
+        const direct = GENERIC_PLACEHOLDERS.find((p) => p.test.test(value.trim()));
+        const expected = direct === undefined ? undefined : `looks like a placeholder (${direct.name})`;
+        expect(placeholderReason(value, plain)).toBe(expected);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

@@ -5,8 +5,16 @@ import { VERSION } from './version.js';
 
 type Loader = () => Promise<{ run: (ctx: Context, ...args: never[]) => Promise<number | void> }>;
 
-/** Build the commander program. Commands are imported only when they run, to keep start-up fast. */
-export function createProgram(io: Io, setExit: (code: number) => void): Command {
+/** The top-level commands, in the order `--help` lists them. */
+export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate'] as const;
+
+/**
+ * Build the commander program. Commands are imported only when they run, to keep start-up fast. With
+ * `only`, just that command is defined (with the global options): what a run of that command needs, since
+ * commander builds every option of every command up front (about a millisecond). See {@link commandOf}.
+ */
+export function createProgram(io: Io, setExit: (code: number) => void, only?: (typeof COMMAND_NAMES)[number]): Command {
+  const want = (name: (typeof COMMAND_NAMES)[number]): boolean => only === undefined || only === name;
   const program = new Command('envkit');
   const lazy =
     (load: Loader) =>
@@ -44,133 +52,169 @@ Examples:
   envkit schema --format markdown      document the variables`,
     );
 
-  program
-    .command('init')
-    .description('create or complete .env, .env.example and .gitignore; never overwrites a value')
-    .option('--set <KEY=VALUE>', 'supply a value (repeatable)', collect, [])
-    .option('--from-env', 'take values from the process environment')
-    .option('--no-input', 'never prompt, even on a terminal')
-    .option('--dry-run', 'show what would be done, write nothing')
-    .option('--keyring', 'require the OS keyring: fail (exit 3) when secrets cannot be stored there')
-    .option('--no-keyring', 'do not store secrets in the OS keyring (default: store them when a keyring is available)')
-    .action(lazy(() => import('./commands/init.js')));
+  if (want('init'))
+    program
+      .command('init')
+      .description('create or complete .env, .env.example and .gitignore; never overwrites a value')
+      .option('--set <KEY=VALUE>', 'supply a value (repeatable)', collect, [])
+      .option('--from-env', 'take values from the process environment')
+      .option('--no-input', 'never prompt, even on a terminal')
+      .option('--dry-run', 'show what would be done, write nothing')
+      .option('--keyring', 'require the OS keyring: fail (exit 3) when secrets cannot be stored there')
+      .option('--no-keyring', 'do not store secrets in the OS keyring (default: store them when a keyring is available)')
+      .action(lazy(() => import('./commands/init.js')));
 
-  program
-    .command('backup')
-    .description('copy the secrets of .env into the OS keyring (service envkit:<project>)')
-    .argument('[KEY...]', 'only these secrets (default: every secret of the schema)')
-    .action(lazy(() => import('./commands/backup.js')));
+  if (want('backup'))
+    program
+      .command('backup')
+      .description('copy the secrets of .env into the OS keyring (service envkit:<project>)')
+      .argument('[KEY...]', 'only these secrets (default: every secret of the schema)')
+      .action(lazy(() => import('./commands/backup.js')));
 
-  program
-    .command('restore')
-    .description('rebuild a missing or damaged .env from the OS keyring, schema defaults and derived values')
-    .option('--force', 'replace an existing .env (a copy is kept as .env.envkit-backup, or .env.envkit-backup-<time> if that holds an earlier copy)')
-    .option('--set <KEY=VALUE>', 'a non-secret value the keyring does not hold, e.g. a custom POSTGRES_USER (repeatable)', collect, [])
-    .option('--dry-run', 'show where each value would come from, write nothing')
-    .action(lazy(() => import('./commands/restore.js')));
+  if (want('restore'))
+    program
+      .command('restore')
+      .description('rebuild a missing or damaged .env from the OS keyring, schema defaults and derived values')
+      .option('--force', 'replace an existing .env (a copy is kept as .env.envkit-backup, or .env.envkit-backup-<time> if that holds an earlier copy)')
+      .option('--set <KEY=VALUE>', 'a non-secret value the keyring does not hold, e.g. a custom POSTGRES_USER (repeatable)', collect, [])
+      .option('--dry-run', 'show where each value would come from, write nothing')
+      .action(lazy(() => import('./commands/restore.js')));
 
-  const keyring = program.command('keyring').description("the OS keyring copy of the project's secrets");
-  keyring
-    .command('status')
-    .description('backend, reachability, and which secrets are stored (compared with .env, never shown)')
-    .action(lazy(() => import('./commands/keyring-status.js')));
-  keyring
-    .command('forget')
-    .description("delete the project's keyring entries and their history (.env is not touched)")
-    .argument('[KEY...]', 'only these keys (default: all of the project)')
-    .option('--yes', 'really delete')
-    .action(lazy(() => import('./commands/keyring-forget.js')));
+  if (want('keyring')) {
+    const keyring = program.command('keyring').description("the OS keyring copy of the project's secrets");
+    keyring
+      .command('status')
+      .description('backend, reachability, and which secrets are stored (compared with .env, never shown)')
+      .action(lazy(() => import('./commands/keyring-status.js')));
+    keyring
+      .command('forget')
+      .description("delete the project's keyring entries and their history (.env is not touched)")
+      .argument('[KEY...]', 'only these keys (default: all of the project)')
+      .option('--yes', 'really delete')
+      .action(lazy(() => import('./commands/keyring-forget.js')));
+  }
 
-  program
-    .command('rotate')
-    .description(
-      'give a secret a new value (generated, or from stdin); POSTGRES_PASSWORD changes in the live database and .env together (pending file, apply, test, write: safe to re-run)',
-    )
-    .argument('<KEY>', 'the secret to rotate, e.g. POSTGRES_PASSWORD')
-    .option('--stdin', 'read the new value from standard input instead of generating one')
-    .addOption(
-      new Option('--apply <mode>', 'how to change the database: compose exec psql, a direct connection, or not at all (default: compose when the compose file has the db service)').choices([
-        'compose',
-        'direct',
-        'none',
-      ]),
-    )
-    .option('--compose-cmd <command>', "the compose command, e.g. 'docker compose' (default: detected)")
-    .option('--compose-file <file>', 'compose file, relative to the project directory (default: compose.yaml, docker-compose.yml… there)')
-    .option('--service <name>', 'the database service in the compose file', 'db')
-    .option('--app-service <name>', 'the service to recreate afterwards', 'memu')
-    .option('--db-host <host>', "direct connection: this host instead of the URL's (db resolves only inside compose)")
-    .option('--db-port <port>', "direct connection: this port instead of the URL's", parsePort)
-    .option('--restart', 'recreate the app service at the end (default: print the command)')
-    .option('--keyring', 'require the OS keyring copy of the new value: exit 3 when it cannot be stored there')
-    .option('--no-keyring', 'do not update the OS keyring (default: update it when a keyring is available)')
-    .option('--dry-run', 'show the steps, change nothing')
-    .action(lazy(() => import('./commands/rotate.js')));
+  if (want('rotate'))
+    program
+      .command('rotate')
+      .description(
+        'give a secret a new value (generated, or from stdin); POSTGRES_PASSWORD changes in the live database and .env together (pending file, apply, test, write: safe to re-run)',
+      )
+      .argument('<KEY>', 'the secret to rotate, e.g. POSTGRES_PASSWORD')
+      .option('--stdin', 'read the new value from standard input instead of generating one')
+      .addOption(
+        new Option('--apply <mode>', 'how to change the database: compose exec psql, a direct connection, or not at all (default: compose when the compose file has the db service)').choices([
+          'compose',
+          'direct',
+          'none',
+        ]),
+      )
+      .option('--compose-cmd <command>', "the compose command, e.g. 'docker compose' (default: detected)")
+      .option('--compose-file <file>', 'compose file, relative to the project directory (default: compose.yaml, docker-compose.yml… there)')
+      .option('--service <name>', 'the database service in the compose file', 'db')
+      .option('--app-service <name>', 'the service to recreate afterwards', 'memu')
+      .option('--db-host <host>', "direct connection: this host instead of the URL's (db resolves only inside compose)")
+      .option('--db-port <port>', "direct connection: this port instead of the URL's", parsePort)
+      .option('--restart', 'recreate the app service at the end (default: print the command)')
+      .option('--keyring', 'require the OS keyring copy of the new value: exit 3 when it cannot be stored there')
+      .option('--no-keyring', 'do not update the OS keyring (default: update it when a keyring is available)')
+      .option('--dry-run', 'show the steps, change nothing')
+      .action(lazy(() => import('./commands/rotate.js')));
 
-  program
-    .command('check')
-    .description('validate .env against the schema and the rules of a safe deployment (exit 1 on errors)')
-    .option('--no-git', 'do not ask git whether .env is ignored and untracked')
-    .option('--compose <file>', 'compose file to check (default: compose.yaml, docker-compose.yml… in the project directory)')
-    .option('--no-compose', 'skip the compose file checks')
-    .option('--db-service <name>', 'the database service in the compose file (default: db)')
-    .option('--app-service <name>', 'the application service in the compose file (default: memu)')
-    .option('--online', 'also log in to the database (SELECT 1) and ask Ollama for its version')
-    .option('--db-host <host>', 'with --online: reach the database at this host instead of the URL\'s')
-    .option('--db-port <port>', 'with --online: and this port', parsePort)
-    .option('--timeout <ms>', 'with --online: time limit per probe', parsePositive, 3000)
-    .action(lazy(() => import('./commands/check.js')));
+  if (want('check'))
+    program
+      .command('check')
+      .description('validate .env against the schema and the rules of a safe deployment (exit 1 on errors)')
+      .option('--no-git', 'do not ask git whether .env is ignored and untracked')
+      .option('--compose <file>', 'compose file to check (default: compose.yaml, docker-compose.yml… in the project directory)')
+      .option('--no-compose', 'skip the compose file checks')
+      .option('--db-service <name>', 'the database service in the compose file (default: db)')
+      .option('--app-service <name>', 'the application service in the compose file (default: memu)')
+      .option('--online', 'also log in to the database (SELECT 1) and ask Ollama for its version')
+      .option('--db-host <host>', 'with --online: reach the database at this host instead of the URL\'s')
+      .option('--db-port <port>', 'with --online: and this port', parsePort)
+      .option('--timeout <ms>', 'with --online: time limit per probe', parsePositive, 3000)
+      .action(lazy(() => import('./commands/check.js')));
 
-  program
-    .command('get')
-    .description('print one value (secrets masked unless --reveal)')
-    .argument('<KEY>')
-    .option('--reveal', 'print a secret in clear')
-    .action(lazy(() => import('./commands/get.js')));
+  if (want('get'))
+    program
+      .command('get')
+      .description('print one value (secrets masked unless --reveal)')
+      .argument('<KEY>')
+      .option('--reveal', 'print a secret in clear')
+      .action(lazy(() => import('./commands/get.js')));
 
-  program
-    .command('set')
-    .description('set values: validated, written portably, derived values recomputed, one atomic write')
-    .argument('<KEY=VALUE...>', 'assignments; with --stdin, one KEY whose value is read from standard input')
-    .option('--stdin', 'read the value of the one KEY from standard input (keeps a secret out of the process list)')
-    .option('--allow-unknown', 'accept keys the schema does not define')
-    .option('--force', 'change a value that also lives elsewhere (the database password) in the file alone')
-    .option('--dry-run', 'validate only, write nothing')
-    .action(lazy(() => import('./commands/set.js')));
+  if (want('set'))
+    program
+      .command('set')
+      .description('set values: validated, written portably, derived values recomputed, one atomic write')
+      .argument('<KEY=VALUE...>', 'assignments; with --stdin, one KEY whose value is read from standard input')
+      .option('--stdin', 'read the value of the one KEY from standard input (keeps a secret out of the process list)')
+      .option('--allow-unknown', 'accept keys the schema does not define')
+      .option('--force', 'change a value that also lives elsewhere (the database password) in the file alone')
+      .option('--dry-run', 'validate only, write nothing')
+      .action(lazy(() => import('./commands/set.js')));
 
-  program
-    .command('unset')
-    .description('remove variables from .env')
-    .argument('<KEY...>')
-    .option('--force', 'remove a value that also lives elsewhere (the database password)')
-    .action(lazy(() => import('./commands/unset.js')));
+  if (want('unset'))
+    program
+      .command('unset')
+      .description('remove variables from .env')
+      .argument('<KEY...>')
+      .option('--force', 'remove a value that also lives elsewhere (the database password)')
+      .action(lazy(() => import('./commands/unset.js')));
 
-  program
-    .command('example')
-    .description('write .env.example from the schema')
-    .option('--check', 'exit 1 if .env.example is out of date, write nothing')
-    .action(lazy(() => import('./commands/example.js')));
+  if (want('example'))
+    program
+      .command('example')
+      .description('write .env.example from the schema')
+      .option('--check', 'exit 1 if .env.example is out of date, write nothing')
+      .action(lazy(() => import('./commands/example.js')));
 
-  program
-    .command('gitignore')
-    .description('make .gitignore ignore .env and envkit files and keep .env.example visible')
-    .option('--check', 'exit 1 if .gitignore needs changes, write nothing')
-    .action(lazy(() => import('./commands/gitignore.js')));
+  if (want('gitignore'))
+    program
+      .command('gitignore')
+      .description('make .gitignore ignore .env and envkit files and keep .env.example visible')
+      .option('--check', 'exit 1 if .gitignore needs changes, write nothing')
+      .action(lazy(() => import('./commands/gitignore.js')));
 
-  program
-    .command('schema')
-    .description('show the variables of the schema')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'json-schema', 'markdown']).default('table'))
-    .action(lazy(() => import('./commands/schema.js')));
+  if (want('schema'))
+    program
+      .command('schema')
+      .description('show the variables of the schema')
+      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'json-schema', 'markdown']).default('table'))
+      .action(lazy(() => import('./commands/schema.js')));
 
-  const generate = program.command('generate').description('generate values');
-  generate
-    .command('password')
-    .description('print a strong password (URL- and .env-safe alphabet)')
-    .option('--length <n>', 'length in characters', '32')
-    .action(lazy(() => import('./commands/generate-password.js')));
+  if (want('generate')) {
+    const generate = program.command('generate').description('generate values');
+    generate
+      .command('password')
+      .description('print a strong password (URL- and .env-safe alphabet)')
+      .option('--length <n>', 'length in characters', '32')
+      .action(lazy(() => import('./commands/generate-password.js')));
+  }
 
   return program;
+}
+
+const GLOBAL_FLAGS = new Set(['--json', '-q', '--quiet', '--no-color']);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-C', '--cwd', '--env-file', '--schema', '--project']);
+
+/**
+ * The command an argv runs, when that is certain: the first word after nothing but known global options.
+ * Anything else (`--help`, `help`, a typo, combined short flags) gives undefined: build the whole program.
+ */
+export function commandOf(argv: readonly string[]): (typeof COMMAND_NAMES)[number] | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (GLOBAL_FLAGS.has(arg)) continue;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--') && GLOBAL_OPTIONS_WITH_VALUE.has(arg.slice(0, arg.indexOf('=')))) continue;
+    return (COMMAND_NAMES as readonly string[]).includes(arg) ? (arg as (typeof COMMAND_NAMES)[number]) : undefined;
+  }
+  return undefined;
 }
 
 function parsePort(value: string): number {

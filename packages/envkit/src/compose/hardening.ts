@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, visit } from 'yaml';
-import type { Node, Pair } from 'yaml';
+import { isMap, isScalar, isSeq, walkScalars } from './yaml.js';
+import type { YamlNode as Node, YamlPair as Pair } from './yaml.js';
 import type { Finding, Severity } from '../findings.js';
 import { getNode, getPair, resolveNode, scalarString } from './read.js';
 import type { ComposeFile, ComposeService } from './read.js';
@@ -74,7 +74,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
   const isDb = (service: ComposeService): boolean =>
     options.dbService !== undefined
       ? service.name === options.dbService
-      : service.name === 'db' || DB_IMAGE.test(scalarString(getNode(doc, service.node, 'image')) ?? '');
+      : service.name === 'db' || DB_IMAGE.test(scalarString(getNode(service.node, 'image')) ?? '');
   const appName = options.appService ?? 'memu';
 
   for (const service of file.services) {
@@ -91,8 +91,8 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
   return findings;
 
   function checkRestart(service: ComposeService, db: boolean): void {
-    const pair = getPair(doc, service.node, 'restart');
-    const policy = getNode(doc, service.node, 'deploy', 'restart_policy', 'condition');
+    const pair = getPair(service.node, 'restart');
+    const policy = getNode(service.node, 'deploy', 'restart_policy', 'condition');
     const who = db ? `the database service "${service.name}"` : `service "${service.name}"`;
     if (!pair) {
       if (policy && scalarString(policy) !== 'none') return;
@@ -105,7 +105,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
       );
       return;
     }
-    const node = resolveNode(doc, pair.value);
+    const node = resolveNode(pair.value);
     const raw = isScalar(node) ? node.value : undefined;
     const value = raw === false ? 'no' : scalarString(node);
     const line = at(pair, service.line);
@@ -121,8 +121,8 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
   }
 
   function checkHealthcheck(service: ComposeService, db: boolean): void {
-    const pair = getPair(doc, service.node, 'healthcheck');
-    const hc = pair ? resolveNode(doc, pair.value) : undefined;
+    const pair = getPair(service.node, 'healthcheck');
+    const hc = pair ? resolveNode(pair.value) : undefined;
     if (!pair || !isMap(hc)) {
       add(
         'warning',
@@ -136,12 +136,12 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
       return;
     }
     const line = at(pair, service.line);
-    const disable = getNode(doc, hc, 'disable');
+    const disable = getNode(hc, 'disable');
     if (isScalar(disable) && disable.value === true) {
       add('warning', 'compose.healthcheck', at(disable, line), `the healthcheck of service "${service.name}" is disabled`, 'remove `disable: true` and give it a test');
       return;
     }
-    const test = getNode(doc, hc, 'test');
+    const test = getNode(hc, 'test');
     let command: string | undefined;
     if (!test) {
       add(
@@ -152,7 +152,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
         'add `test: ["CMD-SHELL", "<command that fails when the service is down>"]`',
       );
     } else if (isSeq(test)) {
-      const parts = test.items.map((item) => scalarString(resolveNode(doc, item)));
+      const parts = test.items.map((item) => scalarString(resolveNode(item)));
       const kind = parts[0];
       if (kind === 'NONE') {
         add('warning', 'compose.healthcheck', at(test, line), `the healthcheck of service "${service.name}" is disabled (NONE)`, 'give it a real test');
@@ -186,7 +186,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
     }
     const durations: Record<string, number | undefined> = {};
     for (const field of ['interval', 'timeout', 'start_period', 'start_interval']) {
-      const node = getNode(doc, hc, field);
+      const node = getNode(hc, field);
       if (!node) continue;
       const text = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
       if (text !== undefined && text.includes('$')) continue;
@@ -208,12 +208,12 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
       add(
         'warning',
         'compose.healthcheck',
-        at(getNode(doc, hc, 'timeout'), line),
+        at(getNode(hc, 'timeout'), line),
         `healthcheck timeout of service "${service.name}" is longer than its interval`,
         'make the timeout shorter than the interval (the design: memu 10s of 30s)',
       );
     }
-    const retries = getNode(doc, hc, 'retries');
+    const retries = getNode(hc, 'retries');
     if (retries) {
       const text = scalarString(retries);
       if (text === undefined || (!text.includes('$') && !/^\d+$/.test(text))) {
@@ -223,7 +223,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
   }
 
   function checkMemory(service: ComposeService): void {
-    const nodes = [getNode(doc, service.node, 'mem_limit'), getNode(doc, service.node, 'deploy', 'resources', 'limits', 'memory')];
+    const nodes = [getNode(service.node, 'mem_limit'), getNode(service.node, 'deploy', 'resources', 'limits', 'memory')];
     const present = nodes.filter((n): n is Node => n !== undefined);
     if (present.length === 0) {
       add(
@@ -252,8 +252,8 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
   }
 
   function checkLogging(service: ComposeService): void {
-    const pair = getPair(doc, service.node, 'logging');
-    const logging = pair ? resolveNode(doc, pair.value) : undefined;
+    const pair = getPair(service.node, 'logging');
+    const logging = pair ? resolveNode(pair.value) : undefined;
     if (!pair || !isMap(logging)) {
       add(
         'warning',
@@ -264,9 +264,9 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
       );
       return;
     }
-    const driver = scalarString(getNode(doc, logging, 'driver'));
+    const driver = scalarString(getNode(logging, 'driver'));
     if (driver !== undefined && !ROTATING_DRIVERS.has(driver)) return; // journald, syslog, none…: rotated elsewhere
-    if (getNode(doc, logging, 'options', 'max-size') === undefined) {
+    if (getNode(logging, 'options', 'max-size') === undefined) {
       add(
         'warning',
         'compose.logging',
@@ -300,11 +300,11 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
         );
       }
     }
-    const envFile = getNode(doc, service.node, 'env_file');
+    const envFile = getNode(service.node, 'env_file');
     if (envFile) {
-      const entries = isSeq(envFile) ? envFile.items.map((i) => resolveNode(doc, i)) : [envFile];
+      const entries = isSeq(envFile) ? envFile.items.map((i) => resolveNode(i)) : [envFile];
       for (const entry of entries) {
-        const path = scalarString(isMap(entry) ? getNode(doc, entry, 'path') : entry);
+        const path = scalarString(isMap(entry) ? getNode(entry, 'path') : entry);
         if (path !== undefined && /(^|\/)\.env$/.test(path)) {
           add(
             'warning',
@@ -335,8 +335,8 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
         'use a named volume: `postgres_data:/var/lib/postgresql/data`',
       );
     } else if (data.kind === 'volume' && data.source !== undefined && !data.source.includes('$')) {
-      const declared = getNode(doc, doc.contents, 'volumes');
-      if (!isMap(declared) || getPair(doc, declared, data.source) === undefined) {
+      const declared = getNode(doc.contents, 'volumes');
+      if (!isMap(declared) || getPair(declared, data.source) === undefined) {
         add(
           'error',
           'compose.db-volume',
@@ -419,24 +419,22 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
     const secrets = [...(options.secretValues ?? new Map<string, string>())].filter(([, v]) => v.length >= MIN_SECRET_LENGTH);
     if (secrets.length === 0) return;
     const reported = new Set<string>();
-    visit(doc, {
-      Scalar(_key, node) {
-        if (typeof node.value !== 'string') return;
-        for (const [key, secret] of secrets) {
-          if (!node.value.includes(secret)) continue;
-          const line = at(node, 1);
-          if (reported.has(`${key}:${line}`)) continue;
-          reported.add(`${key}:${line}`);
-          add(
-            'error',
-            'compose.literal-secret',
-            line,
-            `the value of ${key} is written literally in the compose file`,
-            `replace it with \${${key}}; then rotate it (envkit rotate ${key}) if the file was ever shared`,
-            key,
-          );
-        }
-      },
+    walkScalars(doc.contents, (node) => {
+      if (typeof node.value !== 'string') return;
+      for (const [key, secret] of secrets) {
+        if (!node.value.includes(secret)) continue;
+        const line = at(node, 1);
+        if (reported.has(`${key}:${line}`)) continue;
+        reported.add(`${key}:${line}`);
+        add(
+          'error',
+          'compose.literal-secret',
+          line,
+          `the value of ${key} is written literally in the compose file`,
+          `replace it with \${${key}}; then rotate it (envkit rotate ${key}) if the file was ever shared`,
+          key,
+        );
+      }
     });
   }
 }
@@ -444,15 +442,15 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
 /** The service's `volumes:` entries, short (`src:dst[:mode]`) and long syntax. */
 export function volumesOf(file: ComposeFile, service: ComposeService): VolumeMount[] {
   const doc = file.doc;
-  const list = getNode(doc, service.node, 'volumes');
+  const list = getNode(service.node, 'volumes');
   if (!isSeq(list)) return [];
   const mounts: VolumeMount[] = [];
   for (const item of list.items) {
-    const node = resolveNode(doc, item) as Node;
+    const node = resolveNode(item) as Node;
     if (isMap(node)) {
-      const type = scalarString(getNode(doc, node, 'type'));
-      const source = scalarString(getNode(doc, node, 'source'));
-      const target = scalarString(getNode(doc, node, 'target'));
+      const type = scalarString(getNode(node, 'type'));
+      const source = scalarString(getNode(node, 'source'));
+      const target = scalarString(getNode(node, 'target'));
       const kind = type === 'bind' ? 'bind' : type === 'volume' || type === undefined ? (source ? 'volume' : 'anonymous') : 'other';
       const mount: VolumeMount = { kind, node };
       if (source !== undefined) mount.source = source;
@@ -498,17 +496,17 @@ function splitVolume(text: string): string[] {
 /** The service's published ports (`ports:`), short and long syntax. */
 export function portsOf(file: ComposeFile, service: ComposeService): PublishedPort[] {
   const doc = file.doc;
-  const list = getNode(doc, service.node, 'ports');
+  const list = getNode(service.node, 'ports');
   if (!isSeq(list)) return [];
   const ports: PublishedPort[] = [];
   for (const item of list.items) {
-    const node = resolveNode(doc, item) as Node;
+    const node = resolveNode(item) as Node;
     if (isMap(node)) {
-      const target = scalarString(getNode(doc, node, 'target'));
+      const target = scalarString(getNode(node, 'target'));
       const range = target === undefined ? undefined : parseRange(target);
       if (!range) continue;
       const port: PublishedPort = { containerStart: range[0], containerEnd: range[1], node };
-      const hostIp = scalarString(getNode(doc, node, 'host_ip'));
+      const hostIp = scalarString(getNode(node, 'host_ip'));
       if (hostIp !== undefined) port.hostIp = hostIp;
       ports.push(port);
       continue;
@@ -561,20 +559,20 @@ export interface EnvironmentEntry {
 /** The service's `environment:` entries, in file order. */
 export function environmentOf(file: ComposeFile, service: ComposeService): EnvironmentEntry[] {
   const doc = file.doc;
-  const env = getNode(doc, service.node, 'environment');
+  const env = getNode(service.node, 'environment');
   const entries: EnvironmentEntry[] = [];
   if (isMap(env)) {
     for (const pair of env.items) {
       const name = scalarString(pair.key);
       if (name === undefined) continue;
-      const value = scalarString(resolveNode(doc, pair.value));
+      const value = scalarString(resolveNode(pair.value));
       const entry: EnvironmentEntry = { name, node: pair as Pair };
       if (value !== undefined) entry.value = value;
       entries.push(entry);
     }
   } else if (isSeq(env)) {
     for (const item of env.items) {
-      const node = resolveNode(doc, item) as Node;
+      const node = resolveNode(item) as Node;
       const text = scalarString(node);
       if (text === undefined) continue;
       const eq = text.indexOf('=');

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from './yaml.js';
 import type { Finding } from '../findings.js';
 import { getNode, getPair, resolveNode, scalarString } from './read.js';
 import type { ComposeFile } from './read.js';
@@ -65,7 +65,7 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
   const healthchecked: string[] = [];
 
   for (const service of file.services) {
-    const maxFile = getPair(doc, getNode(doc, service.node, 'logging', 'options'), 'max-file');
+    const maxFile = getPair(getNode(service.node, 'logging', 'options'), 'max-file');
     if (maxFile) {
       add(
         'warning',
@@ -76,8 +76,8 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
       );
     }
 
-    const restartPair = getPair(doc, service.node, 'restart');
-    const restart = scalarString(restartPair ? resolveNode(doc, restartPair.value) : undefined);
+    const restartPair = getPair(service.node, 'restart');
+    const restart = scalarString(restartPair ? resolveNode(restartPair.value) : undefined);
     if (restart === 'unless-stopped' && olderThan(podman, [5, 8, 0])) {
       add(
         'warning',
@@ -94,15 +94,15 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
       restartLine ??= at(restartPair, service.line);
     }
 
-    const hcPair = getPair(doc, service.node, 'healthcheck');
-    const hc = hcPair ? resolveNode(doc, hcPair.value) : undefined;
-    const disabled = isScalar(getNode(doc, hc, 'disable')) && (getNode(doc, hc, 'disable') as { value: unknown }).value === true;
-    const test = getNode(doc, hc, 'test');
+    const hcPair = getPair(service.node, 'healthcheck');
+    const hc = hcPair ? resolveNode(hcPair.value) : undefined;
+    const disabled = isScalar(getNode(hc, 'disable')) && (getNode(hc, 'disable') as { value: unknown }).value === true;
+    const test = getNode(hc, 'test');
     if (isMap(hc) && !disabled) {
       healthchecked.push(service.name);
       healthcheckLine ??= at(hcPair, service.line);
     }
-    if (isSeq(test) && scalarString(resolveNode(doc, test.items[0])) === 'CMD' && test.items.length > 2 && olderThan(compose, [1, 3, 0])) {
+    if (isSeq(test) && scalarString(resolveNode(test.items[0])) === 'CMD' && test.items.length > 2 && olderThan(compose, [1, 3, 0])) {
       add(
         'warning',
         'compose.podman.healthcheck-cmd',
@@ -114,11 +114,11 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
       );
     }
 
-    const dependsOn = getNode(doc, service.node, 'depends_on');
+    const dependsOn = getNode(service.node, 'depends_on');
     if (isMap(dependsOn)) {
       for (const pair of dependsOn.items) {
-        const condition = getPair(doc, pair.value, 'condition');
-        if (scalarString(condition ? resolveNode(doc, condition.value) : undefined) !== 'service_healthy') continue;
+        const condition = getPair(pair.value, 'condition');
+        if (scalarString(condition ? resolveNode(condition.value) : undefined) !== 'service_healthy') continue;
         const oldCompose = olderThan(compose, [1, 3, 0]);
         const oldPodman = olderThan(podman, [4, 6, 0]);
         if (!oldCompose && !oldPodman) continue;

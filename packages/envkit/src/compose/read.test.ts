@@ -60,9 +60,9 @@ describe('readComposeText', () => {
     const file = readComposeText(text, 'c.yml');
     const app = file.services[0];
     expect(app?.line).toBe(4);
-    expect(file.lineOf(getNode(file.doc, app?.node, 'image'))).toBe(6);
+    expect(file.lineOf(getNode(app?.node, 'image'))).toBe(6);
     // A merged key reports where it is written: in the anchored block.
-    expect(file.lineOf(getNode(file.doc, app?.node, 'restart'))).toBe(2);
+    expect(file.lineOf(getNode(app?.node, 'restart'))).toBe(2);
     expect(file.lineOf('not a node')).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node, Pair, YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseYaml } from './yaml.js';
+import type { YamlDocument, YamlMap, YamlNode, YamlPair } from './yaml.js';
 import type { Finding } from '../findings.js';
 
 /** One service of a compose file, with the line of its name. */
@@ -10,21 +10,21 @@ export interface ComposeService {
   name: string;
   /** 1-based line of the service name. */
   line: number;
-  /** The service's YAML map node (`yaml`'s `YAMLMap`), with source ranges. */
-  node: YAMLMap;
+  /** The service's YAML mapping, with source positions. */
+  node: YamlMap;
 }
 
-/** A compose file parsed with a real YAML parser, keeping every node's position. */
+/** A compose file parsed with a real YAML parser (js-yaml's events), keeping where every node starts. */
 export interface ComposeFile {
   /** The path given to the reader (used in findings). */
   path: string;
   /** The raw text. */
   text: string;
-  /** The `yaml` document (nodes keep their source ranges). */
-  doc: Document.Parsed;
+  /** The parsed document (nodes keep their source ranges). */
+  doc: YamlDocument;
   /** The services in file order; empty when `services:` is missing or not a map. */
   services: ComposeService[];
-  /** 1-based line where `node` (a `yaml` node or pair) starts, if it has a position. */
+  /** 1-based line where `node` (a node or a pair) starts, if it has a position. */
   lineOf(node: unknown): number | undefined;
   /** 1-based line and column of a character offset in `text`. */
   linePos(offset: number): { line: number; col: number };
@@ -67,15 +67,14 @@ export function findComposeFile(dir: string): string | undefined {
  * for (const s of file.services) console.log(s.name, s.line);
  */
 export function readComposeText(text: string, path: string): ComposeFile {
-  const lineCounter = new LineCounter();
-  // prettyErrors would append a source excerpt to each message; the file may hold a secret.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
-  const linePos = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+  const doc = parseYaml(text);
+  const linePos = doc.linePos;
   const lineAt = (offset: number): number => linePos(offset).line;
 
   const lineOf = (node: unknown): number | undefined => {
     if (isPair(node)) return lineOf(node.key) ?? lineOf(node.value);
-    if (isNode(node) && node.range) return lineAt(node.range[0]);
+    const range = (node as YamlNode | undefined)?.range;
+    if (range) return lineAt(range[0]);
     return undefined;
   };
 
@@ -85,16 +84,16 @@ export function readComposeText(text: string, path: string): ComposeFile {
       severity: 'error',
       rule: 'compose.yaml',
       file: path,
-      line: lineAt(error.pos[0]),
-      column: linePos(error.pos[0]).col,
-      message: `YAML syntax error (${error.code}): ${error.message}`,
+      line: lineAt(error.offset),
+      column: linePos(error.offset).col,
+      message: `YAML syntax error: ${error.message}`,
       fix: 'fix the YAML at this line; compose refuses the whole file until it parses',
     });
   }
 
   const services: ComposeService[] = [];
   const root = doc.contents;
-  const servicesPair = isMap(root) ? findPair(doc, root, 'services') : undefined;
+  const servicesPair = isMap(root) ? findPair(root, 'services') : undefined;
   if (doc.errors.length === 0) {
     if (!isMap(root)) {
       errors.push({
@@ -121,7 +120,7 @@ export function readComposeText(text: string, path: string): ComposeFile {
       const name = scalarString(pair.key);
       const line = lineOf(pair) ?? 1;
       if (name === undefined) continue;
-      const value = resolveNode(doc, pair.value);
+      const value = resolveNode(pair.value);
       if (!isMap(value)) {
         errors.push({
           severity: 'error',
@@ -141,25 +140,25 @@ export function readComposeText(text: string, path: string): ComposeFile {
 }
 
 /** `node` with an alias (`*name`) replaced by the node it points to. */
-export function resolveNode(doc: Document, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
+export function resolveNode(node: unknown): unknown {
+  return isAlias(node) ? node.target : node;
 }
 
 /**
  * The pair of `map` whose key is the scalar `key`, if any; keys merged in with `<<: *anchor` count
  * (a key written in the map itself wins, as in YAML merge semantics).
  */
-export function findPair(doc: Document, map: YAMLMap, key: string): Pair | undefined {
+export function findPair(map: YamlMap, key: string): YamlPair | undefined {
   for (const pair of map.items) {
-    if (scalarString(pair.key) === key) return pair as Pair;
+    if (scalarString(pair.key) === key) return pair;
   }
   for (const pair of map.items) {
     if (scalarString(pair.key) !== '<<') continue;
-    const value = resolveNode(doc, pair.value);
-    const sources = isSeq(value) ? value.items.map((item) => resolveNode(doc, item)) : [value];
+    const value = resolveNode(pair.value);
+    const sources = isSeq(value) ? value.items.map((item) => resolveNode(item)) : [value];
     for (const source of sources) {
       if (!isMap(source)) continue;
-      const found = findPair(doc, source, key);
+      const found = findPair(source, key);
       if (found) return found;
     }
   }
@@ -167,22 +166,22 @@ export function findPair(doc: Document, map: YAMLMap, key: string): Pair | undef
 }
 
 /** The value node under a path of keys (aliases followed), when each step is a map. */
-export function getNode(doc: Document, node: unknown, ...keys: string[]): Node | undefined {
-  let current: unknown = resolveNode(doc, node);
+export function getNode(node: unknown, ...keys: string[]): YamlNode | undefined {
+  let current: unknown = resolveNode(node);
   for (const key of keys) {
     if (!isMap(current)) return undefined;
-    const pair = findPair(doc, current, key);
+    const pair = findPair(current, key);
     if (!pair) return undefined;
-    current = resolveNode(doc, pair.value);
+    current = resolveNode(pair.value);
   }
-  return isNode(current) ? current : undefined;
+  return (current as YamlNode | undefined) ?? undefined;
 }
 
 /** The pair at the end of a path of keys, for reporting the line of a key. */
-export function getPair(doc: Document, node: unknown, ...keys: string[]): Pair | undefined {
+export function getPair(node: unknown, ...keys: string[]): YamlPair | undefined {
   if (keys.length === 0) return undefined;
-  const parent = keys.length === 1 ? resolveNode(doc, node) : getNode(doc, node, ...keys.slice(0, -1));
-  return isMap(parent) ? findPair(doc, parent, keys[keys.length - 1] as string) : undefined;
+  const parent = keys.length === 1 ? resolveNode(node) : getNode(node, ...keys.slice(0, -1));
+  return isMap(parent) ? findPair(parent, keys[keys.length - 1] as string) : undefined;
 }
 
 /**
@@ -195,7 +194,7 @@ export function scalarString(node: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return node.source ?? String(value);
+    return node.source;
   }
   return undefined;
 }

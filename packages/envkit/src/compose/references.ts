@@ -1,5 +1,5 @@
-import { LineCounter, parseDocument, visit } from 'yaml';
-import type { Document } from 'yaml';
+import { parseYaml, walkScalars } from './yaml.js';
+import type { ScalarStyle, YamlNode } from './yaml.js';
 import type { Finding } from '../findings.js';
 import type { ComposeFile } from './read.js';
 
@@ -181,10 +181,9 @@ function indexOrEnd(value: string, search: string, from: number): number {
  * // [{ name: 'PG_TAG', line: 3, column: 15, form: 'default', operator: ':-', defaultValue: '16' }]
  */
 export function scanReferences(text: string): ReferenceScan {
-  const lineCounter = new LineCounter();
   // Duplicate keys are readComposeText's error to report; references are found in every value anyway.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  return scanDocument(doc, text, (offset) => lineCounter.linePos(offset));
+  const doc = parseYaml(text, { uniqueKeys: false });
+  return scanDocument(doc.contents, text, doc.linePos);
 }
 
 const scans = new WeakMap<ComposeFile, ReferenceScan>();
@@ -196,33 +195,30 @@ const scans = new WeakMap<ComposeFile, ReferenceScan>();
 export function composeReferences(file: ComposeFile): ReferenceScan {
   let scan = scans.get(file);
   if (scan === undefined) {
-    scan = scanDocument(file.doc, file.text, file.linePos);
+    scan = scanDocument(file.doc.contents, file.text, file.linePos);
     scans.set(file, scan);
   }
   return scan;
 }
 
-function scanDocument(doc: Document, text: string, linePos: (offset: number) => { line: number; col: number }): ReferenceScan {
+function scanDocument(root: YamlNode | null, text: string, linePos: (offset: number) => { line: number; col: number }): ReferenceScan {
   const references: VarReference[] = [];
   const problems: ReferenceProblem[] = [];
 
-  visit(doc, {
-    Scalar(key, node) {
-      // compose-go interpolates values only: mapping keys stay as written.
-      if (key === 'key') return;
-      scanScalar(node.value, node.range, node.type);
-    },
+  walkScalars(root, (node, isKey) => {
+    // compose-go interpolates values only: mapping keys stay as written.
+    if (!isKey) scanScalar(node.value, node.range, node.style);
   });
 
-  function scanScalar(value: unknown, range: [number, number, number] | null | undefined, type: string | undefined): void {
+  function scanScalar(value: unknown, range: [number, number] | undefined, style: ScalarStyle): void {
     if (typeof value !== 'string' || !value.includes('$') || !range) return;
     const [start, end] = range;
     const source = text.slice(start, end);
     // Where the value is the source verbatim (the usual case) positions are exact; otherwise each
     // token is searched for in order in the source, which survives quoting and block indentation.
     let shift: number | undefined;
-    if (type === 'PLAIN' && source === value) shift = 0;
-    else if ((type === 'QUOTE_SINGLE' || type === 'QUOTE_DOUBLE') && source.slice(1, -1) === value) shift = 1;
+    if (style === 'plain' && source === value) shift = 0;
+    else if ((style === 'single' || style === 'double') && source.slice(1, -1) === value) shift = 1;
     let cursor = 0;
     for (const token of tokenizeTemplate(value)) {
       let offset = start;

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { COMMAND_NAMES, commandOf, createProgram } from './program.js';
+import { processIo } from './io.js';
+
+describe('createProgram', () => {
+  it('defines exactly COMMAND_NAMES, in that order', () => {
+    const names = createProgram(processIo(), () => {}).commands.map((c) => c.name());
+    expect(names).toEqual([...COMMAND_NAMES]);
+  });
+
+  it.each(COMMAND_NAMES)('with only=%s defines that command, with the same options and subcommands as the whole program', (name) => {
+    const shape = (c: ReturnType<typeof createProgram>): unknown => ({
+      name: c.name(),
+      options: c.options.map((o) => o.flags),
+      commands: c.commands.map(shape),
+    });
+    const whole = createProgram(processIo(), () => {});
+    const one = createProgram(processIo(), () => {}, name);
+    expect(one.commands.map(shape)).toEqual(whole.commands.filter((c) => c.name() === name).map(shape));
+    expect(one.options.map((o) => o.flags)).toEqual(whole.options.map((o) => o.flags));
+  });
+});
+
+describe('commandOf', () => {
+  it.each([
+    [['check', '--no-git'], 'check'],
+    [['-C', 'examples/memu', 'get', 'POSTGRES_USER'], 'get'],
+    [['--cwd', 'get', 'check'], 'check'],
+    [['--env-file=.env.prod', '--json', '-q', 'set', 'A=1'], 'set'],
+    [['--schema', './s.ts', '--project', 'p', '--no-color', 'keyring', 'status'], 'keyring'],
+  ])('%j runs %s', (argv, name) => {
+    expect(commandOf(argv)).toBe(name);
+  });
+
+  it.each([
+    [[]],
+    [['--help']],
+    [['help', 'check']],
+    [['chek']],
+    [['-qC', 'get', 'check']], // combined short flags: the word after them may be a value
+    [['--unknown', 'check']],
+    [['-V']],
+  ])('%j is left to the whole program', (argv) => {
+    expect(commandOf(argv)).toBeUndefined();
+  });
+});

@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as Yaml from 'yaml';
+import { dump } from 'js-yaml';
+import { isAlias, isMap, isScalar, isSeq, parseYaml, walkScalars, type YamlNode } from './yaml.js';
+
+// The reference: eemeli/yaml, the YAML 1.2 library envkit read compose files with before. The tree built
+// from js-yaml's events must give the same values, the same YAML types and the same lines, and refuse
+// the same files.
+
+const root = join(import.meta.dirname, '../../../..');
+
+/** Plain JS from our tree; `<<` stays an ordinary key, as in yaml's default (YAML 1.2) mode. */
+function toJs(node: YamlNode | null): unknown {
+  if (node === null) return null;
+  if (isScalar(node)) return node.value;
+  if (isAlias(node)) return toJs(node.target ?? null);
+  if (isSeq(node)) return node.items.map(toJs);
+  const out: Record<string, unknown> = {};
+  for (const pair of node.items) out[String(toJs(pair.key))] = toJs(pair.value);
+  return out;
+}
+
+/** Line of every node start, in document order, from both parsers (block scalars excepted: see below). */
+function ourLines(text: string): number[] {
+  const doc = parseYaml(text);
+  const lines: number[] = [];
+  const walk = (node: YamlNode): void => {
+    if (isScalar(node)) {
+      if (node.range && node.style !== 'literal' && node.style !== 'folded') lines.push(doc.linePos(node.range[0]).line);
+      return;
+    }
+    if (isAlias(node)) return;
+    lines.push(doc.linePos(node.range[0]).line);
+    if (isSeq(node)) node.items.forEach(walk);
+    if (isMap(node))
+      for (const pair of node.items) {
+        walk(pair.key);
+        walk(pair.value);
+      }
+  };
+  if (doc.contents) walk(doc.contents);
+  return lines;
+}
+
+function referenceLines(text: string): number[] {
+  const lineCounter = new Yaml.LineCounter();
+  const doc = Yaml.parseDocument(text, { lineCounter });
+  const lines: number[] = [];
+  const walk = (node: unknown): void => {
+    if (Yaml.isScalar(node)) {
+      // yaml's range of a block scalar starts at its `|`/`>` header; ours at its first content line.
+      if (node.range && node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED' && !(node.value === null && node.range[0] === node.range[1])) {
+        lines.push(lineCounter.linePos(node.range[0]).line);
+      }
+      return;
+    }
+    if (Yaml.isAlias(node) || !Yaml.isNode(node) || !node.range) return;
+    lines.push(lineCounter.linePos(node.range[0]).line);
+    if (Yaml.isSeq(node)) node.items.forEach(walk);
+    if (Yaml.isMap(node))
+      for (const pair of node.items) {
+        walk(pair.key);
+        walk(pair.value);
+      }
+  };
+  walk(doc.contents);
+  return lines;
+}
+
+function expectSameAsReference(text: string): void {
+  const ours = parseYaml(text);
+  const reference = Yaml.parseDocument(text);
+  expect(ours.errors.length > 0, `errors differ: ours ${JSON.stringify(ours.errors)}, yaml ${reference.errors.map((e) => e.code)}`).toBe(
+    reference.errors.length > 0,
+  );
+  if (ours.errors.length > 0) return;
+  expect(toJs(ours.contents)).toEqual(reference.toJS({ maxAliasCount: -1 }));
+  expect(ourLines(text)).toEqual(referenceLines(text));
+}
+
+const SAMPLES: Record<string, string> = {
+  'scalars of every core type': [
+    'int: 5432',
+    'octal: 0o17',
+    'hex: 0x1F',
+    'negative: -12',
+    'float: 1.5e3',
+    'inf: -.inf',
+    'nan: .NaN',
+    'yes: true',
+    'no: False',
+    'null1: ~',
+    'null2: null',
+    'empty:',
+    'word: no',
+    'version: 1.0.0',
+    'time: 10s',
+    'quoted-int: "5432"',
+    "single: 'it''s'",
+    'tagged: !!str 5432',
+    'tagged-int: !!int "42"',
+    '',
+  ].join('\n'),
+  'strings with references and escapes': [
+    'a: "pg:${TAG:-16}"',
+    'b: \'${USER}\'',
+    'c: "tab\\there \\u00e9 \\"q\\""',
+    'd: $$literal',
+    'e: plain ${X} with spaces',
+    'f: "multi',
+    '  line"',
+    'g: plain',
+    '  continued',
+    '',
+  ].join('\n'),
+  'block scalars': ['lit: |', '  line ${A}', '  line 2', 'fold: >-', '  folded', '  text', 'keep: |+', '  kept', '', 'after: 1', ''].join('\n'),
+  'flow collections': ['cmd: ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER}"]', 'map: {a: 1, b: [x, y], "c d": null}', 'empty: []', 'none: {}', ''].join(
+    '\n',
+  ),
+  'anchors, aliases and merge keys': [
+    'x-base: &base',
+    '  restart: unless-stopped',
+    '  logging: &log {driver: json-file}',
+    'services:',
+    '  a:',
+    '    <<: *base',
+    '    image: a',
+    '    again: *log',
+    '  b:',
+    '    <<: [*base]',
+    '    list: &l [1, 2]',
+    '    copy: *l',
+    '',
+  ].join('\n'),
+  'comments, documents markers, CRLF and unicode': ['# head', '---', 'services: # trailing', '  ü: "ß ✓"\r', '  x: 1 # c', '...', ''].join(
+    '\n',
+  ),
+  'sequences of maps': ['ports:', '  - target: 80', '    published: "8000"', '    host_ip: 127.0.0.1', '  - "127.0.0.1:5432:5432"', '  -', '  - - nested', ''].join(
+    '\n',
+  ),
+  'compose tags': ['services:', '  a:', '    ports: !reset []', '    command: !override ["x"]', ''].join('\n'),
+};
+
+describe('parseYaml against eemeli/yaml', () => {
+  it('reads the memu compose file the same', () => {
+    expectSameAsReference(readFileSync(join(root, 'examples/memu/docker-compose.yml'), 'utf8'));
+  });
+
+  it.each(Object.entries(SAMPLES))('reads %s the same', (_name, text) => {
+    expectSameAsReference(text);
+  });
+
+  it.each([
+    ['an unclosed flow sequence', 'a: [1, 2\nb: 3\n'],
+    ['an unclosed quote', 'a: "open\n'],
+    ['bad indentation', 'a:\n  b: 1\n c: 2\n'],
+    ['a tab for indentation', 'a:\n\tb: 1\n'],
+    ['a key given twice', 'services:\n  a: {}\n  a: {}\n'],
+    ['two documents', 'a: 1\n---\nb: 2\n'],
+    ['a mapping value where none may be', 'a: b: c\n'],
+  ])('refuses %s, as yaml does', (_name, text) => {
+    expect(Yaml.parseDocument(text).errors.length).toBeGreaterThan(0);
+    const ours = parseYaml(text);
+    expect(ours.errors.length).toBeGreaterThan(0);
+    expect(ours.contents).toBeNull();
+  });
+
+  it('refuses an alias to no anchor (yaml finds it only when converting to JS; compose refuses the file)', () => {
+    expect(() => Yaml.parse('a: *nothing\n')).toThrow();
+    expect(parseYaml('a: *nothing\n').errors).toHaveLength(1);
+  });
+
+  it('lets a key repeat when asked (uniqueKeys: false): the last one counts', () => {
+    const doc = parseYaml('a: 1\na: 2\n', { uniqueKeys: false });
+    expect(doc.errors).toEqual([]);
+    expect(isMap(doc.contents) && doc.contents.items.map((p) => toJs(p.value))).toEqual([1, 2]);
+  });
+
+  it('never quotes the source in an error', () => {
+    const canary = 'Canary-9f8e7d6c5b4a';
+    for (const text of [`a: "${canary}\n`, `a: [${canary}\nb: 1\n`, `${canary}: 1\n${canary}: 2\n`, `a: *${canary}\n`, `a:\n  b: ${canary}\n c: 2\n`]) {
+      const { errors } = parseYaml(text);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) expect(error.message).not.toContain(canary.slice(0, 10));
+    }
+  });
+
+  it('gives the line and column of an error', () => {
+    const doc = parseYaml('services:\n  a: {}\n  a: {}\n');
+    expect(doc.errors).toHaveLength(1);
+    expect(doc.linePos((doc.errors[0] as { offset: number }).offset)).toEqual({ line: 3, col: 3 });
+  });
+
+  it('visits every scalar, keys flagged, aliases not followed', () => {
+    const seen: string[] = [];
+    walkScalars(parseYaml('a: &x 1\nb: *x\nc: [d, {e: f}]\n').contents, (s, isKey) => seen.push(`${isKey ? 'key' : 'value'}:${String(s.value)}`));
+    expect(seen).toEqual(['key:a', 'value:1', 'key:b', 'key:c', 'value:d', 'key:e', 'value:f']);
+  });
+
+  // Generated documents: any JSON-like value (awkward strings included), written by both libraries'
+  // serializers in their various styles, must read back the same through both parsers.
+  const text = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom('', ' ', 'true', 'null', '~', '5432', '0o17', '1e3', '.inf', 'no', 'a: b', '- x', '#c', '${X:-y}', '$$', "it's", '"q"', 'é✓', 'a\nb', 'x\t', '&a', '*a', '!t', '? k', '[x]', '{x}'),
+  );
+  const scalar = fc.oneof(text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('list'), tie('map')),
+    list: fc.array(tie('node'), { maxLength: 4 }),
+    map: fc.dictionary(text, tie('node'), { maxKeys: 4 }),
+  })).node;
+
+  it('reads generated documents the same (yaml.stringify and js-yaml dump, block and flow)', () => {
+    fc.assert(
+      fc.property(value, fc.constantFrom('yaml', 'yaml-flow', 'yaml-quoted', 'js-yaml', 'js-yaml-flow'), (data, writer) => {
+        const wrapped = { root: data };
+        const written =
+          writer === 'yaml'
+            ? Yaml.stringify(wrapped)
+            : writer === 'yaml-flow'
+              ? Yaml.stringify(wrapped, { collectionStyle: 'flow' })
+              : writer === 'yaml-quoted'
+                ? Yaml.stringify(wrapped, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' })
+                : dump(wrapped, writer === 'js-yaml-flow' ? { flowLevel: 1 } : {});
+        expectSameAsReference(written);
+      }),
+      { numRuns: Number(process.env.ENVKIT_FUZZ_RUNS ?? 2_000) },
+    );
+  });
+});

@@ -1,0 +1,267 @@
+import {
+  EVENT_ID,
+  SCALAR_STYLE,
+  boolCoreTag,
+  floatCoreTag,
+  getScalarValue,
+  intCoreTag,
+  nullCoreTag,
+  parseEvents,
+  type Event,
+  type ScalarEvent,
+} from 'js-yaml';
+
+// The compose file as a tree of positioned YAML nodes, built from js-yaml's event stream (a YAML 1.2
+// parser whose events carry source offsets). The checks need values, their YAML types and where each node
+// starts: this is all of that and nothing more, and reading the memu compose file this way costs a fraction
+// of a full document model (`pnpm bench`, check).
+
+/** How a scalar was written. */
+export type ScalarStyle = 'plain' | 'single' | 'double' | 'literal' | 'folded';
+
+/** A scalar with its YAML 1.2 core-schema value: `5432` is a number, `true` a boolean, `~` null. */
+export interface YamlScalar {
+  kind: 'scalar';
+  value: string | number | boolean | null;
+  /** The text as written for a plain scalar (`5432`, `0o17`), the decoded text otherwise. */
+  source: string;
+  style: ScalarStyle;
+  /** [start, end) of the scalar in the source, quotes included; absent for an empty value. */
+  range: [number, number] | undefined;
+  anchor?: string;
+}
+
+/** A mapping: its pairs in source order (keys merged in with `<<` are not expanded here). */
+export interface YamlMap {
+  kind: 'map';
+  items: YamlPair[];
+  range: [number, number];
+  anchor?: string;
+}
+
+export interface YamlSeq {
+  kind: 'seq';
+  items: YamlNode[];
+  range: [number, number];
+  anchor?: string;
+}
+
+/** `*name`: `target` is the node anchored `&name` before it (undefined when there is none). */
+export interface YamlAlias {
+  kind: 'alias';
+  name: string;
+  target: YamlNode | undefined;
+  range: [number, number];
+}
+
+export interface YamlPair {
+  kind: 'pair';
+  key: YamlNode;
+  value: YamlNode;
+}
+
+export type YamlNode = YamlScalar | YamlMap | YamlSeq | YamlAlias;
+
+/** A syntax or structure error: the reason never quotes the source (it may hold a secret). */
+export interface YamlError {
+  offset: number;
+  message: string;
+}
+
+/** The result of {@link parseYaml}. */
+export interface YamlDocument {
+  /** The document's root node; null for an empty file or when it did not parse. */
+  contents: YamlNode | null;
+  errors: YamlError[];
+  /** 1-based line and column of an offset. */
+  linePos(offset: number): { line: number; col: number };
+}
+
+export const isMap = (node: unknown): node is YamlMap => (node as YamlNode | undefined)?.kind === 'map';
+export const isSeq = (node: unknown): node is YamlSeq => (node as YamlNode | undefined)?.kind === 'seq';
+export const isScalar = (node: unknown): node is YamlScalar => (node as YamlNode | undefined)?.kind === 'scalar';
+export const isAlias = (node: unknown): node is YamlAlias => (node as YamlNode | undefined)?.kind === 'alias';
+export const isPair = (node: unknown): node is YamlPair => (node as YamlPair | undefined)?.kind === 'pair';
+
+const STYLES: Record<number, ScalarStyle> = {
+  [SCALAR_STYLE.PLAIN]: 'plain',
+  [SCALAR_STYLE.SINGLE_QUOTED]: 'single',
+  [SCALAR_STYLE.DOUBLE_QUOTED]: 'double',
+  [SCALAR_STYLE.LITERAL_BLOCK]: 'literal',
+  [SCALAR_STYLE.FOLDED_BLOCK]: 'folded',
+};
+
+// The core schema's implicit types, in its order; a plain scalar none of them takes is a string.
+const IMPLICIT = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
+const EXPLICIT: Record<string, (typeof IMPLICIT)[number]> = {
+  '!!null': nullCoreTag,
+  '!!bool': boolCoreTag,
+  '!!int': intCoreTag,
+  '!!float': floatCoreTag,
+};
+
+/**
+ * Parses one YAML document into positioned nodes. Never throws on bad input: a syntax error, a second
+ * document or a key given twice in one mapping (compose refuses all three; `uniqueKeys: false` lets the
+ * last) becomes an error with its offset, and the contents are then null.
+ */
+export function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}): YamlDocument {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const linePos = (offset: number): { line: number; col: number } => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, col: offset - (lineStarts[low] as number) + 1 };
+  };
+
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch (error) {
+    // js-yaml's message carries a snippet of the source; its reason and mark do not.
+    const { reason, mark } = error as { reason?: string; mark?: { position?: number } };
+    return { contents: null, errors: [{ offset: mark?.position ?? 0, message: reason ?? 'the YAML does not parse' }], linePos };
+  }
+  try {
+    return { contents: new TreeBuilder(text, events, options.uniqueKeys !== false).document(), errors: [], linePos };
+  } catch (error) {
+    if (error instanceof StructureError) return { contents: null, errors: [{ offset: error.offset, message: error.message }], linePos };
+    throw error;
+  }
+}
+
+class StructureError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the tree from the flat event stream (a node's children follow it, up to its POP). */
+class TreeBuilder {
+  private next = 0;
+  private readonly anchors = new Map<string, YamlNode>();
+
+  constructor(
+    private readonly text: string,
+    private readonly events: readonly Event[],
+    private readonly uniqueKeys: boolean,
+  ) {}
+
+  document(): YamlNode | null {
+    const documents = this.events.filter((event) => event.type === EVENT_ID.DOCUMENT).length;
+    if (documents === 0) return null;
+    if (documents > 1) {
+      throw new StructureError('the file holds more than one YAML document (`---`): compose reads a single one', this.secondDocumentOffset());
+    }
+    this.next = 1; // past DOCUMENT
+    if (this.events[this.next]?.type === EVENT_ID.POP) return null;
+    return this.node();
+  }
+
+  private node(): YamlNode {
+    const event = this.events[this.next++] as Event;
+    switch (event.type) {
+      case EVENT_ID.SCALAR:
+        return this.anchor(event, this.scalar(event));
+      case EVENT_ID.ALIAS: {
+        const name = this.text.slice(event.anchorStart, event.anchorEnd);
+        const target = this.anchors.get(name);
+        if (target === undefined) throw new StructureError('an alias (`*name`) names no anchor defined before it', event.anchorStart - 1);
+        return { kind: 'alias', name, target, range: [event.anchorStart - 1, event.anchorEnd] };
+      }
+      case EVENT_ID.SEQUENCE: {
+        const seq: YamlSeq = { kind: 'seq', items: [], range: [event.start, event.start] };
+        this.anchor(event, seq);
+        while (this.events[this.next]?.type !== EVENT_ID.POP) seq.items.push(this.node());
+        this.next++;
+        return seq;
+      }
+      case EVENT_ID.MAPPING: {
+        const map: YamlMap = { kind: 'map', items: [], range: [event.start, event.start] };
+        this.anchor(event, map);
+        const seen = new Set<string>();
+        while (this.events[this.next]?.type !== EVENT_ID.POP) {
+          const key = this.node();
+          const value = this.node();
+          if (this.uniqueKeys && key.kind === 'scalar') {
+            // Equal values collide (`5432` and `"5432"` do not, as in compose's YAML reader).
+            const name = JSON.stringify(key.value);
+            if (seen.has(name)) {
+              throw new StructureError('a key is given twice in the same mapping (compose refuses the file)', key.range?.[0] ?? map.range[0]);
+            }
+            seen.add(name);
+          }
+          map.items.push({ kind: 'pair', key, value });
+        }
+        this.next++;
+        return map;
+      }
+      default:
+        throw new StructureError('unexpected YAML structure', 0);
+    }
+  }
+
+  private scalar(event: ScalarEvent): YamlScalar {
+    const style = STYLES[event.style] ?? 'plain';
+    const text = getScalarValue(this.text, event);
+    const quoted = style === 'single' || style === 'double';
+    const range: [number, number] | undefined =
+      event.valueStart < 0 ? undefined : quoted ? [event.valueStart - 1, event.valueEnd + 1] : [event.valueStart, event.valueEnd];
+    const tag = event.tagStart < 0 ? undefined : this.text.slice(event.tagStart, event.tagEnd);
+    return { kind: 'scalar', value: resolveScalar(text, style, tag), source: text, style, range };
+  }
+
+  private anchor<N extends YamlNode>(event: { anchorStart: number; anchorEnd: number }, node: N): N {
+    if (event.anchorStart >= 0) {
+      const name = this.text.slice(event.anchorStart, event.anchorEnd);
+      (node as { anchor?: string }).anchor = name;
+      this.anchors.set(name, node);
+    }
+    return node;
+  }
+
+  private secondDocumentOffset(): number {
+    const marker = /^---/m.exec(this.text.slice(1));
+    return marker ? marker.index + 1 : 0;
+  }
+}
+
+/** A scalar's value: core-schema types for a plain one (or one tagged `!!int`…), the text otherwise. */
+function resolveScalar(text: string, style: ScalarStyle, tag: string | undefined): YamlScalar['value'] {
+  if (tag !== undefined) {
+    const explicit = EXPLICIT[tag];
+    if (explicit === undefined) return text; // `!!str`, and compose's own `!reset`/`!override`
+    const value = explicit.resolve(text, true, explicit.tagName);
+    return typeof value === 'symbol' ? text : (value as YamlScalar['value']);
+  }
+  if (style !== 'plain') return text;
+  for (const type of IMPLICIT) {
+    const value = type.resolve(text, false, type.tagName);
+    if (typeof value !== 'symbol') return value as YamlScalar['value'];
+  }
+  return text;
+}
+
+/**
+ * Calls `visit` for every scalar under `node`, with `isKey` true for a mapping key. Aliases are not
+ * followed: each scalar is visited where it is written.
+ */
+export function walkScalars(node: YamlNode | null, visit: (scalar: YamlScalar, isKey: boolean) => void, isKey = false): void {
+  if (node === null) return;
+  if (node.kind === 'scalar') visit(node, isKey);
+  else if (node.kind === 'seq') for (const item of node.items) walkScalars(item, visit);
+  else if (node.kind === 'map') {
+    for (const pair of node.items) {
+      walkScalars(pair.key, visit, true);
+      walkScalars(pair.value, visit);
+    }
+  }
+}

@@ -1,10 +1,10 @@
 // `pnpm bench`: envkit's start-up, peak memory and .env throughput against the floor, with the targets of
-// issue 7. Start-up cases run many times, each run paired with a run of the baseline (`node -e 0`) right
-// before it, so load on the machine hits both alike; ratios are medians over medians.
+// issue 7. Start-up cases run in rounds: each round runs the baseline (`node -e 0`) and every case once, in
+// a new random order, so load on the machine hits all alike; ratios are medians over medians.
 //
 //   node scripts/bench.mjs [--runs N] [--json FILE] [--no-build] [--quick] [--clean-env] [--only IDS]
 //
-// --runs N      timed runs per case (default 40; the first 3 rounds are warm-up and not counted)
+// --runs N      rounds of timed runs (default 60; the first 3 rounds are warm-up and not counted)
 // --json FILE   also write the results as JSON
 // --no-build    measure the current build (default: build the library and the CLI first)
 // --quick       fewer runs and no 16× throughput size, to try something out
@@ -29,7 +29,7 @@ const option = (name) => {
   return i === -1 ? undefined : args[i + 1];
 };
 const quick = args.includes('--quick');
-const runs = Number(option('--runs') ?? (quick ? 15 : 40));
+const runs = Number(option('--runs') ?? (quick ? 15 : 60));
 const jsonFile = option('--json');
 const only = option('--only')?.split(',');
 const wanted = (id) => only === undefined || only.includes(id);
@@ -83,24 +83,28 @@ try {
     if (r.status !== 0) throw new Error(`${c.command} exits ${r.status}:\n${r.stderr}`);
   }
 
-  step(`start-up: ${runs} runs per case, each after a run of \`node -e 0\``);
-  const times = Object.fromEntries(cases.map((c) => [c.id, { base: [], run: [] }]));
+  step(`start-up: ${runs} rounds; each runs \`node -e 0\` and every case once, in a new random order`);
+  // One shared baseline, and a shuffled order in every round: a fixed order (baseline, then the case)
+  // lets whatever the machine does between two starts favour one side.
+  const times = Object.fromEntries(cases.map((c) => [c.id, []]));
+  const baseTimes = [];
   for (let round = 0; round < runs + WARMUP; round++) {
-    for (const c of cases) {
-      const cwd = c.cwd();
-      const base = timed(() => node(cwd, ['-e', '0']));
-      const run = timed(() => envkit(cwd, c.args));
-      if (run.result.status !== 0) throw new Error(`${c.command} exits ${run.result.status}:\n${run.result.stderr}`);
-      if (round >= WARMUP) {
-        times[c.id].base.push(base.ms);
-        times[c.id].run.push(run.ms);
+    const order = shuffle([undefined, ...cases]);
+    for (const c of order) {
+      if (c === undefined) {
+        const base = timed(() => node(memu, ['-e', '0']));
+        if (round >= WARMUP) baseTimes.push(base.ms);
+        continue;
       }
+      const run = timed(() => envkit(c.cwd(), c.args));
+      if (run.result.status !== 0) throw new Error(`${c.command} exits ${run.result.status}:\n${run.result.stderr}`);
+      if (round >= WARMUP) times[c.id].push(run.ms);
     }
     progress(round + 1, runs + WARMUP);
   }
+  const base = median(baseTimes);
   const startup = cases.map((c) => {
-    const base = median(times[c.id].base);
-    const ms = median(times[c.id].run);
+    const ms = median(times[c.id]);
     return { id: c.id, command: c.command, ms, baselineMs: base, ratio: ms / base, target: c.target, met: ms / base <= c.target };
   });
 
@@ -151,6 +155,16 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** A copy of `items` in random order (Fisher–Yates). */
+function shuffle(items) {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /** The targets of issue 7, each with the measured value and whether it holds. */

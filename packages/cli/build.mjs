@@ -177,9 +177,12 @@ function lazyBuiltins(names) {
       );
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
         const keys = Object.keys(await import(`node:${args.path}`)).filter((k) => k !== 'default');
-        const lines = keys.map((k) => `Object.defineProperty(lazy, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`);
+        // The getters sit on the prototype: esbuild's __toESM() gives every importing module its own copy
+        // of a CommonJS module's own properties (a getter per key: about 100 for node:crypto, in each of
+        // five modules), and a prototype's are found without being copied.
+        const lines = keys.map((k) => `Object.defineProperty(proto, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`);
         return {
-          contents: `let real; const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));\nconst lazy = {};\n${lines.join('\n')}\nmodule.exports = lazy;\n`,
+          contents: `let real; const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));\nconst proto = {};\n${lines.join('\n')}\nmodule.exports = Object.create(proto);\n`,
           loader: 'js',
         };
       });

@@ -6,7 +6,9 @@
 // - `--help` and `--version` print text captured from the real CLI at build time, when stdout is not a
 //   terminal (commander wraps help to a terminal's width, so a terminal gets it live).
 // - Everything else runs dist/cli.cjs, one bundle whose commands and libraries are initialised only when
-//   used, compiled with a V8 code cache written at build time for the command being run. Node 20 has no
+//   used, compiled with a V8 code cache written at build time for the command being run; or, when the argv
+//   certainly runs one of the most used commands (commandOf), dist/cli-<command>.cjs: the same without the
+//   other commands. Node 20 has no
 //   compile cache of its own (module.enableCompileCache() arrived in Node 22.1). A cache that does not fit
 //   this node (another version, other V8 flags) is rejected by V8 and the code is compiled as usual:
 //   slower, never different. The file holds the bundle as its CommonJS wrapper function, ready to call.
@@ -17,11 +19,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script, constants } from 'node:vm';
 import { lazyProcessIo } from './lazy-io.js';
+import { commandOf } from './command-of.js';
 
 /** `--help`/`--version` outputs by argv (joined with NUL), injected by build.mjs. */
 declare const ENVKIT_STATIC_OUTPUT: Record<string, string>;
 /** The commands that have a code cache in dist/cache/, injected by build.mjs. */
 declare const ENVKIT_CACHED_COMMANDS: string[];
+/** The commands that have a bundle of their own (dist/cli-<command>.cjs), injected by build.mjs. */
+declare const ENVKIT_DEDICATED_BUNDLES: string[];
 
 type Cli = { run(argv: string[], io: ReturnType<typeof lazyProcessIo>): Promise<number> };
 
@@ -32,11 +37,15 @@ const key = argv.join('\0');
 if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
 } else {
-  const path = join(__dirname, 'cli.cjs');
+  const command = commandOf(argv);
+  const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command);
+  const path = join(__dirname, dedicated ? `cli-${command}.cjs` : 'cli.cjs');
   // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.
   const source = readFileSync(path, 'latin1');
   const userModules = argv.some((arg) => arg === '--schema' || arg.startsWith('--schema='));
-  const script = userModules ? undefined : compileWithCodeCache(path, source);
+  // A command's cache fits the bundle it was written with: its own for a dedicated command, else cli.cjs's.
+  const cache = command !== undefined && ENVKIT_CACHED_COMMANDS.includes(command) ? command : 'help';
+  const script = userModules ? undefined : compileWithCodeCache(path, source, cache);
   const wrapper = (script ? script.runInThisContext() : (0, eval)(source)) as (...args: unknown[]) => void;
   const module = { exports: {} as Cli };
   wrapper(module.exports, require, module, path, __dirname);
@@ -48,17 +57,13 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   });
 }
 
-function compileWithCodeCache(path: string, source: string): Script {
-  // The first argument that names a command with a cache picks it; a wrong pick (`-C check get`) only
-  // costs time, since V8 checks that a cache belongs to this source.
-  const command = argv.find((arg) => ENVKIT_CACHED_COMMANDS.includes(arg)) ?? 'help';
+function compileWithCodeCache(path: string, source: string, cache: string): Script {
+  // V8 checks that a cache belongs to this source: a wrong one would only cost time.
   let cachedData: Buffer | undefined;
-  if (ENVKIT_CACHED_COMMANDS.includes(command)) {
-    try {
-      cachedData = readFileSync(join(__dirname, 'cache', `${command}.bin`));
-    } catch {
-      cachedData = undefined;
-    }
+  try {
+    cachedData = readFileSync(join(__dirname, 'cache', `${cache}.bin`));
+  } catch {
+    cachedData = undefined;
   }
   return new Script(source, {
     filename: path,

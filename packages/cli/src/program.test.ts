@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, commandOf, createProgram } from './program.js';
+import { createProgram } from './program.js';
+import { COMMAND_NAMES, GLOBAL_FLAGS, GLOBAL_OPTIONS_WITH_VALUE, commandOf } from './command-of.js';
 import { processIo } from './io.js';
 
 describe('createProgram', () => {
@@ -22,6 +23,14 @@ describe('createProgram', () => {
 });
 
 describe('commandOf', () => {
+  it("knows every global option of the program and whether it takes a value", () => {
+    const program = createProgram(processIo(), () => {});
+    const options = program.options.filter((o) => o.long !== '--version');
+    const names = (o: (typeof options)[number]) => [o.short, o.long].filter((n): n is string => n !== undefined);
+    expect(new Set(options.filter((o) => !o.required && !o.optional).flatMap(names))).toEqual(GLOBAL_FLAGS);
+    expect(new Set(options.filter((o) => o.required || o.optional).flatMap(names))).toEqual(GLOBAL_OPTIONS_WITH_VALUE);
+  });
+
   it.each([
     [['check', '--no-git'], 'check'],
     [['-C', 'examples/memu', 'get', 'POSTGRES_USER'], 'get'],

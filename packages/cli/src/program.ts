@@ -2,19 +2,17 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
+import type { CommandName } from './command-of.js';
 
 type Loader = () => Promise<{ run: (ctx: Context, ...args: never[]) => Promise<number | void> }>;
-
-/** The top-level commands, in the order `--help` lists them. */
-export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate'] as const;
 
 /**
  * Build the commander program. Commands are imported only when they run, to keep start-up fast. With
  * `only`, just that command is defined (with the global options): what a run of that command needs, since
- * commander builds every option of every command up front (about a millisecond). See {@link commandOf}.
+ * commander builds every option of every command up front (about a millisecond). See commandOf in command-of.ts.
  */
-export function createProgram(io: Io, setExit: (code: number) => void, only?: (typeof COMMAND_NAMES)[number]): Command {
-  const want = (name: (typeof COMMAND_NAMES)[number]): boolean => only === undefined || only === name;
+export function createProgram(io: Io, setExit: (code: number) => void, only?: CommandName): Command {
+  const want = (name: CommandName): boolean => only === undefined || only === name;
   const program = new Command('envkit');
   const lazy =
     (load: Loader) =>
@@ -194,27 +192,6 @@ Examples:
   }
 
   return program;
-}
-
-const GLOBAL_FLAGS = new Set(['--json', '-q', '--quiet', '--no-color']);
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-C', '--cwd', '--env-file', '--schema', '--project']);
-
-/**
- * The command an argv runs, when that is certain: the first word after nothing but known global options.
- * Anything else (`--help`, `help`, a typo, combined short flags) gives undefined: build the whole program.
- */
-export function commandOf(argv: readonly string[]): (typeof COMMAND_NAMES)[number] | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (GLOBAL_FLAGS.has(arg)) continue;
-    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
-      i++;
-      continue;
-    }
-    if (arg.startsWith('--') && GLOBAL_OPTIONS_WITH_VALUE.has(arg.slice(0, arg.indexOf('=')))) continue;
-    return (COMMAND_NAMES as readonly string[]).includes(arg) ? (arg as (typeof COMMAND_NAMES)[number]) : undefined;
-  }
-  return undefined;
 }
 
 function parsePort(value: string): number {

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { commandOf, createProgram } from './program.js';
+import { createProgram } from './program.js';
+import { commandOf } from './command-of.js';
 import { processIo, type Io } from './io.js';
 import { Exit, ExitError } from './exit-codes.js';
 

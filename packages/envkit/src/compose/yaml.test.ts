@@ -23,13 +23,13 @@ function toJs(node: YamlNode | null): unknown {
   return out;
 }
 
-/** Line of every node start, in document order, from both parsers (block scalars excepted: see below). */
+/** Line of every node start, in document order, from both parsers. */
 function ourLines(text: string): number[] {
   const doc = parseYaml(text);
   const lines: number[] = [];
   const walk = (node: YamlNode): void => {
     if (isScalar(node)) {
-      if (node.range && node.style !== 'literal' && node.style !== 'folded') lines.push(doc.linePos(node.range[0]).line);
+      if (node.range) lines.push(doc.linePos(node.range[0]).line);
       return;
     }
     if (isAlias(node)) return;
@@ -51,8 +51,7 @@ function referenceLines(text: string): number[] {
   const lines: number[] = [];
   const walk = (node: unknown): void => {
     if (Yaml.isScalar(node)) {
-      // yaml's range of a block scalar starts at its `|`/`>` header; ours at its first content line.
-      if (node.range && node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED' && !(node.value === null && node.range[0] === node.range[1])) {
+      if (node.range && !(node.value === null && node.range[0] === node.range[1])) {
         lines.push(lineCounter.linePos(node.range[0]).line);
       }
       return;
@@ -116,7 +115,8 @@ const SAMPLES: Record<string, string> = {
     '  continued',
     '',
   ].join('\n'),
-  'block scalars': ['lit: |', '  line ${A}', '  line 2', 'fold: >-', '  folded', '  text', 'keep: |+', '  kept', '', 'after: 1', ''].join('\n'),
+  'a byte order mark': '\ufeffservices:\n  a:\n    image: x\n',
+  'block scalars': ['lit: |', '  line ${A}', '  line 2', 'fold: >-', '  folded', '  text', 'keep: |+', '  kept', '', 'commented: |2 # a | comment', '   indented ${B}', 'after: 1', ''].join('\n'),
   'flow collections': ['cmd: ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER}"]', 'map: {a: 1, b: [x, y], "c d": null}', 'empty: []', 'none: {}', ''].join(
     '\n',
   ),

@@ -26,7 +26,7 @@ export interface YamlScalar {
   /** The text as written for a plain scalar (`5432`, `0o17`), the decoded text otherwise. */
   source: string;
   style: ScalarStyle;
-  /** [start, end) of the scalar in the source, quotes included; absent for an empty value. */
+  /** [start, end) of the scalar in the source, quotes and a block scalar's `|`/`>` header included; absent for an empty value. */
   range: [number, number] | undefined;
   anchor?: string;
 }
@@ -213,8 +213,16 @@ class TreeBuilder {
     const style = STYLES[event.style] ?? 'plain';
     const text = getScalarValue(this.text, event);
     const quoted = style === 'single' || style === 'double';
-    const range: [number, number] | undefined =
-      event.valueStart < 0 ? undefined : quoted ? [event.valueStart - 1, event.valueEnd + 1] : [event.valueStart, event.valueEnd];
+    let range: [number, number] | undefined;
+    if (event.valueStart >= 0) {
+      if (quoted) range = [event.valueStart - 1, event.valueEnd + 1];
+      else if (style === 'plain') range = [event.valueStart, event.valueEnd];
+      else {
+        // A block scalar's content starts on the line after its `|` or `>`; the scalar starts at that sign.
+        const sign = this.text.lastIndexOf(style === 'literal' ? '|' : '>', event.valueStart);
+        range = [sign >= 0 ? sign : event.valueStart, event.valueEnd];
+      }
+    }
     const tag = event.tagStart < 0 ? undefined : this.text.slice(event.tagStart, event.tagEnd);
     return { kind: 'scalar', value: resolveScalar(text, style, tag), source: text, style, range };
   }

@@ -42,9 +42,16 @@ describe('readComposeText', () => {
     expect(JSON.stringify(file.errors)).not.toContain('s3cret');
   });
 
-  it('reports duplicate keys (compose refuses them too)', () => {
-    const file = readComposeText('services:\n  a:\n    image: x\n    image: y\n', 'c.yml');
+  it('reports duplicate keys (compose refuses them too) and still lists the services (podman-compose reads the file)', () => {
+    const file = readComposeText('services:\n  a:\n    image: x\n    image: y\n  db:\n    image: postgres\n', 'c.yml');
     expect(file.errors.map((e) => [e.rule, e.line])).toEqual([['compose.yaml', 4]]);
+    expect(file.services.map((s) => s.name)).toEqual(['a', 'db']);
+  });
+
+  it('follows a map that merges itself only once', () => {
+    const file = readComposeText('services:\n  app: &a\n    <<: *a\n    image: x\n', 'c.yml');
+    expect(getNode(file.services[0]?.node, 'restart')).toBeUndefined();
+    expect(file.lineOf(getNode(file.services[0]?.node, 'image'))).toBe(4);
   });
 
   it('reports a file without services, and a service that is not a mapping', () => {

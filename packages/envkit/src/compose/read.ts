@@ -148,17 +148,19 @@ export function resolveNode(node: unknown): unknown {
  * The pair of `map` whose key is the scalar `key`, if any; keys merged in with `<<: *anchor` count
  * (a key written in the map itself wins, as in YAML merge semantics).
  */
-export function findPair(map: YamlMap, key: string): YamlPair | undefined {
+export function findPair(map: YamlMap, key: string, merging: Set<YamlMap> = new Set()): YamlPair | undefined {
   for (const pair of map.items) {
     if (scalarString(pair.key) === key) return pair;
   }
+  // A map that merges itself (`a: &a { <<: *a }`) is read once.
+  merging.add(map);
   for (const pair of map.items) {
     if (scalarString(pair.key) !== '<<') continue;
     const value = resolveNode(pair.value);
     const sources = isSeq(value) ? value.items.map((item) => resolveNode(item)) : [value];
     for (const source of sources) {
-      if (!isMap(source)) continue;
-      const found = findPair(source, key);
+      if (!isMap(source) || merging.has(source)) continue;
+      const found = findPair(source, key, merging);
       if (found) return found;
     }
   }

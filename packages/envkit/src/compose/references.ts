@@ -174,7 +174,8 @@ function indexOrEnd(value: string, search: string, from: number): number {
  * Every variable reference in a compose file, with line:column, as compose-go interpolates it: only
  * string values are interpolated (not mapping keys, not numbers or booleans, never comments), after
  * YAML has unquoted them. Positions point at the `$` in the source when it can be found there (for
- * an escaped double-quoted string or a folded scalar they fall back to the scalar's start).
+ * an escaped double-quoted string or a folded scalar they fall back to the scalar's start). Text that
+ * is not YAML (a syntax error) has no references: compose would refuse it before interpolating.
  *
  * @example
  * scanReferences('services:\n  db:\n    image: "pg:${PG_TAG:-16}"\n').references

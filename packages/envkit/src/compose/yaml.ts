@@ -101,9 +101,10 @@ const EXPLICIT: Record<string, (typeof IMPLICIT)[number]> = {
 };
 
 /**
- * Parses one YAML document into positioned nodes. Never throws on bad input: a syntax error, a second
- * document or a key given twice in one mapping (compose refuses all three; `uniqueKeys: false` lets the
- * last) becomes an error with its offset, and the contents are then null.
+ * Parses one YAML document into positioned nodes. Never throws on bad input. A syntax error gives an
+ * error with its offset and no contents. A second document, a key given twice in one mapping
+ * (`uniqueKeys: false` allows it) or an alias to no anchor gives an error and the tree as far as it goes:
+ * compose refuses such a file, but podman-compose reads one with a repeated key (the last one counts).
  */
 export function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}): YamlDocument {
   const lineStarts = [0];
@@ -123,31 +124,29 @@ export function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}):
   try {
     events = parseEvents(text, {});
   } catch (error) {
-    // js-yaml's message carries a snippet of the source; its reason and mark do not.
-    const { reason, mark } = error as { reason?: string; mark?: { position?: number } };
-    return { contents: null, errors: [{ offset: mark?.position ?? 0, message: reason ?? 'the YAML does not parse' }], linePos };
+    const { reason, mark } = error as { reason?: unknown; mark?: { position?: number } };
+    return { contents: null, errors: [{ offset: mark?.position ?? 0, message: safeReason(reason) }], linePos };
   }
-  try {
-    return { contents: new TreeBuilder(text, events, options.uniqueKeys !== false).document(), errors: [], linePos };
-  } catch (error) {
-    if (error instanceof StructureError) return { contents: null, errors: [{ offset: error.offset, message: error.message }], linePos };
-    throw error;
-  }
+  const builder = new TreeBuilder(text, events, options.uniqueKeys !== false);
+  const contents = builder.document();
+  return { contents, errors: builder.errors, linePos };
 }
 
-class StructureError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-  }
+/**
+ * js-yaml's reason for a syntax error without the text it may quote (a tag name or handle: the file's own
+ * text, which may be a secret). Its message, which adds a snippet of the source, is never used.
+ */
+function safeReason(reason: unknown): string {
+  if (typeof reason !== 'string' || reason === '') return 'the YAML does not parse';
+  const cut = reason.search(/: |"/);
+  return (cut < 0 ? reason : reason.slice(0, cut)).trim();
 }
 
 /** Builds the tree from the flat event stream (a node's children follow it, up to its POP). */
 class TreeBuilder {
   private next = 0;
   private readonly anchors = new Map<string, YamlNode>();
+  readonly errors: YamlError[] = [];
 
   constructor(
     private readonly text: string,
@@ -155,15 +154,25 @@ class TreeBuilder {
     private readonly uniqueKeys: boolean,
   ) {}
 
+  /** The first document's tree (null when it is empty); a second document is an error. */
   document(): YamlNode | null {
-    const documents = this.events.filter((event) => event.type === EVENT_ID.DOCUMENT).length;
-    if (documents === 0) return null;
-    if (documents > 1) {
-      throw new StructureError('the file holds more than one YAML document (`---`): compose reads a single one', this.secondDocumentOffset());
+    const second = this.events.findIndex((event, i) => i > 0 && event.type === EVENT_ID.DOCUMENT);
+    if (second > 0) {
+      this.errors.push({ offset: this.startOf(second), message: 'the file holds more than one YAML document: compose reads a single one' });
     }
+    if (this.events[0]?.type !== EVENT_ID.DOCUMENT) return null;
     this.next = 1; // past DOCUMENT
     if (this.events[this.next]?.type === EVENT_ID.POP) return null;
     return this.node();
+  }
+
+  /** Where the first node at or after event `index` starts (for an error's position). */
+  private startOf(index: number): number {
+    for (const event of this.events.slice(index)) {
+      if ('start' in event && event.start >= 0) return event.start;
+      if ('valueStart' in event && event.valueStart >= 0) return event.valueStart;
+    }
+    return this.text.length;
   }
 
   private node(): YamlNode {
@@ -174,7 +183,7 @@ class TreeBuilder {
       case EVENT_ID.ALIAS: {
         const name = this.text.slice(event.anchorStart, event.anchorEnd);
         const target = this.anchors.get(name);
-        if (target === undefined) throw new StructureError('an alias (`*name`) names no anchor defined before it', event.anchorStart - 1);
+        if (target === undefined) this.errors.push({ offset: event.anchorStart - 1, message: 'an alias (`*name`) names no anchor defined before it' });
         return { kind: 'alias', name, target, range: [event.anchorStart - 1, event.anchorEnd] };
       }
       case EVENT_ID.SEQUENCE: {
@@ -193,9 +202,9 @@ class TreeBuilder {
           const value = this.node();
           if (this.uniqueKeys && key.kind === 'scalar') {
             // Equal values collide (`5432` and `"5432"` do not, as in compose's YAML reader).
-            const name = JSON.stringify(key.value);
+            const name = `${typeof key.value}:${String(key.value)}`;
             if (seen.has(name)) {
-              throw new StructureError('a key is given twice in the same mapping (compose refuses the file)', key.range?.[0] ?? map.range[0]);
+              this.errors.push({ offset: key.range?.[0] ?? map.range[0], message: 'a key is given twice in the same mapping (compose refuses the file)' });
             }
             seen.add(name);
           }
@@ -205,7 +214,7 @@ class TreeBuilder {
         return map;
       }
       default:
-        throw new StructureError('unexpected YAML structure', 0);
+        throw new Error(`envkit: unexpected YAML event ${String(event.type)}`);
     }
   }
 
@@ -234,11 +243,6 @@ class TreeBuilder {
       this.anchors.set(name, node);
     }
     return node;
-  }
-
-  private secondDocumentOffset(): number {
-    const marker = /^---/m.exec(this.text.slice(1));
-    return marker ? marker.index + 1 : 0;
   }
 }
 

@@ -372,6 +372,9 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     writeFileSync(join(p.dir, 'compose.yaml'), 'services:\n  postgres:\n    image: postgres:16\n');
     const wrongService = await failure(rotatePassword({ ...p.base }));
     expect(wrongService.message).toMatch(/defines no service "db"/);
+    writeFileSync(join(p.dir, 'compose.yaml'), 'services:\n  db:\n    image: [postgres\n');
+    const broken = await failure(rotatePassword({ ...p.base }));
+    expect(broken.message).toMatch(/compose\.yaml:\d+ does not parse \(YAML syntax error: .*\): fix it, or say how to change the database password/);
     expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
     expect(existsSync(projectPaths({ cwd: p.dir }).pending)).toBe(false);
   });

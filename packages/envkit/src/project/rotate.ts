@@ -301,6 +301,13 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
       });
     }
     const file = readComposeText(readFileSync(composePath, 'utf8'), composePath);
+    const syntax = file.errors.find((e) => e.rule === 'compose.yaml');
+    if (syntax !== undefined && !file.services.some((s) => s.name === service)) {
+      throw new EnvkitError('USAGE', `${composePath}:${syntax.line} does not parse (${syntax.message}): fix it, or say how to change the database password`, {
+        hint: `\`envkit check\` lists the problem; or choose: ${choices}`,
+        path: composePath,
+      });
+    }
     if (!file.services.some((s) => s.name === service)) {
       throw new EnvkitError('USAGE', `${composePath} defines no service "${service}": say how to change the database password`, {
         hint: `name the database service with --service, or choose: ${choices}`,

@@ -23,6 +23,20 @@ rmSync(dist, { recursive: true, force: true });
 
 // The commands that get a bundle of their own (dist/cli-<command>.cjs): the ones scripts and hooks run.
 const DEDICATED = ['check', 'get', 'init', 'set'];
+// What every CommonJS bundle in dist/ is built with.
+const CJS_BUNDLE = {
+  outdir: dist,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+};
+// The memu schema's data, for src/lazy-memu.ts in every CLI bundle.
+const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
   await buildPg();
@@ -48,18 +62,11 @@ rmSync(old, { recursive: true, force: true });
  */
 async function buildCli(name, only) {
   await build({
+    ...CJS_BUNDLE,
     entryPoints: { [name]: join(here, 'src/run.ts') },
-    outdir: dist,
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
     // import.meta does not exist in CommonJS: the bundle computes its own URL when asked (to resolve the
     // keyring module, as jiti's base), not at every start (pathToFileURL costs half a millisecond).
-    define: { 'import.meta.url': '__envkitImportMeta.url', ENVKIT_MEMU_PLAIN: JSON.stringify(await memuPlainFields()) },
+    define: { 'import.meta.url': '__envkitImportMeta.url', ENVKIT_MEMU_PLAIN: memuPlain },
     // The file is the CommonJS wrapper function itself, as Node's loader would build it, so that bin.ts
     // compiles the file's text as is (no second copy of 0.6 MB). "use strict" stays its first statement.
     banner: {
@@ -69,7 +76,6 @@ async function buildCli(name, only) {
     // The native keyring module and jiti stay external; node-postgres is its own bundle (see buildPg).
     external: ['@napi-rs/keyring', 'jiti'],
     plugins: [...(only ? [onlyCommand(only)] : []), pgBesideBundle(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
-    logLevel: 'warning',
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
@@ -81,18 +87,10 @@ async function buildCli(name, only) {
  */
 async function buildPg() {
   await build({
+    ...CJS_BUNDLE,
     // node-postgres as the library depends on it (the CLI package itself does not).
     entryPoints: { pg: createRequire(join(here, '../envkit/package.json')).resolve('pg') },
-    outdir: dist,
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
     external: ['pg-native', 'pg-cloudflare'],
-    logLevel: 'warning',
   });
 }
 

@@ -26,8 +26,6 @@ export interface ComposeFile {
   services: ComposeService[];
   /** 1-based line where `node` (a node or a pair) starts, if it has a position. */
   lineOf(node: unknown): number | undefined;
-  /** 1-based line and column of a character offset in `text`. */
-  linePos(offset: number): { line: number; col: number };
   /** YAML syntax errors and structural problems, as error findings with file:line. */
   errors: Finding[];
 }
@@ -68,8 +66,7 @@ export function findComposeFile(dir: string): string | undefined {
  */
 export function readComposeText(text: string, path: string): ComposeFile {
   const doc = parseYaml(text);
-  const linePos = doc.linePos;
-  const lineAt = (offset: number): number => linePos(offset).line;
+  const lineAt = (offset: number): number => doc.linePos(offset).line;
 
   const lineOf = (node: unknown): number | undefined => {
     if (isPair(node)) return lineOf(node.key) ?? lineOf(node.value);
@@ -85,7 +82,7 @@ export function readComposeText(text: string, path: string): ComposeFile {
       rule: 'compose.yaml',
       file: path,
       line: lineAt(error.offset),
-      column: linePos(error.offset).col,
+      column: doc.linePos(error.offset).col,
       message: `YAML syntax error: ${error.message}`,
       fix: 'fix the YAML at this line; compose refuses the whole file until it parses',
     });
@@ -136,7 +133,7 @@ export function readComposeText(text: string, path: string): ComposeFile {
     }
   }
 
-  return { path, text, doc, services, lineOf, linePos, errors };
+  return { path, text, doc, services, lineOf, errors };
 }
 
 /** `node` with an alias (`*name`) replaced by the node it points to. */

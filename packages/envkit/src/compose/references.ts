@@ -1,5 +1,5 @@
 import { parseYaml, walkScalars } from './yaml.js';
-import type { ScalarStyle, YamlNode } from './yaml.js';
+import type { ScalarStyle, YamlDocument } from './yaml.js';
 import type { Finding } from '../findings.js';
 import type { ComposeFile } from './read.js';
 
@@ -184,7 +184,7 @@ function indexOrEnd(value: string, search: string, from: number): number {
 export function scanReferences(text: string): ReferenceScan {
   // Duplicate keys are readComposeText's error to report; references are found in every value anyway.
   const doc = parseYaml(text, { uniqueKeys: false });
-  return scanDocument(doc.contents, text, doc.linePos);
+  return scanDocument(doc, text);
 }
 
 const scans = new WeakMap<ComposeFile, ReferenceScan>();
@@ -196,17 +196,17 @@ const scans = new WeakMap<ComposeFile, ReferenceScan>();
 export function composeReferences(file: ComposeFile): ReferenceScan {
   let scan = scans.get(file);
   if (scan === undefined) {
-    scan = scanDocument(file.doc.contents, file.text, file.linePos);
+    scan = scanDocument(file.doc, file.text);
     scans.set(file, scan);
   }
   return scan;
 }
 
-function scanDocument(root: YamlNode | null, text: string, linePos: (offset: number) => { line: number; col: number }): ReferenceScan {
+function scanDocument(doc: YamlDocument, text: string): ReferenceScan {
   const references: VarReference[] = [];
   const problems: ReferenceProblem[] = [];
 
-  walkScalars(root, (node, isKey) => {
+  walkScalars(doc.contents, (node, isKey) => {
     // compose-go interpolates values only: mapping keys stay as written.
     if (!isKey) scanScalar(node.value, node.range, node.style);
   });
@@ -237,7 +237,7 @@ function scanDocument(root: YamlNode | null, text: string, linePos: (offset: num
               : found + raw.length;
         }
       }
-      const pos = linePos(offset);
+      const pos = doc.linePos(offset);
       if (token.kind === 'problem') {
         problems.push({ line: pos.line, column: pos.col, message: token.message as string });
       } else if (token.kind === 'reference') {

@@ -10,6 +10,7 @@ import {
   type Event,
   type ScalarEvent,
 } from 'js-yaml';
+import { lineIndexAt } from '../text/line-index.js';
 
 // The compose file as a tree of positioned YAML nodes, built from js-yaml's event stream (a YAML 1.2
 // parser whose events carry source offsets). The checks need values, their YAML types and where each node
@@ -110,14 +111,8 @@ export function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}):
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const linePos = (offset: number): { line: number; col: number } => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((lineStarts[mid] as number) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, col: offset - (lineStarts[low] as number) + 1 };
+    const index = lineIndexAt(lineStarts, offset);
+    return { line: index + 1, col: offset - (lineStarts[index] as number) + 1 };
   };
 
   let events: Event[];

@@ -4,6 +4,7 @@
  */
 import { EnvkitError } from '../errors.js';
 import { encodeValue } from './portable.js';
+import { lineIndexAt } from '../text/line-index.js';
 import {
   BAD_QUOTE,
   BITS,
@@ -349,13 +350,7 @@ export class EnvDocument {
   /** 1-based line and column of `offset`. Lines end at LF, CRLF, CR, U+2028 and U+2029, as for dotenv. */
   #position(offset: number): [number, number] {
     const starts = (this.#lineStarts ??= lineStarts(this.#text));
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lineIndexAt(starts, offset);
     let start = starts[lo] as number;
     if (lo === 0 && offset > 0 && this.#text.charCodeAt(0) === 0xfeff) start = 1;
     return [lo + 1, offset - start + 1];

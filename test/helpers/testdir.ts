@@ -6,7 +6,11 @@ import { afterEach } from 'vitest';
 const made: string[] = [];
 
 afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) {
+    // A test may have made the directory read-only; without this, a non-root run could not remove it.
+    chmodSync(dir, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /**

@@ -1,40 +1,19 @@
 import * as fs from 'node:fs';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EnvkitError } from '../errors.js';
 import { cleanStaleTemps, readTextFile, writeFileAtomic, writeSecretFile } from './write-file.js';
+import { testdir } from '../../../../test/helpers/testdir.js';
 
 // Failure injection: pass-through by default; a test makes one call fail to prove the cleanup.
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
   return { ...actual, renameSync: vi.fn(actual.renameSync), writeFileSync: vi.fn(actual.writeFileSync) };
 });
-
-// test/helpers/testdir.ts cannot be imported from src (tsconfig rootDir), so the same few lines live here.
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) {
-    chmodSync(dir, 0o755);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-function testdir(files: Record<string, string | [string, number]> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envkit-test-'));
-  made.push(dir);
-  for (const [name, spec] of Object.entries(files)) {
-    const path = join(dir, name);
-    mkdirSync(dirname(path), { recursive: true });
-    const [content, mode] = typeof spec === 'string' ? [spec, undefined] : spec;
-    writeFileSync(path, content);
-    if (mode !== undefined) chmodSync(path, mode);
-  }
-  return dir;
-}
 
 const SECRET = 'POSTGRES_PASSWORD=Zq9-very-secret-value-Zq9\n';
 const modeOf = (path: string) => lstatSync(path).mode & 0o777;

@@ -6,8 +6,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EnvkitError } from '../errors.js';
 import { acquireLock, readLock, withLock, withLockAsync } from './lock.js';
+import { thrown } from '../../../../test/helpers/errors.js';
 
 // Interleaving injection: pass-through by default; one test runs code right after a read of the lock.
 vi.mock('node:fs', async (importOriginal) => {
@@ -31,15 +31,6 @@ function testdir(): string {
   return dir;
 }
 
-function thrown(fn: () => unknown): EnvkitError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EnvkitError);
-    return error as EnvkitError;
-  }
-  throw new Error('expected an EnvkitError');
-}
 
 /** The pid of a process that has certainly exited. */
 function deadPid(): number {

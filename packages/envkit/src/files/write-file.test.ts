@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { EnvkitError } from '../errors.js';
 import { cleanStaleTemps, readTextFile, writeFileAtomic, writeSecretFile } from './write-file.js';
 import { testdir } from '../../../../test/helpers/testdir.js';
+import { thrown } from '../../../../test/helpers/errors.js';
 
 // Failure injection: pass-through by default; a test makes one call fail to prove the cleanup.
 vi.mock('node:fs', async (importOriginal) => {
@@ -19,15 +19,6 @@ const SECRET = 'POSTGRES_PASSWORD=Zq9-very-secret-value-Zq9\n';
 const modeOf = (path: string) => lstatSync(path).mode & 0o777;
 const osError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
 
-function thrown(fn: () => unknown): EnvkitError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EnvkitError);
-    return error as EnvkitError;
-  }
-  throw new Error('expected an EnvkitError');
-}
 
 const isRoot = process.getuid?.() === 0;
 const jiti = createRequire(import.meta.url).resolve('jiti');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { keyringStatus, openOsStore } from './os-store.js';
 import type { OsSecretStore } from './os-store.js';
+import { rejected } from '../../../../test/helpers/errors.js';
 
 // test/helpers lies outside this package's tsconfig rootDir, so it is loaded by path; its shape is restated.
 interface SecretServiceHandle {
@@ -37,12 +38,10 @@ const enabled =
 const project = `envkit-test-${process.pid}-${randomBytes(4).toString('hex')}`;
 const service = `envkit:${project}`;
 
+/** The KEYRING error `promise` rejects with. */
 async function failure(promise: Promise<unknown>): Promise<EnvkitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isEnvkitError(error, 'KEYRING')) throw new Error(`expected a KEYRING error, got ${String(error)}`);
+  const error = await rejected(promise);
+  expect(error.code).toBe('KEYRING');
   return error;
 }
 

@@ -1,5 +1,5 @@
 import { databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
-import type { ApplyMode, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
+import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
@@ -7,20 +7,15 @@ import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { keyringMode, keyringWarning, openKeyring } from '../keyring-option.js';
 
-interface RotateFlags {
+/** The options commander parsed: most are rotatePassword's own. */
+type RotateFlags = Pick<
+  RotatePasswordOptions,
+  'dryRun' | 'apply' | 'composeCmd' | 'composeFile' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
+> & {
   stdin?: boolean;
-  dryRun?: boolean;
-  apply?: ApplyMode;
-  composeCmd?: string;
-  composeFile?: string;
-  service?: string;
-  appService?: string;
-  dbHost?: string;
-  dbPort?: number;
-  restart?: boolean;
   /** `--keyring` true, `--no-keyring` false, neither undefined. */
   keyring?: boolean;
-}
+};
 
 /**
  * `envkit rotate KEY`. The database password goes through the rotation protocol (pending file, database,

@@ -6,33 +6,13 @@ import { EnvkitError, isEnvkitError } from '../errors.js';
 import { keyringStatus, openOsStore } from './os-store.js';
 import type { OsSecretStore } from './os-store.js';
 import { rejected } from '../../../../test/helpers/errors.js';
-
-// test/helpers lies outside this package's tsconfig rootDir, so it is loaded by path; its shape is restated.
-interface SecretServiceHandle {
-  env: NodeJS.ProcessEnv;
-  address: string;
-  secretTool(args: string[], stdin?: string): string;
-  lookup(service: string, account: string): string | undefined;
-  lock(): Promise<void>;
-  stopKeyring(): Promise<void>;
-  stop(): Promise<void>;
-}
-interface Helpers {
-  hasSecretService(): boolean;
-  SECRET_SERVICE_INSTALL: string;
-  startSecretService(options?: { keyring?: 'unlocked' | 'locked' | 'empty' | 'none' }): Promise<SecretServiceHandle>;
-  startStuckBus(): Promise<{ address: string; env: NodeJS.ProcessEnv; stop(): Promise<void> }>;
-}
-const helpersPath = '../../../../test/helpers/secret-service.ts';
-const requirePath = '../../../../test/helpers/require.ts';
-const helpers = (await import(/* @vite-ignore */ helpersPath)) as Helpers;
-const { requireTool } = (await import(/* @vite-ignore */ requirePath)) as {
-  requireTool(name: string, available: boolean, install: string): boolean;
-};
+import { requireTool } from '../../../../test/helpers/require.js';
+import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, startStuckBus } from '../../../../test/helpers/secret-service.js';
+import type { SecretServiceHandle } from '../../../../test/helpers/secret-service.js';
 
 const enabled =
   process.platform === 'linux' &&
-  requireTool('Secret Service (gnome-keyring)', helpers.hasSecretService(), helpers.SECRET_SERVICE_INSTALL);
+  requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
 // Unique per run, so parallel runs and leftovers of a crashed run never meet.
 const project = `envkit-test-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -54,7 +34,7 @@ describe.skipIf(!enabled)('OS store against a real gnome-keyring', () => {
   let store: OsSecretStore;
 
   beforeAll(async () => {
-    keyring = await helpers.startSecretService();
+    keyring = await startSecretService();
     store = await openOsStore({ env: keyring.env });
     report('probe (helper start + round trip)', store.probeMs);
   });
@@ -190,7 +170,7 @@ describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounde
   });
 
   it('a bus that accepts and never answers: stuck, within the probe timeout', async () => {
-    const stuck = await helpers.startStuckBus();
+    const stuck = await startStuckBus();
     try {
       const started = performance.now();
       const error = await failure(openOsStore({ env: stuck.env, probeTimeoutMs: 1500 }));
@@ -209,7 +189,7 @@ describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounde
   describe('a bus without a Secret Service', () => {
     let bare: SecretServiceHandle;
     beforeAll(async () => {
-      bare = await helpers.startSecretService({ keyring: 'none' });
+      bare = await startSecretService({ keyring: 'none' });
     });
     afterAll(async () => bare?.stop());
 
@@ -233,7 +213,7 @@ describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounde
   describe('a Secret Service with no keyring yet', () => {
     let empty: SecretServiceHandle;
     beforeAll(async () => {
-      empty = await helpers.startSecretService({ keyring: 'empty' });
+      empty = await startSecretService({ keyring: 'empty' });
     });
     afterAll(async () => empty?.stop());
 
@@ -247,7 +227,7 @@ describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounde
   describe('a locked keyring', () => {
     let locked: SecretServiceHandle;
     beforeAll(async () => {
-      locked = await helpers.startSecretService({ keyring: 'locked' });
+      locked = await startSecretService({ keyring: 'locked' });
     });
     afterAll(async () => locked?.stop());
 
@@ -266,7 +246,7 @@ describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounde
     let store: OsSecretStore;
     const secret = `never-in-errors-${randomBytes(8).toString('hex')}`;
     beforeAll(async () => {
-      live = await helpers.startSecretService();
+      live = await startSecretService();
       store = await openOsStore({ env: live.env });
       await store.set(project, 'KEPT', secret);
     });

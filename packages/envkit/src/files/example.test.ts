@@ -8,10 +8,7 @@ import { memuSchema } from '../schema/memu.js';
 import { parseDocument } from '../dotenv/document.js';
 import { encodeValue } from '../dotenv/portable.js';
 import { exampleDrift, renderEnvTemplate, renderExample } from './example.js';
-
-// test/helpers is outside this package's tsconfig rootDir: a computed specifier keeps tsc from pulling it in.
-const helpers = '../../../../test/helpers/require.js';
-const { requireTool } = (await import(helpers)) as { requireTool: (name: string, available: boolean, install: string) => boolean };
+import { requireTool } from '../../../../test/helpers/require.js';
 
 const schema = defineSchema(
   'demo',

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitignoreRules, matchGitignore, syncGitignore } from './gitignore.js';
-
-// test/helpers is outside this package's tsconfig rootDir: a computed specifier keeps tsc from pulling it in.
-const helpers = '../../../../test/helpers/require.js';
-const { requireTool } = (await import(helpers)) as { requireTool: (name: string, available: boolean, install: string) => boolean };
+import { requireTool } from '../../../../test/helpers/require.js';
 
 const rules = gitignoreRules('.env');
 const MUST_IGNORE = ['.env', '.env.envkit-pending', '.env.envkit-lock', '.env.envkit-backup', '.env.envkit-tmp-abc123', '.env.envkit-lock.break'];

@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireLock, readLock, withLock, withLockAsync } from './lock.js';
 import { thrown } from '../../../../test/helpers/errors.js';
+import { testdir } from '../../../../test/helpers/testdir.js';
 
 // Interleaving injection: pass-through by default; one test runs code right after a read of the lock.
 vi.mock('node:fs', async (importOriginal) => {
@@ -18,18 +19,10 @@ beforeEach(() => {
   vi.mocked(fs.readFileSync).mockReset();
 });
 
-// test/helpers/testdir.ts cannot be imported from src (tsconfig rootDir), so the same few lines live here.
-const made: string[] = [];
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-function testdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envkit-test-'));
-  made.push(dir);
-  return dir;
-}
 
 
 /** The pid of a process that has certainly exited. */

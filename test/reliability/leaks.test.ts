@@ -47,7 +47,7 @@ import {
 import { hasPostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
 import { requireTool } from '../helpers/require.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
-import { CANARY, findLeak, fragments, memuEnvText, runCli, scratchDir } from './support.js';
+import { CANARY, findLeak, fragments, memuEnvText, runCli, scratchDir, startWatcher } from './support.js';
 
 const FAKE_COMPOSE = resolve(import.meta.dirname, '../fixtures/fake-compose/compose');
 const PROC_WATCHER = fileURLToPath(new URL('./fixtures/proc-watcher.mjs', import.meta.url));
@@ -310,30 +310,24 @@ function shimDir(log: string): string {
   return dir;
 }
 
+interface ProcessReport {
+  sweeps: number;
+  commands: Record<string, number>;
+  hits: { pid: number; command: string; where: string; needle: number }[];
+}
+
 /** Watch every process's argv and environment for `secrets` while `body` runs. */
-async function watchProcesses(secrets: readonly string[], body: () => Promise<void>): Promise<{ sweeps: number; commands: Record<string, number>; hits: { pid: number; command: string; where: string; needle: number }[] }> {
-  const dir = scratchDir();
-  const needles = join(dir, 'needles');
-  const stop = join(dir, 'stop');
+async function watchProcesses(secrets: readonly string[], body: () => Promise<void>): Promise<ProcessReport> {
+  const needles = join(scratchDir(), 'needles');
   writeFileSync(needles, secrets.flatMap((s) => fragments(s)).join('\n'), { mode: 0o600 });
-  const child = spawn(process.execPath, [PROC_WATCHER, needles, stop], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      if (out.startsWith('ready\n')) resolve();
-    });
-  });
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const watcher = await startWatcher<ProcessReport>(PROC_WATCHER, [needles]);
   try {
     await body();
-  } finally {
-    writeFileSync(stop, '');
-    await closed;
+  } catch (error) {
+    await watcher.stop();
+    throw error;
   }
-  return JSON.parse(out.slice('ready\n'.length)) as Awaited<ReturnType<typeof watchProcesses>>;
+  return watcher.stop();
 }
 
 const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');

@@ -3,7 +3,7 @@
 // this .env complete and valid, which files did envkit leave behind, are these bytes untouched.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -266,3 +266,30 @@ export function exists(path: string): boolean {
     return existsSync(path);
   }
 }
+
+/**
+ * Starts a watcher script (`node <script> ...args <stop file>`): it prints `ready`, watches, and when the
+ * stop file appears prints its JSON report and exits. `stop()` makes the stop file and returns the report.
+ */
+export async function startWatcher<Report>(script: string, args: string[]): Promise<{ stop(): Promise<Report> }> {
+  const stopFile = join(scratchDir(), 'stop');
+  const child = spawn(process.execPath, [script, ...args, stopFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      if (out.startsWith('ready\n')) resolve();
+    });
+  });
+  return {
+    async stop() {
+      writeFileSync(stopFile, '');
+      await closed;
+      return JSON.parse(out.slice('ready\n'.length)) as Report;
+    },
+  };
+}
+

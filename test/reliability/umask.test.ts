@@ -3,11 +3,10 @@
 // event. At no moment may `.env`, its temp files, the pending file or the lock be readable or writable by
 // group or others. A control run with a naive writer proves the watcher sees such a moment when there is one.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { budget, modeOf, runCli, scratchDir } from './support.js';
+import { budget, modeOf, runCli, scratchDir, startWatcher } from './support.js';
 
 const WATCHER = fileURLToPath(new URL('./fixtures/mode-watcher.mjs', import.meta.url));
 const ROUNDS = budget('UMASK_ROUNDS', 12, 6);
@@ -19,38 +18,10 @@ interface WatchReport {
   violations: { name: string; mode: string; via: string }[];
 }
 
-/** Start the watcher on `dir`; `stop()` ends it and returns what it saw. */
-async function startWatcher(dir: string): Promise<{ stop(): Promise<WatchReport> }> {
-  const stopFile = join(scratchDir(), 'stop');
-  const child = spawn(process.execPath, [WATCHER, dir, stopFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      if (out.startsWith('ready\n')) resolve();
-    });
-  });
-  return {
-    stop: () =>
-      new Promise<WatchReport>((resolve, reject) => {
-        child.on('close', () => {
-          try {
-            resolve(JSON.parse(out.slice('ready\n'.length)) as WatchReport);
-          } catch (error) {
-            reject(error);
-          }
-        });
-        writeFileSync(stopFile, '');
-      }),
-  };
-}
-
 describe('umask 000', () => {
   it(`init, set, rotate, unset (${ROUNDS} rounds): no private file is ever readable by others, even for a moment`, async () => {
     const dir = scratchDir();
-    const watcher = await startWatcher(dir);
+    const watcher = await startWatcher<WatchReport>(WATCHER, [dir]);
     const run = async (args: string[], input?: string) => {
       const result = await runCli(dir, args, { umask: 0o000, input });
       expect(result.code, `envkit ${args.join(' ')}:\n${result.all}`).toBe(0);
@@ -78,7 +49,7 @@ describe('umask 000', () => {
 
   it('control: the watcher catches a naive writer (create under umask 000, then chmod) within its short window', async () => {
     const dir = scratchDir();
-    const watcher = await startWatcher(dir);
+    const watcher = await startWatcher<WatchReport>(WATCHER, [dir]);
     // What an unaudited writer does: create the temp with the default mode, fix the mode afterwards.
     for (let i = 0; i < 5; i++) {
       const script = `umask 000; printf 'A=1\\n' > .env.envkit-tmp-naive; sleep 0.01; chmod 600 .env.envkit-tmp-naive; mv .env.envkit-tmp-naive .env`;

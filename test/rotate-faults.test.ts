@@ -9,14 +9,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canLogin, parseDocument, parsePostgresUrl, readPending } from 'envkit';
+import { readPending } from 'envkit';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
-import { envkit, type CliResult } from './helpers/cli.js';
-import { testdir } from './helpers/testdir.js';
+import { FAKE_COMPOSE, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
-const FAKE_COMPOSE = resolve(import.meta.dirname, 'fixtures/fake-compose/compose');
-const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
 /** The built library, as the CLI bundles it. */
 const ENVKIT_DIST = fileURLToPath(new URL('../packages/envkit/dist/index.js', import.meta.url));
 
@@ -24,7 +21,6 @@ const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get 
 
 describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () => {
   let pg: PgCluster;
-  let count = 0;
 
   beforeAll(async () => {
     pg = await startPostgres();
@@ -33,71 +29,22 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
     await pg?.stop();
   });
 
-  interface Project {
-    dir: string;
-    user: string;
-    db: string;
-    old: string;
-    log: string;
-    env: NodeJS.ProcessEnv;
-    outputs: CliResult[];
-    run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
-  }
-
+  type Project = RotationProject;
+  const expectNoLeak = (p: Project, secrets: string[]) => expectNoLeakIn(pg, p, secrets);
   /** An init'd memu project (with compose.yaml) whose role, a superuser like the image's, has the .env password. */
-  async function project(): Promise<Project> {
-    count += 1;
-    const user = `fault_user_${count}`;
-    const db = `fault_db_${count}`;
-    const dir = testdir({ 'compose.yaml': COMPOSE_YAML });
-    const log = join(dir, 'compose.log');
-    const env = {
-      ENVKIT_TEST_PGHOST: pg.socketDir,
-      ENVKIT_TEST_PGPORT: String(pg.port),
-      ENVKIT_TEST_PSQL: pg.psqlPath,
-      ENVKIT_TEST_COMPOSE_LOG: log,
-    };
-    const outputs: CliResult[] = [];
-    const run = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
-      const result = await envkit(dir, args, { env: { ...env, ...extra } });
-      outputs.push(result);
-      return result;
-    };
-    const init = await run(['init', '--no-input', '--set', `POSTGRES_USER=${user}`, '--set', `POSTGRES_DB=${db}`]);
-    expect(init.code, init.all).toBe(0);
-    const old = envText(dir).match(/^POSTGRES_PASSWORD=(.*)$/m)![1]!;
-    await pg.createRole(user, old);
-    await pg.psql(`ALTER ROLE "${user}" SUPERUSER;`);
-    await pg.createDatabase(db, user);
-    return { dir, user, db, old, log, env, outputs, run };
-  }
-
+  const project = () => rotationProject(pg, 'fault', { compose: true, superuser: true });
   const envText = (dir: string) => readFileSync(join(dir, '.env'), 'utf8');
-  const values = (dir: string) => parseDocument(envText(dir)).toObject();
+  const values = envValues;
   const pendingOf = (p: Project) => readPending(join(p.dir, '.env.envkit-pending'));
-  const login = (p: Project, password: string) => canLogin({ host: pg.host, port: pg.port, user: p.user, database: p.db }, password);
+  const login = (p: Project, password: string) => projectLogin(pg, p, password);
   const direct = () => ['--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port)];
   const compose = () => ['--compose-cmd', FAKE_COMPOSE];
 
-  /** .env and the database agree on a new password, the URL logs in, nothing pending, no output leaked. */
+  /** expectRotated (to `expected`, when given), and no lock is left. */
   async function expectFinished(p: Project, expected?: string): Promise<void> {
-    const v = values(p.dir);
-    const next = v.POSTGRES_PASSWORD!;
+    const { next } = await expectRotated(pg, p);
     if (expected !== undefined) expect(next).toBe(expected);
-    expect(next).not.toBe(p.old);
-    expect(await login(p, next)).toEqual({ ok: true });
-    expect(await login(p, p.old)).toMatchObject({ ok: false, reason: 'auth' });
-    const url = parsePostgresUrl(v.MEMU_DB_URL!);
-    expect(await canLogin({ host: pg.host, port: pg.port, user: url.user, database: url.database }, url.password)).toEqual({ ok: true });
-    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
     expect(existsSync(join(p.dir, '.env.envkit-lock'))).toBe(false);
-    expectNoLeak(p, [p.old, next]);
-  }
-
-  function expectNoLeak(p: Project, secrets: string[]): void {
-    for (const output of p.outputs) for (const secret of secrets) expect(output.all).not.toContain(secret);
-    if (existsSync(p.log)) for (const secret of secrets) expect(readFileSync(p.log, 'utf8')).not.toContain(secret);
-    for (const secret of secrets) expect(pg.readLog()).not.toContain(secret);
   }
 
   /** Run rotatePassword in a child that SIGKILLs itself once `step` is done. */
@@ -202,7 +149,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
   it('database container down (compose): stops at apply with TOOL; the next run finishes', async () => {
     const p = await project();
     const before = envText(p.dir);
-    const down = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()], { ENVKIT_TEST_COMPOSE_DOWN: '1' });
+    const down = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()], { env: { ENVKIT_TEST_COMPOSE_DOWN: '1' } });
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/stopped at step "apply": .*no such container/);
     expect(down.stderr).toMatch(/is the db container up\?/);

@@ -1,24 +1,22 @@
 // `envkit rotate` end to end: the built CLI against a throw-away PostgreSQL, directly over TCP and through
 // a stand-in compose that runs the real psql on the cluster's trusted socket.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canLogin, parseDocument, parsePostgresUrl } from 'envkit';
+import { parseDocument } from 'envkit';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
 import { envkit, ENVKIT_BIN, type CliResult } from './helpers/cli.js';
 import { ptyAvailable, spawnPty } from './helpers/pty.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
+import { COMPOSE_YAML, FAKE_COMPOSE, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
-const FAKE_COMPOSE = resolve(import.meta.dirname, 'fixtures/fake-compose/compose');
-const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
 
 const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
 
 describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
   let pg: PgCluster;
-  let count = 0;
 
   beforeAll(async () => {
     pg = await startPostgres();
@@ -27,74 +25,19 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     await pg?.stop();
   });
 
-  interface Project {
-    dir: string;
-    user: string;
-    db: string;
-    old: string;
-    /** compose's argv/env log. */
-    log: string;
-    env: NodeJS.ProcessEnv;
-    /** Every CLI output in this project, for the leak scan. */
-    outputs: CliResult[];
-    run(args: string[], options?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult>;
-  }
-
-  /** `envkit init`, then the role and database with the password from .env (the postgres image's first start). */
-  async function project(options: { compose?: boolean; superuser?: boolean } = {}): Promise<Project> {
-    count += 1;
-    const user = `cli_user_${count}`;
-    const db = `cli_db_${count}`;
-    const dir = testdir(options.compose ? { 'compose.yaml': COMPOSE_YAML } : {});
-    const log = join(dir, 'compose.log');
-    const env = {
-      ENVKIT_TEST_PGHOST: pg.socketDir,
-      ENVKIT_TEST_PGPORT: String(pg.port),
-      ENVKIT_TEST_PSQL: pg.psqlPath,
-      ENVKIT_TEST_COMPOSE_LOG: log,
-    };
-    const outputs: CliResult[] = [];
-    const run = async (args: string[], extra: { env?: NodeJS.ProcessEnv; input?: string } = {}) => {
-      const result = await envkit(dir, args, { env: { ...env, ...extra.env }, input: extra.input });
-      outputs.push(result);
-      return result;
-    };
-    const init = await run(['init', '--no-input', '--set', `POSTGRES_USER=${user}`, '--set', `POSTGRES_DB=${db}`]);
-    expect(init.code, init.all).toBe(0);
-    const old = values(dir).POSTGRES_PASSWORD!;
-    await pg.createRole(user, old);
-    if (options.superuser) await pg.psql(`ALTER ROLE "${user}" SUPERUSER;`);
-    await pg.createDatabase(db, user);
-    return { dir, user, db, old, log, env, outputs, run };
-  }
-
-  function values(dir: string): Record<string, string> {
-    return parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();
-  }
-
-  const login = (p: Project, password: string) => canLogin({ host: pg.host, port: pg.port, user: p.user, database: p.db }, password);
+  type Project = RotationProject;
+  const project = (options: { compose?: boolean; superuser?: boolean } = {}) => rotationProject(pg, 'cli', options);
+  const values = envValues;
+  const login = (p: Project, password: string) => projectLogin(pg, p, password);
   const tcp = () => ['--db-host', pg.host, '--db-port', String(pg.port)];
+  const expectNoLeak = (p: Project, secrets: string[]) => expectNoLeakIn(pg, p, secrets);
 
-  /** .env and the database agree, MEMU_DB_URL (host/port overridden) logs in, nothing pending, no output leaked a password. */
+  /** expectRotated, and MEMU_DB_URL names the compose host with the new password; .env stays 0600. */
   async function expectFinished(p: Project): Promise<string> {
-    const v = values(p.dir);
-    const next = v.POSTGRES_PASSWORD!;
-    expect(next).not.toBe(p.old);
-    expect(await login(p, next)).toEqual({ ok: true });
-    expect(await login(p, p.old)).toMatchObject({ ok: false, reason: 'auth' });
-    const url = parsePostgresUrl(v.MEMU_DB_URL!);
+    const { next, url } = await expectRotated(pg, p);
     expect(url).toMatchObject({ user: p.user, password: next, database: p.db, host: 'db', port: 5432 });
-    expect(await canLogin({ host: pg.host, port: pg.port, user: url.user, database: url.database }, url.password)).toEqual({ ok: true });
     expect(statSync(join(p.dir, '.env')).mode & 0o777).toBe(0o600);
-    expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
-    expectNoLeak(p, [p.old, next]);
     return next;
-  }
-
-  function expectNoLeak(p: Project, secrets: string[]): void {
-    for (const output of p.outputs) for (const secret of secrets) expect(output.all).not.toContain(secret);
-    if (existsSync(p.log)) for (const secret of secrets) expect(readFileSync(p.log, 'utf8')).not.toContain(secret);
-    for (const secret of secrets) expect(pg.readLog()).not.toContain(secret);
   }
 
   it('--apply direct: old password refused, new accepted, MEMU_DB_URL logs in; the step list and the restart line', async () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPending } from 'envkit';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
-import { FAKE_COMPOSE, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
+import { FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
 /** The built library, as the CLI bundles it. */
 const ENVKIT_DIST = fileURLToPath(new URL('../packages/envkit/dist/index.js', import.meta.url));
@@ -151,8 +151,8 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
     const before = envText(p.dir);
     const down = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()], { env: { ENVKIT_TEST_COMPOSE_DOWN: '1' } });
     expect(down.code).toBe(3);
-    expect(down.stderr).toMatch(/stopped at step "apply": .*no such container/);
-    expect(down.stderr).toMatch(/is the db container up\?/);
+    expect(down.stderr).toMatch(/stopped at step "apply": the db container \(project_db_1\) is not running: it is exited/);
+    expect(down.stderr).toMatch(/start it: `.*podman-compose --podman-path \S+ up -d db`/);
     expect(envText(p.dir)).toBe(before);
     const pending = pendingOf(p)!;
     const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()]);
@@ -182,12 +182,13 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
 
   it('two rotations at once: one runs, the other reports busy (exit 3); they never disagree', async () => {
     const p = await project();
-    // A compose that takes its time, so the first rotation still holds the lock when the second starts.
-    const slow = join(p.dir, 'slow-compose');
-    writeFileSync(slow, `#!/bin/sh\nsleep 1.5\nexec "${FAKE_COMPOSE}" "$@"\n`, { mode: 0o755 });
+    // A podman that takes its time, so the first rotation still holds the lock when the second starts.
+    const slow = join(p.dir, 'slow-podman');
+    writeFileSync(slow, `#!/bin/sh\nsleep 1.5\nexec ${FAKES}/podman "$@"\n`, { mode: 0o755 });
+    const slowCompose = `${FAKES}/podman-compose --podman-path ${slow}`;
     const [a, b] = await Promise.all([
-      p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', slow]),
-      p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', slow]),
+      p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', slowCompose]),
+      p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', slowCompose]),
     ]);
     const codes = [a!.code, b!.code].sort();
     expect(codes, `${a!.all}\n---\n${b!.all}`).toEqual([0, 3]);

@@ -1,6 +1,6 @@
 // `envkit rotate` end to end: the built CLI against a throw-away PostgreSQL, directly over TCP and through
 // a stand-in compose that runs the real psql on the cluster's trusted socket.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'envkit';
@@ -10,7 +10,7 @@ import { envkit, ENVKIT_BIN, type CliResult } from './helpers/cli.js';
 import { ptyAvailable, spawnPty } from './helpers/pty.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
-import { COMPOSE_YAML, FAKE_COMPOSE, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
+import { COMPOSE_YAML, FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
 
 const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
@@ -62,13 +62,17 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE]);
     expect(result.code, result.all).toBe(0);
     const next = await expectFinished(p);
-    expect(result.stdout).toMatch(/^  apply +done +ALTER ROLE "cli_user_\d+" with a SCRAM-SHA-256 verifier on stdin of `.*compose exec -T db psql`$/m);
+    expect(result.stdout).toMatch(/^  apply +done +ALTER ROLE "cli_user_\d+" with a SCRAM-SHA-256 verifier on stdin of psql in the db container \(confirmed by psql\)$/m);
     expect(result.stdout).toMatch(/^  test +done +the stored SCRAM verifier of role "cli_user_\d+" matches the new password/m);
     expect(result.stdout).toContain(`  ${FAKE_COMPOSE} up -d --force-recreate memu\n`);
     const log = readFileSync(p.log, 'utf8');
+    // The db container is found by its labels and psql runs through podman exec: compose is not called.
+    const ps = `argv: podman ps -a --filter label=com.docker.compose.service=db --filter label=com.docker.compose.project.working_dir=${realpathSync(p.dir)} --format json`;
     expect(log.match(/^argv: .*$/gm)).toEqual([
-      `argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}`,
-      `argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}`,
+      ps,
+      `argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}`,
+      ps,
+      `argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}`,
     ]);
     // Neither the password nor its verifier went through argv or the environment.
     const stored = (await pg.psql(`SELECT rolpassword FROM pg_authid WHERE rolname = '${p.user}'`)).trim();
@@ -100,8 +104,8 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--dry-run']);
     expect(result.code, result.all).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe('envkit rotate POSTGRES_PASSWORD (dry run: nothing is changed)');
-    expect(result.stdout).toMatch(/^  apply +skipped +would run `.*compose exec -T db psql -U cli_user_\d+ -d cli_db_\d+` with ALTER ROLE/m);
-    expect(result.stdout).toMatch(/^  restart +skipped +then run `.*compose up -d --force-recreate memu`$/m);
+    expect(result.stdout).toMatch(/^  apply +skipped +would run psql -U cli_user_\d+ -d cli_db_\d+ in the running db container with ALTER ROLE/m);
+    expect(result.stdout).toMatch(/^  restart +skipped +then run `.*podman-compose --podman-path \S+ up -d --force-recreate memu`$/m);
     expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
     for (const file of ['.env.envkit-pending', '.env.envkit-lock', 'compose.log']) expect(existsSync(join(p.dir, file))).toBe(false);
     expect(await login(p, p.old)).toEqual({ ok: true });
@@ -205,18 +209,19 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     const echoing = join(p.dir, 'compose-echoing');
     writeFileSync(
       echoing,
-      `#!/bin/sh\nif [ "$1" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
-        `  echo "$line"; echo "$line" >&2; echo "Error: the container name is already in use" >&2; exit 125\nfi\nexec "${FAKE_COMPOSE}" "$@"\n`,
+      `#!/bin/sh\nif [ "$3" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
+        `  echo "$line"; echo "$line" >&2; echo "Error: the container name is already in use" >&2; exit 125\nfi\nexec ${FAKES}/podman-compose "$@"\n`,
       { mode: 0o755 },
     );
     const urls = [values(p.dir).MEMU_DB_URL!];
-    const plain = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoing, '--restart']);
+    const echoingCompose = `${echoing} --podman-path ${FAKES}/podman`;
+    const plain = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoingCompose, '--restart']);
     expect(plain.code, plain.all).toBe(3);
-    expect(plain.stdout).toMatch(/^  restart +FAILED +`.*compose-echoing up -d --force-recreate memu` failed \(exit 125\): .*-e POSTGRES_PASSWORD=<redacted>/m);
+    expect(plain.stdout).toMatch(/^  restart +FAILED +`.*compose-echoing --podman-path \S+ up -d --force-recreate memu` failed \(exit 125\): .*-e POSTGRES_PASSWORD=<redacted>/m);
     expect(plain.stderr).toMatch(/^warning: restart: [^]*the rotation itself is finished/m);
     const middle = values(p.dir);
     urls.push(middle.MEMU_DB_URL!);
-    const json = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoing, '--restart', '--json']);
+    const json = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoingCompose, '--restart', '--json']);
     expect(json.code, json.all).toBe(3);
     const report = JSON.parse(json.stdout) as { ok: boolean; warnings: string[]; steps: { name: string; status: string; detail: string }[] };
     expect(report.ok).toBe(false);

@@ -9,8 +9,13 @@ import type { PgCluster } from './postgres.js';
 import { envkit, type CliResult } from './cli.js';
 import { testdir } from './testdir.js';
 
-/** A stand-in compose that runs the real psql on the cluster's trusted socket, logging its argv and env. */
-export const FAKE_COMPOSE = resolve(import.meta.dirname, '../fixtures/fake-compose/compose');
+/** The stand-ins for podman-compose and podman (test/fixtures/fake-compose). */
+export const FAKES = resolve(import.meta.dirname, '../fixtures/fake-compose');
+/**
+ * A stand-in podman-compose driving a stand-in podman, whose `exec … psql` runs the real psql on the
+ * cluster's trusted socket; both log their argv and env.
+ */
+export const FAKE_COMPOSE = `${FAKES}/podman-compose --podman-path ${FAKES}/podman`;
 
 export const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
 

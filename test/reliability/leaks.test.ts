@@ -49,7 +49,8 @@ import { requireTool } from '../helpers/require.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
 import { CANARY, findLeak, fragments, memuEnvText, runCli, scratchDir, startWatcher } from './support.js';
 
-const FAKE_COMPOSE = resolve(import.meta.dirname, '../fixtures/fake-compose/compose');
+const FAKES = resolve(import.meta.dirname, '../fixtures/fake-compose');
+const FAKE_COMPOSE = `${FAKES}/podman-compose --podman-path ${FAKES}/podman`;
 const PROC_WATCHER = fileURLToPath(new URL('./fixtures/proc-watcher.mjs', import.meta.url));
 const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n  memu:\n    image: memu\n    environment:\n      MEMU_DB_URL: ${MEMU_DB_URL}\n';
 
@@ -162,14 +163,15 @@ describe('library calls: nothing thrown or returned carries a secret', () => {
 
     // The database side, without a database: compose that echoes what it got, and a direct login nowhere.
     const echo = join(scratchDir(), 'echo-compose');
-    writeFileSync(echo, '#!/bin/sh\necho "compose got: $*" >&2\ncat >&2\nexit 1\n');
+    // As podman: a running db container, and an exec that echoes its argv and stdin (the SQL) and fails.
+    writeFileSync(echo, `#!/bin/sh\nif [ "$1" = ps ]; then echo '[{"Id":"x","Names":["x"],"State":"running"}]'; exit 0; fi\necho "compose got: $*" >&2\ncat >&2\nexit 1\n`);
     chmodSync(echo, 0o755);
     await add('applyPasswordViaCompose: compose fails, echoing its stdin', () =>
-      applyPasswordViaCompose({ compose: { argv: [echo] }, cwd: dir, service: 'db', user: 'memu_production_user', database: 'memu_db', timeoutMs: 5000 }, CANARY.POSTGRES_PASSWORD),
+      applyPasswordViaCompose({ project: { compose: { argv: ['podman-compose', '--podman-path', echo] }, dir, files: [] }, service: 'db', user: 'memu_production_user', database: 'memu_db', timeoutMs: 5000 }, CANARY.POSTGRES_PASSWORD),
     );
     writeFileSync(join(dir, 'compose.yaml'), COMPOSE_YAML);
     await add('rotatePassword: compose fails (resume), echoing its stdin', () =>
-      rotatePassword({ ...project, key: 'POSTGRES_PASSWORD', apply: 'compose', composeCmd: echo, timeoutMs: 5000 }),
+      rotatePassword({ ...project, key: 'POSTGRES_PASSWORD', apply: 'compose', composeCmd: `podman-compose --podman-path ${echo}`, timeoutMs: 5000 }),
     );
     rmSync(join(dir, '.env.envkit-pending'), { force: true });
     await add('applyPasswordDirect: nothing listening', () =>
@@ -384,8 +386,8 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
       { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, ...keyringArgs] },
       { args: ['--json', 'rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--db-host', pg.host, '--db-port', String(pg.port), ...keyringArgs] },
       { args: ['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port), ...keyringArgs] },
-      // The fake compose cannot `up`: the rotation finishes, the restart fails (exit 3).
-      { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--restart', ...keyringArgs], expect: 3 },
+      // The stand-in compose recreates memu from .env; envkit confirms the new URL in its environment.
+      { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--restart', ...keyringArgs] },
       { args: ['rotate', 'OPENAI_API_KEY', '--stdin', ...keyringArgs], input: 'sk-ChildLeakNewKey3Ed5Rf7Tg9Yh\n' },
       { args: ['check', '--online', '--db-host', pg.host, '--db-port', String(pg.port)], expect: 1 },
       ...(keyring ? [{ args: ['restore', '--force'] }, { args: ['--json', 'restore', '--force', '--dry-run'] }] : []),
@@ -410,7 +412,7 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
     expect(childLog).toMatch(/^argv: \S*git /m);
     expect(childLog).toMatch(/^argv: \S*psql /m);
     const composeText = readFileSync(composeLog, 'utf8');
-    expect(composeText).toMatch(/^argv:.*\bexec -T db psql /m);
+    expect(composeText).toMatch(/^argv: podman exec -i fake-db psql /m);
 
     // The /proc watcher only knew the secrets at its start; the logs are checked for every secret seen.
     expect(report.hits).toEqual([]);

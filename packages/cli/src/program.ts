@@ -101,16 +101,18 @@ Examples:
       .argument('<KEY>', 'the secret to rotate, e.g. POSTGRES_PASSWORD')
       .option('--stdin', 'read the new value from standard input instead of generating one')
       .addOption(
-        new Option('--apply <mode>', 'how to change the database: compose exec psql, a direct connection, or not at all (default: compose when the compose file has the db service)').choices([
+        new Option('--apply <mode>', 'how to change the database: psql in the running db container, a direct connection, or not at all (default: compose when the compose file has the db service)').choices([
           'compose',
           'direct',
           'none',
         ]),
       )
-      .option('--compose-cmd <command>', "the compose command, e.g. 'docker compose' (default: detected)")
-      .option('--compose-file <file>', 'compose file, relative to the project directory (default: compose.yaml, docker-compose.yml… there)')
-      .option('--service <name>', 'the database service in the compose file', 'db')
-      .option('--app-service <name>', 'the service to recreate afterwards', 'memu')
+      .option('--compose-cmd <command>', "the compose command with its own flags, quoted as for a shell, e.g. 'docker compose' (default: detected)")
+      .option('--compose-file <file>', 'compose file, relative to the project directory; repeat for several (-f a -f b) (default: compose.yaml, docker-compose.yml… there)', collect)
+      .option('--compose-project <name>', 'the compose project name (-p) (default: the compose file\'s directory name)')
+      .option('--service <name>', 'the database service in the compose file (default: db)')
+      .option('--app-service <name>', 'the service to recreate afterwards (default: memu)')
+      .option('--abort', 'abandon the pending rotation: only while the database does not have the new password yet')
       .option('--db-host <host>', "direct connection: this host instead of the URL's (db resolves only inside compose)")
       .option('--db-port <port>', "direct connection: this port instead of the URL's", parsePort)
       .option('--restart', 'recreate the app service at the end (default: print the command)')

@@ -54,17 +54,23 @@ export class EnvkitError extends Error {
   readonly hint: string | undefined;
   readonly issues: readonly ErrorIssue[];
   readonly path: string | undefined;
+  /**
+   * A stable, machine-readable reason within the code (`container-not-running`, `psql-missing`), for
+   * callers that act on the cause rather than on the wording.
+   */
+  readonly reason: string | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { hint?: string; issues?: readonly ErrorIssue[]; path?: string; cause?: unknown } = {},
+    options: { hint?: string; issues?: readonly ErrorIssue[]; path?: string; cause?: unknown; reason?: string } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
     this.issues = options.issues ?? [];
     this.path = options.path;
+    this.reason = options.reason;
   }
 }
 

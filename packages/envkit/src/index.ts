@@ -60,6 +60,7 @@ export type { KeyringProblem } from './keyring/probe.js';
 
 // Compose
 export { readComposeText, findComposeFile, COMPOSE_FILE_NAMES, type ComposeFile, type ComposeService } from './compose/read.js';
+export { composeArgv, splitCommandLine, shellLine, type ComposeProject } from './compose/project.js';
 export { scanReferences, checkReferences, type VarReference } from './compose/references.js';
 export { checkHardening, type HardeningOptions } from './compose/hardening.js';
 export { podmanFindings, parseVersion } from './compose/podman.js';
@@ -100,10 +101,12 @@ export {
 // Rotation of a database password (live database and .env together)
 export {
   rotatePassword,
+  abortRotation,
   rotateSecretWithKeyring,
   databaseKeysFor,
   POSTGRES_IMAGE_KEYS,
   type RotatePasswordOptions,
+  type AbortResult,
   type RotateSecretWithKeyringOptions,
   type RotatedKeyringCopy,
   type SecretRotationResult,

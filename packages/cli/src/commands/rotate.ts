@@ -1,4 +1,4 @@
-import { databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
+import { abortRotation, databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
 import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
@@ -10,8 +10,12 @@ import { keyringMode, keyringWarning, openKeyring } from '../keyring-option.js';
 /** The options commander parsed: most are rotatePassword's own. */
 type RotateFlags = Pick<
   RotatePasswordOptions,
-  'dryRun' | 'apply' | 'composeCmd' | 'composeFile' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
+  'dryRun' | 'apply' | 'composeCmd' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
 > & {
+  /** `--compose-file`, repeatable. */
+  composeFile?: string[];
+  /** `--abort`: abandon the pending rotation. */
+  abort?: boolean;
   stdin?: boolean;
   /** `--keyring` true, `--no-keyring` false, neither undefined. */
   keyring?: boolean;
@@ -24,6 +28,7 @@ type RotateFlags = Pick<
 export async function run(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
   const project = await ctx.project();
   if (databaseKeysFor(project.schema, key) === undefined) return fileOnly(ctx, key, flags);
+  if (flags.abort) return abort(ctx, key, flags);
 
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const steps: RotationStep[] = [];
@@ -40,7 +45,8 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       value,
       apply: flags.apply,
       composeCmd: flags.composeCmd,
-      composeFile: flags.composeFile,
+      composeFiles: flags.composeFile,
+      composeProject: flags.composeProject,
       service: flags.service,
       appService: flags.appService,
       dbHost: flags.dbHost,
@@ -80,6 +86,38 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
     ctx.out(`  ${ctx.style.cyan(result.restart.command)}`);
   }
   return failed ? Exit.Environment : Exit.Ok;
+}
+
+/** `rotate KEY --abort`: abandon a rotation that has not reached the database. */
+async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
+  if (flags.dryRun || flags.restart || flags.stdin) {
+    throw new EnvkitError('USAGE', '--abort cannot be combined with --dry-run, --restart or --stdin');
+  }
+  const project = await ctx.project();
+  const result = await abortRotation({
+    ...project,
+    key,
+    apply: flags.apply,
+    composeCmd: flags.composeCmd,
+    composeFiles: flags.composeFile,
+    composeProject: flags.composeProject,
+    service: flags.service,
+    appService: flags.appService,
+    dbHost: flags.dbHost,
+    dbPort: flags.dbPort,
+    env: ctx.io.env,
+  });
+  if (ctx.json) {
+    ctx.printJson({ ok: true, ...result });
+    return Exit.Ok;
+  }
+  if (result.status === 'none') {
+    ctx.out(`No rotation of ${key} is pending: nothing to abort.`);
+  } else {
+    ctx.out(`Abandoned the rotation of ${key} started ${result.started} (${result.proof}).`);
+    ctx.out(`${project.envFile} keeps the password the database has.`);
+  }
+  return Exit.Ok;
 }
 
 /** A step list: on a terminal each step shows `…` while it runs and then its mark; plain lines otherwise. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { applyPasswordViaCompose, type ComposeApplyOptions } from './apply-compo
 import { canLogin } from './apply-direct.js';
 import { rejected } from '../../../../test/helpers/errors.js';
 
-const FAKE_COMPOSE = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose/compose');
+const FAKES = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose');
+const FAKE_PODMAN = join(FAKES, 'podman');
 
 const failure = rejected;
 
@@ -41,8 +42,7 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     PGPASSWORD: 'stray-pgpassword-value',
   });
   const options = (extra: Partial<ComposeApplyOptions> = {}): ComposeApplyOptions => ({
-    compose: { argv: [FAKE_COMPOSE] },
-    cwd: project,
+    project: { compose: { argv: [join(FAKES, 'podman-compose'), '--podman-path', FAKE_PODMAN] }, dir: project, files: [] },
     service: 'db',
     user,
     database: 'memu_db',
@@ -69,7 +69,7 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     rmSync(project, { recursive: true, force: true });
   });
 
-  it('changes the password: the old one is refused and the new one accepted', async () => {
+  it('changes the password through podman exec: the old one is refused and the new one accepted', async () => {
     const next = password('rotated');
     expect(await canLogin(target(user), current)).toEqual({ ok: true });
     // An exported variable holding the new password must not reach the child either.
@@ -80,9 +80,12 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     current = next;
 
     const calls = readFileSync(log, 'utf8');
+    // The container is found by its compose labels, and psql runs through the engine, not `compose exec`.
     expect(calls).toContain(
-      'argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -U memu_production_user -d memu_db\n',
+      `argv: podman ps -a --filter label=com.docker.compose.service=db --filter label=com.docker.compose.project.working_dir=${realpathSync(project)} --format json\n`,
     );
+    expect(calls).toContain('argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -U memu_production_user -d memu_db\n');
+    expect(calls).not.toMatch(/argv: [^\n]*--env/);
     // The verifier went on stdin: neither it nor any of its parts is in argv or the environment.
     const stored = (await pg.psql(`SELECT rolpassword FROM pg_authid WHERE rolname = '${user}'`)).trim();
     expect(stored).toMatch(/^SCRAM-SHA-256\$4096:/);
@@ -98,18 +101,15 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     expect(await canLogin(target(user), current)).toEqual({ ok: true });
   });
 
-  it('passes -f and runs in cwd', async () => {
+  it('finds the container of the project named by its -f files and -p', async () => {
     const other = testdir({ 'deploy/compose.prod.yaml': 'services: {}\n' });
     const next = password('with-file');
-    // Without -f the stand-in, like compose, finds no compose file in `other`.
-    const missing = await failure(applyPasswordViaCompose(options({ cwd: other }), next));
-    expect(missing.code).toBe('TOOL');
-    expect(missing.message).toMatch(/no compose\.yaml/);
-
-    await applyPasswordViaCompose(options({ cwd: other, composeFile: 'deploy/compose.prod.yaml' }), next);
+    await applyPasswordViaCompose(options({ project: { ...options().project, dir: other, files: ['deploy/compose.prod.yaml'], projectName: 'prod' } }), next);
     expect(await canLogin(target(user), next)).toEqual({ ok: true });
     current = next;
-    expect(readFileSync(log, 'utf8')).toContain('argv: -f deploy/compose.prod.yaml exec -T db psql');
+    expect(readFileSync(log, 'utf8')).toContain(
+      `--filter label=com.docker.compose.project.working_dir=${realpathSync(join(other, 'deploy'))} --filter label=com.docker.compose.project=prod --format json`,
+    );
   });
 
   it.each(['memu-user', 'Mixed"Quote', 'Select'])('sets the password of a role that needs quoting: %s', async (role) => {
@@ -120,29 +120,39 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     expect(await canLogin({ ...target(role), database: 'postgres' }, next)).toEqual({ ok: true });
   });
 
-  it('says the container is not running, in a TOOL error with a hint', async () => {
+  it('says the container is not running, and how to start it', async () => {
     const next = password('down');
-    const error = await failure(
-      applyPasswordViaCompose(options({ env: { ...baseEnv(), ENVKIT_TEST_COMPOSE_DOWN: '1' } }), next),
-    );
-    expect(error.code).toBe('TOOL');
-    expect(error.message).toMatch(/no such container/);
-    expect(error.message).toMatch(/exit 125/);
-    expect(error.hint).toContain(`\`${FAKE_COMPOSE} ps\` in ${project}`);
+    const error = await failure(applyPasswordViaCompose(options({ env: { ...baseEnv(), ENVKIT_TEST_COMPOSE_DOWN: '1' } }), next));
+    expect(error).toMatchObject({ code: 'TOOL', reason: 'container-not-running' });
+    expect(error.message).toBe('the db container (project_db_1) is not running: it is exited');
+    expect(error.hint).toBe(`start it: \`${join(FAKES, 'podman-compose')} --podman-path ${FAKE_PODMAN} up -d db\``);
     expect(`${error.message}${error.hint}`).not.toContain(next);
     expect(await canLogin(target(user), current)).toEqual({ ok: true });
   });
 
-  it('names a service compose does not know', async () => {
+  it('says when compose never created the container', async () => {
     const error = await failure(applyPasswordViaCompose(options({ service: 'database' }), password('svc')));
-    expect(error.code).toBe('TOOL');
-    expect(error.message).toMatch(/no such service: database/);
+    expect(error).toMatchObject({ code: 'TOOL', reason: 'container-missing' });
+    expect(error.message).toMatch(/the database container is not running: compose has not created it/);
+  });
+
+  it('says when the image has no psql', async () => {
+    const error = await failure(applyPasswordViaCompose(options({ env: { ...baseEnv(), ENVKIT_TEST_NO_PSQL: '1' } }), password('nopsql')));
+    expect(error).toMatchObject({ code: 'TOOL', reason: 'psql-missing', message: 'psql is not installed in the db container' });
+  });
+
+  it('never trusts exit status 0 alone: psql must confirm the statement', async () => {
+    const next = password('unconfirmed');
+    const error = await failure(applyPasswordViaCompose(options({ env: { ...baseEnv(), ENVKIT_TEST_PSQL: '/bin/true' } }), next));
+    expect(error).toMatchObject({ code: 'TOOL', reason: 'unconfirmed' });
+    expect(error.message).toMatch(/did not confirm the statement \(exit 0\)/);
+    expect(await canLogin(target(user), current)).toEqual({ ok: true });
   });
 
   it('reports psql failures as DATABASE errors quoting psql', async () => {
     const next = password('missing-role');
     const error = await failure(applyPasswordViaCompose(options({ role: 'nobody_here' }), next));
-    expect(error.code).toBe('DATABASE');
+    expect(error).toMatchObject({ code: 'DATABASE', reason: 'psql-failed' });
     expect(error.message).toMatch(/role "nobody_here" does not exist/);
     expect(error.message).not.toContain(next);
     expect(error.message).not.toMatch(/SCRAM-SHA-256\$4096:[A-Za-z0-9]/);
@@ -153,27 +163,19 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     expect(wrongDb.hint).toMatch(/POSTGRES_DB/);
   });
 
-  it('fails with TOOL when the compose command does not exist', async () => {
-    const error = await failure(
-      applyPasswordViaCompose(options({ compose: { argv: ['envkit-no-such-compose'] } }), password('enoent')),
-    );
-    expect(error.code).toBe('TOOL');
-    expect(error.message).toMatch(/`envkit-no-such-compose` was not found/);
-    // The option the hint names is the one `envkit rotate` has.
-    expect(error.hint).toContain("--compose-cmd 'docker compose'");
-    expect(error.hint).not.toMatch(/--compose(?![-\w])/);
+  it('fails with TOOL when the container engine does not exist', async () => {
+    const compose = { argv: ['podman-compose', '--podman-path', '/nonexistent/podman'] };
+    const error = await failure(applyPasswordViaCompose(options({ project: { ...options().project, compose } }), password('enoent')));
+    expect(error).toMatchObject({ code: 'TOOL', reason: 'engine-missing', message: 'the container engine `/nonexistent/podman` was not found' });
   });
 
-  it('stops a compose that hangs', async () => {
+  it('stops a psql that hangs', async () => {
+    const hang = join(project, 'hanging-psql');
+    writeFileSync(hang, '#!/bin/sh\nsleep 20\n', { mode: 0o755 });
     const started = Date.now();
-    const error = await failure(
-      applyPasswordViaCompose(
-        options({ compose: { argv: ['sh', '-c', 'sleep 20', 'hanging-compose'] }, timeoutMs: 300 }),
-        password('timeout'),
-      ),
-    );
-    expect(error.code).toBe('TOOL');
-    expect(error.message).toMatch(/did not finish within 300 ms/);
+    const error = await failure(applyPasswordViaCompose(options({ env: { ...baseEnv(), ENVKIT_TEST_PSQL: hang }, timeoutMs: 500 }), password('timeout')));
+    expect(error).toMatchObject({ code: 'TOOL', reason: 'timeout' });
+    expect(error.message).toMatch(/did not finish within 500 ms/);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -192,18 +194,5 @@ describe.runIf(withPostgres)('applyPasswordViaCompose (fake compose, real Postgr
     expect(passwords.length).toBeGreaterThan(10);
     for (const value of passwords) expect(serverLog).not.toContain(value);
     expect(serverLog).not.toContain(pg.superPassword);
-  });
-});
-
-describe('applyPasswordViaCompose without a database', () => {
-  it('names a project directory that does not exist instead of blaming compose', async () => {
-    const error = await failure(
-      applyPasswordViaCompose(
-        { compose: { argv: ['sh'] }, cwd: '/nonexistent/envkit-project', service: 'db', user: 'u', database: 'd' },
-        'a-password-for-nothing',
-      ),
-    );
-    expect(error.code).toBe('FILE');
-    expect(error.message).toMatch(/\/nonexistent\/envkit-project does not exist/);
   });
 });

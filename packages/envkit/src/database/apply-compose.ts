@@ -1,19 +1,16 @@
-import { statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { EnvkitError } from '../errors.js';
 import { scramSha256Verifier } from '../secrets/scram.js';
-import type { ComposeCommand } from './compose-command.js';
+import { commandMissing, execInContainer, runningServiceContainer, type EngineRun } from '../compose/containers.js';
+import type { ComposeProject } from '../compose/project.js';
 import { verifierParts } from './redact.js';
-import { composeSpawnError, exitStatus, runCompose, shownOutput } from './run-compose.js';
+import { exitStatus, shownOutput, type ComposeRunResult } from './run-compose.js';
 import { alterRolePasswordSql } from './sql.js';
 
 /** Options of {@link applyPasswordViaCompose}. */
 export interface ComposeApplyOptions {
-  /** The compose command (see detectComposeCommand). */
-  compose: ComposeCommand;
-  /** The project directory compose runs in (where its compose file and `.env` are). */
-  cwd: string;
-  /** A compose file other than the default one, passed as `-f`. */
-  composeFile?: string;
+  /** The compose project (command, files, project name, directory). */
+  project: ComposeProject;
   /** The database service (memu: `db`). */
   service: string;
   /** The role psql connects as inside the container (memu: POSTGRES_USER). */
@@ -22,24 +19,26 @@ export interface ComposeApplyOptions {
   database: string;
   /** The role whose password changes; `user` unless given. */
   role?: string;
-  /** How long compose may take before it is stopped; 60 s unless given. */
+  /** How long each engine command may take before it is stopped; 60 s unless given. */
   timeoutMs?: number;
-  /** The environment compose runs with; `process.env` unless given (PGPASSWORD is never passed on). */
+  /** The environment the engine runs with; `process.env` unless given (PGPASSWORD is never passed on). */
   env?: NodeJS.ProcessEnv;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
- * Set the database password through `<compose> [-f file] exec -T <service> psql ...` in the running
- * database container, whose local socket needs no password. psql gets
- * `ALTER ROLE "<role>" WITH PASSWORD '<SCRAM verifier>'` on stdin: neither the password nor the
- * verifier appears in any argv or in the child's environment, and the server only ever sees the
- * verifier. psql runs with `-w` so it fails instead of waiting for a password prompt.
+ * Set the database password in the running database container, whose local socket needs no password:
+ * the container is found by its compose labels and psql runs through `podman exec -i <id>` (or docker's),
+ * with `ALTER ROLE "<role>" WITH PASSWORD '<SCRAM verifier>'` on stdin. Neither the password nor the
+ * verifier appears in any argv or environment, and the server only ever sees the verifier.
  *
- * @throws EnvkitError `USAGE` for a bad password or names, `TOOL` when compose is missing, times out
- *   or cannot exec in the container (is it running?), `DATABASE` when psql or the server refuses;
- *   the message quotes their stderr with anything verifier-like redacted.
+ * Success is confirmed positively: psql echoes a random marker after the ALTER ROLE, which it prints only
+ * when the statement succeeded (ON_ERROR_STOP). An exit status of 0 alone proves nothing.
+ *
+ * @throws EnvkitError `USAGE` for bad names; `TOOL` with `reason` `container-missing`,
+ *   `container-not-running`, `psql-missing`, `unconfirmed` or `engine-missing`; `DATABASE` (`psql-failed`)
+ *   when psql or the server refuses. Messages quote stderr with anything verifier-like redacted.
  */
 export async function applyPasswordViaCompose(options: ComposeApplyOptions, newPassword: string): Promise<void> {
   const role = options.role ?? options.user;
@@ -47,65 +46,82 @@ export async function applyPasswordViaCompose(options: ComposeApplyOptions, newP
   checkArgument('user', options.user);
   checkArgument('database', options.database);
   const verifier = scramSha256Verifier(newPassword);
-  const sql = `${alterRolePasswordSql(role, verifier)}\n`;
   const secrets = [newPassword, verifier, ...verifierParts(verifier)];
+  const marker = newMarker();
+  const sql = `${alterRolePasswordSql(role, verifier)}\n\\echo ${marker}\n`;
+  const run: EngineRun = { env: options.env ?? process.env, secrets, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  const result = await psqlInService(options.project, options.service, options.user, options.database, sql, run);
+  if (result.kind === 'exit' && result.code === 0 && outputLines(result.stdout).includes(marker)) return;
+  throw psqlFailure(result, { ...options, what: `could not set the password of role "${role}"` }, run);
+}
 
-  const [command] = options.compose.argv;
-  if (command === undefined) throw new EnvkitError('USAGE', 'the compose command is empty');
-  const fileArgs = options.composeFile === undefined ? [] : ['-f', options.composeFile];
-  const argv = [
-    ...options.compose.argv,
-    ...fileArgs,
-    'exec',
-    '-T',
-    options.service,
-    'psql',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-X',
-    '-q',
-    '-w',
-    '-U',
-    options.user,
-    '-d',
-    options.database,
-  ];
-  const display = argv.join(' ');
-  const psCommand = [...options.compose.argv, ...fileArgs, 'ps'].join(' ');
-  const hint = `is the ${options.service} container up? Check \`${psCommand}\` in ${options.cwd}`;
+/** Where a psql run in a service went wrong, for {@link psqlFailure}. */
+interface PsqlContext {
+  service: string;
+  user: string;
+  database: string;
+  /** `could not set the password of role "memu"`. */
+  what: string;
+}
 
-  // spawn reports a missing cwd as ENOENT, which would read as "compose not found".
-  if (!isDirectory(options.cwd)) {
-    throw new EnvkitError('FILE', `the project directory ${options.cwd} does not exist`, { path: options.cwd });
-  }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const result = await runCompose(argv, { cwd: options.cwd, env: options.env ?? process.env, secrets, stdin: sql, timeoutMs });
+/**
+ * Run psql (`-v ON_ERROR_STOP=1 -X -q -w`, plus `extra`) in the running container of `service`, with `sql`
+ * on stdin. A missing container is thrown (runningServiceContainer); everything else is returned.
+ */
+export async function psqlInService(
+  project: ComposeProject,
+  service: string,
+  user: string,
+  database: string,
+  sql: string,
+  run: EngineRun,
+  extra: readonly string[] = [],
+): Promise<Exclude<ComposeRunResult, { kind: 'spawn-error' }>> {
+  const container = await runningServiceContainer(project, service, run);
+  const argv = ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-w', ...extra, '-U', user, '-d', database];
+  return execInContainer(project, container, argv, sql, run);
+}
 
-  if (result.kind === 'spawn-error') throw composeSpawnError(command, display, result.error, secrets, hint);
-  // psql's answer is on stderr; stdout holds nothing for an ALTER ROLE run with -q.
-  const said = shownOutput({ stdout: '', stderr: result.stderr }, secrets);
+/**
+ * The error for a psql run that did not confirm its work: stopped, psql missing in the image, psql or the
+ * server refusing, or an exit status of 0 without the marker.
+ */
+export function psqlFailure(result: Exclude<ComposeRunResult, { kind: 'spawn-error' }>, context: PsqlContext, run: EngineRun): EnvkitError {
+  const said = shownOutput({ stdout: '', stderr: result.stderr }, run.secrets ?? []);
   if (result.kind === 'timeout') {
-    throw new EnvkitError('TOOL', `\`${display}\` did not finish within ${timeoutMs} ms and was stopped: ${said}`, {
-      hint,
+    return new EnvkitError('TOOL', `psql in the ${context.service} container did not finish within ${run.timeoutMs} ms and was stopped: ${said}`, {
+      hint: 'is the database still starting, or stuck? Check its logs',
+      reason: 'timeout',
     });
   }
-  if (result.code === 0) return;
-
-  const how = exitStatus(result);
-  // psql's own failures start with "psql:", the server's with its severity; the rest is compose or the
-  // container runtime.
-  if (/(^|\n)(psql:|ERROR: |FATAL: )/.test(said)) {
-    throw new EnvkitError(
-      'DATABASE',
-      `psql in compose service "${options.service}" could not set the password of role "${role}" (${how}): ${said}`,
-      {
-        hint:
-          `check that user "${options.user}" and database "${options.database}" exist in the container ` +
-          `(POSTGRES_USER / POSTGRES_DB) and that the database has finished starting; ${hint}`,
-      },
-    );
+  if (commandMissing(result)) {
+    return new EnvkitError('TOOL', `psql is not installed in the ${context.service} container`, {
+      hint: `the service must run a PostgreSQL image (memu: pgvector/pgvector); or use --apply direct`,
+      reason: 'psql-missing',
+    });
   }
-  throw new EnvkitError('TOOL', `\`${display}\` failed (${how}): ${said}`, { hint });
+  if (/(^|\n)(psql:|ERROR: |FATAL: )/.test(said)) {
+    return new EnvkitError('DATABASE', `psql in the ${context.service} container ${context.what} (${exitStatus(result)}): ${said}`, {
+      hint:
+        `check that user "${context.user}" and database "${context.database}" exist in the container ` +
+        '(POSTGRES_USER / POSTGRES_DB) and that the database has finished starting',
+      reason: 'psql-failed',
+    });
+  }
+  return new EnvkitError('TOOL', `psql in the ${context.service} container ${context.what}: it did not confirm the statement (${exitStatus(result)}): ${said}`, {
+    hint: 'run the same command by hand to see what the container runtime says',
+    reason: 'unconfirmed',
+  });
+}
+
+/** A random word psql echoes only when everything before it succeeded. */
+export function newMarker(): string {
+  return `envkit-ok-${randomBytes(9).toString('hex')}`;
+}
+
+/** The lines of a psql answer, trimmed. */
+export function outputLines(stdout: string): string[] {
+  return stdout.split('\n').map((line) => line.trim());
 }
 
 /**
@@ -118,14 +134,6 @@ export function checkServiceName(name: string, option = 'the compose service'): 
     throw new EnvkitError('USAGE', `${option}: ${JSON.stringify(name)} is not a compose service name`, {
       hint: 'a service name is a letter or digit followed by letters, digits, _ . or - (memu calls its services db and memu)',
     });
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

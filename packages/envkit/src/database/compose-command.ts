@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { EnvkitError } from '../errors.js';
+import { splitCommandLine } from '../compose/project.js';
 
 /** How to run compose: the words before the compose subcommand. */
 export interface ComposeCommand {
@@ -11,7 +11,7 @@ export interface ComposeCommand {
 
 /** Options of {@link detectComposeCommand}. */
 export interface DetectComposeOptions {
-  /** A command the user named (`--compose-cmd 'docker compose'`), split on whitespace; wins over detection. */
+  /** A command the user named (`--compose-cmd 'docker compose'`), split into words as a shell would; wins over detection. */
   given?: string;
   /** Environment whose PATH is searched; `process.env` unless given. */
   env?: NodeJS.ProcessEnv;
@@ -30,13 +30,7 @@ const PROBE_TIMEOUT_MS = 5_000;
  */
 export function detectComposeCommand(options: DetectComposeOptions = {}): ComposeCommand | undefined {
   if (options.given !== undefined) {
-    const argv = options.given.split(/\s+/).filter((word) => word !== '');
-    if (argv.length === 0) {
-      throw new EnvkitError('USAGE', 'the compose command is empty', {
-        hint: "name one, e.g. --compose-cmd podman-compose or --compose-cmd 'docker compose'",
-      });
-    }
-    return { argv };
+    return { argv: splitCommandLine(options.given) };
   }
   const env = options.env ?? process.env;
   if (findExecutable('podman-compose', env)) return { argv: ['podman-compose'] };

@@ -32,9 +32,10 @@ describe('runCompose', () => {
     expect(result.kind).toBe('timeout');
     // The password change goes through the same runner.
     const applied = Date.now();
-    const error = await failure(applyPasswordViaCompose({ compose: { argv: [join(dir, 'compose')] }, cwd: dir, service: 'db', user: 'u', database: 'd', env, timeoutMs: 400 }, 'a-password-for-nothing'));
+    const project = { compose: { argv: ['podman-compose', '--podman-path', join(dir, 'compose')] }, dir, files: [] };
+    const error = await failure(applyPasswordViaCompose({ project, service: 'db', user: 'u', database: 'd', env, timeoutMs: 400 }, 'a-password-for-nothing'));
     expect(error.code).toBe('TOOL');
-    expect(error.message).toMatch(/did not finish within 400 ms/);
+    expect(error.message).toMatch(/no answer within 400 ms, stopped/);
     expect(Date.now() - applied).toBeLessThan(3_000);
   });
 

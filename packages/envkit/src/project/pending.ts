@@ -30,6 +30,28 @@ export interface PendingRotation {
   apply: ApplyMode;
   /** The last step a run finished. */
   step: PendingStep;
+  /**
+   * How this rotation reaches the database and the app, so that `envkit rotate KEY` alone resumes it
+   * against the same stack. Never a password. Absent in files of older envkit versions.
+   */
+  via?: PendingVia;
+}
+
+/** The settings of a rotation that a resumed run reuses (all optional: what the user gave or envkit chose). */
+export interface PendingVia {
+  /** The compose command's words (`['podman-compose', '--podman-run-args=--runtime runc']`). */
+  compose?: string[];
+  /** `-f` files, in order, as given. */
+  files?: string[];
+  /** `-p` project name. */
+  project?: string;
+  /** The database service. */
+  service?: string;
+  /** The app service recreated at the end. */
+  appService?: string;
+  /** Direct connection host and port. */
+  dbHost?: string;
+  dbPort?: number;
 }
 
 const MODES: readonly ApplyMode[] = ['compose', 'direct', 'none'];
@@ -37,8 +59,8 @@ const STEPS: readonly PendingStep[] = ['created', 'applied', 'tested'];
 
 /** The file's text: one JSON object and a newline. */
 export function serializePending(pending: PendingRotation): string {
-  const { version, key, value, created, apply, step } = pending;
-  return `${JSON.stringify({ version, key, value, created, apply, step }, null, 2)}\n`;
+  const { version, key, value, created, apply, step, via } = pending;
+  return `${JSON.stringify({ version, key, value, created, apply, step, ...(via === undefined ? {} : { via }) }, null, 2)}\n`;
 }
 
 /**
@@ -72,7 +94,36 @@ export function parsePending(text: string, path: string): PendingRotation {
   if (typeof created !== 'string' || Number.isNaN(Date.parse(created))) return refuse('"created" is not a date');
   if (typeof apply !== 'string' || !MODES.includes(apply as ApplyMode)) return refuse('"apply" is not compose, direct or none');
   if (typeof step !== 'string' || !STEPS.includes(step as PendingStep)) return refuse('"step" is not created, applied or tested');
-  return { version: 1, key, value, created, apply: apply as ApplyMode, step: step as PendingStep };
+  const via = record.via === undefined ? undefined : parseVia(record.via);
+  if (via === null) return refuse('"via" is not a set of rotation settings');
+  return { version: 1, key, value, created, apply: apply as ApplyMode, step: step as PendingStep, ...(via === undefined ? {} : { via }) };
+}
+
+/** The `via` object, or `null` when any field has the wrong type. */
+function parseVia(data: unknown): PendingVia | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
+  const record = data as Record<string, unknown>;
+  const words = (value: unknown): value is string[] => Array.isArray(value) && value.length > 0 && value.every((w) => typeof w === 'string' && w !== '' && !w.includes('\0'));
+  const name = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value);
+  const via: PendingVia = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (field === 'compose' || field === 'files') {
+      if (!words(value)) return null;
+      via[field] = value;
+    } else if (field === 'project' || field === 'service' || field === 'appService') {
+      if (!name(value)) return null;
+      via[field] = value;
+    } else if (field === 'dbHost') {
+      if (typeof value !== 'string' || value === '' || value.includes('\0')) return null;
+      via.dbHost = value;
+    } else if (field === 'dbPort') {
+      if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) return null;
+      via.dbPort = value as number;
+    } else {
+      return null;
+    }
+  }
+  return via;
 }
 
 /**

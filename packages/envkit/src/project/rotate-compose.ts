@@ -1,20 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import { EnvkitError } from '../errors.js';
-import type { ComposeCommand } from '../database/compose-command.js';
-import { composeSpawnError, exitStatus, runCompose, shownOutput, type ComposeRunResult } from '../database/run-compose.js';
+import { psqlFailure, psqlInService, newMarker, outputLines } from '../database/apply-compose.js';
+import { composeSpawnError, exitStatus, runCompose, shownOutput } from '../database/run-compose.js';
 import { quoteLiteral } from '../database/sql.js';
+import { containerEnvironment, listServiceContainers, type EngineRun } from '../compose/containers.js';
+import { composeArgv, shellLine, type ComposeProject } from '../compose/project.js';
 import { scramSha256Verifier } from '../secrets/scram.js';
 
-/** Where a rotation's compose commands run. */
+/** Where a rotation's compose and engine commands run. */
 export interface ComposeTarget {
-  compose: ComposeCommand;
-  /** The project directory (compose reads its compose file and `.env` there). */
-  cwd: string;
-  /** Passed as `-f` when given. */
-  composeFile?: string;
-  /** The environment compose runs with. */
+  project: ComposeProject;
+  /** The environment compose and the engine run with. */
   env: NodeJS.ProcessEnv;
-  /** Time limit; compose is stopped when it is exceeded. */
+  /** Time limit of each command; it is stopped when it is exceeded. */
   timeoutMs: number;
 }
 
@@ -29,40 +27,38 @@ export type StoredPasswordCheck =
 
 /**
  * Prove that `role` logs in with `password` without sending the password anywhere: read the role's
- * stored verifier (`pg_authid.rolpassword`) with `<compose> exec -T <service> psql` (the query on stdin,
+ * stored verifier (`pg_authid.rolpassword`) with psql in the database container (the query on stdin,
  * the answer on stdout, never shown), recompute the verifier from `password` with the stored salt and
- * iteration count, and compare. Also checks that the role may log in and has not expired.
+ * iteration count, and compare. Also checks that the role may log in and has not expired. The answer
+ * counts only when psql's end marker follows it.
  *
- * A login through compose psql would prove nothing: the container's socket (and, in the postgres image,
+ * A login through the container's psql would prove nothing: its socket (and, in the postgres image,
  * its loopback) is `trust`. Reading `pg_authid` needs a superuser, which the postgres image's
  * POSTGRES_USER is; for any other user the result is `unreadable`.
  *
- * @throws EnvkitError `TOOL` when compose cannot run the command, `DATABASE` when psql fails otherwise.
+ * @throws EnvkitError `TOOL` (no running container, psql missing, unconfirmed), `DATABASE` when psql fails.
  */
 export async function checkStoredPasswordViaCompose(
   target: ComposeTarget,
   names: { service: string; user: string; database: string; role: string },
   password: string,
 ): Promise<StoredPasswordCheck> {
+  const marker = newMarker();
   const sql =
-    'SELECT rolcanlogin, rolvaliduntil IS NOT NULL AND rolvaliduntil < now(), coalesce(rolpassword, \'\') ' +
-    `FROM pg_authid WHERE rolname = ${quoteLiteral(names.role)};\n`;
-  const psql = ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-w', '-A', '-t', '-U', names.user, '-d', names.database];
-  const args = [...fileArgs(target), 'exec', '-T', names.service, ...psql];
-  const hint = `is the ${names.service} container up? Check \`${display(target, [...fileArgs(target), 'ps'])}\` in ${target.cwd}`;
-  const result = await run(target, args, sql, [password], hint);
-  if (result.kind !== 'exit' || result.code !== 0) {
+    `SELECT '${marker}', rolcanlogin, rolvaliduntil IS NOT NULL AND rolvaliduntil < now(), coalesce(rolpassword, '') ` +
+    `FROM pg_authid WHERE rolname = ${quoteLiteral(names.role)};\n\\echo ${marker}-end\n`;
+  const run: EngineRun = { env: target.env, secrets: [password], timeoutMs: target.timeoutMs };
+  const result = await psqlInService(target.project, names.service, names.user, names.database, sql, run, ['-A', '-t']);
+  const lines = outputLines(result.stdout);
+  if (result.kind !== 'exit' || result.code !== 0 || !lines.includes(`${marker}-end`)) {
     if (result.kind === 'exit' && /permission denied for (table|relation) pg_authid/.test(result.stderr)) {
       return { kind: 'unreadable', reason: `user "${names.user}" is not a superuser and cannot read stored passwords` };
     }
-    // Only stderr: stdout would be the row asked for, whose verifier is derived from the password.
-    const said = shownOutput({ stdout: '', stderr: result.stderr }, [password]);
-    const database = /(^|\n)(psql:|ERROR: |FATAL: )/.test(said);
-    throw new EnvkitError(database ? 'DATABASE' : 'TOOL', `\`${display(target, args)}\` failed (${how(result, target)}): ${said}`, { hint });
+    throw psqlFailure(result, { ...names, what: `could not read the stored password of role "${names.role}"` }, run);
   }
-  const line = result.stdout.split('\n').find((l) => l.trim() !== '');
-  if (line === undefined) return { kind: 'mismatch', reason: `role "${names.role}" does not exist` };
-  const [canLogin, expired, stored = ''] = line.trim().split('|');
+  const row = lines.find((line) => line.startsWith(`${marker}|`));
+  if (row === undefined) return { kind: 'mismatch', reason: `role "${names.role}" does not exist` };
+  const [, canLogin, expired, stored = ''] = row.split('|');
   if (canLogin !== 't') return { kind: 'mismatch', reason: `role "${names.role}" is not allowed to log in (NOLOGIN)` };
   if (expired === 't') return { kind: 'mismatch', reason: `the password of role "${names.role}" has expired (VALID UNTIL)` };
   return verifierMatches(stored, password)
@@ -88,58 +84,57 @@ export function verifierMatches(stored: string, password: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `<compose> [-f file] up -d --force-recreate <service>`: the command that makes a service read the new `.env`. */
-export function restartArgv(compose: ComposeCommand, composeFile: string | undefined, service: string): string[] {
-  return [...compose.argv, ...(composeFile === undefined ? [] : ['-f', composeFile]), 'up', '-d', '--force-recreate', service];
-}
-
-/** A command line for people to read and paste: words with shell syntax are single-quoted. */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map((word) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ');
+/** `<compose> [-f …] [-p …] up -d --force-recreate <service>`: the command that makes a service read the new `.env`. */
+export function restartArgv(project: Pick<ComposeProject, 'compose' | 'files' | 'projectName'>, service: string): string[] {
+  return composeArgv({ ...project, dir: '' }, ['up', '-d', '--force-recreate', service]);
 }
 
 /**
- * Run the restart command. Variables in `dropEnv` (the rotated key and what derives from it) are taken
- * out of compose's environment: compose prefers an exported variable to `.env`, and a stale export
- * would give the app the old password again. `secrets` (the new and previous values and the URLs
- * holding them) are kept out of its environment too, and out of the error: compose tools echo the
- * container command with its `-e KEY=value` options, and the message quotes that output redacted.
+ * Recreate `service` and confirm it: the restart command must leave a running container of the service
+ * whose environment holds `expected` (compared here, never shown). Variables in `dropEnv` (the rotated
+ * key and what derives from it) are taken out of compose's environment: compose prefers an exported
+ * variable to `.env`, and a stale export would give the app the old password again. `secrets` are kept out
+ * of compose's environment and out of the error.
  *
- * @throws EnvkitError `TOOL` when compose is missing, fails or times out; the message holds the exit
- *   status and the redacted output, never a value of `secrets`.
+ * podman-compose 1.0.3 recreates the service's dependencies too (`db`): harmless, the data is in the volume.
+ *
+ * @throws EnvkitError `TOOL` when compose is missing, fails, times out, or the container is not running
+ *   with the new values afterwards (`reason` `restart-unconfirmed`; names the keys, never the values).
  */
-export async function restartService(target: ComposeTarget, service: string, dropEnv: readonly string[], secrets: readonly string[]): Promise<void> {
+export async function restartService(
+  target: ComposeTarget,
+  service: string,
+  dropEnv: readonly string[],
+  secrets: readonly string[],
+  expected: Readonly<Record<string, string>>,
+): Promise<void> {
   const env = { ...target.env };
   for (const key of dropEnv) delete env[key];
-  const args = [...fileArgs(target), 'up', '-d', '--force-recreate', service];
-  const hint = `run it by hand in ${target.cwd} and check \`${display(target, [...fileArgs(target), 'ps'])}\``;
-  const result = await run({ ...target, env }, args, '', secrets, hint);
-  if (result.kind === 'exit' && result.code === 0) return;
-  throw new EnvkitError('TOOL', `\`${display(target, args)}\` failed (${how(result, target)}): ${shownOutput(result, secrets)}`, { hint });
-}
-
-function fileArgs(target: ComposeTarget): string[] {
-  return target.composeFile === undefined ? [] : ['-f', target.composeFile];
-}
-
-function display(target: ComposeTarget, args: readonly string[]): string {
-  return shellLine([...target.compose.argv, ...args]);
-}
-
-function how(result: Exclude<ComposeRunResult, { kind: 'spawn-error' }>, target: ComposeTarget): string {
-  return result.kind === 'timeout' ? `no answer within ${target.timeoutMs} ms, stopped` : exitStatus(result);
-}
-
-/** Run compose with `stdin` (the shared runner); a command that cannot start is a TOOL error. */
-async function run(
-  target: ComposeTarget,
-  args: string[],
-  stdin: string,
-  secrets: readonly string[],
-  hint: string,
-): Promise<Exclude<ComposeRunResult, { kind: 'spawn-error' }>> {
-  const argv = [...target.compose.argv, ...args];
-  const result = await runCompose(argv, { cwd: target.cwd, env: target.env, secrets, stdin, timeoutMs: target.timeoutMs });
-  if (result.kind === 'spawn-error') throw composeSpawnError(argv[0]!, display(target, args), result.error, secrets, hint);
-  return result;
+  const argv = restartArgv(target.project, service);
+  const display = shellLine(argv);
+  const ps = shellLine(composeArgv(target.project, ['ps']));
+  const hint = `run it by hand in ${target.project.dir} and check \`${ps}\``;
+  const result = await runCompose(argv, { cwd: target.project.dir, env, secrets, stdin: '', timeoutMs: target.timeoutMs });
+  if (result.kind === 'spawn-error') throw composeSpawnError(argv[0]!, display, result.error, secrets, hint);
+  if (result.kind === 'timeout' || result.code !== 0) {
+    const how = result.kind === 'timeout' ? `no answer within ${target.timeoutMs} ms, stopped` : exitStatus(result);
+    throw new EnvkitError('TOOL', `\`${display}\` failed (${how}): ${shownOutput(result, secrets)}`, { hint });
+  }
+  // compose's exit status proves nothing (podman-compose 1.0.3 exits 0 when podman failed): look.
+  const run: EngineRun = { env, secrets, timeoutMs: target.timeoutMs };
+  const running = (await listServiceContainers(target.project, service, run)).filter((c) => c.state === 'running');
+  if (running.length !== 1) {
+    throw new EnvkitError('TOOL', `\`${display}\` left ${running.length === 0 ? 'no running' : `${running.length} running`} ${service} container${running.length === 1 ? '' : 's'}`, {
+      hint,
+      reason: 'restart-unconfirmed',
+    });
+  }
+  const actual = await containerEnvironment(target.project, running[0]!, run);
+  const stale = Object.entries(expected).filter(([key, value]) => actual.get(key) !== value).map(([key]) => key);
+  if (stale.length > 0) {
+    throw new EnvkitError('TOOL', `the recreated ${service} container does not have the new ${stale.join(' and ')}`, {
+      hint: `is ${stale.join('/')} exported in this shell, or does the compose file not pass it on (env_file: .env)? ${hint}`,
+      reason: 'restart-unconfirmed',
+    });
+  }
 }

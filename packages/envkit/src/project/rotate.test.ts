@@ -23,7 +23,9 @@ import { databaseKeysFor, rotatePassword, rotateSecretWithKeyring, type RotatePa
 import { checkStoredPasswordViaCompose, restartService, verifierMatches } from './rotate-compose.js';
 import { rejected } from '../../../../test/helpers/errors.js';
 
-const FAKE_COMPOSE = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose/compose');
+const FAKES = resolve(import.meta.dirname, '../../../../test/fixtures/fake-compose');
+/** The stand-in podman-compose, driving the stand-in podman (test/fixtures/fake-compose). */
+const FAKE_COMPOSE = `${FAKES}/podman-compose --podman-path ${FAKES}/podman`;
 const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
 
 const failure = rejected;
@@ -214,9 +216,11 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     expect(test.detail).toMatch(/stored SCRAM verifier of role "rot_user_\d+" matches the new password/);
     expect(result.restart.command).toBe(`${FAKE_COMPOSE} up -d --force-recreate memu`);
     const calls = readFileSync(p.log, 'utf8');
-    expect(calls.match(/^argv: /gm)).toHaveLength(2);
-    expect(calls).toContain(`argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}\n`);
-    expect(calls).toContain(`argv: exec -T db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}\n`);
+    // Two lookups of the db container by its labels, two psql runs through podman exec; no compose call.
+    expect(calls.match(/^argv: /gm)).toHaveLength(4);
+    expect(calls.match(/^argv: podman ps -a --filter label=com\.docker\.compose\.service=db /gm)).toHaveLength(2);
+    expect(calls).toContain(`argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}\n`);
+    expect(calls).toContain(`argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}\n`);
     for (const secret of [p.old, next]) expect(calls).not.toContain(secret);
     for (const secret of [p.old, next]) expect(pg.readLog()).not.toContain(secret);
   });
@@ -353,7 +357,7 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const result = await rotatePassword({ ...p.base, ...compose(), dryRun: true });
     expect(result.dryRun).toBe(true);
     expect(result.steps.every((s) => s.status === 'skipped')).toBe(true);
-    expect(result.steps.find((s) => s.name === 'apply')!.detail).toMatch(/^would run `.*compose exec -T db psql -U rot_user_\d+ -d rot_db_\d+` with ALTER ROLE/);
+    expect(result.steps.find((s) => s.name === 'apply')!.detail).toMatch(/^would run psql -U rot_user_\d+ -d rot_db_\d+ in the running db container with ALTER ROLE/);
     expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
     const paths = projectPaths({ cwd: p.dir });
     expect(existsSync(paths.pending) || existsSync(paths.lock) || existsSync(p.log)).toBe(false);
@@ -367,11 +371,12 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     expect(error.code).toBe('USAGE');
     expect(error.message).toMatch(/no compose file in .*: say how to change the database password/);
     expect(error.hint).toMatch(/--apply compose .*--apply direct .*--apply none/);
-    const noDb = await failure(rotatePassword({ ...p.base, composeFile: 'other.yaml' }));
+    const noDb = await failure(rotatePassword({ ...p.base, composeFiles: ['other.yaml'] }));
     expect(noDb.message).toMatch(/compose file other\.yaml does not exist/);
     writeFileSync(join(p.dir, 'compose.yaml'), 'services:\n  postgres:\n    image: postgres:16\n');
     const wrongService = await failure(rotatePassword({ ...p.base }));
     expect(wrongService.message).toMatch(/defines no service "db"/);
+    expect(wrongService.reason).toBe('service-unknown');
     writeFileSync(join(p.dir, 'compose.yaml'), 'services:\n  db:\n    image: [postgres\n');
     const broken = await failure(rotatePassword({ ...p.base }));
     expect(broken.message).toMatch(/compose\.yaml:\d+ does not parse \(YAML syntax error: .*\): fix it, or say how to change the database password/);
@@ -435,22 +440,31 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const upLog = join(p.dir, 'up.log');
     writeFileSync(
       join(p.dir, 'compose-with-up'),
-      `#!/bin/sh\nif [ "$1" = up ]; then { echo "up: $*"; env | grep -c '^POSTGRES_PASSWORD=' ; } >>"${upLog}"; exit 0; fi\nexec "${FAKE_COMPOSE}" "$@"\n`,
+      `#!/bin/sh\ncase " $* " in *" up "*) { echo "up: $*"; env | grep -c '^POSTGRES_PASSWORD=' ; } >>"${upLog}";; esac\nexec ${FAKES}/podman-compose "$@"\n`,
       { mode: 0o755 },
     );
     const env = { ...p.composeEnv, POSTGRES_PASSWORD: p.old };
-    const result = await rotatePassword({ ...p.base, composeCmd: join(p.dir, 'compose-with-up'), restart: true, env });
-    expect(result.restart).toEqual({ command: `${join(p.dir, 'compose-with-up')} up -d --force-recreate memu`, ran: true });
-    expect(result.steps.at(-1)).toMatchObject({ name: 'restart', status: 'done' });
-    expect(readFileSync(upLog, 'utf8')).toBe('up: up -d --force-recreate memu\n0\n');
+    const withUp = `${join(p.dir, 'compose-with-up')} --podman-path ${FAKES}/podman`;
+    const result = await rotatePassword({ ...p.base, composeCmd: withUp, restart: true, env });
+    expect(result.restart).toEqual({ command: `${withUp} up -d --force-recreate memu`, ran: true });
+    expect(result.steps.at(-1)).toMatchObject({ name: 'restart', status: 'done', detail: expect.stringMatching(/the new memu container is running with the new MEMU_DB_URL$/) });
+    expect(readFileSync(upLog, 'utf8')).toBe(`up: --podman-path ${FAKES}/podman up -d --force-recreate memu\n0\n`);
     expect(result.warnings).toEqual([expect.stringMatching(/^POSTGRES_PASSWORD is exported in this environment; compose prefers/)]);
     await expectConsistent(p);
 
     // A restart that fails does not undo the finished rotation: it is a failed step and a warning.
-    writeFileSync(join(p.dir, 'compose-with-up'), `#!/bin/sh\n[ "$1" = up ] && { echo "memu: no such image" >&2; exit 1; }\nexec "${FAKE_COMPOSE}" "$@"\n`);
-    const failed = await rotatePassword({ ...p.base, composeCmd: join(p.dir, 'compose-with-up'), restart: true });
+    writeFileSync(join(p.dir, 'compose-with-up'), `#!/bin/sh\ncase " $* " in *" up "*) echo "memu: no such image" >&2; exit 1;; esac\nexec ${FAKES}/podman-compose "$@"\n`);
+    const failed = await rotatePassword({ ...p.base, composeCmd: withUp, restart: true });
     expect(failed.steps.at(-1)).toMatchObject({ name: 'restart', status: 'failed', detail: expect.stringMatching(/memu: no such image/) });
     expect(failed.warnings.at(-1)).toMatch(/the rotation itself is finished/);
+    await expectConsistent(p);
+
+    // Nor is an exit status of 0 believed: podman-compose 1.0.3 exits 0 when podman failed. The recreated
+    // container must be running with the new URL; here `up` "succeeds" and leaves the old container.
+    writeFileSync(join(p.dir, 'compose-with-up'), `#!/bin/sh\ncase " $* " in *" up "*) echo "exit code: 125"; exit 0;; esac\nexec ${FAKES}/podman-compose "$@"\n`);
+    const unconfirmed = await rotatePassword({ ...p.base, composeCmd: withUp, restart: true });
+    expect(unconfirmed.restart.ran).toBe(false);
+    expect(unconfirmed.steps.at(-1)).toMatchObject({ name: 'restart', status: 'failed', detail: 'the recreated memu container does not have the new MEMU_DB_URL' });
     await expectConsistent(p);
   });
 
@@ -460,12 +474,12 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     const echoing = join(p.dir, 'compose-echoing');
     writeFileSync(
       echoing,
-      `#!/bin/sh\nif [ "$1" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
-        `  echo "$line"; echo "$line" >&2; echo "Error: creating container storage: the container name is already in use" >&2; exit 125\nfi\nexec "${FAKE_COMPOSE}" "$@"\n`,
+      `#!/bin/sh\nif [ "$3" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
+        `  echo "$line"; echo "$line" >&2; echo "Error: creating container storage: the container name is already in use" >&2; exit 125\nfi\nexec ${FAKES}/podman-compose "$@"\n`,
       { mode: 0o755 },
     );
     const oldUrl = envValues(p.dir).MEMU_DB_URL!;
-    const result = await rotatePassword({ ...p.base, composeCmd: echoing, restart: true });
+    const result = await rotatePassword({ ...p.base, composeCmd: `${echoing} --podman-path ${FAKES}/podman`, restart: true });
     const now = envValues(p.dir);
     const restart = result.steps.at(-1)!;
     expect(restart).toMatchObject({ name: 'restart', status: 'failed' });
@@ -537,22 +551,27 @@ describe('rotatePassword without a database', () => {
   it('a compose that hangs with a child holding its output is stopped within its time limit', async () => {
     // `sleep` in the background keeps stdout and stderr open after the shell itself is killed.
     const dir = testdir({ compose: ['#!/bin/sh\nsleep 8 &\nsleep 8\n', 0o755] });
-    const target = { compose: { argv: [join(dir, 'compose')] }, cwd: dir, env: { PATH: process.env.PATH }, timeoutMs: 500 };
+    const target = { project: { compose: { argv: [join(dir, 'compose')] }, dir, files: [] }, env: { PATH: process.env.PATH }, timeoutMs: 500 };
     let started = Date.now();
-    const restart = await failure(restartService(target, 'memu', [], []));
+    const restart = await failure(restartService(target, 'memu', [], [], {}));
     expect(restart.code).toBe('TOOL');
     expect(restart.message).toMatch(/no answer within 500 ms/);
     expect(Date.now() - started).toBeLessThan(4_000);
     started = Date.now();
-    const check = await failure(checkStoredPasswordViaCompose(target, { service: 'db', user: 'u', database: 'd', role: 'u' }, 'a-password-never-sent'));
+    // The engine (podman, here the hanging script) is stopped the same way.
+    const engineTarget = { ...target, project: { ...target.project, compose: { argv: ['podman-compose', '--podman-path', join(dir, 'compose')] } } };
+    const check = await failure(checkStoredPasswordViaCompose(engineTarget, { service: 'db', user: 'u', database: 'd', role: 'u' }, 'a-password-never-sent'));
     expect(check.code).toBe('TOOL');
+    expect(check.message).toMatch(/no answer within 500 ms/);
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('a compose that exits while a child holds its output returns at once', async () => {
     const dir = testdir({ compose: ['#!/bin/sh\nsleep 8 &\necho "container memu recreated"\nexit 0\n', 0o755] });
     const started = Date.now();
-    await restartService({ compose: { argv: [join(dir, 'compose')] }, cwd: dir, env: { PATH: process.env.PATH }, timeoutMs: 60_000 }, 'memu', [], []);
+    // It is the confirmation afterwards that fails: no memu container runs (the engine, docker, is absent).
+    const error = await failure(restartService({ project: { compose: { argv: [join(dir, 'compose')] }, dir, files: [] }, env: { PATH: '/nonexistent' }, timeoutMs: 60_000 }, 'memu', [], [], {}));
+    expect(error.reason).toBe('engine-missing');
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 });

@@ -3,8 +3,9 @@ import { basename, resolve } from 'node:path';
 import type { EnvSchema } from '../schema/define.js';
 import { EnvkitError, isEnvkitError, type ErrorCode } from '../errors.js';
 import { withLockAsync } from '../files/lock.js';
-import { findComposeFile, readComposeText } from '../compose/read.js';
-import { detectComposeCommand, type ComposeCommand } from '../database/compose-command.js';
+import { readComposeText } from '../compose/read.js';
+import { composeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
+import { detectComposeCommand, findExecutable, type ComposeCommand } from '../database/compose-command.js';
 import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
 import { redactSecrets } from '../database/redact.js';
@@ -15,8 +16,8 @@ import { applyEdit, nextSecretValue, rotateSecret, type EditResult, type RotateF
 import { readEnvFile } from './env-file.js';
 import { assertValidValues, isPresent, type KeySummary } from './plan.js';
 import type { FileChange } from './sync.js';
-import { readPending, removePending, writePending, type ApplyMode, type PendingRotation } from './pending.js';
-import { checkStoredPasswordViaCompose, restartArgv, restartService, shellLine, type ComposeTarget } from './rotate-compose.js';
+import { readPending, removePending, writePending, type ApplyMode, type PendingRotation, type PendingVia } from './pending.js';
+import { checkStoredPasswordViaCompose, restartArgv, restartService, type ComposeTarget } from './rotate-compose.js';
 
 /** The steps of a rotation, in order (ROTATION.md). */
 export type RotationStepName = 'lock' | 'pending' | 'apply' | 'test' | 'write' | 'finish' | 'restart';
@@ -93,10 +94,15 @@ export interface RotatePasswordOptions extends ProjectOptions {
    * `composeFile`) defines `service`; without one, a USAGE error that explains the three choices.
    */
   apply?: ApplyMode;
-  /** The compose command (`'docker compose'`), split on whitespace; detected when absent. */
+  /**
+   * The compose command with its own flags (`"podman-compose --podman-run-args='--runtime runc'"`), split
+   * into words as a shell would; detected when absent.
+   */
   composeCmd?: string;
-  /** A compose file other than the project directory's own, relative to `cwd` or absolute (passed as `-f`). */
-  composeFile?: string;
+  /** Compose files other than the project directory's own, in order, relative to `cwd` or absolute (each passed as `-f`). */
+  composeFiles?: string[];
+  /** The compose project name (`-p`); compose's default (the first file's directory name) when absent. */
+  composeProject?: string;
   /** The database service. Default `db`. */
   service?: string;
   /** The service recreated afterwards so it reads the new `.env`. Default `memu`. */
@@ -160,8 +166,10 @@ interface ApplyPlan {
   mode: ApplyMode;
   /** The compose command: in compose mode, or when the user named one; otherwise not looked for yet. */
   compose: ComposeCommand | undefined;
-  /** The `-f` argument, as the user gave it. */
-  composeFile: string | undefined;
+  /** The `-f` files, as the user gave them. */
+  files: string[];
+  /** The `-p` project name. */
+  projectName: string | undefined;
 }
 
 const DEFAULT_SERVICE = 'db';
@@ -190,9 +198,54 @@ const RESTART_TIMEOUT_MS = 300_000;
  * const result = await rotatePassword({ cwd: '/srv/memu', schema: memuSchema, key: 'POSTGRES_PASSWORD' });
  * console.log(result.restart.command); // podman-compose up -d --force-recreate memu
  */
-export async function rotatePassword(options: RotatePasswordOptions): Promise<RotationResult> {
+export async function rotatePassword(given: RotatePasswordOptions): Promise<RotationResult> {
+  const { rotation, steps, paths, options } = prepareRotation(given);
+  if (options.dryRun) return rotation.dryRun();
+
+  let locked = false;
+  steps.start('lock', `taking ${basename(paths.lock)}`);
+  try {
+    return await withLockAsync(paths.lock, 'rotate', async () => {
+      locked = true;
+      steps.end('lock', 'done', `holding ${basename(paths.lock)}: one rotation at a time`);
+      return rotation.run();
+    });
+  } catch (error) {
+    if (!locked) steps.end('lock', 'failed', isEnvkitError(error) ? error.message : 'could not take the lock');
+    throw error;
+  }
+}
+
+/** What {@link abortRotation} did. Holds no value. */
+export interface AbortResult {
+  key: string;
+  /** `aborted`: the pending file was removed; `none`: there was no pending rotation of `key`. */
+  status: 'aborted' | 'none';
+  /** When the abandoned rotation started. */
+  started?: string;
+  /** How it was proven that the database does not have the new password. */
+  proof?: string;
+}
+
+/**
+ * Abandon a pending rotation that has not reached the database: prove the database does not accept the
+ * pending password (its stored verifier through the container, or a login with it), then remove the
+ * pending file. `.env` keeps the password the database has. Once the database (or `.env`) has the new
+ * password the only way is forward, and this refuses (`REFUSED`, `reason` `already-applied`) with the
+ * command that finishes the rotation; when it cannot tell, it refuses too (`reason` `unknown`).
+ * Settings not given are taken from the pending file, as for a resumed rotation.
+ */
+export async function abortRotation(given: RotatePasswordOptions): Promise<AbortResult> {
+  const { rotation, paths } = prepareRotation({ ...given, dryRun: false, restart: false });
+  return withLockAsync(paths.lock, 'rotate --abort', () => rotation.abort());
+}
+
+/** Options checked, pending settings filled in, apply planned: a Rotation ready to run. */
+function prepareRotation(given: RotatePasswordOptions): { rotation: Rotation; steps: StepLog; paths: ProjectPaths; options: RotatePasswordOptions } {
+  const paths = projectPaths(given);
+  // A pending rotation recorded how it reaches the database: `envkit rotate KEY` alone resumes it there.
+  const options = withPendingSettings(given, paths);
   const { schema, key } = options;
-  const paths = projectPaths(options);
   const names = databaseKeysFor(schema, key, options.databaseKeys);
   if (!names) {
     throw new EnvkitError('USAGE', `${key} is not the database password of the ${schema.name} schema`, {
@@ -208,6 +261,7 @@ export async function rotatePassword(options: RotatePasswordOptions): Promise<Ro
   const appService = options.appService ?? DEFAULT_APP_SERVICE;
   checkServiceName(service, '--service');
   checkServiceName(appService, '--app-service');
+  if (options.composeProject !== undefined) checkServiceName(options.composeProject, '--compose-project');
   if (options.dbHost === '') throw new EnvkitError('USAGE', 'the database host must not be empty');
   if (options.dbPort !== undefined && (!Number.isInteger(options.dbPort) || options.dbPort < 1 || options.dbPort > 65535)) {
     throw new EnvkitError('USAGE', 'the database port must be an integer from 1 to 65535');
@@ -216,20 +270,7 @@ export async function rotatePassword(options: RotatePasswordOptions): Promise<Ro
   const plan = planApply(options, paths, service, env);
   const steps = new StepLog(options.onStep);
   const rotation = new Rotation(options, paths, names, plan, steps, { service, appService, env });
-  if (options.dryRun) return rotation.dryRun();
-
-  let locked = false;
-  steps.start('lock', `taking ${basename(paths.lock)}`);
-  try {
-    return await withLockAsync(paths.lock, 'rotate', async () => {
-      locked = true;
-      steps.end('lock', 'done', `holding ${basename(paths.lock)}: one rotation at a time`);
-      return rotation.run();
-    });
-  } catch (error) {
-    if (!locked) steps.end('lock', 'failed', isEnvkitError(error) ? error.message : 'could not take the lock');
-    throw error;
-  }
+  return { rotation, steps, paths, options };
 }
 
 /** Options of {@link rotateSecretWithKeyring}. */
@@ -279,47 +320,58 @@ export async function rotateSecretWithKeyring(options: RotateSecretWithKeyringOp
   }
 }
 
+/**
+ * The options with the settings a pending rotation of the same key recorded, when the caller gave none of
+ * them: the apply mode, the compose command, files, project and services, or the direct host and port.
+ * Settings the caller gives replace the recorded ones as a whole (a resumed rotation may go another way).
+ */
+function withPendingSettings(options: RotatePasswordOptions, paths: ProjectPaths): RotatePasswordOptions {
+  const given = [options.apply, options.composeCmd, options.composeFiles, options.composeProject, options.service, options.appService, options.dbHost, options.dbPort];
+  if (given.some((setting) => setting !== undefined)) return options;
+  const pending = readPending(paths.pending);
+  if (pending === undefined || pending.key !== options.key) return options;
+  const via = pending.via ?? {};
+  return {
+    ...options,
+    apply: pending.apply,
+    composeCmd: via.compose === undefined ? undefined : shellLine(via.compose),
+    composeFiles: via.files,
+    composeProject: via.project,
+    service: via.service,
+    appService: via.appService,
+    dbHost: via.dbHost,
+    dbPort: via.dbPort,
+  };
+}
+
 /** Decide the apply mode and find compose before anything is touched. */
 function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service: string, env: NodeJS.ProcessEnv): ApplyPlan {
-  const given = options.composeFile;
-  if (given !== undefined) {
+  const files = options.composeFiles ?? [];
+  for (const given of files) {
     const path = resolve(paths.dir, given);
     if (!existsSync(path) || !statSync(path).isFile()) {
       throw new EnvkitError('USAGE', `the compose file ${given} does not exist (looked for ${path})`, { path });
     }
   }
-  const composePath = given === undefined ? findComposeFile(paths.dir) : resolve(paths.dir, given);
+  const composePaths = composeFilePaths({ dir: paths.dir, files });
   const choices =
-    '--apply compose (through `<compose> exec -T db psql`, needs the running db container), ' +
+    '--apply compose (psql in the running db container, no password needed), ' +
     '--apply direct (connect with the current password; add --db-host/--db-port), ' +
     '--apply none (change .env only; you change the database yourself)';
   let mode = options.apply;
   if (mode === undefined) {
-    if (composePath === undefined) {
+    if (composePaths.length === 0) {
       throw new EnvkitError('USAGE', `no compose file in ${paths.dir}: say how to change the database password`, {
         hint: `choose one: ${choices}. envkit never edits only ${paths.envName}: the database would keep the old password`,
       });
     }
-    const file = readComposeText(readFileSync(composePath, 'utf8'), composePath);
-    const syntax = file.errors.find((e) => e.rule === 'compose.yaml');
-    if (syntax !== undefined && !file.services.some((s) => s.name === service)) {
-      throw new EnvkitError('USAGE', `${composePath}:${syntax.line} does not parse (${syntax.message}): fix it, or say how to change the database password`, {
-        hint: `\`envkit check\` lists the problem; or choose: ${choices}`,
-        path: composePath,
-      });
-    }
-    if (!file.services.some((s) => s.name === service)) {
-      throw new EnvkitError('USAGE', `${composePath} defines no service "${service}": say how to change the database password`, {
-        hint: `name the database service with --service, or choose: ${choices}`,
-        path: composePath,
-      });
-    }
     mode = 'compose';
-  } else if (mode === 'compose' && composePath === undefined) {
+  } else if (mode === 'compose' && composePaths.length === 0) {
     throw new EnvkitError('USAGE', `--apply compose: no compose file in ${paths.dir}`, {
       hint: 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
     });
   }
+  if (mode === 'compose') assertServiceDefined(composePaths, service, choices);
   // Detecting may probe `docker compose version` (seconds): only where compose runs now. Otherwise only a
   // command the user named is known; the restart step detects one when it has to run it.
   const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
@@ -328,7 +380,39 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
       hint: "install podman-compose (apt-get install podman-compose), name it with --compose-cmd 'docker compose', or use --apply direct",
     });
   }
-  return { mode, compose, composeFile: given };
+  // The database is reached through the engine, but the project (its containers, the restart) is compose's.
+  if (mode === 'compose' && findExecutable(compose!.argv[0]!, env) === undefined) {
+    throw new EnvkitError('TOOL', `the compose command \`${compose!.argv[0]}\` was not found`, {
+      hint: "install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd, e.g. --compose-cmd 'docker compose'",
+      reason: 'compose-missing',
+    });
+  }
+  return { mode, compose, files, projectName: options.composeProject };
+}
+
+/**
+ * Throws USAGE unless one of the compose files defines `service` (the files merge, so any may): an
+ * unknown service is a diagnosis of its own, before any container is looked for.
+ */
+function assertServiceDefined(composePaths: readonly string[], service: string, choices: string): void {
+  let syntax: { path: string; line: number; message: string } | undefined;
+  for (const path of composePaths) {
+    const file = readComposeText(readFileSync(path, 'utf8'), path);
+    if (file.services.some((s) => s.name === service)) return;
+    const error = file.errors.find((e) => e.rule === 'compose.yaml');
+    if (error !== undefined && syntax === undefined) syntax = { path, line: error.line ?? 1, message: error.message };
+  }
+  if (syntax !== undefined) {
+    throw new EnvkitError('USAGE', `${syntax.path}:${syntax.line} does not parse (${syntax.message}): fix it, or say how to change the database password`, {
+      hint: `\`envkit check\` lists the problem; or choose: ${choices}`,
+      path: syntax.path,
+    });
+  }
+  throw new EnvkitError('USAGE', `${composePaths.join(' + ')} define${composePaths.length === 1 ? 's' : ''} no service "${service}": say how to change the database password`, {
+    hint: `name the database service with --service, or choose: ${choices}`,
+    path: composePaths[0]!,
+    reason: 'service-unknown',
+  });
 }
 
 /** Records steps and reports progress; the callback can never break the rotation. */
@@ -392,7 +476,8 @@ class Rotation {
       if (existing) {
         this.checkResumable(existing, login.values);
         resumed = true;
-        pending = existing.apply === mode ? existing : { ...existing, apply: mode };
+        const via = this.via();
+        pending = existing.apply === mode && JSON.stringify(existing.via) === JSON.stringify(via) ? existing : { ...existing, apply: mode, via };
         if (pending !== existing) writePending(paths.pending, pending);
         steps.end('pending', 'already-done', `resuming the rotation started ${existing.created} (last step: ${existing.step}) from ${this.pendingName}`);
       } else {
@@ -401,7 +486,7 @@ class Rotation {
           throw new EnvkitError('USAGE', `the new ${key} is the one ${paths.envName} already has`, { hint: 'give a different value, or let envkit generate one' });
         }
         assertValidValues(this.schema, { [key]: next.value }, login.values);
-        pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created' };
+        pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: this.via() };
         writePending(paths.pending, pending);
         generated = next.generated;
         steps.end('pending', 'done', `new value ${generated ? 'generated' : 'given'} and saved in ${this.pendingName} (mode 0600) before anything else changes`);
@@ -499,9 +584,14 @@ class Rotation {
     }
     // A URL holds the password percent-encoded; the written URL is read back (it is only for redaction).
     secrets.push(...[value, previous].filter(isPresent).map(encodeURIComponent));
+    // What the recreated app container must hold afterwards: the written URL (compared, never shown).
+    const expected: Record<string, string> = {};
     try {
       const written = urlOf(readEnvFile(paths).doc.toObject());
-      if (isPresent(written)) secrets.push(written);
+      if (isPresent(written)) {
+        secrets.push(written);
+        expected[names.url!] = written;
+      }
     } catch {
       // The file was just written; the encoded password above still covers the URL's secret part.
     }
@@ -509,7 +599,7 @@ class Rotation {
     steps.end('finish', 'done', `removed ${this.pendingName}${kept}`);
     this.warnAboutExports();
 
-    const restart = await this.restart(secrets);
+    const restart = await this.restart(secrets, expected);
     return {
       key,
       apply: mode,
@@ -548,9 +638,7 @@ class Rotation {
     }
     await applyPasswordViaCompose(
       {
-        compose: this.compose(),
-        cwd: paths.dir,
-        ...(this.plan.composeFile === undefined ? {} : { composeFile: this.plan.composeFile }),
+        project: this.project(this.compose()),
         service: this.config.service,
         user: login.user,
         database: login.database,
@@ -563,9 +651,48 @@ class Rotation {
     steps.end(
       'apply',
       'done',
-      `${already?.kind === 'unreadable' ? 're-applied (idempotent): ' : ''}ALTER ROLE "${login.user}" with a SCRAM-SHA-256 verifier on stdin of \`${this.composeLine(['exec', '-T', this.config.service, 'psql'])}\``,
+      `${already?.kind === 'unreadable' ? 're-applied (idempotent): ' : ''}ALTER ROLE "${login.user}" with a SCRAM-SHA-256 verifier on stdin of psql in the ${this.config.service} container (confirmed by psql)`,
     );
     return 'changed';
+  }
+
+  /** {@link abortRotation}, under the lock. */
+  async abort(): Promise<AbortResult> {
+    const { key, paths } = this;
+    const pending = readPending(paths.pending);
+    if (pending === undefined) return { key, status: 'none' };
+    if (pending.key !== key) {
+      throw new EnvkitError('ROTATION', `the pending rotation in ${this.pendingName} is of ${pending.key}, not ${key}`, {
+        hint: `abort it with \`envkit rotate ${pending.key} --abort\`, or finish it with \`envkit rotate ${pending.key}\``,
+        path: paths.pending,
+      });
+    }
+    const login = this.readLogin();
+    const forward = (why: string, reason: string): EnvkitError =>
+      new EnvkitError('REFUSED', `the rotation of ${key} started ${pending.created} cannot be abandoned: ${why}`, {
+        hint: `finish it instead: \`envkit rotate ${key}\` (it resumes where it stopped)`,
+        reason,
+        path: paths.pending,
+      });
+    if (login.values[key] === pending.value) throw forward(`${paths.envName} already has the new password`, 'already-applied');
+    let proof: string;
+    if (this.plan.mode === 'none') {
+      proof = '--apply none: envkit never changed the database';
+    } else if (this.plan.mode === 'compose') {
+      const names = { service: this.config.service, user: login.user, database: login.database, role: login.user };
+      const stored = await checkStoredPasswordViaCompose(this.composeTarget(this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS), names, pending.value);
+      if (stored.kind === 'match') throw forward('the database already has the new password', 'already-applied');
+      if (stored.kind === 'unreadable') throw forward(`envkit cannot tell whether the database has it (${stored.reason})`, 'unknown');
+      proof = `the stored password of role "${login.user}" is not the new one`;
+    } else {
+      const target = login.target!;
+      const result = await canLogin(target, pending.value, this.timeout());
+      if (result.ok) throw forward('the database already accepts the new password', 'already-applied');
+      if (result.reason !== 'auth') throw forward(`envkit cannot tell whether the database has it (${result.message})`, 'unknown');
+      proof = `${target.host}:${target.port} refuses the new password`;
+    }
+    removePending(paths.pending);
+    return { key, status: 'aborted', started: pending.created, proof };
   }
 
   /** The steps a run would take; reads the env and pending files, changes nothing. */
@@ -590,9 +717,9 @@ class Rotation {
       steps.end('apply', 'skipped', '--apply none: the database would NOT be changed');
       steps.end('test', 'skipped', '--apply none: nothing to test');
     } else if (mode === 'compose') {
-      steps.end('apply', 'skipped', `would run \`${this.composeLine(['exec', '-T', this.config.service, 'psql', '-U', login.user, '-d', login.database])}\` with ALTER ROLE "${login.user}" and a SCRAM-SHA-256 verifier on stdin`);
+      steps.end('apply', 'skipped', `would run psql -U ${login.user} -d ${login.database} in the running ${this.config.service} container with ALTER ROLE "${login.user}" and a SCRAM-SHA-256 verifier on stdin`);
       const tcp = login.target ? ` and log in at ${login.target.host}:${login.target.port}` : '';
-      steps.end('test', 'skipped', `would compare the stored password of role "${login.user}" with the new one through compose psql${tcp}`);
+      steps.end('test', 'skipped', `would compare the stored password of role "${login.user}" with the new one through psql in the container${tcp}`);
     } else {
       const where = `${login.target!.host}:${login.target!.port}`;
       steps.end('apply', 'skipped', `would log in to ${where} as "${login.user}" with the current password and run ALTER ROLE with a SCRAM-SHA-256 verifier`);
@@ -758,7 +885,7 @@ class Rotation {
   }
 
   /** The restart step; `secrets` (the old and new password and URL) are kept out of compose and its quoted output. */
-  private async restart(secrets: readonly string[]): Promise<{ command: string; ran: boolean }> {
+  private async restart(secrets: readonly string[], expected: Readonly<Record<string, string>>): Promise<{ command: string; ran: boolean }> {
     const { steps } = this;
     const pendingDb = this.plan.mode === 'none' ? 'once the database has the new password, ' : '';
     if (!this.options.restart) {
@@ -772,8 +899,9 @@ class Rotation {
     try {
       if (!compose) throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)');
       const drop = [this.key, ...(this.names.url === undefined ? [] : [this.names.url])];
-      await restartService({ ...this.composeTarget(RESTART_TIMEOUT_MS), compose }, this.config.appService, drop, secrets);
-      steps.end('restart', 'done', `ran ${command}`);
+      await restartService({ ...this.composeTarget(RESTART_TIMEOUT_MS), project: this.project(compose) }, this.config.appService, drop, secrets, expected);
+      const confirmed = Object.keys(expected).length > 0 ? `; the new ${this.config.appService} container is running with the new ${Object.keys(expected).join(' and ')}` : '';
+      steps.end('restart', 'done', `ran ${command}${confirmed}`);
       return { command, ran: true };
     } catch (error) {
       // restartService redacts; anything else is redacted here, as every step's message is.
@@ -786,7 +914,26 @@ class Rotation {
 
   /** The command that recreates the app: with `compose` when known, else with podman-compose (memu's). */
   private restartLine(compose: ComposeCommand | undefined): string {
-    return shellLine(restartArgv(compose ?? FALLBACK_COMPOSE, this.plan.composeFile, this.config.appService));
+    return shellLine(restartArgv(this.project(compose ?? FALLBACK_COMPOSE), this.config.appService));
+  }
+
+  /** The compose project of this rotation, run with `compose`. */
+  private project(compose: ComposeCommand): ComposeProject {
+    return { compose, dir: this.paths.dir, files: this.plan.files, ...(this.plan.projectName === undefined ? {} : { projectName: this.plan.projectName }) };
+  }
+
+  /** What a resumed run needs to reach the same database and app again (never a password). */
+  private via(): PendingVia {
+    const { plan, options, config } = this;
+    return {
+      ...(plan.compose === undefined ? {} : { compose: plan.compose.argv }),
+      ...(plan.files.length === 0 ? {} : { files: plan.files }),
+      ...(plan.projectName === undefined ? {} : { project: plan.projectName }),
+      service: config.service,
+      appService: config.appService,
+      ...(options.dbHost === undefined ? {} : { dbHost: options.dbHost }),
+      ...(options.dbPort === undefined ? {} : { dbPort: options.dbPort }),
+    };
   }
 
   private compose(): ComposeCommand {
@@ -795,18 +942,7 @@ class Rotation {
   }
 
   private composeTarget(timeoutMs: number): ComposeTarget {
-    return {
-      compose: this.plan.compose ?? FALLBACK_COMPOSE,
-      cwd: this.paths.dir,
-      ...(this.plan.composeFile === undefined ? {} : { composeFile: this.plan.composeFile }),
-      env: this.config.env,
-      timeoutMs,
-    };
-  }
-
-  private composeLine(args: string[]): string {
-    const file = this.plan.composeFile === undefined ? [] : ['-f', this.plan.composeFile];
-    return shellLine([...(this.plan.compose ?? FALLBACK_COMPOSE).argv, ...file, ...args]);
+    return { project: this.project(this.plan.compose ?? FALLBACK_COMPOSE), env: this.config.env, timeoutMs };
   }
 
   private timeout(): { timeoutMs?: number } {

@@ -146,15 +146,28 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
     await expectFinished(p, pending.value);
   });
 
-  it('database container down (compose): stops at apply with TOOL; the next run finishes', async () => {
+  it('database container down (compose): refused before anything is written (TOOL); the next run rotates', async () => {
     const p = await project();
     const before = envText(p.dir);
     const down = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()], { env: { ENVKIT_TEST_COMPOSE_DOWN: '1' } });
     expect(down.code).toBe(3);
-    expect(down.stderr).toMatch(/stopped at step "apply": the db container \(project_db_1\) is not running: it is exited/);
-    expect(down.stderr).toMatch(/start it: `.*podman-compose --podman-path \S+ up -d db`/);
+    expect(down.stderr).toMatch(/rotation of POSTGRES_PASSWORD not started: the db container \(project_db_1\) is not running: it is exited/);
+    expect(down.stderr).toMatch(/start it: `.*podman-compose --podman-path \S+ up -d db`; nothing was changed/);
     expect(envText(p.dir)).toBe(before);
+    expect(pendingOf(p)).toBeUndefined();
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()]);
+    expect(result.code, result.all).toBe(0);
+    await expectFinished(p);
+  });
+
+  it('database container stopped while a rotation is pending: the resumed run stops at apply; the next one finishes', async () => {
+    const p = await project();
+    const killed = await p.run(['rotate', 'POSTGRES_PASSWORD', ...direct(), '--db-port', '1']);
+    expect(killed.code).toBe(3);
     const pending = pendingOf(p)!;
+    const down = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()], { env: { ENVKIT_TEST_COMPOSE_DOWN: '1' } });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/stopped at step "apply": the db container \(project_db_1\) is not running: it is exited/);
     const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose()]);
     expect(result.code, result.all).toBe(0);
     await expectFinished(p, pending.value);

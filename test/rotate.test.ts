@@ -70,6 +70,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     const ps = `argv: podman ps -a --filter label=com.docker.compose.service=db --filter label=com.docker.compose.project.working_dir=${realpathSync(p.dir)} --format json`;
     expect(log.match(/^argv: .*$/gm)).toEqual([
       ps,
+      ps,
       `argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}`,
       ps,
       `argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}`,

@@ -216,9 +216,10 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     expect(test.detail).toMatch(/stored SCRAM verifier of role "rot_user_\d+" matches the new password/);
     expect(result.restart.command).toBe(`${FAKE_COMPOSE} up -d --force-recreate memu`);
     const calls = readFileSync(p.log, 'utf8');
-    // Two lookups of the db container by its labels, two psql runs through podman exec; no compose call.
-    expect(calls.match(/^argv: /gm)).toHaveLength(4);
-    expect(calls.match(/^argv: podman ps -a --filter label=com\.docker\.compose\.service=db /gm)).toHaveLength(2);
+    // Three lookups of the db container by its labels (before anything is written, then for each psql run),
+    // two psql runs through podman exec; no compose call.
+    expect(calls.match(/^argv: /gm)).toHaveLength(5);
+    expect(calls.match(/^argv: podman ps -a --filter label=com\.docker\.compose\.service=db /gm)).toHaveLength(3);
     expect(calls).toContain(`argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -U ${p.user} -d ${p.db}\n`);
     expect(calls).toContain(`argv: podman exec -i fake-db psql -v ON_ERROR_STOP=1 -X -q -w -A -t -U ${p.user} -d ${p.db}\n`);
     for (const secret of [p.old, next]) expect(calls).not.toContain(secret);

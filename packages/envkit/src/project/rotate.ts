@@ -5,6 +5,7 @@ import { EnvkitError, isEnvkitError, type ErrorCode } from '../errors.js';
 import { withLockAsync } from '../files/lock.js';
 import { readComposeText } from '../compose/read.js';
 import { composeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
+import { runningServiceContainer } from '../compose/containers.js';
 import { detectComposeCommand, findExecutable, type ComposeCommand } from '../database/compose-command.js';
 import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
@@ -465,6 +466,7 @@ class Rotation {
     const mode = this.plan.mode;
     const login = this.readLogin();
     const previous = login.values[key];
+    await this.preflight();
 
     // pending: the write-ahead record, before anything else changes.
     steps.start('pending', `reading ${this.pendingName}`);
@@ -654,6 +656,27 @@ class Rotation {
       `${already?.kind === 'unreadable' ? 're-applied (idempotent): ' : ''}ALTER ROLE "${login.user}" with a SCRAM-SHA-256 verifier on stdin of psql in the ${this.config.service} container (confirmed by psql)`,
     );
     return 'changed';
+  }
+
+  /**
+   * Before a new rotation writes anything: in compose mode the database container must be running, so a
+   * stopped stack is reported as such and leaves no pending file behind. (A resumed rotation goes on to
+   * its apply step, which says the same.)
+   */
+  private async preflight(): Promise<void> {
+    if (this.plan.mode !== 'compose' || readPending(this.paths.pending) !== undefined) return;
+    try {
+      await runningServiceContainer(this.project(this.compose()), this.config.service, { env: this.config.env, timeoutMs: this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });
+    } catch (error) {
+      const message = messageOf(error);
+      this.steps.end('pending', 'failed', message);
+      const hint = isEnvkitError(error) && error.hint ? `${error.hint}; ` : '';
+      throw new EnvkitError(isEnvkitError(error) ? error.code : 'TOOL', `rotation of ${this.key} not started: ${message}`, {
+        hint: `${hint}nothing was changed: ${this.paths.envName} and the database keep the current ${this.key}`,
+        ...(isEnvkitError(error) && error.reason !== undefined ? { reason: error.reason } : {}),
+        cause: error,
+      });
+    }
   }
 
   /** {@link abortRotation}, under the lock. */

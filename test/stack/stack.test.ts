@@ -1,0 +1,187 @@
+// The core job on the real stack: memu's production compose file (plus a test override) under the real
+// podman-compose 1.0.3 and podman, with a PostgreSQL+pgvector image that behaves like the official one,
+// a memu stand-in that logs in with MEMU_DB_URL on every request, and an Ollama stand-in.
+// In order: init and up, check --online, rotate --apply compose --restart with every process's argv sampled,
+// down and up again, kill -9 at each rotation step then resume, a rotation against a stopped database.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canLogin, parseDocument } from 'envkit';
+import { CLI_NODE, ENVKIT_BIN } from '../helpers/cli.js';
+import { requireTool } from '../helpers/require.js';
+import { appStatus, BUILD_IMAGES, createStack, hasStack, type Stack } from '../helpers/stack.js';
+import { fragments, startWatcher } from '../reliability/support.js';
+
+const PROC_WATCHER = new URL('../reliability/fixtures/proc-watcher.mjs', import.meta.url).pathname;
+const withStack = requireTool('podman, podman-compose, runc and the test images', hasStack(), BUILD_IMAGES);
+
+interface ProcessReport {
+  sweeps: number;
+  commands: Record<string, number>;
+  hits: { pid: number; command: string; where: 'argv' | 'environment'; needle: number }[];
+}
+
+describe.runIf(withStack).sequential('memu on a real podman-compose stack', () => {
+  let stack: Stack;
+  /** Every password and URL the stack has held: none may appear in any argv or output. */
+  const secrets = new Set<string>();
+  const outputs: string[] = [];
+
+  const values = (): Record<string, string> => parseDocument(readFileSync(join(stack.dir, '.env'), 'utf8')).toObject();
+  const remember = () => {
+    const v = values();
+    for (const key of ['POSTGRES_PASSWORD', 'MEMU_DB_URL']) if (v[key]) secrets.add(v[key]!);
+    return v;
+  };
+  const run = async (args: string[], expectCode: number | undefined = 0) => {
+    const result = await stack.envkit(args);
+    outputs.push(result.all);
+    if (expectCode !== undefined) expect(result.code, `envkit ${args.join(' ')}\n${result.all}`).toBe(expectCode);
+    return result;
+  };
+  /** A login over TCP from this host to the db container, as memu's driver does inside the network. */
+  const login = (password: string) => {
+    const v = values();
+    return canLogin({ host: stack.address('db'), port: 5432, user: v.POSTGRES_USER!, database: v.POSTGRES_DB! }, password, { timeoutMs: 10_000 });
+  };
+  const pendingFile = () => join(stack.dir, '.env.envkit-pending');
+
+  beforeAll(async () => {
+    stack = createStack();
+  });
+  afterAll(async () => {
+    await stack?.remove();
+    for (const output of outputs) for (const secret of secrets) expect(output).not.toContain(secret);
+  });
+
+  it('init, then up: both healthchecks pass and memu logs in with MEMU_DB_URL', async () => {
+    await run(['init', '--no-input', '--no-keyring', '--set', 'OLLAMA_API_BASE_URL=http://ollama:11434/api']);
+    remember();
+    const up = await stack.compose(['up', '-d']);
+    expect(up.all).toMatch(/--env-file \S+\/\.env/);
+    for (const secret of secrets) expect(up.all).not.toContain(secret);
+    await stack.waitHealthy('db');
+    await stack.waitHealthy('memu');
+    expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
+    expect(await login(values().POSTGRES_PASSWORD!)).toEqual({ ok: true });
+  });
+
+  it('check --online logs in to the running database', async () => {
+    const result = await run(['check', '--online', '--db-host', stack.address('db'), '--db-port', '5432', '--json'], undefined);
+    const report = JSON.parse(result.stdout) as { probes: { name: string; ok: boolean }[] };
+    expect(report.probes.find((p) => p.name === 'database')).toMatchObject({ ok: true });
+  });
+
+  it('rotate --apply compose --restart: memu is healthy on the new password, the old one is refused, no secret on any argv', async () => {
+    const before = remember();
+    const needles = join(stack.dir, '..', `${stack.name}.needles`);
+    let report: ProcessReport;
+    const watched = async (body: () => Promise<void>) => {
+      writeFileSync(needles, [...secrets].flatMap((s) => fragments(s)).join('\n'), { mode: 0o600 });
+      const watcher = await startWatcher<ProcessReport>(PROC_WATCHER, [needles]);
+      try {
+        await body();
+      } finally {
+        report = await watcher.stop();
+      }
+    };
+    let result!: Awaited<ReturnType<typeof run>>;
+    await watched(async () => {
+      result = await run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'compose', '--restart', '--no-keyring', ...stack.composeArgs]);
+    });
+    const after = remember();
+    expect(after.POSTGRES_PASSWORD).not.toBe(before.POSTGRES_PASSWORD);
+    expect(result.stdout).toMatch(/^  apply +done +ALTER ROLE .* \(confirmed by psql\)$/m);
+    expect(result.stdout).toMatch(/^  test +done +the stored SCRAM verifier of role "memu_production_user" matches the new password/m);
+    expect(result.stdout).toMatch(/^  restart +done +ran podman-compose .*up -d --force-recreate memu; the new memu container is running with the new MEMU_DB_URL$/m);
+    // The old password (only the old one was known to the sampler) never reached an argv.
+    const argvHits = report!.hits.filter((h) => h.where === 'argv');
+    expect(argvHits, JSON.stringify(report!.hits)).toEqual([]);
+    expect(report!.commands['podman-compose']).toBeGreaterThan(0);
+    expect(report!.commands.podman).toBeGreaterThan(0);
+
+    await stack.waitHealthy('memu');
+    expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
+    expect(await login(after.POSTGRES_PASSWORD!)).toEqual({ ok: true });
+    expect(await login(before.POSTGRES_PASSWORD!)).toMatchObject({ ok: false, reason: 'auth' });
+    const env = await stack.exec('memu', ['python3', '-c', 'import os,hashlib; print(hashlib.sha256(os.environ["MEMU_DB_URL"].encode()).hexdigest())']);
+    const { createHash } = await import('node:crypto');
+    expect(env.stdout.trim()).toBe(createHash('sha256').update(after.MEMU_DB_URL!).digest('hex'));
+
+    // And the new values, sampled through a whole down/up and another --restart.
+    await watched(async () => {
+      await stack.compose(['down']);
+      await stack.compose(['up', '-d']);
+    });
+    expect(report!.hits.filter((h) => h.where === 'argv'), JSON.stringify(report!.hits)).toEqual([]);
+    expect(report!.commands.podman).toBeGreaterThan(0);
+  });
+
+  it('down, then up again: the volume kept the rotated password', async () => {
+    await stack.compose(['down']);
+    await stack.compose(['up', '-d']);
+    await stack.waitHealthy('db');
+    await stack.waitHealthy('memu');
+    expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
+    expect(await login(values().POSTGRES_PASSWORD!)).toEqual({ ok: true });
+  });
+
+  it.each(['pending', 'apply', 'test', 'write'])('kill -9 after the %s step, then `envkit rotate POSTGRES_PASSWORD` alone finishes it', async (step) => {
+    const before = remember();
+    const child = spawn(CLI_NODE, ['--', ENVKIT_BIN, 'rotate', 'POSTGRES_PASSWORD', '--no-keyring', ...stack.composeArgs], {
+      cwd: stack.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const killed = await new Promise<boolean>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (new RegExp(`^  ${step} +(done|already done)`, 'm').test(out) && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolve(true);
+        }
+      });
+      child.on('exit', () => resolve(false));
+    });
+    outputs.push(out);
+    expect(killed, out).toBe(true);
+    await new Promise((r) => child.on('close', r));
+    // Killed before its .env write: .env still logs in, or the database has the pending value.
+    const pending = JSON.parse(readFileSync(pendingFile(), 'utf8')) as { value: string; via: Record<string, unknown> };
+    secrets.add(pending.value);
+    expect(pending.via).toMatchObject({ files: ['docker-compose.yml', 'compose.override.yml'], project: stack.name, service: 'db' });
+
+    const resumed = await run(['rotate', 'POSTGRES_PASSWORD', '--no-keyring']);
+    expect(resumed.stdout).toMatch(/^  pending +already done +resuming the rotation/m);
+    const after = remember();
+    expect(after.POSTGRES_PASSWORD).toBe(pending.value);
+    expect(after.POSTGRES_PASSWORD).not.toBe(before.POSTGRES_PASSWORD);
+    expect(existsSync(pendingFile())).toBe(false);
+    expect(await login(after.POSTGRES_PASSWORD!)).toEqual({ ok: true });
+    expect(await login(before.POSTGRES_PASSWORD!)).toMatchObject({ ok: false, reason: 'auth' });
+  });
+
+  it('the app comes back on the resumed password after a restart', async () => {
+    await stack.compose(['up', '-d', '--force-recreate', 'memu']);
+    await stack.waitHealthy('memu');
+    expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
+  });
+
+  it('a rotation while the db container is stopped fails with that diagnosis and changes nothing', async () => {
+    const before = readFileSync(join(stack.dir, '.env'), 'utf8');
+    const stop = await stack.compose(['stop', 'db']);
+    expect(stop.code, stop.all).toBe(0);
+    const result = await run(['rotate', 'POSTGRES_PASSWORD', '--no-keyring', ...stack.composeArgs], 3);
+    expect(result.stderr).toMatch(new RegExp(`rotation of POSTGRES_PASSWORD not started: the db container \\(${stack.name}_db_1\\) is not running: it is (exited|stopped)`));
+    expect(result.stderr).toMatch(/nothing was changed: \.env and the database keep the current POSTGRES_PASSWORD/);
+    expect(result.stderr).toContain(`start it: \`podman-compose '--podman-run-args=--runtime runc' -f docker-compose.yml -f compose.override.yml -p ${stack.name} up -d db\``);
+    expect(readFileSync(join(stack.dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(pendingFile())).toBe(false);
+    // The hint works as printed.
+    await stack.compose(['up', '-d', 'db']);
+    await stack.waitHealthy('db');
+    expect(await login(values().POSTGRES_PASSWORD!)).toEqual({ ok: true });
+  });
+});

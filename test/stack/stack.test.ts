@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canLogin, parseDocument } from 'envkit';
+import { canLogin, generatePassword, parseDocument } from 'envkit';
 import { CLI_NODE, ENVKIT_BIN } from '../helpers/cli.js';
 import { requireTool } from '../helpers/require.js';
 import { appStatus, BUILD_IMAGES, createStack, hasStack, type Stack } from '../helpers/stack.js';
@@ -22,7 +22,7 @@ interface ProcessReport {
   hits: { pid: number; command: string; where: 'argv' | 'environment'; needle: number }[];
 }
 
-describe.runIf(withStack).sequential('memu on a real podman-compose stack', () => {
+describe.runIf(withStack).sequential('memu on a real podman-compose stack', { timeout: 300_000 }, () => {
   let stack: Stack;
   /** Every password and URL the stack has held: none may appear in any argv or output. */
   const secrets = new Set<string>();
@@ -34,10 +34,10 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', () =
     for (const key of ['POSTGRES_PASSWORD', 'MEMU_DB_URL']) if (v[key]) secrets.add(v[key]!);
     return v;
   };
-  const run = async (args: string[], expectCode: number | undefined = 0) => {
+  const run = async (args: string[], expectCode: number | null = 0) => {
     const result = await stack.envkit(args);
     outputs.push(result.all);
-    if (expectCode !== undefined) expect(result.code, `envkit ${args.join(' ')}\n${result.all}`).toBe(expectCode);
+    if (expectCode !== null) expect(result.code, `envkit ${args.join(' ')}\n${result.all}`).toBe(expectCode);
     return result;
   };
   /** A login over TCP from this host to the db container, as memu's driver does inside the network. */
@@ -67,10 +67,13 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', () =
     expect(await login(values().POSTGRES_PASSWORD!)).toEqual({ ok: true });
   });
 
-  it('check --online logs in to the running database', async () => {
-    const result = await run(['check', '--online', '--db-host', stack.address('db'), '--db-port', '5432', '--json'], undefined);
-    const report = JSON.parse(result.stdout) as { probes: { name: string; ok: boolean }[] };
-    expect(report.probes.find((p) => p.name === 'database')).toMatchObject({ ok: true });
+  it('check --online logs in to the running database; Ollama, a compose service name, is left to `envkit status`', async () => {
+    const result = await run(['check', '--online', '--db-host', stack.address('db'), '--db-port', '5432', '--compose-file', 'docker-compose.yml', '--compose-file', 'compose.override.yml', '--json'], null);
+    const report = JSON.parse(result.stdout) as { probes: { name: string; ok: boolean }[]; findings: { rule: string; key?: string; severity: string }[] };
+    expect(report.probes).toEqual([expect.objectContaining({ name: `database memu_production_user@${stack.address('db')}:5432/memu_db`, ok: true })]);
+    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'online.compose-host', key: 'OLLAMA_API_BASE_URL', severity: 'info' }));
+    expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(result.code).toBe(0);
   });
 
   it('rotate --apply compose --restart: memu is healthy on the new password, the old one is refused, no secret on any argv', async () => {
@@ -78,7 +81,9 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', () =
     const needles = join(stack.dir, '..', `${stack.name}.needles`);
     let report: ProcessReport;
     const watched = async (body: () => Promise<void>) => {
-      writeFileSync(needles, [...secrets].flatMap((s) => fragments(s)).join('\n'), { mode: 0o600 });
+      // The passwords, whole or in pieces (a URL's only secret part is its password, and these need no encoding).
+      const passwords = [...secrets].filter((s) => !s.includes('://'));
+      writeFileSync(needles, passwords.flatMap((s) => fragments(s)).join('\n'), { mode: 0o600 });
       const watcher = await startWatcher<ProcessReport>(PROC_WATCHER, [needles]);
       try {
         await body();
@@ -86,16 +91,20 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', () =
         report = await watcher.stop();
       }
     };
+    // The new password is given on stdin, so the sampler knows it too: neither old nor new may be on any argv.
+    const next = generatePassword();
+    secrets.add(next);
     let result!: Awaited<ReturnType<typeof run>>;
     await watched(async () => {
-      result = await run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'compose', '--restart', '--no-keyring', ...stack.composeArgs]);
+      result = await stack.envkit(['rotate', 'POSTGRES_PASSWORD', '--stdin', '--apply', 'compose', '--restart', '--no-keyring', ...stack.composeArgs], { input: `${next}\n` });
+      outputs.push(result.all);
+      expect(result.code, result.all).toBe(0);
     });
     const after = remember();
-    expect(after.POSTGRES_PASSWORD).not.toBe(before.POSTGRES_PASSWORD);
+    expect(after.POSTGRES_PASSWORD).toBe(next);
     expect(result.stdout).toMatch(/^  apply +done +ALTER ROLE .* \(confirmed by psql\)$/m);
     expect(result.stdout).toMatch(/^  test +done +the stored SCRAM verifier of role "memu_production_user" matches the new password/m);
     expect(result.stdout).toMatch(/^  restart +done +ran podman-compose .*up -d --force-recreate memu; the new memu container is running with the new MEMU_DB_URL$/m);
-    // The old password (only the old one was known to the sampler) never reached an argv.
     const argvHits = report!.hits.filter((h) => h.where === 'argv');
     expect(argvHits, JSON.stringify(report!.hits)).toEqual([]);
     expect(report!.commands['podman-compose']).toBeGreaterThan(0);

@@ -127,6 +127,7 @@ Examples:
       .description('validate .env against the schema and the rules of a safe deployment (exit 1 on errors)')
       .option('--no-git', 'do not ask git whether .env is ignored and untracked')
       .option('--compose <file>', 'compose file to check (default: compose.yaml, docker-compose.yml… in the project directory)')
+      .option('--compose-file <file>', 'the compose files as compose is run with them (-f base -f override): repeatable; the first is checked, the others only add their service names', collect)
       .option('--no-compose', 'skip the compose file checks')
       .option('--db-service <name>', 'the database service in the compose file (default: db)')
       .option('--app-service <name>', 'the application service in the compose file (default: memu)')
@@ -208,6 +209,7 @@ function parsePositive(value: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** A repeatable option's values in order; `undefined` (not `[]`) until it is given. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

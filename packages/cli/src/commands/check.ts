@@ -5,6 +5,8 @@ import { renderFindings, countLine } from '../render/findings.js';
 interface CheckFlags {
   git?: boolean;
   compose?: string | boolean;
+  /** `--compose-file`, repeatable: the base file, then its overrides. */
+  composeFile?: string[];
   dbService?: string;
   appService?: string;
   online?: boolean;
@@ -19,7 +21,8 @@ export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
   const result = await checkDeployment({
     ...project,
     git: flags.git,
-    compose: flags.compose === false ? false : typeof flags.compose === 'string' ? flags.compose : undefined,
+    compose: flags.compose === false ? false : typeof flags.compose === 'string' ? flags.compose : flags.composeFile?.[0],
+    composeOverrides: flags.composeFile?.slice(1),
     dbService: flags.dbService,
     appService: flags.appService,
     ...(flags.online

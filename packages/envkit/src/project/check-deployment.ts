@@ -17,6 +17,11 @@ import { onlineProbes, type OnlineOptions } from './check-online.js';
 export interface DeploymentCheckOptions extends CheckOptions {
   /** The compose file (relative to the project dir or absolute); `false` skips compose checks. Default: found in the project dir. */
   compose?: string | false;
+  /**
+   * Compose files layered over `compose` (`-f base -f override`): their services count as names that
+   * resolve inside the compose network. The hardening checks judge the base file, the one production runs.
+   */
+  composeOverrides?: readonly string[];
   /** Database service name (default: `db` or the service running a PostgreSQL image). */
   dbService?: string;
   /** Application service whose port must stay private (default `memu`). */
@@ -46,6 +51,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
   const values = doc.toObject();
 
   let composeFile: string | undefined;
+  let composeServices: string[] = [];
   if (options.compose !== false) {
     const path = options.compose === undefined ? findComposeFile(paths.dir) : resolve(paths.dir, options.compose);
     if (path !== undefined) {
@@ -55,6 +61,13 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path with --compose' });
       }
       const file = readComposeText(text, composeFile);
+      composeServices = file.services.map((service) => service.name);
+      for (const override of options.composeOverrides ?? []) {
+        const overridePath = resolve(paths.dir, override);
+        const overrideText = readTextFile(overridePath, { followSymlinks: true });
+        if (overrideText === undefined) throw new EnvkitError('FILE', `compose file ${override} does not exist`, { path: overridePath });
+        composeServices.push(...readComposeText(overrideText, override).services.map((service) => service.name));
+      }
       findings.push(...file.errors);
       if (file.errors.length === 0) {
         const secretValues = new Map(
@@ -76,7 +89,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
   let probes: ProbeResult[] = [];
   if (options.online) {
     const online = typeof options.online === 'object' ? options.online : {};
-    const result = await onlineProbes(options.schema, values, online);
+    const result = await onlineProbes(options.schema, values, { composeServices, ...online });
     probes = result.probes;
     findings.push(...result.findings);
   }

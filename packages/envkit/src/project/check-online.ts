@@ -17,6 +17,11 @@ export interface OnlineOptions {
   urlKey?: string;
   /** The variable holding the Ollama API URL (default `OLLAMA_API_BASE_URL`). */
   ollamaKey?: string;
+  /**
+   * The compose file's service names: a URL whose host is one of them resolves only inside the compose
+   * network, so it is not probed from this host (a note says how to reach it instead).
+   */
+  composeServices?: readonly string[];
 }
 
 /** Log in to the database with the env's credentials (`SELECT 1`) and ask Ollama for its version. */
@@ -29,12 +34,28 @@ export async function onlineProbes(
   const urlKey = options.urlKey ?? 'MEMU_DB_URL';
   const ollamaKey = options.ollamaKey ?? 'OLLAMA_API_BASE_URL';
   const tasks: Promise<ProbeResult>[] = [];
+  const notes: Finding[] = [];
+  const services = new Set(options.composeServices ?? []);
+  const insideOnly = (key: string, value: string, how: string): boolean => {
+    const host = hostOf(value);
+    if (host === undefined || !services.has(host)) return false;
+    notes.push({
+      severity: 'info',
+      rule: 'online.compose-host',
+      key,
+      message: `${key} names the compose service "${host}", which resolves only inside the compose network: not probed from this host`,
+      fix: how,
+    });
+    return true;
+  };
   const url = values[urlKey];
-  if (urlKey in schema.vars && url) tasks.push(probeDatabase(url, options, timeoutMs));
+  if (urlKey in schema.vars && url && (options.dbHost !== undefined || !insideOnly(urlKey, url, 'give --db-host/--db-port (a published port or the container address), or run `envkit status`, which logs in through the container'))) {
+    tasks.push(probeDatabase(url, options, timeoutMs));
+  }
   const ollama = values[ollamaKey] || schema.vars[ollamaKey]?.default;
-  if (ollama) tasks.push(probeOllama(ollama, { timeoutMs }));
+  if (ollama && !insideOnly(ollamaKey, ollama, 'run `envkit status`: it asks Ollama from inside the app container')) tasks.push(probeOllama(ollama, { timeoutMs }));
   const probes = await Promise.all(tasks);
-  const findings: Finding[] = probes
+  const findings: Finding[] = [...notes, ...probes
     .filter((p) => !p.ok)
     .map((p) => ({
       severity: 'error' as const,
@@ -43,8 +64,17 @@ export async function onlineProbes(
       fix: p.name.startsWith('database')
         ? 'is the db container up and its port reachable from here? use --db-host/--db-port; if the password was refused, .env and the database disagree (see `envkit rotate --help`)'
         : `is Ollama running and reachable from this host? check ${ollamaKey}`,
-    }));
+    }))];
   return { probes, findings };
+}
+
+/** The host of a URL, lower-cased; `undefined` when it is not a URL. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }
 
 async function probeDatabase(url: string, options: OnlineOptions, timeoutMs: number): Promise<ProbeResult> {

@@ -231,7 +231,9 @@ describe('envkit init', () => {
     const dry = await envkit(fresh, ['init', '--no-input', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/dry run, nothing written/);
-    expect(summary(dry.stdout)).toMatchObject({ POSTGRES_PASSWORD: 'generated', MEMU_DB_URL: 'derived' });
+    expect(summary(dry.stdout)).toMatchObject({ POSTGRES_PASSWORD: 'would be generated', MEMU_DB_URL: 'would be derived' });
+    expect(dry.stdout).toMatch(/\.env +would be created/);
+    expect(dry.stdout).toMatch(/Nothing was written \(dry run\)/);
     expect(ls(fresh)).toEqual([]);
 
     const dir = testdir();
@@ -241,9 +243,9 @@ describe('envkit init', () => {
     writeFileSync(join(dir, '.env.example'), '# stale\n');
     const existing = await envkit(dir, ['init', '--no-input', '--dry-run', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
     expect(existing.code).toBe(0);
-    expect(summary(existing.stdout).OPENAI_API_KEY).toBe('given');
-    expect(existing.stdout).toMatch(/\.env +updated/);
-    expect(existing.stdout).toMatch(/\.env\.example +updated/);
+    expect(summary(existing.stdout).OPENAI_API_KEY).toBe('would be set');
+    expect(existing.stdout).toMatch(/\.env +would be updated/);
+    expect(existing.stdout).toMatch(/\.env\.example +would be updated/);
     expect(read(dir)).toBe(envBefore);
     expect(read(dir, '.env.example')).toBe('# stale\n');
     expect(exampleBefore).not.toBe('# stale\n');

@@ -69,6 +69,13 @@ export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResul
 export type { OnlineOptions } from './project/check-online.js';
 
 // Keyring copies of a project's secrets (backup, status, restore, forget)
+export {
+  setValuesWithKeyring,
+  unsetKeysWithKeyring,
+  type EditKeyringOptions,
+  type EditKeyringCopy,
+  type EditWithKeyringResult,
+} from './project/edit-keyring.js';
 export { initProjectWithKeyring, type InitWithKeyringOptions, type InitWithKeyringResult } from './project/init.js';
 export {
   defaultProjectId,

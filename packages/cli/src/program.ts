@@ -140,6 +140,7 @@ Examples:
       .description('print one value (secrets masked unless --reveal)')
       .argument('<KEY>')
       .option('--reveal', 'print a secret in clear')
+      .option('--allow-unknown', 'read a key the schema does not define (treated as a secret)')
       .action(lazy(() => import('./commands/get.js')));
 
   if (want('set'))

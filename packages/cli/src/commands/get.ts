@@ -7,9 +7,9 @@ import { Exit } from '../exit-codes.js';
  * `envkit get KEY`: the value; exit 1 when it has none. A secret is shown masked on a terminal; to a pipe or
  * a file it is printed only with --reveal, else nothing goes to stdout and the command exits 1 (docs/exit-codes.md).
  */
-export async function run(ctx: Context, key: string, flags: { reveal?: boolean }): Promise<number> {
+export async function run(ctx: Context, key: string, flags: { reveal?: boolean; allowUnknown?: boolean }): Promise<number> {
   const project = await ctx.project();
-  const result = getValue({ ...project, key });
+  const result = getValue({ ...project, key, allowUnknown: flags.allowUnknown });
   const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;
   if (ctx.json) {
     ctx.printJson({ key, value: shown ?? null, masked: result.secret && !flags.reveal && result.value !== undefined, secret: result.secret, source: result.source });

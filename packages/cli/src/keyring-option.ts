@@ -50,7 +50,7 @@ export async function openKeyring(ctx: Context, mode: KeyringMode): Promise<Open
 /**
  * The keyring for an edit of `keys` (set, unset): opened as {@link openKeyring} does when a secret of the
  * schema is among them or is derived from one of them, else not at all (`undefined`): most edits touch no
- * secret and need not wait for D-Bus. A dry run opens it too, so that it fails where the real run would.
+ * secret and need not wait for D-Bus.
  */
 export async function openKeyringFor(ctx: Context, mode: KeyringMode, schema: EnvSchema, keys: readonly string[]): Promise<OpenedKeyring | undefined> {
   const touched = Object.entries(schema.vars).some(([key, spec]) => spec.secret && (keys.includes(key) || spec.derive?.from.some((from) => keys.includes(from))));

@@ -59,8 +59,9 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   }
   // Opened before the write: with --keyring an unavailable keyring stops init before anything changes.
   const mode = keyringMode(flags.keyring);
-  // A dry run opens it too (and only closes it), so that it fails where the real run would.
-  const keyring = await openKeyring(ctx, mode);
+  // A dry run with --keyring opens it too (and only closes it), so that it fails where the real run would;
+  // without --keyring the real run never fails for the keyring, so a dry run need not wait for the bus.
+  const keyring = await openKeyring(ctx, flags.dryRun && mode !== 'required' ? 'off' : mode);
   if (flags.dryRun && keyring.status === 'open') await keyring.store.close();
   let result: InitWithKeyringResult;
   if (keyring.status === 'open' && !flags.dryRun) {

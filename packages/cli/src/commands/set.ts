@@ -24,7 +24,8 @@ export async function run(ctx: Context, items: string[], flags: SetFlags): Promi
   const values = flags.stdin ? await stdinAssignment(ctx, items) : parseAssignments(items, 'set');
   const mode = keyringMode(flags.keyring);
   // The keyring is asked only when a secret changes (setting MEMU_MEMORY_LIMIT never waits on D-Bus).
-  const keyring = await openKeyringFor(ctx, mode, project.schema, Object.keys(values));
+  // A dry run asks the keyring only with --keyring, where the real run would fail without one.
+  const keyring = flags.dryRun && mode !== 'required' ? undefined : await openKeyringFor(ctx, mode, project.schema, Object.keys(values));
   let result;
   try {
     result = await setValuesWithKeyring({

@@ -167,10 +167,11 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
     expect((await cli(dir, ['check', '--no-git'], env)).code).toBe(0);
 
-    // A valid .env is not overwritten.
-    const refused = await cli(dir, ['--project', id, 'restore'], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('envkit: .env exists and is valid: nothing was restored');
+    // A valid .env that has every stored secret: nothing to restore, which is not a failure; not overwritten.
+    const nothing = await cli(dir, ['--project', id, 'restore'], env);
+    expect(nothing.code, nothing.all).toBe(0);
+    expect(nothing.stdout).toContain('nothing to restore: .env exists, is valid and has every secret');
+    expect(readEnv(dir)).toEqual(before);
 
     // A damaged one is named as such, needs --force, and is kept as a 0600 copy.
     const damaged = `POSTGRES_PASSWORD=${before.POSTGRES_PASSWORD}\nPOSTGRES_USER="unclosed\n`;
@@ -281,6 +282,63 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const restored = readEnv(dir);
     expect(restored.POSTGRES_PASSWORD === rotated.POSTGRES_PASSWORD).toBe(true);
     expect(restored.MEMU_DB_URL === rotated.MEMU_DB_URL).toBe(true);
+  });
+
+  it('set and unset keep the keyring in step: set OPENAI_API_KEY, lose .env, restore brings it back; set --force of the password stays equal', async () => {
+    const dir = testdir();
+    const id = project();
+    expect((await cli(dir, ['--project', id, 'init', '--no-input'], env)).code).toBe(0);
+    const key = 'sk-e2eKeyringSetKeyQ7vX2mN9pL4wR8tY3zB6';
+    secrets.add(key);
+    const set = await cli(dir, ['--project', id, 'set', `OPENAI_API_KEY=${key}`], env);
+    expect(set.code, set.all).toBe(0);
+    expect(set.stdout).toMatch(new RegExp(`OPENAI_API_KEY +stored in the OS keyring \\(secret-service\\) as envkit:${id}`));
+    expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY') === key).toBe(true);
+    // A setting that is no secret never asks the keyring.
+    const plain = await cli(dir, ['--project', id, 'set', 'MEMU_MEMORY_LIMIT=8g'], env);
+    expect(plain.stdout).not.toContain('keyring');
+
+    const password = 'e2eForcedPassword_abcdefghijklmnopqrstuvwxyz';
+    secrets.add(password);
+    const forced = await cli(dir, ['--project', id, 'set', '--force', `POSTGRES_PASSWORD=${password}`], env);
+    expect(forced.code, forced.all).toBe(0);
+    const values = readEnv(dir);
+    expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === password).toBe(true);
+    expect(keyring.lookup(`envkit:${id}`, 'MEMU_DB_URL') === values.MEMU_DB_URL).toBe(true);
+    const status = await cli(dir, ['--project', id, 'keyring', 'status'], env);
+    expect(status.stdout).not.toContain('DIFFERS');
+    expect(status.stdout).toMatch(/POSTGRES_PASSWORD +stored, same as \.env/);
+
+    rmSync(join(dir, '.env'));
+    const restore = await cli(dir, ['--project', id, 'restore'], env);
+    expect(restore.code, restore.all).toBe(0);
+    expect(restore.stdout).toMatch(/OPENAI_API_KEY +from the OS keyring/);
+    expect(readEnv(dir).OPENAI_API_KEY === key).toBe(true);
+    expect(readEnv(dir).POSTGRES_PASSWORD === password).toBe(true);
+
+    // unset of a secret removes the keyring copy: a later restore does not bring back what was removed.
+    const unset = await cli(dir, ['--project', id, 'unset', 'OPENAI_API_KEY'], env);
+    expect(unset.code, unset.all).toBe(0);
+    expect(unset.stdout).toContain(`OPENAI_API_KEY  removed from the OS keyring (secret-service) as envkit:${id} too`);
+    expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY')).toBeUndefined();
+    rmSync(join(dir, '.env'));
+    expect((await cli(dir, ['--project', id, 'restore'], env)).code).toBe(0);
+    expect(readEnv(dir).OPENAI_API_KEY ?? '').toBe('');
+  });
+
+  it('restore of a valid .env that lacks a stored secret is refused, not a success; --force restores it', async () => {
+    const dir = testdir();
+    const id = project();
+    expect((await cli(dir, ['--project', id, 'init', '--no-input'], env)).code).toBe(0);
+    const key = 'sk-e2eKeyringLackKeyQ7vX2mN9pL4wR8tY3zB6';
+    secrets.add(key);
+    keyring.secretTool(['store', '--label=x', 'service', `envkit:${id}`, 'username', 'OPENAI_API_KEY'], key);
+    const refused = await cli(dir, ['--project', id, 'restore'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('.env is valid but lacks OPENAI_API_KEY, which the keyring holds: nothing was restored');
+    const forced = await cli(dir, ['--project', id, 'restore', '--force'], env);
+    expect(forced.code, forced.all).toBe(0);
+    expect(readEnv(dir).OPENAI_API_KEY === key).toBe(true);
   });
 
   it('keyring forget wants --yes, then deletes the entries and their history', async () => {

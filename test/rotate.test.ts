@@ -319,7 +319,8 @@ describe.runIf(withKeyring)('envkit rotate with the OS keyring', () => {
       // A file-only rotation (an API key) updates the keyring copy too, so `envkit restore` never brings back the old key;
       // the previous key becomes its history even though the keyring never held it (it was set by hand).
       const handSet = 'sk-sethand0123456789abcdefghijkl';
-      expect((await run(['set', 'OPENAI_API_KEY', '--stdin'], handSet)).code).toBe(0);
+      // --no-keyring: set keeps the keyring in step by default; here the key must be one the keyring never held.
+      expect((await run(['set', 'OPENAI_API_KEY', '--stdin', '--no-keyring'], handSet)).code).toBe(0);
       expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY')).toBeUndefined();
       const apiKey = 'sk-keyringcopy0123456789abcdefgh';
       const api = await run(['rotate', 'OPENAI_API_KEY', '--stdin', '--keyring'], apiKey);

@@ -45,7 +45,7 @@ try {
   // First an entry without static outputs or caches, to capture them from the real CLI.
   await buildBin({}, []);
   const staticOutput = captureStaticOutput();
-  const cached = writeCodeCaches();
+  const cached = writeCodeCaches(dist);
   await buildBin(staticOutput, cached);
 } catch (error) {
   rmSync(dist, { recursive: true, force: true });
@@ -55,6 +55,9 @@ const old = join(here, `dist.old-${process.pid}`);
 if (existsSync(join(here, 'dist'))) renameSync(join(here, 'dist'), old);
 renameSync(dist, join(here, 'dist'));
 rmSync(old, { recursive: true, force: true });
+// Again from dist/ itself: a V8 code cache keeps the file name it was compiled under, and stack traces
+// (ENVKIT_DEBUG) would otherwise name dist.tmp-<pid>/, which no longer exists.
+writeCodeCaches(join(here, 'dist'));
 
 /**
  * Bundles the CLI (src/run.ts and everything it imports) into dist/<name>.cjs; with `only`, the other
@@ -173,9 +176,9 @@ function captureStaticOutput() {
  * Runs each command once in a scratch project with ENVKIT_BUILD_CODE_CACHE set, so bin.ts saves what V8
  * compiled for it. They double as a smoke test of the bundle: one that fails stops the build.
  */
-function writeCodeCaches() {
-  const cacheDir = join(dist, 'cache');
-  mkdirSync(cacheDir);
+function writeCodeCaches(distDir) {
+  const cacheDir = join(distDir, 'cache');
+  mkdirSync(cacheDir, { recursive: true });
   const project = mkdtempSync(join(tmpdir(), 'envkit-build-'));
   const compose = join(here, '../../examples/memu/docker-compose.yml');
   if (existsSync(compose)) cpSync(compose, join(project, 'docker-compose.yml'));
@@ -195,14 +198,17 @@ function writeCodeCaches() {
   try {
     for (const [name, argv] of runs) {
       const file = join(cacheDir, `${name}.bin`);
-      const result = spawnSync(process.execPath, ['--', binFile, ...argv], {
+      // Written beside and renamed: a run of envkit reading the cache meanwhile sees the old one or the new.
+      const temp = `${file}.tmp`;
+      const result = spawnSync(process.execPath, ['--', join(distDir, 'bin.js'), ...argv], {
         cwd: project,
         encoding: 'utf8',
-        env: { ...cleanEnv(), ENVKIT_BUILD_CODE_CACHE: file },
+        env: { ...cleanEnv(), ENVKIT_BUILD_CODE_CACHE: temp },
       });
-      if (result.status !== 0 || !existsSync(file)) {
+      if (result.status !== 0 || !existsSync(temp)) {
         throw new Error(`envkit ${argv.join(' ')} failed while building (exit ${result.status}):\n${result.stderr}`);
       }
+      renameSync(temp, file);
       done.push(name);
     }
   } finally {

@@ -58,6 +58,8 @@ describe.runIf(run)('envkit check --online', () => {
     expect(report.ok).toBe(true);
     expect(report.probes).toHaveLength(2);
     expect(report.probes.every((p) => p.ok && p.ms >= 0)).toBe(true);
+    // Whole milliseconds, not 187.88236900000004.
+    expect(report.probes.every((p) => Number.isInteger(p.ms))).toBe(true);
     expect(report.probes.map((p) => p.name).join(' ')).toMatch(/database online_ok@127\.0\.0\.1/);
     expect(result.all).not.toContain(password);
   });
@@ -68,6 +70,10 @@ describe.runIf(run)('envkit check --online', () => {
     const result = await envkit(dir, ['check', '--online', '--no-git', '--db-host', '127.0.0.1', '--db-port', String(pg.port)]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/database online_wrong@127\.0\.0\.1:\d+\/memu_db.*password refused/);
+    // Once (as the error finding), not a second time as a "failed" probe line.
+    expect(result.stdout.match(/password refused/g)).toHaveLength(1);
+    expect(result.stdout).toMatch(/\(\d+ ms\)/);
+    expect(result.stdout).not.toMatch(/\d\.\d+ ms/);
     expect(result.all).not.toContain(password);
   });
 

@@ -67,7 +67,7 @@ describe('envkit check', () => {
     const result = await envkit(dir, ['check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^error +\.env +\.env has mode 0644: other users can read its secrets$/m);
-    expect(result.stdout).toMatch(/fix: chmod 600 \.env/);
+    expect(result.stdout).toMatch(/fix: run `chmod 600 \.env`/);
     expect(result.stdout).toMatch(/^failed: 1 error/m);
     const { report } = await checkJson(dir);
     expect(report.findings).toEqual([expect.objectContaining({ severity: 'error', rule: 'env.mode', file: '.env', fix: expect.stringContaining('chmod 600') })]);
@@ -92,8 +92,9 @@ describe('envkit check', () => {
     expect(result.all).not.toContain('sk-your-actual-key-here');
     const { report } = await checkJson(dir);
     expect(report.findings).toEqual([expect.objectContaining({ severity: 'error', rule: 'schema.invalid', key: 'OPENAI_API_KEY', file: '.env', line })]);
-    // The way out is named (in the message: it comes with the schema's issue).
-    expect(report.findings[0]!.message).toMatch(/envkit rotate OPENAI_API_KEY --stdin/);
+    // The way out is named as the fix (it comes with the schema's issue), a command that works as written.
+    expect(report.findings[0]!.fix).toMatch(/^run `envkit set OPENAI_API_KEY=\.\.\.`/);
+    expect(report.findings[0]!.message).not.toMatch(/; run `/);
   });
 
   it('an invalid value: error naming the key and the rule it breaks, never the value', async () => {
@@ -141,7 +142,7 @@ describe('envkit check', () => {
     const result = await envkit(dir, ['check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^error +\\.env:${line}  EXTRA_TOKEN: a \\$\\{\\S* inside single quotes: python-dotenv expands it`, 'm'));
-    expect(result.stdout).toMatch(/fix: rewrite it with `envkit set EXTRA_TOKEN=\.\.\.`/);
+    expect(result.stdout).toMatch(/fix: run `envkit set --allow-unknown EXTRA_TOKEN=\.\.\.` with the value you mean/);
     const { report } = await checkJson(dir);
     expect(report.findings).toContainEqual(expect.objectContaining({ severity: 'error', rule: 'env.portable', key: 'EXTRA_TOKEN', line }));
     expect(report.findings).toContainEqual(expect.objectContaining({ severity: 'info', rule: 'env.unknown', key: 'EXTRA_TOKEN', line }));
@@ -305,7 +306,7 @@ describe.runIf(hasGit)('envkit check with git', () => {
     const result = await envkit(dir, ['check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^error +\.env +\.env is tracked by git: its secrets are in the repository history$/m);
-    expect(result.stdout).toMatch(/fix: git rm --cached \.env, commit, then rotate every secret/);
+    expect(result.stdout).toMatch(/fix: run `git rm --cached \.env` \(the file stays on disk\) and commit that; then rotate every secret/);
     expect(result.stdout).toMatch(/^error +\.env +\.env is not ignored by git$/m);
     const { report } = await checkJson(dir);
     expect(report.findings.map((f) => f.rule).sort()).toEqual(['git.not-ignored', 'git.tracked']);

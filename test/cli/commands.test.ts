@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { hasPythonDotenv, readWithPythonDotenv } from '../helpers/readers.js';
-import { envkit, initProject, read, readEnv, modeOf, ls, summary, MEMU_KEYS, OPENAI_KEY } from './support.js';
+import { spawnPty, ptyAvailable } from '../helpers/pty.js';
+import { envkit, initProject, read, readEnv, modeOf, ls, summary, sh, ENVKIT_BIN, MEMU_KEYS, OPENAI_KEY } from './support.js';
 
 async function project(): Promise<string> {
   const dir = testdir();
@@ -17,12 +18,37 @@ describe('envkit get', () => {
   it('masks a secret by default: only its length, never the value', async () => {
     const dir = await project();
     const { POSTGRES_PASSWORD: password } = readEnv(dir);
+    // On a terminal: the mask (the next test). To a pipe a mask would pass for the value.
     const result = await envkit(dir, ['get', 'POSTGRES_PASSWORD']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toBe('******** (32 chars, masked; --reveal to show)\n');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('POSTGRES_PASSWORD is a secret: not printed to a pipe or a file without --reveal');
     expect(result.all).not.toContain(password!);
     const url = await envkit(dir, ['get', 'MEMU_DB_URL']);
-    expect(url.stdout).toMatch(/^\*{8} \(\d+ chars, masked/);
+    expect(url.stdout).toBe('');
+    expect(url.code).toBe(1);
+  });
+
+  it.runIf(requireTool('a pseudo-terminal (python3 pty)', ptyAvailable(), 'apt-get install -y python3'))('on a terminal a secret shows masked: only its length', async () => {
+    const dir = await project();
+    const { POSTGRES_PASSWORD: password } = readEnv(dir);
+    const t = spawnPty(dir, process.execPath, [ENVKIT_BIN, 'get', 'POSTGRES_PASSWORD'], { HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm', NO_COLOR: '1' });
+    const { code, output } = await t.exited;
+    expect(code).toBe(0);
+    expect(output).toContain('******** (32 chars, masked; --reveal to show)');
+    expect(output).not.toContain(password!);
+  });
+
+  it('PW=$(envkit get POSTGRES_PASSWORD) captures nothing and fails, naming --reveal; with --reveal the value', async () => {
+    const dir = await project();
+    const { POSTGRES_PASSWORD: password } = readEnv(dir);
+    const masked = await sh(dir, 'set -e; PW=$("$ENVKIT_NODE" -- "$ENVKIT_BIN" get POSTGRES_PASSWORD); printf "captured:%s" "$PW"');
+    expect(masked.code).toBe(1);
+    expect(masked.stdout).toBe('');
+    expect(masked.stderr).toContain('--reveal');
+    const revealed = await sh(dir, 'PW=$("$ENVKIT_NODE" -- "$ENVKIT_BIN" get POSTGRES_PASSWORD --reveal); printf "%s" "$PW"');
+    expect(revealed.code).toBe(0);
+    expect(revealed.stdout === password).toBe(true);
   });
 
   it('--reveal prints the secret itself, exactly, on stdout', async () => {
@@ -198,7 +224,10 @@ describe('envkit set', () => {
     const before = read(dir);
     const result = await envkit(dir, ['set', '--dry-run', 'POSTGRES_USER=alice']);
     expect(result.code).toBe(0);
-    expect(summary(result.stdout)).toEqual({ POSTGRES_USER: 'updated', MEMU_DB_URL: 'updated' });
+    expect(summary(result.stdout)).toEqual({ POSTGRES_USER: 'would be updated', MEMU_DB_URL: 'would be updated' });
+    expect(result.stdout).toMatch(/dry run, nothing written/);
+    expect(result.stdout).toMatch(/\.env +would be updated/);
+    expect(result.stdout).not.toMatch(/\.env +updated/);
     expect(read(dir)).toBe(before);
     expect((await envkit(dir, ['set', '--dry-run', 'POSTGRES_USER=Alice'])).code).toBe(1);
   });

@@ -110,15 +110,26 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     expect(readEnv(dir).OPENAI_API_KEY).toBe(OPENAI_KEY);
   });
 
-  it('Ctrl-C at the prompt cancels with exit 2 and writes nothing', async () => {
+  it('Ctrl-C at the prompt cancels with exit 130 (128 + SIGINT, as for any interrupted program) and writes nothing', async () => {
     const dir = testdir();
     const t = terminal(dir, ['init']);
     await t.waitFor(PROMPT);
     t.write('sk-partial\u0003');
     const { code, output } = await t.exited;
-    expect(code).toBe(2);
-    expect(output).toMatch(/cancelled at the prompt; nothing was written/);
+    expect(code).toBe(130);
+    expect(output).toMatch(/cancelled at the prompt \(Ctrl-C\); nothing was written/);
     expect(output).not.toContain('sk-partial');
+    expect(ls(dir)).toEqual([]);
+  });
+
+  it('Ctrl-D at the prompt (input ended, no answer) exits 1 and writes nothing', async () => {
+    const dir = testdir();
+    const t = terminal(dir, ['init']);
+    await t.waitFor(PROMPT);
+    t.write('\u0004');
+    const { code, output } = await t.exited;
+    expect(code).toBe(1);
+    expect(output).toMatch(/cancelled at the prompt \(Ctrl-D\); nothing was written/);
     expect(ls(dir)).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { copyFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { copyFileSync, writeFileSync, chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { requireTool } from '../helpers/require.js';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
 import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, sh, MEMU_KEYS, OPENAI_KEY, OPENROUTER_KEY } from './support.js';
@@ -231,7 +232,9 @@ describe('envkit init', () => {
     const dry = await envkit(fresh, ['init', '--no-input', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/dry run, nothing written/);
-    expect(summary(dry.stdout)).toMatchObject({ POSTGRES_PASSWORD: 'generated', MEMU_DB_URL: 'derived' });
+    expect(summary(dry.stdout)).toMatchObject({ POSTGRES_PASSWORD: 'would be generated', MEMU_DB_URL: 'would be derived' });
+    expect(dry.stdout).toMatch(/\.env +would be created/);
+    expect(dry.stdout).toMatch(/Nothing was written \(dry run\)/);
     expect(ls(fresh)).toEqual([]);
 
     const dir = testdir();
@@ -241,9 +244,9 @@ describe('envkit init', () => {
     writeFileSync(join(dir, '.env.example'), '# stale\n');
     const existing = await envkit(dir, ['init', '--no-input', '--dry-run', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
     expect(existing.code).toBe(0);
-    expect(summary(existing.stdout).OPENAI_API_KEY).toBe('given');
-    expect(existing.stdout).toMatch(/\.env +updated/);
-    expect(existing.stdout).toMatch(/\.env\.example +updated/);
+    expect(summary(existing.stdout).OPENAI_API_KEY).toBe('would be set');
+    expect(existing.stdout).toMatch(/\.env +would be updated/);
+    expect(existing.stdout).toMatch(/\.env\.example +would be updated/);
     expect(read(dir)).toBe(envBefore);
     expect(read(dir, '.env.example')).toBe('# stale\n');
     expect(exampleBefore).not.toBe('# stale\n');
@@ -297,4 +300,57 @@ describe('envkit init', () => {
     expect(code).toBe(0);
     expect(summary(stdout).OPENAI_API_KEY).toBe('missing');
   });
+});
+
+describe('envkit init checks every file before it writes the first', () => {
+  const chattr = spawnSync('chattr', ['--help']).error === undefined;
+
+  for (const target of ['.gitignore', '.env.example']) {
+    it(`a symlink, a directory or a FIFO at ${target}: exit 3 and nothing written (no .env with a new password)`, async () => {
+      for (const make of [
+        (path: string) => symlinkSync('/etc/hostname', path),
+        (path: string) => mkdirSync(path),
+        (path: string) => spawnSync('mkfifo', [path]),
+      ]) {
+        const dir = testdir();
+        make(join(dir, target));
+        const result = await envkit(dir, ['init', '--no-input', '--no-keyring']);
+        expect(result.code, result.all).toBe(3);
+        expect(result.stderr).toContain(target);
+        expect(ls(dir)).toEqual([target]);
+      }
+    });
+  }
+
+  it('a symlink at .gitignore in an existing project: .env is not touched', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring']);
+    const before = read(dir);
+    rmSync(join(dir, '.gitignore'));
+    rmSync(join(dir, '.env.example'));
+    symlinkSync('/etc/hostname', join(dir, '.gitignore'));
+    const result = await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    expect(result.code).toBe(3);
+    expect(read(dir)).toBe(before);
+    expect(ls(dir)).toEqual(['.env', '.gitignore']);
+  });
+
+  it.runIf(requireTool('chattr (e2fsprogs)', chattr, 'apt-get install -y e2fsprogs') && process.getuid?.() === 0)(
+    'a write that still fails half-way says exactly which files were written',
+    async () => {
+      const dir = testdir();
+      writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
+      // An immutable .gitignore passes every check (a regular file, a writable directory), and then the
+      // rename over it fails: the one failure no check before the write can see.
+      expect(spawnSync('chattr', ['+i', join(dir, '.gitignore')]).status).toBe(0);
+      try {
+        const result = await envkit(dir, ['init', '--no-input', '--no-keyring']);
+        expect(result.code).toBe(3);
+        expect(result.stderr).toContain('already written: .env (created), .env.example (created); the rest was not');
+        expect(result.stderr).toContain('envkit init` again');
+      } finally {
+        spawnSync('chattr', ['-i', join(dir, '.gitignore')]);
+      }
+    },
+  );
 });

@@ -49,11 +49,12 @@ export const ANSI = /\u001b\[/;
 
 /**
  * The per-key summary lines of `init`/`set`/`unset` as { key: action }. A line is two spaces, the key,
- * spaces, the action word.
+ * spaces, the action word (or, in a dry run, the phrase: "would be updated").
  */
 export function summary(output: string): Record<string, string> {
   const actions: Record<string, string> = {};
-  for (const m of output.matchAll(/^ {2}([A-Z][A-Z0-9_]*) +([a-z]+)\b/gm)) actions[m[1]!] = m[2]!;
+  // A dry run's actions are phrases: "would be updated".
+  for (const m of output.matchAll(/^ {2}([A-Z][A-Z0-9_]*) +(would(?: (?!secret\b)[a-z]+)+|[a-z]+)\b/gm)) actions[m[1]!] = m[2]!;
   return actions;
 }
 

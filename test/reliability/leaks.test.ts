@@ -214,8 +214,10 @@ describe('library calls: nothing thrown or returned carries a secret', () => {
     await add('restoreEnv: nothing stored for the id', () => restoreEnv({ ...project, store, projectId: 'nothing-here' }));
     reset(`${memuEnvText()}BROKEN="${BAD.password}\n`);
     await add('restoreEnv: damaged file without force', () => restoreEnv({ ...project, store, projectId: 'leaks' }));
+    // A valid file that has every stored secret is no error (nothing to restore); one that lacks one is.
+    reset(memuEnvText().replace(/^OPENAI_API_KEY=.*$/m, 'OPENAI_API_KEY='));
+    await add('restoreEnv: valid file lacking a stored secret, without force', () => restoreEnv({ ...project, store, projectId: 'leaks' }));
     reset();
-    await add('restoreEnv: valid file without force', () => restoreEnv({ ...project, store, projectId: 'leaks' }));
     const failing = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'the keyring daemon went away') });
     await add('backupSecrets: failing store', () => backupSecrets({ ...project, store: failing, projectId: 'leaks' }));
     await add('storeStatus: failing store', () => storeStatus({ ...project, store: failing, projectId: 'leaks' }));

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Script, constants } from 'node:vm';
 import { lazyProcessIo } from './lazy-io.js';
 import { commandOf } from './command-of.js';
+import { Exit } from './exit-codes.js';
 
 /** `--help`/`--version` outputs by argv (joined with NUL), injected by build.mjs. */
 declare const ENVKIT_STATIC_OUTPUT: Record<string, string>;
@@ -36,6 +37,7 @@ const key = argv.join('\0');
 
 if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
+  if (io.outputClosed()) process.exitCode = Exit.OutputClosed;
 } else {
   const command = commandOf(argv);
   const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command);
@@ -50,7 +52,8 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   const module = { exports: {} as Cli };
   wrapper(module.exports, require, module, path, __dirname);
   void module.exports.run(argv, io).then((code) => {
-    process.exitCode = code;
+    // A reader that left early (`| head -1`) makes a run that otherwise succeeded end as `cat` would there.
+    process.exitCode = code === 0 && io.outputClosed() ? Exit.OutputClosed : code;
     const writeCache = process.env.ENVKIT_BUILD_CODE_CACHE;
     // build.mjs runs each command once this way and keeps what V8 compiled for it.
     if (writeCache && script) writeFileSync(writeCache, script.createCachedData());

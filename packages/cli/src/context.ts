@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { EnvSchema } from 'envkit';
+import { assertProjectDir, type EnvSchema } from 'envkit';
 import type { Io } from './io.js';
 import { createStyle, colorWanted, type Style } from './style.js';
 import { loadSchemaModule } from './schema-module.js';
@@ -67,7 +67,10 @@ export function createContext(options: GlobalOptions, io: Io): Context {
       return schema;
     },
     async project() {
-      return { cwd, envFile: ctx.envFile, schema: await ctx.loadSchema() };
+      const schema = await ctx.loadSchema();
+      // `-C /nonexistent` is said as such, not as a missing .env, a failed write or a missing git.
+      assertProjectDir(cwd);
+      return { cwd, envFile: ctx.envFile, schema };
     },
   };
   return ctx;

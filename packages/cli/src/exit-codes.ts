@@ -1,7 +1,11 @@
 import type { ErrorCode } from 'envkit';
 
-/** The CLI's exit codes: 0 success, 1 problems found, 2 usage error, 3 environment error. */
-export const Exit = { Ok: 0, Problems: 1, Usage: 2, Environment: 3 } as const;
+/**
+ * The CLI's exit codes, one table for every command (docs/exit-codes.md): 0 success, 1 problems found or
+ * refused, 2 usage error, 3 environment error, 130 cancelled with Ctrl-C at a prompt (128 + SIGINT, as a
+ * shell reports it), 141 the reader of the output went away (128 + SIGPIPE, what a shell reports for `cat`).
+ */
+export const Exit = { Ok: 0, Problems: 1, Usage: 2, Environment: 3, Interrupted: 130, OutputClosed: 141 } as const;
 
 /** The exit code for an envkit error code. */
 export function exitCodeFor(code: ErrorCode): number {

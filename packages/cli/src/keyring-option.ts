@@ -1,4 +1,4 @@
-import { EnvkitError, isEnvkitError, openOsStore, resolveProjectId, serviceName, type OsSecretStore } from 'envkit';
+import { EnvkitError, isEnvkitError, openOsStore, resolveProjectId, serviceName, type EnvSchema, type OsSecretStore } from 'envkit';
 import type { Context } from './context.js';
 
 /**
@@ -45,6 +45,16 @@ export async function openKeyring(ctx: Context, mode: KeyringMode): Promise<Open
     if (mode === 'required' || !isEnvkitError(error, 'KEYRING')) throw error;
     return { status: 'unavailable', error, projectId };
   }
+}
+
+/**
+ * The keyring for an edit of `keys` (set, unset): opened as {@link openKeyring} does when a secret of the
+ * schema is among them or is derived from one of them, else not at all (`undefined`): most edits touch no
+ * secret and need not wait for D-Bus.
+ */
+export async function openKeyringFor(ctx: Context, mode: KeyringMode, schema: EnvSchema, keys: readonly string[]): Promise<OpenedKeyring | undefined> {
+  const touched = Object.entries(schema.vars).some(([key, spec]) => spec.secret && (keys.includes(key) || spec.derive?.from.some((from) => keys.includes(from))));
+  return touched ? openKeyring(ctx, mode) : undefined;
 }
 
 /** Run `fn` with the OS keyring, which must be available (backup, restore, forget); closes it afterwards. */

@@ -143,6 +143,7 @@ Examples:
       .description('print one value (secrets masked unless --reveal)')
       .argument('<KEY>')
       .option('--reveal', 'print a secret in clear')
+      .option('--allow-unknown', 'read a key the schema does not define (treated as a secret)')
       .action(lazy(() => import('./commands/get.js')));
 
   if (want('set'))
@@ -154,6 +155,8 @@ Examples:
       .option('--allow-unknown', 'accept keys the schema does not define')
       .option('--force', 'change a value that also lives elsewhere (the database password) in the file alone')
       .option('--dry-run', 'validate only, write nothing')
+      .option('--keyring', 'require the OS keyring copy of a secret that changes: exit 3 when it cannot be stored there')
+      .option('--no-keyring', 'do not update the OS keyring (default: keep its copy of a changed secret in step when a keyring is available)')
       .action(lazy(() => import('./commands/set.js')));
 
   if (want('unset'))
@@ -162,6 +165,8 @@ Examples:
       .description('remove variables from .env')
       .argument('<KEY...>')
       .option('--force', 'remove a value that also lives elsewhere (the database password)')
+      .option('--keyring', 'require the OS keyring: exit 3 when a removed secret cannot be removed there too')
+      .option('--no-keyring', 'do not touch the OS keyring (default: a removed secret leaves the keyring too, when one is available)')
       .action(lazy(() => import('./commands/unset.js')));
 
   if (want('example'))

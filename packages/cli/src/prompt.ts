@@ -1,9 +1,10 @@
 import type { Io } from './io.js';
-import { EnvkitError } from 'envkit';
+import { Exit, ExitError } from './exit-codes.js';
 
 /**
  * Ask for a value with hidden input on a TTY: nothing is echoed. Enter ends the answer; an empty answer
- * returns ''. Ctrl-C or Ctrl-D abort with a USAGE error; nothing has been written at that point.
+ * returns ''. Ctrl-C ends the command with 130, as a shell reports an interrupted program; Ctrl-D (the
+ * input ended without an answer) with 1. Nothing has been written at that point (docs/exit-codes.md).
  */
 export function promptHidden(io: Io, question: string): Promise<string> {
   const { stdin, stderr } = io;
@@ -26,7 +27,11 @@ export function promptHidden(io: Io, question: string): Promise<string> {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return finish();
         if (ch === '\u0003' || ch === '\u0004') {
-          return finish(new EnvkitError('USAGE', 'cancelled at the prompt; nothing was written'));
+          const interrupted = ch === '\u0003';
+          const error = new ExitError(interrupted ? Exit.Interrupted : Exit.Problems);
+          finish(error);
+          stderr.write(`envkit: cancelled at the prompt (${interrupted ? 'Ctrl-C' : 'Ctrl-D'}); nothing was written\n`);
+          return;
         }
         if (ch === '\u007f' || ch === '\b') answer = [...answer].slice(0, -1).join('');
         else if (ch >= ' ') answer += ch;

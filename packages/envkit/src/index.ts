@@ -39,7 +39,7 @@ export { renderExample, renderEnvTemplate, exampleDrift, type ExampleDrift } fro
 export { projectFiles } from './files/names.js';
 
 // Projects
-export { projectPaths, type ProjectOptions, type ProjectPaths } from './project/context.js';
+export { projectPaths, assertProjectDir, type ProjectOptions, type ProjectPaths } from './project/context.js';
 export { initProject, planInit, promptsForInit, type InitOptions, type InitResult, type InitPlan, type InitPrompt } from './project/init.js';
 export { setValues, unsetKeys, getValue, rotateSecret, type SetOptions, type EditResult, type GetResult, type RotateFileOptions } from './project/edit.js';
 export { checkProject, type CheckOptions, type CheckResult } from './project/check.js';
@@ -70,6 +70,13 @@ export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResul
 export type { OnlineOptions } from './project/check-online.js';
 
 // Keyring copies of a project's secrets (backup, status, restore, forget)
+export {
+  setValuesWithKeyring,
+  unsetKeysWithKeyring,
+  type EditKeyringOptions,
+  type EditKeyringCopy,
+  type EditWithKeyringResult,
+} from './project/edit-keyring.js';
 export { initProjectWithKeyring, type InitWithKeyringOptions, type InitWithKeyringResult } from './project/init.js';
 export {
   defaultProjectId,

@@ -34,9 +34,9 @@ export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
     return result.ok ? 0 : 1;
   }
   renderFindings(ctx, result.findings);
-  for (const probe of result.probes) {
-    const mark = probe.ok ? ctx.style.green('ok     ') : ctx.style.red('failed ');
-    ctx.out(`${mark} ${probe.name}  ${probe.message} ${ctx.style.dim(`(${Math.round(probe.ms)} ms)`)}`, !probe.ok);
+  // A failed probe is an error finding, printed above: each probe shows once.
+  for (const probe of result.probes.filter((p) => p.ok)) {
+    ctx.out(`${ctx.style.green('ok     ')} ${probe.name}  ${probe.message} ${ctx.style.dim(`(${probe.ms} ms)`)}`);
   }
   const scope = [project.envFile, result.composeFile].filter(Boolean).join(' + ');
   ctx.out(`${result.ok ? ctx.style.green('ok') : ctx.style.red('failed')}: ${countLine(result.findings)} (${project.schema.name} schema; ${scope})`, !result.ok);

@@ -1,11 +1,15 @@
 import { getValue } from 'envkit';
 import type { Context } from '../context.js';
 import { mask } from '../render/mask.js';
+import { Exit } from '../exit-codes.js';
 
-/** `envkit get KEY`: the value (secrets masked unless --reveal); exit 1 when it has none. */
-export async function run(ctx: Context, key: string, flags: { reveal?: boolean }): Promise<number> {
+/**
+ * `envkit get KEY`: the value; exit 1 when it has none. A secret is shown masked on a terminal; to a pipe or
+ * a file it is printed only with --reveal, else nothing goes to stdout and the command exits 1 (docs/exit-codes.md).
+ */
+export async function run(ctx: Context, key: string, flags: { reveal?: boolean; allowUnknown?: boolean }): Promise<number> {
   const project = await ctx.project();
-  const result = getValue({ ...project, key });
+  const result = getValue({ ...project, key, allowUnknown: flags.allowUnknown });
   const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;
   if (ctx.json) {
     ctx.printJson({ key, value: shown ?? null, masked: result.secret && !flags.reveal && result.value !== undefined, secret: result.secret, source: result.source });
@@ -16,6 +20,12 @@ export async function run(ctx: Context, key: string, flags: { reveal?: boolean }
     ctx.err(`  fix: set it with \`envkit set ${key}=...\`${result.secret ? ` or \`envkit rotate ${key} --stdin\`` : ''}`);
     return 1;
   }
+  if (result.secret && !flags.reveal && ctx.io.stdout.isTTY !== true) {
+    // In `PW=$(envkit get POSTGRES_PASSWORD)` the mask would pass for the value: a pipe or a file gets nothing.
+    ctx.err(`envkit: ${key} is a secret: not printed to a pipe or a file without --reveal (a masked value would pass for the real one)`);
+    ctx.err(`  fix: \`envkit get ${key} --reveal\` prints it in clear; \`envkit get ${key}\` on a terminal shows it masked`);
+    return Exit.Problems;
+  }
   ctx.io.stdout.write(`${shown}\n`);
-  return 0;
+  return Exit.Ok;
 }

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden } from '../prompt.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
-import { keyringMode, keyringWarning, openKeyring } from '../keyring-option.js';
+import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
 
@@ -59,9 +59,12 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   }
   // Opened before the write: with --keyring an unavailable keyring stops init before anything changes.
   const mode = keyringMode(flags.keyring);
-  const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
+  // A dry run with --keyring opens it too (and only closes it), so that it fails where the real run would;
+  // without --keyring the real run never fails for the keyring, so a dry run need not wait for the bus.
+  const keyring = await openKeyring(ctx, flags.dryRun && mode !== 'required' ? 'off' : mode);
+  if (flags.dryRun && keyring.status === 'open') await keyring.store.close();
   let result: InitWithKeyringResult;
-  if (keyring?.status === 'open') {
+  if (keyring.status === 'open' && !flags.dryRun) {
     try {
       result = await initProjectWithKeyring({ ...project, values, store: keyring.store, projectId: keyring.projectId });
     } finally {
@@ -72,7 +75,7 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   }
   const { keyring: copied, ...initResult } = result;
   const stored = copied !== undefined && !('error' in copied) ? copied : undefined;
-  const failure = copied !== undefined && 'error' in copied ? copied.error : keyring?.status === 'unavailable' ? keyring.error : undefined;
+  const failure = copied !== undefined && 'error' in copied ? copied.error : keyring.status === 'unavailable' ? keyring.error : undefined;
   // Only a failure after the probe can reach here in required mode: the env file is written, the copy is not.
   const failed = failure !== undefined && mode === 'required';
   if (ctx.json) {
@@ -85,12 +88,15 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
     return failed ? Exit.Environment : 0;
   }
   ctx.out(`${ctx.style.bold(flags.dryRun ? 'envkit init (dry run, nothing written)' : 'envkit init')}  ${project.schema.name} schema, ${ctx.cwd}`);
-  renderKeys(ctx, result.keys);
+  renderKeys(ctx, result.keys, flags.dryRun);
   ctx.out();
-  renderFiles(ctx, result.files);
+  renderFiles(ctx, result.files, flags.dryRun);
   ctx.out();
   if (stored) {
     renderBackedUp(ctx, stored);
+    ctx.out();
+  } else if (flags.dryRun && keyring.status === 'open') {
+    ctx.out(`  the secrets would be copied to the OS keyring (${serviceFor(ctx)})`);
     ctx.out();
   }
   if (failed) {
@@ -103,6 +109,7 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   const invalid = result.keys.filter((k) => k.action === 'invalid').map((k) => k.key);
   if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run \`envkit check\` for details.`, true);
   if (missing.length) ctx.out(`Still empty: ${missing.join(', ')} — add with \`envkit set KEY=VALUE\` when you have them.`);
-  ctx.out(`Next: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
+  if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
+  else ctx.out(`Next: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
   return invalid.length ? 1 : 0;
 }

@@ -32,6 +32,12 @@ export async function run(ctx: Context, flags: RestoreFlags): Promise<number> {
     return 0;
   }
   const name = relative(ctx.cwd, result.file.path) || result.file.path;
+  if (result.upToDate) {
+    // Nothing to restore is not a failure (exit 0, docs/exit-codes.md): the file is there, valid and complete.
+    ctx.out(`${ctx.style.bold('envkit restore')}  nothing to restore: ${name} exists, is valid and has every secret ${keyringPlace(result)} holds; it was not changed`);
+    for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${note}`);
+    return 0;
+  }
   ctx.out(`${ctx.style.bold(`envkit restore${flags.dryRun ? ' (dry run, nothing written)' : ''}`)}  ${name} from ${keyringPlace(result)}`);
   const width = Math.max(0, ...result.keys.map((k) => k.key.length));
   for (const k of result.keys) {

@@ -5,7 +5,7 @@ import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
-import { keyringMode, keyringWarning, openKeyring } from '../keyring-option.js';
+import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 
 /** The options commander parsed: most are rotatePassword's own. */
 type RotateFlags = Pick<
@@ -35,7 +35,7 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
   const progress = ctx.json || ctx.quiet ? undefined : progressPrinter(ctx);
   // Opened before anything changes: with --keyring an unavailable keyring stops the rotation here.
   const mode = keyringMode(flags.keyring);
-  const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
+  const keyring = await openDryRunAware(ctx, mode, flags.dryRun);
   if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
   let result: RotationResult;
   try {
@@ -167,7 +167,7 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   const project = await ctx.project();
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const mode = keyringMode(flags.keyring);
-  const keyring = flags.dryRun ? undefined : await openKeyring(ctx, mode);
+  const keyring = await openDryRunAware(ctx, mode, flags.dryRun);
   let result: SecretRotationResult;
   try {
     result = await rotateSecretWithKeyring({
@@ -197,8 +197,8 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
     return failed ? Exit.Environment : Exit.Ok;
   }
   ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run, nothing written)' : ''}`));
-  renderKeys(ctx, result.keys);
-  renderFiles(ctx, [result.file]);
+  renderKeys(ctx, result.keys, flags.dryRun);
+  renderFiles(ctx, [result.file], flags.dryRun);
   if (copy !== undefined && !(copy instanceof EnvkitError)) renderBackedUp(ctx, copy);
   if (copy instanceof EnvkitError) {
     ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${copy.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
@@ -207,4 +207,17 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   }
   if (key.startsWith('POSTGRES_')) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
   return failed ? Exit.Environment : Exit.Ok;
+}
+
+/**
+ * The keyring as the real run opens it; a dry run with `--keyring` opens it too (so that it fails there as it
+ * would for real: same exit code) and closes it at once: it changes nothing, so it needs no store.
+ */
+async function openDryRunAware(ctx: Context, mode: KeyringMode, dryRun: boolean | undefined): Promise<OpenedKeyring | undefined> {
+  // Without --keyring the real run never fails for the keyring: a dry run need not wait for the bus.
+  if (dryRun && mode !== 'required') return undefined;
+  const keyring = await openKeyring(ctx, mode);
+  if (!dryRun) return keyring;
+  if (keyring.status === 'open') await keyring.store.close();
+  return keyring.status === 'unavailable' ? keyring : undefined;
 }

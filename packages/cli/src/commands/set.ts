@@ -1,28 +1,50 @@
-import { setValues, EnvkitError } from 'envkit';
+import { setValuesWithKeyring, EnvkitError } from 'envkit';
 import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderEdit } from '../render/keyring.js';
+import { keyringMode, openKeyringFor } from '../keyring-option.js';
 
 interface SetFlags {
   stdin?: boolean;
   allowUnknown?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  /** `--keyring` true, `--no-keyring` false, neither undefined. */
+  keyring?: boolean;
 }
 
-/** `envkit set KEY=VALUE…` or `envkit set KEY --stdin`: validated, portable, derived values recomputed, one atomic write. */
+/**
+ * `envkit set KEY=VALUE…` or `envkit set KEY --stdin`: validated, portable, derived values recomputed, one
+ * atomic write; the keyring copy of a secret it changes is kept in step, as init and rotate do.
+ */
 export async function run(ctx: Context, items: string[], flags: SetFlags): Promise<number> {
   const project = await ctx.project();
   const values = flags.stdin ? await stdinAssignment(ctx, items) : parseAssignments(items, 'set');
-  const result = setValues({ ...project, values, allowUnknown: flags.allowUnknown, force: flags.force, dryRun: flags.dryRun });
-  if (ctx.json) {
-    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result });
-    return 0;
+  const mode = keyringMode(flags.keyring);
+  // The keyring is asked only when a secret changes (setting MEMU_MEMORY_LIMIT never waits on D-Bus).
+  // A dry run asks the keyring only with --keyring, where the real run would fail without one.
+  const keyring = flags.dryRun && mode !== 'required' ? undefined : await openKeyringFor(ctx, mode, project.schema, Object.keys(values));
+  let result;
+  try {
+    result = await setValuesWithKeyring({
+      ...project,
+      values,
+      allowUnknown: flags.allowUnknown,
+      force: flags.force,
+      dryRun: flags.dryRun,
+      ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
+    });
+  } finally {
+    if (keyring?.status === 'open') await keyring.store.close();
   }
-  renderKeys(ctx, result.keys);
-  renderFiles(ctx, [result.file]);
-  return 0;
+  const { keyring: copy, ...edited } = result;
+  return renderEdit(ctx, { mode, keyring, copy, dryRun: flags.dryRun === true, edited }, () => {
+    if (flags.dryRun) ctx.out(ctx.style.bold('envkit set (dry run, nothing written)'));
+    renderKeys(ctx, result.keys, flags.dryRun);
+    renderFiles(ctx, [result.file], flags.dryRun);
+  });
 }
 
 async function stdinAssignment(ctx: Context, items: string[]): Promise<Record<string, string>> {

@@ -1,17 +1,44 @@
-import { unsetKeys } from 'envkit';
+import { unsetKeysWithKeyring } from 'envkit';
 import type { Context } from '../context.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderEdit } from '../render/keyring.js';
+import { keyringMode, openKeyringFor } from '../keyring-option.js';
+import { Exit } from '../exit-codes.js';
 
-/** `envkit unset KEY…`: remove variables; exit 1 if one was not there. */
-export async function run(ctx: Context, keys: string[], flags: { force?: boolean }): Promise<number> {
+interface UnsetFlags {
+  force?: boolean;
+  /** `--keyring` true, `--no-keyring` false, neither undefined. */
+  keyring?: boolean;
+}
+
+/**
+ * `envkit unset KEY…`: remove variables, and a removed secret's keyring copy with it. A key that was not
+ * there is said on stderr (also with --quiet) and makes the exit code 1, like `rm` of a missing file: a
+ * mistyped name in a script must not pass for done (docs/exit-codes.md). The others are removed all the same.
+ */
+export async function run(ctx: Context, keys: string[], flags: UnsetFlags): Promise<number> {
   const project = await ctx.project();
-  const result = unsetKeys({ ...project, keys, force: flags.force });
-  const absent = result.keys.some((k) => k.action === 'missing');
-  if (ctx.json) {
-    ctx.printJson({ ok: !absent, ...result });
-  } else {
+  const mode = keyringMode(flags.keyring);
+  const keyring = await openKeyringFor(ctx, mode, project.schema, keys);
+  let result;
+  try {
+    result = await unsetKeysWithKeyring({
+      ...project,
+      keys,
+      force: flags.force,
+      ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
+    });
+  } finally {
+    if (keyring?.status === 'open') await keyring.store.close();
+  }
+  const absent = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
+  const { keyring: copy, ...edited } = result;
+  const code = renderEdit(ctx, { mode, keyring, copy, dryRun: false, edited: { ...edited, ...(absent.length > 0 ? { ok: false, absent } : {}) } }, () => {
     renderKeys(ctx, result.keys);
     renderFiles(ctx, [result.file]);
+  });
+  if (absent.length > 0 && !ctx.json) {
+    ctx.err(`envkit: ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not in ${ctx.envFile}: nothing to remove${absent.length < keys.length ? ' (the others were removed)' : ''}`);
   }
-  return absent ? 1 : 0;
+  return code !== Exit.Ok ? code : absent.length > 0 ? Exit.Problems : Exit.Ok;
 }

@@ -1,5 +1,7 @@
-import type { BackupResult, KeyringTarget } from 'envkit';
+import type { BackupResult, EditKeyringCopy, KeyringTarget } from 'envkit';
 import type { Context } from '../context.js';
+import { Exit } from '../exit-codes.js';
+import { keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 
 /** `the OS keyring (secret-service) as envkit:<id>`: where a secret went, never what it is. */
 export function keyringPlace(target: KeyringTarget): string {
@@ -28,4 +30,49 @@ export function renderBackedUp(ctx: Context, result: BackupResult): void {
 /** The `keyring` section of a command's --json output. Names, counts and places only. */
 export function keyringJson(result: BackupResult): Record<string, unknown> {
   return { status: 'stored', projectId: result.projectId, service: result.service, backend: result.backend, keys: result.keys };
+}
+
+/** What `set` or `unset` did, for {@link renderEdit}. */
+export interface EditReport {
+  mode: KeyringMode;
+  /** The keyring as opened (undefined: no secret was touched, so it was not asked). */
+  keyring: OpenedKeyring | undefined;
+  copy: EditKeyringCopy;
+  dryRun: boolean;
+  /** The edit's result without its keyring part, for --json. */
+  edited: object;
+}
+
+/**
+ * Print an edit (its keys and file by `renderText`, then the keyring copy) and return the exit code: 3 when
+ * `--keyring` was given and the keyring copy failed (the env file is written all the same, and says so).
+ */
+export function renderEdit(ctx: Context, report: EditReport, renderText: () => void): number {
+  const { copy, keyring, mode, dryRun } = report;
+  const failure = copy.status === 'failed' ? copy.error : keyring?.status === 'unavailable' ? keyring.error : undefined;
+  const failed = failure !== undefined && mode === 'required';
+  if (ctx.json) {
+    const section =
+      copy.status === 'updated'
+        ? { status: 'updated', projectId: copy.projectId, service: copy.service, backend: copy.backend, keys: copy.backup?.keys ?? [], removed: copy.removed }
+        : failure
+          ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: failure.hint }
+          : { status: 'skipped', reason: dryRun ? 'dry run' : keyring === undefined ? 'no secret changed' : '--no-keyring' };
+    ctx.printJson({ ok: !failed, dryRun, ...report.edited, keyring: section });
+    return failed ? Exit.Environment : Exit.Ok;
+  }
+  renderText();
+  if (copy.status === 'updated') {
+    if (copy.backup) renderBackedUp(ctx, copy.backup);
+    for (const key of copy.removed) ctx.out(`  ${key}  removed from ${keyringPlace(copy)} too (with its history)`);
+  } else if (dryRun && keyring?.status === 'open') {
+    ctx.out(`  the keyring copy (${serviceFor(ctx)}) would be kept in step`);
+  }
+  if (failure && copy.status === 'failed') {
+    ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
+    if (failed && failure.hint) ctx.err(`  fix: ${failure.hint}`);
+  } else if (failure && !ctx.quiet) {
+    ctx.err(keyringWarning(ctx, failure));
+  }
+  return failed ? Exit.Environment : Exit.Ok;
 }

@@ -14,12 +14,35 @@ const ACTION_TEXT: Record<KeySummary['action'], string> = {
   removed: 'removed',
 };
 
-/** Print what happened per key: the key, the action, and why, never a value. */
-export function renderKeys(ctx: Context, keys: readonly KeySummary[]): void {
+/**
+ * The same in a dry run: what would happen. `kept`, `missing` and `invalid` describe the file as it is, so
+ * they read the same either way.
+ */
+const DRY_RUN_TEXT: Record<KeySummary['action'], string> = {
+  generated: 'would be generated',
+  default: 'would get its default',
+  given: 'would be set',
+  derived: 'would be derived',
+  kept: 'kept',
+  missing: 'missing',
+  invalid: 'invalid',
+  updated: 'would be updated',
+  removed: 'would be removed',
+};
+
+const FILE_DRY_RUN_TEXT: Record<FileChange['action'], string> = { created: 'would be created', updated: 'would be updated', unchanged: 'unchanged' };
+
+/**
+ * Print what happened per key: the key, the action, and why, never a value. With `dryRun`, what would have
+ * happened ("would be updated"): a dry run never reads as if it was done.
+ */
+export function renderKeys(ctx: Context, keys: readonly KeySummary[], dryRun = false): void {
   const width = Math.max(0, ...keys.map((k) => k.key.length));
+  const words = dryRun ? DRY_RUN_TEXT : ACTION_TEXT;
+  const column = Math.max(9, ...keys.map((k) => words[k.action].length));
   const { style } = ctx;
   for (const k of keys) {
-    const text = ACTION_TEXT[k.action].padEnd(9);
+    const text = words[k.action].padEnd(column);
     const colored =
       k.action === 'invalid' ? style.red(text) : k.action === 'missing' ? style.yellow(text) : k.action === 'kept' ? style.dim(text) : style.green(text);
     const secret = k.secret ? style.dim(' secret') : '';
@@ -27,15 +50,15 @@ export function renderKeys(ctx: Context, keys: readonly KeySummary[]): void {
   }
 }
 
-/** Print what happened per file. */
-export function renderFiles(ctx: Context, files: readonly FileChange[]): void {
+/** Print what happened per file; with `dryRun`, what would have happened. */
+export function renderFiles(ctx: Context, files: readonly FileChange[], dryRun = false): void {
   for (const f of files) {
     const name = relative(ctx.cwd, f.path) || f.path;
     const extra = [
       f.modeFixed ? `mode ${octal(f.modeFixed.from)} → ${octal(f.modeFixed.to)}` : '',
-      f.added?.length ? `added ${f.added.join(' ')}` : '',
+      f.added?.length ? `${dryRun ? 'would add' : 'added'} ${f.added.join(' ')}` : '',
     ].filter(Boolean);
-    ctx.out(`  ${name.padEnd(14)} ${f.action}${extra.length ? ` (${extra.join('; ')})` : ''}`);
+    ctx.out(`  ${name.padEnd(14)} ${dryRun ? FILE_DRY_RUN_TEXT[f.action] : f.action}${extra.length ? ` (${extra.join('; ')})` : ''}`);
   }
 }
 

@@ -300,20 +300,15 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
         );
       }
     }
-    const envFile = getNode(service.node, 'env_file');
-    if (envFile) {
-      const entries = isSeq(envFile) ? envFile.items.map((i) => resolveNode(i)) : [envFile];
-      for (const entry of entries) {
-        const path = scalarString(isMap(entry) ? getNode(entry, 'path') : entry);
-        if (path !== undefined && /(^|\/)\.env$/.test(path)) {
-          add(
-            'warning',
-            'compose.env-file',
-            at(entry, service.line),
-            `service "${service.name}" loads the whole .env: it receives every secret, not only its own`,
-            'list the variables the service needs under `environment:` with ${VAR} instead of env_file',
-          );
-        }
+    for (const { path, node: entry } of envFilesOf(service)) {
+      if (/(^|\/)\.env$/.test(path)) {
+        add(
+          'warning',
+          'compose.env-file',
+          at(entry, service.line),
+          `service "${service.name}" loads the whole .env: it receives every secret, not only its own`,
+          'list the variables the service needs under `environment:` with ${VAR} instead of env_file',
+        );
       }
     }
     if (!db) return;
@@ -437,6 +432,17 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
       }
     });
   }
+}
+
+/** The `env_file:` entries of a service (a string, a list, or `{ path: … }` items), as written. */
+export function envFilesOf(service: ComposeService): { path: string; node: unknown }[] {
+  const envFile = getNode(service.node, 'env_file');
+  if (!envFile) return [];
+  const entries = isSeq(envFile) ? envFile.items.map((i) => resolveNode(i)) : [envFile];
+  return entries.flatMap((node) => {
+    const path = scalarString(isMap(node) ? getNode(node, 'path') : node);
+    return path === undefined ? [] : [{ path, node }];
+  });
 }
 
 /** The service's `volumes:` entries, short (`src:dst[:mode]`) and long syntax. */

@@ -271,9 +271,18 @@ function scanDocument(doc: YamlDocument, text: string): ReferenceScan {
  * - a variable neither in the schema nor in `.env`, without a default → error `compose.undefined-var`
  *   (compose would substitute an empty string, or fail for `${VAR:?…}`); inside another
  *   reference's default it only matters when the outer one is unset → warning;
- * - a schema variable the compose file never uses → info `compose.unused-var`.
+ * - a schema variable the compose file never uses (neither as a reference nor through an `env_file` that
+ *   loads the env file, when `envFileLoaded`) → info `compose.unused-var`.
  */
-export function checkReferences(file: ComposeFile, known: { schemaKeys: string[]; envKeys: string[] }): Finding[] {
+export function checkReferences(
+  file: ComposeFile,
+  known: {
+    schemaKeys: string[];
+    envKeys: string[];
+    /** A service loads the env file whole (`env_file: .env`): every variable in it reaches a container. */
+    envFileLoaded?: boolean;
+  },
+): Finding[] {
   const { references, problems } = composeReferences(file);
   const defined = new Set([...known.schemaKeys, ...known.envKeys]);
   const findings: Finding[] = [];
@@ -303,11 +312,12 @@ export function checkReferences(file: ComposeFile, known: { schemaKeys: string[]
       message: required
         ? `${ref.name} is required here but is neither in .env nor in the schema: compose stops with "required variable ${ref.name} is missing a value"`
         : `${ref.name} is neither in .env nor in the schema: compose substitutes an empty string${ref.nested ? ' when the outer variable is unset' : ''}`,
-      fix: `add ${ref.name} to .env (envkit set ${ref.name}=…) or give it a default: \${${ref.name}:-value}`,
+      fix: `run \`envkit set --allow-unknown ${ref.name}=...\` with its value, or give it a default in the compose file: \${${ref.name}:-value}`,
     });
   }
 
   const used = new Set(references.map((r) => r.name));
+  if (known.envFileLoaded) for (const key of known.envKeys) used.add(key);
   for (const key of known.schemaKeys) {
     if (used.has(key)) continue;
     findings.push({

@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import type { Finding } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import { parseDocument } from '../dotenv/document.js';
@@ -6,7 +6,7 @@ import { readTextFile } from '../files/write-file.js';
 import { EnvkitError } from '../errors.js';
 import { findComposeFile, readComposeText } from '../compose/read.js';
 import { checkReferences } from '../compose/references.js';
-import { checkHardening } from '../compose/hardening.js';
+import { checkHardening, envFilesOf } from '../compose/hardening.js';
 import { podmanFindings, type PodmanEnvironment } from '../compose/podman.js';
 import type { ProbeResult } from '../compose/probes.js';
 import { checkProjectWithDocument, type CheckOptions, type CheckResult } from './check.js';
@@ -73,7 +73,9 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         const secretValues = new Map(
           Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
         );
-        findings.push(...checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys() }));
+        // `env_file: .env` hands the container every variable of the file: none of those is unused.
+        const envFileLoaded = file.services.some((service) => envFilesOf(service).some((entry) => resolve(dirname(path), entry.path) === paths.env));
+        findings.push(...checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded }));
         findings.push(
           ...checkHardening(file, {
             secretValues,

@@ -54,13 +54,14 @@ export async function onlineProbes(
   }
   const ollama = values[ollamaKey] || schema.vars[ollamaKey]?.default;
   if (ollama && !insideOnly(ollamaKey, ollama, 'run `envkit status`: it asks Ollama from inside the app container')) tasks.push(probeOllama(ollama, { timeoutMs }));
-  const probes = await Promise.all(tasks);
+  // Whole milliseconds: a duration in --json is read by people and scripts, not by a profiler.
+  const probes = (await Promise.all(tasks)).map((p) => ({ ...p, ms: Math.round(p.ms) }));
   const findings: Finding[] = [...notes, ...probes
     .filter((p) => !p.ok)
     .map((p) => ({
       severity: 'error' as const,
       rule: p.name.startsWith('database') ? 'online.database' : 'online.ollama',
-      message: `${p.name}: ${p.message} (${Math.round(p.ms)} ms)`,
+      message: `${p.name}: ${p.message} (${p.ms} ms)`,
       fix: p.name.startsWith('database')
         ? 'is the db container up and its port reachable from here? use --db-host/--db-port; if the password was refused, .env and the database disagree (see `envkit rotate --help`)'
         : `is Ollama running and reachable from this host? check ${ollamaKey}`,

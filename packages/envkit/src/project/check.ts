@@ -6,7 +6,7 @@ import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { checkWrittenValue } from '../dotenv/portable.js';
 import { readTextFile } from '../files/write-file.js';
 import { gitignoreRules, syncGitignore } from '../files/gitignore.js';
-import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
+import { assertProjectDir, projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
@@ -36,6 +36,7 @@ export function checkProject(options: CheckOptions): CheckResult {
 /** {@link checkProject}, plus the env file's document as it was checked (absent when there is none). */
 export function checkProjectWithDocument(options: CheckOptions): CheckResult & { doc: EnvDocument | undefined } {
   const paths = projectPaths(options);
+  assertProjectDir(paths.dir);
   let doc: EnvDocument | undefined;
   const findings: Finding[] = [];
   const file = paths.envName;
@@ -73,7 +74,7 @@ function fileFindings(paths: ProjectPaths): Finding[] {
       rule: 'env.mode',
       file: paths.envName,
       message: `${paths.envName} has mode ${mode.toString(8).padStart(4, '0')}: other users can read its secrets`,
-      fix: `chmod 600 ${paths.envName} (envkit writes it 0600)`,
+      fix: `run \`chmod 600 ${paths.envName}\` (envkit writes it 0600)`,
     });
   }
   const uid = process.getuid?.();
@@ -83,7 +84,7 @@ function fileFindings(paths: ProjectPaths): Finding[] {
       rule: 'env.owner',
       file: paths.envName,
       message: `${paths.envName} is owned by uid ${stat.uid}, not by you (uid ${uid})`,
-      fix: `chown ${uid} ${paths.envName}`,
+      fix: `run \`chown ${uid} ${paths.envName}\` as root`,
     });
   }
   return findings;
@@ -101,7 +102,10 @@ function documentFindings(doc: EnvDocument, options: CheckOptions, file: string)
       column: problem.column,
       ...(problem.key ? { key: problem.key } : {}),
       message: problem.message,
-      fix: problem.kind === 'syntax' ? 'fix or remove the line' : 'keep one assignment (every reader uses the last one)',
+      fix:
+        problem.kind === 'syntax' || !problem.key
+          ? 'edit the line so it parses, or remove it (no command can know what it was meant to say)'
+          : `run \`${rewriteCommand(schema, problem.key)}\`: it keeps the value every reader uses now (the last one) in one assignment`,
     });
   }
   const lineOf = new Map(doc.entries().map((e) => [e.key, e.line]));
@@ -115,20 +119,23 @@ function documentFindings(doc: EnvDocument, options: CheckOptions, file: string)
         file,
         line: entry.line,
         message: `${entry.key}: ${reason}`,
-        fix: `rewrite it with \`envkit set ${entry.key}=...\`, which picks a form every reader reads the same`,
+        fix: `run \`${setCommand(schema, entry.key)}=...\` with the value you mean: envkit writes it in a form every reader reads the same`,
       });
     }
   }
   const result = validateValues(schema, doc.toObject());
   for (const issue of result.issues) {
     const line = issue.key ? lineOf.get(issue.key) : undefined;
+    // The schema's message ends with its fix ("…; run `envkit …`"): shown as the fix, like every other one.
+    const cut = issue.message.lastIndexOf('; run `');
     findings.push({
       severity: 'error',
       rule: 'schema.invalid',
       ...(issue.key ? { key: issue.key } : {}),
       file,
       ...(line ? { line } : {}),
-      message: issue.message,
+      message: cut > 0 ? issue.message.slice(0, cut) : issue.message,
+      ...(cut > 0 ? { fix: issue.message.slice(cut + 2) } : {}),
     });
   }
   const values = doc.toObject();
@@ -150,6 +157,22 @@ function documentFindings(doc: EnvDocument, options: CheckOptions, file: string)
     }
   }
   return findings;
+}
+
+/**
+ * The `envkit set` that changes `key` as the finding needs: with --force for a value that also lives elsewhere
+ * (set refuses it otherwise) and --allow-unknown for a key outside the schema.
+ */
+function setCommand(schema: CheckOptions['schema'], key: string): string {
+  const spec = schema.vars[key];
+  return `envkit set${spec === undefined ? ' --allow-unknown' : spec.external ? ' --force' : ''} ${key}`;
+}
+
+/** Rewrite `key` with the value every reader uses now: envkit's own reading, piped back in. */
+function rewriteCommand(schema: CheckOptions['schema'], key: string): string {
+  const spec = schema.vars[key];
+  const flags = spec === undefined ? ' --allow-unknown' : spec.external ? ' --force' : '';
+  return `envkit get ${key} --reveal${spec === undefined ? ' --allow-unknown' : ''} | envkit set ${key} --stdin${flags}`;
 }
 
 function gitFindings(paths: ProjectPaths): Finding[] {
@@ -174,7 +197,7 @@ function gitFindings(paths: ProjectPaths): Finding[] {
       rule: 'git.tracked',
       file,
       message: `${file} is tracked by git: its secrets are in the repository history`,
-      fix: `git rm --cached ${file}, commit, then rotate every secret it held (\`envkit rotate POSTGRES_PASSWORD\`)`,
+      fix: `run \`git rm --cached ${file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`,
     });
   }
   if (!status.ignored) {

@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, basename, dirname } from 'node:path';
+import { EnvkitError } from '../errors.js';
 import type { EnvSchema } from '../schema/define.js';
 import { projectFiles } from '../files/names.js';
 
@@ -33,4 +35,23 @@ export function projectPaths(options: Pick<ProjectOptions, 'cwd' | 'envFile'>): 
   const files = projectFiles(env);
   const envName = dirname(env) === dir ? basename(env) : env;
   return { dir, ...files, gitignore: resolve(dirname(env), '.gitignore'), envName };
+}
+
+/**
+ * Throws FILE when the project directory is missing or not a directory: said as such, not as a missing
+ * .env or a missing git (`-C /nonexistent` used to say "git is not installed").
+ */
+export function assertProjectDir(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new EnvkitError('FILE', `the project directory ${dir} ${existsSync(dir) ? 'is not a directory' : 'does not exist'}`, {
+      path: dir,
+      hint: 'give the project directory with -C <dir> (or run envkit there)',
+    });
+  }
 }

@@ -19,7 +19,9 @@ export function gitFileStatus(dir: string, file: string): GitStatus {
   const top = git(dir, ['rev-parse', '--is-inside-work-tree']);
   if (top.missing) return { available: false, inRepo: false };
   if (top.status !== 0 || top.stdout.trim() !== 'true') return { available: true, inRepo: false };
-  const ignored = git(dir, ['check-ignore', '-q', '--', file]).status === 0;
+  // --no-index: whether the rules ignore it, tracked or not. Without it a tracked file never counts as
+  // ignored, and "run `envkit gitignore`" was suggested for a .gitignore that already had the rule.
+  const ignored = git(dir, ['check-ignore', '-q', '--no-index', '--', file]).status === 0;
   const tracked = git(dir, ['ls-files', '--error-unmatch', '--', file]).status === 0;
   return { available: true, inRepo: true, ignored, tracked };
 }

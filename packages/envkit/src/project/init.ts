@@ -1,8 +1,8 @@
 import type { EnvSchema } from '../schema/define.js';
 import { validateValues } from '../schema/load.js';
-import { EnvkitError } from '../errors.js';
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { EnvkitError, isEnvkitError } from '../errors.js';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { basename, dirname, relative } from 'node:path';
 import { parseDocument } from '../dotenv/document.js';
 import { renderEnvTemplate } from '../files/example.js';
 import { withLock } from '../files/lock.js';
@@ -140,19 +140,58 @@ export function initProject(options: InitOptions): InitResult {
       });
     }
     const plan = planInit(options.schema, existing, options.values ?? {});
+    // Every target is checked before the first is written: reading the example and the ignore file refuses
+    // a symlink, a directory, a FIFO… there, as writing them would, and the directory must take new files.
+    // Before, a refused .gitignore stopped init after .env (with a new password) was written, and unignored.
+    const planned: FileChange[] = [
+      { path: paths.env, action: existing === undefined ? 'created' : plan.text === existing ? 'unchanged' : 'updated' },
+      syncExample(paths, options.schema, { dryRun: true }),
+      syncGitignoreFile(paths, { dryRun: true }),
+    ];
+    const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
+    if (options.dryRun) return { keys: plan.keys, files: planned, created: existing === undefined, missing };
+    assertWritableDirs(planned);
     const files: FileChange[] = [];
-    if (options.dryRun) {
-      files.push({ path: paths.env, action: existing === undefined ? 'created' : plan.text === existing ? 'unchanged' : 'updated' });
-    } else {
+    try {
       cleanStaleTemps(paths.env);
       files.push(describeWrite(writeSecretFile(paths.env, plan.text)));
+      files.push(syncExample(paths, options.schema));
+      files.push(syncGitignoreFile(paths));
+    } catch (error) {
+      throw partlyWritten(error, paths.dir, files);
     }
-    files.push(syncExample(paths, options.schema, { dryRun: options.dryRun }));
-    files.push(syncGitignoreFile(paths, { dryRun: options.dryRun }));
-    const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
     return { keys: plan.keys, files, created: existing === undefined, missing };
   };
   return options.dryRun ? run() : withLock(paths.lock, 'init', run);
+}
+
+/** FILE, before anything is written, when a file that must change lies in a directory that takes no new file. */
+function assertWritableDirs(files: readonly FileChange[]): void {
+  for (const file of files) {
+    if (file.action === 'unchanged') continue;
+    const dir = dirname(file.path);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw new EnvkitError('FILE', `cannot write ${file.path}: the directory ${dir} is not writable; nothing was written`, {
+        path: file.path,
+        hint: `make ${dir} writable for you (or run envkit as the user who owns it)`,
+      });
+    }
+  }
+}
+
+/** A write that failed after others succeeded: the same error, saying exactly which files were written. */
+function partlyWritten(error: unknown, dir: string, written: readonly FileChange[]): unknown {
+  if (!isEnvkitError(error)) return error;
+  const changed = written.filter((f) => f.action !== 'unchanged').map((f) => `${relative(dir, f.path) || f.path} (${f.action})`);
+  const said = changed.length === 0 ? 'nothing was written' : `already written: ${changed.join(', ')}; the rest was not`;
+  return new EnvkitError(error.code, `${error.message}; ${said}`, {
+    ...(error.hint ? { hint: `${error.hint}; then run \`envkit init\` again: it keeps every value already written` } : { hint: 'run `envkit init` again once it is fixed: it keeps every value already written' }),
+    issues: error.issues,
+    ...(error.path ? { path: error.path } : {}),
+    cause: error,
+  });
 }
 
 /** Options of {@link initProjectWithKeyring}. */

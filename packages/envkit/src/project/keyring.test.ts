@@ -208,6 +208,29 @@ describe('restoreEnv', () => {
     return p;
   }
 
+  it('a valid env file that lacks a secret the keyring holds is refused (never a success that restores less)', async () => {
+    const { cwd, store, id } = await backedUp();
+    await store.set(id, 'OPENAI_API_KEY', OPENAI);
+    const before = readFileSync(join(cwd, '.env'), 'utf8');
+    const refused = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
+    expect(refused.code).toBe('REFUSED');
+    expect(refused.message).toBe('.env is valid but lacks OPENAI_API_KEY, which the keyring holds: nothing was restored');
+    expect(refused.hint).toContain('envkit restore --force');
+    expect(readFileSync(join(cwd, '.env'), 'utf8')).toBe(before);
+    const forced = await restoreEnv({ cwd, schema: memuSchema, store, force: true });
+    expect(forced.keys.find((k) => k.key === 'OPENAI_API_KEY')?.source).toBe('keyring');
+    expect(parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('OPENAI_API_KEY')).toBe(OPENAI);
+  });
+
+  it('gives back keyring entries that are not secrets of the schema, as variables of their own', async () => {
+    const { cwd, store, id } = await backedUp();
+    await store.set(id, 'OLD_SECRET', 'kept-in-the-keyring-1234');
+    rmSync(join(cwd, '.env'));
+    const result = await restoreEnv({ cwd, schema: memuSchema, store });
+    expect(parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('OLD_SECRET')).toBe('kept-in-the-keyring-1234');
+    expect(result.notes.join(' ')).toContain('restored from the keyring (not variables of the memu schema): OLD_SECRET');
+  });
+
   it('rebuilds a missing env file: secrets from the keyring, defaults, derived values; 0600', async () => {
     const { cwd, store } = await backedUp({ OPENAI_API_KEY: OPENAI });
     rmSync(join(cwd, '.env'));
@@ -250,15 +273,16 @@ describe('restoreEnv', () => {
     expect(parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('POSTGRES_PASSWORD')).toBe(PASSWORD);
   });
 
-  it('refuses a valid env file without force, and keeps a copy when forced', async () => {
+  it('a valid env file with every stored secret: nothing to restore (not a failure), untouched; --force replaces it, keeping a copy', async () => {
     const { cwd, store, id } = await backedUp();
     await store.set(id, 'POSTGRES_PASSWORD', OTHER_PASSWORD);
     const before = readFileSync(join(cwd, '.env'), 'utf8');
-    const refused = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
-    expect(refused.code).toBe('REFUSED');
-    expect(refused.message).toBe('.env exists and is valid: nothing was restored');
-    expect(refused.hint).toContain('--force');
+    const nothing = await restoreEnv({ cwd, schema: memuSchema, store });
+    expect(nothing.upToDate).toBe(true);
+    expect(nothing.file).toEqual({ path: join(cwd, '.env'), action: 'unchanged' });
+    expect(nothing.notes.join(' ')).toContain('the keyring holds other values of POSTGRES_PASSWORD');
     expect(readFileSync(join(cwd, '.env'), 'utf8')).toBe(before);
+    expectNoValues(nothing, PASSWORD, OTHER_PASSWORD);
 
     const result = await restoreEnv({ cwd, schema: memuSchema, store, force: true });
     expect(result.previous).toBe('valid');

@@ -310,6 +310,8 @@ export interface RestoreResult extends KeyringTarget {
   keys: RestoredKey[];
   /** Things to know, one sentence each, never a value. */
   notes: string[];
+  /** The env file was valid and had every secret the keyring holds: nothing to restore, nothing written. */
+  upToDate?: boolean;
 }
 
 /**
@@ -318,8 +320,12 @@ export interface RestoreResult extends KeyringTarget {
  * recomputed (a stored derived value lends them what is not derived, such as a URL's host). Nothing is
  * generated: a new password would not be the one the database has.
  *
- * Under the project lock; one atomic write, mode 0600. A missing or empty file is simply restored. A file with
- * content is replaced only with `force` (REFUSED otherwise, saying whether it is valid or damaged), after a copy
+ * Entries of the project that are not secrets of the schema come back as variables of their own: a restore
+ * never gives back less than the keyring holds, or it fails.
+ *
+ * Under the project lock; one atomic write, mode 0600. A missing or empty file is simply restored. A valid file
+ * that has every secret the keyring holds is left alone (`upToDate`: nothing to restore); one that lacks a
+ * stored secret, or a damaged one, is replaced only with `force` (REFUSED otherwise), after a copy
  * of it is written to the project's backup file (0600); a backup file that holds something else (the original
  * damaged file of an earlier restore) is kept, and the copy goes to `<backup>-<UTC time>` beside it, which the
  * same ignore rule (`.env.envkit-*`) covers. The result must pass the schema, else nothing is
@@ -340,27 +346,31 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   const file = inspectEnvFile(paths, schema);
   const previous = file.state;
   const backupPath = file.text === undefined ? paths.backup : backupPathFor(paths, file.text, new Date());
-  if ((previous === 'valid' || previous === 'damaged') && !options.force) {
-    // The time in the name is the time of the restore that writes it.
-    const kept = backupPath === paths.backup ? basename(paths.backup) : `${basename(paths.backup)}-<UTC time>`;
-    throw previous === 'valid'
-      ? new EnvkitError('REFUSED', `${paths.envName} exists and is valid: nothing was restored`, {
-          path: paths.env,
-          hint: `compare it with the keyring: \`envkit keyring status\`; replace it with \`envkit restore --force\` (a copy is kept as ${kept})`,
-        })
-      : new EnvkitError('REFUSED', `${paths.envName} exists but is damaged (${file.summary}): nothing was restored`, {
-          path: paths.env,
-          issues: file.issues,
-          hint: `rebuild it with \`envkit restore --force\`; the damaged file is kept as ${kept} (mode 0600)`,
-        });
+  // The time in the name is the time of the restore that writes it.
+  const kept = backupPath === paths.backup ? basename(paths.backup) : `${basename(paths.backup)}-<UTC time>`;
+  if (previous === 'damaged' && !options.force) {
+    throw new EnvkitError('REFUSED', `${paths.envName} exists but is damaged (${file.summary}): nothing was restored`, {
+      path: paths.env,
+      issues: file.issues,
+      hint: `rebuild it with \`envkit restore --force\`; the damaged file is kept as ${kept} (mode 0600)`,
+    });
   }
 
   const stored = new Map<string, string>();
   for (const key of secretKeys(schema)) {
     const value = await store.get(target.projectId, key);
-    if (value !== undefined) stored.set(key, value);
+    if (isPresent(value)) stored.set(key, value);
   }
-  if (stored.size === 0) {
+  // Entries of the project that are not secrets of the schema (a secret of an earlier schema): part of
+  // what the keyring holds, so part of what a restore gives back, as variables of their own.
+  const others = new Map<string, string>();
+  for (const key of (await store.list?.(target.projectId)) ?? []) {
+    if (key in schema.vars) continue;
+    const value = await store.get(target.projectId, key);
+    if (isPresent(value)) others.set(key, value);
+  }
+  if (previous === 'valid' && !options.force) return upToDate(paths, target, file, stored, others, kept);
+  if (stored.size === 0 && others.size === 0) {
     throw new EnvkitError('KEYRING', `nothing is stored in the OS keyring (${target.backend}) for project ${target.projectId} (service ${target.service})`, {
       hint: `the default project id comes from the directory (${paths.dir}); if the project moved or the id was set, pass it with --project or ENVKIT_PROJECT; \`envkit keyring status\` shows what is stored`,
     });
@@ -450,8 +460,27 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   }
 
   let text = renderEnvTemplate(schema, { kind: 'env', values });
+  if (others.size > 0) {
+    const doc = parseDocument(text);
+    const unwritable: string[] = [];
+    for (const [key, value] of others) {
+      try {
+        doc.set(key, value);
+      } catch {
+        unwritable.push(key);
+      }
+    }
+    // Never a success that gives back less than the keyring holds.
+    if (unwritable.length > 0) {
+      throw new EnvkitError('REFUSED', `cannot restore ${unwritable.join(', ')} from the keyring: no form of the value reads the same in every reader`, {
+        hint: `nothing was written; \`envkit keyring forget ${unwritable.join(' ')} --yes\` drops ${unwritable.length === 1 ? 'it' : 'them'} from the keyring, after which restore gives back the rest`,
+      });
+    }
+    text = doc.toString();
+    notes.push(`restored from the keyring (not variables of the ${schema.name} schema): ${[...others.keys()].join(', ')}`);
+  }
   // Variables of the old file that the schema does not know are the user's own: keep them.
-  const extra = Object.keys(old).filter((key) => !(key in schema.vars) && isPresent(old[key]));
+  const extra = Object.keys(old).filter((key) => !(key in schema.vars) && !others.has(key) && isPresent(old[key]));
   if (extra.length > 0) {
     const doc = parseDocument(text);
     const broken = new Set(file.doc?.problems.filter((p) => p.kind === 'syntax').map((p) => p.key) ?? []);
@@ -487,6 +516,35 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   cleanStaleTemps(paths.env);
   result.file = describeWrite(writeSecretFile(paths.env, text));
   return result;
+}
+
+/**
+ * Restore on a valid env file, without `force`: nothing to restore when the file has a value for every
+ * secret the keyring holds (a success, the file untouched; a keyring value that differs is a note, since
+ * the file is what the application uses). A secret the keyring holds and the file lacks is REFUSED: the
+ * file is not complete, and only `--force` may replace a valid file.
+ */
+function upToDate(
+  paths: ProjectPaths,
+  target: KeyringTarget,
+  file: InspectedEnv,
+  stored: ReadonlyMap<string, string>,
+  others: ReadonlyMap<string, string>,
+  kept: string,
+): RestoreResult {
+  const values = file.doc?.toObject() ?? {};
+  const lacking = [...stored.keys(), ...others.keys()].filter((key) => !isPresent(values[key]));
+  if (lacking.length > 0) {
+    throw new EnvkitError('REFUSED', `${paths.envName} is valid but lacks ${lacking.join(', ')}, which the keyring holds: nothing was restored`, {
+      path: paths.env,
+      hint: `rebuild it from the keyring with \`envkit restore --force\` (a copy of the current file is kept as ${kept})`,
+    });
+  }
+  const differ = [...stored.keys(), ...others.keys()].filter((key) => (stored.get(key) ?? others.get(key)) !== values[key]);
+  const notes = differ.length > 0
+    ? [`the keyring holds other values of ${differ.join(', ')}; ${paths.envName} is what the application reads: \`envkit backup\` copies it into the keyring, \`envkit restore --force\` replaces it from there`]
+    : [];
+  return { ...target, previous: 'valid', file: { path: paths.env, action: 'unchanged' }, keys: [], notes, upToDate: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -88,13 +88,13 @@ describe('validateValues', () => {
       {
         key: 'MEMU_DB_URL',
         message:
-          'MEMU_DB_URL: password does not match POSTGRES_PASSWORD; run `envkit set POSTGRES_PASSWORD=...` with the intended value (envkit recomputes MEMU_DB_URL)',
+          'MEMU_DB_URL: password does not match POSTGRES_PASSWORD; run `envkit init` to recompute MEMU_DB_URL from POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB; or, if MEMU_DB_URL holds the value you mean, `envkit set --force POSTGRES_PASSWORD=...` with it',
       },
     ]);
     expect(JSON.stringify(result.issues)).not.toContain(other);
     const user = validateValues(memuSchema, { ...GOOD, POSTGRES_USER: 'someone_else' });
     expect(user.issues.map((i) => i.message)).toEqual([
-      expect.stringMatching(/^MEMU_DB_URL: user does not match POSTGRES_USER; run `envkit set POSTGRES_USER=\.\.\.`/),
+      expect.stringMatching(/^MEMU_DB_URL: user does not match POSTGRES_USER; run `envkit init` to recompute MEMU_DB_URL .*`envkit set POSTGRES_USER=\.\.\.`/),
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('validateValues', () => {
     });
     expect(validateValues(schema, { A: 'x', B: 'y', AB: 'x-y' }).ok).toBe(true);
     expect(validateValues(schema, { A: 'x', B: 'y', AB: 'x-z' }).issues).toEqual([
-      { key: 'AB', message: 'AB: does not match A and B; run `envkit set A=...` with the intended value (envkit recomputes AB)' },
+      { key: 'AB', message: 'AB: does not match A and B; run `envkit init` to recompute AB from A and B; or, if AB holds the value you mean, `envkit set A=...` with it' },
     ]);
   });
 
@@ -123,7 +123,7 @@ describe('validateValues', () => {
       POSTGRES_USER: 'changeme',
     });
     expect(result.issues).toEqual([
-      { key: 'OPENAI_API_KEY', message: expect.stringMatching(/^OPENAI_API_KEY: is a known placeholder, not a real value; run `envkit rotate OPENAI_API_KEY --stdin`/) },
+      { key: 'OPENAI_API_KEY', message: expect.stringMatching(/^OPENAI_API_KEY: is a known placeholder, not a real value; run `envkit set OPENAI_API_KEY=...`/) },
       { key: 'OPENROUTER_API_KEY', message: expect.stringMatching(/^OPENROUTER_API_KEY: is the placeholder from \.env\.example;/) },
       { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme); run `envkit set POSTGRES_USER=...`' },
     ]);

@@ -121,12 +121,8 @@ function fixFor(key: string, spec: VarSpec, missing: boolean): string {
     return `set its parts with \`envkit set ${spec.derive.from[0] ?? key}=...\` (envkit recomputes ${key} from ${list(spec.derive.from)})`;
   }
   if (spec.generate) return missing ? `run \`envkit init\` to generate it` : `run \`envkit rotate ${key}\``;
-  if (spec.secret) {
-    return missing && spec.prompt
-      ? `run \`envkit init\` (it asks for it) or \`envkit rotate ${key} --stdin\``
-      : `run \`envkit rotate ${key} --stdin\` and paste the value`;
-  }
-  return `run \`envkit set ${key}=...\``;
+  // A secret: `rotate --stdin` reads a pipe, never a terminal, so "paste the value" there could not work.
+  return `run \`envkit set${spec.external ? ' --force' : ''} ${key}=...\`${spec.secret && missing && spec.prompt ? ' (or `envkit init` on a terminal, which asks for it hidden)' : ''}`;
 }
 
 /** True when a type accepts a missing value (`.optional()`, `.default()`, ...). */
@@ -225,7 +221,7 @@ export function validateValues<S extends EnvSchema>(
     }
     if (problem !== undefined) {
       valid.delete(key);
-      report(key, `${key}: ${scrub(problem, value)}; ${deriveFix(key, derive.from, problem)}`);
+      report(key, `${key}: ${scrub(problem, value)}; ${deriveFix(schema, key, derive.from, problem)}`);
     }
   }
 
@@ -237,10 +233,12 @@ export function validateValues<S extends EnvSchema>(
   return { ok, data: ok ? (data as InferEnv<S>) : undefined, issues };
 }
 
-function deriveFix(key: string, from: readonly string[], problem: string): string {
+function deriveFix(schema: EnvSchema, key: string, from: readonly string[], problem: string): string {
   // Point at the part the check named ("password does not match POSTGRES_PASSWORD"), else the first.
   const part = from.find((dep) => problem.includes(dep)) ?? from[0] ?? key;
-  return `run \`envkit set ${part}=...\` with the intended value (envkit recomputes ${key})`;
+  // `set` refuses a part that also lives elsewhere (the database password) without --force: say what works.
+  const force = schema.vars[part]?.external ? ' --force' : '';
+  return `run \`envkit init\` to recompute ${key} from ${list(from)}; or, if ${key} holds the value you mean, \`envkit set${force} ${part}=...\` with it`;
 }
 
 interface ReadValues {

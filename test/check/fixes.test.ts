@@ -1,0 +1,242 @@
+// Every `fix:` that `envkit check` prints as a command ("run `…`") must, run as written in the project
+// directory, remove the finding it is attached to. Each finding kind check can produce is either provoked
+// here and its fix run, or listed in EDIT_FIXES with why its fix is an edit a command cannot make for the
+// user. A new kind that is in neither list fails the last test: it has to be sorted before it ships.
+import { describe, it, expect, afterAll } from 'vitest';
+import { tmpdir } from 'node:os';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { testdir } from '../helpers/testdir.js';
+import { requireTool } from '../helpers/require.js';
+import { envkit, initProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+
+const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
+
+interface Finding {
+  rule: string;
+  key?: string;
+  severity: string;
+  message: string;
+  fix?: string;
+}
+
+interface Scenario {
+  /** What the scenario provokes. */
+  rule: string;
+  key?: string;
+  /** Break the project (an initialised memu project) so that check reports the finding. */
+  setup(dir: string): Promise<void> | void;
+  /** For a fix that needs the user's value (`KEY=...`): the value a user would give. */
+  value?: string;
+  /** Extra `check` arguments. */
+  args?: string[];
+  needsGit?: boolean;
+  needsRoot?: boolean;
+}
+
+const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+
+async function git(dir: string, script: string): Promise<void> {
+  const result = await sh(dir, script, GIT_ENV);
+  if (result.code !== 0) throw new Error(`${script}: ${result.all}`);
+}
+
+const SCENARIOS: Scenario[] = [
+  { rule: 'env.missing', setup: (dir) => rmSync(join(dir, '.env')) },
+  { rule: 'env.mode', setup: (dir) => chmodSync(join(dir, '.env'), 0o644) },
+  { rule: 'env.owner', needsRoot: true, setup: (dir) => chownSync(join(dir, '.env'), 4321, 4321) },
+  { rule: 'env.duplicate', key: 'POSTGRES_DB', setup: (dir) => appendFileSync(join(dir, '.env'), 'POSTGRES_DB=memu_db\n') },
+  { rule: 'env.duplicate', key: 'POSTGRES_PASSWORD', setup: (dir) => appendFileSync(join(dir, '.env'), `POSTGRES_PASSWORD=${passwordOf(dir)}\n`) },
+  {
+    rule: 'env.portable',
+    key: 'OPENROUTER_API_KEY',
+    value: 'sk-or-v1-fixRouterKeyH5jK8nM2qS6uW9xA3',
+    setup: (dir) => replaceLine(dir, 'OPENROUTER_API_KEY', 'OPENROUTER_API_KEY=`sk-or-v1-fixRouterKeyH5jK8nM2qS6uW9xA3`'),
+  },
+  { rule: 'schema.invalid', key: 'POSTGRES_USER', value: 'memu', setup: (dir) => replaceLine(dir, 'POSTGRES_USER', 'POSTGRES_USER=pg_admin') },
+  {
+    // The URL's password no longer matches POSTGRES_PASSWORD (the database password: `set` refuses it alone).
+    rule: 'schema.invalid',
+    key: 'MEMU_DB_URL',
+    setup: (dir) => replaceLine(dir, 'MEMU_DB_URL', readLine(dir, 'MEMU_DB_URL').replace(`:${passwordOf(dir)}@`, ':x0x0x0x0x0x0x0x0x0x0x0x0x0x0x0x0@')),
+  },
+  { rule: 'env.default-missing', key: 'MEMU_MEMORY_LIMIT', setup: (dir) => replaceLine(dir, 'MEMU_MEMORY_LIMIT', 'MEMU_MEMORY_LIMIT=') },
+  { rule: 'gitignore.rules', setup: (dir) => rmSync(join(dir, '.gitignore')) },
+  {
+    rule: 'git.tracked',
+    needsGit: true,
+    setup: (dir) => git(dir, 'git init -q . && git add -f .env .gitignore && git commit -qm init'),
+  },
+  {
+    rule: 'git.not-ignored',
+    needsGit: true,
+    setup: async (dir) => {
+      rmSync(join(dir, '.gitignore'));
+      await git(dir, 'git init -q .');
+    },
+  },
+  { rule: 'example.missing', setup: (dir) => rmSync(join(dir, '.env.example')) },
+  { rule: 'example.drift', setup: (dir) => writeFileSync(join(dir, '.env.example'), 'OLD_SETTING=\n') },
+  {
+    rule: 'compose.undefined-var',
+    key: 'EXTRA_SETTING',
+    value: 'on',
+    args: ['--compose', 'compose.yaml'],
+    setup: (dir) =>
+      writeFileSync(join(dir, 'compose.yaml'), 'services:\n  memu:\n    image: memu\n    environment:\n      EXTRA: ${EXTRA_SETTING}\n      DB: ${MEMU_DB_URL}\n'),
+  },
+];
+
+/**
+ * Kinds whose fix is an edit of a file or of the surroundings, not a command: their fix must not pretend to
+ * be one ("run `…`"), which the scenarios above would have to prove.
+ */
+const EDIT_FIXES: Record<string, string> = {
+  'env.syntax': 'a line that does not parse: only the user knows what it meant',
+  'env.unknown': 'a note without a fix',
+  'rotation.pending': "the rotation protocol's own finding (finish it with the same `envkit rotate`); tested with rotation",
+  'online.database': 'a database that is down or refuses the password: the fix depends on which',
+  'online.ollama': 'an Ollama that is down',
+  'compose.yaml': 'an edit of the compose file',
+  'compose.structure': 'an edit of the compose file',
+  'compose.invalid-reference': 'an edit of the compose file',
+  'compose.unused-var': 'an edit of the compose file or the schema',
+  'compose.app-port': 'an edit of the compose file',
+  'compose.db-port': 'an edit of the compose file',
+  'compose.db-volume': 'an edit of the compose file',
+  'compose.env-file': 'an edit of the compose file',
+  'compose.env-mount': 'an edit of the compose file',
+  'compose.healthcheck': 'an edit of the compose file',
+  'compose.literal-secret': 'an edit of the compose file, then a rotation',
+  'compose.logging': 'an edit of the compose file',
+  'compose.memory': 'an edit of the compose file',
+  'compose.restart': 'an edit of the compose file',
+  'compose.source-mount': 'an edit of the compose file',
+  'compose.podman.healthcheck-cmd': 'an edit of the compose file',
+  'compose.podman.healthcheck-systemd': 'the host: systemd',
+  'compose.podman.interpolation': 'an edit of the compose file, or an upgrade',
+  'compose.podman.log-max-file': 'an edit of the compose file',
+  'compose.podman.reboot': 'the host: podman-restart.service',
+  'compose.podman.restart': 'an edit of the compose file and the host',
+  'compose.podman.service-healthy': 'an upgrade of podman or podman-compose',
+};
+
+function readLine(dir: string, key: string): string {
+  const line = readFileSync(join(dir, '.env'), 'utf8').split('\n').find((l) => l.startsWith(`${key}=`));
+  if (line === undefined) throw new Error(`no ${key} in .env`);
+  return line;
+}
+
+function passwordOf(dir: string): string {
+  return readLine(dir, 'POSTGRES_PASSWORD').slice('POSTGRES_PASSWORD='.length);
+}
+
+function replaceLine(dir: string, key: string, line: string): void {
+  const path = join(dir, '.env');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${key}=`));
+  lines[at] = line;
+  writeFileSync(path, lines.join('\n'));
+}
+
+/** An `envkit` on the PATH, as a user has it, running the built CLI (kept for the whole file: testdir() is per test). */
+function binDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'envkit-fixes-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'bin'));
+  const path = join(dir, 'bin', 'envkit');
+  writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" -- "${ENVKIT_BIN}" "$@"\n`);
+  chmodSync(path, 0o755);
+  return join(dir, 'bin');
+}
+
+async function findings(dir: string, args: string[]): Promise<Finding[]> {
+  const result = await envkit(dir, ['--json', 'check', ...args], { env: GIT_ENV });
+  const report = JSON.parse(result.stdout) as { findings?: Finding[] };
+  if (!report.findings) throw new Error(`check failed: ${result.all}`);
+  return report.findings;
+}
+
+const matches = (s: Scenario) => (f: Finding) => f.rule === s.rule && (s.key === undefined || f.key === s.key);
+
+describe('every fix check prints as a command removes its finding', () => {
+  const bin = binDir();
+  for (const scenario of SCENARIOS) {
+    const runs = (!scenario.needsGit || hasGit) && (!scenario.needsRoot || process.getuid?.() === 0);
+    it.runIf(runs)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
+      const dir = testdir();
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      const args = scenario.args ?? ['--no-compose'];
+      await scenario.setup(dir);
+      const before = (await findings(dir, args)).filter(matches(scenario));
+      expect(before.length, `check did not report ${scenario.rule}`).toBeGreaterThan(0);
+      for (const finding of before) {
+        const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
+        expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
+        // A placeholder for the user's own value is the one thing not run as written.
+        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
+        const ran = await sh(dir, line, { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}` });
+        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+      }
+      const after = (await findings(dir, args)).filter(matches(scenario));
+      expect(after, `still reported after the fix`).toEqual([]);
+    });
+  }
+
+  it.runIf(hasGit)('a tracked .env that .gitignore already covers gets only `git rm --cached`, not `envkit gitignore`', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring']);
+    await git(dir, 'git init -q . && git add -f .env .gitignore && git commit -qm init');
+    const found = await findings(dir, ['--no-compose']);
+    expect(found.map((f) => f.rule)).toContain('git.tracked');
+    expect(found.map((f) => f.rule)).not.toContain('git.not-ignored');
+    expect(found.find((f) => f.rule === 'git.tracked')?.fix).toMatch(/^run `git rm --cached \.env`/);
+  });
+
+  it('-C a directory that does not exist says so (exit 3), not "git is not installed"', async () => {
+    const dir = testdir();
+    const result = await envkit(dir, ['-C', join(dir, 'nonexistent'), 'check']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`the project directory ${join(dir, 'nonexistent')} does not exist`);
+    expect(result.all).not.toContain('git is not installed');
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const notDir = await envkit(dir, ['-C', file, 'set', 'POSTGRES_DB=x']);
+    expect(notDir.code).toBe(3);
+    expect(notDir.stderr).toContain('is not a directory');
+  });
+
+  it('env_file: .env passes the variables of .env to the container: no "never references" note for them', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  memu:\n    image: memu\n    env_file: .env\n');
+    const found = await findings(dir, ['--compose', 'compose.yaml']);
+    expect(found.filter((f) => f.rule === 'compose.unused-var')).toEqual([]);
+    // Loading the whole file is still a warning of its own.
+    expect(found.map((f) => f.rule)).toContain('compose.env-file');
+  });
+
+  it('every finding kind in the source is provoked above or listed as an edit', () => {
+    const src = fileURLToPath(new URL('../../packages/envkit/src/', import.meta.url));
+    const rules = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/'((?:env|git|gitignore|example|schema|rotation|compose|online)\.[a-z][a-z.-]*)'/g)) {
+            // File names look alike (compose.yaml, env.schema.json): those count only where they are a rule.
+            if (!/\.(yml|yaml|json)$/.test(m[1]!) || m.input.includes(`rule: '${m[1]}'`)) rules.add(m[1]!);
+          }
+        }
+      }
+    };
+    walk(src);
+    const sorted = new Set([...SCENARIOS.map((s) => s.rule), ...Object.keys(EDIT_FIXES)]);
+    expect([...rules].filter((rule) => !sorted.has(rule))).toEqual([]);
+    expect(rules.size).toBeGreaterThan(30);
+  });
+});

@@ -43,20 +43,20 @@ const envText = (values: Record<string, string>): string =>
     .join('');
 
 describe.runIf(available)('examples/memu/docker-compose.yml under podman-compose', () => {
-  it('resolves every variable from .env into the right service', async () => {
+  it('hands both services .env as --env-file: no value of it on any podman argv', async () => {
     const env = generatedEnv();
     const dir = testdir({ 'docker-compose.yml': composeText, '.env': envText(env) });
+    // podman-compose turns `environment:` into `-e KEY=value` (a secret in `ps`); env_file is read by podman.
     const resolved = await resolveWithPodmanCompose(dir);
-    expect(resolved).toEqual({
-      memu: {
-        OPENAI_API_KEY: env.OPENAI_API_KEY,
-        OPENROUTER_API_KEY: env.OPENROUTER_API_KEY,
-        OPENROUTER_BASE_URL: env.OPENROUTER_BASE_URL,
-        OLLAMA_API_BASE_URL: env.OLLAMA_API_BASE_URL,
-        MEMU_DB_URL: env.MEMU_DB_URL,
-      },
-      db: { POSTGRES_DB: env.POSTGRES_DB, POSTGRES_USER: env.POSTGRES_USER, POSTGRES_PASSWORD: env.POSTGRES_PASSWORD },
-    });
+    expect(resolved).toEqual({ memu: {}, db: {} });
+    const capture = await capturePodmanCompose(dir);
+    const runs = capture.invocations.filter((argv) => argv[0] === 'run');
+    expect(runs).toHaveLength(2);
+    for (const argv of runs) {
+      expect(argv.flatMap((arg, i) => (arg === '--env-file' ? [argv[i + 1]] : []))).toEqual([expect.stringMatching(/\/\.env$/)]);
+    }
+    const all = capture.invocations.flat().join('\n') + capture.stdout + capture.stderr;
+    for (const value of [env.POSTGRES_PASSWORD, env.MEMU_DB_URL, env.OPENAI_API_KEY, env.OPENROUTER_API_KEY]) expect(all).not.toContain(value);
   });
 
   it('hands podman the hardening: limits, loopback port, restart, rotation, healthchecks', async () => {
@@ -76,8 +76,9 @@ describe.runIf(available)('examples/memu/docker-compose.yml under podman-compose
     expect(after(db, '-m')).toEqual(['1g']);
     expect(after(memu, '-p')).toEqual(['127.0.0.1:8000:8000']);
     expect(after(db, '-p')).toEqual([]);
-    expect(after(memu, '--restart')).toEqual(['unless-stopped']);
-    expect(after(db, '--restart')).toEqual(['unless-stopped']);
+    // `always`: before podman 5.8 podman-restart.service brings back only those after a reboot.
+    expect(after(memu, '--restart')).toEqual(['always']);
+    expect(after(db, '--restart')).toEqual(['always']);
     expect(memu).toContain('--log-opt=max-size=10m');
     expect(after(db, '-v')).toEqual([expect.stringMatching(/_postgres_data:\/var\/lib\/postgresql\/data$/)]);
     expect(after(memu, '--healthcheck-interval')).toEqual(['30s']);
@@ -100,13 +101,6 @@ describe.runIf(available)('examples/memu/docker-compose.yml under podman-compose
     const capture = await capturePodmanCompose(dir);
     const limits = capture.invocations.filter((a) => a[0] === 'run').map((argv) => argv[argv.indexOf('-m') + 1]);
     expect(limits.sort()).toEqual(['3g', '768m']);
-  });
-
-  it('refuses to start without the database credentials (${VAR:?…})', async () => {
-    const env = generatedEnv();
-    delete (env as Partial<typeof env>).POSTGRES_PASSWORD;
-    const dir = testdir({ 'docker-compose.yml': composeText, '.env': envText(env) });
-    await expect(resolveWithPodmanCompose(dir)).rejects.toThrow(/run envkit init first/);
   });
 
   it('passes `podman-compose --dry-run up`', async () => {

@@ -160,6 +160,51 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
     await expectFinished(p);
   });
 
+  it('a rotation that changed the database but not .env: check is an error whose fix, run as printed, finishes it', async () => {
+    const p = await project();
+    // The new password is applied, then its test fails (the role's password has expired): .env keeps the old.
+    await pg.psql(`ALTER ROLE "${p.user}" VALID UNTIL '2000-01-01';`);
+    const stopped = await p.run(['rotate', 'POSTGRES_PASSWORD', ...compose(), '--no-keyring']);
+    expect(stopped.code, stopped.all).toBe(3);
+    expect(pendingOf(p)).toMatchObject({ step: 'applied', via: { compose: FAKE_COMPOSE.split(' '), service: 'db', appService: 'memu' } });
+    const check = await p.run(['--json', 'check', '--no-git', '--no-compose']);
+    expect(check.code, check.all).toBe(1);
+    const finding = (JSON.parse(check.stdout) as { findings: { rule: string; severity: string; fix: string; message: string }[] }).findings.find((f) => f.rule === 'rotation.pending')!;
+    expect(finding).toMatchObject({ severity: 'error', fix: 'envkit rotate POSTGRES_PASSWORD' });
+    expect(finding.message).toMatch(/the database already has the new POSTGRES_PASSWORD while \.env has the old one/);
+    // --abort refuses: the database has it, the only way is forward.
+    const abort = await p.run(['rotate', 'POSTGRES_PASSWORD', '--abort']);
+    expect(abort.code, abort.all).toBe(1);
+    expect(abort.stderr).toMatch(/cannot be abandoned: the database already has the new password/);
+    await pg.psql(`ALTER ROLE "${p.user}" VALID UNTIL 'infinity';`);
+    const fixed = await p.run(finding.fix.split(' ').slice(1).concat('--no-keyring'));
+    expect(fixed.code, fixed.all).toBe(0);
+    expect(fixed.stdout).toMatch(/^  pending +already done +resuming/m);
+    await expectFinished(p);
+    const again = await p.run(['check', '--no-git', '--no-compose']);
+    expect(again.stdout).not.toMatch(/rotation\.pending|unfinished/);
+  });
+
+  it('--abort abandons a rotation the database never got, after proving it', async () => {
+    const p = await project();
+    const before = envText(p.dir);
+    const failed = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', '1', '--no-keyring']);
+    expect(failed.code).toBe(3);
+    expect(pendingOf(p)).toMatchObject({ apply: 'direct', via: { dbHost: pg.host, dbPort: 1 } });
+    // Settings as recorded (port 1): it cannot tell, so it refuses.
+    const unknown = await p.run(['rotate', 'POSTGRES_PASSWORD', '--abort']);
+    expect(unknown.code, unknown.all).toBe(1);
+    expect(unknown.stderr).toMatch(/cannot tell whether the database has it/);
+    const aborted = await p.run(['rotate', 'POSTGRES_PASSWORD', '--abort', ...direct()]);
+    expect(aborted.code, aborted.all).toBe(0);
+    expect(aborted.stdout).toMatch(/^Abandoned the rotation of POSTGRES_PASSWORD started .* \(127\.0\.0\.1:\d+ refuses the new password\)\./m);
+    expect(pendingOf(p)).toBeUndefined();
+    expect(envText(p.dir)).toBe(before);
+    expect(await login(p, values(p.dir).POSTGRES_PASSWORD!)).toEqual({ ok: true });
+    const none = await p.run(['rotate', 'POSTGRES_PASSWORD', '--abort']);
+    expect(none.stdout).toBe('No rotation of POSTGRES_PASSWORD is pending: nothing to abort.\n');
+  });
+
   it('database container stopped while a rotation is pending: the resumed run stops at apply; the next one finishes', async () => {
     const p = await project();
     const killed = await p.run(['rotate', 'POSTGRES_PASSWORD', ...direct(), '--db-port', '1']);

@@ -302,12 +302,14 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
     }
     for (const { path, node: entry } of envFilesOf(service)) {
       if (/(^|\/)\.env$/.test(path)) {
+        // The design the memu example uses: podman reads the file itself (`--env-file`), so no value is on
+        // any argv, at the price of every service seeing every variable. A note, not a warning.
         add(
-          'warning',
+          'info',
           'compose.env-file',
           at(entry, service.line),
-          `service "${service.name}" loads the whole .env: it receives every secret, not only its own`,
-          'list the variables the service needs under `environment:` with ${VAR} instead of env_file',
+          `service "${service.name}" loads the whole .env: it receives every variable in it, other services' secrets included (podman reads the file itself, so no value is on any argv)`,
+          'nothing to do for a stack whose services trust each other; otherwise give the service an env file of its own',
         );
       }
     }
@@ -380,7 +382,19 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
   function checkEnvironmentSecrets(service: ComposeService): void {
     for (const entry of environmentOf(file, service)) {
       if (entry.value === undefined || entry.value === '') continue;
-      const literal = !tokenizeTemplate(entry.value).some((t) => t.kind === 'reference');
+      const tokens = tokenizeTemplate(entry.value);
+      const literal = !tokens.some((t) => t.kind === 'reference');
+      const secretRefs = [...new Set(tokens.flatMap((t) => (t.kind === 'reference' && t.name !== undefined && options.secretValues?.has(t.name) ? [t.name] : [])))];
+      if (secretRefs.length > 0) {
+        add(
+          'warning',
+          'compose.secret-on-argv',
+          at(entry.node, service.line),
+          `${entry.name} of service "${service.name}" interpolates the secret ${secretRefs.join(', ')}: podman-compose starts the container with \`podman run -e ${entry.name}=<value>\`, so the value is on podman's argv, visible in \`ps\` to every user of the host`,
+          `remove the entry and load the variables with \`env_file: .env\` (podman reads the file itself); docker compose does not put it on an argv`,
+          entry.name,
+        );
+      }
       const upper = entry.name.toUpperCase();
       const secretName =
         !NOT_SECRET_SUFFIXES.some((suffix) => upper.endsWith(suffix)) &&

@@ -10,6 +10,8 @@ import { assertProjectDir, projectPaths, type ProjectOptions, type ProjectPaths 
 import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
+import { isEnvkitError } from '../errors.js';
+import { readPending, type PendingRotation } from './pending.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
@@ -52,15 +54,7 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
   }
   if (options.git !== false) findings.push(...gitFindings(paths));
   findings.push(...exampleFindings(paths, options));
-  if (existsSync(paths.pending)) {
-    findings.push({
-      severity: 'warning',
-      rule: 'rotation.pending',
-      file: basename(paths.pending),
-      message: 'a rotation was interrupted; its new value is kept in the pending file',
-      fix: 'run the same `envkit rotate` command again to finish it',
-    });
-  }
+  if (existsSync(paths.pending)) findings.push(pendingFinding(paths));
   return { findings, ok: !hasErrors(findings), doc };
 }
 
@@ -220,4 +214,39 @@ function exampleFindings(paths: ProjectPaths, options: CheckOptions): Finding[] 
     ...drift.notes,
   ].filter(Boolean);
   return [{ severity: 'warning', rule: 'example.drift', file, message: `${file} is out of date (${parts.join('; ')})`, fix: 'run `envkit example`' }];
+}
+
+/**
+ * An unfinished rotation is an error: the database may already have the new password while the env file
+ * still has the old one, so the app is one restart away from being locked out. The fix is the command
+ * that finishes it; the pending file records how it reaches the database, so nothing needs retyping.
+ */
+function pendingFinding(paths: ProjectPaths): Finding {
+  const file = basename(paths.pending);
+  let pending: PendingRotation | undefined;
+  try {
+    pending = readPending(paths.pending);
+  } catch (error) {
+    return {
+      severity: 'error',
+      rule: 'rotation.pending',
+      file,
+      message: `a rotation was interrupted, and its pending file cannot be read: ${isEnvkitError(error) ? error.message : 'unreadable'}`,
+      fix: isEnvkitError(error) && error.hint ? error.hint : `inspect ${file} by hand: it may hold the only copy of a password the database already has`,
+    };
+  }
+  const key = pending?.key ?? 'POSTGRES_PASSWORD';
+  const applied = pending !== undefined && pending.step !== 'created';
+  return {
+    severity: 'error',
+    rule: 'rotation.pending',
+    key,
+    file,
+    message:
+      `the rotation of ${key} started ${pending?.created ?? 'earlier'} is unfinished (last step: ${pending?.step ?? 'unknown'}): ` +
+      (applied
+        ? `the database already has the new ${key} while ${paths.envName} has the old one; the app is locked out at its next restart`
+        : `the database may already have the new ${key}; ${paths.envName} has the old one`),
+    fix: applied ? `envkit rotate ${key}` : `envkit rotate ${key} (finishes it; or \`envkit rotate ${key} --abort\` while the database does not have it yet)`,
+  };
 }

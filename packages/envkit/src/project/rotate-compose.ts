@@ -22,7 +22,8 @@ export interface ComposeTarget {
  */
 export type StoredPasswordCheck =
   | { kind: 'match' }
-  | { kind: 'mismatch'; reason: string }
+  /** `stored`: the stored verifier is the password's, but the role cannot log in with it (NOLOGIN, expired). */
+  | { kind: 'mismatch'; reason: string; stored?: boolean }
   | { kind: 'unreadable'; reason: string };
 
 /**
@@ -58,12 +59,11 @@ export async function checkStoredPasswordViaCompose(
   }
   const row = lines.find((line) => line.startsWith(`${marker}|`));
   if (row === undefined) return { kind: 'mismatch', reason: `role "${names.role}" does not exist` };
-  const [, canLogin, expired, stored = ''] = row.split('|');
-  if (canLogin !== 't') return { kind: 'mismatch', reason: `role "${names.role}" is not allowed to log in (NOLOGIN)` };
-  if (expired === 't') return { kind: 'mismatch', reason: `the password of role "${names.role}" has expired (VALID UNTIL)` };
-  return verifierMatches(stored, password)
-    ? { kind: 'match' }
-    : { kind: 'mismatch', reason: `the password stored for role "${names.role}" is not the new one` };
+  const [, canLogin, expired, verifier = ''] = row.split('|');
+  const stored = verifierMatches(verifier, password);
+  if (canLogin !== 't') return { kind: 'mismatch', reason: `role "${names.role}" is not allowed to log in (NOLOGIN)`, stored };
+  if (expired === 't') return { kind: 'mismatch', reason: `the password of role "${names.role}" has expired (VALID UNTIL)`, stored };
+  return stored ? { kind: 'match' } : { kind: 'mismatch', reason: `the password stored for role "${names.role}" is not the new one` };
 }
 
 /**

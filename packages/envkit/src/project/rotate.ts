@@ -704,7 +704,7 @@ class Rotation {
     } else if (this.plan.mode === 'compose') {
       const names = { service: this.config.service, user: login.user, database: login.database, role: login.user };
       const stored = await checkStoredPasswordViaCompose(this.composeTarget(this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS), names, pending.value);
-      if (stored.kind === 'match') throw forward('the database already has the new password', 'already-applied');
+      if (stored.kind === 'match' || (stored.kind === 'mismatch' && stored.stored)) throw forward('the database already has the new password', 'already-applied');
       if (stored.kind === 'unreadable') throw forward(`envkit cannot tell whether the database has it (${stored.reason})`, 'unknown');
       proof = `the stored password of role "${login.user}" is not the new one`;
     } else {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canLogin, generatePassword, parseDocument } from 'envkit';
-import { CLI_NODE, ENVKIT_BIN } from '../helpers/cli.js';
+import { CLI_NODE, ENVKIT_BIN, runProcess } from '../helpers/cli.js';
 import { requireTool } from '../helpers/require.js';
 import { appStatus, BUILD_IMAGES, createStack, hasStack, type Stack } from '../helpers/stack.js';
 import { fragments, startWatcher } from '../reliability/support.js';
@@ -65,6 +65,17 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', { ti
     await stack.waitHealthy('memu');
     expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
     expect(await login(values().POSTGRES_PASSWORD!)).toEqual({ ok: true });
+  });
+
+  it('status: every service running and healthy, environment as .env, the database accepts it, Ollama reached from memu', async () => {
+    const result = await run(['--json', 'status', ...stack.composeArgs]);
+    const report = JSON.parse(result.stdout) as { ok: boolean; services: { service: string; state: string; health?: string; restart?: string; staleKeys: string[] }[]; findings: unknown[] };
+    expect(report).toMatchObject({ ok: true, findings: [] });
+    expect(report.services.map((s) => [s.service, s.state, s.health, s.restart, s.staleKeys])).toEqual([
+      ['memu', 'running', 'healthy', 'always', []],
+      ['db', 'running', 'healthy', 'always', []],
+      ['ollama', 'running', 'none', 'always', []],
+    ]);
   });
 
   it('check --online logs in to the running database; Ollama, a compose service name, is left to `envkit status`', async () => {
@@ -178,6 +189,19 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', { ti
     expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
   });
 
+  it('status names a container started before .env changed, and its fix works as printed', async () => {
+    await run(['set', 'OPENROUTER_BASE_URL=https://openrouter.example.test/api/v1']);
+    const stale = await run(['status', ...stack.composeArgs], 0);
+    expect(stale.stdout).toMatch(/^memu +\S+_memu_1, running, healthy, restart always, env stale: OPENROUTER_BASE_URL$/m);
+    expect(stale.stdout).toMatch(/^warning +memu: the container was started before \.env changed: OPENROUTER_BASE_URL differs from \.env$/m);
+    const fix = /fix: (podman-compose .* up -d --force-recreate memu)$/m.exec(stale.stdout)![1]!;
+    const recreated = await runProcess('sh', ['-c', fix], { cwd: stack.dir, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeoutMs: 180_000 });
+    expect(recreated.code, recreated.all).toBe(0);
+    await stack.waitHealthy('memu');
+    const after = await run(['status', ...stack.composeArgs], 0);
+    expect(after.stdout).toMatch(/^memu +\S+_memu_1, running, healthy, restart always, env up to date$/m);
+  });
+
   it('a rotation while the db container is stopped fails with that diagnosis and changes nothing', async () => {
     const before = readFileSync(join(stack.dir, '.env'), 'utf8');
     const stop = await stack.compose(['stop', 'db']);
@@ -188,6 +212,8 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', { ti
     expect(result.stderr).toContain(`start it: \`podman-compose '--podman-run-args=--runtime runc' -f docker-compose.yml -f compose.override.yml -p ${stack.name} up -d db\``);
     expect(readFileSync(join(stack.dir, '.env'), 'utf8')).toBe(before);
     expect(existsSync(pendingFile())).toBe(false);
+    const status = await run(['status', ...stack.composeArgs], 1);
+    expect(status.stdout).toMatch(new RegExp(`^error +db: container ${stack.name}_db_1 is (exited|stopped)$`, 'm'));
     // The hint works as printed.
     await stack.compose(['up', '-d', 'db']);
     await stack.waitHealthy('db');

@@ -121,6 +121,18 @@ Examples:
       .option('--dry-run', 'show the steps, change nothing')
       .action(lazy(() => import('./commands/rotate.js')));
 
+  if (want('status'))
+    program
+      .command('status')
+      .description('inspect the running stack: containers, health, environment vs .env, database login, Ollama from the app, restart policy, log errors (exit 1 on errors)')
+      .option('--compose-cmd <command>', "the compose command with its own flags, quoted as for a shell (default: detected)")
+      .option('--compose-file <file>', 'compose file, relative to the project directory; repeat for several (default: the one in the project directory)', collect)
+      .option('--compose-project <name>', 'the compose project name (-p)')
+      .option('--db-service <name>', 'the database service (default: db)')
+      .option('--app-service <name>', 'the service that must reach Ollama (default: memu)')
+      .option('--timeout <ms>', 'time limit of each container command', parsePositive, 30000)
+      .action(lazy(() => import('./commands/status.js')));
+
   if (want('check'))
     program
       .command('check')

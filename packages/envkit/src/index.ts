@@ -67,6 +67,7 @@ export { podmanFindings, parseVersion } from './compose/podman.js';
 export { probeHttp, probeOllama, ollamaVersionUrl, type ProbeResult } from './compose/probes.js';
 export { detectPodmanEnvironment } from './compose/detect-podman.js';
 export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResult } from './project/check-deployment.js';
+export { stackStatus, type StatusOptions, type StatusResult, type ServiceStatus } from './project/status.js';
 export type { OnlineOptions } from './project/check-online.js';
 
 // Keyring copies of a project's secrets (backup, status, restore, forget)

@@ -22,7 +22,7 @@ const binFile = join(dist, 'bin.js');
 rmSync(dist, { recursive: true, force: true });
 
 // The commands that get a bundle of their own (dist/cli-<command>.cjs): the ones scripts and hooks run.
-const DEDICATED = ['check', 'get', 'init', 'set'];
+const DEDICATED = ['check', 'get', 'init', 'set', 'guard'];
 // What every CommonJS bundle in dist/ is built with.
 const CJS_BUNDLE = {
   outdir: dist,
@@ -190,10 +190,14 @@ function writeCodeCaches() {
     ['gitignore', ['gitignore', '--check']],
     ['schema', ['schema', '--format', 'json-schema']],
     ['generate', ['generate', 'password']],
+    // The pre-commit hook's run: it needs a repository (made below when git is there).
+    ['guard', ['guard', '--no-keyring']],
   ];
   const done = [];
+  const git = spawnSync('git', ['init', '-q'], { cwd: project, env: cleanEnv() }).status === 0;
   try {
     for (const [name, argv] of runs) {
+      if (name === 'guard' && !git) continue;
       const file = join(cacheDir, `${name}.bin`);
       const result = spawnSync(process.execPath, ['--', binFile, ...argv], {
         cwd: project,

@@ -85,8 +85,8 @@ export async function hooksDirectory(top: string): Promise<{ dir: string; config
 
 /** The files `scope` adds or changes, with their blob ids (deleted files and submodules are left out). */
 export async function scopeFiles(top: string, scope: GuardScope): Promise<ScopeFiles> {
-  // A = added, C = copied, M = modified, R = renamed, T = type changed: whatever brings content in.
-  const raw = ['--raw', '-z', '--no-abbrev', '--no-renames', '--diff-filter=ACMRT', '--no-ext-diff', '--no-textconv'];
+  // No --diff-filter: with it, git log would leave out the commits that only delete (and not count them).
+  const raw = ['--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-textconv'];
   if (scope.kind === 'staged') {
     const run = await runGit(top, ['diff', '--cached', ...raw]);
     if (run.code !== 0) throw failed('diff --cached', run);
@@ -123,6 +123,8 @@ export function parseRaw(output: Buffer): ScopeFiles {
     const paths = status?.startsWith('R') || status?.startsWith('C') ? 2 : 1;
     const path = tokens[i + paths] as string;
     i += paths;
+    // What brings content in: Added, Copied, Modified, Renamed, Type changed (not Deleted, Unmerged).
+    if (!/^[ACMRT]/.test(status ?? '')) continue;
     // 160000 is a submodule: its id names a commit of another repository.
     if (newMode === '160000' || blob === undefined || /^0+$/.test(blob)) continue;
     files.push(commit === undefined ? { path, blob } : { path, blob, commit });

@@ -103,9 +103,9 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       if (kind === 'example' || kind === 'compose') {
         text ??= bytes.toString('utf8');
         const more = kind === 'example' ? exampleFindings(text, file.path, options.schema) : composeFindings(text, file.path);
-        // The value of a current secret is reported once, as such.
-        const known = new Set(found.map((f) => `${f.key}:${f.line}`));
-        for (const f of more) if (!known.has(`${f.key}:${f.line}`)) found.push(inCommit(f, file.commit));
+        // A line that holds a current secret's value is reported once, as such.
+        const known = new Set(found.map((f) => f.line));
+        for (const f of more) if (!known.has(f.line)) found.push(inCommit(f, file.commit));
       }
       findings.push(...found);
     }

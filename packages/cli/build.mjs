@@ -119,7 +119,10 @@ function onlyCommand(command) {
     name: 'only-command',
     setup(b) {
       b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) =>
-        args.importer === program && args.path !== `./commands/${command}.js` ? { path: args.path, namespace: 'other-command' } : undefined,
+        // A command's subcommands (`guard install`: ./commands/guard-install.js) stay in its bundle.
+        args.importer === program && args.path !== `./commands/${command}.js` && !args.path.startsWith(`./commands/${command}-`)
+          ? { path: args.path, namespace: 'other-command' }
+          : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
         contents: `export async function run() { throw new Error(${JSON.stringify(`${args.path} is not in the bundle of envkit ${command}`)}); }`,

@@ -67,6 +67,8 @@ function failed(what: string, run: GitRun, hint?: string): EnvkitError {
 /** The top directory of the work tree that holds `cwd`. Throws TOOL without git, USAGE outside a repository. */
 export async function repositoryTop(cwd: string): Promise<string> {
   const run = await runGit(cwd, ['rev-parse', '--show-toplevel']);
+  // Anything else (a repository of another user: "dubious ownership") is said in git's own words.
+  if (run.code !== 0 && !/not a git repository/i.test(run.stderr)) throw failed('rev-parse --show-toplevel', run);
   if (run.code !== 0) {
     throw new EnvkitError('USAGE', `${cwd} is not inside a git work tree: there is nothing staged to guard`, {
       hint: 'run it in the repository (or pass -C <dir>); `git init` makes one',
@@ -83,12 +85,15 @@ export async function hooksDirectory(top: string): Promise<{ dir: string; config
   return { dir: run.stdout.toString('utf8').trim(), configured };
 }
 
-/** The files `scope` adds or changes, with their blob ids (deleted files and submodules are left out). */
-export async function scopeFiles(top: string, scope: GuardScope): Promise<ScopeFiles> {
+/**
+ * The files `scope` adds or changes, with their blob ids (deleted files and submodules are left out).
+ * `cwd` is any directory of the work tree: the paths are relative to its top.
+ */
+export async function scopeFiles(cwd: string, scope: GuardScope): Promise<ScopeFiles> {
   // No --diff-filter: with it, git log would leave out the commits that only delete (and not count them).
   const raw = ['--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-textconv'];
   if (scope.kind === 'staged') {
-    const run = await runGit(top, ['diff', '--cached', ...raw]);
+    const run = await runGit(cwd, ['diff', '--cached', ...raw]);
     if (run.code !== 0) throw failed('diff --cached', run);
     return { files: parseRaw(run.stdout).files, commits: 0 };
   }
@@ -97,7 +102,7 @@ export async function scopeFiles(top: string, scope: GuardScope): Promise<ScopeF
   }
   // Merges are shown against their first parent, so content made while resolving a merge is scanned too.
   const revisions = scope.kind === 'range' ? ['--end-of-options', scope.range] : ['--all'];
-  const run = await runGit(top, ['log', ...raw, '--format=%x01%H', '--root', '--diff-merges=first-parent', ...revisions]);
+  const run = await runGit(cwd, ['log', ...raw, '--format=%x01%H', '--root', '--diff-merges=first-parent', ...revisions]);
   if (run.code !== 0) {
     throw failed(`log ${scope.kind === 'range' ? scope.range : '--all'}`, run, scope.kind === 'range' ? 'give a range git knows, e.g. origin/main..HEAD' : undefined);
   }

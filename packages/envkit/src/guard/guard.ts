@@ -65,12 +65,17 @@ export interface GuardResult {
  */
 export async function guardRepository(options: GuardOptions): Promise<GuardResult> {
   const scope = options.scope ?? { kind: 'staged' };
-  const top = await repositoryTop(options.cwd);
+  // git's paths are relative to the top whatever directory it runs in: both questions are asked at once,
+  // which a hook notices (each git start is a few milliseconds, more on a loaded machine).
+  const [topRun, listRun] = await Promise.allSettled([repositoryTop(options.cwd), scopeFiles(options.cwd, scope)]);
+  if (topRun.status === 'rejected') throw topRun.reason;
+  if (listRun.status === 'rejected') throw listRun.reason;
+  const top = topRun.value;
+  const listed = listRun.value;
   const sourced: { source: SecretSource; values: SecretValue[] }[] = [];
   for (const source of options.sources) sourced.push({ source, values: await source.read() });
   const scanner = new ContentScanner(sourced.flatMap((s) => s.values));
   const envFile = repositoryPath(top, projectPaths(options).env);
-  const listed = await scopeFiles(top, scope);
 
   // Each path once per blob; in a range or the history the oldest commit that brought it is named (git
   // lists newest first).

@@ -113,6 +113,34 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
     expect(result.sources).toEqual([{ name: '.env', keys: ['OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'POSTGRES_PASSWORD', 'MEMU_DB_URL'] }]);
   });
 
+  // Every kind of leak, as a new file, a modified one and one renamed into place (with the leak in it).
+  const KINDS: { kind: string; path: string; leak: string | Buffer; clean: string; expected: string }[] = [
+    { kind: 'env file', path: 'config/.env.prod', leak: 'A=1\n', clean: 'A=0\n', expected: 'guard.env-file config/.env.prod' },
+    { kind: 'age key', path: 'id.txt', leak: `x\n${AGE_KEY}\n`, clean: 'x\n', expected: 'guard.age-key id.txt:2' },
+    { kind: 'raw value', path: 'a.py', leak: `x = "${OPENAI}"\n`, clean: 'x = None\n', expected: 'guard.secret-value a.py:1 OPENAI_API_KEY' },
+    { kind: 'URL-encoded value', path: 'b.sh', leak: `psql postgres://u:${encodeURIComponent(PASSWORD)}@h/d\n`, clean: 'psql\n', expected: 'guard.secret-value b.sh:1 POSTGRES_PASSWORD' },
+    { kind: 'base64 value', path: 'c.txt', leak: `\n${base64Around(PASSWORD, 'k')}\n`, clean: '\n', expected: 'guard.secret-value c.txt:2 POSTGRES_PASSWORD' },
+    { kind: 'binary file', path: 'd.bin', leak: Buffer.concat([Buffer.from([0, 255, 0]), Buffer.from(OPENROUTER), Buffer.from([0])]), clean: '\0\0', expected: 'guard.secret-value d.bin:1 OPENROUTER_API_KEY' },
+    { kind: 'example value', path: '.env.example', leak: 'OPENROUTER_API_KEY=sk-or-v1-realvalue12345678\n', clean: 'OPENROUTER_API_KEY=\n', expected: 'guard.example-value .env.example:1 OPENROUTER_API_KEY' },
+    { kind: 'compose literal', path: 'compose.yaml', leak: 'services:\n  db:\n    environment:\n      DB_PASSWORD: literal-pw-1234\n', clean: 'services:\n  db:\n    image: postgres\n', expected: 'compose.literal-secret compose.yaml:4 DB_PASSWORD' },
+  ];
+  for (const { kind, path, leak, clean, expected } of KINDS) {
+    it(`${kind}: blocked as a new, a modified and a renamed file`, async () => {
+      const created = repo();
+      stage(created, { [path]: leak });
+      expect(summary(await guard(created)), 'new').toEqual([expected]);
+
+      const modified = repo({ [path]: clean });
+      stage(modified, { [path]: leak });
+      expect(summary(await guard(modified)), 'modified').toEqual([expected]);
+
+      const renamed = repo({ 'elsewhere/moved': leak });
+      mkdirSync(dirname(join(renamed, path)), { recursive: true });
+      git(renamed, 'mv', 'elsewhere/moved', path);
+      expect(summary(await guard(renamed)), 'renamed').toEqual([expected]);
+    });
+  }
+
   it('blocks a plaintext env file of any environment, new, modified or renamed; lets the example, .age and recipients files pass', async () => {
     const dir = repo({ 'notes.txt': 'FOO=bar\n', 'deploy/.env.production': 'FOO=1\n' });
     stage(dir, {

@@ -212,6 +212,7 @@ describe.runIf(hasGit)('envkit guard (CLI)', () => {
     git(dir, 'config', 'core.hooksPath', '.githooks');
     const dry = await envkit(dir, ['guard', 'install', '--dry-run'], { env: gitEnv(dir) });
     expect(dry.stdout).toMatch(/^ok: pre-commit hook would be installed: \.githooks\/pre-commit \(the directory of core\.hooksPath\)$/m);
+    expect(dry.stdout).toMatch(/^Every commit then would run `envkit guard`/m);
     expect(existsSync(join(dir, '.githooks'))).toBe(false);
     const install = await envkit(dir, ['guard', 'install'], { env: gitEnv(dir) });
     expect(install.code, install.all).toBe(0);
@@ -224,6 +225,26 @@ describe.runIf(hasGit)('envkit guard (CLI)', () => {
     expect(blocked.all).toMatch(/age\.txt:2 {2}an age secret key/);
     expect(blocked.all).not.toContain('AGE-SECRET-KEY-1QYQ');
     expectNoValue(blocked.all, secrets);
+  });
+
+  it('a project in a subdirectory: the hook runs the guard there, with its env file', async () => {
+    const top = testdir();
+    git(top, 'init', '-q');
+    const dir = join(top, 'deploy/my app');
+    mkdirSync(dir, { recursive: true });
+    await initProject(dir, ['--no-keyring', '--env-file', '.env.prod']);
+    const password = readEnv(dir, '.env.prod').POSTGRES_PASSWORD as string;
+    const shims = shimDir();
+    const install = await envkit(top, ['-C', 'deploy/my app', '--env-file', '.env.prod', 'guard', 'install', '--no-keyring'], { env: gitEnv(top) });
+    expect(install.code, install.all).toBe(0);
+    expect(readFileSync(join(top, '.git/hooks/pre-commit'), 'utf8')).toContain("exec \"$envkit\" -C 'deploy/my app' --env-file .env.prod guard --quiet --no-keyring");
+    writeFileSync(join(top, 'notes.txt'), `${password}\n`);
+    git(top, 'add', 'notes.txt');
+    const blocked = await commit(top, shims, '-m', 'notes');
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.all).toMatch(/notes\.txt:1 {2}the value of POSTGRES_PASSWORD/);
+    expect(blocked.all).toMatch(/secrets searched: 2 from \.env\.prod/);
+    expectNoValue(blocked.all, [password]);
   });
 
   it('a hook that cannot find envkit fails the commit with a message instead of letting it pass', async () => {

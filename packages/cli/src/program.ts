@@ -201,13 +201,13 @@ Examples:
       .option('--keyring', 'require the OS keyring copies as a source: exit 3 when the keyring is unavailable')
       .option('--no-keyring', 'do not search for the keyring copies (default: when a keyring is available)')
       .action(lazy(() => import('./commands/guard.js')));
+    const install = lazy(() => import('./commands/guard-install.js'));
     guard
       .command('install')
-      .description('make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first)')
+      .description('make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first); --keyring/--no-keyring go into the hook')
       .option('--dry-run', 'say what would be done, change nothing')
-      .option('--keyring', 'the hook requires the OS keyring copies as a source')
-      .option('--no-keyring', 'the hook does not search for the keyring copies')
-      .action(lazy(() => import('./commands/guard-install.js')));
+      // commander gives `guard`'s options to `guard` wherever they stand: `guard install --no-keyring` lands there.
+      .action((flags: object, command: Command) => install({ ...flags, keyring: guard.opts().keyring }, command));
   }
 
   return program;

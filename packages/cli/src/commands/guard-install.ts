@@ -23,7 +23,7 @@ export async function run(ctx: Context, flags: GuardInstallFlags): Promise<numbe
   if (flags.keyring === true) args.push('--keyring');
   if (flags.keyring === false) args.push('--no-keyring');
   const result = await installGuardHook({ cwd: ctx.cwd, args, dryRun: flags.dryRun });
-  const where = relative(ctx.cwd, result.hook) || result.hook;
+  const where = relative(ctx.io.cwd, result.hook) || result.hook;
   if (ctx.json) {
     ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result });
     return 0;
@@ -31,12 +31,13 @@ export async function run(ctx: Context, flags: GuardInstallFlags): Promise<numbe
   const would = flags.dryRun ? 'would be ' : '';
   const text = {
     installed: `pre-commit hook ${would}installed: ${where}`,
-    chained: `pre-commit hook ${would}installed: ${where}; the hook that was there ${flags.dryRun ? 'would be' : 'is'} kept as ${result.chained ? relative(ctx.cwd, result.chained) : ''} and runs first`,
+    chained: `pre-commit hook ${would}installed: ${where}; the hook that was there ${flags.dryRun ? 'would be' : 'is'} kept as ${result.chained ? relative(ctx.io.cwd, result.chained) : ''} and runs first`,
     updated: `pre-commit hook ${would}updated: ${where}`,
     unchanged: `pre-commit hook already installed: ${where} (nothing changed)`,
   }[result.action];
   ctx.out(`${ctx.style.green('ok')}: ${text}${result.hooksPath ? ' (the directory of core.hooksPath)' : ''}`);
   if (result.husky) ctx.out(`${ctx.style.yellow('note')}: husky rewrites this directory; add \`envkit guard\` to .husky/pre-commit instead (see docs/guard.md)`);
-  ctx.out(ctx.style.dim('Every commit now runs `envkit guard`; `git commit --no-verify` skips it once.'));
+  const runs = flags.dryRun ? 'would run' : 'runs';
+  ctx.out(ctx.style.dim(`Every commit then ${runs} \`envkit guard\`; \`git commit --no-verify\` skips it once.`));
   return 0;
 }

@@ -7,9 +7,10 @@ export type ContentHit =
   | { kind: 'secret'; key: string; encoding: Encoding; line: number }
   | { kind: 'age-key'; line: number };
 
-const AGE_KEY_PREFIX = 'AGE-SECRET-KEY-1';
-// The data part of an age X25519 identity: 58 characters of the bech32 alphabet (upper case as age writes it).
-const AGE_KEY_DATA = /^[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}/;
+const AGE_KEY_PREFIX = 'AGE-SECRET-KEY-';
+// After the prefix: `1` (or a variant's name first, as newer age's post-quantum `PQ-1`), then the data of the
+// identity: at least 58 characters of the bech32 alphabet, upper case as age writes it.
+const AGE_KEY_REST = /^(?:[A-Z0-9]{1,16}-)?1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}/;
 
 /**
  * Searches bytes for the given secret values (in every encoding {@link needlesFor} makes) and for age
@@ -68,7 +69,7 @@ export class ContentScanner {
       const at = lineAt(offset);
       if (meaning === undefined) {
         const start = offset + AGE_KEY_PREFIX.length;
-        if (AGE_KEY_DATA.test(bytes.toString('latin1', start, start + 58)) && !seen.has(`age:${at}`)) {
+        if (AGE_KEY_REST.test(bytes.toString('latin1', start, start + 76)) && !seen.has(`age:${at}`)) {
           seen.add(`age:${at}`);
           hits.push({ kind: 'age-key', line: at });
         }

@@ -214,10 +214,15 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
     const dir = repo({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
     renameSync(join(dir, 'b.txt'), join(dir, 'identity.txt'));
     writeFileSync(join(dir, 'identity.txt'), `b\n# created: 2026-01-01\n${AGE_KEY}\n`);
-    stage(dir, { 'a.txt': `a\n${AGE_KEY.toLowerCase()}\n${AGE_KEY}\n`, 'key.txt': `${AGE_KEY}\n`, 'docs/age.md': 'Identities start with AGE-SECRET-KEY-1… (keep them out of git).\n' });
+    stage(dir, {
+      'a.txt': `a\n${AGE_KEY.toLowerCase()}\n${AGE_KEY}\n`,
+      'key.txt': `${AGE_KEY}\n`,
+      'pq.txt': `${AGE_KEY.replace('KEY-1', 'KEY-PQ-1')}\n`,
+      'docs/age.md': 'Identities start with AGE-SECRET-KEY-1… (keep them out of git): AGE-SECRET-KEY-1QYQSZQGPQYQSZ is cut short.\n',
+    });
     git(dir, 'add', '-A');
     const result = await guard(dir);
-    expect(summary(result)).toEqual(['guard.age-key a.txt:3', 'guard.age-key identity.txt:3', 'guard.age-key key.txt:1']);
+    expect(summary(result)).toEqual(['guard.age-key a.txt:3', 'guard.age-key identity.txt:3', 'guard.age-key key.txt:1', 'guard.age-key pq.txt:1']);
     noValueIn(result);
   });
 

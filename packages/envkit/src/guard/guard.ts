@@ -50,7 +50,7 @@ export interface GuardResult {
  * and reports, as error findings with file:line and key:
  *
  * - `guard.env-file`: a plaintext env file of any environment (pathKind);
- * - `guard.age-key`: an age secret key (`AGE-SECRET-KEY-1…`);
+ * - `guard.age-key`: an age secret key (`AGE-SECRET-KEY-1…`, or a variant's `AGE-SECRET-KEY-<NAME>-1…`);
  * - `guard.secret-value`: a current secret of the project (from every source), raw, URL-encoded or in base64;
  * - `guard.example-value`: a secret given a real value in `.env.example`;
  * - `compose.literal-secret`: a secret written literally in a compose file (the rule of `envkit check`).

@@ -92,6 +92,15 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
   }
 
   const findings: Finding[] = [];
+  // Across commits a file keeps a leak through many versions: each path, rule and key is reported once, for
+  // the oldest commit (the blobs come oldest first). The index has one version of each path.
+  const reported = new Set<string>();
+  const add = (f: Finding): void => {
+    const id = scope.kind === 'staged' ? `${f.rule}\0${f.file}\0${f.key}\0${f.line}` : `${f.rule}\0${f.file}\0${f.key}`;
+    if (reported.has(id)) return;
+    reported.add(id);
+    findings.push(f);
+  };
   let bytesRead = 0;
   await readBlobs(top, [...byBlob.keys()], (blob, bytes) => {
     bytesRead += bytes.length;
@@ -101,7 +110,7 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const kind = pathKind(file.path, envFile === undefined ? {} : { envFile });
       const where = { file: file.path, commit: file.commit, scope };
       if (kind === 'env') {
-        findings.push(envFileFinding(where, hits, options.schema));
+        add(envFileFinding(where, hits, options.schema));
         continue;
       }
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
@@ -112,7 +121,7 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
         const known = new Set(found.map((f) => f.line));
         for (const f of more) if (!known.has(f.line)) found.push(inCommit(f, file.commit));
       }
-      findings.push(...found);
+      for (const f of found) add(f);
     }
   });
 

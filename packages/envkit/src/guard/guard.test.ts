@@ -147,6 +147,7 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
       '.env.staging': `POSTGRES_PASSWORD='${PASSWORD}'\n`,
       'deploy/.env.production': 'FOO=2\n',
       '.env.example': 'POSTGRES_PASSWORD=\n',
+      'deploy/.env.staging.example': 'POSTGRES_PASSWORD=\n',
       '.env.production.age': 'age-encryption.org/v1\n',
       '.env.production.recipients': 'age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n',
       '.env.envkit-pending': 'POSTGRES_PASSWORD=x\n',
@@ -237,6 +238,7 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
         'POSTGRES_USER=memu',
         '',
       ].join('\n'),
+      'deploy/.env.staging.example': 'OPENAI_API_KEY=\nOPENROUTER_API_KEY=sk-or-v1-stagingkey0987654321\n',
     });
     const result = await guard(dir);
     expect(summary(result)).toEqual([
@@ -245,6 +247,7 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
       // The current URL: reported once, as the current value it is (it holds the password too).
       'guard.secret-value .env.example:4 MEMU_DB_URL',
       'guard.secret-value .env.example:4 POSTGRES_PASSWORD',
+      'guard.example-value deploy/.env.staging.example:2 OPENROUTER_API_KEY',
     ]);
     noValueIn(result);
   });

@@ -19,7 +19,7 @@ const COMPOSE_NAME = /^(?:docker-|podman-)?compose(?:\.[\w.-]+)?\.ya?ml$/i;
  *   and envkit's files beside it when it has another name. Not `.env.example`, not an encrypted
  *   environment (`*.age`) and not an age recipients list (`.env.<name>.recipients`): those are meant to be
  *   committed.
- * - `example`: `.env.example` (or `<env file>.example`), which must hold no real secret.
+ * - `example`: `.env.example`, `.env.<name>.example` (or `<env file>.example`), which must hold no real secret.
  * - `compose`: a compose file, where a secret must be a `${VAR}` reference.
  *
  * @example
@@ -33,7 +33,8 @@ export function pathKind(path: string, options: GuardPathOptions = {}): PathKind
     if (path === `${envFile}.example`) return 'example';
     if (path === envFile || path.startsWith(`${envFile}.envkit-`)) return 'env';
   }
-  if (name === '.env.example') return 'example';
+  // `.env.staging.example` is the example of another environment: checked as an example, not blocked.
+  if (name === '.env.example' || (name.startsWith('.env.') && name.endsWith('.example'))) return 'example';
   if (name === '.env') return 'env';
   if (name.startsWith('.env.')) {
     if (name.endsWith('.age')) return 'other';

@@ -3,7 +3,7 @@ import type { EnvSchema } from '../schema/define.js';
 import { placeholderReason } from '../schema/placeholders.js';
 import { parseDocument } from '../dotenv/document.js';
 import { readComposeText } from '../compose/read.js';
-import { checkHardening } from '../compose/hardening.js';
+import { checkHardening, MIN_SECRET_LENGTH } from '../compose/hardening.js';
 
 /*
  * The rules that read a file by its kind (pathKind): an example that holds a real secret, a compose file
@@ -11,14 +11,16 @@ import { checkHardening } from '../compose/hardening.js';
  */
 
 /**
- * The secrets of the schema that `.env.example` text gives a value that is not a placeholder: an example
- * leaves every secret empty (`envkit example` writes it so), so a value there is most likely a real one.
+ * The secrets of the schema that `.env.example` text gives a value that is not a placeholder (and 8
+ * characters or more): an example leaves every secret empty (`envkit example` writes it so), so a value
+ * there is most likely a real one.
  */
 export function exampleFindings(text: string, path: string, schema: EnvSchema): Finding[] {
   const findings: Finding[] = [];
   for (const entry of parseDocument(text).entries()) {
     const spec = schema.vars[entry.key];
-    if (!spec?.secret || entry.value === '' || placeholderReason(entry.value, spec) !== undefined) continue;
+    // A short value is not taken for a secret here either (`none`, `x`, `secret`): see MIN_SECRET_LENGTH.
+    if (!spec?.secret || [...entry.value].length < MIN_SECRET_LENGTH || placeholderReason(entry.value, spec) !== undefined) continue;
     findings.push({
       severity: 'error',
       rule: 'guard.example-value',

@@ -227,11 +227,12 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
     noValueIn(result);
   });
 
-  it('blocks a real secret in .env.example, not an empty one or a placeholder', async () => {
+  it('blocks a real secret in .env.example, not an empty one, a placeholder or a short word', async () => {
     const dir = repo({ '.env.example': 'OPENAI_API_KEY=\nPOSTGRES_PASSWORD=\n' });
     stage(dir, {
       '.env.example': [
         'OPENAI_API_KEY=your-openai-key-here',
+        'OPENAI_API_KEY=none',
         'OPENROUTER_API_KEY=sk-or-v1-0000realbutnotcurrent',
         `POSTGRES_PASSWORD=${PASSWORD.replace(/ /g, '')}x`,
         `MEMU_DB_URL=${URL}`,
@@ -242,11 +243,11 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
     });
     const result = await guard(dir);
     expect(summary(result)).toEqual([
-      'guard.example-value .env.example:2 OPENROUTER_API_KEY',
-      'guard.example-value .env.example:3 POSTGRES_PASSWORD',
+      'guard.example-value .env.example:3 OPENROUTER_API_KEY',
+      'guard.example-value .env.example:4 POSTGRES_PASSWORD',
       // The current URL: reported once, as the current value it is (it holds the password too).
-      'guard.secret-value .env.example:4 MEMU_DB_URL',
-      'guard.secret-value .env.example:4 POSTGRES_PASSWORD',
+      'guard.secret-value .env.example:5 MEMU_DB_URL',
+      'guard.secret-value .env.example:5 POSTGRES_PASSWORD',
       'guard.example-value deploy/.env.staging.example:2 OPENROUTER_API_KEY',
     ]);
     noValueIn(result);

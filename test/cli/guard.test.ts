@@ -133,6 +133,8 @@ describe.runIf(hasGit)('envkit guard (CLI)', () => {
     expect(install.stdout).toMatch(/^ok: pre-commit hook installed: \.git\/hooks\/pre-commit$/m);
     const hook = join(dir, '.git/hooks/pre-commit');
     expect(statSync(hook).mode & 0o111).toBe(0o111);
+    // The keyring stays out of every commit's path unless asked for.
+    expect(readFileSync(hook, 'utf8')).toMatch(/^exec "\$envkit" guard --quiet --no-keyring$/m);
     const again = await envkit(dir, ['guard', 'install'], { env: gitEnv(dir) });
     expect(again.stdout).toMatch(/already installed.*nothing changed/);
     expect(existsSync(join(dir, '.git/hooks/pre-commit.envkit-chained'))).toBe(false);

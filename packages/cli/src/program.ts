@@ -204,7 +204,7 @@ Examples:
     const install = lazy(() => import('./commands/guard-install.js'));
     guard
       .command('install')
-      .description('make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first); --keyring/--no-keyring go into the hook')
+      .description('make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first); the hook searches the keyring copies only with --keyring')
       .option('--dry-run', 'say what would be done, change nothing')
       // commander gives `guard`'s options to `guard` wherever they stand: `guard install --no-keyring` lands there.
       .action((flags: object, command: Command) => install({ ...flags, keyring: guard.opts().keyring }, command));

@@ -229,6 +229,14 @@ describe.runIf(hasGit)('envkit guard (CLI)', () => {
     expectNoValue(blocked.all, secrets);
   });
 
+  it("under husky's core.hooksPath (.husky/_) it says to use husky's own file instead", async () => {
+    const { dir } = await project();
+    git(dir, 'config', 'core.hooksPath', '.husky/_');
+    const install = await envkit(dir, ['guard', 'install', '--dry-run'], { env: gitEnv(dir) });
+    expect(install.code, install.all).toBe(0);
+    expect(install.stdout).toMatch(/^note: husky rewrites this directory; add `envkit guard` to \.husky\/pre-commit instead/m);
+  });
+
   it('a project in a subdirectory: the hook runs the guard there, with its env file', async () => {
     const top = testdir();
     git(top, 'init', '-q');

@@ -9,7 +9,7 @@
 // --no-build    measure the current build (default: build the library and the CLI first)
 // --quick       fewer runs and no 16× throughput size, to try something out
 // --clean-env   run everything with only PATH, HOME and LANG set (default: this shell's environment)
-// --only IDS    run only these parts, comma-separated: help, get, check, check-env, init, memory, throughput
+// --only IDS    run only these parts, comma-separated: help, get, check, check-env, init, memory, throughput, guard
 //
 // What it runs: `node -- packages/cli/dist/bin.js …` (what the installed `envkit` does) in temp directories
 // outside any git repository, stdout and stderr piped, with the environment envkit would get here (minus
@@ -138,6 +138,13 @@ try {
     throughput = JSON.parse(out);
   }
 
+  let guard;
+  if (wanted('guard')) {
+    step('guard: staged scans and --history in real repositories (takes a minute)');
+    const { benchGuard } = await import('./bench/guard.mjs');
+    guard = benchGuard({ bin: BIN, work, memu, env: ENV, runs: quick ? 3 : 7, step });
+  }
+
   const results = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadavg: loadavg().map((l) => Number(l.toFixed(2))) },
@@ -146,6 +153,7 @@ try {
     startup,
     memory,
     throughput,
+    guard,
     targets: targets(startup, memory, throughput),
   };
   process.stdout.write(`\n${render(results)}\n`);
@@ -211,6 +219,15 @@ function render(r) {
     lines.push(`| ${(s.bytes / 1e6).toFixed(0)} MB (${s.factor}×) | ${s.lines} | ${f('dotenvParse')} | ${f('parse')} | ${f('parseValues')} | ${f('serialize')} | ${f('setSerialize')} |`);
   }
   if (r.throughput) lines.push('');
+  const g = r.guard;
+  if (g) {
+    lines.push('| `envkit guard --no-keyring` on | envkit | `node -e 0` | difference |', '|---|---:|---:|---:|');
+    const row = (what, c) => lines.push(`| ${what} | ${c.ms.toFixed(0)} ms | ${c.nodeMs.toFixed(0)} ms | +${(c.ms - c.nodeMs).toFixed(0)} ms |`);
+    row(`a typical commit: ${g.small.files} staged files`, g.small);
+    row(`${g.staged.files} staged files, ${(g.staged.bytes / 1e6).toFixed(0)} MB (a tenth binary; ${g.staged.mbPerS.toFixed(0)} MB/s)`, g.staged);
+    row(`\`--history\`: ${g.history.commits} commits, ${g.history.fileVersions} file versions, ${(g.history.bytes / 1e6).toFixed(0)} MB`, g.history);
+    lines.push('');
+  }
   lines.push('| target | wanted | measured | |', '|---|---|---:|---|');
   for (const t of r.targets) lines.push(`| ${t.what} | ${t.target} | ${t.value} | ${mark(t.met)} |`);
   return lines.join('\n');

@@ -22,7 +22,7 @@ const binFile = join(dist, 'bin.js');
 rmSync(dist, { recursive: true, force: true });
 
 // The commands that get a bundle of their own (dist/cli-<command>.cjs): the ones scripts and hooks run.
-const DEDICATED = ['check', 'get', 'init', 'set'];
+const DEDICATED = ['check', 'get', 'init', 'set', 'guard'];
 // What every CommonJS bundle in dist/ is built with.
 const CJS_BUNDLE = {
   outdir: dist,
@@ -122,7 +122,10 @@ function onlyCommand(command) {
     name: 'only-command',
     setup(b) {
       b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) =>
-        args.importer === program && args.path !== `./commands/${command}.js` ? { path: args.path, namespace: 'other-command' } : undefined,
+        // A command's subcommands (`guard install`: ./commands/guard-install.js) stay in its bundle.
+        args.importer === program && args.path !== `./commands/${command}.js` && !args.path.startsWith(`./commands/${command}-`)
+          ? { path: args.path, namespace: 'other-command' }
+          : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
         contents: `export async function run() { throw new Error(${JSON.stringify(`${args.path} is not in the bundle of envkit ${command}`)}); }`,
@@ -193,10 +196,14 @@ function writeCodeCaches(distDir) {
     ['gitignore', ['gitignore', '--check']],
     ['schema', ['schema', '--format', 'json-schema']],
     ['generate', ['generate', 'password']],
+    // The pre-commit hook's run: it needs a repository (made below when git is there).
+    ['guard', ['guard', '--no-keyring']],
   ];
   const done = [];
+  const git = spawnSync('git', ['init', '-q'], { cwd: project, env: cleanEnv() }).status === 0;
   try {
     for (const [name, argv] of runs) {
+      if (name === 'guard' && !git) continue;
       const file = join(cacheDir, `${name}.bin`);
       // Written beside and renamed: a run of envkit reading the cache meanwhile sees the old one or the new.
       const temp = `${file}.tmp`;

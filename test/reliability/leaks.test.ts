@@ -385,6 +385,9 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
       { args: ['--json', 'check', '--online', '--db-host', pg.host, '--db-port', String(pg.port)], expect: 1 },
       { args: ['init', '--no-input', ...keyringArgs] },
       ...(keyring ? [{ args: ['backup'] }, { args: ['keyring', 'status'] }, { args: ['--json', 'keyring', 'status'] }] : []),
+      // The guard finds the staged copy of the password (exit 1) through git diff and git cat-file.
+      { args: ['guard', ...keyringArgs], expect: 1 },
+      { args: ['--json', 'guard', ...keyringArgs], expect: 1 },
       { args: ['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, ...keyringArgs] },
       { args: ['--json', 'rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--db-host', pg.host, '--db-port', String(pg.port), ...keyringArgs] },
       { args: ['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port), ...keyringArgs] },
@@ -399,6 +402,8 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
       const git = await runCli(dir, ['gitignore'], { env });
       expect(git.code, git.all).toBe(0);
       await new Promise<void>((r) => spawn('git', ['init', '-q'], { cwd: dir, stdio: 'ignore' }).on('close', () => r()));
+      writeFileSync(join(dir, 'staged-leak.txt'), `pw=${CANARY.POSTGRES_PASSWORD}\n`);
+      await new Promise<void>((r) => spawn('git', ['add', 'staged-leak.txt'], { cwd: dir, stdio: 'ignore' }).on('close', () => r()));
       for (const command of commands) {
         const result = await runCli(dir, command.args, { env: { ...env, HOME: join(dir, 'home') }, input: command.input, timeoutMs: 60_000 });
         outputs.push({ args: command.args, all: result.all });
@@ -412,6 +417,8 @@ describe.runIf(withPostgres && withGit)('child processes: no secret in any argv 
     expect(secrets.size).toBeGreaterThan(Object.keys(CANARY).length + 3);
     const childLog = readFileSync(log, 'utf8');
     expect(childLog).toMatch(/^argv: \S*git /m);
+    // The guard read the staged blob through git, with object ids on stdin only.
+    expect(childLog).toMatch(/^argv: \S*git cat-file --batch --buffer$/m);
     expect(childLog).toMatch(/^argv: \S*psql /m);
     const composeText = readFileSync(composeLog, 'utf8');
     expect(composeText).toMatch(/^argv: podman exec -i fake-db psql /m);

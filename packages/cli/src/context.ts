@@ -24,6 +24,8 @@ export interface Context {
   envFile: string;
   /** `--project <id>` as given (the keyring project id); resolved with ENVKIT_PROJECT by keyring-option.ts. */
   projectId: string | undefined;
+  /** `--schema <module>` as given (relative to `io.cwd`), undefined for the memu schema. */
+  schemaPath: string | undefined;
   json: boolean;
   quiet: boolean;
   style: Style;
@@ -50,6 +52,7 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     cwd,
     envFile: options.envFile ?? '.env',
     projectId: options.project,
+    schemaPath: options.schema,
     json,
     quiet,
     style,

@@ -47,7 +47,8 @@ Examples:
   envkit check                         validate .env: schema, mode 0600, git, example, portability
   envkit rotate POSTGRES_PASSWORD      new password in the database and .env, safely
   envkit get POSTGRES_USER             print one value (secrets masked unless --reveal)
-  envkit schema --format markdown      document the variables`,
+  envkit schema --format markdown      document the variables
+  envkit guard install                 stop every commit that holds a secret (pre-commit hook)`,
     );
 
   if (want('init'))
@@ -209,6 +210,24 @@ Examples:
       .description('print a strong password (URL- and .env-safe alphabet)')
       .option('--length <n>', 'length in characters', '32')
       .action(lazy(() => import('./commands/generate-password.js')));
+  }
+
+  if (want('guard')) {
+    const guard = program
+      .command('guard')
+      .description('stop secrets reaching git: search what is staged (or --range, --history) for env files, age keys and the current secret values (exit 1 when found)')
+      .option('--range <A..B>', 'scan the commits of this range instead, e.g. origin/main..HEAD')
+      .option('--history', 'scan every commit of every branch and tag instead')
+      .option('--keyring', 'require the OS keyring copies as a source: exit 3 when the keyring is unavailable')
+      .option('--no-keyring', 'do not search for the keyring copies (default: when a keyring is available)')
+      .action(lazy(() => import('./commands/guard.js')));
+    const install = lazy(() => import('./commands/guard-install.js'));
+    guard
+      .command('install')
+      .description('make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first); the hook searches the keyring copies only with --keyring')
+      .option('--dry-run', 'say what would be done, change nothing')
+      // commander gives `guard`'s options to `guard` wherever they stand: `guard install --no-keyring` lands there.
+      .action((flags: object, command: Command) => install({ ...flags, keyring: guard.opts().keyring }, command));
   }
 
   return program;

@@ -127,3 +127,11 @@ export {
 } from './project/rotate.js';
 export { readPending, parsePending, serializePending, type PendingRotation, type PendingStep, type ApplyMode } from './project/pending.js';
 export { verifierMatches } from './project/rotate-compose.js';
+
+// Secret guard: what git is about to record, searched for the project's secrets (envkit guard)
+export { guardRepository, type GuardOptions, type GuardResult, type GuardSourceSummary } from './guard/guard.js';
+export { envFileSource, keyringSource, type SecretSource, type SecretValue } from './guard/sources.js';
+export { installGuardHook, hookScript, HOOK_MARKER, CHAINED_HOOK, type InstallHookOptions, type InstallHookResult } from './guard/hook.js';
+export { needlesFor, type Needle, type Encoding } from './guard/needles.js';
+export { pathKind, type PathKind } from './guard/paths.js';
+export type { GuardScope } from './guard/git-objects.js';

@@ -47,7 +47,8 @@ const NOT_SECRET_SUFFIXES = ['_FILE', '_PATH', '_DIR', '_URL_FILE'];
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s:]*:([^/?#@\s]+)@/i;
 const RESTART_VALUES = new Set(['no', 'always', 'unless-stopped', 'on-failure']);
 const ROTATING_DRIVERS = new Set(['json-file', 'k8s-file', 'local']);
-const MIN_SECRET_LENGTH = 8;
+/** Values shorter than this are not searched for as secrets: short common strings would match by accident. */
+export const MIN_SECRET_LENGTH = 8;
 
 /**
  * The deployment's hardening checklist (MEMU.md), per service, as findings with file:line:

@@ -35,7 +35,7 @@ function fail(message: string, hint?: string): never {
  * `@ : / ? # [ ] %`, space, `+` and the rest can never be read as URL syntax; Python's `unquote`
  * (what SQLAlchemy applies) turns it back into the same text.
  */
-function encodeUserinfo(text: string, part: string): string {
+export function encodeUserinfo(text: string, part: string): string {
   let encoded: string;
   try {
     encoded = encodeURIComponent(text);

@@ -1,0 +1,67 @@
+import { envFileSource, guardRepository, keyringSource, type GuardScope, type SecretSource } from 'envkit';
+import type { Context } from '../context.js';
+import { Exit } from '../exit-codes.js';
+import { keyringMode, openKeyring } from '../keyring-option.js';
+import { countLine, renderFindings } from '../render/findings.js';
+
+/** The options commander parsed for `envkit guard`. */
+export interface GuardFlags {
+  range?: string;
+  history?: boolean;
+  /** `--keyring` true, `--no-keyring` false, neither undefined. */
+  keyring?: boolean;
+}
+
+/**
+ * `envkit guard`: search what the next commit records (or a range, or the whole history) for env files,
+ * age keys and the project's current secrets; findings name file:line and key, never a value. Exit 1 when
+ * anything is found, as `envkit check`.
+ */
+export async function run(ctx: Context, flags: GuardFlags): Promise<number> {
+  const project = await ctx.project();
+  if (flags.range !== undefined && flags.history) {
+    ctx.err('envkit: --range and --history cannot be used together');
+    ctx.err('  fix: give one: --range origin/main..HEAD scans those commits, --history every commit');
+    return Exit.Usage;
+  }
+  const scope: GuardScope = flags.history ? { kind: 'history' } : flags.range !== undefined ? { kind: 'range', range: flags.range } : { kind: 'staged' };
+  // The secret sources: .env, then the keyring copies (an encrypted environment is one more entry).
+  const sources: SecretSource[] = [envFileSource(project)];
+  const keyring = await openKeyring(ctx, keyringMode(flags.keyring));
+  let keyringNote: string | undefined;
+  if (keyring.status === 'open') sources.push(keyringSource({ store: keyring.store, projectId: keyring.projectId, schema: project.schema }));
+  else if (keyring.status === 'unavailable') keyringNote = `the keyring was not searched (${keyring.error.message})`;
+  let result;
+  try {
+    result = await guardRepository({ ...project, scope, sources });
+  } finally {
+    if (keyring.status === 'open') await keyring.store.close();
+  }
+  if (ctx.json) {
+    const { findings, ...rest } = result;
+    ctx.printJson({ ...rest, keyring: keyringNote ?? null, findings });
+    return result.ok ? 0 : Exit.Problems;
+  }
+  renderFindings(ctx, result.findings);
+  const { style } = ctx;
+  if (keyringNote) ctx.out(style.dim(`note: ${keyringNote}`));
+  if (result.shortKeys.length > 0) ctx.out(style.dim(`note: not searched, shorter than 8 characters: ${result.shortKeys.join(', ')}`));
+  const what =
+    scope.kind === 'staged'
+      ? `staged: ${plural(result.files, 'file')}`
+      : `${scope.kind === 'range' ? scope.range : 'history'}: ${plural(result.commits, 'commit')}, ${plural(result.files, 'file version')}`;
+  const searched = result.sources.map((s) => `${s.keys.length} from ${s.name}`).join(', ');
+  ctx.out(`${result.ok ? style.green('ok') : style.red('blocked')}: ${countLine(result.findings)} (${what}, ${formatBytes(result.bytes)}; secrets searched: ${searched})`, !result.ok);
+  if (!result.ok && scope.kind === 'staged') ctx.out(style.dim('Fix the above, or commit anyway with `git commit --no-verify` if a finding is wrong.'), true);
+  return result.ok ? 0 : Exit.Problems;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

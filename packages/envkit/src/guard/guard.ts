@@ -1,0 +1,235 @@
+import { posix, relative, sep } from 'node:path';
+import type { Finding } from '../findings.js';
+import { hasErrors } from '../findings.js';
+import type { EnvSchema } from '../schema/define.js';
+import { projectPaths, type ProjectOptions } from '../project/context.js';
+import { ContentScanner, type ContentHit } from './content.js';
+import { composeFindings, exampleFindings } from './file-rules.js';
+import { readBlobs, repositoryTop, scopeFiles, type GitFile, type GuardScope } from './git-objects.js';
+import { pathKind } from './paths.js';
+import type { SecretSource, SecretValue } from './sources.js';
+
+/** Options of {@link guardRepository}. */
+export interface GuardOptions extends ProjectOptions {
+  /** What to scan; default the index (`{ kind: 'staged' }`), what the next commit would record. */
+  scope?: GuardScope;
+  /** Where the project's current secret values are (see envFileSource, keyringSource). */
+  sources: readonly SecretSource[];
+}
+
+/** One source as the guard used it: names only. */
+export interface GuardSourceSummary {
+  name: string;
+  /** The secrets it had a value for. */
+  keys: string[];
+}
+
+/** Result of {@link guardRepository}. Holds names, places and counts; never a value. */
+export interface GuardResult {
+  /** No error finding: the scanned content may be committed (or pushed). */
+  ok: boolean;
+  scope: GuardScope;
+  /** The repository's top directory. */
+  top: string;
+  /** Paths are relative to `top`; a commit's findings say which commit in the message. */
+  findings: Finding[];
+  /** File versions scanned (a path in one commit, or in the index). */
+  files: number;
+  /** Distinct blobs read, and their total size in bytes. */
+  blobs: number;
+  bytes: number;
+  /** Commits listed (0 for the index). */
+  commits: number;
+  sources: GuardSourceSummary[];
+  /** Secrets whose value is shorter than 8 characters: not searched (see docs/guard.md). */
+  shortKeys: string[];
+}
+
+/**
+ * The secret guard (`envkit guard`): scans what `scope` brings into the repository — the index by default —
+ * and reports, as error findings with file:line and key:
+ *
+ * - `guard.env-file`: a plaintext env file of any environment (pathKind);
+ * - `guard.age-key`: an age secret key (`AGE-SECRET-KEY-1…`, or a variant's `AGE-SECRET-KEY-<NAME>-1…`);
+ * - `guard.secret-value`: a current secret of the project (from every source), raw, URL-encoded or in base64;
+ * - `guard.example-value`: a secret given a real value in `.env.example`;
+ * - `compose.literal-secret`: a secret written literally in a compose file (the rule of `envkit check`).
+ *
+ * Binary files are searched like any other. Values are matched in this process's memory only: git gets
+ * object ids on stdin, never a value, and nothing is written. Throws TOOL without git, USAGE outside a
+ * repository or for a bad range, and what a source throws (PARSE for an unreadable `.env`).
+ *
+ * @example
+ * const result = await guardRepository({ cwd, schema: memuSchema, sources: [envFileSource({ cwd, schema: memuSchema })] });
+ * if (!result.ok) for (const f of result.findings) console.log(`${f.file}:${f.line} ${f.key ?? ''} ${f.message}`);
+ */
+export async function guardRepository(options: GuardOptions): Promise<GuardResult> {
+  const scope = options.scope ?? { kind: 'staged' };
+  // git's paths are relative to the top whatever directory it runs in: both questions are asked at once,
+  // which a hook notices (each git start is a few milliseconds, more on a loaded machine).
+  const [topRun, listRun] = await Promise.allSettled([repositoryTop(options.cwd), scopeFiles(options.cwd, scope)]);
+  if (topRun.status === 'rejected') throw topRun.reason;
+  if (listRun.status === 'rejected') throw listRun.reason;
+  const top = topRun.value;
+  const listed = listRun.value;
+  const sourced: { source: SecretSource; values: SecretValue[] }[] = [];
+  for (const source of options.sources) sourced.push({ source, values: await source.read() });
+  const scanner = new ContentScanner(sourced.flatMap((s) => s.values));
+  const envFile = repositoryPath(top, projectPaths(options).env);
+
+  // Each path once per blob; in a range or the history the oldest commit that brought it is named (git
+  // lists newest first).
+  const pairs = new Map<string, GitFile>();
+  for (const file of [...listed.files].reverse()) {
+    const id = `${file.blob}\0${file.path}`;
+    if (!pairs.has(id)) pairs.set(id, file);
+  }
+  const byBlob = new Map<string, GitFile[]>();
+  for (const file of pairs.values()) {
+    const list = byBlob.get(file.blob);
+    if (list) list.push(file);
+    else byBlob.set(file.blob, [file]);
+  }
+
+  const findings: Finding[] = [];
+  // Across commits a file keeps a leak through many versions: each path, rule and key is reported once, for
+  // the oldest commit (the blobs come oldest first). The index has one version of each path.
+  const reported = new Set<string>();
+  const add = (f: Finding): void => {
+    const id = scope.kind === 'staged' ? `${f.rule}\0${f.file}\0${f.key}\0${f.line}` : `${f.rule}\0${f.file}\0${f.key}`;
+    if (reported.has(id)) return;
+    reported.add(id);
+    findings.push(f);
+  };
+  let bytesRead = 0;
+  await readBlobs(top, [...byBlob.keys()], (blob, bytes) => {
+    bytesRead += bytes.length;
+    const hits = scanner.scan(bytes);
+    let text: string | undefined;
+    for (const file of byBlob.get(blob) ?? []) {
+      const kind = pathKind(file.path, envFile === undefined ? {} : { envFile });
+      const where = { file: file.path, commit: file.commit, scope };
+      if (kind === 'env') {
+        add(envFileFinding(where, hits, options.schema));
+        continue;
+      }
+      const found = hits.map((hit) => hitFinding(where, hit, options.schema));
+      if (kind === 'example' || kind === 'compose') {
+        text ??= bytes.toString('utf8');
+        const more = kind === 'example' ? exampleFindings(text, file.path, options.schema) : composeFindings(text, file.path);
+        // A line that holds a current secret's value is reported once, as such.
+        const known = new Set(found.map((f) => f.line));
+        for (const f of more) if (!known.has(f.line)) found.push(inCommit(f, file.commit));
+      }
+      for (const f of found) add(f);
+    }
+  });
+
+  findings.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+  return {
+    ok: !hasErrors(findings),
+    scope,
+    top,
+    findings,
+    files: pairs.size,
+    blobs: byBlob.size,
+    bytes: bytesRead,
+    commits: listed.commits,
+    sources: sourced.map(({ source, values }) => ({ name: source.name, keys: [...new Set(values.map((v) => v.key))] })),
+    shortKeys: scanner.shortKeys,
+  };
+}
+
+/** `path` relative to the repository's top with `/`, or undefined when it is outside. */
+function repositoryPath(top: string, path: string): string | undefined {
+  const rel = relative(top, path);
+  return rel === '' || rel.startsWith('..') ? undefined : rel.split(sep).join(posix.sep);
+}
+
+interface Where {
+  file: string;
+  commit: string | undefined;
+  scope: GuardScope;
+}
+
+/** A path for a shell command line: as it is when it is plain, else single-quoted. */
+function shellPath(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+function committed(where: Where): string {
+  return where.commit === undefined ? '' : ` (commit ${where.commit.slice(0, 12)})`;
+}
+
+/** How to undo a committed leak: rewrite the commit if it is local, rotate once it was pushed. */
+function historyFix(where: Where, then: string): string {
+  return `it is in commit ${(where.commit ?? '').slice(0, 12)}: if that commit was never pushed, rewrite it (git rebase -i, or git commit --amend for the last one) without the file or value; once pushed, ${then}`;
+}
+
+function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSchema): Finding {
+  const keys = [...new Set(hits.flatMap((h) => (h.kind === 'secret' ? [h.key] : [])))];
+  const holds = keys.length === 0 ? '' : `; it holds the current value of ${keys.join(', ')}`;
+  const commands = [...new Set(keys.map((key) => rotateCommand(schema, key)))];
+  const rotate = commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`;
+  return {
+    severity: 'error',
+    rule: 'guard.env-file',
+    file: where.file,
+    message: `${where.file} is a plaintext env file${committed(where)}: env files stay out of git (only .env.example and encrypted .age files go in)${holds}`,
+    fix:
+      where.commit === undefined
+        ? `git rm --cached -- ${shellPath(where.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`
+        : historyFix(where, rotate),
+  };
+}
+
+function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
+  if (hit.kind === 'age-key') {
+    return {
+      severity: 'error',
+      rule: 'guard.age-key',
+      file: where.file,
+      line: hit.line,
+      message: `an age secret key (AGE-SECRET-KEY-1…) is in ${where.file}${committed(where)}: whoever has it can decrypt every environment encrypted to it`,
+      fix:
+        where.commit === undefined
+          ? `keep identities outside the repository: remove the key from the file, or \`git rm --cached -- ${shellPath(where.file)}\` for an identity file`
+          : historyFix(where, 'make a new identity (age-keygen), re-encrypt the environments to it and remove the old recipient'),
+    };
+  }
+  const how = hit.encoding === 'raw' ? 'the value' : hit.encoding === 'base64' ? 'the value, base64-encoded,' : 'the value, URL-encoded,';
+  return {
+    severity: 'error',
+    rule: 'guard.secret-value',
+    key: hit.key,
+    file: where.file,
+    line: hit.line,
+    message: `${how} of ${hit.key} is in ${where.file}${committed(where)}`,
+    fix:
+      where.commit === undefined
+        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellPath(where.file)}\`; if it was ever pushed, ${rotateFix(schema, hit.key)}`
+        : historyFix(where, rotateFix(schema, hit.key)),
+  };
+}
+
+/**
+ * The command that rotates `key`: that of the secret it is derived from (MEMU_DB_URL → POSTGRES_PASSWORD),
+ * its own for a generated one, else its own with `--stdin` (a new value comes from its issuer).
+ */
+function rotateCommand(schema: EnvSchema, key: string): string {
+  const spec = schema.vars[key];
+  const source = spec?.derive?.from.find((k) => schema.vars[k]?.secret);
+  if (source !== undefined) return `envkit rotate ${source}`;
+  return spec?.generate !== undefined ? `envkit rotate ${key}` : `envkit rotate ${key} --stdin`;
+}
+
+/** The rotation advice for a leaked `key`, with a command that works as written. */
+function rotateFix(schema: EnvSchema, key: string): string {
+  const command = rotateCommand(schema, key);
+  if (!command.endsWith('--stdin')) return `rotate it: \`${command}\``;
+  return `rotate it: get a new ${key} from its issuer, then \`${command}\` (the value on standard input)`;
+}
+
+function inCommit(finding: Finding, commit: string | undefined): Finding {
+  return commit === undefined ? finding : { ...finding, message: `${finding.message} (commit ${commit.slice(0, 12)})` };
+}

@@ -40,6 +40,7 @@ const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
   await buildPg();
+  await buildAge();
   await buildCli('cli');
   for (const command of DEDICATED) await buildCli(`cli-${command}`, command);
   // First an entry without static outputs or caches, to capture them from the real CLI.
@@ -75,7 +76,7 @@ async function buildCli(name, only) {
     footer: { js: '})' },
     // The native keyring module and jiti stay external; node-postgres is its own bundle (see buildPg).
     external: ['@napi-rs/keyring', 'jiti'],
-    plugins: [...(only ? [onlyCommand(only)] : []), pgBesideBundle(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
@@ -94,14 +95,29 @@ async function buildPg() {
   });
 }
 
-/** The library's `import('pg')` gets dist/pg.cjs through require() (no import() left: see checkDynamicImports). */
-function pgBesideBundle() {
+/**
+ * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands of
+ * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
+ */
+async function buildAge() {
+  await build({
+    ...CJS_BUNDLE,
+    entryPoints: { age: createRequire(join(here, '../envkit/package.json')).resolve('age-encryption') },
+  });
+}
+
+/**
+ * The library's `import('pg')` gets dist/pg.cjs, and `import('age-encryption')` dist/age.cjs, through
+ * require() (no import() left: see checkDynamicImports).
+ */
+function besideBundles() {
+  const files = { pg: 'pg.cjs', 'age-encryption': 'age.cjs' };
   return {
-    name: 'pg-beside-bundle',
+    name: 'beside-bundles',
     setup(b) {
-      b.onResolve({ filter: /^pg$/ }, () => ({ path: 'pg', namespace: 'pg-beside-bundle' }));
-      b.onLoad({ filter: /.*/, namespace: 'pg-beside-bundle' }, () => ({
-        contents: 'module.exports = require(require("node:path").join(__dirname, "pg.cjs"));',
+      b.onResolve({ filter: /^(pg|age-encryption)$/ }, (args) => ({ path: args.path, namespace: 'beside-bundle' }));
+      b.onLoad({ filter: /.*/, namespace: 'beside-bundle' }, (args) => ({
+        contents: `module.exports = require(require("node:path").join(__dirname, ${JSON.stringify(files[args.path])}));`,
         loader: 'js',
       }));
     },
@@ -121,6 +137,8 @@ function onlyCommand(command) {
       b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) =>
         args.importer === program && args.path !== `./commands/${command}.js` ? { path: args.path, namespace: 'other-command' } : undefined,
       );
+      // The --env variants of get/set/check bring age: bin.ts runs cli.cjs when an environment is named.
+      b.onResolve({ filter: /^\.\/in-environment\.js$/ }, (args) => ({ path: args.path, namespace: 'other-command' }));
       b.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
         contents: `export async function run() { throw new Error(${JSON.stringify(`${args.path} is not in the bundle of envkit ${command}`)}); }`,
         loader: 'js',
@@ -315,27 +333,32 @@ function libraryZodLite() {
  * read from the library's built index (explicit named re-exports only, by house rule).
  */
 function envkitDeepImports() {
-  const indexFile = fileURLToPath(import.meta.resolve('envkit'));
   const origin = new Map();
-  const index = readFileSync(indexFile, 'utf8');
-  for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
-    for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
-      const [name, alias = name] = spec.split(/\s+as\s+/);
-      origin.set(alias, { name, file: join(dirname(indexFile), m[2]) });
+  // The root index and the subpath indexes the CLI imports (envkit/age), each rewritten the same way.
+  for (const specifier of ['envkit', 'envkit/age']) {
+    const indexFile = fileURLToPath(import.meta.resolve(specifier));
+    const names = new Map();
+    const index = readFileSync(indexFile, 'utf8');
+    for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
+      for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [name, alias = name] = spec.split(/\s+as\s+/);
+        names.set(alias, { name, file: join(dirname(indexFile), m[2]) });
+      }
     }
+    origin.set(specifier, names);
   }
   return {
     name: 'envkit-deep-imports',
     setup(b) {
       b.onLoad({ filter: /[\\/]packages[\\/]cli[\\/]src[\\/].*\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        const contents = source.replace(/import\s*\{([^}]*)\}\s*from\s*'envkit';/g, (_, specs) => {
+        const contents = source.replace(/import\s*\{([^}]*)\}\s*from\s*'(envkit|envkit\/age)';/g, (_, specs, specifier) => {
           const byFile = new Map();
           for (const spec of specs.split(',').map((s) => s.trim()).filter(Boolean)) {
             if (spec.startsWith('type ')) continue;
             const [name, local = name] = spec.split(/\s+as\s+/);
-            const found = origin.get(name);
-            if (!found) throw new Error(`${args.path}: envkit has no export ${name}`);
+            const found = origin.get(specifier).get(name);
+            if (!found) throw new Error(`${args.path}: ${specifier} has no export ${name}`);
             byFile.set(found.file, [...(byFile.get(found.file) ?? []), `${found.name} as ${local}`]);
           }
           return [...byFile].map(([file, names]) => `import { ${names.join(', ')} } from ${JSON.stringify(file)};`).join(' ');

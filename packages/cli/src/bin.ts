@@ -38,7 +38,9 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
 } else {
   const command = commandOf(argv);
-  const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command);
+  // A named encrypted environment (--env, ENVKIT_ENV) needs the age commands, which only cli.cjs holds.
+  const environment = process.env.ENVKIT_ENV || argv.some((arg) => arg === '--env' || arg.startsWith('--env='));
+  const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command) && !environment;
   const path = join(__dirname, dedicated ? `cli-${command}.cjs` : 'cli.cjs');
   // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.
   const source = readFileSync(path, 'latin1');

@@ -14,6 +14,10 @@ export interface GlobalOptions {
   color?: boolean;
   /** `--project <id>`: the keyring project id. */
   project?: string;
+  /** `--env <name>`: an encrypted environment (`.env.<name>.age`). */
+  env?: string;
+  /** `--identity <file>` (repeatable): age key files to decrypt with. */
+  identity?: string[];
 }
 
 /** What every command gets: resolved options, output helpers and the schema loader. */
@@ -24,6 +28,10 @@ export interface Context {
   envFile: string;
   /** `--project <id>` as given (the keyring project id); resolved with ENVKIT_PROJECT by keyring-option.ts. */
   projectId: string | undefined;
+  /** The encrypted environment to work on: `--env`, else `ENVKIT_ENV`, else none (the plaintext env file). */
+  environment: string | undefined;
+  /** age key files to decrypt with: `--identity`, else `ENVKIT_IDENTITY_FILE` (else the personal identity). */
+  identityFiles: string[];
   json: boolean;
   quiet: boolean;
   style: Style;
@@ -50,6 +58,8 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     cwd,
     envFile: options.envFile ?? '.env',
     projectId: options.project,
+    environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
+    identityFiles: options.identity?.length ? options.identity.map((f) => resolve(io.cwd, f)) : io.env.ENVKIT_IDENTITY_FILE ? [resolve(io.cwd, io.env.ENVKIT_IDENTITY_FILE)] : [],
     json,
     quiet,
     style,

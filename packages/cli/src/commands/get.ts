@@ -4,6 +4,7 @@ import { mask } from '../render/mask.js';
 
 /** `envkit get KEY`: the value (secrets masked unless --reveal); exit 1 when it has none. */
 export async function run(ctx: Context, key: string, flags: { reveal?: boolean }): Promise<number> {
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).getIn(ctx, key, flags);
   const project = await ctx.project();
   const result = getValue({ ...project, key });
   const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;

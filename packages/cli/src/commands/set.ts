@@ -13,8 +13,9 @@ interface SetFlags {
 
 /** `envkit set KEY=VALUE…` or `envkit set KEY --stdin`: validated, portable, derived values recomputed, one atomic write. */
 export async function run(ctx: Context, items: string[], flags: SetFlags): Promise<number> {
-  const project = await ctx.project();
   const values = flags.stdin ? await stdinAssignment(ctx, items) : parseAssignments(items, 'set');
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).setIn(ctx, values, flags);
+  const project = await ctx.project();
   const result = setValues({ ...project, values, allowUnknown: flags.allowUnknown, force: flags.force, dryRun: flags.dryRun });
   if (ctx.json) {
     ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result });

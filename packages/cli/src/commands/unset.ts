@@ -4,6 +4,7 @@ import { renderKeys, renderFiles } from '../render/summary.js';
 
 /** `envkit unset KEY…`: remove variables; exit 1 if one was not there. */
 export async function run(ctx: Context, keys: string[], flags: { force?: boolean }): Promise<number> {
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).unsetIn(ctx, keys, flags);
   const project = await ctx.project();
   const result = unsetKeys({ ...project, keys, force: flags.force });
   const absent = result.keys.some((k) => k.action === 'missing');

@@ -23,16 +23,21 @@ export function environmentNames(dir: string): string[] {
 }
 
 /**
- * What `.gitignore` must say once a project has environments: every plaintext `.env.*` ignored (a
- * decrypted copy, a working file), and visible again the committed ones — `.env.example` and each
- * environment's `.env.<name>.age` and `.env.<name>.recipients`.
+ * What `.gitignore` must say for a project's environments: the env file's own rules (`.env`, envkit's
+ * working files, `.env.example` visible) and, per environment, its plaintext `.env.<name>` and every
+ * working file beside it ignored, its committed `.env.<name>.age` and `.env.<name>.recipients` visible.
+ * (Each name is listed: git's last-match rule makes a blanket `.env.*` plus exceptions fragile.)
  */
 export function environmentGitignoreRules(names: readonly string[]): GitignoreRules {
   const base = gitignoreRules('.env');
-  return {
-    ignore: [...base.ignore, '.env.*'],
-    keep: [...base.keep, ...names.flatMap((n) => [`.env.${n}.age`, `.env.${n}.recipients`])],
-  };
+  const ignore = [...base.ignore];
+  const keep = [...base.keep];
+  for (const name of names) {
+    const own = gitignoreRules(`.env.${name}`);
+    ignore.push(...own.ignore, `${own.ignore[0]}.age.envkit-*`, `${own.ignore[0]}.recipients.envkit-*`);
+    keep.push(`.env.${name}.age`, `.env.${name}.recipients`);
+  }
+  return { ignore, keep };
 }
 
 /** Make the project's `.gitignore` follow {@link environmentGitignoreRules} for its environments (plus `extra`). */

@@ -31,3 +31,5 @@ export { environmentNames, environmentGitignoreRules, syncEnvironmentGitignore }
 export { diffDocuments, type KeyDiff } from './diff.js';
 export { runValues } from './run-values.js';
 export { checkEnvironment } from './check-environment.js';
+export { decryptToFile, type DecryptToFileOptions } from './decrypt-file.js';
+export { privateCopy, type PrivateCopy } from './private-copy.js';

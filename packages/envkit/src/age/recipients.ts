@@ -68,8 +68,9 @@ export async function addRecipient(options: RecipientsOptions & { recipient: str
 /** What {@link removeRecipient} did, and what the removed recipient could read. */
 export interface RecipientRemoval extends RecipientsChange {
   /**
-   * The secrets of the environment the removed recipient could decrypt until now (every key the schema
-   * marks secret or does not know): they stay valid until rotated. Names only.
+   * The secrets of the environment the removed recipient could decrypt until now (every non-empty key the
+   * schema marks secret or does not know; derived ones change with their parts): they stay valid until
+   * rotated. Names only.
    */
   exposed: string[];
 }
@@ -98,7 +99,8 @@ export async function removeRecipient(options: RecipientsOptions & { who: string
       cleanStaleTemps(paths.encrypted);
       files.push(describeWrite(await sealEnvironment(paths, plain, remaining)));
       const values = parseDocument(plain).toObject();
-      exposed = Object.keys(values).filter((key) => values[key] !== '' && (options.schema.vars[key]?.secret ?? true));
+      // A derived secret (the database URL) changes with its parts: rotating those covers it.
+      exposed = Object.keys(values).filter((key) => values[key] !== '' && (options.schema.vars[key]?.secret ?? true) && !options.schema.vars[key]?.derive);
     }
     return { entry, changed: true, files, recipients: remaining, exposed };
   });

@@ -1,7 +1,9 @@
+import { bech32 } from '@scure/base';
 import { EnvkitError } from '../errors.js';
 
 // Bech32 as age writes it: `age1` + 58 data characters for an X25519 recipient (32 bytes and a checksum),
-// `AGE-SECRET-KEY-1` + 58 for its identity. The checksum is verified by age-encryption when used.
+// `AGE-SECRET-KEY-1` + 58 for its identity. The checksum is checked with @scure/base (what age-encryption
+// itself decodes with), so a mistyped recipient is refused here, by file:line, not deep in the encrypter.
 const X25519_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
 const X25519_IDENTITY = /^AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$/;
 
@@ -11,7 +13,7 @@ const X25519_IDENTITY = /^AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}
  * quotes a secret. Recipients other than X25519 are refused: Debian's age 1.1.1 cannot decrypt for them.
  */
 export function recipientProblem(text: string): string | undefined {
-  if (X25519_RECIPIENT.test(text)) return undefined;
+  if (X25519_RECIPIENT.test(text)) return checksumOk(text, 'age') ? undefined : 'not a valid age X25519 recipient: its checksum is wrong (a character mistyped or lost?)';
   if (/^AGE-SECRET-KEY-/i.test(text)) return 'this is a secret identity, not a recipient: remove it at once and treat that key as exposed';
   if (/^age1pq1/i.test(text)) return 'a post-quantum hybrid recipient (age1pq1…): age 1.1.1 cannot decrypt for it; use an X25519 recipient (age-keygen, or `envkit identity`)';
   if (/^age1tag/i.test(text)) return 'a hardware tag recipient (age1tag…): envkit supports X25519 recipients only';
@@ -32,7 +34,7 @@ export function assertRecipient(text: string, where: string): void {
 
 /** Why `text` is not an X25519 identity, or `undefined`. Never quotes it. */
 export function identityProblem(text: string): string | undefined {
-  if (X25519_IDENTITY.test(text)) return undefined;
+  if (X25519_IDENTITY.test(text)) return checksumOk(text.toLowerCase(), 'age-secret-key-') ? undefined : 'not a valid age identity: its checksum is wrong (damaged?)';
   if (text.startsWith('AGE-SECRET-KEY-PQ-1')) return 'a post-quantum hybrid identity: age 1.1.1 cannot use it; create an X25519 one with age-keygen or `envkit identity`';
   if (text.startsWith('AGE-PLUGIN-')) return 'a plugin identity: envkit supports X25519 identities only';
   if (text.startsWith('age1')) return 'a recipient (public key), not an identity: give the file age-keygen wrote';
@@ -46,4 +48,14 @@ export interface KeyPair {
   identity: string;
   /** `age1…`: public. */
   recipient: string;
+}
+
+/** The Bech32 string decodes with prefix `prefix` to 32 bytes. */
+function checksumOk(text: string, prefix: string): boolean {
+  try {
+    const decoded = bech32.decodeToBytes(text as `${string}1${string}`);
+    return decoded.prefix === prefix && decoded.bytes.length === 32;
+  } catch {
+    return false;
+  }
 }

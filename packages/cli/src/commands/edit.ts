@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { EnvkitError, parseDocument, validateValues } from 'envkit';
-import { environmentPaths, privateCopy, readEnvironmentText, replaceEnvironmentText } from 'envkit/age';
+import { EnvkitError, isEnvkitError, parseDocument, type EnvSchema } from 'envkit';
+import { environmentPaths, privateCopy, readEnvironmentText, replaceEnvironmentText, runValues } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
@@ -55,12 +55,18 @@ export async function run(ctx: Context): Promise<number> {
   }
 }
 
-/** Syntax problems (file:line) and schema problems (by key); never a value. */
-function validate(text: string, schema: Parameters<typeof validateValues>[0], name: string): string[] {
+/** Syntax problems (file:line) and schema problems (by key, derived values recomputed first); never a value. */
+function validate(text: string, schema: EnvSchema, name: string): string[] {
   const doc = parseDocument(text);
   const syntax = doc.problems.filter((p) => p.kind === 'syntax').map((p) => `${name}:${p.line}:${p.column}: ${p.message}`);
   if (syntax.length > 0) return syntax;
-  return validateValues(schema, doc.toObject()).issues.map((i) => i.message);
+  try {
+    runValues(schema, doc, name, `envkit check --env`);
+    return [];
+  } catch (error) {
+    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => i.message);
+    throw error;
+  }
 }
 
 function runEditor(editor: string, file: string, env: NodeJS.ProcessEnv): Promise<number> {

@@ -22,7 +22,7 @@ const binFile = join(dist, 'bin.js');
 rmSync(dist, { recursive: true, force: true });
 
 // The commands that get a bundle of their own (dist/cli-<command>.cjs): the ones scripts and hooks run.
-const DEDICATED = ['check', 'get', 'init', 'set'];
+const DEDICATED = ['check', 'get', 'init', 'set', 'run'];
 // What every CommonJS bundle in dist/ is built with.
 const CJS_BUNDLE = {
   outdir: dist,
@@ -100,10 +100,41 @@ async function buildPg() {
  * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
  */
 async function buildAge() {
+  const entry = createRequire(join(here, '../envkit/package.json')).resolve('age-encryption');
   await build({
     ...CJS_BUNDLE,
-    entryPoints: { age: createRequire(join(here, '../envkit/package.json')).resolve('age-encryption') },
+    entryPoints: { age: entry },
+    plugins: [lazyPostQuantum(entry)],
+    // Response without undici: see src/age-response.ts.
+    inject: [join(here, 'src/age-response.ts')],
+    define: { Response: 'StreamBody' },
   });
+}
+
+/**
+ * age-encryption imports the post-quantum hybrid KEMs and P-256 at load, and their modules precompute
+ * tables when evaluated (most of the 100+ ms that loading age.cjs took). envkit uses X25519 only (it refuses
+ * the other kinds before age sees them): each of those imports becomes an object that loads the real module
+ * on first use. A name age-encryption starts to import that is not listed here fails this build.
+ */
+function lazyPostQuantum(entry) {
+  const lazy = { '@noble/post-quantum/hybrid.js': ['MLKEM768P256', 'MLKEM768X25519'], '@noble/curves/nist.js': ['p256'] };
+  const from = createRequire(entry);
+  return {
+    name: 'lazy-post-quantum',
+    setup(b) {
+      // Only age-encryption's own imports: the real modules import each other as they are.
+      b.onResolve({ filter: /^@noble\/(post-quantum\/hybrid|curves\/nist)\.js$/ }, (args) =>
+        args.importer.startsWith(dirname(entry)) ? { path: args.path, namespace: 'lazy-post-quantum' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-post-quantum' }, (args) => {
+        const real = from.resolve(args.path);
+        const names = lazy[args.path];
+        const lines = names.map((n) => `export const ${n} = new Proxy({}, { get: (_, key) => load().${n}[key] });`);
+        return { contents: `let real; const load = () => (real ??= require(${JSON.stringify(real)}));\n${lines.join('\n')}\n`, loader: 'js', resolveDir: dirname(real) };
+      });
+    },
+  };
 }
 
 /**
@@ -208,6 +239,7 @@ function writeCodeCaches() {
     ['gitignore', ['gitignore', '--check']],
     ['schema', ['schema', '--format', 'json-schema']],
     ['generate', ['generate', 'password']],
+    ['run', ['run', '--', process.execPath, '-e', '0']],
   ];
   const done = [];
   try {

@@ -38,8 +38,9 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
 } else {
   const command = commandOf(argv);
-  // A named encrypted environment (--env, ENVKIT_ENV) needs the age commands, which only cli.cjs holds.
-  const environment = process.env.ENVKIT_ENV || argv.some((arg) => arg === '--env' || arg.startsWith('--env='));
+  // A named encrypted environment (--env, ENVKIT_ENV) makes get/set/check… load commands/in-environment.ts,
+  // which only cli.cjs holds (`run` reads environments itself: its own bundle has what it needs).
+  const environment = command !== 'run' && (process.env.ENVKIT_ENV || argv.some((arg) => arg === '--env' || arg.startsWith('--env=')));
   const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command) && !environment;
   const path = join(__dirname, dedicated ? `cli-${command}.cjs` : 'cli.cjs');
   // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.

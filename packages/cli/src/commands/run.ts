@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { assertParsed, EnvkitError, parseDocument, projectPaths, readTextFile, type EnvDocument } from 'envkit';
-import { openEnvironment, runValues } from 'envkit/age';
+import { runValues } from 'envkit/age';
 import type { Context } from '../context.js';
-import { identitiesFor } from '../age-options.js';
 
 /** The signals envkit passes on to the command while it runs. */
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP'] as const;
@@ -28,11 +27,8 @@ export async function run(ctx: Context, argv: string[]): Promise<number> {
 
 async function readSource(ctx: Context): Promise<{ doc: EnvDocument; file: string; check: string }> {
   const name = ctx.environment;
-  if (name !== undefined) {
-    const identities = await identitiesFor(ctx);
-    const { doc, paths } = await openEnvironment(ctx.cwd, name, identities.map((i) => i.identity));
-    return { doc, file: paths.encryptedName, check: `envkit check --env ${name}` };
-  }
+  // Loaded only for an environment: `envkit run -- cmd` on .env does not read the age code.
+  if (name !== undefined) return (await import('./run-environment.js')).openForRun(ctx, name);
   const paths = projectPaths({ cwd: ctx.cwd, envFile: ctx.envFile });
   const text = readTextFile(paths.env);
   if (text === undefined) {

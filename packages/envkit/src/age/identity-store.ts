@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { readTextFile, writeSecretFile } from '../files/write-file.js';
-import { openOsStore } from '../keyring/os-store.js';
+import { openOsStore, type OsSecretStore } from '../keyring/os-store.js';
 import { formatIdentityFile, parseIdentityFile } from './identity-file.js';
 import { loadAge } from './load.js';
 import type { KeyPair } from './keys.js';
@@ -106,24 +106,23 @@ async function readPersonalFile(env: NodeJS.ProcessEnv): Promise<LoadedIdentity[
   return loaded;
 }
 
-async function readKeyring(options: IdentityOptions, env: NodeJS.ProcessEnv): Promise<LoadedIdentity | undefined> {
-  let store;
-  try {
-    store = await openOsStore({ env });
-  } catch (error) {
-    if (options.keyring === 'required' || !isEnvkitError(error, 'KEYRING')) throw error;
-    return undefined;
-  }
-  try {
+function readKeyring(options: IdentityOptions, env: NodeJS.ProcessEnv): Promise<LoadedIdentity | undefined> {
+  return withKeyring(options, env, async (store) => {
     const identity = await store.get(KEYRING_PROJECT, KEYRING_KEY);
-    return identity === undefined ? undefined : await withRecipient(identity.trim(), { kind: 'keyring', backend: store.backend });
-  } finally {
-    await store.close();
-  }
+    return identity === undefined ? undefined : withRecipient(identity.trim(), { kind: 'keyring', backend: store.backend });
+  });
 }
 
-async function keepInKeyring(identity: string, options: IdentityOptions, env: NodeJS.ProcessEnv): Promise<IdentitySource | undefined> {
-  let store;
+function keepInKeyring(identity: string, options: IdentityOptions, env: NodeJS.ProcessEnv): Promise<IdentitySource | undefined> {
+  return withKeyring(options, env, async (store) => {
+    await store.set(KEYRING_PROJECT, KEYRING_KEY, identity);
+    return { kind: 'keyring', backend: store.backend };
+  });
+}
+
+/** Run `fn` with the OS keyring; `undefined` when it is unavailable (unless it is required), closed afterwards. */
+async function withKeyring<T>(options: IdentityOptions, env: NodeJS.ProcessEnv, fn: (store: OsSecretStore) => Promise<T | undefined>): Promise<T | undefined> {
+  let store: OsSecretStore;
   try {
     store = await openOsStore({ env });
   } catch (error) {
@@ -131,8 +130,7 @@ async function keepInKeyring(identity: string, options: IdentityOptions, env: No
     return undefined;
   }
   try {
-    await store.set(KEYRING_PROJECT, KEYRING_KEY, identity);
-    return { kind: 'keyring', backend: store.backend };
+    return await fn(store);
   } finally {
     await store.close();
   }

@@ -79,6 +79,25 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(ignored('.env.example')).toBe(false);
   });
 
+  it('envkit gitignore covers every environment; commands without an encrypted form refuse --env and ENVKIT_ENV', async () => {
+    const dir = testdir({ '.env.staging.recipients': '', '.env.production.age': '' });
+    const check = await envkit(dir, ['gitignore', '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('.env.production, .env.production.envkit-*');
+    expect((await envkit(dir, ['gitignore'])).code).toBe(0);
+    expect((await envkit(dir, ['gitignore', '--check'])).code).toBe(0);
+    expect(spawnSync('git', ['init', '-q'], { cwd: dir }).status).toBe(0);
+    const ignored = (name: string) => spawnSync('git', ['check-ignore', '-q', name], { cwd: dir }).status === 0;
+    expect(['.env.staging', '.env.production', '.env'].map(ignored)).toEqual([true, true, true]);
+    expect(['.env.staging.recipients', '.env.production.age', '.env.example'].map(ignored)).toEqual([false, false, false]);
+    for (const [args, env] of [[['init', '--no-input', '--env', 'production'], {}], [['backup'], { ENVKIT_ENV: 'production' }]] as const) {
+      const result = await envkit(dir, [...args], { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^envkit: (init|backup) works on the plaintext env file, not on an encrypted environment/);
+    }
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+  });
+
   for (const armor of [true, false]) {
     it(`round trip: age -e ${armor ? '-a ' : ''}-R writes the environment, envkit reads it; envkit writes, age -d reads`, async () => {
       const p = await ageProject();

@@ -21,6 +21,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: Co
       // The context (and through it the library) loads with the command, never for `--help`.
       const [{ createContext }, { run }] = await Promise.all([import('./context.js'), load()]);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), io);
+      if (ctx.environment !== undefined) (await import('./environment-guard.js')).refusePlainOnly(command.parent?.parent ? command.parent.name() : command.name());
       const params = args.slice(0, -1) as never[];
       const code = await run(ctx, ...params);
       setExit(typeof code === 'number' ? code : 0);

@@ -61,7 +61,12 @@ export async function rotateIn(ctx: Context, key: string, value: string | undefi
 }
 
 /** `envkit check --env NAME`: the environment checked in memory; exit 1 on errors. */
-export async function checkIn(ctx: Context): Promise<number> {
+export async function checkIn(ctx: Context, flags: { online?: boolean; compose?: string | boolean }): Promise<number> {
+  if (flags.online || typeof flags.compose === 'string') {
+    throw new EnvkitError('USAGE', 'check --env checks the environment itself: --online and --compose work on the env file a host has', {
+      hint: 'on the host: `envkit decrypt --env NAME`, then `envkit check --online`',
+    });
+  }
   const options = await environmentOptions(ctx, 'check');
   const result = await checkEnvironment({ ...options, identities: options.identities.map((i) => i.identity) });
   if (ctx.json) {

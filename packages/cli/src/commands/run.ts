@@ -5,7 +5,9 @@ import { runValues } from 'envkit/age';
 import type { Context } from '../context.js';
 
 /** The signals envkit passes on to the command while it runs. */
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP'] as const;
+// Not SIGTSTP/SIGCONT: a terminal stops the whole foreground group itself, and a handler would keep envkit
+// running while its command is stopped, so the shell would never get the terminal back.
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 /** Signals envkit can die of itself with Node's default handling, to pass a signal death on as it was. */
 const RERAISE = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL', 'SIGALRM', 'SIGUSR2', 'SIGABRT', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF']);
 

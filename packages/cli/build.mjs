@@ -255,10 +255,31 @@ function writeCodeCaches() {
       }
       done.push(name);
     }
+    writeAgeCodeCache(project, cacheDir);
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
   return done;
+}
+
+/**
+ * The code cache of dist/age.cjs (see bin.ts): an encrypted environment made in the scratch project with an
+ * identity of its own, then `envkit run --env` once with ENVKIT_BUILD_AGE_CACHE set.
+ */
+function writeAgeCodeCache(project, cacheDir) {
+  const file = join(cacheDir, 'age.bin');
+  const env = { ...cleanEnv(), XDG_CONFIG_HOME: join(project, 'config') };
+  const steps = [
+    [['identity', '--no-keyring'], {}],
+    [['recipients', 'add', '--env', 'build'], {}],
+    [['encrypt', '--env', 'build', '--from', '.env'], {}],
+    [['run', '--env', 'build', '--', process.execPath, '-e', '0'], { ENVKIT_BUILD_AGE_CACHE: file }],
+  ];
+  for (const [argv, extra] of steps) {
+    const result = spawnSync(process.execPath, ['--', binFile, ...argv], { cwd: project, encoding: 'utf8', env: { ...env, ...extra } });
+    if (result.status !== 0) throw new Error(`envkit ${argv.join(' ')} failed while building (exit ${result.status}):\n${result.stderr}`);
+  }
+  if (!existsSync(file)) throw new Error('envkit run --env wrote no code cache for dist/age.cjs');
 }
 
 /** No D-Bus (so no keyring is ever asked), no colors, no inherited envkit settings. */

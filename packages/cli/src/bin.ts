@@ -51,12 +51,25 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   const script = userModules ? undefined : compileWithCodeCache(path, source, cache);
   const wrapper = (script ? script.runInThisContext() : (0, eval)(source)) as (...args: unknown[]) => void;
   const module = { exports: {} as Cli };
-  wrapper(module.exports, require, module, path, __dirname);
+  // dist/age.cjs (age-encryption, required by the bundle when something is decrypted) is compiled with a
+  // code cache of its own too: compiling it is most of what opening an environment costs.
+  const agePath = join(__dirname, 'age.cjs');
+  let ageScript: Script | undefined;
+  const requireBeside = Object.assign((id: string): unknown => {
+    if (id !== agePath || userModules) return require(id);
+    ageScript = compileWithCodeCache(agePath, `(function (exports, require, module, __filename, __dirname) {${readFileSync(agePath, 'latin1')}\n})`, 'age');
+    const ageModule = { exports: {} };
+    (ageScript.runInThisContext() as (...args: unknown[]) => void)(ageModule.exports, require, ageModule, agePath, __dirname);
+    return ageModule.exports;
+  }, require);
+  wrapper(module.exports, requireBeside, module, path, __dirname);
   void module.exports.run(argv, io).then((code) => {
     process.exitCode = code;
     const writeCache = process.env.ENVKIT_BUILD_CODE_CACHE;
     // build.mjs runs each command once this way and keeps what V8 compiled for it.
     if (writeCache && script) writeFileSync(writeCache, script.createCachedData());
+    const writeAgeCache = process.env.ENVKIT_BUILD_AGE_CACHE;
+    if (writeAgeCache && ageScript) writeFileSync(writeAgeCache, ageScript.createCachedData());
   });
 }
 

@@ -218,7 +218,7 @@ function defineAgeCommands(program: Command, want: (name: CommandName) => boolea
     recipients
       .command('add')
       .description('add a recipient (default: yours) and re-encrypt the environment to the new list')
-      .argument('[RECIPIENT]', 'an age X25519 recipient, age1… (default: your own, from `envkit identity`)')
+      .argument('[RECIPIENT]', 'an age X25519 recipient, age1… (default: the key given with --identity, else yours from `envkit identity`)')
       .option('--name <name>', 'whose key it is (a comment in the recipients file)')
       .action(lazy(() => import('./commands/recipients-add.js')));
     recipients

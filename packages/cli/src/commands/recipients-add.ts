@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os';
 import { addRecipient, ensureIdentity, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
 import { identitiesFor, requireEnvironment } from '../age-options.js';
@@ -6,9 +7,10 @@ import { renderFiles } from '../render/summary.js';
 /** `envkit recipients add --env NAME [age1…] [--name NAME]`: add (default: yourself) and re-encrypt. */
 export async function run(ctx: Context, recipient: string | undefined, flags: { name?: string }): Promise<number> {
   const name = requireEnvironment(ctx, 'recipients add');
-  // Adding yourself creates your identity if needed, as `envkit identity` would.
-  const own = recipient === undefined ? await ensureIdentity({ env: ctx.io.env }) : undefined;
-  const identities = own !== undefined && ctx.identityFiles.length === 0 ? [own] : await identitiesFor(ctx);
+  // Without a recipient: the key given with --identity (a host's), else yours, created if needed as
+  // `envkit identity` would.
+  const identities = recipient === undefined && ctx.identityFiles.length === 0 ? [await ensureIdentity({ env: ctx.io.env })] : await identitiesFor(ctx);
+  const own = recipient === undefined ? identities[0] : undefined;
   const result = await addRecipient({
     cwd: ctx.cwd,
     name,
@@ -29,7 +31,14 @@ export async function run(ctx: Context, recipient: string | undefined, flags: { 
 
 /** A name for your own key: user@host, as ssh-keygen labels keys. */
 function ownName(ctx: Context): string {
-  const user = ctx.io.env.USER || ctx.io.env.LOGNAME || 'me';
-  const host = ctx.io.env.HOSTNAME || '';
-  return host ? `${user}@${host}` : user;
+  const user = ctx.io.env.USER || ctx.io.env.LOGNAME || safeUser();
+  return `${user}@${hostname()}`;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'me';
+  }
 }

@@ -181,6 +181,11 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(byFlag.code, byFlag.all).toBe(0);
     const byEnv = await envkit(p.dir, ['get', 'POSTGRES_USER'], { env: { ...hostEnv, ENVKIT_ENV: 'production', ENVKIT_IDENTITY_FILE: host.file } });
     expect(byEnv.stdout).toBe('memu_production_user\n');
+    // A new environment for the host alone: `recipients add` without a recipient adds the --identity key.
+    const staging = await envkit(p.dir, ['recipients', 'add', '--env', 'staging', '--identity', host.file, '--name', 'host prod-1'], { env: hostEnv });
+    expect(staging.code, staging.all).toBe(0);
+    expect(readFileSync(join(p.dir, '.env.staging.recipients'), 'utf8')).toContain(`# host prod-1\n${host.recipient}\n`);
+    expect(existsSync(join(hostEnv.XDG_CONFIG_HOME, 'envkit'))).toBe(false);
   });
 
   it('recipients: list, add, remove re-encrypts so the removed identity can no longer decrypt, and lists what to rotate', async () => {

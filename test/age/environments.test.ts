@@ -289,6 +289,29 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
   });
 
+  it('--json of every new command holds no value (get masks, remove lists keys), and parses', async () => {
+    const p = await ageProject();
+    const bob = keygen(testdir(), 'bob.key');
+    const runs = [
+      ['identity', '--json'],
+      ['recipients', 'list', '--env', 'production', '--json'],
+      ['recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob', '--json'],
+      ['get', 'POSTGRES_PASSWORD', '--env', 'production', '--json'],
+      ['set', 'POSTGRES_DB=json_db', '--env', 'production', '--json'],
+      ['check', '--env', 'production', '--json'],
+      ['diff', 'production', 'production', '--json'],
+      ['recipients', 'remove', '--env', 'production', 'bob', '--json'],
+    ];
+    for (const args of runs) {
+      const result = await p.run(args);
+      expect(result.code, `${args.join(' ')}: ${result.all}`).toBe(0);
+      expect(() => JSON.parse(result.stdout), args.join(' ')).not.toThrow();
+    }
+    const removed = JSON.parse(p.outputs.at(-1) as string) as { exposed: { key: string }[] };
+    expect(removed.exposed.map((e) => e.key).sort()).toEqual(['OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'POSTGRES_PASSWORD']);
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
   it('diff compares environments and .env files by keys and fingerprints, never values', async () => {
     const p = await ageProject();
     await p.run(['recipients', 'add', '--env', 'staging']);

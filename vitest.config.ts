@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests import the library's source, so they never run against a stale build.
     alias: [
+      { find: /^envkit\/age$/, replacement: src('./packages/envkit/src/age/index.ts') },
       { find: /^envkit\/memu$/, replacement: src('./packages/envkit/src/schema/memu.ts') },
       { find: /^envkit$/, replacement: src('./packages/envkit/src/index.ts') },
     ],

@@ -22,7 +22,7 @@ const binFile = join(dist, 'bin.js');
 rmSync(dist, { recursive: true, force: true });
 
 // The commands that get a bundle of their own (dist/cli-<command>.cjs): the ones scripts and hooks run.
-const DEDICATED = ['check', 'get', 'init', 'set', 'guard'];
+const DEDICATED = ['check', 'get', 'init', 'set', 'guard', 'run'];
 // What every CommonJS bundle in dist/ is built with.
 const CJS_BUNDLE = {
   outdir: dist,
@@ -40,6 +40,7 @@ const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
   await buildPg();
+  await buildAge();
   await buildCli('cli');
   for (const command of DEDICATED) await buildCli(`cli-${command}`, command);
   // First an entry without static outputs or caches, to capture them from the real CLI.
@@ -78,7 +79,7 @@ async function buildCli(name, only) {
     footer: { js: '})' },
     // The native keyring module and jiti stay external; node-postgres is its own bundle (see buildPg).
     external: ['@napi-rs/keyring', 'jiti'],
-    plugins: [...(only ? [onlyCommand(only)] : []), pgBesideBundle(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
@@ -97,14 +98,60 @@ async function buildPg() {
   });
 }
 
-/** The library's `import('pg')` gets dist/pg.cjs through require() (no import() left: see checkDynamicImports). */
-function pgBesideBundle() {
+/**
+ * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands of
+ * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
+ */
+async function buildAge() {
+  const entry = createRequire(join(here, '../envkit/package.json')).resolve('age-encryption');
+  await build({
+    ...CJS_BUNDLE,
+    entryPoints: { age: entry },
+    plugins: [lazyPostQuantum(entry)],
+    // Response without undici: see src/age-response.ts.
+    inject: [join(here, 'src/age-response.ts')],
+    define: { Response: 'StreamBody' },
+  });
+}
+
+/**
+ * age-encryption imports the post-quantum hybrid KEMs and P-256 at load, and their modules precompute
+ * tables when evaluated (most of the 100+ ms that loading age.cjs took). envkit uses X25519 only (it refuses
+ * the other kinds before age sees them): each of those imports becomes an object that loads the real module
+ * on first use. A name age-encryption starts to import that is not listed here fails this build.
+ */
+function lazyPostQuantum(entry) {
+  const lazy = { '@noble/post-quantum/hybrid.js': ['MLKEM768P256', 'MLKEM768X25519'], '@noble/curves/nist.js': ['p256'] };
+  const from = createRequire(entry);
   return {
-    name: 'pg-beside-bundle',
+    name: 'lazy-post-quantum',
     setup(b) {
-      b.onResolve({ filter: /^pg$/ }, () => ({ path: 'pg', namespace: 'pg-beside-bundle' }));
-      b.onLoad({ filter: /.*/, namespace: 'pg-beside-bundle' }, () => ({
-        contents: 'module.exports = require(require("node:path").join(__dirname, "pg.cjs"));',
+      // Only age-encryption's own imports: the real modules import each other as they are.
+      b.onResolve({ filter: /^@noble\/(post-quantum\/hybrid|curves\/nist)\.js$/ }, (args) =>
+        args.importer.startsWith(dirname(entry)) ? { path: args.path, namespace: 'lazy-post-quantum' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-post-quantum' }, (args) => {
+        const real = from.resolve(args.path);
+        const names = lazy[args.path];
+        const lines = names.map((n) => `export const ${n} = new Proxy({}, { get: (_, key) => load().${n}[key] });`);
+        return { contents: `let real; const load = () => (real ??= require(${JSON.stringify(real)}));\n${lines.join('\n')}\n`, loader: 'js', resolveDir: dirname(real) };
+      });
+    },
+  };
+}
+
+/**
+ * The library's `import('pg')` gets dist/pg.cjs, and `import('age-encryption')` dist/age.cjs, through
+ * require() (no import() left: see checkDynamicImports).
+ */
+function besideBundles() {
+  const files = { pg: 'pg.cjs', 'age-encryption': 'age.cjs' };
+  return {
+    name: 'beside-bundles',
+    setup(b) {
+      b.onResolve({ filter: /^(pg|age-encryption)$/ }, (args) => ({ path: args.path, namespace: 'beside-bundle' }));
+      b.onLoad({ filter: /.*/, namespace: 'beside-bundle' }, (args) => ({
+        contents: `module.exports = require(require("node:path").join(__dirname, ${JSON.stringify(files[args.path])}));`,
         loader: 'js',
       }));
     },
@@ -127,6 +174,8 @@ function onlyCommand(command) {
           ? { path: args.path, namespace: 'other-command' }
           : undefined,
       );
+      // The --env variants of get/set/check bring age: bin.ts runs cli.cjs when an environment is named.
+      b.onResolve({ filter: /^\.\/in-environment\.js$/ }, (args) => ({ path: args.path, namespace: 'other-command' }));
       b.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
         contents: `export async function run() { throw new Error(${JSON.stringify(`${args.path} is not in the bundle of envkit ${command}`)}); }`,
         loader: 'js',
@@ -198,6 +247,7 @@ function writeCodeCaches(distDir) {
     ['generate', ['generate', 'password']],
     // The pre-commit hook's run: it needs a repository (made below when git is there).
     ['guard', ['guard', '--no-keyring']],
+    ['run', ['run', '--', process.execPath, '-e', '0']],
   ];
   const done = [];
   const git = spawnSync('git', ['init', '-q'], { cwd: project, env: cleanEnv() }).status === 0;
@@ -218,10 +268,31 @@ function writeCodeCaches(distDir) {
       renameSync(temp, file);
       done.push(name);
     }
+    writeAgeCodeCache(project, distDir, cacheDir);
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
   return done;
+}
+
+/**
+ * The code cache of dist/age.cjs (see bin.ts): an encrypted environment made in the scratch project with an
+ * identity of its own, then `envkit run --env` once with ENVKIT_BUILD_AGE_CACHE set.
+ */
+function writeAgeCodeCache(project, distDir, cacheDir) {
+  const file = join(cacheDir, 'age.bin');
+  const env = { ...cleanEnv(), XDG_CONFIG_HOME: join(project, 'config') };
+  const steps = [
+    [['identity', '--no-keyring'], {}],
+    [['recipients', 'add', '--env', 'build'], {}],
+    [['encrypt', '--env', 'build', '--from', '.env'], {}],
+    [['run', '--env', 'build', '--', process.execPath, '-e', '0'], { ENVKIT_BUILD_AGE_CACHE: file }],
+  ];
+  for (const [argv, extra] of steps) {
+    const result = spawnSync(process.execPath, ['--', join(distDir, 'bin.js'), ...argv], { cwd: project, encoding: 'utf8', env: { ...env, ...extra } });
+    if (result.status !== 0) throw new Error(`envkit ${argv.join(' ')} failed while building (exit ${result.status}):\n${result.stderr}`);
+  }
+  if (!existsSync(file)) throw new Error('envkit run --env wrote no code cache for dist/age.cjs');
 }
 
 /** No D-Bus (so no keyring is ever asked), no colors, no inherited envkit settings. */
@@ -328,27 +399,32 @@ function libraryZodLite() {
  * read from the library's built index (explicit named re-exports only, by house rule).
  */
 function envkitDeepImports() {
-  const indexFile = fileURLToPath(import.meta.resolve('envkit'));
   const origin = new Map();
-  const index = readFileSync(indexFile, 'utf8');
-  for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
-    for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
-      const [name, alias = name] = spec.split(/\s+as\s+/);
-      origin.set(alias, { name, file: join(dirname(indexFile), m[2]) });
+  // The root index and the subpath indexes the CLI imports (envkit/age), each rewritten the same way.
+  for (const specifier of ['envkit', 'envkit/age']) {
+    const indexFile = fileURLToPath(import.meta.resolve(specifier));
+    const names = new Map();
+    const index = readFileSync(indexFile, 'utf8');
+    for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
+      for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [name, alias = name] = spec.split(/\s+as\s+/);
+        names.set(alias, { name, file: join(dirname(indexFile), m[2]) });
+      }
     }
+    origin.set(specifier, names);
   }
   return {
     name: 'envkit-deep-imports',
     setup(b) {
       b.onLoad({ filter: /[\\/]packages[\\/]cli[\\/]src[\\/].*\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        const contents = source.replace(/import\s*\{([^}]*)\}\s*from\s*'envkit';/g, (_, specs) => {
+        const contents = source.replace(/import\s*\{([^}]*)\}\s*from\s*'(envkit|envkit\/age)';/g, (_, specs, specifier) => {
           const byFile = new Map();
           for (const spec of specs.split(',').map((s) => s.trim()).filter(Boolean)) {
             if (spec.startsWith('type ')) continue;
             const [name, local = name] = spec.split(/\s+as\s+/);
-            const found = origin.get(name);
-            if (!found) throw new Error(`${args.path}: envkit has no export ${name}`);
+            const found = origin.get(specifier).get(name);
+            if (!found) throw new Error(`${args.path}: ${specifier} has no export ${name}`);
             byFile.set(found.file, [...(byFile.get(found.file) ?? []), `${found.name} as ${local}`]);
           }
           return [...byFile].map(([file, names]) => `import { ${names.join(', ')} } from ${JSON.stringify(file)};`).join(' ');

@@ -40,7 +40,10 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   if (io.outputClosed()) process.exitCode = Exit.OutputClosed;
 } else {
   const command = commandOf(argv);
-  const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command);
+  // A named encrypted environment (--env, ENVKIT_ENV) makes get/set/check… load commands/in-environment.ts,
+  // which only cli.cjs holds (`run` reads environments itself: its own bundle has what it needs).
+  const environment = command !== 'run' && (process.env.ENVKIT_ENV || argv.some((arg) => arg === '--env' || arg.startsWith('--env=')));
+  const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command) && !environment;
   const path = join(__dirname, dedicated ? `cli-${command}.cjs` : 'cli.cjs');
   // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.
   const source = readFileSync(path, 'latin1');
@@ -50,13 +53,26 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   const script = userModules ? undefined : compileWithCodeCache(path, source, cache);
   const wrapper = (script ? script.runInThisContext() : (0, eval)(source)) as (...args: unknown[]) => void;
   const module = { exports: {} as Cli };
-  wrapper(module.exports, require, module, path, __dirname);
+  // dist/age.cjs (age-encryption, required by the bundle when something is decrypted) is compiled with a
+  // code cache of its own too: compiling it is most of what opening an environment costs.
+  const agePath = join(__dirname, 'age.cjs');
+  let ageScript: Script | undefined;
+  const requireBeside = Object.assign((id: string): unknown => {
+    if (id !== agePath || userModules) return require(id);
+    ageScript = compileWithCodeCache(agePath, `(function (exports, require, module, __filename, __dirname) {${readFileSync(agePath, 'latin1')}\n})`, 'age');
+    const ageModule = { exports: {} };
+    (ageScript.runInThisContext() as (...args: unknown[]) => void)(ageModule.exports, require, ageModule, agePath, __dirname);
+    return ageModule.exports;
+  }, require);
+  wrapper(module.exports, requireBeside, module, path, __dirname);
   void module.exports.run(argv, io).then((code) => {
     // A reader that left early (`| head -1`) makes a run that otherwise succeeded end as `cat` would there.
     process.exitCode = code === 0 && io.outputClosed() ? Exit.OutputClosed : code;
     const writeCache = process.env.ENVKIT_BUILD_CODE_CACHE;
     // build.mjs runs each command once this way and keeps what V8 compiled for it.
     if (writeCache && script) writeFileSync(writeCache, script.createCachedData());
+    const writeAgeCache = process.env.ENVKIT_BUILD_AGE_CACHE;
+    if (writeAgeCache && ageScript) writeFileSync(writeAgeCache, ageScript.createCachedData());
   });
 }
 

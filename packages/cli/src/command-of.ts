@@ -2,13 +2,13 @@
 // by it, and createProgram defines only that command. No imports: bin.ts stays small.
 
 /** The top-level commands, in the order `--help` lists them. */
-export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'check', 'status', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate', 'guard'] as const;
+export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'check', 'status', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate', 'guard', 'identity', 'recipients', 'encrypt', 'decrypt', 'edit', 'diff', 'run'] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** The global options commandOf may skip over, without and with a value (program.test.ts checks them against the program). */
 export const GLOBAL_FLAGS: ReadonlySet<string> = new Set(['--json', '-q', '--quiet', '--no-color']);
-export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-C', '--cwd', '--env-file', '--schema', '--project']);
+export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-C', '--cwd', '--env-file', '--schema', '--project', '--env', '--identity']);
 
 /**
  * The command an argv runs, when that is certain: the first word after nothing but known global options.

@@ -14,6 +14,10 @@ export interface GlobalOptions {
   color?: boolean;
   /** `--project <id>`: the keyring project id. */
   project?: string;
+  /** `--env <name>`: an encrypted environment (`.env.<name>.age`). */
+  env?: string;
+  /** `--identity <file>` (repeatable): age key files to decrypt with. */
+  identity?: string[];
 }
 
 /** What every command gets: resolved options, output helpers and the schema loader. */
@@ -26,6 +30,10 @@ export interface Context {
   projectId: string | undefined;
   /** `--schema <module>` as given (relative to `io.cwd`), undefined for the memu schema. */
   schemaPath: string | undefined;
+  /** The encrypted environment to work on: `--env`, else `ENVKIT_ENV`, else none (the plaintext env file). */
+  environment: string | undefined;
+  /** age key files to decrypt with: `--identity`, else `ENVKIT_IDENTITY_FILE` (else the personal identity). */
+  identityFiles: string[];
   json: boolean;
   quiet: boolean;
   style: Style;
@@ -53,6 +61,8 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     envFile: options.envFile ?? '.env',
     projectId: options.project,
     schemaPath: options.schema,
+    environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
+    identityFiles: options.identity?.length ? options.identity.map((f) => resolve(io.cwd, f)) : io.env.ENVKIT_IDENTITY_FILE ? [resolve(io.cwd, io.env.ENVKIT_IDENTITY_FILE)] : [],
     json,
     quiet,
     style,

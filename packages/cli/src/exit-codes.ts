@@ -18,6 +18,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'KEYRING':
     case 'TOOL':
     case 'ROTATION':
+    case 'CRYPTO':
       return Exit.Environment;
     default:
       return Exit.Problems;

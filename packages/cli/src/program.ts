@@ -21,6 +21,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: Co
       // The context (and through it the library) loads with the command, never for `--help`.
       const [{ createContext }, { run }] = await Promise.all([import('./context.js'), load()]);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), io);
+      if (ctx.environment !== undefined) (await import('./environment-guard.js')).refusePlainOnly(command.parent?.parent ? command.parent.name() : command.name());
       const params = args.slice(0, -1) as never[];
       const code = await run(ctx, ...params);
       setExit(typeof code === 'number' ? code : 0);
@@ -33,6 +34,8 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: Co
     .option('--env-file <path>', 'env file, relative to the project directory', '.env')
     .option('--schema <module>', 'JS or TS module exporting the schema (default: the memu schema)')
     .option('--project <id>', 'keyring project id (default: directory name + hash of its path; also ENVKIT_PROJECT)')
+    .option('--env <name>', 'work on the encrypted environment .env.<name>.age instead of the env file (also ENVKIT_ENV)')
+    .option('--identity <file>', 'age key file to decrypt with (repeatable; also ENVKIT_IDENTITY_FILE; default: your identity, see `envkit identity`)', collect, [])
     .option('--json', 'machine-readable output (secrets stay masked)')
     .option('-q, --quiet', 'print only errors')
     .option('--no-color', 'no colors (also NO_COLOR)')
@@ -230,7 +233,74 @@ Examples:
       .action((flags: object, command: Command) => install({ ...flags, keyring: guard.opts().keyring }, command));
   }
 
+  defineAgeCommands(program, want, lazy);
+
   return program;
+}
+
+/** The commands of encrypted environments (age): identity, recipients, encrypt, decrypt, edit, diff, run. */
+function defineAgeCommands(program: Command, want: (name: CommandName) => boolean, lazy: (load: Loader) => (...args: unknown[]) => Promise<void>): void {
+  if (want('identity'))
+    program
+      .command('identity')
+      .description('show your age identity\'s public recipient, creating the identity (X25519) in the OS keyring or ~/.config/envkit/identity.txt when there is none')
+      .option('--keyring', 'require the OS keyring (exit 3 when it is unavailable)')
+      .option('--no-keyring', 'keep a new identity in the 0600 file, never in the OS keyring')
+      .action(lazy(() => import('./commands/identity.js')));
+
+  if (want('recipients')) {
+    const recipients = program.command('recipients').description('who can decrypt an environment (.env.<name>.recipients, with --env NAME)');
+    recipients
+      .command('list')
+      .description('the recipients of the environment and their names')
+      .action(lazy(() => import('./commands/recipients-list.js')));
+    recipients
+      .command('add')
+      .description('add a recipient (default: yours) and re-encrypt the environment to the new list')
+      .argument('[RECIPIENT]', 'an age X25519 recipient, age1… (default: the key given with --identity, else yours from `envkit identity`)')
+      .option('--name <name>', 'whose key it is (a comment in the recipients file)')
+      .action(lazy(() => import('./commands/recipients-add.js')));
+    recipients
+      .command('remove')
+      .description('remove a recipient, re-encrypt without it, and list the secrets it could read (rotate them: removal alone is not revocation)')
+      .argument('<RECIPIENT>', 'the age1… recipient or its name')
+      .action(lazy(() => import('./commands/recipients-remove.js')));
+  }
+
+  if (want('encrypt'))
+    program
+      .command('encrypt')
+      .description('encrypt a plaintext .env file into the environment (--env NAME) for its recipients')
+      .requiredOption('--from <file>', 'the plaintext file to encrypt (it is left in place: delete it yourself)')
+      .action(lazy(() => import('./commands/encrypt.js')));
+
+  if (want('decrypt'))
+    program
+      .command('decrypt')
+      .description('write the environment (--env NAME) to the env file (.env, 0600, atomic) for compose to read: how a host gets its secrets')
+      .option('--force', 'replace an env file whose contents differ')
+      .action(lazy(() => import('./commands/decrypt.js')));
+
+  if (want('edit'))
+    program
+      .command('edit')
+      .description('edit the environment (--env NAME) in $EDITOR: a 0600 file in a private directory, validated, re-encrypted, then removed')
+      .action(lazy(() => import('./commands/edit.js')));
+
+  if (want('diff'))
+    program
+      .command('diff')
+      .description('compare two environments (names, or paths of .env files) by keys and value fingerprints, never values')
+      .argument('<A>')
+      .argument('<B>')
+      .action(lazy(() => import('./commands/diff.js')));
+
+  if (want('run'))
+    program
+      .command('run')
+      .description('run a command with the environment (--env NAME, else the env file): validated, derived values computed, nothing written')
+      .argument('<command...>', 'the command and its arguments, after --')
+      .action(lazy(() => import('./commands/run.js')));
 }
 
 function parsePort(value: string): number {

@@ -28,6 +28,8 @@ export const ErrorCode = {
   Rotation: 'ROTATION',
   /** The project is in a state envkit will not touch without --force (exit 1). */
   Refused: 'REFUSED',
+  /** An age-encrypted environment cannot be opened or written: no identity, wrong identity, damaged file (exit 3). */
+  Crypto: 'CRYPTO',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -17,6 +17,7 @@ interface CheckFlags {
 
 /** `envkit check`: findings with severity, place, problem and fix; exit 1 on any error. */
 export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).checkIn(ctx, flags);
   const project = await ctx.project();
   const result = await checkDeployment({
     ...project,

@@ -8,6 +8,7 @@ import { Exit } from '../exit-codes.js';
  * a file it is printed only with --reveal, else nothing goes to stdout and the command exits 1 (docs/exit-codes.md).
  */
 export async function run(ctx: Context, key: string, flags: { reveal?: boolean; allowUnknown?: boolean }): Promise<number> {
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).getIn(ctx, key, flags);
   const project = await ctx.project();
   const result = getValue({ ...project, key, allowUnknown: flags.allowUnknown });
   const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;

@@ -1,4 +1,5 @@
 import { assertProjectDir, syncGitignore, projectPaths, withLock } from 'envkit';
+import { environmentNames, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
 import { renderFiles } from '../render/summary.js';
 
@@ -7,7 +8,16 @@ export async function run(ctx: Context, flags: { check?: boolean }): Promise<num
   assertProjectDir(ctx.cwd);
   const paths = projectPaths({ cwd: ctx.cwd, envFile: ctx.envFile });
   // Under the project lock like every writer, so a run that holds it may remove stale temps of this file.
-  const change = flags.check ? syncGitignore(paths, { dryRun: true }) : withLock(paths.lock, 'gitignore', () => syncGitignore(paths));
+  const sync = (dryRun: boolean) => {
+    const change = syncGitignore(paths, { dryRun });
+    // Encrypted environments (.env.NAME.age): their plaintext ignored, their committed files visible.
+    if (environmentNames(ctx.cwd).length === 0) return change;
+    const more = syncEnvironmentGitignore(ctx.cwd, [], { dryRun });
+    // A dry run of the second sync reads the file without the first's lines: count each line once.
+    const added = [...new Set([...(change.added ?? []), ...(more.added ?? [])])];
+    return more.action === 'unchanged' ? change : { ...change, action: change.action === 'created' ? change.action : more.action, added };
+  };
+  const change = flags.check ? sync(true) : withLock(paths.lock, 'gitignore', () => sync(false));
   const needed = change.action !== 'unchanged';
   if (ctx.json) ctx.printJson({ ok: !(flags.check && needed), file: change });
   else if (flags.check) ctx.out(needed ? `.gitignore needs: ${(change.added ?? []).join(', ')} (run \`envkit gitignore\`)` : '.gitignore is up to date', needed);

@@ -26,6 +26,10 @@ type RotateFlags = Pick<
  * test, `.env`, restart line); any other secret is rotated in the env file only. Values are never printed.
  */
 export async function run(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
+  if (ctx.environment !== undefined) {
+    const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
+    return (await import('./in-environment.js')).rotateIn(ctx, key, value, flags);
+  }
   const project = await ctx.project();
   if (databaseKeysFor(project.schema, key) === undefined) return fileOnly(ctx, key, flags);
   if (flags.abort) return abort(ctx, key, flags);

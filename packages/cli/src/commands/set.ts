@@ -20,8 +20,9 @@ interface SetFlags {
  * atomic write; the keyring copy of a secret it changes is kept in step, as init and rotate do.
  */
 export async function run(ctx: Context, items: string[], flags: SetFlags): Promise<number> {
-  const project = await ctx.project();
   const values = flags.stdin ? await stdinAssignment(ctx, items) : parseAssignments(items, 'set');
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).setIn(ctx, values, flags);
+  const project = await ctx.project();
   const mode = keyringMode(flags.keyring);
   // The keyring is asked only when a secret changes (setting MEMU_MEMORY_LIMIT never waits on D-Bus).
   // A dry run asks the keyring only with --keyring, where the real run would fail without one.

@@ -17,6 +17,7 @@ interface UnsetFlags {
  * mistyped name in a script must not pass for done (docs/exit-codes.md). The others are removed all the same.
  */
 export async function run(ctx: Context, keys: string[], flags: UnsetFlags): Promise<number> {
+  if (ctx.environment !== undefined) return (await import('./in-environment.js')).unsetIn(ctx, keys, flags);
   const project = await ctx.project();
   const mode = keyringMode(flags.keyring);
   const keyring = await openKeyringFor(ctx, mode, project.schema, keys);

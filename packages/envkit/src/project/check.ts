@@ -84,7 +84,8 @@ function fileFindings(paths: ProjectPaths): Finding[] {
   return findings;
 }
 
-function documentFindings(doc: EnvDocument, options: CheckOptions, file: string): Finding[] {
+/** Findings about a document's contents: syntax, duplicates, portability, schema, defaults, unknown keys. */
+export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, 'schema'>, file: string): Finding[] {
   const { schema } = options;
   const findings: Finding[] = [];
   for (const problem of doc.problems) {

@@ -1,6 +1,6 @@
 import type { EnvSchema } from '../schema/define.js';
-import type { EnvDocument } from '../dotenv/document.js';
-import { writeSecretFile, cleanStaleTemps } from '../files/write-file.js';
+import { parseDocument, assertParsed, type EnvDocument } from '../dotenv/document.js';
+import { writeSecretFile, cleanStaleTemps, readTextFile } from '../files/write-file.js';
 import { withLock } from '../files/lock.js';
 import { EnvkitError } from '../errors.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
@@ -15,26 +15,35 @@ export interface EditResult {
   file: FileChange;
 }
 
+/** A change to a document: edits `doc` and `values` (its values, kept in step) and says what it did per key. */
+export type DocumentEdit = (doc: EnvDocument, values: Record<string, string>) => KeySummary[];
+
 /**
- * Read the env file, let `edit` change the document, recompute derived values, write once atomically.
- * The caller holds the project lock. Nothing is written when `dryRun` is set or nothing changed.
+ * Apply `edit` to env text (`undefined`: no file yet) and recompute derived values: the pure core of every
+ * edit, of the env file ({@link applyEdit}) or of an encrypted environment in memory. Throws PARSE (naming
+ * `name`:line) for text envkit cannot read completely.
  */
-export function applyEdit(
-  paths: ProjectPaths,
-  schema: EnvSchema,
-  edit: (doc: EnvDocument, values: Record<string, string>) => KeySummary[],
-  options: { dryRun?: boolean; createIfMissing?: boolean } = {},
-): EditResult {
-  const { text, doc } = readEnvFile(paths);
-  if (text === undefined && !options.createIfMissing) {
-    throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'run `envkit init` first' });
-  }
+export function editText(text: string | undefined, name: string, schema: EnvSchema, edit: DocumentEdit): { next: string; keys: KeySummary[] } {
+  const doc = parseDocument(text ?? '');
+  assertParsed(doc, name);
   const values = doc.toObject();
   const keys = edit(doc, values);
   for (const key of applyDerived(schema, doc, values)) {
     keys.push({ key, action: 'updated', secret: schema.vars[key]?.secret ?? true, reason: 'recomputed from its parts' });
   }
-  const next = doc.toString();
+  return { next: doc.toString(), keys };
+}
+
+/**
+ * Read the env file, let `edit` change the document, recompute derived values, write once atomically.
+ * The caller holds the project lock. Nothing is written when `dryRun` is set or nothing changed.
+ */
+export function applyEdit(paths: ProjectPaths, schema: EnvSchema, edit: DocumentEdit, options: { dryRun?: boolean; createIfMissing?: boolean } = {}): EditResult {
+  const text = readTextFile(paths.env);
+  if (text === undefined && !options.createIfMissing) {
+    throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'run `envkit init` first' });
+  }
+  const { next, keys } = editText(text, paths.envName, schema, edit);
   if (options.dryRun || next === text) {
     return { keys, file: { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' } };
   }
@@ -72,32 +81,40 @@ function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' 
  * every reader reads the same; derived values recomputed in the same write.
  */
 export function setValues(options: SetOptions): EditResult {
-  const { schema } = options;
   const paths = projectPaths(options);
-  return withLock(paths.lock, 'set', () =>
-    applyEdit(
-      paths,
-      schema,
-      (doc, values) => {
-        if (!options.force) refuseExternal(schema, Object.keys(options.values), 'set');
-        const known = Object.fromEntries(Object.entries(options.values).filter(([k]) => k in schema.vars || !options.allowUnknown));
-        assertValidValues(schema, known, values);
-        const keys: KeySummary[] = [];
-        for (const [key, value] of Object.entries(options.values)) {
-          const before = values[key];
-          doc.set(key, value);
-          values[key] = value;
-          keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
-        }
-        return keys;
-      },
-      { dryRun: options.dryRun, createIfMissing: true },
-    ),
-  );
+  return withLock(paths.lock, 'set', () => applyEdit(paths, options.schema, setEdit(options), { dryRun: options.dryRun, createIfMissing: true }));
+}
+
+/** The edit of {@link setValues}: refusals and validation first, then each value set. */
+export function setEdit(options: Pick<SetOptions, 'schema' | 'values' | 'allowUnknown' | 'force'>): DocumentEdit {
+  const { schema } = options;
+  return (doc, values) => {
+    if (!options.force) refuseExternal(schema, Object.keys(options.values), 'set');
+    const known = Object.fromEntries(Object.entries(options.values).filter(([k]) => k in schema.vars || !options.allowUnknown));
+    assertValidValues(schema, known, values);
+    const keys: KeySummary[] = [];
+    for (const [key, value] of Object.entries(options.values)) {
+      const before = values[key];
+      doc.set(key, value);
+      values[key] = value;
+      keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
+    }
+    return keys;
+  };
 }
 
 /** Remove variables from the env file. Unknown or absent keys are reported as `missing`. */
 export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: boolean; force?: boolean }): EditResult {
+  const edit = unsetEdit(options);
+  const paths = projectPaths(options);
+  return withLock(paths.lock, 'unset', () => applyEdit(paths, options.schema, edit, { dryRun: options.dryRun }));
+}
+
+/**
+ * The edit of {@link unsetKeys}. Refuses at once (before anything is read) a value that also lives
+ * elsewhere, unless `force`, and a derived key.
+ */
+export function unsetEdit(options: { schema: EnvSchema; keys: readonly string[]; force?: boolean }): DocumentEdit {
   if (!options.force) refuseExternal(options.schema, options.keys, 'unset');
   for (const key of options.keys) {
     const derive = options.schema.vars[key]?.derive;
@@ -107,20 +124,12 @@ export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: b
       });
     }
   }
-  const paths = projectPaths(options);
-  return withLock(paths.lock, 'unset', () =>
-    applyEdit(
-      paths,
-      options.schema,
-      (doc, values) =>
-        options.keys.map((key) => {
-          const removed = doc.delete(key);
-          delete values[key];
-          return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
-        }),
-      { dryRun: options.dryRun },
-    ),
-  );
+  return (doc, values) =>
+    options.keys.map((key) => {
+      const removed = doc.delete(key);
+      delete values[key];
+      return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
+    });
 }
 
 /** One variable as read by {@link getValue}. `value` is the real value: the caller masks it. */
@@ -134,8 +143,13 @@ export interface GetResult {
 /** Read one variable from the env file, falling back to the schema default. */
 export function getValue(options: ProjectOptions & { key: string; allowUnknown?: boolean }): GetResult {
   const paths = projectPaths(options);
-  const spec = options.allowUnknown ? options.schema.vars[options.key] : specOf(options.schema, options.key);
   const { doc } = readEnvFile(paths);
+  return valueIn(doc, options);
+}
+
+/** {@link getValue} on a document already read (an env file, or an encrypted environment in memory). */
+export function valueIn(doc: EnvDocument, options: { schema: EnvSchema; key: string; allowUnknown?: boolean }): GetResult {
+  const spec = options.allowUnknown ? options.schema.vars[options.key] : specOf(options.schema, options.key);
   const value = doc.get(options.key);
   const secret = spec?.secret ?? true;
   if (isPresent(value)) return { key: options.key, value, secret, source: 'file' };
@@ -171,18 +185,16 @@ export function nextSecretValue(schema: EnvSchema, key: string, given: string | 
 export function rotateSecret(options: RotateFileOptions): EditResult & { generated: boolean } {
   const paths = projectPaths(options);
   const next = nextSecretValue(options.schema, options.key, options.value);
-  const result = withLock(paths.lock, 'rotate', () =>
-    applyEdit(
-      paths,
-      options.schema,
-      (doc, values) => {
-        assertValidValues(options.schema, { [options.key]: next.value }, values);
-        doc.set(options.key, next.value);
-        values[options.key] = next.value;
-        return [{ key: options.key, action: next.generated ? 'generated' : 'given', secret: true }];
-      },
-      { dryRun: options.dryRun },
-    ),
-  );
+  const result = withLock(paths.lock, 'rotate', () => applyEdit(paths, options.schema, rotateEdit(options.schema, options.key, next), { dryRun: options.dryRun }));
   return { ...result, generated: next.generated };
+}
+
+/** The edit of {@link rotateSecret}: the new value validated and set. */
+export function rotateEdit(schema: EnvSchema, key: string, next: { value: string; generated: boolean }): DocumentEdit {
+  return (doc, values) => {
+    assertValidValues(schema, { [key]: next.value }, values);
+    doc.set(key, next.value);
+    values[key] = next.value;
+    return [{ key, action: next.generated ? 'generated' : 'given', secret: true }];
+  };
 }

@@ -1,0 +1,25 @@
+import { ensureIdentity, type IdentitySource } from 'envkit/age';
+import type { Context } from '../context.js';
+import { keyringMode } from '../keyring-option.js';
+
+/** `envkit identity`: print your public recipient (age1…), creating your X25519 identity when there is none. */
+export async function run(ctx: Context, flags: { keyring?: boolean }): Promise<number> {
+  const result = await ensureIdentity({ keyring: keyringMode(flags.keyring), env: ctx.io.env });
+  const where = describeSource(result.source);
+  if (ctx.json) {
+    ctx.printJson({ ok: true, recipient: result.recipient, created: result.created, source: result.source });
+    return 0;
+  }
+  // The recipient alone on stdout, so `envkit identity` can be piped or captured; the rest on stderr.
+  ctx.io.stdout.write(`${result.recipient}\n`);
+  if (!ctx.quiet) {
+    ctx.err(`${result.created ? 'created a new age X25519 identity' : 'your age identity'}, kept in ${where}`);
+    ctx.err('  give the recipient above to whoever manages an environment: `envkit recipients add --env NAME age1…`');
+  }
+  return 0;
+}
+
+/** Where an identity is kept, for messages. */
+export function describeSource(source: IdentitySource): string {
+  return source.kind === 'keyring' ? `the OS keyring (${source.backend}, service envkit:identity)` : `${source.path} (mode 0600)`;
+}

@@ -1,0 +1,90 @@
+// `get`, `set`, `unset`, `check` and `rotate` with --env NAME (or ENVKIT_ENV): the same commands on the
+// encrypted environment, decrypted in memory, edited losslessly, re-encrypted and written atomically.
+// Loaded only when an environment is named, so the plain commands do not carry age.
+import { databaseKeysFor, EnvkitError } from 'envkit';
+import { checkEnvironment, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
+import type { Context } from '../context.js';
+import { environmentOptions } from '../age-options.js';
+import { hostRotation } from './in-environment-hints.js';
+import { mask } from '../render/mask.js';
+import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderFindings, countLine } from '../render/findings.js';
+
+/** `envkit get KEY --env NAME`. */
+export async function getIn(ctx: Context, key: string, flags: { reveal?: boolean }): Promise<number> {
+  const options = await environmentOptions(ctx, 'get');
+  const result = await getEnvironmentValue({ ...options, key });
+  const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;
+  if (ctx.json) {
+    ctx.printJson({ key, environment: options.name, value: shown ?? null, masked: result.secret && !flags.reveal && result.value !== undefined, secret: result.secret, source: result.source });
+    return result.value === undefined ? 1 : 0;
+  }
+  if (result.value === undefined) {
+    ctx.err(`envkit: ${key} has no value in environment ${options.name} and no default`);
+    ctx.err(`  fix: set it with \`envkit set ${key}=... --env ${options.name}\``);
+    return 1;
+  }
+  ctx.io.stdout.write(`${shown}\n`);
+  return 0;
+}
+
+/** `envkit set KEY=VALUE… --env NAME` (values already parsed, or read from stdin). */
+export async function setIn(ctx: Context, values: Record<string, string>, flags: { allowUnknown?: boolean; force?: boolean; dryRun?: boolean }): Promise<number> {
+  const options = await environmentOptions(ctx, 'set');
+  const result = await setEnvironmentValues({ ...options, values, allowUnknown: flags.allowUnknown, force: flags.force, dryRun: flags.dryRun });
+  return renderEdit(ctx, result, flags.dryRun);
+}
+
+/** `envkit unset KEY… --env NAME`: exit 1 if a key was not there. */
+export async function unsetIn(ctx: Context, keys: string[], flags: { force?: boolean }): Promise<number> {
+  const options = await environmentOptions(ctx, 'unset');
+  const result = await unsetEnvironmentKeys({ ...options, keys, force: flags.force });
+  const absent = result.keys.some((k) => k.action === 'missing');
+  renderEdit(ctx, result, false, !absent);
+  return absent ? 1 : 0;
+}
+
+/** `envkit rotate KEY --env NAME`: a secret that lives in the environment alone gets a new value. */
+export async function rotateIn(ctx: Context, key: string, value: string | undefined, flags: { dryRun?: boolean; apply?: string; restart?: boolean }): Promise<number> {
+  const options = await environmentOptions(ctx, 'rotate');
+  if (databaseKeysFor(options.schema, key) !== undefined) {
+    throw new EnvkitError('USAGE', `${key} changes in the live database and the environment together: rotate it on the host, where the database is`, {
+      hint: `on the host: ${hostRotation(key, options.name)}`,
+    });
+  }
+  if (flags.apply === 'compose' || flags.apply === 'direct' || flags.restart) {
+    throw new EnvkitError('USAGE', `${key} is not the database password: it is rotated in environment ${options.name} only`, { hint: 'leave out --apply and --restart' });
+  }
+  const result = await rotateEnvironmentSecret({ ...options, key, value, dryRun: flags.dryRun });
+  if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key} --env ${options.name}${flags.dryRun ? ' (dry run, nothing written)' : ''}`));
+  return renderEdit(ctx, result, flags.dryRun);
+}
+
+/** `envkit check --env NAME`: the environment checked in memory; exit 1 on errors. */
+export async function checkIn(ctx: Context, flags: { online?: boolean; compose?: string | boolean }): Promise<number> {
+  if (flags.online || typeof flags.compose === 'string') {
+    throw new EnvkitError('USAGE', 'check --env checks the environment itself: --online and --compose work on the env file a host has', {
+      hint: 'on the host: `envkit decrypt --env NAME`, then `envkit check --online`',
+    });
+  }
+  const options = await environmentOptions(ctx, 'check');
+  const result = await checkEnvironment({ ...options, identities: options.identities.map((i) => i.identity) });
+  if (ctx.json) {
+    ctx.printJson({ ok: result.ok, environment: options.name, findings: result.findings });
+    return result.ok ? 0 : 1;
+  }
+  renderFindings(ctx, result.findings);
+  const mark = result.ok ? ctx.style.green('ok') : ctx.style.red('failed');
+  ctx.out(`${mark}: ${countLine(result.findings)} (${options.schema.name} schema; .env.${options.name}.age, decrypted in memory)`, !result.ok);
+  return result.ok ? 0 : 1;
+}
+
+function renderEdit(ctx: Context, result: Awaited<ReturnType<typeof setEnvironmentValues>>, dryRun: boolean | undefined, ok = true): number {
+  if (ctx.json) {
+    ctx.printJson({ ok, dryRun: dryRun === true, ...result });
+    return 0;
+  }
+  renderKeys(ctx, result.keys);
+  renderFiles(ctx, [result.file]);
+  return 0;
+}

@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import type { Finding } from '../findings.js';
+import { hasErrors } from '../findings.js';
+import type { EnvSchema } from '../schema/define.js';
+import { documentFindings } from '../project/check.js';
+import { listRecipients } from './recipients.js';
+import { openEnvironment } from './environment.js';
+
+/**
+ * `check --env NAME`: the environment decrypted in memory and checked like `.env` (syntax, portability,
+ * schema, defaults), its recipients list read, and a plaintext copy `.env.<name>` beside it reported.
+ * Nothing is written anywhere. Decryption problems throw (CRYPTO), as for every command.
+ */
+export async function checkEnvironment(options: { cwd: string; name: string; schema: EnvSchema; identities: readonly string[] }): Promise<{ findings: Finding[]; ok: boolean }> {
+  const { paths, recipients } = listRecipients(options.cwd, options.name);
+  const { doc } = await openEnvironment(options.cwd, options.name, options.identities);
+  const findings = documentFindings(doc, options, paths.encryptedName);
+  if (recipients.length === 0) {
+    findings.push({
+      severity: 'error',
+      rule: 'age.recipients',
+      file: paths.recipientsName,
+      message: `${paths.recipientsName} is missing or empty: the next write could not encrypt to anyone`,
+      fix: `envkit recipients add --env ${options.name}`,
+    });
+  }
+  if (existsSync(paths.plaintext)) {
+    findings.push({
+      severity: 'warning',
+      rule: 'age.plaintext',
+      file: `.env.${options.name}`,
+      message: `a plaintext copy of environment ${options.name} is on disk`,
+      fix: `delete it (rm .env.${options.name}) once its values are in ${paths.encryptedName}`,
+    });
+  }
+  return { findings, ok: !hasErrors(findings) };
+}

@@ -1,0 +1,91 @@
+import { EnvkitError } from '../errors.js';
+import { loadAge } from './load.js';
+
+const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
+const BINARY_MAGIC = 'age-encryption.org/v1\n';
+
+/**
+ * Encrypt `text` to X25519 recipients (`age1…`, already validated), as age does: ASCII armor by default
+ * (what envkit commits), the binary format with `armor: false`. `age -d -i KEY` reads either.
+ */
+export async function encryptText(text: string, recipients: readonly string[], options: { armor?: boolean } = {}): Promise<Uint8Array> {
+  if (recipients.length === 0) throw new EnvkitError('USAGE', 'encryptText needs at least one recipient');
+  const age = await loadAge();
+  const encrypter = new age.Encrypter();
+  for (const recipient of recipients) encrypter.addRecipient(recipient);
+  const sealed = await encrypter.encrypt(text);
+  return options.armor === false ? sealed : new TextEncoder().encode(age.armor.encode(sealed));
+}
+
+/** Which age format `bytes` are in, or `undefined` when they are not an age file at all. */
+export function ageFormat(bytes: Uint8Array): 'armor' | 'binary' | undefined {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 64));
+  if (head.startsWith(BINARY_MAGIC)) return 'binary';
+  if (head.trimStart().startsWith(ARMOR_BEGIN)) return 'armor';
+  return undefined;
+}
+
+/**
+ * Decrypt an age file (armored or binary) with X25519 identities and return its text. Every failure is a
+ * CRYPTO error that names `file` and says what is wrong — not an age file, none of the identities is a
+ * recipient, the header or the payload fails age's authentication (edited, damaged or cut short), not
+ * UTF-8 — and never quotes the file: a plaintext file named `.age` by mistake must not be echoed.
+ */
+export async function decryptText(bytes: Uint8Array, identities: readonly string[], file: string): Promise<string> {
+  const format = ageFormat(bytes);
+  if (format === undefined) {
+    throw new EnvkitError('CRYPTO', `${file} is not an age-encrypted file`, {
+      hint: 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it with `envkit encrypt`',
+      path: file,
+    });
+  }
+  if (identities.length === 0) throw noIdentity(file);
+  const age = await loadAge();
+  let raw: Uint8Array;
+  try {
+    raw = format === 'armor' ? age.armor.decode(new TextDecoder().decode(bytes)) : bytes;
+  } catch {
+    throw damaged(file, 'its ASCII armor is malformed (a line edited, added or removed)');
+  }
+  const decrypter = new age.Decrypter();
+  for (const identity of identities) decrypter.addIdentity(identity);
+  let plain: Uint8Array;
+  try {
+    plain = await decrypter.decrypt(raw);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    if (message.startsWith('no identity matched')) {
+      throw new EnvkitError('CRYPTO', `${identities.length === 1 ? 'your identity cannot' : `none of your ${identities.length} identities can`} decrypt ${file}: it was not encrypted to ${identities.length === 1 ? 'your recipient' : 'any of their recipients'}`, {
+        hint: 'ask someone who can read it to add you: `envkit recipients add --env NAME <your age1… recipient>` (`envkit identity` prints yours)',
+        path: file,
+      });
+    }
+    // age's own messages are fixed strings, except "invalid version <line>", which quotes the file.
+    const reason = /HMAC/.test(message)
+      ? "its header fails age's authentication check (edited or damaged)"
+      : /header|stanza|version/.test(message)
+        ? 'its header is malformed (edited or damaged)'
+        : "its contents fail age's authentication check (edited, damaged or cut short)";
+    throw damaged(file, reason);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
+  } catch {
+    throw new EnvkitError('CRYPTO', `${file} decrypts to bytes that are not UTF-8 text`, { hint: 'an environment is a .env file in UTF-8', path: file });
+  }
+}
+
+/** No identity at all. */
+export function noIdentity(file: string): EnvkitError {
+  return new EnvkitError('CRYPTO', `no age identity to decrypt ${file} with`, {
+    hint: 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
+    path: file,
+  });
+}
+
+function damaged(file: string, reason: string): EnvkitError {
+  return new EnvkitError('CRYPTO', `${file} cannot be decrypted: ${reason}`, {
+    hint: `restore it from git (\`git checkout -- ${file}\`) or from whoever wrote it; nothing was written`,
+    path: file,
+  });
+}

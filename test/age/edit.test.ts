@@ -1,0 +1,71 @@
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/require.js';
+import { testdir } from '../helpers/testdir.js';
+import { snapshot } from '../reliability/support.js';
+import { CANARY, HAS_AGE, SECRETS, ageDecrypt, ageProject, findLeak, memuEnvText, watchPlaintext } from './support.js';
+
+/** An "editor": a shell script that gets the file as $1, records what it saw, and runs `body`. */
+function editor(body: string): { command: string; log: string } {
+  const dir = testdir();
+  const log = join(dir, 'log');
+  const script = join(dir, 'editor.sh');
+  writeFileSync(script, `#!/bin/sh\nset -e\nf="$1"\nstat -c '%a %n' "$f" "$(dirname "$f")" > ${log}\n${body}\n`);
+  chmodSync(script, 0o755);
+  return { command: script, log };
+}
+
+describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit edit (built CLI)', () => {
+  it('opens a 0600 copy in a private 0700 directory, validates, re-encrypts and removes the copy; no plaintext in the project', async () => {
+    const p = await ageProject();
+    const ed = editor(`sed -i 's/^POSTGRES_DB=.*/POSTGRES_DB=edited_db/' "$f"`);
+    const watcher = watchPlaintext([p.dir]);
+    const result = await p.run(['edit', '--env', 'production'], { env: { EDITOR: ed.command } });
+    const seen = watcher.stop();
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toMatch(/POSTGRES_DB +updated/);
+    expect(result.stdout).toMatch(/MEMU_DB_URL +updated +secret +recomputed from its parts/);
+    const [file, dir] = readFileSync(ed.log, 'utf8').trim().split('\n');
+    expect(file).toMatch(/^600 .*\/envkit-edit-[^/]+\/\.env\.production$/);
+    expect(dir).toMatch(/^700 /);
+    // The private directory is in the test's runtime dir (XDG_RUNTIME_DIR), and gone.
+    expect(file).toContain(p.env.XDG_RUNTIME_DIR as string);
+    expect(readdirSync(p.env.XDG_RUNTIME_DIR as string)).toEqual([]);
+    expect(seen.plaintext).toEqual([]);
+    expect(ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text).toBe(memuEnvText().replaceAll('memu_db', 'edited_db'));
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('refuses when the editor leaves a swap or backup copy; removes every copy; nothing written', async () => {
+    const p = await ageProject();
+    for (const body of [`cp "$f" "$(dirname "$f")/.env.production.swp"`, `cp "$f" "$f~"; echo X=1 >> "$f"`]) {
+      const before = snapshot(p.dir);
+      const result = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor(body).command } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/the editor left \.env\.production(\.swp|~) beside the file: a copy of the plaintext; nothing was changed and the copies are removed/);
+      expect(snapshot(p.dir)).toEqual(before);
+      expect(readdirSync(p.env.XDG_RUNTIME_DIR as string)).toEqual([]);
+    }
+  });
+
+  it('an invalid edit or a failing editor changes nothing (not on a terminal: no second chance)', async () => {
+    const p = await ageProject();
+    const before = snapshot(p.dir);
+    const invalid = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor(`sed -i 's/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=bad%Zq8Lm2Vx7Kp4Wn9RtYu/' "$f"`).command } });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/POSTGRES_PASSWORD/);
+    expect(invalid.stderr).toMatch(/the edited environment is not valid .*nothing was changed/);
+    expect(invalid.all).not.toContain('Zq8Lm2Vx7Kp4Wn9RtYu');
+    const syntax = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor(`printf 'BROKEN LINE\\n' >> "$f"`).command } });
+    expect(syntax.code).toBe(1);
+    expect(syntax.stderr).toMatch(/\.env\.production:12:1: not a KEY=value assignment/);
+    const failing = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor('exit 4').command } });
+    expect(failing.code).toBe(3);
+    expect(failing.stderr).toMatch(/exited with 4; nothing was changed/);
+    expect(snapshot(p.dir)).toEqual(before);
+    expect(readdirSync(p.env.XDG_RUNTIME_DIR as string)).toEqual([]);
+    expect(existsSync(join(p.dir, '.env.production'))).toBe(false);
+    expect(findLeak(p.outputs.join('\n'), [...SECRETS, CANARY.POSTGRES_PASSWORD])).toBeUndefined();
+  });
+});

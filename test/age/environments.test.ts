@@ -1,0 +1,334 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/require.js';
+import { testdir } from '../helpers/testdir.js';
+import { envkit } from '../helpers/cli.js';
+import { snapshot } from '../reliability/support.js';
+import { CANARY, HAS_AGE, SECRETS, ageDecrypt, ageProject, findLeak, keygen, memuEnvText, watchPlaintext } from './support.js';
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted environments (built CLI, age 1.1.1 as oracle)', () => {
+  it('identity: a new X25519 identity in a 0600 file under a 0700 directory, age-keygen -y agrees; shown again, never replaced', async () => {
+    const config = testdir();
+    const dir = testdir();
+    const env = { XDG_CONFIG_HOME: config };
+    // No D-Bus here: the keyring is unavailable and auto mode falls back to the file.
+    const first = await envkit(dir, ['identity'], { env });
+    expect(first.code, first.all).toBe(0);
+    const file = join(config, 'envkit', 'identity.txt');
+    expect(mode(file)).toBe(0o600);
+    expect(mode(join(config, 'envkit'))).toBe(0o700);
+    expect(first.stdout.trim()).toBe(spawnSync('age-keygen', ['-y', file], { encoding: 'utf8' }).stdout.trim());
+    expect(first.stderr).toMatch(/created a new age X25519 identity, kept in .*identity\.txt \(mode 0600\)/);
+    const identity = readFileSync(file, 'utf8').match(/AGE-SECRET-KEY-1\S+/)?.[0] as string;
+    expect(first.all).not.toContain(identity);
+    const again = await envkit(dir, ['identity'], { env });
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.stderr).toMatch(/^your age identity/);
+    // --keyring requires the keyring: exit 3 and nothing created.
+    const other = testdir();
+    const required = await envkit(dir, ['identity', '--keyring'], { env: { XDG_CONFIG_HOME: other } });
+    expect(required.code).toBe(3);
+    expect(existsSync(join(other, 'envkit'))).toBe(false);
+  });
+
+  it('refuses a post-quantum, plugin or unreadable identity file and a group-readable one, naming file:line, quoting nothing', async () => {
+    const dir = testdir();
+    const keys = testdir({
+      'pq.txt': `# post-quantum\nAGE-SECRET-KEY-PQ-1${'Q'.repeat(60)}\n`,
+      'plugin.txt': 'AGE-PLUGIN-YUBIKEY-1QQQQQQ\n',
+      'public.txt': `${keygen(testdir(), 'k').recipient}\n`,
+    });
+    for (const [name, reason] of [['pq.txt', /pq\.txt:2: a post-quantum hybrid identity/], ['plugin.txt', /plugin\.txt:1: a plugin identity/], ['public.txt', /public\.txt:1: a recipient \(public key\), not an identity/]] as const) {
+      const result = await envkit(dir, ['get', 'POSTGRES_USER', '--env', 'production', '--identity', join(keys, name)]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(reason);
+      expect(result.all).not.toContain('QQQQQQ');
+    }
+    const config = testdir();
+    const made = await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } });
+    expect(made.code).toBe(0);
+    spawnSync('chmod', ['640', join(config, 'envkit', 'identity.txt')]);
+    const loose = await envkit(dir, ['identity'], { env: { XDG_CONFIG_HOME: config } });
+    expect(loose.code).toBe(3);
+    expect(loose.stderr).toMatch(/can be read by other users \(mode 640\).*\n {2}fix: chmod 600/);
+  });
+
+  it('layout: .env.production.age (armored) and .env.production.recipients (age -R reads it) committed, plaintext ignored by git', async () => {
+    const p = await ageProject();
+    expect(readFileSync(join(p.dir, '.env.production.age'), 'utf8')).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+    const recipients = readFileSync(join(p.dir, '.env.production.recipients'), 'utf8');
+    expect(recipients).toContain(`# alice\n${p.recipient}\n`);
+    // The recipients file is age's own format: age -R encrypts to it.
+    writeFileSync(join(p.dir, 'x'), 'A=1\n');
+    expect(spawnSync('age', ['-e', '-R', join(p.dir, '.env.production.recipients'), '-o', join(p.dir, 'x.age'), join(p.dir, 'x')]).status).toBe(0);
+    expect(ageDecrypt(p.identityFile, join(p.dir, 'x.age')).text).toBe('A=1\n');
+    spawnSync('rm', [join(p.dir, 'x'), join(p.dir, 'x.age')]);
+    expect(spawnSync('git', ['init', '-q'], { cwd: p.dir }).status).toBe(0);
+    writeFileSync(join(p.dir, '.env.production'), 'a stray plaintext copy\n');
+    writeFileSync(join(p.dir, '.env'), 'plaintext\n');
+    const ignored = (name: string) => spawnSync('git', ['check-ignore', '-q', name], { cwd: p.dir }).status === 0;
+    expect(ignored('.env.production')).toBe(true);
+    expect(ignored('.env')).toBe(true);
+    expect(ignored('.env.production.age.envkit-tmp-1234')).toBe(true);
+    expect(ignored('.env.production.age')).toBe(false);
+    expect(ignored('.env.production.recipients')).toBe(false);
+    expect(ignored('.env.example')).toBe(false);
+  });
+
+  it('envkit gitignore covers every environment; commands without an encrypted form refuse --env and ENVKIT_ENV', async () => {
+    const dir = testdir({ '.env.staging.recipients': '', '.env.production.age': '' });
+    const check = await envkit(dir, ['gitignore', '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('.env.production, .env.production.envkit-*');
+    expect((await envkit(dir, ['gitignore'])).code).toBe(0);
+    expect((await envkit(dir, ['gitignore', '--check'])).code).toBe(0);
+    expect(spawnSync('git', ['init', '-q'], { cwd: dir }).status).toBe(0);
+    const ignored = (name: string) => spawnSync('git', ['check-ignore', '-q', name], { cwd: dir }).status === 0;
+    expect(['.env.staging', '.env.production', '.env'].map(ignored)).toEqual([true, true, true]);
+    expect(['.env.staging.recipients', '.env.production.age', '.env.example'].map(ignored)).toEqual([false, false, false]);
+    for (const [args, env] of [[['init', '--no-input', '--env', 'production'], {}], [['backup'], { ENVKIT_ENV: 'production' }]] as const) {
+      const result = await envkit(dir, [...args], { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^envkit: (init|backup) works on the plaintext env file, not on an encrypted environment/);
+    }
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+  });
+
+  for (const armor of [true, false]) {
+    it(`round trip: age -e ${armor ? '-a ' : ''}-R writes the environment, envkit reads it; envkit writes, age -d reads`, async () => {
+      const p = await ageProject();
+      const source = join(testdir(), 'plain.env');
+      const text = memuEnvText().replaceAll('memu_db', 'from_age_cli');
+      writeFileSync(source, text);
+      const file = join(p.dir, '.env.production.age');
+      expect(spawnSync('age', ['-e', ...(armor ? ['-a'] : []), '-R', join(p.dir, '.env.production.recipients'), '-o', file, source]).status).toBe(0);
+      expect(readFileSync(file).subarray(0, 5).toString()).toBe(armor ? '-----' : 'age-e');
+      const got = await p.run(['get', 'POSTGRES_DB', '--env', 'production']);
+      expect(got.stdout).toBe('from_age_cli\n');
+      // envkit edits it in memory and writes armor again; age reads the result.
+      const set = await p.run(['set', 'POSTGRES_DB=changed_by_envkit', '--env', 'production']);
+      expect(set.code, set.all).toBe(0);
+      const back = ageDecrypt(p.identityFile, file);
+      expect(back.ok).toBe(true);
+      expect(back.text).toBe(text.replaceAll('from_age_cli', 'changed_by_envkit'));
+      expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+    });
+  }
+
+  it('set/get/unset/check --env edit in memory: lossless, derived values recomputed, no plaintext file anywhere', async () => {
+    const p = await ageProject();
+    const watcher = watchPlaintext([p.dir, p.env.TMPDIR as string, '/dev/shm', '/tmp']);
+    const set = await p.run(['set', 'POSTGRES_USER=memu_other', '--env', 'production']);
+    expect(set.code, set.all).toBe(0);
+    expect(set.stdout).toMatch(/POSTGRES_USER +updated/);
+    expect(set.stdout).toMatch(/MEMU_DB_URL +updated +secret +recomputed from its parts/);
+    const unset = await p.run(['unset', 'OPENROUTER_API_KEY', '--env', 'production']);
+    expect(unset.code, unset.all).toBe(0);
+    const check = await p.run(['check', '--env', 'production']);
+    expect(check.code, check.all).toBe(0);
+    expect(check.stdout).toMatch(/decrypted in memory/);
+    const get = await p.run(['get', 'POSTGRES_PASSWORD', '--env', 'production']);
+    expect(get.stdout).toMatch(/masked/);
+    const seen = watcher.stop();
+    expect(seen.plaintext).toEqual([]);
+    // In the project only the encrypted file (through its temp) and the lock ever appeared; nothing in the temp dirs.
+    for (const name of seen.names[p.dir] ?? []) expect(name).toMatch(/^\.env\.production(\.age(\.envkit-tmp-[0-9a-f]+)?|\.envkit-lock.*)$/);
+    expect(seen.names[p.env.TMPDIR as string] ?? []).toEqual([]);
+    const text = ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text;
+    const expected = memuEnvText(CANARY.POSTGRES_PASSWORD, { user: 'memu_other' }).replace(`OPENROUTER_API_KEY=${CANARY.OPENROUTER_API_KEY}\n`, '');
+    expect(text).toBe(expected);
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('check --env reports schema problems by key and file:line without values; exit 1', async () => {
+    const p = await ageProject(memuEnvText().replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=short%1'));
+    const check = await p.run(['check', '--env', 'production']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/\.env\.production\.age:8 +POSTGRES_PASSWORD/);
+    expect(check.all).not.toContain('short%1');
+  });
+
+  it('decrypt --env writes .env 0600 atomically for compose; refuses to overwrite a different .env without --force', async () => {
+    const p = await ageProject();
+    const first = await p.run(['decrypt', '--env', 'production']);
+    expect(first.code, first.all).toBe(0);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
+    expect(mode(join(p.dir, '.env'))).toBe(0o600);
+    writeFileSync(join(p.dir, '.env'), 'POSTGRES_DB=local\n');
+    const refused = await p.run(['decrypt', '--env', 'production']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\.env exists and differs from environment production; it was not changed\n {2}fix: compare them with `envkit diff \.env production`, then replace it with `envkit decrypt --env production --force`/);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe('POSTGRES_DB=local\n');
+    const forced = await p.run(['decrypt', '--env', 'production', '--force']);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('a host identity (age-keygen) added as recipient decrypts on the host with --identity and ENVKIT_IDENTITY_FILE', async () => {
+    const p = await ageProject();
+    const host = keygen(testdir(), 'host.key');
+    const add = await p.run(['recipients', 'add', '--env', 'production', host.recipient, '--name', 'host prod-1']);
+    expect(add.code, add.all).toBe(0);
+    expect(ageDecrypt(host.file, join(p.dir, '.env.production.age')).text).toBe(memuEnvText());
+    // The host has no personal identity: only its key file.
+    const hostEnv = { XDG_CONFIG_HOME: testdir() };
+    const byFlag = await envkit(p.dir, ['decrypt', '--env', 'production', '--identity', host.file], { env: hostEnv });
+    expect(byFlag.code, byFlag.all).toBe(0);
+    const byEnv = await envkit(p.dir, ['get', 'POSTGRES_USER'], { env: { ...hostEnv, ENVKIT_ENV: 'production', ENVKIT_IDENTITY_FILE: host.file } });
+    expect(byEnv.stdout).toBe('memu_production_user\n');
+    // A new environment for the host alone: `recipients add` without a recipient adds the --identity key.
+    const staging = await envkit(p.dir, ['recipients', 'add', '--env', 'staging', '--identity', host.file, '--name', 'host prod-1'], { env: hostEnv });
+    expect(staging.code, staging.all).toBe(0);
+    expect(readFileSync(join(p.dir, '.env.staging.recipients'), 'utf8')).toContain(`# host prod-1\n${host.recipient}\n`);
+    expect(existsSync(join(hostEnv.XDG_CONFIG_HOME, 'envkit'))).toBe(false);
+  });
+
+  it('recipients: list, add, remove re-encrypts so the removed identity can no longer decrypt, and lists what to rotate', async () => {
+    const p = await ageProject();
+    const bob = keygen(testdir(), 'bob.key');
+    await p.run(['recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob']);
+    const list = await p.run(['recipients', 'list', '--env', 'production']);
+    expect(list.stdout).toBe(`${p.recipient}  # alice\n${bob.recipient}  # bob\n`);
+    const file = join(p.dir, '.env.production.age');
+    const old = readFileSync(file);
+    expect(ageDecrypt(bob.file, file).ok).toBe(true);
+    const removed = await p.run(['recipients', 'remove', '--env', 'production', 'bob']);
+    expect(removed.code, removed.all).toBe(0);
+    expect(ageDecrypt(bob.file, file).ok).toBe(false);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+    expect(readFileSync(file)).not.toEqual(old);
+    expect(readFileSync(join(p.dir, '.env.production.recipients'), 'utf8')).not.toContain('bob');
+    expect(removed.stdout).toContain('Removal is not revocation: rotate each one.');
+    expect(removed.stdout).toMatch(/OPENAI_API_KEY +printf %s "\$NEW_VALUE" \| envkit rotate OPENAI_API_KEY --stdin --env production/);
+    expect(removed.stdout).toMatch(/OPENROUTER_API_KEY +printf %s "\$NEW_VALUE" \| envkit rotate OPENROUTER_API_KEY --stdin --env production/);
+    expect(removed.stdout).toMatch(/POSTGRES_PASSWORD +on the host: envkit decrypt --env production --force && envkit rotate POSTGRES_PASSWORD && envkit encrypt --env production --from \.env/);
+    expect(removed.stdout).not.toMatch(/MEMU_DB_URL|POSTGRES_USER/);
+    // The suggested command works as written.
+    const rotated = await p.run(['rotate', 'OPENAI_API_KEY', '--stdin', '--env', 'production'], { input: 'sk-NewKeyAfterRevocation7Hq2Zx9Lm4' });
+    expect(rotated.code, rotated.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, file).text).toContain('OPENAI_API_KEY=sk-NewKeyAfterRevocation7Hq2Zx9Lm4\n');
+    expect(findLeak(p.outputs.join('\n'), [...SECRETS, 'sk-NewKeyAfterRevocation7Hq2Zx9Lm4'])).toBeUndefined();
+  });
+
+  it('rotate --env refuses the database password (it lives in the database too) with the command to run on the host', async () => {
+    const p = await ageProject();
+    const db = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production']);
+    expect(db.code).toBe(2);
+    expect(db.stderr).toMatch(/fix: on the host: envkit decrypt --env production --force && envkit rotate POSTGRES_PASSWORD/);
+  });
+
+  it('refuses a recipients list that would lock out everyone present, and recipients of unknown kinds; nothing written', async () => {
+    const p = await ageProject();
+    const before = snapshot(p.dir);
+    const last = await p.run(['recipients', 'remove', '--env', 'production', 'alice']);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toMatch(/none of your identities would be a recipient of \.env\.production\.age: you would lock yourself out/);
+    const cases: [string, RegExp][] = [
+      [`age1pq1${'q'.repeat(100)}`, /post-quantum hybrid recipient \(age1pq1…\): age 1\.1\.1 cannot decrypt for it/],
+      ['age1yubikey1qwertyqwertyqwerty', /a plugin recipient/],
+      ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx', /an SSH public key/],
+      [`AGE-SECRET-KEY-1${'Q'.repeat(58)}`, /this is a secret identity, not a recipient/],
+      [`age1${'q'.repeat(58)}`, /recipient:.*not a valid age X25519 recipient: its checksum is wrong/],
+    ];
+    for (const [recipient, message] of cases) {
+      const result = await p.run(['recipients', 'add', '--env', 'production', recipient]);
+      expect(result.code, recipient).not.toBe(0);
+      expect(result.stderr).toMatch(message);
+      expect(result.all).not.toContain('Q'.repeat(20));
+    }
+    expect(snapshot(p.dir)).toEqual(before);
+    // A hand-edited recipients file with a post-quantum line is refused by file:line before anything is written.
+    const list = join(p.dir, '.env.production.recipients');
+    writeFileSync(list, `${readFileSync(list, 'utf8')}# carol\nage1pq1${'q'.repeat(80)}\n`);
+    const edited = snapshot(p.dir);
+    const set = await p.run(['set', 'POSTGRES_DB=x', '--env', 'production']);
+    expect(set.code).toBe(3);
+    expect(set.stderr).toMatch(/\.env\.production\.recipients:7: a post-quantum hybrid recipient/);
+    expect(snapshot(p.dir)).toEqual(edited);
+    // A new environment whose first recipient is someone else's key: refused too.
+    const other = keygen(testdir(), 'o.key');
+    const foreign = await p.run(['recipients', 'add', '--env', 'staging', other.recipient]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toMatch(/you would lock yourself out\n {2}fix: add yours first: `envkit recipients add --env staging age1/);
+    expect(existsSync(join(p.dir, '.env.staging.recipients'))).toBe(false);
+  });
+
+  it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {
+    const p = await ageProject();
+    const file = join(p.dir, '.env.production.age');
+    const stranger = keygen(testdir(), 'stranger.key');
+    const commands = [['get', 'POSTGRES_USER'], ['set', 'POSTGRES_DB=x'], ['decrypt'], ['run', '--', 'true'], ['check']];
+    const expectRefused = async (message: RegExp, env: NodeJS.ProcessEnv = {}, extra: string[] = []) => {
+      const before = snapshot(p.dir);
+      for (const args of commands) {
+        const result = await p.run([...args.slice(0, args.indexOf('--') < 0 ? undefined : args.indexOf('--')), '--env', 'production', ...extra, ...(args.includes('--') ? args.slice(args.indexOf('--')) : [])], { env });
+        expect(result.code, `${args.join(' ')}: ${result.all}`).toBe(3);
+        expect(result.stderr).toMatch(message);
+      }
+      expect(snapshot(p.dir)).toEqual(before);
+    };
+    await expectRefused(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient/, {}, ['--identity', stranger.file]);
+    await expectRefused(/no age identity to decrypt \.env\.production\.age/, { XDG_CONFIG_HOME: testdir() });
+    const good = readFileSync(file, 'utf8');
+    const lines = good.split('\n');
+    // One character of the payload changed (armor stays valid base64).
+    const at = lines.length - 4;
+    lines[at] = (lines[at] as string).replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    writeFileSync(file, lines.join('\n'));
+    await expectRefused(/\.env\.production\.age cannot be decrypted: (its contents fail|its header|its ASCII armor)/);
+    const raw = Buffer.from(good.split('\n').slice(1, -2).join(''), 'base64');
+    writeFileSync(file, raw.subarray(0, raw.length - 20));
+    await expectRefused(/\.env\.production\.age cannot be decrypted: its contents fail age's authentication check \(edited, damaged or cut short\)/);
+    writeFileSync(file, memuEnvText());
+    await expectRefused(/\.env\.production\.age is not an age-encrypted file/);
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('--json of every new command holds no value (get masks, remove lists keys), and parses', async () => {
+    const p = await ageProject();
+    const bob = keygen(testdir(), 'bob.key');
+    const runs = [
+      ['identity', '--json'],
+      ['recipients', 'list', '--env', 'production', '--json'],
+      ['recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob', '--json'],
+      ['get', 'POSTGRES_PASSWORD', '--env', 'production', '--json'],
+      ['set', 'POSTGRES_DB=json_db', '--env', 'production', '--json'],
+      ['check', '--env', 'production', '--json'],
+      ['diff', 'production', 'production', '--json'],
+      ['recipients', 'remove', '--env', 'production', 'bob', '--json'],
+    ];
+    for (const args of runs) {
+      const result = await p.run(args);
+      expect(result.code, `${args.join(' ')}: ${result.all}`).toBe(0);
+      expect(() => JSON.parse(result.stdout), args.join(' ')).not.toThrow();
+    }
+    const removed = JSON.parse(p.outputs.at(-1) as string) as { exposed: { key: string }[] };
+    expect(removed.exposed.map((e) => e.key).sort()).toEqual(['OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'POSTGRES_PASSWORD']);
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('diff compares environments and .env files by keys and fingerprints, never values', async () => {
+    const p = await ageProject();
+    await p.run(['recipients', 'add', '--env', 'staging']);
+    const source = join(testdir(), 's.env');
+    writeFileSync(source, memuEnvText('StagingPassword9Zx2Qm4Lp7Vb1Hk3').replace('MEMU_MEMORY_LIMIT=2g\n', ''));
+    expect((await p.run(['encrypt', '--env', 'staging', '--from', source])).code).toBe(0);
+    const diff = await p.run(['diff', 'production', 'staging']);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toMatch(/^= POSTGRES_USER +same +[0-9a-f]{8}$/m);
+    expect(diff.stdout).toMatch(/^~ POSTGRES_PASSWORD +different +[0-9a-f]{8} → [0-9a-f]{8}$/m);
+    expect(diff.stdout).toMatch(/^- MEMU_MEMORY_LIMIT +only in production +[0-9a-f]{8}$/m);
+    expect(findLeak(diff.all, [...SECRETS, 'StagingPassword9Zx2Qm4Lp7Vb1Hk3'])).toBeUndefined();
+    // Fingerprints are keyed per run: the same value shows another fingerprint next time.
+    const again = await p.run(['diff', 'production', 'staging']);
+    expect(again.stdout.match(/POSTGRES_USER +same +([0-9a-f]{8})/)?.[1]).not.toBe(diff.stdout.match(/POSTGRES_USER +same +([0-9a-f]{8})/)?.[1]);
+    writeFileSync(join(p.dir, 'local.env'), memuEnvText());
+    const same = await p.run(['diff', './local.env', 'production']);
+    expect(same.code, same.all).toBe(0);
+  });
+});

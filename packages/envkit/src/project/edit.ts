@@ -6,7 +6,7 @@ import { EnvkitError } from '../errors.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } from './plan.js';
-import { describeWrite } from './init.js';
+import { assertWritableDirs, describeWrite } from './init.js';
 import type { FileChange } from './sync.js';
 
 /** The result of an edit of the env file. Never carries a value. */
@@ -35,9 +35,10 @@ export function applyEdit(
     keys.push({ key, action: 'updated', secret: schema.vars[key]?.secret ?? true, reason: 'recomputed from its parts' });
   }
   const next = doc.toString();
-  if (options.dryRun || next === text) {
-    return { keys, file: { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' } };
-  }
+  const file: FileChange = { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' };
+  // A dry run fails where the real run would: a directory that takes no file.
+  if (options.dryRun) assertWritableDirs([file]);
+  if (options.dryRun || next === text) return { keys, file };
   cleanStaleTemps(paths.env);
   return { keys, file: describeWrite(writeSecretFile(paths.env, next)) };
 }

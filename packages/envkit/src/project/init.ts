@@ -250,7 +250,7 @@ function refuseRegenerating(schema: EnvSchema, key: string, values: Readonly<Rec
     if (!spec.derive?.from.includes(key) || !isPresent(values[derivedKey])) continue;
     throw new EnvkitError('REFUSED', `${key} is empty but ${derivedKey} was derived from an earlier value: envkit will not generate a new one`, {
       issues: [{ key, message: 'a database created with the old value still has it; a new value would lock the application out' }],
-      hint: `bring the old value back (\`envkit restore\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``,
+      hint: `bring the old value back (\`envkit restore --force\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``,
     });
   }
 }

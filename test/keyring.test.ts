@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultProjectId, parseDocument } from '../packages/envkit/src/index.js';
-import { ENVKIT_BIN, envkit, type CliResult } from './helpers/cli.js';
+import { ENVKIT_BIN, envkit, runProcess, type CliResult } from './helpers/cli.js';
 import { requireTool } from './helpers/require.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, startStuckBus, type SecretServiceHandle } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
@@ -324,6 +324,18 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     rmSync(join(dir, '.env'));
     expect((await cli(dir, ['--project', id, 'restore'], env)).code).toBe(0);
     expect(readEnv(dir).OPENAI_API_KEY ?? '').toBe('');
+  });
+
+  it('keyring status into a pipe that closes early ends quietly (no EPIPE stack trace)', async () => {
+    const dir = testdir();
+    const id = project();
+    expect((await cli(dir, ['--project', id, 'init', '--no-input'], env)).code).toBe(0);
+    const result = await runProcess('/bin/sh', ['-c', `( sleep 0.3; "${process.execPath}" -- "${ENVKIT_BIN}" --project ${id} keyring status; echo "status=$?" >&2 ) | true`], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...env },
+    });
+    expect(result.stderr).not.toMatch(/EPIPE|Error|dist\.tmp/);
+    expect(result.stderr).toMatch(/status=141\b/);
   });
 
   it('restore of a valid .env that lacks a stored secret is refused, not a success; --force restores it', async () => {

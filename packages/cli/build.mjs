@@ -56,8 +56,8 @@ const old = join(here, `dist.old-${process.pid}`);
 if (existsSync(join(here, 'dist'))) renameSync(join(here, 'dist'), old);
 renameSync(dist, join(here, 'dist'));
 rmSync(old, { recursive: true, force: true });
-// Again from dist/ itself: a V8 code cache keeps the file name it was compiled under, and stack traces
-// (ENVKIT_DEBUG) would otherwise name dist.tmp-<pid>/, which no longer exists.
+// Again from dist/ itself, each compiled without the cache written above: a V8 code cache keeps the file
+// name it was compiled under, and stack traces (ENVKIT_DEBUG) would otherwise name dist.tmp-<pid>/.
 writeCodeCaches(join(here, 'dist'));
 
 /**
@@ -255,7 +255,9 @@ function writeCodeCaches(distDir) {
     for (const [name, argv] of runs) {
       if (name === 'guard' && !git) continue;
       const file = join(cacheDir, `${name}.bin`);
-      // Written beside and renamed: a run of envkit reading the cache meanwhile sees the old one or the new.
+      // Compiled afresh: a run that finds a cache keeps what it holds (the file name included) and would
+      // write it out again. For that moment envkit runs without a cache: slower, never different.
+      rmSync(file, { force: true });
       const temp = `${file}.tmp`;
       const result = spawnSync(process.execPath, ['--', join(distDir, 'bin.js'), ...argv], {
         cwd: project,

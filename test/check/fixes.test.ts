@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { envkit, initProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
 
+const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
 
 interface Finding {
@@ -34,6 +36,8 @@ interface Scenario {
   args?: string[];
   needsGit?: boolean;
   needsRoot?: boolean;
+  /** The project keeps its secrets in a real (private) gnome-keyring, as `envkit init` does by default. */
+  keyring?: boolean;
 }
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
@@ -61,6 +65,14 @@ const SCENARIOS: Scenario[] = [
     rule: 'schema.invalid',
     key: 'MEMU_DB_URL',
     setup: (dir) => replaceLine(dir, 'MEMU_DB_URL', readLine(dir, 'MEMU_DB_URL').replace(`:${passwordOf(dir)}@`, ':x0x0x0x0x0x0x0x0x0x0x0x0x0x0x0x0@')),
+  },
+  {
+    // A generated secret lost while the URL made from it remains: init will not make a new one, so the fix
+    // brings the old one back from the keyring.
+    rule: 'schema.invalid',
+    key: 'POSTGRES_PASSWORD',
+    keyring: true,
+    setup: (dir) => replaceLine(dir, 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD='),
   },
   { rule: 'env.default-missing', key: 'MEMU_MEMORY_LIMIT', setup: (dir) => replaceLine(dir, 'MEMU_MEMORY_LIMIT', 'MEMU_MEMORY_LIMIT=') },
   { rule: 'gitignore.rules', setup: (dir) => rmSync(join(dir, '.gitignore')) },
@@ -165,11 +177,18 @@ const matches = (s: Scenario) => (f: Finding) => f.rule === s.rule && (s.key ===
 
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();
+  let secretService: SecretServiceHandle | undefined;
+  afterAll(async () => secretService?.stop());
   for (const scenario of SCENARIOS) {
-    const runs = (!scenario.needsGit || hasGit) && (!scenario.needsRoot || process.getuid?.() === 0);
+    const runs = (!scenario.needsGit || hasGit) && (!scenario.needsRoot || process.getuid?.() === 0) && (!scenario.keyring || hasKeyring);
     it.runIf(runs)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
       const dir = testdir();
-      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      let env: NodeJS.ProcessEnv = GIT_ENV;
+      if (scenario.keyring) {
+        secretService ??= await startSecretService();
+        env = { ...GIT_ENV, DBUS_SESSION_BUS_ADDRESS: secretService.address };
+      }
+      await initProject(dir, [...(scenario.keyring ? [] : ['--no-keyring']), '--set', `OPENAI_API_KEY=${OPENAI_KEY}`], env);
       const args = scenario.args ?? ['--no-compose'];
       await scenario.setup(dir);
       const before = (await findings(dir, args)).filter(matches(scenario));
@@ -180,7 +199,7 @@ describe('every fix check prints as a command removes its finding', () => {
         // A placeholder for the user's own value is the one thing not run as written.
         const line = (command as string).replaceAll('...', scenario.value ?? '');
         expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
-        const ran = await sh(dir, line, { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}` });
+        const ran = await sh(dir, line, { ...env, PATH: `${bin}:${process.env.PATH}` });
         expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
       }
       const after = (await findings(dir, args)).filter(matches(scenario));

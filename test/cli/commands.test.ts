@@ -81,6 +81,14 @@ describe('envkit get', () => {
     expect(empty.stdout).toBe('');
     expect(empty.stderr).toMatch(/OPENROUTER_API_KEY has no value in \.env and no default/);
     expect(empty.stderr).toMatch(/fix: .*envkit set OPENROUTER_API_KEY=/);
+    // The database password: the suggested `set` is one that is not refused (it needs --force), and it works.
+    expect((await envkit(dir, ['unset', '--force', '--no-keyring', 'POSTGRES_PASSWORD'])).code).toBe(0);
+    const password = await envkit(dir, ['get', 'POSTGRES_PASSWORD']);
+    expect(password.code).toBe(1);
+    const suggested = /`(envkit set --force POSTGRES_PASSWORD=)\.\.\.`/.exec(password.stderr)?.[1];
+    expect(suggested, password.stderr).toBeDefined();
+    const set = await envkit(dir, [...suggested!.split(' ').slice(1, -1), '--no-keyring', `${suggested!.split(' ').at(-1)}abcdefghijklmnopqrstuvwxyz012345`]);
+    expect(set.code, set.all).toBe(0);
   });
 
   it('--json: masked unless --reveal', async () => {

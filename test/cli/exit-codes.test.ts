@@ -2,10 +2,10 @@
 // refused, 2 usage, 3 environment, 141 closed output pipe (130, Ctrl-C at a prompt: init-prompt.test.ts).
 // Dry runs end with the code of the real run.
 import { describe, it, expect } from 'vitest';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
-import { envkit, initProject, read, sh, OPENAI_KEY } from './support.js';
+import { envkit, initProject, read, sh, ENVKIT_BIN, OPENAI_KEY } from './support.js';
 
 const NO_KEYRING = ['--no-keyring'];
 
@@ -122,5 +122,12 @@ describe('exit codes follow docs/exit-codes.md', () => {
       expect(cat.stderr).toMatch(/status=141\b/);
       expect(result.stderr, command).toContain('status=141');
     }
+  });
+
+  it('the code caches name dist/, not the dist.tmp-<pid>/ they were first built in (stack traces name real files)', () => {
+    const cache = join(dirname(ENVKIT_BIN), 'cache');
+    const files = readdirSync(cache).filter((name) => name.endsWith('.bin'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) expect(readFileSync(join(cache, name)).includes('dist.tmp-'), name).toBe(false);
   });
 });

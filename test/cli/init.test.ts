@@ -335,6 +335,32 @@ describe('envkit init checks every file before it writes the first', () => {
     expect(ls(dir)).toEqual(['.env', '.gitignore']);
   });
 
+  it.runIf(requireTool('chattr (e2fsprogs)', chattr, 'apt-get install -y e2fsprogs'))(
+    'a directory that takes no new file: init, set and their dry runs all exit 3 before writing, saying so',
+    async () => {
+      const dir = testdir();
+      await initProject(dir, ['--no-keyring']);
+      rmSync(join(dir, '.env.example'));
+      // Immutable: even root cannot create a file there (and access(W_OK) says so).
+      expect(spawnSync('chattr', ['+i', dir]).status).toBe(0);
+      try {
+        for (const args of [
+          ['init', '--no-input', '--no-keyring'],
+          ['init', '--no-input', '--no-keyring', '--dry-run'],
+          ['set', '--no-keyring', 'POSTGRES_DB=other_db', '--dry-run'],
+        ]) {
+          const result = await envkit(dir, args);
+          expect(result.code, `${args.join(' ')}: ${result.all}`).toBe(3);
+          // The real run stops at its lock file, a dry run (no lock) at the check: the same code either way.
+          expect(result.stderr).toMatch(/is not writable; nothing was written|cannot create the lock file/);
+        }
+        expect(ls(dir)).toEqual(['.env', '.gitignore']);
+      } finally {
+        spawnSync('chattr', ['-i', dir]);
+      }
+    },
+  );
+
   it.runIf(requireTool('chattr (e2fsprogs)', chattr, 'apt-get install -y e2fsprogs') && process.getuid?.() === 0)(
     'a write that still fails half-way says exactly which files were written',
     async () => {

@@ -18,7 +18,13 @@ export async function run(ctx: Context, key: string, flags: { reveal?: boolean; 
   }
   if (result.value === undefined) {
     ctx.err(`envkit: ${key} has no value in ${project.envFile} and no default`);
-    ctx.err(`  fix: set it with \`envkit set ${key}=...\`${result.secret ? ` or \`envkit rotate ${key} --stdin\`` : ''}`);
+    // What works as written: `set` refuses a value that also lives elsewhere (the database password) without --force.
+    const external = project.schema.vars[key]?.external !== undefined;
+    ctx.err(
+      external
+        ? `  fix: bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`
+        : `  fix: set it with \`envkit set ${key}=...\``,
+    );
     return 1;
   }
   if (result.secret && !flags.reveal && ctx.io.stdout.isTTY !== true) {

@@ -6,7 +6,7 @@ import { EnvkitError } from '../errors.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } from './plan.js';
-import { describeWrite } from './init.js';
+import { assertWritableDirs, describeWrite } from './init.js';
 import type { FileChange } from './sync.js';
 
 /** The result of an edit of the env file. Never carries a value. */
@@ -44,9 +44,10 @@ export function applyEdit(paths: ProjectPaths, schema: EnvSchema, edit: Document
     throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'run `envkit init` first' });
   }
   const { next, keys } = editText(text, paths.envName, schema, edit);
-  if (options.dryRun || next === text) {
-    return { keys, file: { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' } };
-  }
+  const file: FileChange = { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' };
+  // A dry run fails where the real run would: a directory that takes no file.
+  if (options.dryRun) assertWritableDirs([file]);
+  if (options.dryRun || next === text) return { keys, file };
   cleanStaleTemps(paths.env);
   return { keys, file: describeWrite(writeSecretFile(paths.env, next)) };
 }

@@ -149,8 +149,9 @@ export function initProject(options: InitOptions): InitResult {
       syncGitignoreFile(paths, { dryRun: true }),
     ];
     const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
-    if (options.dryRun) return { keys: plan.keys, files: planned, created: existing === undefined, missing };
+    // Also in a dry run: it must fail where the real run would.
     assertWritableDirs(planned);
+    if (options.dryRun) return { keys: plan.keys, files: planned, created: existing === undefined, missing };
     const files: FileChange[] = [];
     try {
       cleanStaleTemps(paths.env);
@@ -165,8 +166,11 @@ export function initProject(options: InitOptions): InitResult {
   return options.dryRun ? run() : withLock(paths.lock, 'init', run);
 }
 
-/** FILE, before anything is written, when a file that must change lies in a directory that takes no new file. */
-function assertWritableDirs(files: readonly FileChange[]): void {
+/**
+ * FILE, before anything is written, when a file that must change lies in a directory that takes no new file
+ * (envkit writes through a temp file and a rename, so the directory is what must be writable).
+ */
+export function assertWritableDirs(files: readonly FileChange[]): void {
   for (const file of files) {
     if (file.action === 'unchanged') continue;
     const dir = dirname(file.path);
@@ -246,7 +250,7 @@ function refuseRegenerating(schema: EnvSchema, key: string, values: Readonly<Rec
     if (!spec.derive?.from.includes(key) || !isPresent(values[derivedKey])) continue;
     throw new EnvkitError('REFUSED', `${key} is empty but ${derivedKey} was derived from an earlier value: envkit will not generate a new one`, {
       issues: [{ key, message: 'a database created with the old value still has it; a new value would lock the application out' }],
-      hint: `bring the old value back (\`envkit restore\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``,
+      hint: `bring the old value back (\`envkit restore --force\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``,
     });
   }
 }

@@ -46,9 +46,14 @@ describe('validateValues', () => {
     expect(result.data?.OPENAI_API_KEY).toBeUndefined();
     expect(result.data?.POSTGRES_DB).toBe('memu_db');
     expect(result.data?.MEMU_MEMORY_LIMIT).toBe('2g');
+    // GOOD has MEMU_DB_URL: the password was lost, not never set, and init would refuse to make a new one.
     const missing = validateValues(memuSchema, { ...GOOD, POSTGRES_PASSWORD: '' });
     expect(missing.issues).toEqual([
-      { key: 'POSTGRES_PASSWORD', message: 'POSTGRES_PASSWORD: is not set; run `envkit init` to generate it' },
+      {
+        key: 'POSTGRES_PASSWORD',
+        message:
+          'POSTGRES_PASSWORD: is not set; run `envkit restore --force` to bring it back from the keyring (a copy of the file is kept), or `envkit set --force POSTGRES_PASSWORD=...` with the old value',
+      },
     ]);
   });
 

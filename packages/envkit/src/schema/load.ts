@@ -125,6 +125,11 @@ function fixFor(key: string, spec: VarSpec, missing: boolean): string {
   return `run \`envkit set${spec.external ? ' --force' : ''} ${key}=...\`${spec.secret && missing && spec.prompt ? ' (or `envkit init` on a terminal, which asks for it hidden)' : ''}`;
 }
 
+/** How to bring back a generated secret that was lost while a value derived from it remains. */
+function lostFix(key: string, spec: VarSpec): string {
+  return `run \`envkit restore --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${spec.external ? ' --force' : ''} ${key}=...\` with the old value`;
+}
+
 /** True when a type accepts a missing value (`.optional()`, `.default()`, ...). */
 function acceptsMissing(type: z.ZodType): boolean {
   return type._zod.optin !== undefined;
@@ -174,7 +179,10 @@ export function validateValues<S extends EnvSchema>(
     }
     if (text === undefined) {
       if (!acceptsMissing(spec.type)) {
-        report(key, `${key}: is not set; ${fixFor(key, spec, true)}`);
+        // A generated secret whose derived value is still there was lost, not never set: init will not make a
+        // new one (the database has the old one), so the fix is to bring it back.
+        const lost = spec.generate !== undefined && Object.entries(schema.vars).some(([k, v]) => v.derive?.from.includes(key) && (values[k] ?? '') !== '');
+        report(key, `${key}: is not set; ${lost ? lostFix(key, spec) : fixFor(key, spec, true)}`);
         continue;
       }
     } else if (!fromDefault) {

@@ -12,6 +12,8 @@ import type { ProbeResult } from '../compose/probes.js';
 import { checkProjectWithDocument, type CheckOptions, type CheckResult } from './check.js';
 import { projectPaths } from './context.js';
 import { onlineProbes, type OnlineOptions } from './check-online.js';
+import { readPodmanEnvFile } from '../dotenv/podman-env-file.js';
+import type { EnvDocument } from '../dotenv/document.js';
 
 /** Options of {@link checkDeployment}. */
 export interface DeploymentCheckOptions extends CheckOptions {
@@ -76,6 +78,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         // `env_file: .env` hands the container every variable of the file: none of those is unused.
         const envFileLoaded = file.services.some((service) => envFilesOf(service).some((entry) => resolve(dirname(path), entry.path) === paths.env));
         findings.push(...checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded }));
+        if (envFileLoaded) findings.push(...podmanEnvFileFindings(doc, paths.envName));
         findings.push(
           ...checkHardening(file, {
             secretValues,
@@ -96,4 +99,29 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
     findings.push(...result.findings);
   }
   return { findings, ok: !hasErrors(findings), probes, ...(composeFile ? { composeFile } : {}) };
+}
+
+/**
+ * With `env_file:` the containers get the env file as podman reads it (`--env-file`), not as compose or
+ * envkit do: a quoted value keeps its quotes, an inline comment becomes part of the value, a multi-line
+ * value is cut at its first line. Every variable podman would read differently is an error, named by line.
+ */
+function podmanEnvFileFindings(doc: EnvDocument, file: string): Finding[] {
+  const podman = readPodmanEnvFile(doc.toString());
+  const values = doc.toObject();
+  const entries = doc.entries();
+  return entries.flatMap((entry) => {
+    if (podman.values.get(entry.key) === values[entry.key] || values[entry.key] === undefined) return [];
+    // Only the last assignment counts for every reader; earlier ones are reported as duplicates.
+    if (entries.findLast((e) => e.key === entry.key) !== entry) return [];
+    return [{
+      severity: 'error' as const,
+      rule: 'env.podman-env-file',
+      key: entry.key,
+      file,
+      line: entry.line,
+      message: `${entry.key}: podman reads this line of ${file} differently (env_file: quotes, inline comments and surrounding spaces are kept as part of the value, a value spans one line only), so the container would not get the value compose and envkit read`,
+      fix: `give ${entry.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none), then \`envkit set ${entry.key}=...\` writes it bare`,
+    }];
+  });
 }

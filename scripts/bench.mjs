@@ -11,7 +11,7 @@
 // --clean-env   run everything with only PATH, HOME and LANG set (default: this shell's environment)
 // --only IDS    run only these parts, comma-separated: help, get, check, check-env, init, memory, throughput
 //
-// What it runs: `node -- packages/cli/dist/bin.js …` (what the installed `envkit` does) in temp directories,
+// What it runs: `node -- packages/cli/bin/envkit.cjs …` (what the installed `envkit` does) in temp directories,
 // stdout and stderr piped; `envkit check` and `envkit get` run in a copy of examples/memu made a git repository
 // (git init, nothing committed), as a deployment's directory is, so `check` runs its git step as typed, with the environment envkit would get here (minus
 // ENVKIT_* and FORCE_COLOR) unless --clean-env. The environment matters for the ratios: with
@@ -46,9 +46,9 @@ if (!args.includes('--no-build')) {
 // half-way. Node resolves its external modules from the repository's node_modules just the same.
 const snapshot = join(root, 'bench-results/cli');
 rmSync(snapshot, { recursive: true, force: true });
-mkdirSync(dirname(snapshot), { recursive: true });
-cpSync(join(root, 'packages/cli/dist'), snapshot, { recursive: true });
-const BIN = join(snapshot, 'bin.js');
+mkdirSync(snapshot, { recursive: true });
+for (const part of ['bin', 'dist']) cpSync(join(root, 'packages/cli', part), join(snapshot, part), { recursive: true });
+const BIN = join(snapshot, 'bin/envkit.cjs');
 const cleanEnv = args.includes('--clean-env');
 const ENV = cleanEnv
   ? { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' }

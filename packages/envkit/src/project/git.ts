@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findExecutable } from '../database/compose-command.js';
 
 /** What git says about one file. `undefined` fields: git is missing or the dir is not a work tree. */
 export interface GitStatus {
@@ -27,7 +28,7 @@ function git(cwd: string, args: string[]): { status: number | null; stdout: stri
  * do not apply to it. Outside any repository no git runs at all.
  */
 export function gitFileStatus(dir: string, file: string): GitStatus {
-  if (!mayBeInRepo(dir)) return { available: onPath('git'), inRepo: false };
+  if (!mayBeInRepo(dir)) return { available: findExecutable('git') !== undefined, inRepo: false };
   const listed = git(dir, ['--literal-pathspecs', 'ls-files', '-z', '-t', '-c', '-o', '--exclude-standard', '--', file]);
   if (listed.missing) return { available: false, inRepo: false };
   // Not a work tree (inside .git, a repository git will not use, a path outside it): as before, no repository.
@@ -50,16 +51,3 @@ function mayBeInRepo(dir: string): boolean {
   }
 }
 
-/** Whether an executable `command` is in one of PATH's directories, as the spawn would look it up. */
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((d) => {
-    if (d === '') return false;
-    const candidate = join(d, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  });
-}

@@ -13,7 +13,6 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Built beside dist/ and swapped in at the end: a failed build leaves the previous one in place.
@@ -39,7 +38,6 @@ const CJS_BUNDLE = {
 const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
-  await buildPg();
   await buildCli('cli');
   for (const command of DEDICATED) await buildCli(`cli-${command}`, command);
   // First an entry without static outputs or caches, to capture them from the real CLI.
@@ -73,39 +71,13 @@ async function buildCli(name, only) {
       js: '(function (exports, require, module, __filename, __dirname) {"use strict";\nvar __envkitImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };',
     },
     footer: { js: '})' },
-    // The native keyring module and jiti stay external; node-postgres is its own bundle (see buildPg).
-    external: ['@napi-rs/keyring', 'jiti'],
-    plugins: [...(only ? [onlyCommand(only)] : []), pgBesideBundle(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    // The native keyring module and jiti stay external, and node-postgres's optional native and Cloudflare
+    // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
+    // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
+    external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
+    plugins: [...(only ? [onlyCommand(only)] : []), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
-}
-
-/**
- * node-postgres (about 120 kB bundled) only serves `rotate --apply direct` and `check --online`, yet every
- * run of a bundle that holds it reads it: it goes to dist/pg.cjs, which the CLI requires when a database
- * connection is made.
- */
-async function buildPg() {
-  await build({
-    ...CJS_BUNDLE,
-    // node-postgres as the library depends on it (the CLI package itself does not).
-    entryPoints: { pg: createRequire(join(here, '../envkit/package.json')).resolve('pg') },
-    external: ['pg-native', 'pg-cloudflare'],
-  });
-}
-
-/** The library's `import('pg')` gets dist/pg.cjs through require() (no import() left: see checkDynamicImports). */
-function pgBesideBundle() {
-  return {
-    name: 'pg-beside-bundle',
-    setup(b) {
-      b.onResolve({ filter: /^pg$/ }, () => ({ path: 'pg', namespace: 'pg-beside-bundle' }));
-      b.onLoad({ filter: /.*/, namespace: 'pg-beside-bundle' }, () => ({
-        contents: 'module.exports = require(require("node:path").join(__dirname, "pg.cjs"));',
-        loader: 'js',
-      }));
-    },
-  };
 }
 
 /**

@@ -97,7 +97,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
     expect(await crashAfter(p, step, mode)).toBe('SIGKILL');
 
     // What the killed run left: the new password in the pending file, a stale lock, and exactly one of
-    // the two states ROTATION.md allows.
+    // the two states docs/rotation.md allows.
     const pending = pendingOf(p)!;
     expect(pending.key).toBe('POSTGRES_PASSWORD');
     expect(existsSync(join(p.dir, '.env.envkit-lock'))).toBe(true);

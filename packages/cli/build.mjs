@@ -39,7 +39,6 @@ const CJS_BUNDLE = {
 const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
-  await buildPg();
   await buildAge();
   await buildCli('cli');
   for (const command of DEDICATED) await buildCli(`cli-${command}`, command);
@@ -77,27 +76,16 @@ async function buildCli(name, only) {
       js: '(function (exports, require, module, __filename, __dirname) {"use strict";\nvar __envkitImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };',
     },
     footer: { js: '})' },
-    // The native keyring module and jiti stay external; node-postgres is its own bundle (see buildPg).
-    external: ['@napi-rs/keyring', 'jiti'],
+    // The native keyring module and jiti stay external, and node-postgres's optional native and Cloudflare
+    // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
+    // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
+    external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
     plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
 
 /**
- * node-postgres (about 120 kB bundled) only serves `rotate --apply direct` and `check --online`, yet every
- * run of a bundle that holds it reads it: it goes to dist/pg.cjs, which the CLI requires when a database
- * connection is made.
- */
-async function buildPg() {
-  await build({
-    ...CJS_BUNDLE,
-    // node-postgres as the library depends on it (the CLI package itself does not).
-    entryPoints: { pg: createRequire(join(here, '../envkit/package.json')).resolve('pg') },
-    external: ['pg-native', 'pg-cloudflare'],
-  });
-}
-
 /**
  * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands of
  * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
@@ -141,15 +129,15 @@ function lazyPostQuantum(entry) {
 }
 
 /**
- * The library's `import('pg')` gets dist/pg.cjs, and `import('age-encryption')` dist/age.cjs, through
- * require() (no import() left: see checkDynamicImports).
+ * The library's `import('age-encryption')` gets dist/age.cjs through require() (no import() left: see
+ * checkDynamicImports).
  */
 function besideBundles() {
-  const files = { pg: 'pg.cjs', 'age-encryption': 'age.cjs' };
+  const files = { 'age-encryption': 'age.cjs' };
   return {
     name: 'beside-bundles',
     setup(b) {
-      b.onResolve({ filter: /^(pg|age-encryption)$/ }, (args) => ({ path: args.path, namespace: 'beside-bundle' }));
+      b.onResolve({ filter: /^age-encryption$/ }, (args) => ({ path: args.path, namespace: 'beside-bundle' }));
       b.onLoad({ filter: /.*/, namespace: 'beside-bundle' }, (args) => ({
         contents: `module.exports = require(require("node:path").join(__dirname, ${JSON.stringify(files[args.path])}));`,
         loader: 'js',

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 
 /** The built CLI entry, as `node_modules/.bin/envkit` runs it (`ENVKIT_TEST_BIN` points the tests at another build). */
-export const ENVKIT_BIN = process.env.ENVKIT_TEST_BIN || fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+export const ENVKIT_BIN = process.env.ENVKIT_TEST_BIN || fileURLToPath(new URL('../../packages/cli/bin/envkit.cjs', import.meta.url));
 
 /**
  * The node that runs the CLI: `ENVKIT_TEST_NODE` (e.g. a Node 24 binary, see scripts/node24.sh), else the

@@ -51,7 +51,7 @@ const ROTATING_DRIVERS = new Set(['json-file', 'k8s-file', 'local']);
 export const MIN_SECRET_LENGTH = 8;
 
 /**
- * The deployment's hardening checklist (MEMU.md), per service, as findings with file:line:
+ * The deployment's hardening checklist (docs/deployment.md), per service, as findings with file:line:
  * restart policy, healthcheck (present, parseable, `pg_isready` for the database), memory limit,
  * log rotation, no bind mount of the source tree or of `.env`, the database port and the app port
  * off public interfaces, no secret written literally, the database's data in a named volume.

@@ -37,7 +37,7 @@ function olderThan(version: Version | undefined, minimum: Version): boolean {
 const show = (v: Version): string => v.join('.');
 
 /**
- * podman facts that bite a compose file written for Docker (MEMU.md), as warnings with file:line.
+ * podman facts that bite a compose file written for Docker (docs/deployment.md), as warnings with file:line.
  * With versions given, a warning appears only where that version is affected; without, it appears
  * worded as a condition ("before podman 5.8 …").
  * - logging `max-file` is ignored by podman (only `max-size` applies);

@@ -63,7 +63,7 @@ export async function probeOllama(baseUrl: string, options: ProbeHttpOptions = {
 
 /**
  * The Ollama version endpoint for a base URL. This deployment keeps `/api` in
- * `OLLAMA_API_BASE_URL` (MEMU.md); Ollama's own clients use the root. Both work:
+ * `OLLAMA_API_BASE_URL` (docs/deployment.md); Ollama's own clients use the root. Both work:
  * `http://h:11434/api` → `http://h:11434/api/version`, `http://h:11434` → `http://h:11434/api/version`.
  * A path prefix (a reverse proxy) is kept. Throws a `VALIDATION` EnvkitError for a URL that is not
  * absolute http(s) (the message does not repeat it).

@@ -142,7 +142,7 @@ export function targetFromUrl(url: string, overrides: { host?: string; port?: nu
 }
 
 async function connect(target: DirectTarget, password: string, timeoutMs: number): Promise<Client> {
-  const { Client: PgClient } = await import('pg');
+  const { Client: PgClient } = await loadPg();
   const config: ClientConfig = {
     host: target.host,
     port: target.port,
@@ -195,7 +195,24 @@ function scrubbedCause(error: unknown, secrets: readonly string[]): Error {
   return cause;
 }
 
+/**
+ * node-postgres, loaded when a connection is made: it is an optional peer dependency of envkit (a tool that
+ * only loads its environment never needs it), so its absence is a TOOL error saying what to install.
+ */
+async function loadPg(): Promise<typeof import('pg')> {
+  try {
+    return await import('pg');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new EnvkitError('TOOL', 'node-postgres (the pg package) is not installed: envkit needs it to connect to PostgreSQL', {
+      hint: 'install it beside envkit: `npm install pg`',
+      cause: error,
+    });
+  }
+}
+
 function connectError(error: unknown, target: DirectTarget, secrets: readonly string[]): EnvkitError {
+  if (error instanceof EnvkitError) return error;
   const where = `PostgreSQL at ${target.host}:${target.port}`;
   const message = messageOf(error, secrets);
   const cause = scrubbedCause(error, secrets);

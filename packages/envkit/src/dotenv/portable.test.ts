@@ -230,7 +230,7 @@ describe('portableValue', () => {
 describe.runIf(python)('against the real readers', () => {
   const values = corpus();
 
-  it('DIALECTS.md: the measured table holds for npm dotenv, python-dotenv and the compose-go model', () => {
+  it('docs/dialects.md: the measured table holds for npm dotenv, python-dotenv and the compose-go model', () => {
     // [line, npm, python, compose-go] with USER=bob HOME=/h X=ex; null: compose-go rejects the file
     const rows: [string, string, string, string | null][] = [
       ['V=pa#ss', 'pa', 'pa#ss', 'pa#ss'],

@@ -1,7 +1,7 @@
 /**
  * Which way of writing a value npm dotenv, python-dotenv (0.21, as podman-compose uses it) and compose-go
  * all read back as the same string, and why a written value would not be. The rules are those of
- * DIALECTS.md, refined from the readers' sources (python-dotenv `parser.py`/`variables.py`, compose-go v2
+ * docs/dialects.md, refined from the readers' sources (python-dotenv `parser.py`/`variables.py`, compose-go v2
  * `dotenv/parser.go` and `template/template.go`) and tested against the real npm and python readers.
  */
 import { EnvkitError } from '../errors.js';
@@ -52,7 +52,7 @@ const PYTHON_VARIABLE = /\$\{[^}:]*(?::-[^}]*)?\}/;
  */
 const DOUBLE_ESCAPE = /\\(?:[\\'"abfnrtv$]|0[0-7]{3}|$)/;
 
-/** Why `value` cannot be written unquoted, or undefined. `strict`: DIALECTS.md's rule, which also excludes `\`. */
+/** Why `value` cannot be written unquoted, or undefined. `strict`: docs/dialects.md's rule, which also excludes `\`. */
 function plainBlocker(value: string, strict: boolean): string | undefined {
   if (value === '') return undefined;
   const first = value.charCodeAt(0);
@@ -83,7 +83,7 @@ function doubleBlocker(value: string): string | undefined {
 }
 
 /**
- * The first form of DIALECTS.md that npm dotenv, python-dotenv and compose-go all read as `value`: plain
+ * The first form of docs/dialects.md that npm dotenv, python-dotenv and compose-go all read as `value`: plain
  * (no `#`, `$`, `\`, line break, leading quote or surrounding whitespace), else single quotes (no `'`, no
  * `${...}` python-dotenv would expand, no `\\`, no trailing `\`), else double quotes (no `"`, no `$`, no
  * backslash escape any reader unescapes), else plain with backslashes (which every reader keeps unquoted).
@@ -107,7 +107,7 @@ export function portableValue(value: string): PortableResult {
   const double = doubleBlocker(value);
   if (double === undefined) return { ok: true, text: `"${value}"`, form: 'double' };
   // All three keep an unquoted backslash (none unescapes unquoted values; compose-go only reads `\$`, and
-  // `$` is excluded). DIALECTS.md prefers quotes for it, so this is the last resort, not the first.
+  // `$` is excluded). docs/dialects.md prefers quotes for it, so this is the last resort, not the first.
   if (plainBlocker(value, false) === undefined) return { ok: true, text: value, form: 'plain' };
   return {
     ok: false,

@@ -221,7 +221,8 @@ function hintFor(problem: KeyringProblem, context: DiagnosisContext): string {
     case 'denied':
       return `use the Secret Service instead (start gnome-keyring); ${SKIP}`;
     case 'module':
-      return `reinstall envkit so the @napi-rs/keyring package for ${context.platform} is installed; ${SKIP}`;
+      // An optional peer of the library (the CLI depends on it): absent, or without its native part.
+      return `install @napi-rs/keyring beside envkit (\`npm install @napi-rs/keyring\`; @envkit/cli brings it), so that its native package for ${context.platform} is there; ${SKIP}`;
     case 'crashed':
     case 'failed':
       return linux

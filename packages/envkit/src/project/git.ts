@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findExecutable } from '../database/compose-command.js';
 
 /** What git says about one file. `undefined` fields: git is missing or the dir is not a work tree. */
 export interface GitStatus {
@@ -14,14 +17,43 @@ function git(cwd: string, args: string[]): { status: number | null; stdout: stri
   return { status: result.status, stdout: result.stdout ?? '', missing };
 }
 
-/** Ask git whether `file` (absolute) is ignored and whether it is tracked. Paths only reach argv, never values. */
+/**
+ * Ask git whether `file` (absolute) is ignored and whether it is tracked. Paths only reach argv, never values.
+ *
+ * One git process answers both (`envkit check` runs this on every call, and each process git starts costs
+ * about as much as the whole check of the file: docs/startup.md): `ls-files -t -c -o --exclude-standard`
+ * lists the file tagged `H` (or another letter) when it is in the index, `?` when it is untracked and not
+ * ignored, and not at all when it is ignored — or when it does not exist, the one case that needs
+ * `check-ignore` as well. A tracked file counts as not ignored, as `git check-ignore` has it: ignore rules
+ * do not apply to it. Outside any repository no git runs at all.
+ */
 export function gitFileStatus(dir: string, file: string): GitStatus {
-  const top = git(dir, ['rev-parse', '--is-inside-work-tree']);
-  if (top.missing) return { available: false, inRepo: false };
-  if (top.status !== 0 || top.stdout.trim() !== 'true') return { available: true, inRepo: false };
-  // --no-index: whether the rules ignore it, tracked or not. Without it a tracked file never counts as
-  // ignored, and "run `envkit gitignore`" was suggested for a .gitignore that already had the rule.
-  const ignored = git(dir, ['check-ignore', '-q', '--no-index', '--', file]).status === 0;
-  const tracked = git(dir, ['ls-files', '--error-unmatch', '--', file]).status === 0;
-  return { available: true, inRepo: true, ignored, tracked };
+  if (!mayBeInRepo(dir)) return { available: findExecutable('git') !== undefined, inRepo: false };
+  const listed = git(dir, ['--literal-pathspecs', 'ls-files', '-z', '-t', '-c', '-o', '--exclude-standard', '--', file]);
+  if (listed.missing) return { available: false, inRepo: false };
+  // Not a work tree (inside .git, a repository git will not use, a path outside it): as before, no repository.
+  if (listed.status !== 0) return { available: true, inRepo: false };
+  const tag = listed.stdout.slice(0, listed.stdout.indexOf(' '));
+  // A tracked file: whether the rules would ignore it is its own question (-i lists tracked files the
+  // rules match), so that "run `git rm --cached`" and not "add the rule" is suggested when they do.
+  if (tag !== '' && tag !== '?') {
+    const ignoredTracked = git(dir, ['--literal-pathspecs', 'ls-files', '-z', '-c', '-i', '--exclude-standard', '--', file]);
+    return { available: true, inRepo: true, tracked: true, ignored: ignoredTracked.status === 0 && ignoredTracked.stdout !== '' };
+  }
+  if (tag === '?') return { available: true, inRepo: true, tracked: false, ignored: false };
+  const ignored = existsSync(file) || git(dir, ['check-ignore', '-q', '--', file]).status === 0;
+  return { available: true, inRepo: true, tracked: false, ignored };
 }
+
+/**
+ * Whether git could find a repository for `dir`: a `.git` (directory, or file of a worktree or submodule)
+ * in it or above it, or GIT_DIR / GIT_WORK_TREE set. False means git would say "not a git repository".
+ */
+function mayBeInRepo(dir: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return true;
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return true;
+    if (dirname(at) === at) return false;
+  }
+}
+

@@ -13,7 +13,7 @@ export type ApplyMode = 'compose' | 'direct' | 'none';
 export type PendingStep = 'created' | 'applied' | 'tested';
 
 /**
- * The write-ahead record of a rotation in progress (ROTATION.md step 2). It holds the new secret
+ * The write-ahead record of a rotation in progress (docs/rotation.md step 2). It holds the new secret
  * before anything else changes, so a crash at any later point loses nothing: until `.env` is written,
  * `.env` has the old value and this file the new one. Mode 0600, git-ignored (`.env.envkit-*`).
  */

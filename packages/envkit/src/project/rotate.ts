@@ -20,7 +20,7 @@ import type { FileChange } from './sync.js';
 import { readPending, removePending, writePending, type ApplyMode, type PendingRotation, type PendingVia } from './pending.js';
 import { checkStoredPasswordViaCompose, restartArgv, restartService, type ComposeTarget } from './rotate-compose.js';
 
-/** The steps of a rotation, in order (ROTATION.md). */
+/** The steps of a rotation, in order (docs/rotation.md). */
 export type RotationStepName = 'lock' | 'pending' | 'apply' | 'test' | 'write' | 'finish' | 'restart';
 
 /** How a step ended. `already-done`: a resumed rotation found the step's effect already in place. */
@@ -181,7 +181,7 @@ const COMPOSE_TIMEOUT_MS = 60_000;
 const RESTART_TIMEOUT_MS = 300_000;
 
 /**
- * Rotate a database password in the live database and `.env` together, following ROTATION.md:
+ * Rotate a database password in the live database and `.env` together, following docs/rotation.md:
  * **lock** the project → write the new value to the **pending** file (mode 0600) before anything else,
  * or resume the pending rotation an interrupted run left → **apply** it to the database (compose exec
  * psql with a SCRAM verifier on stdin, or a direct connection with the current password) → **test** it →

@@ -17,7 +17,7 @@ function messages(key: string, value: string): string[] {
 }
 
 describe('memuSchema', () => {
-  it('has the ten variables of MEMU.md in three sections', () => {
+  it('has the ten variables of docs/deployment.md in three sections', () => {
     expect(memuSchema.name).toBe('memu');
     expect(Object.keys(memuSchema.vars)).toEqual([
       'OPENAI_API_KEY',
@@ -61,7 +61,7 @@ describe('memuSchema', () => {
     });
   });
 
-  it('has the defaults of MEMU.md, and they are valid', () => {
+  it('has the defaults of docs/deployment.md, and they are valid', () => {
     const defaults = Object.fromEntries(Object.entries(memuSchema.vars).map(([k, v]) => [k, v.default]));
     expect(defaults).toMatchObject({
       OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1',

@@ -1,0 +1,181 @@
+// The packages as a newcomer gets them, end to end: a fresh copy of the repository installed with pnpm
+// (node_modules/.bin/envkit linked, no "Failed to create bin"), and the `pnpm pack` tarballs of both packages
+// installed with plain npm into empty directories, where `npx envkit` runs and `envkit` imports.
+//
+// Slow (two pnpm runs, two npm installs): npm fetches the packages' dependencies from the registry once into
+// a cache kept in the temp directory (envkit-packaging-npm-cache), later runs reuse it.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from './helpers/require.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const npmCache = join(tmpdir(), 'envkit-packaging-npm-cache');
+const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
+const hasNpm = requireTool('npm', spawnSync('npm', ['--version']).status === 0, 'install Node.js with npm');
+
+/**
+ * This environment as a newcomer's shell has it: without what a pnpm or npm parent passes down (npm_config_*,
+ * NODE_PATH into the workspace's .pnpm, node_modules/.bin directories on PATH), vitest's or envkit's settings;
+ * else the workspace's own packages would be found in place of the installed ones.
+ */
+const env: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|pnpm_|ENVKIT_|VITEST|NODE_PATH$|NODE_OPTIONS$|NODE_ENV$)/i.test(k))),
+  PATH: (process.env.PATH ?? '').split(':').filter((d) => !/[\\/]node_modules[\\/]/.test(d)).join(':'),
+  npm_config_cache: npmCache,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  NO_COLOR: '1',
+};
+
+function run(cwd: string, command: string, args: string[], timeoutMs = 300_000): SpawnSyncReturns<string> {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function ok(cwd: string, command: string, args: string[]): SpawnSyncReturns<string> {
+  const result = run(cwd, command, args);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status} in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+const pnpm = (cwd: string, ...args: string[]) => run(cwd, 'npx', ['-y', 'pnpm@10', ...args]);
+
+/** The files of a tarball, without the `package/` prefix. */
+function tarList(tgz: string): string[] {
+  return ok(dirname(tgz), 'tar', ['-tzf', tgz]).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+}
+
+function packedManifest(tgz: string): Record<string, any> {
+  return JSON.parse(ok(dirname(tgz), 'tar', ['-xzOf', tgz, 'package/package.json']).stdout);
+}
+
+/** An empty npm project (ES modules) with `tarballs` installed by npm. */
+function npmProject(work: string, name: string, tarballs: string[]): { dir: string; install: SpawnSyncReturns<string> } {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, private: true, type: 'module' })}\n`);
+  const install = ok(dir, 'npm', ['install', '--prefer-offline', '--no-package-lock', ...tarballs]);
+  return { dir, install };
+}
+
+describe.runIf(hasGit && hasNpm)('packaging', () => {
+  let work: string;
+  let clone: string;
+  let cloneInstall: SpawnSyncReturns<string>;
+  const tgz = { library: '', cli: '' };
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'envkit-packaging-'));
+    // A fresh clone of this tree: what git would hold if it were committed now (tracked and new, unignored files).
+    clone = join(work, 'clone');
+    const files = ok(root, 'git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']).stdout.split('\0').filter(Boolean);
+    for (const file of files) if (existsSync(join(root, file))) cpSync(join(root, file), join(clone, file), { recursive: true });
+    cloneInstall = pnpm(clone, 'install', '--frozen-lockfile');
+    if (cloneInstall.status !== 0) throw new Error(`pnpm install --frozen-lockfile failed:\n${cloneInstall.stdout}\n${cloneInstall.stderr}`);
+    const packs = join(work, 'packs');
+    for (const [key, dir] of [['library', 'packages/envkit'], ['cli', 'packages/cli']] as const) {
+      const before = new Set(existsSync(packs) ? readdirSync(packs) : []);
+      const packed = pnpm(join(clone, dir), 'pack', '--pack-destination', packs);
+      if (packed.status !== 0) throw new Error(`pnpm pack in ${dir} failed:\n${packed.stderr}`);
+      const made = readdirSync(packs).filter((f) => !before.has(f));
+      expect(made).toHaveLength(1);
+      tgz[key] = join(packs, made[0]!);
+    }
+  }, 600_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a fresh clone: pnpm install --frozen-lockfile links node_modules/.bin/envkit, which runs', () => {
+    const output = cloneInstall.stdout + cloneInstall.stderr;
+    expect(output).not.toMatch(/Failed to create bin/);
+    const bin = join(clone, 'node_modules/.bin/envkit');
+    expect(existsSync(bin)).toBe(true);
+    const help = run(clone, bin, ['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: envkit /);
+  });
+
+  it('the packed manifests: no workspace: ranges, no bundled package as a runtime dependency, one zod range, README and LICENSE', () => {
+    const library = packedManifest(tgz.library);
+    const cli = packedManifest(tgz.cli);
+    expect(JSON.stringify(library)).not.toMatch(/workspace:/);
+    expect(JSON.stringify(cli)).not.toMatch(/workspace:/);
+    // The CLI bundles the library, commander, zod and node-postgres into dist/; at run time it loads only
+    // the native keyring module and jiti (for a --schema module in TypeScript).
+    expect(Object.keys(cli.dependencies).sort()).toEqual(['@napi-rs/keyring', 'jiti']);
+    expect(cli.peerDependencies).toBeUndefined();
+    expect(cli.devDependencies.zod).toBe(library.peerDependencies.zod);
+    expect(Object.keys(library.dependencies)).toEqual(['js-yaml']);
+    expect(library.peerDependenciesMeta).toEqual({ '@napi-rs/keyring': { optional: true }, pg: { optional: true } });
+    for (const file of [tgz.library, tgz.cli]) {
+      const files = tarList(file);
+      expect(files).toContain('README.md');
+      expect(files).toContain('LICENSE');
+      expect(files.filter((f) => /\.test\.|(^|\/)src\//.test(f))).toEqual([]);
+    }
+    expect(tarList(tgz.cli)).toContain(cli.bin.envkit.replace(/^\.\//, ''));
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the envkit authors\n/);
+  });
+
+  it('npm installs both tarballs into an empty directory: `npx envkit` runs its commands, ESM imports envkit', () => {
+    const { dir } = npmProject(work, 'both', [tgz.library, tgz.cli]);
+    const help = ok(dir, 'npx', ['envkit', '--help']);
+    expect(help.stdout).toMatch(/^Usage: envkit /);
+    expect(help.stderr).toBe('');
+    // A real command, from the CLI's own bundle: init writes the memu .env, get reads it back.
+    const project = join(dir, 'deploy');
+    mkdirSync(project);
+    const init = run(project, 'npx', ['envkit', 'init', '--no-input', '--no-keyring']);
+    expect(init.status, init.stderr).toBe(0);
+    expect(ok(project, 'npx', ['envkit', 'get', 'POSTGRES_USER']).stdout.trim()).toMatch(/^\w+$/);
+
+    writeFileSync(
+      join(dir, 'load.mjs'),
+      "import { loadEnv, memuSchema } from 'envkit';\n" +
+        "const env = loadEnv(memuSchema, { path: 'deploy/.env' });\n" +
+        'process.stdout.write(JSON.stringify({ user: env.POSTGRES_USER, password: typeof env.POSTGRES_PASSWORD }));\n',
+    );
+    const loaded = ok(dir, 'node', ['load.mjs']);
+    expect(JSON.parse(loaded.stdout)).toEqual({ user: expect.stringMatching(/^\w+$/), password: 'string' });
+    expect(ok(dir, 'node', ['-e', "import('envkit').then((m) => console.log(typeof m.loadEnv))"]).stdout.trim()).toBe('function');
+    expect(ok(dir, 'node', ['-e', "import('envkit/memu').then((m) => console.log(m.memuSchema.name))"]).stdout.trim()).toBe('memu');
+  });
+
+  it('the library alone pulls in neither pg nor the native keyring, and its root loads and works without them', () => {
+    const { dir } = npmProject(work, 'library', [tgz.library]);
+    const installed = readdirSync(join(dir, 'node_modules')).filter((name) => !name.startsWith('.'));
+    expect(installed).not.toContain('pg');
+    expect(installed).not.toContain('@napi-rs');
+    expect(installed).toEqual(expect.arrayContaining(['envkit', 'zod', 'js-yaml']));
+    writeFileSync(join(dir, '.env'), 'POSTGRES_USER=memu_user\nPOSTGRES_PASSWORD=Ab3dEf6hIj9kLm2nOp5qRs8t\n');
+    writeFileSync(
+      join(dir, 'probe.mjs'),
+      [
+        "import { loadEnv, applyPasswordDirect, keyringStatus, EnvkitError } from 'envkit';",
+        "import { memuSchema } from 'envkit/memu';",
+        "import { z } from 'zod';",
+        "import { defineSchema, variable } from 'envkit';",
+        "const schema = defineSchema('probe', { POSTGRES_USER: variable(z.string(), { description: 'the database user' }) });",
+        "const env = loadEnv(schema, { path: '.env' });",
+        "let pg;",
+        "try { await applyPasswordDirect({ host: '127.0.0.1', port: 1, user: 'u', database: 'd' }, 'old', 'new'); } catch (e) { pg = { code: e.code, message: e.message, hint: e.hint }; }",
+        'const keyring = await keyringStatus({ allowKeyutils: true });',
+        "process.stdout.write(JSON.stringify({ user: env.POSTGRES_USER, memu: memuSchema.name, pg, keyring: { available: keyring.available, problem: keyring.problem, hint: keyring.hint } }));",
+      ].join('\n'),
+    );
+    const result = JSON.parse(ok(dir, 'node', ['probe.mjs']).stdout);
+    expect(result.user).toBe('memu_user');
+    expect(result.memu).toBe('memu');
+    // What needs a missing optional peer says which package to install.
+    expect(result.pg).toEqual({ code: 'TOOL', message: expect.stringMatching(/pg package.*not installed/), hint: 'install it beside envkit: `npm install pg`' });
+    expect(result.keyring).toMatchObject({ available: false, problem: 'module', hint: expect.stringContaining('npm install @napi-rs/keyring') });
+  });
+});

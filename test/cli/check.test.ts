@@ -161,7 +161,7 @@ describe('envkit check', () => {
 
   it('a variable with a default missing or empty in .env is a warning: compose reads only the file', async () => {
     const dir = await project();
-    expect((await envkit(dir, ['unset', 'POSTGRES_USER'])).code).toBe(0);
+    expect((await envkit(dir, ['unset', '--force', 'POSTGRES_USER'])).code).toBe(0);
     edit(dir, 'DB_MEMORY_LIMIT', '');
     const { code, report } = await checkJson(dir, ['--no-compose']);
     expect(code).toBe(0);

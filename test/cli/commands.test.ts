@@ -82,7 +82,7 @@ describe('envkit set', () => {
   it('sets a value and recomputes MEMU_DB_URL in the same write; no value printed', async () => {
     const dir = await project();
     const before = readEnv(dir);
-    const result = await envkit(dir, ['set', 'POSTGRES_USER=alice']);
+    const result = await envkit(dir, ['set', '--force', 'POSTGRES_USER=alice']);
     expect(result.code).toBe(0);
     expect(summary(result.stdout)).toEqual({ POSTGRES_USER: 'updated', MEMU_DB_URL: 'updated' });
     expect(result.stdout).toMatch(/MEMU_DB_URL +updated +secret +recomputed from its parts/);
@@ -98,7 +98,7 @@ describe('envkit set', () => {
   it('sets several values at once; a secret value is never echoed', async () => {
     const dir = await project();
     const key = 'sk-or-v1-anotherRouterKeyZ9y8x7w6v5u4';
-    const result = await envkit(dir, ['set', `OPENROUTER_API_KEY=${key}`, 'POSTGRES_DB=memu_two']);
+    const result = await envkit(dir, ['set', '--force', `OPENROUTER_API_KEY=${key}`, 'POSTGRES_DB=memu_two']);
     expect(result.code).toBe(0);
     expect(summary(result.stdout)).toEqual({ OPENROUTER_API_KEY: 'updated', POSTGRES_DB: 'updated', MEMU_DB_URL: 'updated' });
     expect(readEnv(dir)).toMatchObject({ OPENROUTER_API_KEY: key, POSTGRES_DB: 'memu_two' });
@@ -131,6 +131,40 @@ describe('envkit set', () => {
     const forced = await envkit(dir, ['set', '--force', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
     expect(forced.code, forced.all).toBe(0);
     expect(readEnv(dir).MEMU_DB_URL).toContain(':abcdefghijklmnopqrstuvwxyz0123456789@');
+  });
+
+  it('guards the role and database names like the password: set, unset and rotate refuse, naming the fix', async () => {
+    const dir = await project();
+    const before = read(dir);
+    const cases: [string[], RegExp, RegExp][] = [
+      [['set', 'POSTGRES_USER=other_user'], /setting POSTGRES_USER in the file alone would not change the name of the role in the running PostgreSQL/, /ALTER ROLE <old> RENAME TO <new>/],
+      [['set', 'POSTGRES_DB=other_db'], /setting POSTGRES_DB in the file alone would not change the name of the database in the running PostgreSQL/, /ALTER DATABASE <old> RENAME TO <new>/],
+      [['unset', 'POSTGRES_USER'], /unsetting POSTGRES_USER in the file alone would not change/, /--force/],
+      [['unset', 'POSTGRES_DB'], /unsetting POSTGRES_DB in the file alone would not change/, /--force/],
+      [['rotate', 'POSTGRES_USER', '--stdin', '--no-keyring'], /rotating POSTGRES_USER in the file alone would not change the name of the role/, /ALTER ROLE/],
+    ];
+    for (const [args, message, fix] of cases) {
+      const refused = await envkit(dir, args, { input: 'other_user\n' });
+      expect(refused.code, `${args.join(' ')}\n${refused.all}`).toBe(1);
+      expect(refused.stderr, args.join(' ')).toMatch(message);
+      expect(refused.stderr, args.join(' ')).toMatch(new RegExp(`fix: .*${fix.source}`));
+      // The role name is not a secret and is never called one.
+      expect(refused.all).not.toMatch(/secret/);
+      expect(read(dir), args.join(' ')).toBe(before);
+    }
+    const forced = await envkit(dir, ['set', '--force', 'POSTGRES_USER=other_user']);
+    expect(forced.code, forced.all).toBe(0);
+    expect(readEnv(dir).MEMU_DB_URL).toMatch(/^postgresql\+psycopg:\/\/other_user:/);
+  });
+
+  it('rotate refuses a variable that is not a secret', async () => {
+    const dir = await project();
+    const before = read(dir);
+    const refused = await envkit(dir, ['rotate', 'MEMU_MEMORY_LIMIT', '--stdin', '--no-keyring'], { input: '4g\n' });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/MEMU_MEMORY_LIMIT is not a secret: `envkit rotate` makes new secrets/);
+    expect(refused.stderr).toMatch(/envkit set MEMU_MEMORY_LIMIT=/);
+    expect(read(dir)).toBe(before);
   });
 
   it('validates: an invalid value exits 1 naming the key and the reason, the file untouched', async () => {
@@ -196,7 +230,7 @@ describe('envkit set', () => {
   it('--dry-run validates and reports but writes nothing', async () => {
     const dir = await project();
     const before = read(dir);
-    const result = await envkit(dir, ['set', '--dry-run', 'POSTGRES_USER=alice']);
+    const result = await envkit(dir, ['set', '--dry-run', '--force', 'POSTGRES_USER=alice']);
     expect(result.code).toBe(0);
     expect(summary(result.stdout)).toEqual({ POSTGRES_USER: 'updated', MEMU_DB_URL: 'updated' });
     expect(read(dir)).toBe(before);
@@ -205,7 +239,7 @@ describe('envkit set', () => {
 
   it('--json reports keys and the file without values', async () => {
     const dir = await project();
-    const result = await envkit(dir, ['--json', 'set', 'POSTGRES_DB=memu_json']);
+    const result = await envkit(dir, ['--json', 'set', '--force', 'POSTGRES_DB=memu_json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { ok: boolean; keys: { key: string; action: string }[]; file: { action: string } };
     expect(report.ok).toBe(true);

@@ -15,6 +15,7 @@ export {
   type InferEnv,
   type DeriveSpec,
 } from './schema/define.js';
+export { externalGuard, type ExternalGuard } from './schema/external.js';
 export { loadEnv, safeLoadEnv, validateValues, type EnvSource, type ValidationResult } from './schema/load.js';
 export { toJSONSchema } from './schema/json-schema.js';
 export { describeSchema, type VariableInfo } from './schema/describe.js';

@@ -122,6 +122,10 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           description: 'Database the postgres image creates on first start (read only while its volume is empty)',
           default: 'memu_db',
           section: 'Database',
+          external: 'the name of the database in the running PostgreSQL (postgres reads POSTGRES_DB only on its first start)',
+          externalHint:
+            'rename the database first (as a superuser connected to another database, nobody connected to it: ' +
+            '`ALTER DATABASE <old> RENAME TO <new>;`), then repeat with --force; --force alone only if the database was never started',
         },
       ),
       POSTGRES_USER: variable(
@@ -135,6 +139,10 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           description: 'Role memu connects as; the postgres image creates it on first start only',
           default: 'memu_production_user',
           section: 'Database',
+          external: 'the name of the role in the running PostgreSQL (postgres reads POSTGRES_USER only on its first start)',
+          externalHint:
+            'rename the role first (as a superuser, memu stopped: `ALTER ROLE <old> RENAME TO <new>;`; a rename clears an MD5 ' +
+            'password, so then run `envkit rotate POSTGRES_PASSWORD`), then repeat with --force; --force alone only if the database was never started',
         },
       ),
       POSTGRES_PASSWORD: variable(
@@ -150,6 +158,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           secret: true,
           generate: () => generatePassword(),
           external: 'the password of POSTGRES_USER in the running database (postgres reads POSTGRES_PASSWORD only on its first start)',
+          externalHint: 'use `envkit rotate POSTGRES_PASSWORD` (`--stdin` for a value of your own), or add --force if nothing uses the old value yet',
           section: 'Database',
           placeholders: ['your-strong-password-here', 'your_secure_password_here', 'your_password'],
         },

@@ -71,6 +71,24 @@ describe('envkit get', () => {
     expect(JSON.parse(missing.stdout)).toMatchObject({ value: null, source: 'missing' });
   });
 
+  it('masks the password of a URL that is not a secret, in text and --json; --reveal shows it', async () => {
+    const dir = await project();
+    const url = 'http://ollama_user:UrlSecret9Kq2Zx7@ollama.internal:11434/api';
+    expect((await envkit(dir, ['set', `OLLAMA_API_BASE_URL=${url}`])).code).toBe(0);
+    const text = await envkit(dir, ['get', 'OLLAMA_API_BASE_URL']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('http://ollama_user:********@ollama.internal:11434/api\n');
+    expect(text.stderr).toMatch(/masked; --reveal to show/);
+    const json = await envkit(dir, ['--json', 'get', 'OLLAMA_API_BASE_URL']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ value: 'http://ollama_user:********@ollama.internal:11434/api', masked: true, secret: false });
+    for (const result of [text, json]) expect(result.all).not.toContain('UrlSecret9Kq2Zx7');
+    expect((await envkit(dir, ['get', 'OLLAMA_API_BASE_URL', '--reveal'])).stdout).toBe(`${url}\n`);
+    // A URL without credentials is printed as it is, with nothing on stderr.
+    const plain = await envkit(dir, ['get', 'OPENROUTER_BASE_URL']);
+    expect(plain.stdout).toBe('https://openrouter.ai/api/v1\n');
+    expect(plain.stderr).toBe('');
+  });
+
   it('a missing argument is a usage error (2)', async () => {
     const result = await envkit(await project(), ['get']);
     expect(result.code).toBe(2);

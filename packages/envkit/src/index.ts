@@ -31,6 +31,7 @@ export { generatePassword, entropyBits, PORTABLE_ALPHABET } from './secrets/pass
 export { buildPostgresUrl, parsePostgresUrl, memuDbUrlDerive, type PostgresUrlParts } from './secrets/derive.js';
 export { scramSha256Verifier, isScramSha256Verifier } from './secrets/scram.js';
 export { createMemuDbUrlDerive } from './secrets/derive.js';
+export { urlHasCredentials, maskUrlCredentials, stripUrlCredentials } from './secrets/url-credentials.js';
 
 // Files
 export { writeFileAtomic, writeSecretFile, readTextFile, cleanStaleTemps, type WriteResult } from './files/write-file.js';

@@ -10,6 +10,7 @@ import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.
 import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
+import { valueFindings } from './check-values.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
@@ -144,6 +145,7 @@ function documentFindings(doc: EnvDocument, options: CheckOptions, file: string)
       fix: 'run `envkit init` to write the default into the file',
     });
   }
+  for (const finding of valueFindings(doc, schema, file)) findings.push(finding);
   for (const key of doc.keys()) {
     if (!(key in schema.vars)) {
       findings.push({ severity: 'info', rule: 'env.unknown', key, file, line: lineOf.get(key), message: `${key} is not part of the ${schema.name} schema` });

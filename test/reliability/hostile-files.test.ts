@@ -112,7 +112,7 @@ describe.concurrent('.env is not a regular file', () => {
     writeFileSync(join(dir, '.env'), memuEnvText(), { mode: 0o600 });
     writeFileSync(join(elsewhere, 'victim'), 'do not touch\n');
     symlinkSync(join(elsewhere, 'victim'), join(dir, '.env.envkit-lock'));
-    await expectRefusedUntouched(dir, { code: 3, message: /\.env\.envkit-lock exists but is not an envkit lock file[^\n]*\n\s+fix: if no envkit is running on this project, remove it/ }, {
+    await expectRefusedUntouched(dir, { code: 3, message: /\.env\.envkit-lock exists but is not an envkit lock file envkit can use: it is a symlink[^\n]*\n\s+fix: if no envkit is running on this project, remove it/ }, {
       watched: [dir, elsewhere],
       commands: WRITERS,
     });

@@ -1,4 +1,4 @@
-import { lstatSync, existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import type { Finding } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import { validateValues } from '../schema/load.js';
@@ -11,6 +11,7 @@ import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
 import { valueFindings } from './check-values.js';
+import { surroundingFindings } from './check-surroundings.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
@@ -52,15 +53,7 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
   }
   if (options.git !== false) findings.push(...gitFindings(paths));
   findings.push(...exampleFindings(paths, options));
-  if (existsSync(paths.pending)) {
-    findings.push({
-      severity: 'warning',
-      rule: 'rotation.pending',
-      file: basename(paths.pending),
-      message: 'a rotation was interrupted; its new value is kept in the pending file',
-      fix: 'run the same `envkit rotate` command again to finish it',
-    });
-  }
+  for (const finding of surroundingFindings(paths)) findings.push(finding);
   return { findings, ok: !hasErrors(findings), doc };
 }
 

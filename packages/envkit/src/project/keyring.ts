@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { EnvkitError, type ErrorIssue } from '../errors.js';
 import type { EnvSchema } from '../schema/define.js';
@@ -8,6 +8,7 @@ import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { renderEnvTemplate } from '../files/example.js';
 import { withLockAsync } from '../files/lock.js';
 import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
+import { readRegularFile } from '../files/safe-read.js';
 import { serviceName, type SecretStore } from '../keyring/store.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { readEnvFile } from './env-file.js';
@@ -589,7 +590,8 @@ function backupPathFor(paths: ProjectPaths, text: string, now: Date): string {
 /** Whether the file at `path` holds exactly `text`; `undefined` when there is no file (anything unreadable counts as different). */
 function contentIs(path: string, text: string): boolean | undefined {
   try {
-    return readFileSync(path).equals(Buffer.from(text, 'utf8'));
+    const read = readRegularFile(path);
+    return read === undefined ? undefined : read.bytes.equals(Buffer.from(text, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return false;

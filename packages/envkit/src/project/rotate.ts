@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { EnvSchema } from '../schema/define.js';
 import { EnvkitError, isEnvkitError, type ErrorCode } from '../errors.js';
 import { withLockAsync } from '../files/lock.js';
+import { readTextFile } from '../files/write-file.js';
 import { findComposeFile, readComposeText } from '../compose/read.js';
 import { detectComposeCommand, type ComposeCommand } from '../database/compose-command.js';
 import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
@@ -300,7 +301,7 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
         hint: `choose one: ${choices}. envkit never edits only ${paths.envName}: the database would keep the old password`,
       });
     }
-    const file = readComposeText(readFileSync(composePath, 'utf8'), composePath);
+    const file = readComposeText(readTextFile(composePath, { followSymlinks: true }) ?? '', composePath);
     const syntax = file.errors.find((e) => e.rule === 'compose.yaml');
     if (syntax !== undefined && !file.services.some((s) => s.name === service)) {
       throw new EnvkitError('USAGE', `${composePath}:${syntax.line} does not parse (${syntax.message}): fix it, or say how to change the database password`, {

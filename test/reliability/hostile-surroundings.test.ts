@@ -148,3 +148,27 @@ describe.concurrent('files another user could have written', () => {
     expect((await runCli(dir, ['check', '--no-git'])).stdout).not.toMatch(/writable by every user/);
   });
 });
+
+describe('big inputs stay linear and bounded', () => {
+  it('check on 130,000 findings lists them (1,000 per rule, the rest summed up) instead of overflowing the stack', async () => {
+    const dir = project();
+    writeFileSync(join(dir, '.env'), `${memuEnvText()}${'MEMU_MEMORY_LIMIT=2g\n'.repeat(130_000)}`, { mode: 0o600 });
+    const result = await runCli(dir, ['--json', 'check', '--no-git', '--no-compose'], { timeoutMs: 120_000 });
+    expect(result.stderr).not.toMatch(/Maximum call stack|RangeError/);
+    expect(result.code, result.stderr).toBe(0);
+    const findings = (JSON.parse(result.stdout) as { findings: { rule: string; message: string }[] }).findings;
+    const duplicates = findings.filter((f) => f.rule === 'env.duplicate');
+    expect(duplicates).toHaveLength(1001);
+    expect(duplicates.at(-1)!.message).toBe('... and 129000 more env.duplicate findings like the 1000 above (not listed one by one)');
+  }, 150_000);
+
+  it('a 10-million-line file: a clear size refusal at once, for every command', async () => {
+    const dir = project();
+    writeFileSync(join(dir, '.env'), 'B=\n'.repeat(10_000_000), { mode: 0o600 });
+    for (const args of [['check', '--no-git'], ['get', 'POSTGRES_DB'], ['set', 'MEMU_MEMORY_LIMIT=3g']]) {
+      const result = await runCli(dir, args, { timeoutMs: 60_000 });
+      expect(result.code, result.all).toBe(3);
+      expect(result.stderr).toMatch(/\.env has more than 1,000,000 lines, more than envkit reads here; nothing was changed\n\s+fix: /);
+    }
+  }, 200_000);
+});

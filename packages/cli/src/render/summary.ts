@@ -14,9 +14,16 @@ const ACTION_TEXT: Record<KeySummary['action'], string> = {
   removed: 'removed',
 };
 
+/** The width of the widest key: a loop, as `Math.max(...keys)` overflows the call stack on a large file. */
+export function keyWidth(keys: readonly { key: string }[]): number {
+  let width = 0;
+  for (const k of keys) if (k.key.length > width) width = k.key.length;
+  return width;
+}
+
 /** Print what happened per key: the key, the action, and why, never a value. */
 export function renderKeys(ctx: Context, keys: readonly KeySummary[]): void {
-  const width = Math.max(0, ...keys.map((k) => k.key.length));
+  const width = keyWidth(keys);
   const { style } = ctx;
   for (const k of keys) {
     const text = ACTION_TEXT[k.action].padEnd(9);

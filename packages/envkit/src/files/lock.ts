@@ -134,7 +134,7 @@ export function sweepStaleFiles(lockPath: string): string[] {
   if (lockPath.endsWith(LOCK_SUFFIX)) {
     const files = projectFiles(lockPath.slice(0, -LOCK_SUFFIX.length));
     for (const target of [files.env, files.pending, files.backup, files.example, join(dirname(files.env), '.gitignore')]) {
-      removed.push(...cleanStaleTemps(target));
+      for (const path of cleanStaleTemps(target)) removed.push(path);
     }
   }
   // A .break left by a process killed while taking over a stale lock.

@@ -102,8 +102,9 @@ export function readTextFile(path: string, options: ReadOptions = {}): string | 
   const read = readRegularFile(path, options);
   if (read === undefined) return undefined;
   const buffer = read.bytes;
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
   } catch {
     const at = firstInvalidUtf8(buffer);
     throw new EnvkitError('FILE', `${path}:${at.line}:${at.column}: the bytes here are not valid UTF-8 text`, {
@@ -111,6 +112,27 @@ export function readTextFile(path: string, options: ReadOptions = {}): string | 
       path,
     });
   }
+  if (tooManyLines(text)) {
+    throw new EnvkitError('FILE', `${path} has more than ${MAX_TEXT_LINES.toLocaleString('en-US')} lines, more than envkit reads here; nothing was changed`, {
+      hint: `check that ${path} is the file you mean (wc -l ${path}); envkit does not read a file this long`,
+      path,
+    });
+  }
+  return text;
+}
+
+/**
+ * The most lines envkit reads of a text file: every check and edit is linear in them, and this bounds the time
+ * and memory of one (a memu .env has about 50).
+ */
+export const MAX_TEXT_LINES = 1_000_000;
+
+function tooManyLines(text: string): boolean {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) if (++lines > MAX_TEXT_LINES) return true;
+  // A file of CR line endings alone (old Mac) has no LF to count.
+  if (lines === 0) for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (++lines > MAX_TEXT_LINES) return true;
+  return false;
 }
 
 /**

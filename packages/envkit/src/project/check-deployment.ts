@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { Finding } from '../findings.js';
-import { hasErrors } from '../findings.js';
+import { hasErrors, limitFindings } from '../findings.js';
 import { parseDocument } from '../dotenv/document.js';
 import { readTextFile } from '../files/write-file.js';
 import { EnvkitError } from '../errors.js';
@@ -55,20 +55,20 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path with --compose' });
       }
       const file = readComposeText(text, composeFile);
-      findings.push(...file.errors);
+      for (const finding of file.errors) findings.push(finding);
       if (file.errors.length === 0) {
         const secretValues = new Map(
           Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
         );
-        findings.push(...checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys() }));
-        findings.push(
-          ...checkHardening(file, {
-            secretValues,
-            ...(options.dbService ? { dbService: options.dbService } : {}),
-            ...(options.appService ? { appService: options.appService } : {}),
-          }),
-        );
-        findings.push(...podmanFindings(file, options.podman ?? {}));
+        // One push at a time: spreading a large list into push() overflows the call stack.
+        for (const finding of checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys() })) findings.push(finding);
+        const hardening = checkHardening(file, {
+          secretValues,
+          ...(options.dbService ? { dbService: options.dbService } : {}),
+          ...(options.appService ? { appService: options.appService } : {}),
+        });
+        for (const finding of hardening) findings.push(finding);
+        for (const finding of podmanFindings(file, options.podman ?? {})) findings.push(finding);
       }
     }
   }
@@ -78,7 +78,8 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
     const online = typeof options.online === 'object' ? options.online : {};
     const result = await onlineProbes(options.schema, values, online);
     probes = result.probes;
-    findings.push(...result.findings);
+    for (const finding of result.findings) findings.push(finding);
   }
-  return { findings, ok: !hasErrors(findings), probes, ...(composeFile ? { composeFile } : {}) };
+  const reported = limitFindings(findings);
+  return { findings: reported, ok: !hasErrors(reported), probes, ...(composeFile ? { composeFile } : {}) };
 }

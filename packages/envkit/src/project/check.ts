@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import type { Finding } from '../findings.js';
-import { hasErrors } from '../findings.js';
+import { hasErrors, limitFindings } from '../findings.js';
 import { validateValues } from '../schema/load.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { checkWrittenValue } from '../dotenv/portable.js';
@@ -32,7 +32,7 @@ export interface CheckResult {
  */
 export function checkProject(options: CheckOptions): CheckResult {
   const { findings, ok } = checkProjectWithDocument(options);
-  return { findings, ok };
+  return { findings: limitFindings(findings), ok };
 }
 
 /** {@link checkProject}, plus the env file's document as it was checked (absent when there is none). */
@@ -47,12 +47,13 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
   if (text === undefined) {
     findings.push({ severity: 'error', rule: 'env.missing', file, message: `${file} does not exist`, fix: 'run `envkit init`' });
   } else {
-    findings.push(...fileFindings(paths));
+    for (const finding of fileFindings(paths)) findings.push(finding);
     doc = parseDocument(text);
-    findings.push(...documentFindings(doc, options, file));
+    // One push at a time: a spread of a large file's findings (100,000+) overflows the call stack.
+    for (const finding of documentFindings(doc, options, file)) findings.push(finding);
   }
-  if (options.git !== false) findings.push(...gitFindings(paths));
-  findings.push(...exampleFindings(paths, options));
+  if (options.git !== false) for (const finding of gitFindings(paths)) findings.push(finding);
+  for (const finding of exampleFindings(paths, options)) findings.push(finding);
   for (const finding of surroundingFindings(paths)) findings.push(finding);
   return { findings, ok: !hasErrors(findings), doc };
 }

@@ -554,7 +554,7 @@ function inspectEnvFile(paths: ProjectPaths, schema: EnvSchema): InspectedEnv {
   const issues: ErrorIssue[] = syntax.map((p) => ({ location: `${paths.envName}:${p.line}:${p.column}`, message: p.message }));
   const check = validateValues(schema, doc.toObject());
   const invalidKeys = new Set(check.issues.map((i) => i.key).filter((k): k is string => k !== undefined));
-  issues.push(...check.issues);
+  for (const issue of check.issues) issues.push(issue);
   if (issues.length === 0) return { state: 'valid', text, doc, ...none };
   const parts: string[] = [];
   if (syntax.length > 0) parts.push(`${syntax.length} syntax error${syntax.length === 1 ? '' : 's'}`);

@@ -51,6 +51,11 @@ export interface VariableOptions {
    * POSTGRES_PASSWORD`"). Default: change it there first, then repeat with --force.
    */
   externalHint?: string;
+  /**
+   * JSON Schema keywords for the refinements zod cannot export (a `.refine()`), so `toJSONSchema` rejects what
+   * the loader rejects; combined with the exported type by `allOf`. Standard keywords only.
+   */
+  jsonSchema?: Record<string, unknown>;
 }
 
 /** A variable of a schema: its zod type plus what envkit needs to manage it. */
@@ -67,6 +72,7 @@ export interface VarSpec<T extends z.ZodType = z.ZodType> {
   readonly prompt: boolean;
   readonly external: string | undefined;
   readonly externalHint: string | undefined;
+  readonly jsonSchema: Record<string, unknown> | undefined;
 }
 
 /**
@@ -89,6 +95,7 @@ export function variable<T extends z.ZodType>(type: T, options: VariableOptions)
     prompt: options.prompt ?? false,
     external: options.external,
     externalHint: options.externalHint,
+    jsonSchema: options.jsonSchema,
   };
 }
 

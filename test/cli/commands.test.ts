@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { memuSchema } from 'envkit';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { hasPythonDotenv, readWithPythonDotenv } from '../helpers/readers.js';
@@ -293,6 +294,26 @@ describe('envkit unset', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/MEMU_DB_URL is derived from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB/);
     expect(read(dir)).toBe(before);
+  });
+
+  it('takes the variable\'s own comment block with it; set puts it back in schema order, block and all', async () => {
+    const dir = testdir();
+    expect((await initProject(dir, ['--no-keyring'])).code).toBe(0);
+    const original = read(dir);
+    const values = readEnv(dir);
+    for (const key of MEMU_KEYS.filter((k) => k !== 'MEMU_DB_URL')) {
+      const unset = await envkit(dir, ['unset', '--force', key]);
+      expect(unset.code, unset.all).toBe(0);
+      const without = read(dir);
+      expect(without, key).not.toMatch(new RegExp(`^${key}=`, 'm'));
+      // Nothing of its block is left, and no double blank line either.
+      const description = memuSchema.vars[key as keyof typeof memuSchema.vars].description;
+      expect(without, key).not.toContain(description);
+      expect(without, key).not.toMatch(/\n\n\n/);
+      const set = await envkit(dir, ['set', '--force', `${key}=${values[key]}`]);
+      expect(set.code, set.all).toBe(0);
+      expect(read(dir), `${key} after unset and set`).toBe(original);
+    }
   });
 
   it('without a .env: exit 3, says to run init', async () => {

@@ -23,7 +23,7 @@ export { placeholderReason } from './schema/placeholders.js';
 export { memuSchema, createMemuSchema, type MemuEnv } from './schema/memu.js';
 
 // .env documents
-export { parseDocument, assertParsed, EnvDocument, type EntryInfo, type DocumentProblem, type QuoteStyle } from './dotenv/document.js';
+export { parseDocument, assertParsed, EnvDocument, type EntryInfo, type DocumentProblem, type QuoteStyle, type Placement } from './dotenv/document.js';
 export { portableValue, encodeValue, checkWrittenValue, type PortableForm, type PortableResult } from './dotenv/portable.js';
 
 // Secrets and derived values
@@ -37,7 +37,7 @@ export { urlHasCredentials, maskUrlCredentials, stripUrlCredentials } from './se
 export { writeFileAtomic, writeSecretFile, readTextFile, cleanStaleTemps, type WriteResult } from './files/write-file.js';
 export { acquireLock, withLock, withLockAsync, readLock, type ProjectLock, type LockHolder } from './files/lock.js';
 export { syncGitignore as syncGitignoreText, gitignoreRules, matchGitignore, type GitignoreSync } from './files/gitignore.js';
-export { renderExample, renderEnvTemplate, exampleDrift, type ExampleDrift } from './files/example.js';
+export { renderExample, renderEnvTemplate, exampleDrift, envCommentFor, isVariableComment, type ExampleDrift } from './files/example.js';
 export { projectFiles } from './files/names.js';
 
 // Projects

@@ -1,5 +1,6 @@
 import type { EnvSchema } from '../schema/define.js';
-import type { EnvDocument } from '../dotenv/document.js';
+import type { EnvDocument, Placement } from '../dotenv/document.js';
+import { envCommentFor, isVariableComment } from '../files/example.js';
 import { writeSecretFile, cleanStaleTemps } from '../files/write-file.js';
 import { withLock } from '../files/lock.js';
 import { EnvkitError } from '../errors.js';
@@ -90,7 +91,7 @@ export function setValues(options: SetOptions): EditResult {
         const keys: KeySummary[] = [];
         for (const [key, value] of Object.entries(options.values)) {
           const before = values[key];
-          doc.set(key, value);
+          doc.set(key, value, doc.has(key) ? {} : placementIn(schema, doc, key));
           values[key] = value;
           keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
         }
@@ -99,6 +100,26 @@ export function setValues(options: SetOptions): EditResult {
       { dryRun: options.dryRun, createIfMissing: true },
     ),
   );
+}
+
+/**
+ * Where a key new to the file goes: after the nearest variable before it in the schema that the file has, else
+ * before the nearest one after it (one of its own section first), with the comment block `init` would have
+ * written; a key the schema does not know goes at the end.
+ */
+function placementIn(schema: EnvSchema, doc: EnvDocument, key: string): Placement {
+  const order = Object.keys(schema.vars);
+  const at = order.indexOf(key);
+  if (at === -1) return {};
+  const comment = envCommentFor(schema, key);
+  const section = schema.vars[key]!.section;
+  // A neighbour of its own section first, so the key stays under its section heading.
+  for (const same of [true, false]) {
+    const fits = (k: string) => doc.has(k) && (!same || schema.vars[k]!.section === section);
+    for (let i = at - 1; i >= 0; i--) if (fits(order[i]!)) return { after: order[i]!, comment };
+    for (let i = at + 1; i < order.length; i++) if (fits(order[i]!)) return { before: order[i]!, comment, belongs: isVariableComment };
+  }
+  return {};
 }
 
 /** Remove variables from the env file. Unknown or absent keys are reported as `missing`. */
@@ -120,7 +141,8 @@ export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: b
         // Inside the lock, on the file as it is: a key that is not there changes nothing elsewhere either.
         if (!options.force) refuseExternal(options.schema, options.keys.filter((k) => k in values), 'unset');
         return options.keys.map((key) => {
-          const removed = doc.delete(key);
+          // The variable's own comment block goes with it (not a section heading, not a neighbour's block).
+          const removed = doc.delete(key, { comment: isVariableComment });
           delete values[key];
           return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
         });

@@ -227,7 +227,7 @@ function writeCodeCaches(distDir) {
     ['init', ['init', '--no-input', '--no-keyring']],
     ['check', ['check', '--no-git']],
     ['get', ['get', 'POSTGRES_USER']],
-    ['set', ['set', 'POSTGRES_DB=envkit_build']],
+    ['set', ['set', '--force', 'POSTGRES_DB=envkit_build']],
     ['unset', ['unset', 'OPENAI_API_KEY']],
     ['example', ['example', '--check']],
     ['gitignore', ['gitignore', '--check']],

@@ -123,6 +123,19 @@ describe('envkit check', () => {
     expect((await envkit(dir, ['check'])).code).toBe(0);
   });
 
+  it('credentials in the URL of a variable that is not secret are a warning; the fix removes them', async () => {
+    const dir = await project();
+    edit(dir, 'OLLAMA_API_BASE_URL', 'http://u:UrlSecret9Kq2Zx7@ollama.internal:11434/api');
+    const { code, report, all } = await checkJson(dir, ['--no-compose']);
+    expect(code).toBe(0);
+    const found = report.findings.filter((f) => f.rule === 'env.url-credentials');
+    expect(found).toMatchObject([{ severity: 'warning', key: 'OLLAMA_API_BASE_URL', line: lineOf(dir, 'OLLAMA_API_BASE_URL') }]);
+    expect(all).not.toContain('UrlSecret9Kq2Zx7');
+    expect(found[0]!.fix).toBe('remove them: `envkit set OLLAMA_API_BASE_URL=http://ollama.internal:11434/api` (give the service its credentials another way)');
+    expect((await envkit(dir, ['set', 'OLLAMA_API_BASE_URL=http://ollama.internal:11434/api'])).code).toBe(0);
+    expect((await checkJson(dir, ['--no-compose'])).report.findings.filter((f) => f.rule === 'env.url-credentials')).toEqual([]);
+  });
+
   it('a duplicate key is a warning with line and column (exit 0)', async () => {
     const dir = await project();
     appendFileSync(join(dir, '.env'), 'POSTGRES_DB=memu_db\n');
@@ -162,7 +175,7 @@ describe('envkit check', () => {
 
   it('a variable with a default missing or empty in .env is a warning: compose reads only the file', async () => {
     const dir = await project();
-    expect((await envkit(dir, ['unset', 'POSTGRES_USER'])).code).toBe(0);
+    expect((await envkit(dir, ['unset', '--force', 'POSTGRES_USER'])).code).toBe(0);
     edit(dir, 'DB_MEMORY_LIMIT', '');
     const { code, report } = await checkJson(dir, ['--no-compose']);
     expect(code).toBe(0);

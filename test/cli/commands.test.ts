@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { memuSchema } from 'envkit';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { hasPythonDotenv, readWithPythonDotenv } from '../helpers/readers.js';
@@ -105,6 +106,24 @@ describe('envkit get', () => {
     expect(JSON.parse(missing.stdout)).toMatchObject({ value: null, source: 'missing' });
   });
 
+  it('masks the password of a URL that is not a secret, in text and --json; --reveal shows it', async () => {
+    const dir = await project();
+    const url = 'http://ollama_user:UrlSecret9Kq2Zx7@ollama.internal:11434/api';
+    expect((await envkit(dir, ['set', `OLLAMA_API_BASE_URL=${url}`])).code).toBe(0);
+    const text = await envkit(dir, ['get', 'OLLAMA_API_BASE_URL']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('http://ollama_user:********@ollama.internal:11434/api\n');
+    expect(text.stderr).toMatch(/masked; --reveal to show/);
+    const json = await envkit(dir, ['--json', 'get', 'OLLAMA_API_BASE_URL']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ value: 'http://ollama_user:********@ollama.internal:11434/api', masked: true, secret: false });
+    for (const result of [text, json]) expect(result.all).not.toContain('UrlSecret9Kq2Zx7');
+    expect((await envkit(dir, ['get', 'OLLAMA_API_BASE_URL', '--reveal'])).stdout).toBe(`${url}\n`);
+    // A URL without credentials is printed as it is, with nothing on stderr.
+    const plain = await envkit(dir, ['get', 'OPENROUTER_BASE_URL']);
+    expect(plain.stdout).toBe('https://openrouter.ai/api/v1\n');
+    expect(plain.stderr).toBe('');
+  });
+
   it('a missing argument is a usage error (2)', async () => {
     const result = await envkit(await project(), ['get']);
     expect(result.code).toBe(2);
@@ -116,7 +135,7 @@ describe('envkit set', () => {
   it('sets a value and recomputes MEMU_DB_URL in the same write; no value printed', async () => {
     const dir = await project();
     const before = readEnv(dir);
-    const result = await envkit(dir, ['set', 'POSTGRES_USER=alice']);
+    const result = await envkit(dir, ['set', '--force', 'POSTGRES_USER=alice']);
     expect(result.code).toBe(0);
     expect(summary(result.stdout)).toEqual({ POSTGRES_USER: 'updated', MEMU_DB_URL: 'updated' });
     expect(result.stdout).toMatch(/MEMU_DB_URL +updated +secret +recomputed from its parts/);
@@ -132,7 +151,7 @@ describe('envkit set', () => {
   it('sets several values at once; a secret value is never echoed', async () => {
     const dir = await project();
     const key = 'sk-or-v1-anotherRouterKeyZ9y8x7w6v5u4';
-    const result = await envkit(dir, ['set', `OPENROUTER_API_KEY=${key}`, 'POSTGRES_DB=memu_two']);
+    const result = await envkit(dir, ['set', '--force', `OPENROUTER_API_KEY=${key}`, 'POSTGRES_DB=memu_two']);
     expect(result.code).toBe(0);
     expect(summary(result.stdout)).toEqual({ OPENROUTER_API_KEY: 'updated', POSTGRES_DB: 'updated', MEMU_DB_URL: 'updated' });
     expect(readEnv(dir)).toMatchObject({ OPENROUTER_API_KEY: key, POSTGRES_DB: 'memu_two' });
@@ -165,6 +184,40 @@ describe('envkit set', () => {
     const forced = await envkit(dir, ['set', '--force', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
     expect(forced.code, forced.all).toBe(0);
     expect(readEnv(dir).MEMU_DB_URL).toContain(':abcdefghijklmnopqrstuvwxyz0123456789@');
+  });
+
+  it('guards the role and database names like the password: set, unset and rotate refuse, naming the fix', async () => {
+    const dir = await project();
+    const before = read(dir);
+    const cases: [string[], RegExp, RegExp][] = [
+      [['set', 'POSTGRES_USER=other_user'], /setting POSTGRES_USER in the file alone would not change the name of the role in the running PostgreSQL/, /ALTER ROLE <old> RENAME TO <new>/],
+      [['set', 'POSTGRES_DB=other_db'], /setting POSTGRES_DB in the file alone would not change the name of the database in the running PostgreSQL/, /ALTER DATABASE <old> RENAME TO <new>/],
+      [['unset', 'POSTGRES_USER'], /unsetting POSTGRES_USER in the file alone would not change/, /--force/],
+      [['unset', 'POSTGRES_DB'], /unsetting POSTGRES_DB in the file alone would not change/, /--force/],
+      [['rotate', 'POSTGRES_USER', '--stdin', '--no-keyring'], /rotating POSTGRES_USER in the file alone would not change the name of the role/, /ALTER ROLE/],
+    ];
+    for (const [args, message, fix] of cases) {
+      const refused = await envkit(dir, args, { input: 'other_user\n' });
+      expect(refused.code, `${args.join(' ')}\n${refused.all}`).toBe(1);
+      expect(refused.stderr, args.join(' ')).toMatch(message);
+      expect(refused.stderr, args.join(' ')).toMatch(new RegExp(`fix: .*${fix.source}`));
+      // The role name is not a secret and is never called one.
+      expect(refused.all).not.toMatch(/secret/);
+      expect(read(dir), args.join(' ')).toBe(before);
+    }
+    const forced = await envkit(dir, ['set', '--force', 'POSTGRES_USER=other_user']);
+    expect(forced.code, forced.all).toBe(0);
+    expect(readEnv(dir).MEMU_DB_URL).toMatch(/^postgresql\+psycopg:\/\/other_user:/);
+  });
+
+  it('rotate refuses a variable that is not a secret', async () => {
+    const dir = await project();
+    const before = read(dir);
+    const refused = await envkit(dir, ['rotate', 'MEMU_MEMORY_LIMIT', '--stdin', '--no-keyring'], { input: '4g\n' });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/MEMU_MEMORY_LIMIT is not a secret: `envkit rotate` makes new secrets/);
+    expect(refused.stderr).toMatch(/envkit set MEMU_MEMORY_LIMIT=/);
+    expect(read(dir)).toBe(before);
   });
 
   it('validates: an invalid value exits 1 naming the key and the reason, the file untouched', async () => {
@@ -230,7 +283,7 @@ describe('envkit set', () => {
   it('--dry-run validates and reports but writes nothing', async () => {
     const dir = await project();
     const before = read(dir);
-    const result = await envkit(dir, ['set', '--dry-run', 'POSTGRES_USER=alice']);
+    const result = await envkit(dir, ['set', '--dry-run', '--force', 'POSTGRES_USER=alice']);
     expect(result.code).toBe(0);
     expect(summary(result.stdout)).toEqual({ POSTGRES_USER: 'would be updated', MEMU_DB_URL: 'would be updated' });
     expect(result.stdout).toMatch(/dry run, nothing written/);
@@ -242,7 +295,7 @@ describe('envkit set', () => {
 
   it('--json reports keys and the file without values', async () => {
     const dir = await project();
-    const result = await envkit(dir, ['--json', 'set', 'POSTGRES_DB=memu_json']);
+    const result = await envkit(dir, ['--json', 'set', '--force', 'POSTGRES_DB=memu_json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { ok: boolean; keys: { key: string; action: string }[]; file: { action: string } };
     expect(report.ok).toBe(true);
@@ -278,6 +331,26 @@ describe('envkit unset', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/MEMU_DB_URL is derived from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB/);
     expect(read(dir)).toBe(before);
+  });
+
+  it('takes the variable\'s own comment block with it; set puts it back in schema order, block and all', async () => {
+    const dir = testdir();
+    expect((await initProject(dir, ['--no-keyring'])).code).toBe(0);
+    const original = read(dir);
+    const values = readEnv(dir);
+    for (const key of MEMU_KEYS.filter((k) => k !== 'MEMU_DB_URL')) {
+      const unset = await envkit(dir, ['unset', '--force', key]);
+      expect(unset.code, unset.all).toBe(0);
+      const without = read(dir);
+      expect(without, key).not.toMatch(new RegExp(`^${key}=`, 'm'));
+      // Nothing of its block is left, and no double blank line either.
+      const description = memuSchema.vars[key as keyof typeof memuSchema.vars].description;
+      expect(without, key).not.toContain(description);
+      expect(without, key).not.toMatch(/\n\n\n/);
+      const set = await envkit(dir, ['set', '--force', `${key}=${values[key]}`]);
+      expect(set.code, set.all).toBe(0);
+      expect(read(dir), `${key} after unset and set`).toBe(original);
+    }
   });
 
   it('without a .env: exit 3, says to run init', async () => {

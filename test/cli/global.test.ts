@@ -110,7 +110,7 @@ describe('envkit global options', () => {
     const check = await envkit(dir, ['--env-file=other.env', 'check']);
     expect(check.code, check.all).toBe(0);
     expect(check.stdout).toMatch(/other\.env\)$/m);
-    expect((await envkit(dir, ['--env-file', 'other.env', 'set', 'POSTGRES_DB=other_db'])).code).toBe(0);
+    expect((await envkit(dir, ['--env-file', 'other.env', 'set', '--force', 'POSTGRES_DB=other_db'])).code).toBe(0);
     expect(readEnv(dir, 'other.env').POSTGRES_DB).toBe('other_db');
     expect((await envkit(dir, ['--env-file', 'other.env', 'get', 'POSTGRES_DB'])).stdout).toBe('other_db\n');
     expect(ls(dir)).not.toContain('.env');
@@ -182,7 +182,7 @@ describe('envkit global options', () => {
   it('--quiet: silent on success for commands that only report; errors still shown', async () => {
     const dir = testdir();
     await initProject(dir);
-    for (const args of [['set', 'POSTGRES_DB=quiet_db'], ['example'], ['gitignore'], ['check'], ['unset', 'MEMU_MEMORY_LIMIT']]) {
+    for (const args of [['set', '--force', 'POSTGRES_DB=quiet_db'], ['example'], ['gitignore'], ['check'], ['unset', 'MEMU_MEMORY_LIMIT']]) {
       const result = await envkit(dir, ['--quiet', ...args]);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.all, args.join(' ')).toBe('');

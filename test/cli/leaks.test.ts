@@ -95,8 +95,8 @@ describe('no secret value in any output', () => {
       ['set', '--allow-unknown', `EXTRA_SECRET=${CANARY.UNPORTABLE}`],
       ['set', `MEMU_DB_URL=postgresql+psycopg://x:${CANARY.URL_PASSWORD}@db:5432/memu_db`],
       ['set', '--dry-run', 'POSTGRES_USER=dry_user'],
-      ['set', 'POSTGRES_USER=leak_test_user'],
-      ['--json', 'set', 'POSTGRES_DB=leak_test_db'],
+      ['set', '--force', 'POSTGRES_USER=leak_test_user'],
+      ['--json', 'set', '--force', 'POSTGRES_DB=leak_test_db'],
       ['unset', 'NOT_THERE'],
       ['example'],
       ['example', '--check'],
@@ -128,12 +128,12 @@ describe('no secret value in any output', () => {
 
     // A file that cannot be parsed, with secrets on and around the broken line.
     writeFileSync(join(dir, '.env'), `${envText(CANARY.POSTGRES_PASSWORD)}BROKEN="${CANARY.EXTRA_SECRET}\nPOSTGRES_DB=after_break\n`);
-    for (const args of [['init', '--no-input'], ['check'], ['--json', 'check'], ['get', 'POSTGRES_PASSWORD'], ['set', 'POSTGRES_DB=x'], ['unset', 'POSTGRES_DB'], ['rotate', 'POSTGRES_PASSWORD']]) {
+    for (const args of [['init', '--no-input'], ['check'], ['--json', 'check'], ['get', 'POSTGRES_PASSWORD'], ['set', '--force', 'POSTGRES_DB=x'], ['unset', '--force', 'POSTGRES_DB'], ['rotate', 'POSTGRES_PASSWORD']]) {
       await run(args);
     }
     // Values that are invalid in the file itself.
     writeFileSync(join(dir, '.env'), envText(CANARY.BAD_PASSWORD).replace(CANARY.OPENAI_API_KEY, CANARY.BAD_KEY), { mode: 0o644 });
-    for (const args of [['check'], ['--json', 'check'], ['init', '--no-input'], ['set', 'POSTGRES_DB=x'], ['get', 'POSTGRES_PASSWORD']]) await run(args);
+    for (const args of [['check'], ['--json', 'check'], ['init', '--no-input'], ['set', '--force', 'POSTGRES_DB=x'], ['get', 'POSTGRES_PASSWORD']]) await run(args);
 
     // When a rotation succeeded, its new password was in the file and is part of the scan.
     if (runs.some((r) => r.args.includes('rotate') && r.result.code === 0 && !r.args.includes('--dry-run'))) {

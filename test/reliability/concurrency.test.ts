@@ -32,7 +32,7 @@ function jobsFor(round: number): Job[] {
       jobs.push({ args: ['rotate', 'POSTGRES_PASSWORD', '--stdin', '--apply', 'none', '--no-keyring'], input: `${password}\n`, writes: { POSTGRES_PASSWORD: password } });
     } else if (i % 3 === 1) {
       jobs.push({
-        args: ['set', '--allow-unknown', `POSTGRES_DB=conc_${tag}`, `EXTRA_${tag}=own_${tag}`],
+        args: ['set', '--force', '--allow-unknown', `POSTGRES_DB=conc_${tag}`, `EXTRA_${tag}=own_${tag}`],
         writes: { POSTGRES_DB: `conc_${tag}`, [`EXTRA_${tag}`]: `own_${tag}` },
       });
     } else {

@@ -115,7 +115,7 @@ function planOp(dir: string): Op {
     const value = dbName();
     return {
       name: 'set',
-      args: ['set', `POSTGRES_DB=${value}`, `MEMU_MEMORY_LIMIT=${1 + rand(8)}g`],
+      args: ['set', '--force', `POSTGRES_DB=${value}`, `MEMU_MEMORY_LIMIT=${1 + rand(8)}g`],
       changes: ['POSTGRES_DB', 'MEMU_DB_URL', 'MEMU_MEMORY_LIMIT'],
     };
   }
@@ -141,8 +141,8 @@ function prepare(dir: string, op: Op): void {
   }
   const text = readFileSync(envPath, 'utf8');
   if (op.name === 'set') {
-    const values = Object.fromEntries(op.args.slice(1).map((a) => a.split('=') as [string, string]));
-    op.expected = expectedAfter(text, (cwd) => setValues({ cwd, schema: memuSchema, values }));
+    const values = Object.fromEntries(op.args.slice(1).filter((a) => !a.startsWith('--')).map((a) => a.split('=') as [string, string]));
+    op.expected = expectedAfter(text, (cwd) => setValues({ cwd, schema: memuSchema, values, force: op.args.includes('--force') }));
   } else if (op.name === 'rotate-key') {
     const value = op.input!.trim();
     op.expected = expectedAfter(text, (cwd) => rotateSecret({ cwd, schema: memuSchema, key: 'OPENAI_API_KEY', value }));
@@ -152,7 +152,7 @@ function prepare(dir: string, op: Op): void {
     if (pending) {
       op.expected = pending.value === parseDocument(text).get('POSTGRES_PASSWORD')
         ? text
-        : expectedAfter(text, (cwd) => rotateSecret({ cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', value: pending.value }));
+        : expectedAfter(text, (cwd) => rotateSecret({ cwd, schema: memuSchema, force: true, key: 'POSTGRES_PASSWORD', value: pending.value }));
     }
   }
 }
@@ -340,7 +340,7 @@ async function recover(dir: string, tally: Tally): Promise<void> {
     ? ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']
     : !complete
       ? ['init', '--no-input', '--no-keyring']
-      : pick([['set', `POSTGRES_DB=${dbName()}`], ['init', '--no-input', '--no-keyring'], ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']]);
+      : pick([['set', '--force', `POSTGRES_DB=${dbName()}`], ['init', '--no-input', '--no-keyring'], ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']]);
   const before = readdirSync(dir).filter((n) => n.includes('.envkit-'));
   const result = await runCli(dir, args);
   const where = `recovery \`envkit ${args.join(' ')}\` after a kill left ${before.join(', ') || 'nothing'}`;

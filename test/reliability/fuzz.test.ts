@@ -21,6 +21,7 @@ import {
   initProject,
   memuSchema,
   parseDocument,
+  isVariableComment,
   parsePostgresUrl,
   portableValue,
   readTextFile,
@@ -189,7 +190,7 @@ function undoChanges(changes: readonly string[]): (before: string, after: string
     const old = parseDocument(before);
     for (const key of [...changes, 'MEMU_DB_URL']) {
       const v = old.get(key);
-      if (v === undefined) undo.delete(key);
+      if (v === undefined) undo.delete(key, { comment: isVariableComment });
       else if (undo.has(key)) undo.set(key, v);
     }
     return undo.toString();
@@ -223,7 +224,7 @@ class UnsetCommand implements fc.AsyncCommand<Model, Real> {
       // Removing the key's lines from the old text, with the URL as it now is, must give the new text.
       (before, after) => {
         const expected = parseDocument(before);
-        expected.delete(this.key);
+        expected.delete(this.key, { comment: isVariableComment });
         const url = parseDocument(after).get('MEMU_DB_URL');
         if (url !== undefined) expected.set('MEMU_DB_URL', url);
         return expected.toString() === after ? before : `unset changed more than ${this.key}:\n${after}`;

@@ -23,7 +23,7 @@ import {
 
 /** Every command that writes `.env`, each with what it needs. */
 const WRITERS: { args: string[]; input?: string }[] = [
-  { args: ['set', 'POSTGRES_DB=hostile_db'] },
+  { args: ['set', '--force', 'POSTGRES_DB=hostile_db'] },
   { args: ['init', '--no-input', '--no-keyring'] },
   { args: ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring'] },
   { args: ['rotate', 'OPENAI_API_KEY', '--stdin', '--no-keyring'], input: 'sk-HostileNewKey4Tg7Yh2Uj9Ik3\n' },
@@ -112,7 +112,7 @@ describe.concurrent('.env is not a regular file', () => {
     writeFileSync(join(dir, '.env'), memuEnvText(), { mode: 0o600 });
     writeFileSync(join(elsewhere, 'victim'), 'do not touch\n');
     symlinkSync(join(elsewhere, 'victim'), join(dir, '.env.envkit-lock'));
-    await expectRefusedUntouched(dir, { code: 3, message: /\.env\.envkit-lock exists but is not an envkit lock file[^\n]*\n\s+fix: if no envkit is running on this project, remove it/ }, {
+    await expectRefusedUntouched(dir, { code: 3, message: /\.env\.envkit-lock exists but is not an envkit lock file envkit can use: it is a symlink[^\n]*\n\s+fix: if no envkit is running on this project, remove it/ }, {
       watched: [dir, elsewhere],
       commands: WRITERS,
     });
@@ -145,7 +145,7 @@ describe.concurrent('contents envkit cannot read completely: exit 1 with file:li
     const check = await runCli(dir, ['check', '--no-git']);
     expect(check.code, check.all).toBe(1);
     expect(check.all).toMatch(/\.env:10 +MEMU_MEMORY_LIMIT: contains a NUL character/);
-    const set = await runCli(dir, ['set', 'POSTGRES_DB=after_nul']);
+    const set = await runCli(dir, ['set', '--force', 'POSTGRES_DB=after_nul']);
     expect(set.code, set.all).toBe(0);
     const after = readFileSync(join(dir, '.env'), 'utf8');
     expect(differsOnlyIn(text, after, ['POSTGRES_DB', 'MEMU_DB_URL'])).toBe(true);
@@ -177,7 +177,7 @@ describe.concurrent('contents envkit reads completely: the edit changes only its
     const text = `${memuEnvText()}${padding}EXTRA_SETTING=kept\n`;
     writeFileSync(join(dir, '.env'), text, { mode: 0o600 });
     expect(text.length).toBeGreaterThan(50_000_000);
-    const set = await runCli(dir, ['set', 'POSTGRES_DB=big_db'], { timeoutMs: 30_000 });
+    const set = await runCli(dir, ['set', '--force', 'POSTGRES_DB=big_db'], { timeoutMs: 30_000 });
     expect(set.code, set.all).toBe(0);
     const after = readFileSync(join(dir, '.env'), 'utf8');
     expect(differsOnlyIn(text, after, ['POSTGRES_DB', 'MEMU_DB_URL'])).toBe(true);
@@ -194,7 +194,7 @@ describe.concurrent('contents envkit reads completely: the edit changes only its
     const lines = memuEnvText().split('\n');
     const text = lines.map((line, i) => (i === lines.length - 1 ? line : `${line}${i % 2 === 0 ? '\r\n' : '\n'}`)).join('');
     writeFileSync(join(dir, '.env'), text, { mode: 0o600 });
-    for (const args of [['set', 'POSTGRES_DB=mixed_db'], ['rotate', 'OPENAI_API_KEY', '--stdin', '--no-keyring']]) {
+    for (const args of [['set', '--force', 'POSTGRES_DB=mixed_db'], ['rotate', 'OPENAI_API_KEY', '--stdin', '--no-keyring']]) {
       const before = readFileSync(join(dir, '.env'), 'utf8');
       const result = await runCli(dir, args, { input: 'sk-MixedEndings5Rf8Tg1Yh4Uj\n' });
       expect(result.code, result.all).toBe(0);

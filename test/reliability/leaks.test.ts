@@ -260,7 +260,7 @@ describe('library calls: nothing thrown or returned carries a secret', () => {
     // A sound file for the writers.
     writeFileSync(envPath, memuEnvText(), { mode: 0o644 });
     results.push({ label: 'initProject', value: initProject(project) });
-    results.push({ label: 'setValues', value: setValues({ ...project, values: { POSTGRES_DB: 'leak_db' } }) });
+    results.push({ label: 'setValues', value: setValues({ ...project, force: true, values: { POSTGRES_DB: 'leak_db' } }) });
     results.push({ label: 'unsetKeys', value: unsetKeys({ ...project, keys: ['OPENROUTER_API_KEY'] }) });
     results.push({ label: 'rotateSecret', value: rotateSecret({ ...project, key: 'OPENAI_API_KEY', value: `${CANARY.OPENAI_API_KEY}New` }) });
     results.push({ label: 'rotatePassword (none)', value: await rotatePassword({ ...project, key: 'POSTGRES_PASSWORD', apply: 'none' }) });

@@ -26,7 +26,7 @@ describe('leftovers of a killed run', () => {
     writeFileSync(join(dir, '.env.envkit-lock'), holder(dead), { mode: 0o600 });
     writeFileSync(join(dir, '.env.envkit-lock.break'), `${JSON.stringify({ pid: deadPid(), hostname: hostname() })}\n`, { mode: 0o600 });
     const started = Date.now();
-    const result = await runCli(dir, ['set', 'POSTGRES_DB=after_takeover']);
+    const result = await runCli(dir, ['set', '--force', 'POSTGRES_DB=after_takeover']);
     expect(result.code, result.all).toBe(0);
     // Not the 10 s a .break of unknown state waits.
     expect(Date.now() - started).toBeLessThan(8_000);
@@ -61,7 +61,7 @@ describe('leftovers of a killed run', () => {
     const live = `.env.envkit-lock.envkit-tmp-${process.pid}-0123456789ab`;
     writeFileSync(join(dir, live), holder(process.pid), { mode: 0o600 });
     writeFileSync(join(dir, 'notes.envkit-tmp-0123456789ab'), 'not ours');
-    setValues({ cwd: dir, schema: memuSchema, values: { POSTGRES_DB: 'swept' } });
+    setValues({ cwd: dir, schema: memuSchema, values: { POSTGRES_DB: 'swept' }, force: true });
     expect(readdirSync(dir).sort()).toEqual(['.env', live, 'notes.envkit-tmp-0123456789ab'].sort());
   });
 

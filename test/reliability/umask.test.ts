@@ -28,7 +28,7 @@ describe('umask 000', () => {
     };
     await run(['init', '--no-input', '--no-keyring']);
     for (let i = 0; i < ROUNDS; i++) {
-      await run(['set', `POSTGRES_DB=umask_${i}`, `OPENAI_API_KEY=sk-UmaskRound${i}Key7Hy3Gt5Fr1De9`]);
+      await run(['set', '--force', `POSTGRES_DB=umask_${i}`, `OPENAI_API_KEY=sk-UmaskRound${i}Key7Hy3Gt5Fr1De9`]);
       await run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
       await run(['rotate', 'OPENROUTER_API_KEY', '--stdin', '--no-keyring'], `sk-or-v1-UmaskRouter${i}Ab4Cd6Ef8Gh\n`);
       await run(['unset', 'OPENAI_API_KEY']);

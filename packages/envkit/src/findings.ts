@@ -26,3 +26,40 @@ export interface Finding {
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
+
+/** How many findings of one rule a check reports before it sums up the rest in one finding. */
+export const MAX_FINDINGS_PER_RULE = 1000;
+
+/**
+ * `findings` with at most `limit` of each rule, in their order; the rest of a rule become one finding
+ * ("... and N more like these") of the worst severity among them, so the outcome of the check is the same and
+ * its output stays bounded on a file with a million problems.
+ */
+export function limitFindings(findings: readonly Finding[], limit = MAX_FINDINGS_PER_RULE): Finding[] {
+  const seen = new Map<string, number>();
+  const dropped = new Map<string, { count: number; severity: Severity; file: string | undefined }>();
+  const kept: Finding[] = [];
+  for (const finding of findings) {
+    const n = (seen.get(finding.rule) ?? 0) + 1;
+    seen.set(finding.rule, n);
+    if (n <= limit) {
+      kept.push(finding);
+      continue;
+    }
+    const rest = dropped.get(finding.rule) ?? { count: 0, severity: 'info' as Severity, file: finding.file };
+    rest.count++;
+    if (RANK[finding.severity] > RANK[rest.severity]) rest.severity = finding.severity;
+    dropped.set(finding.rule, rest);
+  }
+  for (const [rule, rest] of dropped) {
+    kept.push({
+      severity: rest.severity,
+      rule,
+      ...(rest.file === undefined ? {} : { file: rest.file }),
+      message: `... and ${rest.count} more ${rule} findings like the ${limit} above (not listed one by one)`,
+    });
+  }
+  return kept;
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

@@ -15,6 +15,7 @@ export {
   type InferEnv,
   type DeriveSpec,
 } from './schema/define.js';
+export { externalGuard, type ExternalGuard } from './schema/external.js';
 export { loadEnv, safeLoadEnv, validateValues, type EnvSource, type ValidationResult } from './schema/load.js';
 export { toJSONSchema } from './schema/json-schema.js';
 export { describeSchema, type VariableInfo } from './schema/describe.js';
@@ -22,7 +23,7 @@ export { placeholderReason } from './schema/placeholders.js';
 export { memuSchema, createMemuSchema, type MemuEnv } from './schema/memu.js';
 
 // .env documents
-export { parseDocument, assertParsed, EnvDocument, type EntryInfo, type DocumentProblem, type QuoteStyle } from './dotenv/document.js';
+export { parseDocument, assertParsed, EnvDocument, type EntryInfo, type DocumentProblem, type QuoteStyle, type Placement } from './dotenv/document.js';
 export { portableValue, encodeValue, checkWrittenValue, type PortableForm, type PortableResult } from './dotenv/portable.js';
 
 // Secrets and derived values
@@ -30,12 +31,13 @@ export { generatePassword, entropyBits, PORTABLE_ALPHABET } from './secrets/pass
 export { buildPostgresUrl, parsePostgresUrl, memuDbUrlDerive, type PostgresUrlParts } from './secrets/derive.js';
 export { scramSha256Verifier, isScramSha256Verifier } from './secrets/scram.js';
 export { createMemuDbUrlDerive } from './secrets/derive.js';
+export { urlHasCredentials, maskUrlCredentials, stripUrlCredentials } from './secrets/url-credentials.js';
 
 // Files
 export { writeFileAtomic, writeSecretFile, readTextFile, cleanStaleTemps, type WriteResult } from './files/write-file.js';
 export { acquireLock, withLock, withLockAsync, readLock, type ProjectLock, type LockHolder } from './files/lock.js';
 export { syncGitignore as syncGitignoreText, gitignoreRules, matchGitignore, type GitignoreSync } from './files/gitignore.js';
-export { renderExample, renderEnvTemplate, exampleDrift, type ExampleDrift } from './files/example.js';
+export { renderExample, renderEnvTemplate, exampleDrift, envCommentFor, isVariableComment, type ExampleDrift } from './files/example.js';
 export { projectFiles } from './files/names.js';
 
 // Projects

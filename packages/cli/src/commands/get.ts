@@ -1,4 +1,4 @@
-import { getValue } from 'envkit';
+import { getValue, maskUrlCredentials } from 'envkit';
 import type { Context } from '../context.js';
 import { mask } from '../render/mask.js';
 import { Exit } from '../exit-codes.js';
@@ -11,9 +11,12 @@ export async function run(ctx: Context, key: string, flags: { reveal?: boolean; 
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).getIn(ctx, key, flags);
   const project = await ctx.project();
   const result = getValue({ ...project, key, allowUnknown: flags.allowUnknown });
-  const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;
+  // A non-secret URL can still carry a password (http://user:password@host): that part is masked too.
+  const shown =
+    result.value === undefined ? undefined : flags.reveal ? result.value : result.secret ? mask(result.value) : maskUrlCredentials(result.value);
+  const masked = shown !== result.value;
   if (ctx.json) {
-    ctx.printJson({ key, value: shown ?? null, masked: result.secret && !flags.reveal && result.value !== undefined, secret: result.secret, source: result.source });
+    ctx.printJson({ key, value: shown ?? null, masked, secret: result.secret, source: result.source });
     return result.value === undefined ? 1 : 0;
   }
   if (result.value === undefined) {
@@ -34,5 +37,6 @@ export async function run(ctx: Context, key: string, flags: { reveal?: boolean; 
     return Exit.Problems;
   }
   ctx.io.stdout.write(`${shown}\n`);
+  if (masked && !result.secret) ctx.err(`note: the credentials in ${key}'s URL are masked; --reveal to show them`);
   return Exit.Ok;
 }

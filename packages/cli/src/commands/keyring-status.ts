@@ -1,6 +1,7 @@
 import { storeStatus, type SecretState } from 'envkit';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
+import { keyWidth } from '../render/summary.js';
 import { openKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
 
@@ -48,7 +49,7 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
   ctx.out(`  entries    ${keyringPlace(status)}`);
   ctx.out(`  ${ctx.envFile.padEnd(9)}  ${status.env}`);
   ctx.out();
-  const width = Math.max(0, ...status.keys.map((k) => k.key.length));
+  const width = keyWidth(status.keys);
   for (const k of status.keys) {
     const text = STATE_TEXT[k.state].replace('.env', ctx.envFile);
     const colored = k.state === 'equal' || k.state === 'keyring-only' ? style.green(text) : k.state === 'absent' ? style.dim(text) : style.yellow(text);

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { restoreEnv, type RestoreSource } from 'envkit';
 import type { Context } from '../context.js';
+import { keyWidth } from '../render/summary.js';
 import { parseAssignments } from '../assignments.js';
 import { withKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
@@ -39,7 +40,7 @@ export async function run(ctx: Context, flags: RestoreFlags): Promise<number> {
     return 0;
   }
   ctx.out(`${ctx.style.bold(`envkit restore${flags.dryRun ? ' (dry run, nothing written)' : ''}`)}  ${name} from ${keyringPlace(result)}`);
-  const width = Math.max(0, ...result.keys.map((k) => k.key.length));
+  const width = keyWidth(result.keys);
   for (const k of result.keys) {
     const text = SOURCE_TEXT[k.source].padEnd(19);
     const colored = k.source === 'keyring' ? ctx.style.green(text) : k.source === 'empty' ? ctx.style.yellow(text) : ctx.style.dim(text);

@@ -1,5 +1,6 @@
 import { describeSchema, toJSONSchema, type VariableInfo } from 'envkit';
 import type { Context } from '../context.js';
+import { keyWidth } from '../render/summary.js';
 
 /** `envkit schema`: the variables as a table, JSON, JSON Schema or Markdown. */
 export async function run(ctx: Context, flags: { format: 'table' | 'json' | 'json-schema' | 'markdown' }): Promise<number> {
@@ -21,7 +22,7 @@ function how(v: VariableInfo): string {
 }
 
 function table(ctx: Context, vars: VariableInfo[]): void {
-  const w = Math.max(...vars.map((v) => v.key.length));
+  const w = keyWidth(vars);
   let section = '';
   for (const v of vars) {
     if (v.section !== section) {

@@ -2,6 +2,7 @@ import type { BackupResult, EditKeyringCopy, KeyringTarget } from 'envkit';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { keyWidth } from './summary.js';
 
 /** `the OS keyring (secret-service) as envkit:<id>`: where a secret went, never what it is. */
 export function keyringPlace(target: KeyringTarget): string {
@@ -14,7 +15,7 @@ export function keyringPlace(target: KeyringTarget): string {
  */
 export function renderBackedUp(ctx: Context, result: BackupResult): void {
   const shown = result.keys.filter((k) => k.action !== 'skipped' || !k.reason?.startsWith('empty'));
-  const width = Math.max(0, ...shown.map((k) => k.key.length));
+  const width = keyWidth(shown);
   const place = keyringPlace(result);
   for (const k of shown) {
     const text =

@@ -14,6 +14,13 @@ const ACTION_TEXT: Record<KeySummary['action'], string> = {
   removed: 'removed',
 };
 
+/** The width of the widest key: a loop, as `Math.max(...keys)` overflows the call stack on a large file. */
+export function keyWidth(keys: readonly { key: string }[]): number {
+  let width = 0;
+  for (const k of keys) if (k.key.length > width) width = k.key.length;
+  return width;
+}
+
 /**
  * The same in a dry run: what would happen. `kept`, `missing` and `invalid` describe the file as it is, so
  * they read the same either way.
@@ -37,9 +44,10 @@ const FILE_DRY_RUN_TEXT: Record<FileChange['action'], string> = { created: 'woul
  * happened ("would be updated"): a dry run never reads as if it was done.
  */
 export function renderKeys(ctx: Context, keys: readonly KeySummary[], dryRun = false): void {
-  const width = Math.max(0, ...keys.map((k) => k.key.length));
+  const width = keyWidth(keys);
   const words = dryRun ? DRY_RUN_TEXT : ACTION_TEXT;
-  const column = Math.max(9, ...keys.map((k) => words[k.action].length));
+  let column = 9;
+  for (const k of keys) column = Math.max(column, words[k.action].length);
   const { style } = ctx;
   for (const k of keys) {
     const text = words[k.action].padEnd(column);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { lstatIfAny } from '../files/safe-read.js';
 import { join } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseYaml } from './yaml.js';
 import type { YamlDocument, YamlMap, YamlNode, YamlPair } from './yaml.js';
@@ -44,13 +44,16 @@ export const COMPOSE_FILE_NAMES = [
 ] as const;
 
 /**
- * The compose file of a project directory: the first of {@link COMPOSE_FILE_NAMES} that is a file,
+ * The compose file of a project directory: the first of {@link COMPOSE_FILE_NAMES} that exists (whatever it is),
  * as an absolute-or-relative path joined to `dir`; `undefined` when there is none.
  */
 export function findComposeFile(dir: string): string | undefined {
   for (const name of COMPOSE_FILE_NAMES) {
     const path = join(dir, name);
-    if (existsSync(path) && statSync(path).isFile()) return path;
+    // Whatever else is there (a FIFO, a link to a device) is returned, so its reader refuses it by name instead
+    // of envkit silently working without the compose file; a directory of that name is not a compose file.
+    const stat = lstatIfAny(path);
+    if (stat !== undefined && !stat.isDirectory()) return path;
   }
   return undefined;
 }

@@ -24,6 +24,7 @@ import {
   decodeValue,
   isLineBreak,
   keysOf,
+  lineEnd,
   scan,
   type ScanResult,
 } from './scan.js';
@@ -159,12 +160,22 @@ export class EnvDocument {
    *   every reader (the message names the key and the reason, never the value), `PARSE` if a syntax problem
    *   elsewhere in the file (an unclosed quote) would change how the new line is read.
    */
-  set(key: string, value: string): void {
+  set(key: string, value: string, placement: Placement = {}): void {
     assertName(key);
     const encoded = encodeValue(value, key);
     const text = this.#text;
     const i = this.#idx().get(key);
-    if (i === undefined) {
+    const at = i === undefined ? this.#insertionPoint(placement) : undefined;
+    if (at !== undefined) {
+      // Among the other assignments: after the line of `after`, or before `before` and its comment block.
+      const nl = newlineOf(text);
+      const comment = placement.comment ?? [];
+      // A blank line keeps the new block apart where the file separates its blocks by blank lines (as init
+      // writes it), placed so that `delete(key, { comment })` takes exactly the same lines out again.
+      const blank = comment.length > 0 && at.blank;
+      const line = (blank && at.side === 'after' ? nl : '') + comment.map((c) => c + nl).join('') + key + '=' + encoded + nl + (blank && at.side === 'before' ? nl : '');
+      this.#adopt(text.slice(0, at.offset) + line + text.slice(at.offset), [{ start: at.offset, end: at.offset, inserted: line.length }], key, value, 'set');
+    } else if (i === undefined) {
       const nl = newlineOf(text);
       const gap = text.length > 0 && !isLineBreak(text.charCodeAt(text.length - 1)) ? nl : '';
       const line = gap + key + '=' + encoded + nl;
@@ -188,9 +199,9 @@ export class EnvDocument {
    *
    * @throws EnvkitError `PARSE` if a syntax problem elsewhere in the file would change other values.
    */
-  delete(key: string): boolean {
+  delete(key: string, options: { comment?: (line: string) => boolean } = {}): boolean {
     if (!this.#idx().has(key)) return false;
-    const { parts, edits, last } = this.#cutLines(key, this.#scan.count);
+    const { parts, edits, last } = this.#cutLines(key, this.#scan.count, options.comment);
     parts.push(this.#text.slice(last));
     this.#adopt(parts.join(''), edits, key, undefined, 'delete');
     return true;
@@ -200,7 +211,7 @@ export class EnvDocument {
    * The text with every assignment of `key` among the first `upTo` removed, as the kept pieces so far, the
    * edits made, and the offset where the caller continues.
    */
-  #cutLines(key: string, upTo: number): { parts: string[]; edits: Edit[]; last: number } {
+  #cutLines(key: string, upTo: number, comment?: (line: string) => boolean): { parts: string[]; edits: Edit[]; last: number } {
     const text = this.#text;
     const data = this.#scan.data;
     const keys = this.#keys();
@@ -209,12 +220,70 @@ export class EnvDocument {
     let last = 0;
     for (let i = 0; i < upTo; i++) {
       if (keys[i] !== key) continue;
-      const start = data[i * SLOTS + START] as number;
+      let start = data[i * SLOTS + START] as number;
+      const end = data[i * SLOTS + END] as number;
+      if (comment) start = this.#commentStart(i, Math.max(last, i > 0 ? (data[(i - 1) * SLOTS + END] as number) : 0), end, comment);
       parts.push(text.slice(last, start));
-      last = data[i * SLOTS + END] as number;
+      last = end;
       edits.push({ start, end: last, inserted: 0 });
     }
     return { parts, edits, last };
+  }
+
+  /**
+   * Where the comment block of assignment `i` starts: the comment lines (accepted by `belongs`) directly above
+   * it, never before `floor` (the end of the assignment above, so a quoted value's lines are never taken), and
+   * the blank line above the block too when a blank line or the end of the file follows the assignment, so no
+   * double blank is left behind.
+   */
+  #commentStart(i: number, floor: number, end: number, belongs: (line: string) => boolean, withBlank = true): number {
+    const text = this.#text;
+    let start = this.#scan.data[i * SLOTS + START] as number;
+    const lineBefore = (at: number): number => {
+      let j = at - 1; // the break ending the line above
+      if (j > 0 && text.charCodeAt(j) === 10 && text.charCodeAt(j - 1) === 13) j--;
+      while (j > floor && !isLineBreak(text.charCodeAt(j - 1))) j--;
+      return j;
+    };
+    while (start > floor) {
+      const above = lineBefore(start);
+      const line = text.slice(above, start).trim();
+      if (!line.startsWith('#') || !belongs(line)) break;
+      start = above;
+    }
+    if (!withBlank || start === (this.#scan.data[i * SLOTS + START] as number) || start <= floor) return start;
+    const above = lineBefore(start);
+    const blankAbove = text.slice(above, start).trim() === '';
+    const afterLine = text.slice(end, lineEnd(text, end));
+    if (blankAbove && above >= floor && (end >= text.length || afterLine.trim() === '')) return above;
+    return start;
+  }
+
+  /** Where {@link set} puts a new key, from `placement`; `undefined`: at the end. */
+  #insertionPoint(placement: Placement): { offset: number; side: 'after' | 'before'; blank: boolean } | undefined {
+    const data = this.#scan.data;
+    const text = this.#text;
+    const after = placement.after === undefined ? undefined : this.#idx().get(placement.after);
+    if (after !== undefined) {
+      const offset = data[after * SLOTS + END] as number;
+      // At the very end without a final line break: the plain append adds one first.
+      if (offset >= text.length && (text.length === 0 || !isLineBreak(text.charCodeAt(text.length - 1)))) return undefined;
+      return { offset, side: 'after', blank: offset >= text.length || text.slice(offset, lineEnd(text, offset)).trim() === '' };
+    }
+    const before = placement.before === undefined ? undefined : this.#firstIndex(placement.before);
+    if (before === undefined) return undefined;
+    const floor = before > 0 ? (data[(before - 1) * SLOTS + END] as number) : 0;
+    const start = this.#commentStart(before, floor, data[before * SLOTS + END] as number, placement.belongs ?? (() => false), false);
+    let above = start - 1;
+    if (above > 0 && text.charCodeAt(above) === 10 && text.charCodeAt(above - 1) === 13) above--;
+    while (above > floor && !isLineBreak(text.charCodeAt(above - 1))) above--;
+    return { offset: start, side: 'before', blank: start > floor && text.slice(Math.max(above, floor), start).trim() === '' };
+  }
+
+  #firstIndex(key: string): number | undefined {
+    const keys = this.#keys();
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    return undefined;
   }
 
   /** The document as text: byte-identical to the parsed text when nothing was changed. */
@@ -484,6 +553,19 @@ function assertName(key: string): void {
 }
 
 /** The file's line break: CRLF if its first line ends so, else LF. */
+/**
+ * Where {@link EnvDocument.set} puts a key the document does not have yet: after the assignment of `after`, else
+ * before that of `before` (and its comment block), else at the end; `comment` lines (each starting with `#`) are
+ * written above it.
+ */
+export interface Placement {
+  after?: string;
+  before?: string;
+  comment?: readonly string[];
+  /** Which comment lines directly above `before` are its own block (the new one goes above them). Default: none. */
+  belongs?: (line: string) => boolean;
+}
+
 function newlineOf(text: string): string {
   const i = text.indexOf('\n');
   return i > 0 && text.charCodeAt(i - 1) === 13 ? '\r\n' : '\n';

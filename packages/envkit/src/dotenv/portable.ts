@@ -170,9 +170,12 @@ export function checkWrittenValue(entry: EntryInfo): string | undefined {
 
 function checkUnquoted(raw: string, gap: string, comment: boolean): string | undefined {
   if (raw === '') {
-    return comment
-      ? 'an empty value followed by a comment: python-dotenv and compose-go read the comment as the value (write KEY=\'\' # comment)'
-      : undefined;
+    if (comment) return 'an empty value followed by a comment: python-dotenv and compose-go read the comment as the value (write KEY=\'\' # comment)';
+    // The parser read the value as empty, as npm dotenv does; a byte-order mark (U+FEFF) or other blank that is
+    // not whitespace to Python or Go is the value to python-dotenv and compose-go.
+    return every(gap, isCommonBlank)
+      ? undefined
+      : 'the value is only a byte-order mark or unusual blank: npm dotenv reads it as empty, python-dotenv and compose-go keep it';
   }
   const first = raw.charCodeAt(0);
   if (first === 39 || first === 34 || first === 96) {

@@ -186,6 +186,17 @@ function header(schema: EnvSchema, options: TemplateOptions): string[] {
   ];
 }
 
+/** The comment block `init` writes above `key` in the env file (its description, origin, …); `[]` for an unknown key. */
+export function envCommentFor(schema: EnvSchema, key: string): string[] {
+  const info = describeSchema(schema).find((v) => v.key === key);
+  return info === undefined ? [] : variableComment(info);
+}
+
+/** Whether a comment line can be part of a variable's own block: every comment line but a section heading. */
+export function isVariableComment(line: string): boolean {
+  return !SECTION_HEADING.test(line.trimEnd());
+}
+
 function variableComment(info: VariableInfo): string[] {
   const lines = info.description.split(/\r?\n/).map((line) => (line.trim() === '' ? '#' : `# ${line.trimEnd()}`));
   const origin = info.derivedFrom

@@ -13,10 +13,10 @@ import { testdir } from '../../../../test/helpers/testdir.js';
 // Interleaving injection: pass-through by default; one test runs code right after a read of the lock.
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  return { ...actual, readFileSync: vi.fn(actual.readFileSync) };
+  return { ...actual, openSync: vi.fn(actual.openSync) };
 });
 beforeEach(() => {
-  vi.mocked(fs.readFileSync).mockReset();
+  vi.mocked(fs.openSync).mockReset();
 });
 
 const children: ChildProcess[] = [];
@@ -185,9 +185,10 @@ describe('acquireLock', () => {
     const path = join(testdir(), 'lock');
     writeLockFile(path, { pid: deadPid() });
     const live = process.ppid; // certainly alive, not us
-    const original = vi.mocked(fs.readFileSync).getMockImplementation();
+    const original = vi.mocked(fs.openSync).getMockImplementation();
     let first = true;
-    vi.mocked(fs.readFileSync).mockImplementation(((...args: Parameters<typeof fs.readFileSync>) => {
+    // The lock is read through an fd (no hang on a FIFO): once it is open, what was read is what was seen.
+    vi.mocked(fs.openSync).mockImplementation(((...args: Parameters<typeof fs.openSync>) => {
       const result = original?.(...args);
       if (first && args[0] === path) {
         first = false;
@@ -196,7 +197,7 @@ describe('acquireLock', () => {
         writeLockFile(path, { pid: live, purpose: 'rotate', token: 'winner' });
       }
       return result;
-    }) as typeof fs.readFileSync);
+    }) as typeof fs.openSync);
     const error = thrown(() => acquireLock(path, { purpose: 'set' }));
     expect(error.message).toContain(`another envkit (pid ${live}, rotate,`);
     expect(readLock(path)?.token).toBe('winner');

@@ -1,10 +1,11 @@
-import { closeSync, fchmodSync, linkSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, linkSync, openSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { projectFiles, TEMP_MARKER } from './names.js';
 import { cleanStaleTemps } from './write-file.js';
+import { MAX_STATE_BYTES, readRegularFile } from './safe-read.js';
 
 /** A held project lock. */
 export interface ProjectLock {
@@ -133,14 +134,14 @@ export function sweepStaleFiles(lockPath: string): string[] {
   if (lockPath.endsWith(LOCK_SUFFIX)) {
     const files = projectFiles(lockPath.slice(0, -LOCK_SUFFIX.length));
     for (const target of [files.env, files.pending, files.backup, files.example, join(dirname(files.env), '.gitignore')]) {
-      removed.push(...cleanStaleTemps(target));
+      for (const path of cleanStaleTemps(target)) removed.push(path);
     }
   }
   // A .break left by a process killed while taking over a stale lock.
   const breaker = `${lockPath}.break`;
   try {
-    const raw = readFileSync(breaker, 'utf8');
-    if (breakerGone(raw) && readFileSync(breaker, 'utf8') === raw) {
+    const raw = readRaw(breaker);
+    if (raw !== undefined && breakerGone(raw) && readRaw(breaker) === raw) {
       unlinkSync(breaker);
       removed.push(breaker);
     }
@@ -164,7 +165,7 @@ export function sweepStaleFiles(lockPath: string): string[] {
     try {
       let owner: unknown = host;
       try {
-        owner = (JSON.parse(readFileSync(path, 'utf8')) as { hostname?: unknown }).hostname ?? host;
+        owner = (JSON.parse(readRaw(path) ?? '') as { hostname?: unknown }).hostname ?? host;
       } catch {
         // empty (killed before writing) or not JSON: the pid in the name decides
       }
@@ -329,12 +330,24 @@ function breakerGone(raw: string): boolean {
   return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && host === hostname() && !processAlive(pid);
 }
 
+/**
+ * The text of the lock (or its `.break`, or a temp of either), `undefined` when there is none. Read safely
+ * (readRegularFile): a FIFO, device or symlink planted there is refused at once instead of hanging or reading
+ * without end, and so is a lock that is not the user's own or that others may write — its holder would
+ * decide whether this envkit waits or breaks it.
+ */
 function readRaw(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path, { maxBytes: MAX_STATE_BYTES, trusted: true })?.bytes.toString('utf8');
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
-    throw lockError(error, path, 'read');
+    if (!(error instanceof EnvkitError)) throw lockError(error, path, 'read');
+    // "<path> is a named pipe (FIFO); ..." → what is wrong, with the fix for a lock: remove it.
+    const what = error.message.startsWith(`${path} `) ? error.message.slice(path.length + 1) : error.message;
+    throw new EnvkitError('FILE', `${path} exists but is not an envkit lock file envkit can use: it ${what}`, {
+      hint: `if no envkit is running on this project, remove it: rm ${path}`,
+      path,
+      cause: error,
+    });
   }
 }
 

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { TEMP_MARKER } from './names.js';
+import { notRegularFile, readRegularFile, type SafeReadOptions } from './safe-read.js';
 
 /** What {@link writeFileAtomic} did. */
 export interface WriteResult {
@@ -88,55 +89,22 @@ export function writeSecretFile(path: string, data: string): WriteResult {
   return writeFileAtomic(path, data, { mode: 0o600, secret: true });
 }
 
-/** Options of {@link readTextFile}. */
-export interface ReadOptions {
-  /**
-   * Read through a symlink (a read-only consumer such as a loader may, e.g. for mounted secrets).
-   * Default `false`: a symlink is refused, as the writer would refuse it, so a read-modify-write fails
-   * before anything is planned.
-   */
-  followSymlinks?: boolean;
-}
+/** Options of {@link readTextFile}: see {@link SafeReadOptions} (symlinks refused, 64 MiB, ownership not checked by default). */
+export type ReadOptions = SafeReadOptions;
 
 /**
  * Read a UTF-8 text file. Returns `undefined` if it does not exist. Throws `FILE` for a symlink (unless
- * `followSymlinks`), a directory, FIFO or device, an unreadable file or bytes that are not UTF-8 — naming the
- * path and the fix, never the content. A byte order mark is kept, so the text round-trips.
+ * `followSymlinks`), a directory, FIFO or device, a file larger than `maxBytes` (64 MiB), one that is not the
+ * user's own when `trusted`, an unreadable file or bytes that are not UTF-8 — naming the path and the fix,
+ * never the content; never hangs (see readRegularFile). A byte order mark is kept, so the text round-trips.
  */
 export function readTextFile(path: string, options: ReadOptions = {}): string | undefined {
-  let stat: Stats;
+  const read = readRegularFile(path, options);
+  if (read === undefined) return undefined;
+  const buffer = read.bytes;
+  let text: string;
   try {
-    stat = lstatSync(path);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw fileError(error, path, 'read');
-  }
-  const follow = options.followSymlinks ?? false;
-  if (!(stat.isFile() || (follow && stat.isSymbolicLink()))) throw notRegular(path, stat, 'read');
-
-  let buffer: Buffer;
-  let fd: number | undefined;
-  try {
-    // O_NONBLOCK: a FIFO swapped in after the lstat must not hang the read; O_NOFOLLOW: nor a symlink.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
-    const opened = fstatSync(fd);
-    if (!opened.isFile()) throw notRegular(path, opened, 'read');
-    buffer = readFileSync(fd);
-  } catch (error) {
-    if (error instanceof EnvkitError) throw error;
-    if (errorCode(error) === 'ENOENT' && follow) {
-      throw new EnvkitError('FILE', `${path} is a symlink to a file that does not exist`, {
-        hint: `fix or remove the link (readlink ${path})`,
-        path,
-      });
-    }
-    if (errorCode(error) === 'ELOOP') throw notRegular(path, lstatSync(path), 'read');
-    throw fileError(error, path, 'read');
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
   } catch {
     const at = firstInvalidUtf8(buffer);
     throw new EnvkitError('FILE', `${path}:${at.line}:${at.column}: the bytes here are not valid UTF-8 text`, {
@@ -144,6 +112,27 @@ export function readTextFile(path: string, options: ReadOptions = {}): string | 
       path,
     });
   }
+  if (tooManyLines(text)) {
+    throw new EnvkitError('FILE', `${path} has more than ${MAX_TEXT_LINES.toLocaleString('en-US')} lines, more than envkit reads here; nothing was changed`, {
+      hint: `check that ${path} is the file you mean (wc -l ${path}); envkit does not read a file this long`,
+      path,
+    });
+  }
+  return text;
+}
+
+/**
+ * The most lines envkit reads of a text file: every check and edit is linear in them, and this bounds the time
+ * and memory of one (a memu .env has about 50).
+ */
+export const MAX_TEXT_LINES = 1_000_000;
+
+function tooManyLines(text: string): boolean {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) if (++lines > MAX_TEXT_LINES) return true;
+  // A file of CR line endings alone (old Mac) has no LF to count.
+  if (lines === 0) for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (++lines > MAX_TEXT_LINES) return true;
+  return false;
 }
 
 /**
@@ -220,7 +209,7 @@ function inspectTarget(path: string, secret: boolean): { stat: Stats; content: B
     if (errorCode(error) === 'ENOENT') return undefined;
     throw fileError(error, path, 'write');
   }
-  if (!stat.isFile()) throw notRegular(path, stat, secret ? 'write-secret' : 'write');
+  if (!stat.isFile()) throw notRegularFile(path, stat, secret ? 'write-secret' : 'write');
   let content: Buffer | undefined;
   let fd: number | undefined;
   try {
@@ -357,24 +346,3 @@ function fileError(error: unknown, path: string, stage: Stage): EnvkitError {
   }
 }
 
-function kindOf(stat: Stats): string {
-  if (stat.isSymbolicLink()) return 'a symlink';
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a named pipe (FIFO)';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
-
-function notRegular(path: string, stat: Stats, use: 'read' | 'write' | 'write-secret'): EnvkitError {
-  const kind = kindOf(stat);
-  const what =
-    use === 'write-secret' ? 'envkit writes secrets only to a regular file' : use === 'write' ? 'envkit writes only to a regular file' : 'envkit reads only a regular file here';
-  const hint = stat.isSymbolicLink()
-    ? `replace the link by the file it points to (cp --remove-destination "$(readlink -f ${path})" ${path}), or give envkit the real path`
-    : stat.isDirectory()
-      ? `move the directory away; envkit needs a regular file at ${path}`
-      : `remove it (rm ${path}) so envkit can create a regular file, or give envkit another path`;
-  return new EnvkitError('FILE', `${path} is ${kind}; ${what}`, { hint, path });
-}

@@ -1,6 +1,6 @@
 import { dirname, relative, resolve } from 'node:path';
 import type { Finding } from '../findings.js';
-import { hasErrors } from '../findings.js';
+import { hasErrors, limitFindings } from '../findings.js';
 import { parseDocument } from '../dotenv/document.js';
 import { readTextFile } from '../files/write-file.js';
 import { EnvkitError } from '../errors.js';
@@ -70,23 +70,23 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         if (overrideText === undefined) throw new EnvkitError('FILE', `compose file ${override} does not exist`, { path: overridePath });
         composeServices.push(...readComposeText(overrideText, override).services.map((service) => service.name));
       }
-      findings.push(...file.errors);
+      for (const finding of file.errors) findings.push(finding);
       if (file.errors.length === 0) {
         const secretValues = new Map(
           Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
         );
         // `env_file: .env` hands the container every variable of the file: none of those is unused.
         const envFileLoaded = file.services.some((service) => envFilesOf(service).some((entry) => resolve(dirname(path), entry.path) === paths.env));
-        findings.push(...checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded }));
-        if (envFileLoaded) findings.push(...podmanEnvFileFindings(doc, paths.envName));
-        findings.push(
-          ...checkHardening(file, {
-            secretValues,
-            ...(options.dbService ? { dbService: options.dbService } : {}),
-            ...(options.appService ? { appService: options.appService } : {}),
-          }),
-        );
-        findings.push(...podmanFindings(file, options.podman ?? {}));
+        // One push at a time: spreading a large list into push() overflows the call stack.
+        for (const finding of checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded })) findings.push(finding);
+        if (envFileLoaded) for (const finding of podmanEnvFileFindings(doc, paths.envName)) findings.push(finding);
+        const hardening = checkHardening(file, {
+          secretValues,
+          ...(options.dbService ? { dbService: options.dbService } : {}),
+          ...(options.appService ? { appService: options.appService } : {}),
+        });
+        for (const finding of hardening) findings.push(finding);
+        for (const finding of podmanFindings(file, options.podman ?? {})) findings.push(finding);
       }
     }
   }
@@ -96,9 +96,10 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
     const online = typeof options.online === 'object' ? options.online : {};
     const result = await onlineProbes(options.schema, values, { composeServices, ...online });
     probes = result.probes;
-    findings.push(...result.findings);
+    for (const finding of result.findings) findings.push(finding);
   }
-  return { findings, ok: !hasErrors(findings), probes, ...(composeFile ? { composeFile } : {}) };
+  const reported = limitFindings(findings);
+  return { findings: reported, ok: !hasErrors(reported), probes, ...(composeFile ? { composeFile } : {}) };
 }
 
 /**

@@ -1,6 +1,6 @@
-import { lstatSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import type { Finding } from '../findings.js';
-import { hasErrors } from '../findings.js';
+import { hasErrors, limitFindings } from '../findings.js';
 import { validateValues } from '../schema/load.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { checkWrittenValue } from '../dotenv/portable.js';
@@ -12,6 +12,8 @@ import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
 import { isEnvkitError } from '../errors.js';
 import { readPending, type PendingRotation } from './pending.js';
+import { valueFindings } from './check-values.js';
+import { surroundingFindings } from './check-surroundings.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
@@ -32,7 +34,7 @@ export interface CheckResult {
  */
 export function checkProject(options: CheckOptions): CheckResult {
   const { findings, ok } = checkProjectWithDocument(options);
-  return { findings, ok };
+  return { findings: limitFindings(findings), ok };
 }
 
 /** {@link checkProject}, plus the env file's document as it was checked (absent when there is none). */
@@ -48,12 +50,14 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
   if (text === undefined) {
     findings.push({ severity: 'error', rule: 'env.missing', file, message: `${file} does not exist`, fix: 'run `envkit init`' });
   } else {
-    findings.push(...fileFindings(paths));
+    for (const finding of fileFindings(paths)) findings.push(finding);
     doc = parseDocument(text);
-    findings.push(...documentFindings(doc, options, file));
+    // One push at a time: a spread of a large file's findings (100,000+) overflows the call stack.
+    for (const finding of documentFindings(doc, options, file)) findings.push(finding);
   }
-  if (options.git !== false) findings.push(...gitFindings(paths));
-  findings.push(...exampleFindings(paths, options));
+  if (options.git !== false) for (const finding of gitFindings(paths)) findings.push(finding);
+  for (const finding of exampleFindings(paths, options)) findings.push(finding);
+  for (const finding of surroundingFindings(paths)) findings.push(finding);
   if (existsSync(paths.pending)) findings.push(pendingFinding(paths));
   return { findings, ok: !hasErrors(findings), doc };
 }
@@ -146,6 +150,7 @@ export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, '
       fix: 'run `envkit init` to write the default into the file',
     });
   }
+  for (const finding of valueFindings(doc, schema, file)) findings.push(finding);
   for (const key of doc.keys()) {
     if (!(key in schema.vars)) {
       findings.push({ severity: 'info', rule: 'env.unknown', key, file, line: lineOf.get(key), message: `${key} is not part of the ${schema.name} schema` });

@@ -1,5 +1,6 @@
 import type { EnvSchema } from '../schema/define.js';
-import { parseDocument, assertParsed, type EnvDocument } from '../dotenv/document.js';
+import { parseDocument, assertParsed, type EnvDocument, type Placement } from '../dotenv/document.js';
+import { envCommentFor, isVariableComment } from '../files/example.js';
 import { writeSecretFile, cleanStaleTemps, readTextFile } from '../files/write-file.js';
 import { withLock } from '../files/lock.js';
 import { EnvkitError } from '../errors.js';
@@ -7,6 +8,7 @@ import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } from './plan.js';
 import { assertWritableDirs, describeWrite } from './init.js';
+import { externalGuard } from '../schema/external.js';
 import type { FileChange } from './sync.js';
 
 /** The result of an edit of the env file. Never carries a value. */
@@ -63,16 +65,19 @@ export interface SetOptions extends ProjectOptions {
 }
 
 /**
- * Refuse to change in the file alone a value that also lives elsewhere (a database password): the two would
- * disagree and the application would be locked out. `envkit rotate` changes both.
+ * Refuse to change in the file alone a value that also lives elsewhere (a database password, a role or database
+ * name, or a part of a derived value that does): the two would disagree and the application would be locked out.
  */
-function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' | 'unset'): void {
+function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' | 'unset' | 'rotate'): void {
   for (const key of keys) {
-    const external = schema.vars[key]?.external;
-    if (!external) continue;
-    throw new EnvkitError('REFUSED', `${verb === 'set' ? 'setting' : 'unsetting'} ${key} in the file alone would not change ${external}`, {
+    const guard = externalGuard(schema, key);
+    if (!guard) continue;
+    const doing = verb === 'set' ? 'setting' : verb === 'unset' ? 'unsetting' : 'rotating';
+    const through = guard.via ? `would rewrite ${guard.via} but` : 'would';
+    const again = verb === 'rotate' ? `\`envkit set --force ${key} --stdin\`` : `\`envkit ${verb} --force ${key}${verb === 'set' ? '=...' : ''}\``;
+    throw new EnvkitError('REFUSED', `${doing} ${key} in the file alone ${through} not change ${guard.where}`, {
       issues: [{ key, message: 'the file and the live value would disagree and the application would be locked out' }],
-      hint: `use \`envkit rotate ${key}\` (\`--stdin\` for a value of your own), or add --force if nothing uses the old value yet`,
+      hint: guard.hint ?? `change it there first, then run ${again}; --force alone only if nothing uses the old value yet`,
     });
   }
 }
@@ -90,18 +95,39 @@ export function setValues(options: SetOptions): EditResult {
 export function setEdit(options: Pick<SetOptions, 'schema' | 'values' | 'allowUnknown' | 'force'>): DocumentEdit {
   const { schema } = options;
   return (doc, values) => {
-    if (!options.force) refuseExternal(schema, Object.keys(options.values), 'set');
     const known = Object.fromEntries(Object.entries(options.values).filter(([k]) => k in schema.vars || !options.allowUnknown));
     assertValidValues(schema, known, values);
+    // After validation: a value that could never be right is named as such first. Unchanged values pass.
+    if (!options.force) refuseExternal(schema, Object.keys(options.values).filter((k) => values[k] !== options.values[k]), 'set');
     const keys: KeySummary[] = [];
     for (const [key, value] of Object.entries(options.values)) {
       const before = values[key];
-      doc.set(key, value);
+      doc.set(key, value, doc.has(key) ? {} : placementIn(schema, doc, key));
       values[key] = value;
       keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
     }
     return keys;
   };
+}
+
+/**
+ * Where a key new to the file goes: after the nearest variable before it in the schema that the file has, else
+ * before the nearest one after it (one of its own section first), with the comment block `init` would have
+ * written; a key the schema does not know goes at the end.
+ */
+function placementIn(schema: EnvSchema, doc: EnvDocument, key: string): Placement {
+  const order = Object.keys(schema.vars);
+  const at = order.indexOf(key);
+  if (at === -1) return {};
+  const comment = envCommentFor(schema, key);
+  const section = schema.vars[key]!.section;
+  // A neighbour of its own section first, so the key stays under its section heading.
+  for (const same of [true, false]) {
+    const fits = (k: string) => doc.has(k) && (!same || schema.vars[k]!.section === section);
+    for (let i = at - 1; i >= 0; i--) if (fits(order[i]!)) return { after: order[i]!, comment };
+    for (let i = at + 1; i < order.length; i++) if (fits(order[i]!)) return { before: order[i]!, comment, belongs: isVariableComment };
+  }
+  return {};
 }
 
 /** Remove variables from the env file. Unknown or absent keys are reported as `missing`. */
@@ -112,11 +138,10 @@ export function unsetKeys(options: ProjectOptions & { keys: string[]; dryRun?: b
 }
 
 /**
- * The edit of {@link unsetKeys}. Refuses at once (before anything is read) a value that also lives
- * elsewhere, unless `force`, and a derived key.
+ * The edit of {@link unsetKeys}. Refuses a derived key at once, and, on the file as it is, a present value
+ * that also lives elsewhere, unless `force`.
  */
 export function unsetEdit(options: { schema: EnvSchema; keys: readonly string[]; force?: boolean }): DocumentEdit {
-  if (!options.force) refuseExternal(options.schema, options.keys, 'unset');
   for (const key of options.keys) {
     const derive = options.schema.vars[key]?.derive;
     if (derive) {
@@ -125,12 +150,16 @@ export function unsetEdit(options: { schema: EnvSchema; keys: readonly string[];
       });
     }
   }
-  return (doc, values) =>
-    options.keys.map((key) => {
-      const removed = doc.delete(key);
+  return (doc, values) => {
+    // On the file as it is: a key that is not there changes nothing elsewhere either.
+    if (!options.force) refuseExternal(options.schema, options.keys.filter((k) => k in values), 'unset');
+    return options.keys.map((key) => {
+      // The variable's own comment block goes with it (not a section heading, not a neighbour's block).
+      const removed = doc.delete(key, { comment: isVariableComment });
       delete values[key];
       return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
     });
+  };
 }
 
 /** One variable as read by {@link getValue}. `value` is the real value: the caller masks it. */
@@ -163,12 +192,17 @@ export interface RotateFileOptions extends ProjectOptions {
   key: string;
   /** The new value; generated by the variable's generator when absent. */
   value?: string;
+  /** Rotate in the file alone a value that also lives elsewhere (spec.external; the database password). */
+  force?: boolean;
   dryRun?: boolean;
 }
 
 /** The new value for a rotation: the given one (validated) or a fresh one from the generator. */
 export function nextSecretValue(schema: EnvSchema, key: string, given: string | undefined): { value: string; generated: boolean } {
   const spec = specOf(schema, key);
+  if (!spec.secret) {
+    throw new EnvkitError('USAGE', `${key} is not a secret: \`envkit rotate\` makes new secrets`, { hint: `change it with \`envkit set ${key}=...\`` });
+  }
   if (spec.derive) {
     throw new EnvkitError('USAGE', `${key} is derived from ${spec.derive.from.join(', ')}; rotate one of those`, { hint: 'e.g. `envkit rotate POSTGRES_PASSWORD`' });
   }
@@ -185,6 +219,9 @@ export function nextSecretValue(schema: EnvSchema, key: string, given: string | 
  */
 export function rotateSecret(options: RotateFileOptions): EditResult & { generated: boolean } {
   const paths = projectPaths(options);
+  // The database password reaches here only when the schema lacks the rest of its login (rotatePassword
+  // handles it otherwise): a file-only rotation of it, or of anything else that lives elsewhere, locks out.
+  if (!options.force) refuseExternal(options.schema, [options.key], 'rotate');
   const next = nextSecretValue(options.schema, options.key, options.value);
   const result = withLock(paths.lock, 'rotate', () => applyEdit(paths, options.schema, rotateEdit(options.schema, options.key, next), { dryRun: options.dryRun }));
   return { ...result, generated: next.generated };

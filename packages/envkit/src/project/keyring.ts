@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { EnvkitError, type ErrorIssue } from '../errors.js';
 import type { EnvSchema } from '../schema/define.js';
@@ -8,6 +8,7 @@ import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { renderEnvTemplate } from '../files/example.js';
 import { withLockAsync } from '../files/lock.js';
 import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
+import { readRegularFile } from '../files/safe-read.js';
 import { serviceName, type SecretStore } from '../keyring/store.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { readEnvFile } from './env-file.js';
@@ -611,7 +612,7 @@ function inspectEnvFile(paths: ProjectPaths, schema: EnvSchema): InspectedEnv {
   const issues: ErrorIssue[] = syntax.map((p) => ({ location: `${paths.envName}:${p.line}:${p.column}`, message: p.message }));
   const check = validateValues(schema, doc.toObject());
   const invalidKeys = new Set(check.issues.map((i) => i.key).filter((k): k is string => k !== undefined));
-  issues.push(...check.issues);
+  for (const issue of check.issues) issues.push(issue);
   if (issues.length === 0) return { state: 'valid', text, doc, ...none };
   const parts: string[] = [];
   if (syntax.length > 0) parts.push(`${syntax.length} syntax error${syntax.length === 1 ? '' : 's'}`);
@@ -647,7 +648,8 @@ function backupPathFor(paths: ProjectPaths, text: string, now: Date): string {
 /** Whether the file at `path` holds exactly `text`; `undefined` when there is no file (anything unreadable counts as different). */
 function contentIs(path: string, text: string): boolean | undefined {
   try {
-    return readFileSync(path).equals(Buffer.from(text, 'utf8'));
+    const read = readRegularFile(path);
+    return read === undefined ? undefined : read.bytes.equals(Buffer.from(text, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return false;

@@ -2,6 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
+import { MAX_STATE_BYTES } from '../files/safe-read.js';
 
 /** How a rotation changes the live database: compose exec psql, a direct connection, or not at all. */
 export type ApplyMode = 'compose' | 'direct' | 'none';
@@ -128,10 +129,12 @@ function parseVia(data: unknown): PendingVia | null {
 
 /**
  * The pending rotation at `path`, or `undefined` when there is none. A symlink or other non-regular
- * file is refused (`FILE`), as the writer would refuse it.
+ * file is refused (`FILE`), as the writer would refuse it, and so is one that is not the user's own or
+ * that others may write (readRegularFile's `trusted`).
  */
 export function readPending(path: string): PendingRotation | undefined {
-  const text = readTextFile(path);
+  // Small, the user's own and not writable by others: a planted file would choose the new password.
+  const text = readTextFile(path, { maxBytes: MAX_STATE_BYTES, trusted: true });
   return text === undefined ? undefined : parsePending(text, path);
 }
 

@@ -602,20 +602,20 @@ describe('rotateSecretWithKeyring (file-only rotation with the keyring copy)', (
     const id = defaultProjectId({ cwd: dir });
     const old = envValues(dir).POSTGRES_PASSWORD!;
     await store.set(id, 'POSTGRES_PASSWORD', old);
-    const dry = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', store, dryRun: true });
+    const dry = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, force: true, key: 'POSTGRES_PASSWORD', store, dryRun: true });
     expect(dry.keyring).toEqual({ status: 'off' });
     expect(envValues(dir).POSTGRES_PASSWORD).toBe(old);
-    const result = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', store });
+    const result = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, force: true, key: 'POSTGRES_PASSWORD', store });
     const now = envValues(dir);
     expect(result.keys.map((k) => k.key).sort()).toEqual(['MEMU_DB_URL', 'POSTGRES_PASSWORD']);
     expect(await store.get(id, 'POSTGRES_PASSWORD')).toBe(now.POSTGRES_PASSWORD);
     expect(await store.get(id, 'MEMU_DB_URL')).toBe(now.MEMU_DB_URL);
     expect(await store.history(id, 'POSTGRES_PASSWORD')).toEqual([old]);
-    expect((await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD' })).keyring).toEqual({ status: 'off' });
+    expect((await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, force: true, key: 'POSTGRES_PASSWORD' })).keyring).toEqual({ status: 'off' });
 
     const broken = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'the keyring is locked') });
     const before = envValues(dir).POSTGRES_PASSWORD;
-    const failed = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, key: 'POSTGRES_PASSWORD', store: broken });
+    const failed = await rotateSecretWithKeyring({ cwd: dir, schema: memuSchema, force: true, key: 'POSTGRES_PASSWORD', store: broken });
     expect(failed.keyring).toMatchObject({ status: 'failed', error: { code: 'KEYRING', message: 'the keyring is locked' } });
     // The file was rotated all the same: the keyring copy is a copy.
     expect(envValues(dir).POSTGRES_PASSWORD).not.toBe(before);

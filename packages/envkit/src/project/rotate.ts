@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { EnvSchema } from '../schema/define.js';
 import { EnvkitError, isEnvkitError, type ErrorCode } from '../errors.js';
@@ -7,6 +7,7 @@ import { readComposeText } from '../compose/read.js';
 import { composeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
 import { runningServiceContainer } from '../compose/containers.js';
 import { detectComposeCommand, findExecutable, type ComposeCommand } from '../database/compose-command.js';
+import { readTextFile } from '../files/write-file.js';
 import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
 import { redactSecrets } from '../database/redact.js';
@@ -398,7 +399,7 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
 function assertServiceDefined(composePaths: readonly string[], service: string, choices: string): void {
   let syntax: { path: string; line: number; message: string } | undefined;
   for (const path of composePaths) {
-    const file = readComposeText(readFileSync(path, 'utf8'), path);
+    const file = readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
     if (file.services.some((s) => s.name === service)) return;
     const error = file.errors.find((e) => e.rule === 'compose.yaml');
     if (error !== undefined && syntax === undefined) syntax = { path, line: error.line ?? 1, message: error.message };

@@ -42,9 +42,20 @@ export interface VariableOptions {
   prompt?: boolean;
   /**
    * Where else this value lives, when changing it in the file alone breaks something (e.g. a database role's
-   * password). `envkit set` and `unset` refuse to change it without `--force` and point to `envkit rotate`.
+   * password, its role name). `envkit set`, `unset` and `rotate` refuse to change it in the file alone without
+   * `--force`. The parts of a derived variable that has `external` are guarded the same way (see externalGuard).
    */
   external?: string;
+  /**
+   * How to change an `external` value in both places, shown when a change is refused (e.g. "use `envkit rotate
+   * POSTGRES_PASSWORD`"). Default: change it there first, then repeat with --force.
+   */
+  externalHint?: string;
+  /**
+   * JSON Schema keywords for the refinements zod cannot export (a `.refine()`), so `toJSONSchema` rejects what
+   * the loader rejects; combined with the exported type by `allOf`. Standard keywords only.
+   */
+  jsonSchema?: Record<string, unknown>;
 }
 
 /** A variable of a schema: its zod type plus what envkit needs to manage it. */
@@ -60,6 +71,8 @@ export interface VarSpec<T extends z.ZodType = z.ZodType> {
   readonly placeholders: readonly string[];
   readonly prompt: boolean;
   readonly external: string | undefined;
+  readonly externalHint: string | undefined;
+  readonly jsonSchema: Record<string, unknown> | undefined;
 }
 
 /**
@@ -81,6 +94,8 @@ export function variable<T extends z.ZodType>(type: T, options: VariableOptions)
     placeholders: options.placeholders ?? [],
     prompt: options.prompt ?? false,
     external: options.external,
+    externalHint: options.externalHint,
+    jsonSchema: options.jsonSchema,
   };
 }
 

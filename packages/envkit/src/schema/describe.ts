@@ -1,4 +1,4 @@
-import type { EnvSchema } from './define.js';
+import type { EnvSchema, VarSpec } from './define.js';
 
 /** One variable as documentation: everything but its zod type. */
 export interface VariableInfo {
@@ -13,6 +13,15 @@ export interface VariableInfo {
   example: string | undefined;
 }
 
+/**
+ * Whether a valid env file must hold a value for the variable: it has no default and is not optional. A generated
+ * or derived variable is required too (envkit supplies it, but a file without it is invalid); `envkit schema`,
+ * `--format json` and `--format json-schema` all say the same.
+ */
+export function isRequired(spec: VarSpec): boolean {
+  return spec.default === undefined && !spec.type.safeParse(undefined).success;
+}
+
 /** The schema's variables in declaration order, for tables, JSON and Markdown. */
 export function describeSchema(schema: EnvSchema): VariableInfo[] {
   return Object.entries(schema.vars).map(([key, spec]) => ({
@@ -20,7 +29,7 @@ export function describeSchema(schema: EnvSchema): VariableInfo[] {
     section: spec.section,
     description: spec.description,
     secret: spec.secret,
-    required: spec.default === undefined && !spec.generate && !spec.derive && !spec.type.safeParse(undefined).success,
+    required: isRequired(spec),
     default: spec.default,
     generated: spec.generate !== undefined,
     derivedFrom: spec.derive ? [...spec.derive.from] : undefined,

@@ -245,7 +245,7 @@ describe('loadEnv', () => {
     expect(missing.code).toBe('FILE');
     expect(missing.message).toBe(`cannot read ${join(dir, 'nope.env')}: it does not exist`);
     mkdirSync(join(dir, 'adir'));
-    expect(thrown(() => loadEnv(memuSchema, { path: join(dir, 'adir') })).message).toMatch(/it is a directory$/);
+    expect(thrown(() => loadEnv(memuSchema, { path: join(dir, 'adir') })).message).toMatch(/adir is a directory; envkit reads only a regular file here$/);
     if (process.getuid?.() !== 0) {
       writeFileSync(join(dir, 'locked.env'), 'A=1\n');
       chmodSync(join(dir, 'locked.env'), 0o000);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../files/write-file.js';
 import type { z } from 'zod';
 import { EnvkitError, isEnvkitError, type ErrorIssue } from '../errors.js';
 import { assertParsed, parseDocument } from '../dotenv/document.js';
@@ -270,24 +270,11 @@ function fromText(text: string, file: string): ReadValues {
 function readSource(source: EnvSource): ReadValues {
   if ('env' in source) return { values: source.env, locate: () => undefined };
   if ('text' in source) return fromText(source.text, source.file ?? '<text>');
-  let text: string;
-  try {
-    text = readFileSync(source.path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'it does not exist'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (code ?? 'unknown error');
-    throw new EnvkitError('FILE', `cannot read ${source.path}: ${why}`, {
-      path: source.path,
-      hint: code === 'ENOENT' ? 'run `envkit init` to create it' : 'check the path and its permissions',
-      cause: error,
-    });
+  // Read as envkit reads every file (no hang on a FIFO, a size cap, a clear FILE error); a loader may follow a
+  // symlink (mounted secrets).
+  const text = readTextFile(source.path, { followSymlinks: true });
+  if (text === undefined) {
+    throw new EnvkitError('FILE', `cannot read ${source.path}: it does not exist`, { path: source.path, hint: 'run `envkit init` to create it' });
   }
   return fromText(text, source.path);
 }

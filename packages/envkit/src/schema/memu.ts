@@ -15,6 +15,9 @@ export interface MemuSchemaOptions {
 const KEY_CHARS = /^[A-Za-z0-9_-]+$/;
 const KEY_CHARS_MESSAGE = 'may only contain letters, digits, "_" and "-" (a space or quote is a copy-paste slip)';
 
+/** What httpUrl() checks, for the JSON Schema (whose "format": "uri" validators need not check): http(s) and a host. */
+const HTTP_URL_PATTERN = '^[hH][tT][tT][pP][sS]?://[^\\s/?#]+';
+
 function httpUrl() {
   // z.httpUrl() wants a domain name and refuses `localhost` and IP addresses; an Ollama host is often one.
   return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
@@ -31,6 +34,9 @@ function postgresIdentifier() {
 
 // `public` and `none` are refused by CREATE ROLE even when quoted, `pg_` is reserved for system roles
 // (measured on PostgreSQL 15); the SQL key words mean something else where a role is expected unquoted.
+/** A TCP port, 1 to 65535, as a pattern (JSON Schema has no numeric test on a string). */
+const PORT = '0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+
 const RESERVED_ROLES = ['public', 'none', 'current_user', 'current_role', 'session_user', 'user', 'all'];
 
 // compose's byte values: a number and b, k/kb, m/mb or g/gb (compose-spec "Specifying byte values";
@@ -76,6 +82,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           prompt: true,
           section: 'LLM providers',
           example: 'sk-...',
+          jsonSchema: { not: { pattern: '^sk-or-' } },
           placeholders: ['sk-your-actual-key-here', 'sk-your-openai-api-key'],
         },
       ),
@@ -99,6 +106,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         description: 'OpenRouter API endpoint (OpenAI-compatible)',
         default: 'https://openrouter.ai/api/v1',
         section: 'LLM providers',
+        jsonSchema: { pattern: HTTP_URL_PATTERN },
       }),
       OLLAMA_API_BASE_URL: variable(
         httpUrl().refine((v) => {
@@ -110,6 +118,8 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           description: 'Ollama API of this deployment: host, explicit port and the /api path',
           default: 'http://192.168.25.165:11434/api',
           section: 'LLM providers',
+          // The refinement above, without regex flags: a port of 1 to 65535 written after the host.
+          jsonSchema: { pattern: `^[hH][tT][tT][pP][sS]?://(?:[^@/?#]*@)?(?:\\[[^\\]/?#]*\\]|[^:/?#]*):${PORT}(?:[/?#]|$)` },
         },
       ),
       POSTGRES_DB: variable(
@@ -122,6 +132,11 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           description: 'Database the postgres image creates on first start (read only while its volume is empty)',
           default: 'memu_db',
           section: 'Database',
+          jsonSchema: { not: { enum: ['template0', 'template1'] } },
+          external: 'the name of the database in the running PostgreSQL (postgres reads POSTGRES_DB only on its first start)',
+          externalHint:
+            'rename the database first (as a superuser connected to another database, nobody connected to it: ' +
+            '`ALTER DATABASE <old> RENAME TO <new>;`), then repeat with --force; --force alone only if the database was never started',
         },
       ),
       POSTGRES_USER: variable(
@@ -135,6 +150,11 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           description: 'Role memu connects as; the postgres image creates it on first start only',
           default: 'memu_production_user',
           section: 'Database',
+          jsonSchema: { not: { anyOf: [{ pattern: '^pg_' }, { enum: RESERVED_ROLES }] } },
+          external: 'the name of the role in the running PostgreSQL (postgres reads POSTGRES_USER only on its first start)',
+          externalHint:
+            'rename the role first (as a superuser, memu stopped: `ALTER ROLE <old> RENAME TO <new>;`; a rename clears an MD5 ' +
+            'password, so then run `envkit rotate POSTGRES_PASSWORD`), then repeat with --force; --force alone only if the database was never started',
         },
       ),
       POSTGRES_PASSWORD: variable(
@@ -150,6 +170,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           secret: true,
           generate: () => generatePassword(),
           external: 'the password of POSTGRES_USER in the running database (postgres reads POSTGRES_PASSWORD only on its first start)',
+          externalHint: 'use `envkit rotate POSTGRES_PASSWORD` (`--stdin` for a value of your own), or add --force if nothing uses the old value yet',
           section: 'Database',
           placeholders: ['your-strong-password-here', 'your_secure_password_here', 'your_password'],
         },
@@ -175,6 +196,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         {
           description: 'SQLAlchemy URL memu connects with, derived from POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB',
           secret: true,
+          jsonSchema: { not: { pattern: '%' } },
           derive: createMemuDbUrlDerive({
             ...(options.dbHost === undefined ? {} : { host: options.dbHost }),
             ...(options.dbPort === undefined ? {} : { port: options.dbPort }),

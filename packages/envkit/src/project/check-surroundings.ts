@@ -1,0 +1,66 @@
+import type { Stats } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Finding } from '../findings.js';
+import { fileKind, lstatIfAny, openDirectoryReason, untrustedReason } from '../files/safe-read.js';
+import type { ProjectPaths } from './context.js';
+
+/**
+ * Findings about what lies beside the env file: an interrupted rotation, and anything another user could have
+ * planted or could replace — a pending rotation or lock that is not the user's own regular file or that others
+ * may write (every command refuses to act on such a file), a directory everyone may write to.
+ */
+export function surroundingFindings(paths: ProjectPaths): Finding[] {
+  const findings: Finding[] = [];
+  const dir = dirname(paths.env);
+  const dirStat = lstatIfAny(dir);
+  const open = dirStat && openDirectoryReason(dirStat);
+  if (open) {
+    findings.push({
+      severity: 'error',
+      rule: 'project.dir-writable',
+      file: dir,
+      message: `the directory of ${paths.envName} is writable by every user (${open}): anyone could plant a pending rotation or replace a file envkit reads`,
+      fix: `chmod o-w ${dir}`,
+    });
+  }
+  const pending = lstatIfAny(paths.pending);
+  if (pending) {
+    const problem = problemOf(pending);
+    findings.push(
+      problem
+        ? {
+            severity: 'error',
+            rule: 'rotation.pending-untrusted',
+            file: basename(paths.pending),
+            message: `${basename(paths.pending)} ${problem}: envkit will not resume a rotation from it`,
+            fix: `check who wrote it (ls -l ${paths.pending}); if not you, remove it (rm ${paths.pending}) and rotate again`,
+          }
+        : {
+            severity: 'warning',
+            rule: 'rotation.pending',
+            file: basename(paths.pending),
+            message: 'a rotation was interrupted; its new value is kept in the pending file',
+            fix: 'run the same `envkit rotate` command again to finish it',
+          },
+    );
+  }
+  const lock = lstatIfAny(paths.lock);
+  const lockProblem = lock && problemOf(lock);
+  if (lockProblem) {
+    findings.push({
+      severity: 'error',
+      rule: 'lock.untrusted',
+      file: basename(paths.lock),
+      message: `${basename(paths.lock)} ${lockProblem}: every command that writes refuses to run`,
+      fix: `if no envkit is running, remove it: rm ${paths.lock}`,
+    });
+  }
+  return findings;
+}
+
+/** What makes a file envkit acts on unusable, in words ("is a named pipe", "belongs to uid 0 ..."), or `undefined`. */
+function problemOf(stat: Stats): string | undefined {
+  if (!stat.isFile()) return `is ${fileKind(stat)}`;
+  const reason = untrustedReason(stat);
+  return reason === undefined ? undefined : `cannot be trusted: ${reason}`;
+}

@@ -1,0 +1,34 @@
+import type { EnvDocument } from '../dotenv/document.js';
+import type { Finding } from '../findings.js';
+import type { EnvSchema } from '../schema/define.js';
+import { stripUrlCredentials, urlHasCredentials } from '../secrets/url-credentials.js';
+
+/**
+ * Findings about what values are, beyond their validity: a password inside the URL of a variable that is not
+ * secret (printed in clear by tools that trust the schema's `secret` flag, copied into logs and tickets).
+ * Never carries a value: a fix names the URL without its credentials only.
+ */
+export function valueFindings(doc: EnvDocument, schema: EnvSchema, file: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const entry of doc.entries()) {
+    const spec = schema.vars[entry.key];
+    if (spec?.secret !== false || !urlHasCredentials(entry.value)) continue;
+    const bare = stripUrlCredentials(entry.value);
+    findings.push({
+      severity: 'warning',
+      rule: 'env.url-credentials',
+      key: entry.key,
+      file,
+      line: entry.line,
+      message: `${entry.key} is not a secret but its URL carries credentials (user:password@): they are shown wherever the value is`,
+      // The URL without its userinfo is not secret; it is what the fix writes.
+      fix: `remove them: \`envkit set ${shellWord(`${entry.key}=${bare}`)}\` (give the service its credentials another way)`,
+    });
+  }
+  return findings;
+}
+
+/** `word` as one POSIX shell word: as is when it has nothing the shell would read, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -31,20 +31,23 @@ export async function run(ctx: Context, flags: GuardFlags): Promise<number> {
   let keyringNote: string | undefined;
   if (keyring.status === 'open') sources.push(keyringSource({ store: keyring.store, projectId: keyring.projectId, schema: project.schema }));
   else if (keyring.status === 'unavailable') keyringNote = `the keyring was not searched (${keyring.error.message})`;
+  // The encrypted environments this user can open (loaded only when there is one: age is a bundle of its own).
+  const environments = await encryptedEnvironmentSources(ctx, project, flags.keyring === false);
   let result;
   try {
-    result = await guardRepository({ ...project, scope, sources });
+    result = await guardRepository({ ...project, scope, sources: [...sources, ...environments.sources] });
   } finally {
     if (keyring.status === 'open') await keyring.store.close();
   }
   if (ctx.json) {
     const { findings, ...rest } = result;
-    ctx.printJson({ ...rest, keyring: keyringNote ?? null, findings });
+    ctx.printJson({ ...rest, keyring: keyringNote ?? null, environments: environments.note ?? null, findings });
     return result.ok ? 0 : Exit.Problems;
   }
   renderFindings(ctx, result.findings);
   const { style } = ctx;
   if (keyringNote) ctx.out(style.dim(`note: ${keyringNote}`));
+  if (environments.note) ctx.out(style.dim(`note: ${environments.note}`));
   if (result.shortKeys.length > 0) ctx.out(style.dim(`note: not searched, shorter than 8 characters: ${result.shortKeys.join(', ')}`));
   const what =
     scope.kind === 'staged'
@@ -65,3 +68,20 @@ function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** One source per `.env.<name>.age` of the project, opened with the user's identities (none: a note). */
+async function encryptedEnvironmentSources(
+  ctx: Context,
+  project: { cwd: string; schema: SecretSourceSchema },
+  noKeyring: boolean,
+): Promise<{ sources: SecretSource[]; note?: string }> {
+  const age = await import('envkit/age');
+  const names = age.environmentNames(project.cwd);
+  if (names.length === 0) return { sources: [] };
+  const identities = await age.loadIdentities({ files: ctx.identityFiles, keyring: noKeyring ? 'off' : 'auto', env: ctx.io.env });
+  if (identities.length === 0) return { sources: [], note: `the encrypted environments (${names.join(', ')}) were not searched: no age identity (envkit identity)` };
+  const keys = identities.map((i) => i.identity);
+  return { sources: names.map((name) => age.environmentSource({ dir: project.cwd, name, schema: project.schema, identities: keys })) };
+}
+
+type SecretSourceSchema = Parameters<typeof envFileSource>[0]['schema'];

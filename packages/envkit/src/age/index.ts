@@ -33,3 +33,4 @@ export { runValues } from './run-values.js';
 export { checkEnvironment } from './check-environment.js';
 export { decryptToFile, type DecryptToFileOptions } from './decrypt-file.js';
 export { privateCopy, type PrivateCopy } from './private-copy.js';
+export { environmentSource } from './guard-source.js';

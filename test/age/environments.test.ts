@@ -110,7 +110,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
       const got = await p.run(['get', 'POSTGRES_DB', '--env', 'production']);
       expect(got.stdout).toBe('from_age_cli\n');
       // envkit edits it in memory and writes armor again; age reads the result.
-      const set = await p.run(['set', 'POSTGRES_DB=changed_by_envkit', '--env', 'production']);
+      const set = await p.run(['set', '--force', 'POSTGRES_DB=changed_by_envkit', '--env', 'production']);
       expect(set.code, set.all).toBe(0);
       const back = ageDecrypt(p.identityFile, file);
       expect(back.ok).toBe(true);
@@ -122,7 +122,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
   it('set/get/unset/check --env edit in memory: lossless, derived values recomputed, no plaintext file anywhere', async () => {
     const p = await ageProject();
     const watcher = watchPlaintext([p.dir, p.env.TMPDIR as string, '/dev/shm', '/tmp']);
-    const set = await p.run(['set', 'POSTGRES_USER=memu_other', '--env', 'production']);
+    const set = await p.run(['set', '--force', 'POSTGRES_USER=memu_other', '--env', 'production']);
     expect(set.code, set.all).toBe(0);
     expect(set.stdout).toMatch(/POSTGRES_USER +updated/);
     expect(set.stdout).toMatch(/MEMU_DB_URL +updated +secret +recomputed from its parts/);
@@ -246,7 +246,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     const list = join(p.dir, '.env.production.recipients');
     writeFileSync(list, `${readFileSync(list, 'utf8')}# carol\nage1pq1${'q'.repeat(80)}\n`);
     const edited = snapshot(p.dir);
-    const set = await p.run(['set', 'POSTGRES_DB=x', '--env', 'production']);
+    const set = await p.run(['set', '--force', 'POSTGRES_DB=x', '--env', 'production']);
     expect(set.code).toBe(3);
     expect(set.stderr).toMatch(/\.env\.production\.recipients:7: a post-quantum hybrid recipient/);
     expect(snapshot(p.dir)).toEqual(edited);
@@ -262,7 +262,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     const p = await ageProject();
     const file = join(p.dir, '.env.production.age');
     const stranger = keygen(testdir(), 'stranger.key');
-    const commands = [['get', 'POSTGRES_USER'], ['set', 'POSTGRES_DB=x'], ['decrypt'], ['run', '--', 'true'], ['check']];
+    const commands = [['get', 'POSTGRES_USER'], ['set', '--force', 'POSTGRES_DB=x'], ['decrypt'], ['run', '--', 'true'], ['check']];
     const expectRefused = async (message: RegExp, env: NodeJS.ProcessEnv = {}, extra: string[] = []) => {
       const before = snapshot(p.dir);
       for (const args of commands) {
@@ -297,7 +297,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
       ['recipients', 'list', '--env', 'production', '--json'],
       ['recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob', '--json'],
       ['get', 'POSTGRES_PASSWORD', '--env', 'production', '--json'],
-      ['set', 'POSTGRES_DB=json_db', '--env', 'production', '--json'],
+      ['set', '--force', 'POSTGRES_DB=json_db', '--env', 'production', '--json'],
       ['check', '--env', 'production', '--json'],
       ['diff', 'production', 'production', '--json'],
       ['recipients', 'remove', '--env', 'production', 'bob', '--json'],

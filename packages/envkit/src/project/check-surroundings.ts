@@ -24,25 +24,16 @@ export function surroundingFindings(paths: ProjectPaths): Finding[] {
     });
   }
   const pending = lstatIfAny(paths.pending);
-  if (pending) {
-    const problem = problemOf(pending);
-    findings.push(
-      problem
-        ? {
-            severity: 'error',
-            rule: 'rotation.pending-untrusted',
-            file: basename(paths.pending),
-            message: `${basename(paths.pending)} ${problem}: envkit will not resume a rotation from it`,
-            fix: `check who wrote it (ls -l ${paths.pending}); if not you, remove it (rm ${paths.pending}) and rotate again`,
-          }
-        : {
-            severity: 'warning',
-            rule: 'rotation.pending',
-            file: basename(paths.pending),
-            message: 'a rotation was interrupted; its new value is kept in the pending file',
-            fix: 'run the same `envkit rotate` command again to finish it',
-          },
-    );
+  const pendingProblem = pending && problemOf(pending);
+  // A trusted pending file is check.ts's rotation.pending (an error naming the command that finishes it).
+  if (pendingProblem) {
+    findings.push({
+      severity: 'error',
+      rule: 'rotation.pending-untrusted',
+      file: basename(paths.pending),
+      message: `${basename(paths.pending)} ${pendingProblem}: envkit will not resume a rotation from it`,
+      fix: `check who wrote it (ls -l ${paths.pending}); if not you, remove it (rm ${paths.pending}) and rotate again`,
+    });
   }
   const lock = lstatIfAny(paths.lock);
   const lockProblem = lock && problemOf(lock);

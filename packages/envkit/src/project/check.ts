@@ -58,7 +58,7 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
   if (options.git !== false) for (const finding of gitFindings(paths)) findings.push(finding);
   for (const finding of exampleFindings(paths, options)) findings.push(finding);
   for (const finding of surroundingFindings(paths)) findings.push(finding);
-  if (existsSync(paths.pending)) findings.push(pendingFinding(paths));
+  if (existsSync(paths.pending) && !findings.some((f) => f.rule === 'rotation.pending-untrusted')) findings.push(pendingFinding(paths));
   return { findings, ok: !hasErrors(findings), doc };
 }
 

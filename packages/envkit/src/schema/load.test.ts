@@ -69,7 +69,7 @@ describe('validateValues', () => {
       'MEMU_MEMORY_LIMIT',
       'DB_MEMORY_LIMIT',
     ]);
-    expect(result.issues[2]!.message).toBe('POSTGRES_DB: is not set; run `envkit set POSTGRES_DB=...`');
+    expect(result.issues[2]!.message).toBe('POSTGRES_DB: is not set; run `envkit set --force POSTGRES_DB=...`');
   });
 
   it('names the fix: rotate a generated secret, set a plain value, recompute a derived one', () => {
@@ -99,7 +99,7 @@ describe('validateValues', () => {
     expect(JSON.stringify(result.issues)).not.toContain(other);
     const user = validateValues(memuSchema, { ...GOOD, POSTGRES_USER: 'someone_else' });
     expect(user.issues.map((i) => i.message)).toEqual([
-      expect.stringMatching(/^MEMU_DB_URL: user does not match POSTGRES_USER; run `envkit init` to recompute MEMU_DB_URL .*`envkit set POSTGRES_USER=\.\.\.`/),
+      expect.stringMatching(/^MEMU_DB_URL: user does not match POSTGRES_USER; run `envkit init` to recompute MEMU_DB_URL .*`envkit set --force POSTGRES_USER=\.\.\.`/),
     ]);
   });
 
@@ -130,7 +130,7 @@ describe('validateValues', () => {
     expect(result.issues).toEqual([
       { key: 'OPENAI_API_KEY', message: expect.stringMatching(/^OPENAI_API_KEY: is a known placeholder, not a real value; run `envkit set OPENAI_API_KEY=...`/) },
       { key: 'OPENROUTER_API_KEY', message: expect.stringMatching(/^OPENROUTER_API_KEY: is the placeholder from \.env\.example;/) },
-      { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme); run `envkit set POSTGRES_USER=...`' },
+      { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme); run `envkit set --force POSTGRES_USER=...`' },
     ]);
   });
 

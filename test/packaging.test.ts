@@ -113,7 +113,7 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
     expect(Object.keys(cli.dependencies).sort()).toEqual(['@napi-rs/keyring', 'jiti']);
     expect(cli.peerDependencies).toBeUndefined();
     expect(cli.devDependencies.zod).toBe(library.peerDependencies.zod);
-    expect(Object.keys(library.dependencies)).toEqual(['js-yaml']);
+    expect(Object.keys(library.dependencies)).toEqual(['@scure/base', 'age-encryption', 'js-yaml', 'shell-quote']);
     expect(library.peerDependenciesMeta).toEqual({ '@napi-rs/keyring': { optional: true }, pg: { optional: true } });
     for (const file of [tgz.library, tgz.cli]) {
       const files = tarList(file);

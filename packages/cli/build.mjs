@@ -271,6 +271,8 @@ function writeCodeCaches(distDir) {
  */
 function writeAgeCodeCache(project, distDir, cacheDir) {
   const file = join(cacheDir, 'age.bin');
+  // A run that finds a cache keeps the file name it was compiled under (dist.tmp-<pid>/): start without one.
+  rmSync(file, { force: true });
   const env = { ...cleanEnv(), XDG_CONFIG_HOME: join(project, 'config') };
   const steps = [
     [['identity', '--no-keyring'], {}],

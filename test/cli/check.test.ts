@@ -114,7 +114,7 @@ describe('envkit check', () => {
     const result = await envkit(dir, ['check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`.env:${lineOf(dir, 'MEMU_DB_URL')}  MEMU_DB_URL: database does not match POSTGRES_DB`);
-    expect(result.stdout).toMatch(/envkit set POSTGRES_DB=/);
+    expect(result.stdout).toMatch(/envkit set (--force )?POSTGRES_DB=/);
     expect(result.all).not.toContain(env.MEMU_DB_URL!);
     expect(result.all).not.toContain(env.POSTGRES_PASSWORD!);
     // The fix it names works.

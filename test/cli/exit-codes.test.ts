@@ -4,6 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { envkit, initProject, read, sh, ENVKIT_BIN, OPENAI_KEY } from './support.js';
 
@@ -21,7 +22,7 @@ describe('exit codes follow docs/exit-codes.md', () => {
     for (const args of [
       ['check', '--no-git', '--no-compose'],
       ['get', 'POSTGRES_USER'],
-      ['set', '--no-keyring', 'POSTGRES_DB=memu_two'],
+      ['set', '--no-keyring', '--force', 'POSTGRES_DB=memu_two'],
       ['unset', '--no-keyring', 'OPENROUTER_API_KEY'],
       ['example', '--check'],
       ['gitignore', '--check'],
@@ -125,7 +126,7 @@ describe('exit codes follow docs/exit-codes.md', () => {
   });
 
   it('the code caches name dist/, not the dist.tmp-<pid>/ they were first built in (stack traces name real files)', () => {
-    const cache = join(dirname(ENVKIT_BIN), 'cache');
+    const cache = join(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/cache');
     const files = readdirSync(cache).filter((name) => name.endsWith('.bin'));
     expect(files.length).toBeGreaterThan(0);
     for (const name of files) expect(readFileSync(join(cache, name)).includes('dist.tmp-'), name).toBe(false);

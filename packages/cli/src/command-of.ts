@@ -2,7 +2,7 @@
 // by it, and createProgram defines only that command. No imports: bin.ts stays small.
 
 /** The top-level commands, in the order `--help` lists them. */
-export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'check', 'status', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate', 'guard', 'identity', 'recipients', 'encrypt', 'decrypt', 'edit', 'diff', 'run'] as const;
+export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'status', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate', 'guard', 'identity', 'recipients', 'encrypt', 'decrypt', 'edit', 'diff', 'run'] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
 

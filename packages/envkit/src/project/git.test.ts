@@ -46,14 +46,14 @@ describe.runIf(hasGit)('gitFileStatus', () => {
     expect(calls()).toHaveLength(1);
   });
 
-  it('a committed env file is tracked and, as git check-ignore has it, not ignored even when a rule matches', () => {
+  it('a committed env file is tracked, and ignored when a rule matches it (so the fix is git rm --cached, not a rule)', () => {
     const dir = testdir({ '.env': 'A=1\n' });
     git(dir, 'init', '-q');
     git(dir, 'add', '.env');
     git(dir, 'commit', '-qm', 'oops');
     writeFileSync(join(dir, '.gitignore'), '.env\n');
     writeFileSync(join(dir, '.env'), 'A=2\n');
-    expect(gitFileStatus(dir, join(dir, '.env'))).toEqual({ available: true, inRepo: true, tracked: true, ignored: false });
+    expect(gitFileStatus(dir, join(dir, '.env'))).toEqual({ available: true, inRepo: true, tracked: true, ignored: true });
   });
 
   it('a missing env file: the rules answer (a second process, check-ignore)', () => {

@@ -6,9 +6,15 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { envkit, type CliResult } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
-import { CANARY, findLeak, memuEnvText } from '../reliability/support.js';
+import { CANARY as RELIABILITY_CANARY, findLeak, memuEnvText as reliabilityEnvText } from '../reliability/support.js';
 
-export { CANARY, findLeak, memuEnvText };
+export { findLeak };
+
+// Values of their own: the reliability suite's process watcher scans every process on the machine for its
+// canaries, and `envkit run` here hands secrets to child processes' environments by design.
+const own = (text: string): string => text.replaceAll('RelCanary', 'AgeCanary');
+export const CANARY = Object.fromEntries(Object.entries(RELIABILITY_CANARY).map(([key, value]) => [key, own(value)])) as { [K in keyof typeof RELIABILITY_CANARY]: string };
+export const memuEnvText = (...args: Parameters<typeof reliabilityEnvText>): string => own(reliabilityEnvText(...args));
 
 /** age and age-keygen (Debian's age 1.1.1) answer. */
 export const HAS_AGE = spawnSync('age', ['--version']).status === 0 && spawnSync('age-keygen', ['-y', '/dev/null']).error === undefined;

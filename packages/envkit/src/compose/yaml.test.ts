@@ -19,7 +19,8 @@ function toJs(node: YamlNode | null): unknown {
   if (isAlias(node)) return toJs(node.target ?? null);
   if (isSeq(node)) return node.items.map(toJs);
   const out: Record<string, unknown> = {};
-  for (const pair of node.items) out[String(toJs(pair.key))] = toJs(pair.value);
+  // defineProperty, as the yaml library's toJS does: `out['__proto__'] = …` would set the prototype, not a key.
+  for (const pair of node.items) Object.defineProperty(out, String(toJs(pair.key)), { value: toJs(pair.value), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

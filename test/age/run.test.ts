@@ -63,7 +63,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit run (
   it('forwards SIGTERM, SIGINT and SIGHUP to the command and dies of the same signal when the command does', async () => {
     const dir = testdir({ '.env': memuEnvText() });
     // The child reports the signal it got, then dies of it (default action restored).
-    const script = `trap 'echo got $1; trap - $1; kill -$1 $$' $1; echo ready; while :; do sleep 0.05; done`;
+    const script = `trap 'echo got $1; trap - $1; kill -$1 $$' $1; echo ready; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`;
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
       const name = signal.slice(3);
       const child = spawn(CLI_NODE, ['--', ENVKIT_BIN, 'run', '--', 'sh', '-c', script.replaceAll('$1', name)], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });

@@ -47,14 +47,7 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       ...project,
       key,
       value,
-      apply: flags.apply,
-      composeCmd: flags.composeCmd,
-      composeFiles: flags.composeFile,
-      composeProject: flags.composeProject,
-      service: flags.service,
-      appService: flags.appService,
-      dbHost: flags.dbHost,
-      dbPort: flags.dbPort,
+      ...route(flags),
       dryRun: flags.dryRun,
       restart: flags.restart,
       env: ctx.io.env,
@@ -92,6 +85,12 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
   return failed ? Exit.Environment : Exit.Ok;
 }
 
+/** How the rotation reaches the database and the app, as the flags give it (absent: recorded or default). */
+function route(flags: RotateFlags): Pick<RotatePasswordOptions, 'apply' | 'composeCmd' | 'composeFiles' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort'> {
+  const { apply, composeCmd, composeProject, service, appService, dbHost, dbPort } = flags;
+  return { apply, composeCmd, composeFiles: flags.composeFile, composeProject, service, appService, dbHost, dbPort };
+}
+
 /** `rotate KEY --abort`: abandon a rotation that has not reached the database. */
 async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
   if (flags.dryRun || flags.restart || flags.stdin) {
@@ -101,14 +100,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<num
   const result = await abortRotation({
     ...project,
     key,
-    apply: flags.apply,
-    composeCmd: flags.composeCmd,
-    composeFiles: flags.composeFile,
-    composeProject: flags.composeProject,
-    service: flags.service,
-    appService: flags.appService,
-    dbHost: flags.dbHost,
-    dbPort: flags.dbPort,
+    ...route(flags),
     env: ctx.io.env,
   });
   if (ctx.json) {

@@ -1,7 +1,7 @@
 // The public API of envkit: explicit named exports only. Nothing runs at import.
 
 export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue } from './errors.js';
-export { hasErrors, type Finding, type Severity } from './findings.js';
+export { hasErrors, type Finding, type FindingHint, type Severity } from './findings.js';
 
 // Schema
 export {
@@ -20,7 +20,8 @@ export { loadEnv, safeLoadEnv, validateValues, type EnvSource, type ValidationRe
 export { toJSONSchema } from './schema/json-schema.js';
 export { describeSchema, type VariableInfo } from './schema/describe.js';
 export { placeholderReason } from './schema/placeholders.js';
-export { memuSchema, createMemuSchema, type MemuEnv } from './schema/memu.js';
+export { memuSchema, createMemuSchema, memuProfile, type MemuEnv } from './schema/memu.js';
+export type { DeploymentProfile, DatabaseProfile, AppProfile, DatabaseKeyNames } from './schema/profile.js';
 
 // .env documents
 export { parseDocument, assertParsed, EnvDocument, type EntryInfo, type DocumentProblem, type QuoteStyle, type Placement } from './dotenv/document.js';

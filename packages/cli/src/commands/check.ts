@@ -1,6 +1,7 @@
 import { checkDeployment, detectPodmanEnvironment } from 'envkit';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
+import { wordFindings } from '../render/hints.js';
 
 interface CheckFlags {
   git?: boolean;
@@ -19,7 +20,7 @@ interface CheckFlags {
 export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).checkIn(ctx, flags);
   const project = await ctx.project();
-  const result = await checkDeployment({
+  const checked = await checkDeployment({
     ...project,
     git: flags.git,
     compose: flags.compose === false ? false : typeof flags.compose === 'string' ? flags.compose : flags.composeFile?.[0],
@@ -30,6 +31,7 @@ export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
       ? { online: { dbHost: flags.dbHost, dbPort: flags.dbPort, timeoutMs: flags.timeout }, podman: detectPodmanEnvironment() }
       : {}),
   });
+  const result = { ...checked, findings: wordFindings(checked.findings) };
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, composeFile: result.composeFile ?? null, findings: result.findings, probes: result.probes });
     return result.ok ? 0 : 1;

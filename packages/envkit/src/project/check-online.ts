@@ -1,5 +1,5 @@
 import type { EnvSchema } from '../schema/define.js';
-import type { Finding } from '../findings.js';
+import type { Finding, FindingHint } from '../findings.js';
 import type { ProbeResult } from '../compose/probes.js';
 import { probeOllama } from '../compose/probes.js';
 import { canLogin, targetFromUrl } from '../database/apply-direct.js';
@@ -13,9 +13,9 @@ export interface OnlineOptions {
   dbPort?: number;
   /** Per-probe time limit in ms (default 3000). */
   timeoutMs?: number;
-  /** The variable holding the database URL (default `MEMU_DB_URL`). */
+  /** The variable holding the database URL (default: the schema profile's, memu's `MEMU_DB_URL`; none: not probed). */
   urlKey?: string;
-  /** The variable holding the Ollama API URL (default `OLLAMA_API_BASE_URL`). */
+  /** The variable holding the Ollama API URL (default: the schema profile's, memu's `OLLAMA_API_BASE_URL`; none: not probed). */
   ollamaKey?: string;
   /**
    * The compose file's service names: a URL whose host is one of them resolves only inside the compose
@@ -31,12 +31,12 @@ export async function onlineProbes(
   options: OnlineOptions,
 ): Promise<{ probes: ProbeResult[]; findings: Finding[] }> {
   const timeoutMs = options.timeoutMs ?? 3000;
-  const urlKey = options.urlKey ?? 'MEMU_DB_URL';
-  const ollamaKey = options.ollamaKey ?? 'OLLAMA_API_BASE_URL';
+  const urlKey = options.urlKey ?? schema.profile?.database?.keys.url;
+  const ollamaKey = options.ollamaKey ?? schema.profile?.ollamaKey;
   const tasks: Promise<ProbeResult>[] = [];
   const notes: Finding[] = [];
   const services = new Set(options.composeServices ?? []);
-  const insideOnly = (key: string, value: string, how: string): boolean => {
+  const insideOnly = (key: string, value: string, how: string, hint: FindingHint): boolean => {
     const host = hostOf(value);
     if (host === undefined || !services.has(host)) return false;
     notes.push({
@@ -45,27 +45,32 @@ export async function onlineProbes(
       key,
       message: `${key} names the compose service "${host}", which resolves only inside the compose network: not probed from this host`,
       fix: how,
+      hint,
     });
     return true;
   };
-  const url = values[urlKey];
-  if (urlKey in schema.vars && url && (options.dbHost !== undefined || !insideOnly(urlKey, url, 'give --db-host/--db-port (a published port or the container address), or run `envkit status`, which logs in through the container'))) {
+  const url = urlKey === undefined ? undefined : values[urlKey];
+  const reachDatabase = 'reach it by a published port or the container address, or log in through the container';
+  if (urlKey !== undefined && urlKey in schema.vars && url && (options.dbHost !== undefined || !insideOnly(urlKey, url, reachDatabase, { code: 'database-inside-compose' }))) {
     tasks.push(probeDatabase(url, options, timeoutMs));
   }
-  const ollama = values[ollamaKey] || schema.vars[ollamaKey]?.default;
-  if (ollama && !insideOnly(ollamaKey, ollama, 'run `envkit status`: it asks Ollama from inside the app container')) tasks.push(probeOllama(ollama, { timeoutMs }));
+  const ollama = ollamaKey === undefined ? undefined : values[ollamaKey] || schema.vars[ollamaKey]?.default;
+  if (ollamaKey !== undefined && ollama && !insideOnly(ollamaKey, ollama, 'ask Ollama from inside the app container', { code: 'ask-from-app', key: ollamaKey })) {
+    tasks.push(probeOllama(ollama, { timeoutMs }));
+  }
   // Whole milliseconds: a duration in --json is read by people and scripts, not by a profiler.
   const probes = (await Promise.all(tasks)).map((p) => ({ ...p, ms: Math.round(p.ms) }));
   const findings: Finding[] = [...notes, ...probes
     .filter((p) => !p.ok)
-    .map((p) => ({
-      severity: 'error' as const,
-      rule: p.name.startsWith('database') ? 'online.database' : 'online.ollama',
-      message: `${p.name}: ${p.message} (${p.ms} ms)`,
-      fix: p.name.startsWith('database')
-        ? 'is the db container up and its port reachable from here? use --db-host/--db-port; if the password was refused, .env and the database disagree (see `envkit rotate --help`)'
-        : `is Ollama running and reachable from this host? check ${ollamaKey}`,
-    }))];
+    .map((p): Finding => p.name.startsWith('database')
+      ? {
+          severity: 'error',
+          rule: 'online.database',
+          message: `${p.name}: ${p.message} (${p.ms} ms)`,
+          fix: 'is the database container up and its port reachable from here? if the password was refused, .env and the database disagree',
+          hint: { code: 'database-login-failed' },
+        }
+      : { severity: 'error', rule: 'online.ollama', message: `${p.name}: ${p.message} (${p.ms} ms)`, fix: `is Ollama running and reachable from this host? check ${ollamaKey}` })];
   return { probes, findings };
 }
 

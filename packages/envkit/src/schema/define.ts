@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { profileKeys, type DeploymentProfile } from './profile.js';
 
 /**
  * How a variable is computed from others (e.g. `MEMU_DB_URL` from the POSTGRES_* parts).
@@ -110,6 +111,8 @@ export interface EnvSchema<V extends VarRecord = VarRecord> {
   readonly vars: V;
   /** Section names in display order. */
   readonly sections: readonly string[];
+  /** The deployment's service names, ports and key names, when the schema describes one (see DeploymentProfile). */
+  readonly profile?: DeploymentProfile;
 }
 
 /** The typed values of a loaded env. */
@@ -117,7 +120,9 @@ export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: z.output<S
 
 /**
  * Define a schema. Variables keep their declaration order; sections are ordered by first use
- * unless `sections` gives an order.
+ * unless `sections` gives an order. `profile` names the deployment's services, ports and login variables
+ * for the compose rules, `check --online` and `status` (docs/profiles.md); every variable it names must be
+ * one of `vars`.
  *
  * @example
  * export const schema = defineSchema('my-app', {
@@ -127,7 +132,7 @@ export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: z.output<S
 export function defineSchema<V extends VarRecord>(
   name: string,
   vars: V,
-  options: { sections?: readonly string[] } = {},
+  options: { sections?: readonly string[]; profile?: DeploymentProfile } = {},
 ): EnvSchema<V> {
   const sections = [...(options.sections ?? [])];
   for (const spec of Object.values(vars)) if (!sections.includes(spec.section)) sections.push(spec.section);
@@ -136,7 +141,11 @@ export function defineSchema<V extends VarRecord>(
       if (!(dep in vars)) throw new TypeError(`schema ${name}: ${key} derives from unknown variable ${dep}`);
     }
   }
-  return { kind: 'envkit.schema', name, vars, sections };
+  const { profile } = options;
+  for (const key of profile ? profileKeys(profile) : []) {
+    if (!(key in vars)) throw new TypeError(`schema ${name}: its profile names unknown variable ${key}`);
+  }
+  return { kind: 'envkit.schema', name, vars, sections, ...(profile ? { profile } : {}) };
 }
 
 /** True if `value` looks like an envkit schema (for modules loaded with `--schema`). */

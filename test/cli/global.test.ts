@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
-import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, runProcess, type CliResult } from './support.js';
+import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, runProcess, schemaProject, type CliResult } from './support.js';
 
 const CUSTOM_SCHEMA = fileURLToPath(new URL('../../examples/custom-schema/schema.ts', import.meta.url));
 const CLI_PACKAGE = JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,15 +17,6 @@ export const schema = defineSchema('tiny-app', {
   API_TOKEN: variable(z.string().min(24), { description: 'Token for the upstream API', secret: true, generate: () => generatePassword({ length: 24 }) }),
 });
 `;
-
-/** A directory whose node_modules resolves `envkit` and `zod` like an installed project's. */
-function schemaProject(): string {
-  const dir = testdir();
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(fileURLToPath(new URL('../../packages/envkit', import.meta.url)), join(dir, 'node_modules', 'envkit'));
-  symlinkSync(fileURLToPath(new URL('../../examples/custom-schema/node_modules/zod', import.meta.url)), join(dir, 'node_modules', 'zod'));
-  return dir;
-}
 
 /** Run the installed binary as a user's shell does: through its `#!` line, not `node bin.js`. */
 function viaShebang(cwd: string, args: string[]): Promise<CliResult> {

@@ -58,7 +58,7 @@ async function check(schema: string, args: string[] = []): Promise<{ code: numbe
   expect(init.code, init.all).toBe(0);
   const json = await envkit(dir, ['--schema', 'schema.mjs', 'check', '--no-git', '--json', ...args]);
   const text = await envkit(dir, ['--schema', 'schema.mjs', 'check', '--no-git', ...args]);
-  return { code: json.code, findings: (JSON.parse(json.stdout) as { findings: Finding[] }).findings, text: text.stdout };
+  return { code: json.code ?? -1, findings: (JSON.parse(json.stdout) as { findings: Finding[] }).findings, text: text.stdout };
 }
 
 describe('envkit check with a schema that declares its own deployment profile', () => {

@@ -44,6 +44,8 @@ export type FindingHint =
   | { code: 'ask-from-app'; key: string }
   /** Logging in to the database failed: the database is down, unreachable from here, or has another password. */
   | { code: 'database-login-failed' }
+  /** The compose file uses `key`, which neither the env file nor the schema has: give it a value there. */
+  | { code: 'set-unknown'; key: string }
   /** The database refuses `.env`'s password `key`: a rotation of it may be unfinished. */
   | { code: 'finish-rotation'; key: string };
 

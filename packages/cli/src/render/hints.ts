@@ -18,6 +18,8 @@ export function hintFix(hint: FindingHint): string {
       return 'run `envkit status`: it asks Ollama from inside the app container';
     case 'database-login-failed':
       return 'is the db container up and its port reachable from here? use --db-host/--db-port; if the password was refused, .env and the database disagree (see `envkit rotate --help`)';
+    case 'set-unknown':
+      return `run \`envkit set --allow-unknown ${hint.key}=...\` with its value, or give it a default in the compose file: \${${hint.key}:-value}`;
     case 'finish-rotation':
       return `if a rotation is pending, finish it: envkit rotate ${hint.key}`;
   }

@@ -35,7 +35,8 @@ describe('targetFromUrl', () => {
 
   it('takes user, database, host and port from the URL and drops the password', () => {
     const target = targetFromUrl(url);
-    expect(target).toEqual({ host: 'db', port: 5432, user: 'memu_production_user', database: 'memu_db' });
+    // libpq's default security: TLS when the server offers it (prefer), SCRAM only.
+    expect(target).toEqual({ host: 'db', port: 5432, user: 'memu_production_user', database: 'memu_db', security: { sslmode: 'prefer' } });
     expect(JSON.stringify(target)).not.toContain('s3cr');
   });
 
@@ -45,6 +46,7 @@ describe('targetFromUrl', () => {
       port: 15432,
       user: 'memu_production_user',
       database: 'memu_db',
+      security: { sslmode: 'prefer' },
     });
     expect(() => targetFromUrl(url, { port: 0 })).toThrow(/1 to 65535/);
     expect(() => targetFromUrl(url, { host: '' })).toThrow(/host/);
@@ -180,7 +182,9 @@ describe('applyPasswordDirect against a server that quotes the password back', (
     try {
       const current = password('current');
       const next = password('next');
-      const error = await failure(applyPasswordDirect({ host: '127.0.0.1', port: server.port, user: 'u', database: 'd' }, current, next, { timeoutMs: 5_000 }));
+      // The echo needs a password sent in cleartext: allowed here (the opt-in), refused by default (see below).
+      const target = { host: '127.0.0.1', port: server.port, user: 'u', database: 'd', security: { allowInsecureAuth: true } };
+      const error = await failure(applyPasswordDirect(target, current, next, { timeoutMs: 5_000 }));
       expect(error.code).toBe('DATABASE');
       // The quote arrived and was redacted in the message.
       expect(error.message).toMatch(mode === 'auth' ? /password "<redacted>" is not the one/ : /you logged in with "<redacted>"/);
@@ -188,6 +192,23 @@ describe('applyPasswordDirect against a server that quotes the password back', (
       expect(chain.length).toBe(2);
       expect(chain[1]).toContain('<redacted>');
       for (const secret of [current, next]) expect(chain.join('\n')).not.toContain(secret);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a server that asks for the password in cleartext', () => {
+  it('gets nothing without the opt-in: an insecure-auth refusal before any password is sent', async () => {
+    const server = await echoingServer('auth');
+    try {
+      const current = password('current');
+      const target = { host: '127.0.0.1', port: server.port, user: 'u', database: 'd' };
+      const error = await failure(applyPasswordDirect(target, current, password('next'), { timeoutMs: 5_000 }));
+      expect(error).toMatchObject({ code: 'DATABASE', reason: 'insecure-auth' });
+      expect(error.message).toBe(`PostgreSQL at 127.0.0.1:${server.port} asked for the password in cleartext (pg_hba.conf method "password"); envkit sends a password only through SCRAM-SHA-256, and sent nothing`);
+      // The server quotes back what it heard: nothing, or the refusal would say "password "<redacted>"".
+      await expect(canLogin(target, current, { timeoutMs: 5_000 })).rejects.toMatchObject({ reason: 'insecure-auth' });
     } finally {
       await server.close();
     }

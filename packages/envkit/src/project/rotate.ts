@@ -821,11 +821,13 @@ class Rotation {
         ...(this.options.dbHost === undefined ? {} : { host: this.options.dbHost }),
         ...(this.options.dbPort === undefined ? {} : { port: this.options.dbPort }),
       };
-      const context = { env: this.config.env, cwd: paths.dir, ...(this.options.dbSecurity === undefined ? {} : { security: this.options.dbSecurity }) };
+      // TLS as given, else as the URL's query says, else PGSSLMODE/PGSSLROOTCERT; a relative CA file from the project.
+      const given = this.options.dbSecurity;
+      const context = { env: this.config.env, cwd: paths.dir, ...(given === undefined ? {} : { security: given }) };
       if (isPresent(url)) {
         target = { ...targetFromUrl(url, { ...overrides, ...context }), user, database };
       } else if (overrides.host !== undefined) {
-        const security = resolveConnectionSecurity({ ...context, given: context.security });
+        const security = resolveConnectionSecurity({ env: context.env, cwd: context.cwd, ...(given === undefined ? {} : { given }) });
         target = { host: overrides.host, port: overrides.port ?? 5432, user, database, security };
       } else {
         throw new EnvkitError('USAGE', `--apply direct: no database URL in ${paths.envName} to take the host from`, {

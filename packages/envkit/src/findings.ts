@@ -20,6 +20,8 @@ export interface Finding {
   message: string;
   /** How to fix it. */
   fix?: string;
+  /** A stable, machine-readable cause within the rule (an EnvkitError's `reason`), when there is one. */
+  reason?: string;
 }
 
 /** True if any finding is an error. */

@@ -1,6 +1,7 @@
 import { isEnvkitError } from 'envkit';
 import type { Io } from '../io.js';
 import { exitCodeFor, Exit } from '../exit-codes.js';
+import { withFlagHint } from '../db-security.js';
 
 /**
  * Print an error and return its exit code. EnvkitErrors carry no secret values by construction;
@@ -9,9 +10,10 @@ import { exitCodeFor, Exit } from '../exit-codes.js';
 export function renderError(error: unknown, io: Io, json: boolean): number {
   if (isEnvkitError(error)) {
     const exitCode = exitCodeFor(error.code);
+    const hint = withFlagHint(error.hint, error.reason);
     if (json) {
       io.stdout.write(
-        `${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues } }, null, 2)}\n`,
+        `${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint, issues: error.issues } }, null, 2)}\n`,
       );
     } else {
       io.stderr.write(`envkit: ${error.message}\n`);
@@ -22,7 +24,7 @@ export function renderError(error: unknown, io: Io, json: boolean): number {
         const where = named ? undefined : (issue.location ?? issue.key);
         io.stderr.write(`  - ${where ? `${where}: ` : ''}${text}\n`);
       }
-      if (error.hint) io.stderr.write(`  fix: ${error.hint}\n`);
+      if (hint) io.stderr.write(`  fix: ${hint}\n`);
     }
     return exitCode;
   }

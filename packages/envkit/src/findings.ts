@@ -20,6 +20,8 @@ export interface Finding {
   message: string;
   /** How to fix it, in words that name no command of a particular front end. */
   fix?: string;
+  /** A stable, machine-readable cause within the rule (an EnvkitError's `reason`), when there is one. */
+  reason?: string;
   /**
    * The fix as data, when it is a command the front end runs or words (the CLI prints its own command lines
    * for these instead of `fix`): a stable code and what it needs.

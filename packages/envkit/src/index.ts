@@ -54,6 +54,8 @@ export { quoteIdent, quoteLiteral, alterRolePasswordSql } from './database/sql.j
 export { detectComposeCommand, type ComposeCommand } from './database/compose-command.js';
 export { applyPasswordViaCompose, type ComposeApplyOptions } from './database/apply-compose.js';
 export { canLogin, applyPasswordDirect, targetFromUrl, type DirectTarget, type LoginResult } from './database/apply-direct.js';
+export { probeDirect, type LoginFailureReason, type TargetOverrides } from './database/apply-direct.js';
+export { resolveConnectionSecurity, tlsAttempts, SSL_MODES, type ConnectionSecurity, type SslMode, type TlsAttempt } from './database/tls.js';
 
 // OS keyring
 export { serviceName, HISTORY_LIMIT, type SecretStore } from './keyring/store.js';

@@ -2,8 +2,9 @@ import { checkDeployment, detectPodmanEnvironment } from 'envkit';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';
+import { dbSecurity, type DbSecurityFlags } from '../db-security.js';
 
-interface CheckFlags {
+interface CheckFlags extends DbSecurityFlags {
   git?: boolean;
   compose?: string | boolean;
   /** `--compose-file`, repeatable: the base file, then its overrides. */
@@ -28,7 +29,10 @@ export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
     dbService: flags.dbService,
     appService: flags.appService,
     ...(flags.online
-      ? { online: { dbHost: flags.dbHost, dbPort: flags.dbPort, timeoutMs: flags.timeout }, podman: detectPodmanEnvironment() }
+      ? {
+          online: { dbHost: flags.dbHost, dbPort: flags.dbPort, dbSecurity: dbSecurity(flags, ctx.io.cwd), env: ctx.io.env, cwd: project.cwd, timeoutMs: flags.timeout },
+          podman: detectPodmanEnvironment(),
+        }
       : {}),
   });
   const result = { ...checked, findings: wordFindings(checked.findings) };

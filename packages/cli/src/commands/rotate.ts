@@ -6,12 +6,13 @@ import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { dbSecurity, withFlagHint, type DbSecurityFlags } from '../db-security.js';
 
 /** The options commander parsed: most are rotatePassword's own. */
 type RotateFlags = Pick<
   RotatePasswordOptions,
   'dryRun' | 'apply' | 'composeCmd' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
-> & {
+> & DbSecurityFlags & {
   /** `--compose-file`, repeatable. */
   composeFile?: string[];
   /** `--abort`: abandon the pending rotation. */
@@ -47,7 +48,7 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       ...project,
       key,
       value,
-      ...route(flags),
+      ...route(flags, ctx),
       dryRun: flags.dryRun,
       restart: flags.restart,
       env: ctx.io.env,
@@ -59,7 +60,7 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
     });
   } catch (error) {
     if (ctx.json && isEnvkitError(error)) {
-      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues } });
+      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message: error.message, hint: withFlagHint(error.hint, error.reason), issues: error.issues } });
       throw new ExitError(exitCodeFor(error.code));
     }
     throw error;
@@ -86,9 +87,9 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
 }
 
 /** How the rotation reaches the database and the app, as the flags give it (absent: recorded or default). */
-function route(flags: RotateFlags): Pick<RotatePasswordOptions, 'apply' | 'composeCmd' | 'composeFiles' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort'> {
+function route(flags: RotateFlags, ctx: Context): Pick<RotatePasswordOptions, 'apply' | 'composeCmd' | 'composeFiles' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'dbSecurity'> {
   const { apply, composeCmd, composeProject, service, appService, dbHost, dbPort } = flags;
-  return { apply, composeCmd, composeFiles: flags.composeFile, composeProject, service, appService, dbHost, dbPort };
+  return { apply, composeCmd, composeFiles: flags.composeFile, composeProject, service, appService, dbHost, dbPort, dbSecurity: dbSecurity(flags, ctx.io.cwd) };
 }
 
 /** `rotate KEY --abort`: abandon a rotation that has not reached the database. */
@@ -100,7 +101,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<num
   const result = await abortRotation({
     ...project,
     key,
-    ...route(flags),
+    ...route(flags, ctx),
     env: ctx.io.env,
   });
   if (ctx.json) {

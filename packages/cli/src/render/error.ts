@@ -1,6 +1,7 @@
 import { isEnvkitError } from 'envkit';
 import type { Io } from '../io.js';
 import { exitCodeFor, Exit } from '../exit-codes.js';
+import { withFlagHint } from '../db-security.js';
 import { errorHint } from './hints.js';
 
 /**
@@ -10,7 +11,7 @@ import { errorHint } from './hints.js';
 export function renderError(error: unknown, io: Io, json: boolean): number {
   if (isEnvkitError(error)) {
     const exitCode = exitCodeFor(error.code);
-    const hint = errorHint(error);
+    const hint = withFlagHint(errorHint(error), error.reason);
     if (json) {
       io.stdout.write(
         `${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint, issues: error.issues } }, null, 2)}\n`,

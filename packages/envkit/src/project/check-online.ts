@@ -5,12 +5,19 @@ import { probeOllama } from '../compose/probes.js';
 import { canLogin, targetFromUrl } from '../database/apply-direct.js';
 import { parsePostgresUrl } from '../secrets/derive.js';
 import { isEnvkitError } from '../errors.js';
+import type { ConnectionSecurity } from '../database/tls.js';
 
 /** Options of the online probes. */
 export interface OnlineOptions {
   /** Host to reach the database at instead of the URL's (its `db` resolves only inside the compose network). */
   dbHost?: string;
   dbPort?: number;
+  /** TLS and password methods, before the URL's sslmode/sslrootcert and PGSSLMODE/PGSSLROOTCERT of `env`. */
+  dbSecurity?: ConnectionSecurity;
+  /** Where PGSSLMODE/PGSSLROOTCERT are read (default: none). */
+  env?: NodeJS.ProcessEnv;
+  /** A relative CA file path is taken from here (default: the process's directory). */
+  cwd?: string;
   /** Per-probe time limit in ms (default 3000). */
   timeoutMs?: number;
   /** The variable holding the database URL (default: the schema profile's, memu's `MEMU_DB_URL`; none: not probed). */
@@ -33,7 +40,7 @@ export async function onlineProbes(
   const timeoutMs = options.timeoutMs ?? 3000;
   const urlKey = options.urlKey ?? schema.profile?.database?.keys.url;
   const ollamaKey = options.ollamaKey ?? schema.profile?.ollamaKey;
-  const tasks: Promise<ProbeResult>[] = [];
+  const tasks: Promise<DatabaseProbe>[] = [];
   const notes: Finding[] = [];
   const services = new Set(options.composeServices ?? []);
   const insideOnly = (key: string, value: string, how: string, hint: FindingHint): boolean => {
@@ -59,18 +66,27 @@ export async function onlineProbes(
     tasks.push(probeOllama(ollama, { timeoutMs }));
   }
   // Whole milliseconds: a duration in --json is read by people and scripts, not by a profiler.
-  const probes = (await Promise.all(tasks)).map((p) => ({ ...p, ms: Math.round(p.ms) }));
-  const findings: Finding[] = [...notes, ...probes
+  const results = (await Promise.all(tasks)).map((p) => ({ ...p, ms: Math.round(p.ms) }));
+  const findings: Finding[] = [...notes, ...results
     .filter((p) => !p.ok)
-    .map((p): Finding => p.name.startsWith('database')
-      ? {
-          severity: 'error',
-          rule: 'online.database',
-          message: `${p.name}: ${p.message} (${p.ms} ms)`,
-          fix: 'is the database container up and its port reachable from here? if the password was refused, .env and the database disagree',
-          hint: { code: 'database-login-failed' },
-        }
-      : { severity: 'error', rule: 'online.ollama', message: `${p.name}: ${p.message} (${p.ms} ms)`, fix: `is Ollama running and reachable from this host? check ${ollamaKey}` })];
+    .map((p): Finding => {
+      const database = p.name.startsWith('database');
+      const message = `${p.name}: ${p.message} (${p.ms} ms)`;
+      const reason = p.refusal?.reason === undefined ? {} : { reason: p.refusal.reason };
+      // A refusal (the server's security, not its reachability) carries its own hint.
+      if (p.refusal?.hint !== undefined) return { severity: 'error', rule: database ? 'online.database' : 'online.ollama', message, fix: p.refusal.hint, ...reason };
+      return database
+        ? {
+            severity: 'error',
+            rule: 'online.database',
+            message,
+            fix: 'is the database container up and its port reachable from here? if the password was refused, .env and the database disagree',
+            ...reason,
+            hint: { code: 'database-login-failed' },
+          }
+        : { severity: 'error', rule: 'online.ollama', message, fix: `is Ollama running and reachable from this host? check ${ollamaKey}`, ...reason };
+    })];
+  const probes = results.map(({ refusal: _refusal, ...probe }) => probe);
   return { probes, findings };
 }
 
@@ -83,18 +99,31 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-async function probeDatabase(url: string, options: OnlineOptions, timeoutMs: number): Promise<ProbeResult> {
+const FAILURE_WORDS = { auth: 'password refused', unreachable: 'unreachable', rejected: 'rejected by pg_hba.conf', other: 'failed' } as const;
+
+/** A probe's result; `refusal`: the hint and reason of the EnvkitError that stopped it (TLS, password method). */
+type DatabaseProbe = ProbeResult & { refusal?: { hint: string | undefined; reason: string | undefined } };
+
+async function probeDatabase(url: string, options: OnlineOptions, timeoutMs: number): Promise<DatabaseProbe> {
   const started = performance.now();
   let name = 'database';
   try {
-    const target = targetFromUrl(url, { ...(options.dbHost ? { host: options.dbHost } : {}), ...(options.dbPort ? { port: options.dbPort } : {}) });
+    const target = targetFromUrl(url, {
+      ...(options.dbHost ? { host: options.dbHost } : {}),
+      ...(options.dbPort ? { port: options.dbPort } : {}),
+      ...(options.dbSecurity === undefined ? {} : { security: options.dbSecurity }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
     name = `database ${target.user}@${target.host}:${target.port}/${target.database}`;
     const result = await canLogin(target, parsePostgresUrl(url).password, { timeoutMs });
     const ms = performance.now() - started;
     return result.ok
       ? { name, ok: true, ms, message: 'logged in, SELECT 1 answered' }
-      : { name, ok: false, ms, message: `${result.reason === 'auth' ? 'password refused' : result.reason === 'unreachable' ? 'unreachable' : 'failed'}: ${result.message}` };
+      : { name, ok: false, ms, message: `${FAILURE_WORDS[result.reason]}: ${result.message}` };
   } catch (error) {
-    return { name, ok: false, ms: performance.now() - started, message: isEnvkitError(error) ? error.message : 'failed' };
+    const ms = performance.now() - started;
+    if (!isEnvkitError(error)) return { name, ok: false, ms, message: 'failed' };
+    return { name, ok: false, ms, message: error.message, refusal: { hint: error.hint, reason: error.reason } };
   }
 }

@@ -9,6 +9,7 @@ import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } from './plan.js';
 import { assertWritableDirs, describeWrite } from './init.js';
 import { externalGuard } from '../schema/external.js';
+import { confirmValue } from './confirm-default.js';
 import type { FileChange } from './sync.js';
 
 /** The result of an edit of the env file. Never carries a value. */
@@ -104,7 +105,10 @@ export function setEdit(options: Pick<SetOptions, 'schema' | 'values' | 'allowUn
       const before = values[key];
       doc.set(key, value, doc.has(key) ? {} : placementIn(schema, doc, key));
       values[key] = value;
-      keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
+      // Setting a value confirms it: the mark init left on a default nobody was asked about goes.
+      const confirmed = confirmValue(doc, key);
+      const action = before === value && !confirmed ? 'kept' : 'updated';
+      keys.push({ key, action, secret: schema.vars[key]?.secret ?? true, ...(confirmed ? { reason: 'confirmed for this deployment' } : {}) });
     }
     return keys;
   };

@@ -9,7 +9,8 @@ import { runningServiceContainer } from '../compose/containers.js';
 import { detectComposeCommand, findExecutable, type ComposeCommand } from '../database/compose-command.js';
 import { readTextFile } from '../files/write-file.js';
 import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
-import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
+import { applyPasswordDirect, canLogin, probeDirect, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
+import { resolveConnectionSecurity, type ConnectionSecurity } from '../database/tls.js';
 import { redactSecrets } from '../database/redact.js';
 import type { SecretStore } from '../keyring/store.js';
 import { keepRotatedSecret, type BackupResult } from './keyring.js';
@@ -113,6 +114,12 @@ export interface RotatePasswordOptions extends ProjectOptions {
   dbHost?: string;
   /** Port for a direct connection, replacing the URL's. */
   dbPort?: number;
+  /**
+   * TLS and password methods of a direct connection, before the URL's `sslmode`/`sslrootcert` and
+   * PGSSLMODE/PGSSLROOTCERT of `env` (resolveConnectionSecurity). The settings in force are recorded in
+   * the pending file, so a resumed run or an abort connects the same way.
+   */
+  dbSecurity?: ConnectionSecurity;
   /** Report the steps, change nothing (no lock, no file, no database). */
   dryRun?: boolean;
   /**
@@ -328,7 +335,7 @@ export async function rotateSecretWithKeyring(options: RotateSecretWithKeyringOp
  * Settings the caller gives replace the recorded ones as a whole (a resumed rotation may go another way).
  */
 function withPendingSettings(options: RotatePasswordOptions, paths: ProjectPaths): RotatePasswordOptions {
-  const given = [options.apply, options.composeCmd, options.composeFiles, options.composeProject, options.service, options.appService, options.dbHost, options.dbPort];
+  const given = [options.apply, options.composeCmd, options.composeFiles, options.composeProject, options.service, options.appService, options.dbHost, options.dbPort, options.dbSecurity];
   if (given.some((setting) => setting !== undefined)) return options;
   const pending = readPending(paths.pending);
   if (pending === undefined || pending.key !== options.key) return options;
@@ -343,6 +350,17 @@ function withPendingSettings(options: RotatePasswordOptions, paths: ProjectPaths
     appService: via.appService,
     dbHost: via.dbHost,
     dbPort: via.dbPort,
+    dbSecurity: securityOf(via),
+  };
+}
+
+/** The connection security a pending file recorded; `undefined` when it recorded none (older files). */
+function securityOf(via: PendingVia): ConnectionSecurity | undefined {
+  if (via.dbSslMode === undefined && via.dbSslRootCert === undefined && via.dbAllowInsecureAuth === undefined) return undefined;
+  return {
+    ...(via.dbSslMode === undefined ? {} : { sslmode: via.dbSslMode }),
+    ...(via.dbSslRootCert === undefined ? {} : { sslrootcert: via.dbSslRootCert }),
+    ...(via.dbAllowInsecureAuth === undefined ? {} : { allowInsecureAuth: via.dbAllowInsecureAuth }),
   };
 }
 
@@ -467,7 +485,7 @@ class Rotation {
     const mode = this.plan.mode;
     const login = this.readLogin();
     const previous = login.values[key];
-    await this.preflight();
+    await this.preflight(login.target);
 
     // pending: the write-ahead record, before anything else changes.
     steps.start('pending', `reading ${this.pendingName}`);
@@ -479,7 +497,7 @@ class Rotation {
       if (existing) {
         this.checkResumable(existing, login.values);
         resumed = true;
-        const via = this.via();
+        const via = this.via(login.target);
         pending = existing.apply === mode && JSON.stringify(existing.via) === JSON.stringify(via) ? existing : { ...existing, apply: mode, via };
         if (pending !== existing) writePending(paths.pending, pending);
         steps.end('pending', 'already-done', `resuming the rotation started ${existing.created} (last step: ${existing.step}) from ${this.pendingName}`);
@@ -489,7 +507,7 @@ class Rotation {
           throw new EnvkitError('USAGE', `the new ${key} is the one ${paths.envName} already has`, { hint: 'give a different value, or let envkit generate one' });
         }
         assertValidValues(this.schema, { [key]: next.value }, login.values);
-        pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: this.via() };
+        pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: this.via(login.target) };
         writePending(paths.pending, pending);
         generated = next.generated;
         steps.end('pending', 'done', `new value ${generated ? 'generated' : 'given'} and saved in ${this.pendingName} (mode 0600) before anything else changes`);
@@ -661,13 +679,20 @@ class Rotation {
 
   /**
    * Before a new rotation writes anything: in compose mode the database container must be running, so a
-   * stopped stack is reported as such and leaves no pending file behind. (A resumed rotation goes on to
-   * its apply step, which says the same.)
+   * stopped stack is reported as such and leaves no pending file behind; in direct mode the server must
+   * accept the connection's TLS and ask for SCRAM (probeDirect). (A resumed rotation goes on to its apply
+   * step, which says the same.)
    */
-  private async preflight(): Promise<void> {
-    if (this.plan.mode !== 'compose' || readPending(this.paths.pending) !== undefined) return;
+  private async preflight(target: DirectTarget | undefined): Promise<void> {
+    if (this.plan.mode === 'none' || readPending(this.paths.pending) !== undefined) return;
     try {
-      await runningServiceContainer(this.project(this.compose()), this.config.service, { env: this.config.env, timeoutMs: this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });
+      if (this.plan.mode === 'compose') {
+        await runningServiceContainer(this.project(this.compose()), this.config.service, { env: this.config.env, timeoutMs: this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });
+      } else {
+        // Direct: TLS as asked and a password method envkit may use, found out without sending a password.
+        // Nothing reachable is left to the apply step, which leaves the pending file to resume from.
+        await probeDirect(target!, this.timeout());
+      }
     } catch (error) {
       const message = messageOf(error);
       this.steps.end('pending', 'failed', message);
@@ -796,10 +821,14 @@ class Rotation {
         ...(this.options.dbHost === undefined ? {} : { host: this.options.dbHost }),
         ...(this.options.dbPort === undefined ? {} : { port: this.options.dbPort }),
       };
+      // TLS as given, else as the URL's query says, else PGSSLMODE/PGSSLROOTCERT; a relative CA file from the project.
+      const given = this.options.dbSecurity;
+      const context = { env: this.config.env, cwd: paths.dir, ...(given === undefined ? {} : { security: given }) };
       if (isPresent(url)) {
-        target = { ...targetFromUrl(url, overrides), user, database };
+        target = { ...targetFromUrl(url, { ...overrides, ...context }), user, database };
       } else if (overrides.host !== undefined) {
-        target = { host: overrides.host, port: overrides.port ?? 5432, user, database };
+        const security = resolveConnectionSecurity({ env: context.env, cwd: context.cwd, ...(given === undefined ? {} : { given }) });
+        target = { host: overrides.host, port: overrides.port ?? 5432, user, database, security };
       } else {
         throw new EnvkitError('USAGE', `--apply direct: no database URL in ${paths.envName} to take the host from`, {
           hint: 'give the host with --db-host (and --db-port)',
@@ -946,8 +975,12 @@ class Rotation {
     return { compose, dir: this.paths.dir, files: this.plan.files, ...(this.plan.projectName === undefined ? {} : { projectName: this.plan.projectName }) };
   }
 
-  /** What a resumed run needs to reach the same database and app again (never a password). */
-  private via(): PendingVia {
+  /**
+   * What a resumed run needs to reach the same database and app again (never a password): with a direct
+   * target, the TLS settings in force, wherever they came from.
+   */
+  private via(target: DirectTarget | undefined): PendingVia {
+    const security = target?.security;
     const { plan, options, config } = this;
     return {
       ...(plan.compose === undefined ? {} : { compose: plan.compose.argv }),
@@ -957,6 +990,9 @@ class Rotation {
       appService: config.appService,
       ...(options.dbHost === undefined ? {} : { dbHost: options.dbHost }),
       ...(options.dbPort === undefined ? {} : { dbPort: options.dbPort }),
+      ...(security === undefined ? {} : { dbSslMode: security.sslmode }),
+      ...(security?.sslrootcert === undefined ? {} : { dbSslRootCert: security.sslrootcert }),
+      ...(security?.allowInsecureAuth ? { dbAllowInsecureAuth: true } : {}),
     };
   }
 
@@ -993,6 +1029,7 @@ class Rotation {
       hint: `${original}${state}; ${again}`,
       issues: isEnvkitError(error) ? error.issues : [],
       ...(isEnvkitError(error) && error.path !== undefined ? { path: error.path } : {}),
+      ...(isEnvkitError(error) && error.reason !== undefined ? { reason: error.reason } : {}),
       // Only an EnvkitError is known to hold nothing secret.
       ...(isEnvkitError(error) ? { cause: error } : {}),
     });

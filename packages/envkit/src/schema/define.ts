@@ -42,6 +42,12 @@ export interface VariableOptions {
   /** Asked for by `envkit init` on a TTY when missing (user-supplied values such as API keys). */
   prompt?: boolean;
   /**
+   * The default is one deployment's value (an address on its LAN), not a safe guess for another: `envkit init`
+   * asks for it on a terminal (Enter takes the default), and a default written without asking is marked as
+   * unconfirmed in the env file, and noted by `envkit check`, until the value is set (see docs/schema.md).
+   */
+  confirmDefault?: boolean;
+  /**
    * Where else this value lives, when changing it in the file alone breaks something (e.g. a database role's
    * password, its role name). `envkit set`, `unset` and `rotate` refuse to change it in the file alone without
    * `--force`. The parts of a derived variable that has `external` are guarded the same way (see externalGuard).
@@ -71,6 +77,7 @@ export interface VarSpec<T extends z.ZodType = z.ZodType> {
   readonly example: string | undefined;
   readonly placeholders: readonly string[];
   readonly prompt: boolean;
+  readonly confirmDefault: boolean;
   readonly external: string | undefined;
   readonly externalHint: string | undefined;
   readonly jsonSchema: Record<string, unknown> | undefined;
@@ -94,6 +101,7 @@ export function variable<T extends z.ZodType>(type: T, options: VariableOptions)
     example: options.example,
     placeholders: options.placeholders ?? [],
     prompt: options.prompt ?? false,
+    confirmDefault: options.confirmDefault ?? false,
     external: options.external,
     externalHint: options.externalHint,
     jsonSchema: options.jsonSchema,

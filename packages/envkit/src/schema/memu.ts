@@ -116,6 +116,8 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         {
           description: 'Ollama API of this deployment: host, explicit port and the /api path',
           default: 'http://192.168.25.165:11434/api',
+          // The address of the first deployment's Ollama host: asked for by init, noted by check until confirmed.
+          confirmDefault: true,
           section: 'LLM providers',
           // The refinement above, without regex flags: a port of 1 to 65535 written after the host.
           jsonSchema: { pattern: `^[hH][tT][tT][pP][sS]?://(?:[^@/?#]*@)?(?:\\[[^\\]/?#]*\\]|[^:/?#]*):${PORT}(?:[/?#]|$)` },

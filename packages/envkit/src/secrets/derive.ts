@@ -156,6 +156,15 @@ export function parsePostgresUrl(url: string): Required<PostgresUrlParts> {
   return parts;
 }
 
+/**
+ * The parameters of a PostgreSQL URL's query string (`?sslmode=verify-full&sslrootcert=/etc/ca.pem`), which
+ * SQLAlchemy hands to the driver and so to libpq; `{}` without one. Same URL rules as parsePostgresUrl.
+ */
+export function postgresUrlParameters(url: string): Record<string, string> {
+  const { query } = matchPostgresUrl(url);
+  return query === undefined ? {} : Object.fromEntries(new URLSearchParams(query));
+}
+
 const PARTS = [
   { part: 'user', key: memuProfile.database.keys.user },
   { part: 'password', key: memuProfile.database.keys.password },

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPending } from 'envkit';
+import { readPending } from 'envkit/rotate';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
 import { FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { canLogin, parseDocument, parsePostgresUrl } from 'envkit';
+import { parseDocument, parsePostgresUrl } from 'envkit';
+import { canLogin } from 'envkit/rotate';
 import type { PgCluster } from './postgres.js';
 import { envkit, type CliResult } from './cli.js';
 import { testdir } from './testdir.js';

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { assertProjectDir, type EnvSchema } from 'envkit';
+import type { EnvSchema } from 'envkit';
+import { assertProjectDir } from 'envkit/project';
 import type { Io } from './io.js';
 import { createStyle, colorWanted, type Style } from './style.js';
 import { loadSchemaModule } from './schema-module.js';

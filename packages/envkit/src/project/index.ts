@@ -11,7 +11,7 @@ export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResul
 export type { OnlineOptions } from './check-online.js';
 export { syncExample, checkExample, syncGitignore, type FileChange } from './sync.js';
 export { renderExample, exampleDrift, type ExampleDrift, type ExampleDriftDetail } from '../files/example.js';
-export { withLock, withLockAsync, type ProjectLock } from '../files/lock.js';
+export { withLock, withLockAsync } from '../files/lock.js';
 
 // Secret guard: what git is about to record, searched for the project's secrets (envkit guard)
 export { guardRepository, type GuardOptions, type GuardResult, type GuardSourceSummary } from '../guard/guard.js';

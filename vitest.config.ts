@@ -7,8 +7,8 @@ export default defineConfig({
   resolve: {
     // Tests import the library's source, so they never run against a stale build.
     alias: [
-      { find: /^envkit\/age$/, replacement: src('./packages/envkit/src/age/index.ts') },
-      { find: /^envkit\/memu$/, replacement: src('./packages/envkit/src/schema/memu.ts') },
+      // envkit/<entry> is src/<entry>/index.ts (package.json "exports").
+      { find: /^envkit\/(project|rotate|keyring|compose|memu|age)$/, replacement: src('./packages/envkit/src/$1/index.ts') },
       { find: /^envkit$/, replacement: src('./packages/envkit/src/index.ts') },
     ],
   },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderExample, exampleDrift, memuSchema } from 'envkit';
+import { renderExample, exampleDrift } from 'envkit/project';
+import { memuSchema } from 'envkit/memu';
 
 describe('examples/memu/.env.example', () => {
   const committed = readFileSync(new URL('../examples/memu/.env.example', import.meta.url), 'utf8');

@@ -110,10 +110,10 @@ describe.runIf(available)('examples/memu/docker-compose.yml under podman-compose
     expect(dry.stdout.split('\n').filter((l) => /^\S*podman create --name=/.test(l))).toHaveLength(2);
   });
 
-  it('gets the podman warnings right for the installed versions', () => {
+  it('gets the podman warnings right for the installed versions', async () => {
     const podman = spawnSync('podman', ['--version'], { encoding: 'utf8' }).stdout;
     const compose = podmanComposeVersion();
-    const findings = podmanFindings(readComposeText(composeText, 'docker-compose.yml'), { podman, podmanCompose: compose });
+    const findings = podmanFindings(await readComposeText(composeText, 'docker-compose.yml'), { podman, podmanCompose: compose });
     const rules = new Set(findings.map((f) => f.rule));
     const [pm, pc] = [parseVersion(podman), parseVersion(compose)];
     expect(pm).toBeDefined();

@@ -1,6 +1,7 @@
 // The packages as a newcomer gets them, end to end: a fresh copy of the repository installed with pnpm
 // (node_modules/.bin/envkit linked, no "Failed to create bin"), and the `pnpm pack` tarballs of both packages
-// installed with plain npm into empty directories, where `npx envkit` runs and `envkit` imports.
+// installed with plain npm into empty directories, where `npx envkit` runs and `envkit` and its subpaths
+// import; the library alone, without its optional peers, loads and says what to install when one is needed.
 //
 // Slow (two pnpm runs, two npm installs): npm fetches the packages' dependencies from the registry once into
 // a cache kept in the temp directory (envkit-packaging-npm-cache), later runs reuse it.
@@ -46,6 +47,9 @@ function ok(cwd: string, command: string, args: string[]): SpawnSyncReturns<stri
 
 const pnpm = (cwd: string, ...args: string[]) => run(cwd, 'npx', ['-y', 'pnpm@10', ...args]);
 
+/** The library's entry points besides the root (package.json "exports"). */
+const SUBPATHS = ['project', 'rotate', 'keyring', 'compose', 'memu', 'age'];
+
 /** The files of a tarball, without the `package/` prefix. */
 function tarList(tgz: string): string[] {
   return ok(dirname(tgz), 'tar', ['-tzf', tgz]).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
@@ -63,6 +67,11 @@ function npmProject(work: string, name: string, tarballs: string[]): { dir: stri
   const install = ok(dir, 'npm', ['install', '--prefer-offline', '--no-package-lock', ...tarballs]);
   return { dir, install };
 }
+
+/** A script that imports the root and every subpath and prints each one's export names. */
+const importAll = `const names = {};
+for (const entry of ['envkit', ${SUBPATHS.map((s) => `'envkit/${s}'`).join(', ')}]) names[entry] = Object.keys(await import(entry));
+process.stdout.write(JSON.stringify(names));`;
 
 describe.runIf(hasGit && hasNpm)('packaging', () => {
   let work: string;
@@ -113,8 +122,23 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
     expect(Object.keys(cli.dependencies).sort()).toEqual(['@napi-rs/keyring', 'jiti']);
     expect(cli.peerDependencies).toBeUndefined();
     expect(cli.devDependencies.zod).toBe(library.peerDependencies.zod);
-    expect(Object.keys(library.dependencies)).toEqual(['@scure/base', 'age-encryption', 'js-yaml', 'shell-quote']);
-    expect(library.peerDependenciesMeta).toEqual({ '@napi-rs/keyring': { optional: true }, pg: { optional: true } });
+    expect(Object.keys(library.dependencies)).toEqual(['@scure/base', 'shell-quote']);
+    expect(library.peerDependenciesMeta).toEqual({
+      '@napi-rs/keyring': { optional: true },
+      'age-encryption': { optional: true },
+      'js-yaml': { optional: true },
+      pg: { optional: true },
+    });
+    // The CLI bundles what the library loads lazily: its build has the same ranges.
+    for (const peer of ['age-encryption', 'js-yaml', 'pg']) expect(cli.devDependencies[peer], peer).toBe(library.peerDependencies[peer]);
+    // Every entry point's files are in the tarball.
+    const files = tarList(tgz.library);
+    expect(Object.keys(library.exports)).toEqual(['.', ...SUBPATHS.map((s) => `./${s}`), './package.json']);
+    for (const [subpath, target] of Object.entries(library.exports)) {
+      if (typeof target === 'string') continue;
+      const { types, import: js } = target as { types: string; import: string };
+      expect(files, subpath).toEqual(expect.arrayContaining([types.replace(/^\.\//, ''), js.replace(/^\.\//, '')]));
+    }
     for (const file of [tgz.library, tgz.cli]) {
       const files = tarList(file);
       expect(files).toContain('README.md');
@@ -136,10 +160,31 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
     const init = run(project, 'npx', ['envkit', 'init', '--no-input', '--no-keyring']);
     expect(init.status, init.stderr).toBe(0);
     expect(ok(project, 'npx', ['envkit', 'get', 'POSTGRES_USER']).stdout.trim()).toMatch(/^\w+$/);
+    // envkit's own --env-file, not Node's: Node 20 takes `--env-file FILE` anywhere in its argv
+    // (nodejs/node#54232), loading the file into the process environment, or stopping with "node: FILE: not
+    // found". The bin's shebang ends Node's options with `--`. npx is a Node script of its own, so under
+    // Node 20 `npx envkit --env-file FILE` is stopped by npx's node before envkit runs: `npx -- envkit` and
+    // `--env-file=FILE` get through (the README says so).
+    const bin = join(dir, 'node_modules/.bin/envkit');
+    ok(project, bin, ['--env-file', '.env.x', 'init', '--no-input', '--no-keyring']);
+    for (const [command, args] of [
+      [bin, ['--env-file', '.env.x', 'check']],
+      ['npx', ['--', 'envkit', '--env-file', '.env.x', 'check']],
+      ['npx', ['envkit', '--env-file=.env.x', 'check']],
+    ] as const) {
+      const checked = ok(project, command, [...args]);
+      expect(checked.stdout).toMatch(/^ok: 0 errors, 0 warnings, 0 notes \(memu schema; \.env\.x\)$/m);
+      expect(checked.stderr).toBe('');
+    }
+    const missing = run(project, bin, ['--env-file', '.env.missing', 'check']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).not.toMatch(/^node:/m);
+    expect(missing.stdout).toMatch(/^error +\.env\.missing +\.env\.missing does not exist$/m);
 
     writeFileSync(
       join(dir, 'load.mjs'),
-      "import { loadEnv, memuSchema } from 'envkit';\n" +
+      "import { loadEnv } from 'envkit';\n" +
+        "import { memuSchema } from 'envkit/memu';\n" +
         "const env = loadEnv(memuSchema, { path: 'deploy/.env' });\n" +
         'process.stdout.write(JSON.stringify({ user: env.POSTGRES_USER, password: typeof env.POSTGRES_PASSWORD }));\n',
     );
@@ -147,19 +192,36 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
     expect(JSON.parse(loaded.stdout)).toEqual({ user: expect.stringMatching(/^\w+$/), password: 'string' });
     expect(ok(dir, 'node', ['-e', "import('envkit').then((m) => console.log(typeof m.loadEnv))"]).stdout.trim()).toBe('function');
     expect(ok(dir, 'node', ['-e', "import('envkit/memu').then((m) => console.log(m.memuSchema.name))"]).stdout.trim()).toBe('memu');
+    // Each subpath imports, and names of one are not in the root.
+    const names = JSON.parse(ok(dir, 'node', ['--input-type=module', '-e', importAll]).stdout) as Record<string, string[]>;
+    expect(names['envkit/project']).toEqual(expect.arrayContaining(['initProject', 'checkDeployment', 'syncGitignore']));
+    expect(names['envkit/rotate']).toEqual(expect.arrayContaining(['rotatePassword', 'abortRotation']));
+    expect(names['envkit/keyring']).toEqual(expect.arrayContaining(['backupSecrets', 'openOsStore']));
+    expect(names['envkit/compose']).toEqual(expect.arrayContaining(['readComposeText', 'checkHardening']));
+    expect(names['envkit/age']).toEqual(expect.arrayContaining(['encryptText', 'openEnvironment']));
+    expect(names.envkit).toEqual(expect.arrayContaining(['loadEnv', 'defineSchema', 'parseDocument', 'EnvkitError']));
+    expect(names.envkit).not.toEqual(expect.arrayContaining(['initProject']));
+    expect(names.envkit).not.toContain('memuSchema');
   });
 
-  it('the library alone pulls in neither pg nor the native keyring, and its root loads and works without them', () => {
+  it('the library alone pulls in no optional peer (pg, js-yaml, age-encryption, the native keyring); every entry point loads without them', () => {
     const { dir } = npmProject(work, 'library', [tgz.library]);
     const installed = readdirSync(join(dir, 'node_modules')).filter((name) => !name.startsWith('.'));
     expect(installed).not.toContain('pg');
     expect(installed).not.toContain('@napi-rs');
-    expect(installed).toEqual(expect.arrayContaining(['envkit', 'zod', 'js-yaml']));
+    expect(installed).not.toContain('js-yaml');
+    expect(installed).not.toContain('age-encryption');
+    expect(installed).toEqual(expect.arrayContaining(['envkit', 'zod']));
+    expect(Object.keys(JSON.parse(ok(dir, 'node', ['--input-type=module', '-e', importAll]).stdout))).toEqual(['envkit', ...SUBPATHS.map((s) => `envkit/${s}`)]);
     writeFileSync(join(dir, '.env'), 'POSTGRES_USER=memu_user\nPOSTGRES_PASSWORD=Ab3dEf6hIj9kLm2nOp5qRs8t\n');
     writeFileSync(
       join(dir, 'probe.mjs'),
       [
-        "import { loadEnv, applyPasswordDirect, keyringStatus, EnvkitError } from 'envkit';",
+        "import { loadEnv, EnvkitError } from 'envkit';",
+        "import { applyPasswordDirect } from 'envkit/rotate';",
+        "import { keyringStatus } from 'envkit/keyring';",
+        "import { readComposeText } from 'envkit/compose';",
+        "import { encryptText } from 'envkit/age';",
         "import { memuSchema } from 'envkit/memu';",
         "import { z } from 'zod';",
         "import { defineSchema, variable } from 'envkit';",
@@ -168,7 +230,11 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
         "let pg;",
         "try { await applyPasswordDirect({ host: '127.0.0.1', port: 1, user: 'u', database: 'd' }, 'old', 'new'); } catch (e) { pg = { code: e.code, message: e.message, hint: e.hint }; }",
         'const keyring = await keyringStatus({ allowKeyutils: true });',
-        "process.stdout.write(JSON.stringify({ user: env.POSTGRES_USER, memu: memuSchema.name, pg, keyring: { available: keyring.available, problem: keyring.problem, hint: keyring.hint } }));",
+        "let yaml;",
+        "try { await readComposeText('services: {}\\n', 'compose.yaml'); } catch (e) { yaml = { code: e.code, message: e.message, hint: e.hint }; }",
+        "let age;",
+        "try { await encryptText('A=1\\n', ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p']); } catch (e) { age = { code: e.code, message: e.message, hint: e.hint }; }",
+        "process.stdout.write(JSON.stringify({ user: env.POSTGRES_USER, memu: memuSchema.name, pg, yaml, age, keyring: { available: keyring.available, problem: keyring.problem, hint: keyring.hint } }));",
       ].join('\n'),
     );
     const result = JSON.parse(ok(dir, 'node', ['probe.mjs']).stdout);
@@ -176,6 +242,8 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
     expect(result.memu).toBe('memu');
     // What needs a missing optional peer says which package to install.
     expect(result.pg).toEqual({ code: 'TOOL', message: expect.stringMatching(/pg package.*not installed/), hint: 'install it beside envkit: `npm install pg`' });
+    expect(result.yaml).toEqual({ code: 'TOOL', message: 'js-yaml is not installed: envkit needs it to read compose files', hint: 'install it beside envkit: `npm install js-yaml`' });
+    expect(result.age).toEqual({ code: 'TOOL', message: 'age-encryption is not installed: envkit needs it to encrypt and decrypt environments', hint: 'install it beside envkit: `npm install age-encryption`' });
     expect(result.keyring).toMatchObject({ available: false, problem: 'module', hint: expect.stringContaining('npm install @napi-rs/keyring') });
   });
 });

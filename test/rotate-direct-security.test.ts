@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canLogin, readPending, type ConnectionSecurity } from 'envkit';
+import { canLogin, readPending, type ConnectionSecurity } from 'envkit/rotate';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
 import { envValues, expectNoLeak, killedRotation, rotationProject, type RotationProject } from './helpers/rotation.js';

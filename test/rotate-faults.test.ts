@@ -6,16 +6,14 @@
 // lives in the library or the CLI.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPending } from 'envkit';
+import { readPending } from 'envkit/rotate';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
-import { FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
+import { FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, envkitDist, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
-/** The built library, as the CLI bundles it. */
-const ENVKIT_DIST = fileURLToPath(new URL('../packages/envkit/dist/index.js', import.meta.url));
+/** The built library's entry points, as the CLI bundles them. */
 
 const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
 
@@ -51,7 +49,8 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
   function crashAfter(p: Project, step: string, mode: 'direct' | 'compose'): Promise<NodeJS.Signals | null> {
     const script = `
       const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
-      const { rotatePassword, memuSchema } = await import(o.dist);
+      const { rotatePassword } = await import(o.rotate);
+      const { memuSchema } = await import(o.memu);
       await rotatePassword({
         cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', apply: o.apply, composeCmd: o.composeCmd,
         dbHost: o.dbHost, dbPort: o.dbPort, env: process.env,
@@ -60,7 +59,8 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
       process.stdout.write('finished without being killed');
     `;
     const options = {
-      dist: ENVKIT_DIST,
+      rotate: envkitDist('rotate'),
+      memu: envkitDist('memu'),
       cwd: p.dir,
       step,
       apply: mode,
@@ -91,7 +91,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
     ['compose', 'pending'],
     ['compose', 'apply'],
   ] as const)('%s, killed after the %s step: the next run finishes the same rotation', async (mode, step) => {
-    expect(existsSync(ENVKIT_DIST), 'build the library first (pnpm run build)').toBe(true);
+    expect(existsSync(envkitDist('rotate')), 'build the library first (pnpm run build)').toBe(true);
     const p = await project();
     const before = envText(p.dir);
     expect(await crashAfter(p, step, mode)).toBe('SIGKILL');

@@ -80,7 +80,7 @@ async function buildCli(name, only) {
     // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
     // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
-    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
@@ -381,49 +381,6 @@ function libraryZodLite() {
     name: 'library-zod-lite',
     setup(b) {
       b.onResolve({ filter: /^zod$/ }, (args) => (args.importer.startsWith(library) ? { path: join(here, 'src/zod-lite.ts') } : undefined));
-    },
-  };
-}
-
-/**
- * The CLI imports from the library's index, and an index that re-exports every module makes the bundle
- * initialise every module (the YAML parser, zod, the keyring code) for any command. This rewrites
- * `import { a, b } from 'envkit'` in the CLI's sources into imports of the modules that define `a` and `b`,
- * read from the library's built index (explicit named re-exports only, by house rule).
- */
-function envkitDeepImports() {
-  const origin = new Map();
-  // The root index and the subpath indexes the CLI imports (envkit/age), each rewritten the same way.
-  for (const specifier of ['envkit', 'envkit/age']) {
-    const indexFile = fileURLToPath(import.meta.resolve(specifier));
-    const names = new Map();
-    const index = readFileSync(indexFile, 'utf8');
-    for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
-      for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
-        const [name, alias = name] = spec.split(/\s+as\s+/);
-        names.set(alias, { name, file: join(dirname(indexFile), m[2]) });
-      }
-    }
-    origin.set(specifier, names);
-  }
-  return {
-    name: 'envkit-deep-imports',
-    setup(b) {
-      b.onLoad({ filter: /[\\/]packages[\\/]cli[\\/]src[\\/].*\.ts$/ }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        const contents = source.replace(/import\s*\{([^}]*)\}\s*from\s*'(envkit|envkit\/age)';/g, (_, specs, specifier) => {
-          const byFile = new Map();
-          for (const spec of specs.split(',').map((s) => s.trim()).filter(Boolean)) {
-            if (spec.startsWith('type ')) continue;
-            const [name, local = name] = spec.split(/\s+as\s+/);
-            const found = origin.get(specifier).get(name);
-            if (!found) throw new Error(`${args.path}: ${specifier} has no export ${name}`);
-            byFile.set(found.file, [...(byFile.get(found.file) ?? []), `${found.name} as ${local}`]);
-          }
-          return [...byFile].map(([file, names]) => `import { ${names.join(', ')} } from ${JSON.stringify(file)};`).join(' ');
-        });
-        return { contents, loader: 'ts' };
-      });
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { memuSchema } from 'envkit';
+import { memuSchema } from 'envkit/memu';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { hasPythonDotenv, readWithPythonDotenv } from '../helpers/readers.js';

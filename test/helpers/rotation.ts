@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { canLogin, parseDocument, parsePostgresUrl } from 'envkit';
+import { parseDocument, parsePostgresUrl } from 'envkit';
+import { canLogin } from 'envkit/rotate';
 import type { PgCluster } from './postgres.js';
 import { envkit, type CliResult } from './cli.js';
 import { testdir } from './testdir.js';
@@ -109,8 +110,8 @@ export function expectNoLeak(pg: PgCluster, p: RotationProject, secrets: string[
   for (const secret of secrets) expect(pg.readLog()).not.toContain(secret);
 }
 
-/** The built library, as the CLI bundles it. */
-export const ENVKIT_DIST = fileURLToPath(new URL('../../packages/envkit/dist/index.js', import.meta.url));
+/** An entry point of the built library (`rotate`, `memu`…), as the CLI bundles it. */
+export const envkitDist = (entry: string): string => fileURLToPath(new URL(`../../packages/envkit/dist/${entry}/index.js`, import.meta.url));
 
 /**
  * Run the built library's rotatePassword with `options` (JSON: no functions) in a child that SIGKILLs
@@ -119,7 +120,8 @@ export const ENVKIT_DIST = fileURLToPath(new URL('../../packages/envkit/dist/ind
 export function killedRotation(p: RotationProject, step: string, options: Record<string, unknown>): Promise<NodeJS.Signals | null> {
   const script = `
     const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
-    const { rotatePassword, memuSchema } = await import(o.dist);
+    const { rotatePassword } = await import(o.rotate);
+    const { memuSchema } = await import(o.memu);
     await rotatePassword({
       ...o.options, cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', env: process.env,
       onStep(e) { if (e.name === o.step && e.status !== 'running') process.kill(process.pid, 'SIGKILL'); },
@@ -129,7 +131,7 @@ export function killedRotation(p: RotationProject, step: string, options: Record
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: p.dir,
-      env: { PATH: process.env.PATH, ...p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify({ dist: ENVKIT_DIST, cwd: p.dir, step, options }) },
+      env: { PATH: process.env.PATH, ...p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify({ rotate: envkitDist('rotate'), memu: envkitDist('memu'), cwd: p.dir, step, options }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -12,7 +12,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memuSchema, parseDocument, readPending, renderExample, rotateSecret, setValues, syncGitignoreText, gitignoreRules } from 'envkit';
+import { parseDocument } from 'envkit';
+import { renderExample, rotateSecret, setValues } from 'envkit/project';
+import { readPending } from 'envkit/rotate';
+import { memuSchema } from 'envkit/memu';
+import { gitignoreRules, syncGitignoreText } from '../../packages/envkit/src/files/gitignore.js';
 import { testdir } from '../helpers/testdir.js';
 import {
   budget,

@@ -18,18 +18,15 @@ import { describe, expect, it } from 'vitest';
 import {
   checkWrittenValue,
   EnvkitError,
-  initProject,
-  memuSchema,
   parseDocument,
-  isVariableComment,
   parsePostgresUrl,
   portableValue,
   readTextFile,
-  rotatePassword,
-  rotateSecret,
-  setValues,
-  unsetKeys,
 } from 'envkit';
+import { initProject, rotateSecret, setValues, unsetKeys } from 'envkit/project';
+import { rotatePassword } from 'envkit/rotate';
+import { memuSchema } from 'envkit/memu';
+import { isVariableComment } from '../../packages/envkit/src/files/example.js';
 import { hasPythonDotenv, readManyWithPythonDotenv, readWithComposeGoModel, SYSTEM_PYTHON } from '../helpers/readers.js';
 import { requireTool } from '../helpers/require.js';
 import { budget, leftovers, modeOf, scratchDir } from './support.js';

@@ -14,36 +14,30 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyPasswordDirect,
-  applyPasswordViaCompose,
-  backupSecrets,
   buildPostgresUrl,
-  canLogin,
-  checkDeployment,
-  checkProject,
   EnvkitError,
   encodeValue,
-  exampleDrift,
-  forgetSecrets,
-  getValue,
-  initProject,
   loadEnv,
-  MemoryStore,
-  memuSchema,
   parseDocument,
-  parsePending,
   parsePostgresUrl,
   readTextFile,
-  restoreEnv,
-  rotatePassword,
-  rotateSecret,
   safeLoadEnv,
-  setValues,
-  storeStatus,
-  targetFromUrl,
-  unsetKeys,
   validateValues,
 } from 'envkit';
+import {
+  checkDeployment,
+  checkProject,
+  exampleDrift,
+  getValue,
+  initProject,
+  rotateSecret,
+  setValues,
+  unsetKeys,
+} from 'envkit/project';
+import { applyPasswordDirect, applyPasswordViaCompose, canLogin, rotatePassword, targetFromUrl } from 'envkit/rotate';
+import { backupSecrets, forgetSecrets, MemoryStore, restoreEnv, storeStatus } from 'envkit/keyring';
+import { memuSchema } from 'envkit/memu';
+import { parsePending } from '../../packages/envkit/src/project/pending.js';
 import { hasPostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
 import { requireTool } from '../helpers/require.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';

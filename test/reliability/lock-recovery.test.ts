@@ -6,8 +6,9 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, memuSchema, setValues } from 'envkit';
-import { sweepStaleFiles } from '../../packages/envkit/src/files/lock.js';
+import { setValues } from 'envkit/project';
+import { memuSchema } from 'envkit/memu';
+import { acquireLock, sweepStaleFiles } from '../../packages/envkit/src/files/lock.js';
 import { memuEnvText, runCli, scratchDir } from './support.js';
 
 /** The pid of a process that has exited (and, within a test, is not reused). */

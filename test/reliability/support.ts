@@ -7,7 +7,8 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { memuSchema, parseDocument, parsePostgresUrl, safeLoadEnv } from 'envkit';
+import { parseDocument, parsePostgresUrl, safeLoadEnv } from 'envkit';
+import { memuSchema } from 'envkit/memu';
 import { CLI_NODE, ENVKIT_BIN, type CliResult } from '../helpers/cli.js';
 
 export { CLI_NODE, ENVKIT_BIN };

@@ -1,6 +1,7 @@
 // A tool of the memu deployment (say, a backup job) that validates its environment at start with the
 // schema envkit ships, so it fails fast with every bad key named instead of half-working.
-import { safeLoadEnv, memuSchema, parsePostgresUrl, type MemuEnv } from 'envkit';
+import { safeLoadEnv, parsePostgresUrl } from 'envkit';
+import { memuSchema, type MemuEnv } from 'envkit/memu';
 
 const result = safeLoadEnv(memuSchema, { env: process.env });
 if (!result.success) {

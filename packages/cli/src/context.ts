@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { assertProjectDir, EnvkitError, type EnvSchema } from 'envkit';
+import { EnvkitError, type EnvSchema } from 'envkit';
+import { assertProjectDir } from 'envkit/project';
 import type { Io } from './io.js';
 import { createStyle, colorWanted, type Style } from './style.js';
 import { loadSchemaModule } from './schema-module.js';

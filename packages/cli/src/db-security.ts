@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ConnectionSecurity, SslMode } from 'envkit';
+import type { ConnectionSecurity, SslMode } from 'envkit/rotate';
 
 /** The direct-connection flags of `rotate` and `check --online`. */
 export interface DbSecurityFlags {

@@ -1,4 +1,5 @@
-import { EnvkitError, isEnvkitError, openOsStore, resolveProjectId, serviceName, type EnvSchema, type OsSecretStore } from 'envkit';
+import { EnvkitError, isEnvkitError, type EnvSchema } from 'envkit';
+import { openOsStore, resolveProjectId, serviceName, type OsSecretStore } from 'envkit/keyring';
 import type { Context } from './context.js';
 
 /**

@@ -1,4 +1,4 @@
-import { backupSecrets } from 'envkit';
+import { backupSecrets } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { withKeyring } from '../keyring-option.js';
 import { keyringJson, keyringPlace, renderBackedUp } from '../render/keyring.js';

@@ -1,4 +1,5 @@
-import { checkDeployment, detectPodmanEnvironment } from 'envkit';
+import { checkDeployment } from 'envkit/project';
+import { detectPodmanEnvironment } from 'envkit/compose';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';

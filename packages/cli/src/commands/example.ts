@@ -1,4 +1,4 @@
-import { checkExample, syncExample, projectPaths, withLock } from 'envkit';
+import { checkExample, syncExample, projectPaths, withLock } from 'envkit/project';
 import type { Context } from '../context.js';
 import { renderFiles } from '../render/summary.js';
 

@@ -1,4 +1,5 @@
-import { getValue, maskUrlCredentials } from 'envkit';
+import { maskUrlCredentials } from 'envkit';
+import { getValue } from 'envkit/project';
 import type { Context } from '../context.js';
 import { mask } from '../render/mask.js';
 import { Exit } from '../exit-codes.js';

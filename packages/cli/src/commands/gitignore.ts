@@ -1,4 +1,4 @@
-import { assertProjectDir, syncGitignore, projectPaths, withLock } from 'envkit';
+import { assertProjectDir, syncGitignore, projectPaths, withLock } from 'envkit/project';
 import { environmentNames, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
 import { renderFiles } from '../render/summary.js';

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { installGuardHook } from 'envkit';
+import { installGuardHook } from 'envkit/project';
 import type { Context } from '../context.js';
 
 /** The options commander parsed for `envkit guard install`. */

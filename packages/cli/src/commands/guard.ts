@@ -1,4 +1,4 @@
-import { envFileSource, guardRepository, keyringSource, type GuardScope, type SecretSource } from 'envkit';
+import { envFileSource, guardRepository, keyringSource, type GuardScope, type SecretSource } from 'envkit/project';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyringMode, openKeyring } from '../keyring-option.js';

@@ -1,7 +1,8 @@
 // `get`, `set`, `unset`, `check` and `rotate` with --env NAME (or ENVKIT_ENV): the same commands on the
 // encrypted environment, decrypted in memory, edited losslessly, re-encrypted and written atomically.
 // Loaded only when an environment is named, so the plain commands do not carry age.
-import { databaseKeysFor, EnvkitError } from 'envkit';
+import { EnvkitError } from 'envkit';
+import { databaseKeysFor } from 'envkit/rotate';
 import { checkEnvironment, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';

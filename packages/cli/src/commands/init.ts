@@ -1,4 +1,6 @@
-import { initProject, initProjectWithKeyring, promptsForInit, validateValues, type InitWithKeyringResult } from 'envkit';
+import { validateValues } from 'envkit';
+import { initProject, promptsForInit } from 'envkit/project';
+import { initProjectWithKeyring, type InitWithKeyringResult } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden, promptVisible } from '../prompt.js';

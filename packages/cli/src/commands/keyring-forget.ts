@@ -1,4 +1,5 @@
-import { EnvkitError, forgetSecrets } from 'envkit';
+import { EnvkitError } from 'envkit';
+import { forgetSecrets } from 'envkit/keyring';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';

@@ -1,4 +1,4 @@
-import { storeStatus, type SecretState } from 'envkit';
+import { storeStatus, type SecretState } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyWidth } from '../render/summary.js';

@@ -1,5 +1,6 @@
 import { removeRecipient } from 'envkit/age';
-import { databaseKeysFor, type EnvSchema } from 'envkit';
+import type { EnvSchema } from 'envkit';
+import { databaseKeysFor } from 'envkit/rotate';
 import { hostRotation } from './in-environment-hints.js';
 import type { Context } from '../context.js';
 import { identitiesFor, requireEnvironment } from '../age-options.js';

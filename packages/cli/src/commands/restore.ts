@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { restoreEnv, type RestoreSource } from 'envkit';
+import { restoreEnv, type RestoreSource } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { keyWidth } from '../render/summary.js';
 import { parseAssignments } from '../assignments.js';

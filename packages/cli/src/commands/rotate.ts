@@ -1,5 +1,6 @@
-import { abortRotation, databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
-import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
+import { EnvkitError, isEnvkitError } from 'envkit';
+import { abortRotation, databaseKeysFor, rotatePassword, rotateSecretWithKeyring } from 'envkit/rotate';
+import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit/rotate';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';

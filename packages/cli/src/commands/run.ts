@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { assertParsed, EnvkitError, parseDocument, projectPaths, readTextFile, type EnvDocument } from 'envkit';
+import { assertParsed, EnvkitError, parseDocument, readTextFile, type EnvDocument } from 'envkit';
+import { projectPaths } from 'envkit/project';
 import { runValues } from 'envkit/age';
 import type { Context } from '../context.js';
 

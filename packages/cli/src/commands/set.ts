@@ -1,4 +1,5 @@
-import { setValuesWithKeyring, EnvkitError } from 'envkit';
+import { EnvkitError } from 'envkit';
+import { setValuesWithKeyring } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
 import { readStdinValue } from '../stdin.js';

@@ -1,4 +1,4 @@
-import { stackStatus, type ServiceStatus } from 'envkit';
+import { stackStatus, type ServiceStatus } from 'envkit/compose';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';

@@ -1,4 +1,4 @@
-import { unsetKeysWithKeyring } from 'envkit';
+import { unsetKeysWithKeyring } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderEdit } from '../render/keyring.js';

@@ -1,4 +1,4 @@
-import type { BackupResult, EditKeyringCopy, KeyringTarget } from 'envkit';
+import type { BackupResult, EditKeyringCopy, KeyringTarget } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { KeySummary, FileChange } from 'envkit';
+import type { KeySummary, FileChange } from 'envkit/project';
 import type { Context } from '../context.js';
 
 const ACTION_TEXT: Record<KeySummary['action'], string> = {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gitignoreRules, syncGitignore, type GitignoreRules } from '../files/gitignore.js';
+import { gitignoreRules, syncGitignoreText, type GitignoreRules } from '../files/gitignore.js';
 import { readTextFile, writeFileAtomic } from '../files/write-file.js';
 import type { FileChange } from '../project/sync.js';
 
@@ -45,7 +45,7 @@ export function syncEnvironmentGitignore(dir: string, extra: readonly string[] =
   const path = join(resolve(dir), '.gitignore');
   const names = [...new Set([...environmentNames(dir), ...extra])].sort();
   const existing = readTextFile(path);
-  const result = syncGitignore(existing, environmentGitignoreRules(names));
+  const result = syncGitignoreText(existing, environmentGitignoreRules(names));
   if (!result.changed) return { path, action: 'unchanged' };
   if (!options.dryRun) writeFileAtomic(path, result.text, { mode: 0o644 });
   return { path, action: existing === undefined ? 'created' : 'updated', added: result.added };

@@ -22,8 +22,8 @@ function lineOf(text: string, needle: string): number {
 const rules = (findings: Finding[], rule: string): [string, number | undefined][] =>
   findings.filter((f) => f.rule === rule).map((f) => [f.severity, f.line]);
 
-describe('checkHardening on examples/memu/docker-compose.yml', () => {
-  const file = readComposeText(memuText, 'docker-compose.yml');
+describe('checkHardening on examples/memu/docker-compose.yml', async () => {
+  const file = await readComposeText(memuText, 'docker-compose.yml');
 
   it('parses cleanly and finds both services', () => {
     expect(file.errors).toEqual([]);
@@ -97,8 +97,8 @@ const bad = `services:
       driver: journald
 `;
 
-describe('checkHardening on a deliberately bad compose file', () => {
-  const file = readComposeText(bad, 'bad.yml');
+describe('checkHardening on a deliberately bad compose file', async () => {
+  const file = await readComposeText(bad, 'bad.yml');
   const findings = checkHardening(file, {
     schema,
     secretValues: new Map([
@@ -203,9 +203,9 @@ describe('checkHardening on a deliberately bad compose file', () => {
 });
 
 describe('hardening details', () => {
-  const check = (yaml: string, options = {}): Finding[] => checkHardening(readComposeText(yaml, 'c.yml'), { schema, ...options });
+  const check = async (yaml: string, options = {}): Promise<Finding[]> => checkHardening(await readComposeText(yaml, 'c.yml'), { schema, ...options });
 
-  it('follows aliases and merge keys (x- extension blocks)', () => {
+  it('follows aliases and merge keys (x- extension blocks)', async () => {
     const yaml = `x-logging: &logging
   driver: json-file
   options: { max-size: "10m" }
@@ -219,10 +219,10 @@ services:
     <<: *common
     image: busybox
 `;
-    expect(check(yaml)).toEqual([]);
+    expect(await check(yaml)).toEqual([]);
   });
 
-  it('reads the long port and volume syntax', () => {
+  it('reads the long port and volume syntax', async () => {
     const yaml = `services:
   db:
     image: postgres:16
@@ -244,14 +244,14 @@ services:
 volumes:
   data: {}
 `;
-    const findings = check(yaml);
+    const findings = await check(yaml);
     expect(findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
       ['compose.source-mount', 'error', 13],
       ['compose.db-port', 'warning', 9],
     ]);
   });
 
-  it('uses the given db and app service names', () => {
+  it('uses the given db and app service names', async () => {
     const yaml = `services:
   store:
     image: my/custom-db
@@ -260,7 +260,7 @@ volumes:
     image: my/api
     ports: ["0.0.0.0:8000:8000"]
 `;
-    const findings = check(yaml, { dbService: 'store', appService: 'api' });
+    const findings = await check(yaml, { dbService: 'store', appService: 'api' });
     expect(findings.filter((f) => f.rule === 'compose.db-port').map((f) => f.line)).toEqual([4]);
     expect(findings.filter((f) => f.rule === 'compose.app-port').map((f) => f.line)).toEqual([7]);
     expect(findings.filter((f) => f.rule === 'compose.db-volume').map((f) => f.line)).toEqual([2]);

@@ -11,7 +11,7 @@ const memuText = readFileSync(fileURLToPath(new URL('../../../../examples/memu/d
   'restart: always',
   'restart: unless-stopped',
 );
-const memu = readComposeText(memuText, 'docker-compose.yml');
+const memu = await readComposeText(memuText, 'docker-compose.yml');
 const lines = memuText.split('\n');
 const linesWith = (needle: string): number[] => lines.flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
 const summary = (findings: Finding[]): [string, string, number | undefined][] => findings.map((f) => [f.rule, f.severity, f.line]);
@@ -64,7 +64,7 @@ describe('podmanFindings on the memu compose file', () => {
   });
 });
 
-describe('podmanFindings on constructs podman-compose 1.0.x gets wrong', () => {
+describe('podmanFindings on constructs podman-compose 1.0.x gets wrong', async () => {
   const text = `services:
   app:
     image: busybox
@@ -77,7 +77,7 @@ describe('podmanFindings on constructs podman-compose 1.0.x gets wrong', () => {
       D: \${D:-\${E}}
       F: \${F:-fine}
 `;
-  const file = readComposeText(text, 'c.yml');
+  const file = await readComposeText(text, 'c.yml');
 
   it('warns about the CMD list form and the interpolation forms 1.0.3 leaves literal', () => {
     const findings = podmanFindings(file, { podman: '4.3.1', podmanCompose: '1.0.3', systemd: true });

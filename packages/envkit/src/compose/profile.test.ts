@@ -39,7 +39,7 @@ const compose = `services:
     ports: ["5432:5432"]
 `;
 
-const file = readComposeText(compose, 'compose.yaml');
+const file = await readComposeText(compose, 'compose.yaml');
 const of = (findings: Finding[], rule: string): Finding[] => findings.filter((f) => f.rule === rule);
 
 describe('the compose rules take names and ports from the schema profile', () => {
@@ -75,11 +75,11 @@ describe('the compose rules take names and ports from the schema profile', () =>
 describe('a schema without a profile', () => {
   const findings = checkHardening(file, { schema: noProfile });
 
-  it('finds the database by its image only, and skips the app rules', () => {
+  it('finds the database by its image only, and skips the app rules', async () => {
     expect(of(findings, 'compose.db-port')).toEqual([]);
     expect(of(findings, 'compose.db-volume')).toEqual([]);
     expect(of(findings, 'compose.app-port')).toEqual([]);
-    const byImage = checkHardening(readComposeText('services:\n  store:\n    image: postgres:16\n    ports: ["5432:5432"]\n', 'c.yml'), { schema: noProfile });
+    const byImage = checkHardening(await readComposeText('services:\n  store:\n    image: postgres:16\n    ports: ["5432:5432"]\n', 'c.yml'), { schema: noProfile });
     expect(of(byImage, 'compose.db-port').map((f) => [f.severity, f.line])).toEqual([['warning', 4]]);
     expect(of(byImage, 'compose.db-port')[0]!.fix).toMatch(/\(the other services reach the database inside the compose network\)/);
   });

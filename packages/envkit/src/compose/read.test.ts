@@ -33,38 +33,38 @@ describe('findComposeFile', () => {
 });
 
 describe('readComposeText', () => {
-  it('turns a YAML syntax error into an error finding with file:line, quoting nothing', () => {
+  it('turns a YAML syntax error into an error finding with file:line, quoting nothing', async () => {
     const text = 'services:\n  db:\n    environment:\n      PASSWORD: "s3cret-value\n    image: x\n';
-    const file = readComposeText(text, 'compose.yaml');
+    const file = await readComposeText(text, 'compose.yaml');
     expect(file.errors.length).toBeGreaterThan(0);
     expect(file.errors[0]).toMatchObject({ severity: 'error', rule: 'compose.yaml', file: 'compose.yaml' });
     expect(file.errors[0]?.line).toBeGreaterThanOrEqual(4);
     expect(JSON.stringify(file.errors)).not.toContain('s3cret');
   });
 
-  it('reports duplicate keys (compose refuses them too) and still lists the services (podman-compose reads the file)', () => {
-    const file = readComposeText('services:\n  a:\n    image: x\n    image: y\n  db:\n    image: postgres\n', 'c.yml');
+  it('reports duplicate keys (compose refuses them too) and still lists the services (podman-compose reads the file)', async () => {
+    const file = await readComposeText('services:\n  a:\n    image: x\n    image: y\n  db:\n    image: postgres\n', 'c.yml');
     expect(file.errors.map((e) => [e.rule, e.line])).toEqual([['compose.yaml', 4]]);
     expect(file.services.map((s) => s.name)).toEqual(['a', 'db']);
   });
 
-  it('follows a map that merges itself only once', () => {
-    const file = readComposeText('services:\n  app: &a\n    <<: *a\n    image: x\n', 'c.yml');
+  it('follows a map that merges itself only once', async () => {
+    const file = await readComposeText('services:\n  app: &a\n    <<: *a\n    image: x\n', 'c.yml');
     expect(getNode(file.services[0]?.node, 'restart')).toBeUndefined();
     expect(file.lineOf(getNode(file.services[0]?.node, 'image'))).toBe(4);
   });
 
-  it('reports a file without services, and a service that is not a mapping', () => {
-    expect(readComposeText('version: "3"\n', 'c.yml').errors.map((e) => [e.rule, e.line])).toEqual([['compose.structure', 1]]);
-    expect(readComposeText('- a\n', 'c.yml').errors.map((e) => e.rule)).toEqual(['compose.structure']);
-    const file = readComposeText('services:\n  a: nope\n  b:\n    image: x\n', 'c.yml');
+  it('reports a file without services, and a service that is not a mapping', async () => {
+    expect((await readComposeText('version: "3"\n', 'c.yml')).errors.map((e) => [e.rule, e.line])).toEqual([['compose.structure', 1]]);
+    expect((await readComposeText('- a\n', 'c.yml')).errors.map((e) => e.rule)).toEqual(['compose.structure']);
+    const file = await readComposeText('services:\n  a: nope\n  b:\n    image: x\n', 'c.yml');
     expect(file.errors.map((e) => [e.rule, e.line])).toEqual([['compose.structure', 2]]);
     expect(file.services.map((s) => s.name)).toEqual(['b']);
   });
 
-  it('gives lines of services and of nested nodes', () => {
+  it('gives lines of services and of nested nodes', async () => {
     const text = 'x-base: &base\n  restart: always\nservices:\n  app:\n    <<: *base\n    image: busybox\n';
-    const file = readComposeText(text, 'c.yml');
+    const file = await readComposeText(text, 'c.yml');
     const app = file.services[0];
     expect(app?.line).toBe(4);
     expect(file.lineOf(getNode(app?.node, 'image'))).toBe(6);

@@ -64,11 +64,11 @@ export function findComposeFile(dir: string): string | undefined {
  * error. Messages quote no text from the file, so a secret written into it is never echoed.
  *
  * @example
- * const file = readComposeText(readFileSync(path, 'utf8'), 'docker-compose.yml');
+ * const file = await readComposeText(readFileSync(path, 'utf8'), 'docker-compose.yml');
  * for (const s of file.services) console.log(s.name, s.line);
  */
-export function readComposeText(text: string, path: string): ComposeFile {
-  const doc = parseYaml(text);
+export async function readComposeText(text: string, path: string): Promise<ComposeFile> {
+  const doc = await parseYaml(text);
   const lineAt = (offset: number): number => doc.linePos(offset).line;
 
   const lineOf = (node: unknown): number | undefined => {

@@ -5,7 +5,7 @@ import { checkReferences, scanReferences, tokenizeTemplate } from './references.
 const compose = (lines: string[]): string => lines.join('\n') + '\n';
 
 describe('scanReferences', () => {
-  it('finds every form with its line and column', () => {
+  it('finds every form with its line and column', async () => {
     const text = compose([
       'services:',
       '  app:',
@@ -20,7 +20,7 @@ describe('scanReferences', () => {
       '      G: ${G+on}',
       '      H: "x${H}y"',
     ]);
-    const { references, problems } = scanReferences(text);
+    const { references, problems } = await scanReferences(text);
     expect(problems).toEqual([]);
     expect(references).toEqual([
       { name: 'IMAGE', line: 3, column: 12, form: 'plain' },
@@ -35,28 +35,28 @@ describe('scanReferences', () => {
     ]);
   });
 
-  it('treats $$ as an escape, not a reference', () => {
+  it('treats $$ as an escape, not a reference', async () => {
     const text = compose([
       'services:',
       '  db:',
       '    healthcheck:',
       '      test: ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER} && echo $$HOME ${REAL}"]',
     ]);
-    const { references, problems } = scanReferences(text);
+    const { references, problems } = await scanReferences(text);
     expect(problems).toEqual([]);
     const column = (text.split('\n')[3] as string).indexOf('${REAL}') + 1;
     expect(column).toBe(75);
     expect(references.map((r) => [r.name, r.line, r.column])).toEqual([['REAL', 4, column]]);
   });
 
-  it('keeps a lone $ literal, as compose-go does (a $ string, ^x$, $})', () => {
+  it('keeps a lone $ literal, as compose-go does (a $ string, ^x$, $})', async () => {
     const text = compose(['services:', '  a:', '    command: "a $ string ^REGEX$ $} $5 $-x"']);
-    expect(scanReferences(text)).toEqual({ references: [], problems: [] });
+    expect(await scanReferences(text)).toEqual({ references: [], problems: [] });
   });
 
-  it('reports an unclosed ${ with line and column', () => {
+  it('reports an unclosed ${ with line and column', async () => {
     const text = compose(['services:', '  a:', '    environment:', '      X: pre${OOPS', '      Y: ${Z:-never closed']);
-    const { problems, references } = scanReferences(text);
+    const { problems, references } = await scanReferences(text);
     expect(references).toEqual([]);
     expect(problems.map((p) => [p.line, p.column])).toEqual([
       [4, 13],
@@ -65,7 +65,7 @@ describe('scanReferences', () => {
     expect(problems[0]?.message).toMatch(/unclosed/);
   });
 
-  it('reports names and operators compose-go rejects', () => {
+  it('reports names and operators compose-go rejects', async () => {
     const text = compose([
       'services:',
       '  a:',
@@ -77,12 +77,12 @@ describe('scanReferences', () => {
       '      - E=${1abc}',
       '      - F=${foo:x}',
     ]);
-    const { problems } = scanReferences(text);
+    const { problems } = await scanReferences(text);
     expect(problems.map((p) => p.line)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(problems.every((p) => p.column === 11)).toBe(true);
   });
 
-  it('does not scan comments or mapping keys', () => {
+  it('does not scan comments or mapping keys', async () => {
     const text = compose([
       '# ${NOT_IN_COMMENT}',
       'services:',
@@ -91,12 +91,12 @@ describe('scanReferences', () => {
       '      ${KEY_NOT}: value',
       '      OK: ${YES} # ${NO}',
     ]);
-    expect(scanReferences(text).references.map((r) => r.name)).toEqual(['YES']);
+    expect((await scanReferences(text)).references.map((r) => r.name)).toEqual(['YES']);
   });
 
-  it('reports references nested in defaults (compose-go evaluates them)', () => {
+  it('reports references nested in defaults (compose-go evaluates them)', async () => {
     const text = compose(['x:', '  v: ${A:-${B:-b}-$C}']);
-    const { references } = scanReferences(text);
+    const { references } = await scanReferences(text);
     expect(references).toEqual([
       { name: 'A', line: 2, column: 6, form: 'default', operator: ':-', argument: '${B:-b}-$C', defaultValue: '${B:-b}-$C' },
       { name: 'B', line: 2, column: 11, form: 'default', operator: ':-', argument: 'b', defaultValue: 'b', nested: true },
@@ -104,18 +104,18 @@ describe('scanReferences', () => {
     ]);
   });
 
-  it('ends a default at the balanced brace and scans the rest of the string', () => {
+  it('ends a default at the balanced brace and scans the rest of the string', async () => {
     const text = compose(['x:', '  v: "${A:-x} and {y} $B"']);
-    const { references } = scanReferences(text);
+    const { references } = await scanReferences(text);
     expect(references.map((r) => [r.name, r.defaultValue, r.column])).toEqual([
       ['A', 'x', 7],
       ['B', undefined, 23],
     ]);
   });
 
-  it('finds positions in block scalars and escaped double-quoted strings', () => {
+  it('finds positions in block scalars and escaped double-quoted strings', async () => {
     const text = compose(['x:', '  script: |', '    echo one', '    echo ${TWO} $$3 $FOUR', '  q: "tab\\t${FIVE}"']);
-    const { references } = scanReferences(text);
+    const { references } = await scanReferences(text);
     expect(references.map((r) => [r.name, r.line, r.column])).toEqual([
       ['TWO', 4, 10],
       ['FOUR', 4, 21],
@@ -123,8 +123,8 @@ describe('scanReferences', () => {
     ]);
   });
 
-  it('ignores numbers and booleans', () => {
-    expect(scanReferences('a: 5432\nb: true\nc: null\n').references).toEqual([]);
+  it('ignores numbers and booleans', async () => {
+    expect((await scanReferences('a: 5432\nb: true\nc: null\n')).references).toEqual([]);
   });
 });
 
@@ -144,7 +144,7 @@ describe('tokenizeTemplate', () => {
   });
 });
 
-describe('checkReferences', () => {
+describe('checkReferences', async () => {
   const text = compose([
     'services:',
     '  app:',
@@ -157,7 +157,7 @@ describe('checkReferences', () => {
     '      NESTED: ${KNOWN:-${INNER}}',
     '      BAD: ${',
   ]);
-  const file = readComposeText(text, 'compose.yaml');
+  const file = await readComposeText(text, 'compose.yaml');
   const findings = checkReferences(file, { schemaKeys: ['KNOWN', 'NEVER_USED'], envKeys: ['ONLY_IN_ENV'] });
 
   it('errors on an unknown variable without a default, with file:line', () => {
@@ -195,7 +195,7 @@ describe('the memu example', () => {
   it('uses every memu variable: the two limits by reference, the rest through env_file: .env', async () => {
     const { readFileSync } = await import('node:fs');
     const path = new URL('../../../../examples/memu/docker-compose.yml', import.meta.url);
-    const file = readComposeText(readFileSync(path, 'utf8'), 'docker-compose.yml');
+    const file = await readComposeText(readFileSync(path, 'utf8'), 'docker-compose.yml');
     const schemaKeys = [
       'OPENAI_API_KEY',
       'OPENROUTER_API_KEY',
@@ -213,6 +213,6 @@ describe('the memu example', () => {
     expect(checkReferences(file, { schemaKeys, envKeys, envFileLoaded: true })).toEqual([]);
     // Without env_file every variable but the limits would be unused.
     expect(checkReferences(file, { schemaKeys, envKeys }).map((f) => f.key)).toEqual(envKeys);
-    expect(new Set(scanReferences(file.text).references.map((r) => r.name))).toEqual(new Set(['MEMU_MEMORY_LIMIT', 'DB_MEMORY_LIMIT']));
+    expect(new Set((await scanReferences(file.text)).references.map((r) => r.name))).toEqual(new Set(['MEMU_MEMORY_LIMIT', 'DB_MEMORY_LIMIT']));
   });
 });

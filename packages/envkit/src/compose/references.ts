@@ -178,12 +178,12 @@ function indexOrEnd(value: string, search: string, from: number): number {
  * is not YAML (a syntax error) has no references: compose would refuse it before interpolating.
  *
  * @example
- * scanReferences('services:\n  db:\n    image: "pg:${PG_TAG:-16}"\n').references
+ * (await scanReferences('services:\n  db:\n    image: "pg:${PG_TAG:-16}"\n')).references
  * // [{ name: 'PG_TAG', line: 3, column: 15, form: 'default', operator: ':-', defaultValue: '16' }]
  */
-export function scanReferences(text: string): ReferenceScan {
+export async function scanReferences(text: string): Promise<ReferenceScan> {
   // Duplicate keys are readComposeText's error to report; references are found in every value anyway.
-  const doc = parseYaml(text, { uniqueKeys: false });
+  const doc = await parseYaml(text, { uniqueKeys: false });
   return scanDocument(doc, text);
 }
 

@@ -1,15 +1,5 @@
-import {
-  EVENT_ID,
-  SCALAR_STYLE,
-  boolCoreTag,
-  floatCoreTag,
-  getScalarValue,
-  intCoreTag,
-  nullCoreTag,
-  parseEvents,
-  type Event,
-  type ScalarEvent,
-} from 'js-yaml';
+import type { Event, ScalarEvent } from 'js-yaml';
+import { importOptionalPeer } from '../optional-peer.js';
 import { lineIndexAt } from '../text/line-index.js';
 
 // The compose file as a tree of positioned YAML nodes, built from js-yaml's event stream (a YAML 1.2
@@ -84,22 +74,41 @@ export const isScalar = (node: unknown): node is YamlScalar => (node as YamlNode
 export const isAlias = (node: unknown): node is YamlAlias => (node as YamlNode | undefined)?.kind === 'alias';
 export const isPair = (node: unknown): node is YamlPair => (node as YamlPair | undefined)?.kind === 'pair';
 
-const STYLES: Record<number, ScalarStyle> = {
-  [SCALAR_STYLE.PLAIN]: 'plain',
-  [SCALAR_STYLE.SINGLE_QUOTED]: 'single',
-  [SCALAR_STYLE.DOUBLE_QUOTED]: 'double',
-  [SCALAR_STYLE.LITERAL_BLOCK]: 'literal',
-  [SCALAR_STYLE.FOLDED_BLOCK]: 'folded',
-};
+/** js-yaml and the tables built from it. */
+interface Grammar {
+  yaml: JsYaml;
+  styles: Record<number, ScalarStyle>;
+  /** The core schema's implicit types, in its order; a plain scalar none of them takes is a string. */
+  implicit: readonly CoreTag[];
+  explicit: Readonly<Record<string, CoreTag>>;
+}
+type JsYaml = typeof import('js-yaml');
+type CoreTag = JsYaml['nullCoreTag'] | JsYaml['boolCoreTag'] | JsYaml['intCoreTag'] | JsYaml['floatCoreTag'];
 
-// The core schema's implicit types, in its order; a plain scalar none of them takes is a string.
-const IMPLICIT = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
-const EXPLICIT: Record<string, (typeof IMPLICIT)[number]> = {
-  '!!null': nullCoreTag,
-  '!!bool': boolCoreTag,
-  '!!int': intCoreTag,
-  '!!float': floatCoreTag,
-};
+let grammar: Promise<Grammar> | undefined;
+
+/**
+ * js-yaml, loaded on the first parse: it is an optional peer dependency of envkit (only compose files are
+ * YAML, and a tool that only loads its environment never reads one).
+ */
+function loadGrammar(): Promise<Grammar> {
+  grammar ??= importOptionalPeer(() => import('js-yaml'), { package: 'js-yaml', name: 'js-yaml', purpose: 'to read compose files' }).then((yaml) => {
+    const { SCALAR_STYLE, nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag } = yaml;
+    return {
+      yaml,
+      styles: {
+        [SCALAR_STYLE.PLAIN]: 'plain',
+        [SCALAR_STYLE.SINGLE_QUOTED]: 'single',
+        [SCALAR_STYLE.DOUBLE_QUOTED]: 'double',
+        [SCALAR_STYLE.LITERAL_BLOCK]: 'literal',
+        [SCALAR_STYLE.FOLDED_BLOCK]: 'folded',
+      },
+      implicit: [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag],
+      explicit: { '!!null': nullCoreTag, '!!bool': boolCoreTag, '!!int': intCoreTag, '!!float': floatCoreTag },
+    };
+  });
+  return grammar;
+}
 
 /**
  * Parses one YAML document into positioned nodes. Never throws on bad input. A syntax error gives an
@@ -107,7 +116,8 @@ const EXPLICIT: Record<string, (typeof IMPLICIT)[number]> = {
  * (`uniqueKeys: false` allows it) or an alias to no anchor gives an error and the tree as far as it goes:
  * compose refuses such a file, but podman-compose reads one with a repeated key (the last one counts).
  */
-export function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}): YamlDocument {
+export async function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}): Promise<YamlDocument> {
+  const g = await loadGrammar();
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const linePos = (offset: number): { line: number; col: number } => {
@@ -117,12 +127,12 @@ export function parseYaml(text: string, options: { uniqueKeys?: boolean } = {}):
 
   let events: Event[];
   try {
-    events = parseEvents(text, {});
+    events = g.yaml.parseEvents(text, {});
   } catch (error) {
     const { reason, mark } = error as { reason?: unknown; mark?: { position?: number } };
     return { contents: null, errors: [{ offset: mark?.position ?? 0, message: safeReason(reason) }], linePos };
   }
-  const builder = new TreeBuilder(text, events, options.uniqueKeys !== false);
+  const builder = new TreeBuilder(g, text, events, options.uniqueKeys !== false);
   const contents = builder.document();
   return { contents, errors: builder.errors, linePos };
 }
@@ -144,20 +154,25 @@ class TreeBuilder {
   readonly errors: YamlError[] = [];
 
   constructor(
+    private readonly g: Grammar,
     private readonly text: string,
     private readonly events: readonly Event[],
     private readonly uniqueKeys: boolean,
   ) {}
 
+  private get id(): Grammar['yaml']['EVENT_ID'] {
+    return this.g.yaml.EVENT_ID;
+  }
+
   /** The first document's tree (null when it is empty); a second document is an error. */
   document(): YamlNode | null {
-    const second = this.events.findIndex((event, i) => i > 0 && event.type === EVENT_ID.DOCUMENT);
+    const second = this.events.findIndex((event, i) => i > 0 && event.type === this.id.DOCUMENT);
     if (second > 0) {
       this.errors.push({ offset: this.startOf(second), message: 'the file holds more than one YAML document: compose reads a single one' });
     }
-    if (this.events[0]?.type !== EVENT_ID.DOCUMENT) return null;
+    if (this.events[0]?.type !== this.id.DOCUMENT) return null;
     this.next = 1; // past DOCUMENT
-    if (this.events[this.next]?.type === EVENT_ID.POP) return null;
+    if (this.events[this.next]?.type === this.id.POP) return null;
     return this.node();
   }
 
@@ -173,26 +188,26 @@ class TreeBuilder {
   private node(): YamlNode {
     const event = this.events[this.next++] as Event;
     switch (event.type) {
-      case EVENT_ID.SCALAR:
+      case this.id.SCALAR:
         return this.anchor(event, this.scalar(event));
-      case EVENT_ID.ALIAS: {
+      case this.id.ALIAS: {
         const name = this.text.slice(event.anchorStart, event.anchorEnd);
         const target = this.anchors.get(name);
         if (target === undefined) this.errors.push({ offset: event.anchorStart - 1, message: 'an alias (`*name`) names no anchor defined before it' });
         return { kind: 'alias', name, target, range: [event.anchorStart - 1, event.anchorEnd] };
       }
-      case EVENT_ID.SEQUENCE: {
+      case this.id.SEQUENCE: {
         const seq: YamlSeq = { kind: 'seq', items: [], range: [event.start, event.start] };
         this.anchor(event, seq);
-        while (this.events[this.next]?.type !== EVENT_ID.POP) seq.items.push(this.node());
+        while (this.events[this.next]?.type !== this.id.POP) seq.items.push(this.node());
         this.next++;
         return seq;
       }
-      case EVENT_ID.MAPPING: {
+      case this.id.MAPPING: {
         const map: YamlMap = { kind: 'map', items: [], range: [event.start, event.start] };
         this.anchor(event, map);
         const seen = new Set<string>();
-        while (this.events[this.next]?.type !== EVENT_ID.POP) {
+        while (this.events[this.next]?.type !== this.id.POP) {
           const key = this.node();
           const value = this.node();
           if (this.uniqueKeys && key.kind === 'scalar') {
@@ -214,8 +229,8 @@ class TreeBuilder {
   }
 
   private scalar(event: ScalarEvent): YamlScalar {
-    const style = STYLES[event.style] ?? 'plain';
-    const text = getScalarValue(this.text, event);
+    const style = this.g.styles[event.style] ?? 'plain';
+    const text = this.g.yaml.getScalarValue(this.text, event);
     const quoted = style === 'single' || style === 'double';
     let range: [number, number] | undefined;
     if (event.valueStart >= 0) {
@@ -228,7 +243,7 @@ class TreeBuilder {
       }
     }
     const tag = event.tagStart < 0 ? undefined : this.text.slice(event.tagStart, event.tagEnd);
-    return { kind: 'scalar', value: resolveScalar(text, style, tag), source: text, style, range };
+    return { kind: 'scalar', value: resolveScalar(this.g, text, style, tag), source: text, style, range };
   }
 
   private anchor<N extends YamlNode>(event: { anchorStart: number; anchorEnd: number }, node: N): N {
@@ -242,15 +257,15 @@ class TreeBuilder {
 }
 
 /** A scalar's value: core-schema types for a plain one (or one tagged `!!int`…), the text otherwise. */
-function resolveScalar(text: string, style: ScalarStyle, tag: string | undefined): YamlScalar['value'] {
+function resolveScalar(g: Grammar, text: string, style: ScalarStyle, tag: string | undefined): YamlScalar['value'] {
   if (tag !== undefined) {
-    const explicit = EXPLICIT[tag];
+    const explicit = g.explicit[tag];
     if (explicit === undefined) return text; // `!!str`, and compose's own `!reset`/`!override`
     const value = explicit.resolve(text, true, explicit.tagName);
     return typeof value === 'symbol' ? text : (value as YamlScalar['value']);
   }
   if (style !== 'plain') return text;
-  for (const type of IMPLICIT) {
+  for (const type of g.implicit) {
     const value = type.resolve(text, false, type.tagName);
     if (typeof value !== 'symbol') return value as YamlScalar['value'];
   }

@@ -1,5 +1,6 @@
 import type { Client, ClientConfig } from 'pg';
 import { EnvkitError } from '../errors.js';
+import { importOptionalPeer } from '../optional-peer.js';
 import { parsePostgresUrl, postgresUrlParameters } from '../secrets/derive.js';
 import { scramSha256Verifier } from '../secrets/scram.js';
 import { redactSecrets, verifierParts } from './redact.js';
@@ -361,18 +362,10 @@ function scrubbedCause(error: unknown, secrets: readonly string[]): Error {
 
 /**
  * node-postgres, loaded when a connection is made: it is an optional peer dependency of envkit (a tool that
- * only loads its environment never needs it), so its absence is a TOOL error saying what to install.
+ * only loads its environment never needs it).
  */
-async function loadPg(): Promise<typeof import('pg')> {
-  try {
-    return await import('pg');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new EnvkitError('TOOL', 'node-postgres (the pg package) is not installed: envkit needs it to connect to PostgreSQL', {
-      hint: 'install it beside envkit: `npm install pg`',
-      cause: error,
-    });
-  }
+function loadPg(): Promise<typeof import('pg')> {
+  return importOptionalPeer(() => import('pg'), { package: 'pg', name: 'node-postgres (the pg package)', purpose: 'to connect to PostgreSQL' });
 }
 
 function connectError(error: unknown, target: DirectTarget, secrets: readonly string[]): EnvkitError {

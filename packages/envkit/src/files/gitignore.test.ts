@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitignoreRules, matchGitignore, syncGitignore } from './gitignore.js';
+import { gitignoreRules, matchGitignore, syncGitignoreText } from './gitignore.js';
 import { requireTool } from '../../../../test/helpers/require.js';
 
 const rules = gitignoreRules('.env');
@@ -27,54 +27,54 @@ describe('gitignoreRules', () => {
   });
 });
 
-describe('syncGitignore (pure)', () => {
+describe('syncGitignoreText (pure)', () => {
   it('creates the rules for a missing or empty file', () => {
     const expected = "# envkit: the env file and envkit's working files hold secrets; the example is committed\n.env\n.env.envkit-*\n";
-    expect(syncGitignore(undefined, rules)).toEqual({ text: expected, changed: true, added: ['.env', '.env.envkit-*'] });
-    expect(syncGitignore('', rules).text).toBe(expected);
+    expect(syncGitignoreText(undefined, rules)).toEqual({ text: expected, changed: true, added: ['.env', '.env.envkit-*'] });
+    expect(syncGitignoreText('', rules).text).toBe(expected);
   });
 
   it('keeps every existing byte and appends after a blank line', () => {
     const before = 'node_modules\n# local\n';
-    const { text, added } = syncGitignore(before, rules);
+    const { text, added } = syncGitignoreText(before, rules);
     expect(text.startsWith(`${before}\n# envkit:`)).toBe(true);
     expect(added).toEqual(['.env', '.env.envkit-*']);
   });
 
   it('adds a newline only where it appends, in the file’s own line ending', () => {
-    expect(syncGitignore('node_modules', rules).text).toBe(
+    expect(syncGitignoreText('node_modules', rules).text).toBe(
       "node_modules\n\n# envkit: the env file and envkit's working files hold secrets; the example is committed\n.env\n.env.envkit-*\n",
     );
-    const crlf = syncGitignore('node_modules\r\ndist', rules).text;
+    const crlf = syncGitignoreText('node_modules\r\ndist', rules).text;
     expect(crlf.startsWith('node_modules\r\ndist\r\n\r\n# envkit:')).toBe(true);
     expect(crlf.replace(/\r\n/g, '')).not.toContain('\n');
     // nothing to append: not even the missing final newline is added
     const done = '.env\n.env.envkit-*';
-    expect(syncGitignore(done, rules)).toEqual({ text: done, changed: false, added: [] });
+    expect(syncGitignoreText(done, rules)).toEqual({ text: done, changed: false, added: [] });
   });
 
   it('is idempotent', () => {
     for (const start of [undefined, '', '.env*', 'x\r\n!.env\r\n', '*\n']) {
-      const once = syncGitignore(start, rules);
-      expect(syncGitignore(once.text, rules)).toEqual({ text: once.text, changed: false, added: [] });
+      const once = syncGitignoreText(start, rules);
+      expect(syncGitignoreText(once.text, rules)).toEqual({ text: once.text, changed: false, added: [] });
     }
   });
 
   it('un-ignores the example that `.env*` would hide, and adds only what is missing', () => {
-    expect(syncGitignore('.env*\n', rules).added).toEqual(['!.env.example']);
-    expect(syncGitignore('*.env\n', rules).added).toEqual(['.env.envkit-*']);
-    expect(syncGitignore('.env.*\n', rules).added).toEqual(['.env', '!.env.example']);
+    expect(syncGitignoreText('.env*\n', rules).added).toEqual(['!.env.example']);
+    expect(syncGitignoreText('*.env\n', rules).added).toEqual(['.env.envkit-*']);
+    expect(syncGitignoreText('.env.*\n', rules).added).toEqual(['.env', '!.env.example']);
   });
 
   it('appends again what a later negation undoes', () => {
-    expect(syncGitignore('.env\n.env.envkit-*\n!.env\n', rules).added).toEqual(['.env']);
-    expect(syncGitignore('.env\n.env.envkit-*\n!.env.envkit-pending\n', rules).added).toEqual(['.env.envkit-*']);
-    expect(syncGitignore('!.env.example\n.env.*\n', rules).added).toEqual(['.env', '!.env.example']);
+    expect(syncGitignoreText('.env\n.env.envkit-*\n!.env\n', rules).added).toEqual(['.env']);
+    expect(syncGitignoreText('.env\n.env.envkit-*\n!.env.envkit-pending\n', rules).added).toEqual(['.env.envkit-*']);
+    expect(syncGitignoreText('!.env.example\n.env.*\n', rules).added).toEqual(['.env', '!.env.example']);
   });
 
   it('treats `.env ` (trailing space) like git: the same as `.env`; `.env\\ ` is another name', () => {
-    expect(syncGitignore('.env   \n.env.envkit-*\n', rules).changed).toBe(false);
-    expect(syncGitignore('.env\\ \n.env.envkit-*\n', rules).added).toEqual(['.env']);
+    expect(syncGitignoreText('.env   \n.env.envkit-*\n', rules).changed).toBe(false);
+    expect(syncGitignoreText('.env\\ \n.env.envkit-*\n', rules).added).toEqual(['.env']);
   });
 });
 
@@ -154,7 +154,7 @@ const CASES: Record<string, string | undefined> = {
 
 const NAMES = [...MUST_IGNORE, ...MUST_KEEP, 'a.env', '.env.local', 'env', '.env ', '#.env', '.envrc', 'x.example'];
 
-describe.runIf(haveGit)('syncGitignore against real git (git check-ignore --no-index)', () => {
+describe.runIf(haveGit)('syncGitignoreText against real git (git check-ignore --no-index)', () => {
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'envkit-git-home-'));
     repo = mkdtempSync(join(tmpdir(), 'envkit-git-'));
@@ -172,7 +172,7 @@ describe.runIf(haveGit)('syncGitignore against real git (git check-ignore --no-i
       const before = gitVerdicts(start, NAMES);
       for (const file of NAMES) expect(matchGitignore(start ?? '', file).ignored, `${file} before`).toBe(before[file]);
 
-      const result = syncGitignore(start, rules);
+      const result = syncGitignoreText(start, rules);
       const after = gitVerdicts(result.text, NAMES);
       for (const file of MUST_IGNORE) expect(after[file], `${file} must be ignored`).toBe(true);
       for (const file of MUST_KEEP) expect(after[file], `${file} must not be ignored`).toBe(false);
@@ -182,7 +182,7 @@ describe.runIf(haveGit)('syncGitignore against real git (git check-ignore --no-i
       const original = start ?? '';
       const kept = original.endsWith('\n') || original === '' ? original : original + (original.includes('\r\n') ? '\r\n' : '\n');
       expect(result.text.startsWith(result.changed ? kept : original)).toBe(true);
-      expect(syncGitignore(result.text, rules).changed).toBe(false);
+      expect(syncGitignoreText(result.text, rules).changed).toBe(false);
     });
   }
 
@@ -196,12 +196,12 @@ describe.runIf(haveGit)('syncGitignore against real git (git check-ignore --no-i
       fc.property(fc.array(line, { maxLength: 8 }), fc.boolean(), fc.boolean(), (lines, crlf, finalNewline) => {
         const eol = crlf ? '\r\n' : '\n';
         const start = lines.join(eol) + (finalNewline && lines.length > 0 ? eol : '');
-        const result = syncGitignore(start, rules);
+        const result = syncGitignoreText(start, rules);
         const after = gitVerdicts(result.text, [...MUST_IGNORE, ...MUST_KEEP]);
         for (const file of MUST_IGNORE) expect(after[file], `${JSON.stringify(start)}: ${file}`).toBe(true);
         for (const file of MUST_KEEP) expect(after[file], `${JSON.stringify(start)}: ${file}`).toBe(false);
         expect(result.text.startsWith(start)).toBe(true);
-        expect(syncGitignore(result.text, rules).changed).toBe(false);
+        expect(syncGitignoreText(result.text, rules).changed).toBe(false);
       }),
       { numRuns: 150 },
     );
@@ -210,7 +210,7 @@ describe.runIf(haveGit)('syncGitignore against real git (git check-ignore --no-i
   it('escaped names from gitignoreRules mean the literal file to git', () => {
     for (const envName of ['.env[1]', '#env', '!env', 'a*b']) {
       const r = gitignoreRules(envName);
-      const text = syncGitignore(undefined, r).text;
+      const text = syncGitignoreText(undefined, r).text;
       const verdict = gitVerdicts(text, [envName, `${envName}.envkit-pending`, `${envName}.example`, '.env1', 'aXb']);
       expect(verdict).toMatchObject({ [envName]: true, [`${envName}.envkit-pending`]: true, [`${envName}.example`]: false, '.env1': false, aXb: false });
     }

@@ -1,6 +1,6 @@
 import { EnvkitError } from '../errors.js';
 
-/** The result of {@link syncGitignore}. */
+/** The result of {@link syncGitignoreText}. */
 export interface GitignoreSync {
   /** The new `.gitignore` text (the old text, byte for byte, plus what was appended). */
   text: string;
@@ -53,9 +53,9 @@ export function gitignoreRules(envFileName: string): GitignoreRules {
  * `core.excludesFile` may still ignore the example.
  *
  * @example
- * const { text, added } = syncGitignore(existing, gitignoreRules('.env'));
+ * const { text, added } = syncGitignoreText(existing, gitignoreRules('.env'));
  */
-export function syncGitignore(text: string | undefined, rules: GitignoreRules): GitignoreSync {
+export function syncGitignoreText(text: string | undefined, rules: GitignoreRules): GitignoreSync {
   const original = text ?? '';
   const existing = parseRules(original);
   const appended: Rule[] = [];

@@ -39,7 +39,7 @@ export function exampleFindings(text: string, path: string, schema: EnvSchema): 
  * variable or a URL with a password written in `environment:`), reused as is. A file that does not parse
  * yields none here; its bytes are still searched for the project's values.
  */
-export function composeFindings(text: string, path: string): Finding[] {
-  const file = readComposeText(text, path);
+export async function composeFindings(text: string, path: string): Promise<Finding[]> {
+  const file = await readComposeText(text, path);
   return checkHardening(file).filter((f) => f.rule === 'compose.literal-secret');
 }

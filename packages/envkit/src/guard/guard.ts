@@ -102,6 +102,9 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
     findings.push(f);
   };
   let bytesRead = 0;
+  // Per file in the order read: its findings, and the rules of its kind still to run on its text (parsing
+  // a compose file is asynchronous: js-yaml loads on first use). Reported in that order once all are read.
+  const scanned: { found: Finding[]; rules?: () => Promise<Finding[]> | Finding[]; commit?: string | undefined }[] = [];
   await readBlobs(top, [...byBlob.keys()], (blob, bytes) => {
     bytesRead += bytes.length;
     const hits = scanner.scan(bytes);
@@ -110,20 +113,26 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const kind = pathKind(file.path, envFile === undefined ? {} : { envFile });
       const where = { file: file.path, commit: file.commit, scope };
       if (kind === 'env') {
-        add(envFileFinding(where, hits, options.schema));
+        scanned.push({ found: [envFileFinding(where, hits, options.schema)] });
         continue;
       }
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
       if (kind === 'example' || kind === 'compose') {
-        text ??= bytes.toString('utf8');
-        const more = kind === 'example' ? exampleFindings(text, file.path, options.schema) : composeFindings(text, file.path);
-        // A line that holds a current secret's value is reported once, as such.
-        const known = new Set(found.map((f) => f.line));
-        for (const f of more) if (!known.has(f.line)) found.push(inCommit(f, file.commit));
-      }
-      for (const f of found) add(f);
+        const fileText = (text ??= bytes.toString('utf8'));
+        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema) : () => composeFindings(fileText, file.path);
+        scanned.push({ found, rules, commit: file.commit });
+      } else scanned.push({ found });
     }
   });
+  for (const { found, rules, commit } of scanned) {
+    if (rules !== undefined) {
+      const more = await rules();
+      // A line that holds a current secret's value is reported once, as such.
+      const known = new Set(found.map((f) => f.line));
+      for (const f of more) if (!known.has(f.line)) found.push(inCommit(f, commit));
+    }
+    for (const f of found) add(f);
+  }
 
   findings.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
   return {

@@ -63,13 +63,13 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
       if (text === undefined) {
         throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path of the compose file', reason: 'compose-file-missing' });
       }
-      const file = readComposeText(text, composeFile);
+      const file = await readComposeText(text, composeFile);
       composeServices = file.services.map((service) => service.name);
       for (const override of options.composeOverrides ?? []) {
         const overridePath = resolve(paths.dir, override);
         const overrideText = readTextFile(overridePath, { followSymlinks: true });
         if (overrideText === undefined) throw new EnvkitError('FILE', `compose file ${override} does not exist`, { path: overridePath });
-        composeServices.push(...readComposeText(overrideText, override).services.map((service) => service.name));
+        composeServices.push(...(await readComposeText(overrideText, override)).services.map((service) => service.name));
       }
       for (const finding of file.errors) findings.push(finding);
       if (file.errors.length === 0) {

@@ -5,7 +5,7 @@ import { validateValues } from '../schema/load.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { checkWrittenValue } from '../dotenv/portable.js';
 import { readTextFile } from '../files/write-file.js';
-import { gitignoreRules, syncGitignore } from '../files/gitignore.js';
+import { gitignoreRules, syncGitignoreText } from '../files/gitignore.js';
 import { assertProjectDir, projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
@@ -180,7 +180,7 @@ function gitFindings(paths: ProjectPaths): Finding[] {
   const file = paths.envName;
   if (!status.available || !status.inRepo) {
     const existing = readTextFile(paths.gitignore);
-    const sync = syncGitignore(existing, gitignoreRules(basename(paths.env)));
+    const sync = syncGitignoreText(existing, gitignoreRules(basename(paths.env)));
     if (!sync.changed) return [];
     return [{
       severity: status.available ? 'info' : 'warning',

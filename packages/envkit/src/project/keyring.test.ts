@@ -7,7 +7,7 @@ import { parseDocument } from '../dotenv/document.js';
 import { MemoryStore } from '../keyring/memory-store.js';
 import { memuSchema } from '../schema/memu.js';
 import { buildPostgresUrl } from '../secrets/derive.js';
-import { gitignoreRules, matchGitignore, syncGitignore } from '../files/gitignore.js';
+import { gitignoreRules, matchGitignore, syncGitignoreText } from '../files/gitignore.js';
 import { initProject, initProjectWithKeyring } from './init.js';
 import { backupSecrets, defaultProjectId, forgetSecrets, resolveProjectId, restoreEnv, secretKeys, storeStatus } from './keyring.js';
 
@@ -354,7 +354,7 @@ describe('restoreEnv', () => {
     expect(statSync(two.backup!).mode & 0o777).toBe(0o600);
     expect(two.notes).toContain(`kept from the old .env (not in the schema): MY_NOTE`);
     const name = two.backup!.slice(cwd.length + 1);
-    expect(matchGitignore(syncGitignore(undefined, gitignoreRules('.env')).text, name).ignored).toBe(true);
+    expect(matchGitignore(syncGitignoreText(undefined, gitignoreRules('.env')).text, name).ignored).toBe(true);
 
     // The same content again is not copied twice.
     writeFileSync(join(cwd, '.env'), first);

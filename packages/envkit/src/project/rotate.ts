@@ -208,7 +208,7 @@ const RESTART_TIMEOUT_MS = 300_000;
  * console.log(result.restart.command); // podman-compose up -d --force-recreate memu
  */
 export async function rotatePassword(given: RotatePasswordOptions): Promise<RotationResult> {
-  const { rotation, steps, paths, options } = prepareRotation(given);
+  const { rotation, steps, paths, options } = await prepareRotation(given);
   if (options.dryRun) return rotation.dryRun();
 
   let locked = false;
@@ -245,12 +245,12 @@ export interface AbortResult {
  * Settings not given are taken from the pending file, as for a resumed rotation.
  */
 export async function abortRotation(given: RotatePasswordOptions): Promise<AbortResult> {
-  const { rotation, paths } = prepareRotation({ ...given, dryRun: false, restart: false });
+  const { rotation, paths } = await prepareRotation({ ...given, dryRun: false, restart: false });
   return withLockAsync(paths.lock, 'rotate --abort', () => rotation.abort());
 }
 
 /** Options checked, pending settings filled in, apply planned: a Rotation ready to run. */
-function prepareRotation(given: RotatePasswordOptions): { rotation: Rotation; steps: StepLog; paths: ProjectPaths; options: RotatePasswordOptions } {
+async function prepareRotation(given: RotatePasswordOptions): Promise<{ rotation: Rotation; steps: StepLog; paths: ProjectPaths; options: RotatePasswordOptions }> {
   const paths = projectPaths(given);
   // A pending rotation recorded how it reaches the database: `envkit rotate KEY` alone resumes it there.
   const options = withPendingSettings(given, paths);
@@ -276,7 +276,7 @@ function prepareRotation(given: RotatePasswordOptions): { rotation: Rotation; st
     throw new EnvkitError('USAGE', 'the database port must be an integer from 1 to 65535');
   }
   const env = options.env ?? process.env;
-  const plan = planApply(options, paths, service, env);
+  const plan = await planApply(options, paths, service, env);
   const steps = new StepLog(options.onStep);
   const rotation = new Rotation(options, paths, names, plan, steps, { service, appService, env });
   return { rotation, steps, paths, options };
@@ -365,7 +365,7 @@ function securityOf(via: PendingVia): ConnectionSecurity | undefined {
 }
 
 /** Decide the apply mode and find compose before anything is touched. */
-function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service: string, env: NodeJS.ProcessEnv): ApplyPlan {
+async function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service: string, env: NodeJS.ProcessEnv): Promise<ApplyPlan> {
   const files = options.composeFiles ?? [];
   for (const given of files) {
     const path = resolve(paths.dir, given);
@@ -391,7 +391,7 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
       hint: 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
     });
   }
-  if (mode === 'compose') assertServiceDefined(composePaths, service, choices);
+  if (mode === 'compose') await assertServiceDefined(composePaths, service, choices);
   // Detecting may probe `docker compose version` (seconds): only where compose runs now. Otherwise only a
   // command the user named is known; the restart step detects one when it has to run it.
   const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
@@ -414,10 +414,10 @@ function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service:
  * Throws USAGE unless one of the compose files defines `service` (the files merge, so any may): an
  * unknown service is a diagnosis of its own, before any container is looked for.
  */
-function assertServiceDefined(composePaths: readonly string[], service: string, choices: string): void {
+async function assertServiceDefined(composePaths: readonly string[], service: string, choices: string): Promise<void> {
   let syntax: { path: string; line: number; message: string } | undefined;
   for (const path of composePaths) {
-    const file = readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
+    const file = await readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
     if (file.services.some((s) => s.name === service)) return;
     const error = file.errors.find((e) => e.rule === 'compose.yaml');
     if (error !== undefined && syntax === undefined) syntax = { path, line: error.line ?? 1, message: error.message };

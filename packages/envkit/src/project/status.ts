@@ -93,7 +93,7 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
     });
   }
   const project: ComposeProject = { compose, dir: paths.dir, files, ...(options.composeProject === undefined ? {} : { projectName: options.composeProject }) };
-  const parsed = composePaths.map((path) => readComposeText(readFileSync(path, 'utf8'), path));
+  const parsed = await Promise.all(composePaths.map((path) => readComposeText(readFileSync(path, 'utf8'), path)));
   const names = [...new Set(parsed.flatMap((file) => file.services.map((s) => s.name)))];
   const values = readEnvFile(paths).doc.toObject();
   const run: EngineRun = { env, secrets: Object.values(values).filter((v) => v.length >= 8), timeoutMs: options.timeoutMs ?? 30_000 };

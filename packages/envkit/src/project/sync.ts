@@ -1,6 +1,6 @@
 import type { EnvSchema } from '../schema/define.js';
 import { renderExample, exampleDrift, type ExampleDrift } from '../files/example.js';
-import { syncGitignore as syncGitignoreText, gitignoreRules } from '../files/gitignore.js';
+import { syncGitignoreText, gitignoreRules } from '../files/gitignore.js';
 import { readTextFile, writeFileAtomic } from '../files/write-file.js';
 import { basename } from 'node:path';
 import type { ProjectPaths } from './context.js';

@@ -43,9 +43,11 @@ export { projectFiles } from './files/names.js';
 // Projects
 export { projectPaths, assertProjectDir, type ProjectOptions, type ProjectPaths } from './project/context.js';
 export { initProject, planInit, promptsForInit, type InitOptions, type InitResult, type InitPlan, type InitPrompt } from './project/init.js';
+export { withEnvironmentValues } from './project/init-from-env.js';
 export { setValues, unsetKeys, getValue, rotateSecret, type SetOptions, type EditResult, type GetResult, type RotateFileOptions } from './project/edit.js';
 export { checkProject, type CheckOptions, type CheckResult } from './project/check.js';
-export { syncExample, checkExample, syncGitignore, type FileChange } from './project/sync.js';
+export { syncExample, checkExample, syncGitignore } from './project/sync.js';
+export { describeWrite, type FileChange } from './files/file-change.js';
 export type { KeySummary, KeyAction } from './project/plan.js';
 
 // Database (rotation's live side)
@@ -76,59 +78,29 @@ export type { OnlineOptions } from './project/check-online.js';
 export {
   setValuesWithKeyring,
   unsetKeysWithKeyring,
+  rotateSecretWithKeyring,
   type EditKeyringOptions,
-  type EditKeyringCopy,
   type EditWithKeyringResult,
+  type RotateSecretWithKeyringOptions,
+  type SecretRotationResult,
 } from './project/edit-keyring.js';
 export { initProjectWithKeyring, type InitWithKeyringOptions, type InitWithKeyringResult } from './project/init.js';
-export {
-  defaultProjectId,
-  resolveProjectId,
-  secretKeys,
-  backupSecrets,
-  keepRotatedSecret,
-  storeStatus,
-  restoreEnv,
-  forgetSecrets,
-  type KeyringProjectOptions,
-  type KeyringTarget,
-  type BackupOptions,
-  type BackupResult,
-  type BackedUpKey,
-  type KeepRotatedOptions,
-  type KeepRotatedResult,
-  type SecretState,
-  type SecretStatus,
-  type StoreStatusResult,
-  type RestoreOptions,
-  type RestoreResult,
-  type RestoredKey,
-  type RestoreSource,
-  type ForgetOptions,
-  type ForgetResult,
-} from './project/keyring.js';
+export type { KeyringCopy } from './project/keyring/copy.js';
+export { defaultProjectId, resolveProjectId, secretKeys, type KeyringProjectOptions, type KeyringTarget } from './project/keyring/project-id.js';
+export { backupSecrets, type BackupOptions, type BackupResult, type BackedUpKey } from './project/keyring/backup.js';
+export { keepRotatedSecret, type KeepRotatedOptions, type KeepRotatedResult } from './project/keyring/keep-rotated.js';
+export { storeStatus, type SecretState, type SecretStatus, type StoreStatusResult } from './project/keyring/status.js';
+export { restoreEnv, type RestoreOptions, type RestoreResult, type RestoredKey, type RestoreSource } from './project/keyring/restore.js';
+export { forgetSecrets, type ForgetOptions, type ForgetResult } from './project/keyring/forget.js';
 
-// Rotation of a database password (live database and .env together)
-export {
-  rotatePassword,
-  abortRotation,
-  rotateSecretWithKeyring,
-  databaseKeysFor,
-  POSTGRES_IMAGE_KEYS,
-  type RotatePasswordOptions,
-  type AbortResult,
-  type RotateSecretWithKeyringOptions,
-  type RotatedKeyringCopy,
-  type SecretRotationResult,
-  type RotationResult,
-  type RotationStep,
-  type RotationStepName,
-  type RotationStepStatus,
-  type RotationProgress,
-  type DatabaseKeys,
-} from './project/rotate.js';
-export { readPending, parsePending, serializePending, type PendingRotation, type PendingStep, type ApplyMode } from './project/pending.js';
-export { verifierMatches } from './project/rotate-compose.js';
+// Rotation of a database password (live database and .env, or an encrypted environment, together)
+export { rotatePassword, abortRotation } from './project/rotation/rotate.js';
+export type { RotatePasswordOptions, RotationRoute, RotationResult, RotationWarning, AbortResult } from './project/rotation/options.js';
+export type { RotationStep, RotationStepName, RotationStepStatus, RotationProgress } from './project/rotation/steps.js';
+export { databaseKeysFor, rotationKind, POSTGRES_IMAGE_KEYS, type DatabaseKeys } from './project/rotation/keys.js';
+export { envFileStore, type EnvStore } from './project/rotation/store.js';
+export { readPending, parsePending, serializePending, type PendingRotation, type PendingStep, type ApplyMode } from './project/rotation/pending.js';
+export { verifierMatches } from './project/rotation/compose.js';
 
 // Secret guard: what git is about to record, searched for the project's secrets (envkit guard)
 export { guardRepository, type GuardOptions, type GuardResult, type GuardSourceSummary } from './guard/guard.js';

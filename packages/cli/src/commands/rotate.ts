@@ -1,10 +1,11 @@
-import { abortRotation, databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
-import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
+import { abortRotation, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring, rotationKind } from 'envkit';
+import type { EnvStore, RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
+import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 
 /** The options commander parsed: most are rotatePassword's own. */
@@ -26,21 +27,38 @@ type RotateFlags = Pick<
  * test, `.env`, restart line); any other secret is rotated in the env file only. Values are never printed.
  */
 export async function run(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
-  if (ctx.environment !== undefined) {
-    const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
-    return (await import('./in-environment.js')).rotateIn(ctx, key, value, flags);
-  }
   const project = await ctx.project();
-  if (databaseKeysFor(project.schema, key) === undefined) return fileOnly(ctx, key, flags);
+  const database = rotationKind(project.schema, key).kind === 'database';
+  if (ctx.environment !== undefined) {
+    const inEnvironment = await import('./in-environment.js');
+    if (!database) {
+      const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
+      return inEnvironment.rotateIn(ctx, key, value, flags);
+    }
+    if (flags.keyring === true) {
+      throw new EnvkitError('USAGE', `--keyring does not apply to environment ${ctx.environment}: its copy is its committed encrypted file`, { hint: 'leave out --keyring' });
+    }
+    const envStore = await inEnvironment.rotationStore(ctx);
+    return flags.abort ? abort(ctx, key, flags, envStore) : password(ctx, key, flags, envStore);
+  }
+  if (!database) return fileOnly(ctx, key, flags);
   if (flags.abort) return abort(ctx, key, flags);
+  return password(ctx, key, flags);
+}
+
+/** The database password: the rotation protocol, on the env file or (`envStore`) an encrypted environment. */
+async function password(ctx: Context, key: string, flags: RotateFlags, envStore?: EnvStore): Promise<number> {
+  const project = await ctx.project();
 
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const steps: RotationStep[] = [];
   const progress = ctx.json || ctx.quiet ? undefined : progressPrinter(ctx);
   // Opened before anything changes: with --keyring an unavailable keyring stops the rotation here.
-  const mode = keyringMode(flags.keyring);
-  const keyring = await openDryRunAware(ctx, mode, flags.dryRun);
-  if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
+  // An encrypted environment's copy is its committed file: the keyring is not asked.
+  const mode = envStore ? 'off' : keyringMode(flags.keyring);
+  const keyring = envStore ? undefined : await openDryRunAware(ctx, mode, flags.dryRun);
+  const where = envStore?.environment === undefined ? '' : ` --env ${envStore.environment}`;
+  if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${where}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
   let result: RotationResult;
   try {
     result = await rotatePassword({
@@ -51,6 +69,7 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       dryRun: flags.dryRun,
       restart: flags.restart,
       env: ctx.io.env,
+      ...(envStore ? { envStore } : {}),
       ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
       onStep(step) {
         if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: step.detail });
@@ -69,17 +88,23 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
   // With --keyring a keyring copy that failed fails the command, though the rotation itself is finished.
   const failed = result.steps.some((s) => s.status === 'failed') || (mode === 'required' && result.keyring.status === 'failed');
   if (ctx.json) {
-    ctx.printJson({ ok: !failed, ...result, ...(keyring?.status === 'unavailable' ? { keyring: { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint } } : {}) });
+    const section = keyring?.status === 'unavailable' ? { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint } : rotationKeyringJson(result.keyring);
+    ctx.printJson({ ok: !failed, ...result, keyring: section, warnings: result.warnings.map(rotationWarningText) });
     return failed ? Exit.Environment : Exit.Ok;
   }
-  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${warning}`);
+  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${rotationWarningText(warning)}`);
   if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
   if (result.apply === 'none') {
     ctx.out(`${ctx.style.yellow('The database was NOT changed')} (--apply none): set the new password of the database role yourself before the app reconnects.`, true);
   }
   if (!result.restart.ran && !flags.dryRun) {
     ctx.out();
-    ctx.out(`Next: recreate the app container so it reads the new ${ctx.envFile}:`);
+    if (result.store.environment !== undefined) {
+      const name = result.store.environment;
+      ctx.out(`Next: deploy environment ${name} again where the app reads it (\`envkit decrypt --env ${name} --force\` on the host, or \`envkit run --env ${name} -- …\`), then recreate the app container:`);
+    } else {
+      ctx.out(`Next: recreate the app container so it reads the new ${ctx.envFile}:`);
+    }
     ctx.out(`  ${ctx.style.cyan(result.restart.command)}`);
   }
   return failed ? Exit.Environment : Exit.Ok;
@@ -92,7 +117,7 @@ function route(flags: RotateFlags): Pick<RotatePasswordOptions, 'apply' | 'compo
 }
 
 /** `rotate KEY --abort`: abandon a rotation that has not reached the database. */
-async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
+async function abort(ctx: Context, key: string, flags: RotateFlags, envStore?: EnvStore): Promise<number> {
   if (flags.dryRun || flags.restart || flags.stdin) {
     throw new EnvkitError('USAGE', '--abort cannot be combined with --dry-run, --restart or --stdin');
   }
@@ -102,6 +127,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<num
     key,
     ...route(flags),
     env: ctx.io.env,
+    ...(envStore ? { envStore } : {}),
   });
   if (ctx.json) {
     ctx.printJson({ ok: true, ...result });
@@ -111,7 +137,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<num
     ctx.out(`No rotation of ${key} is pending: nothing to abort.`);
   } else {
     ctx.out(`Abandoned the rotation of ${key} started ${result.started} (${result.proof}).`);
-    ctx.out(`${project.envFile} keeps the password the database has.`);
+    ctx.out(`${envStore?.name ?? project.envFile} keeps the password the database has.`);
   }
   return Exit.Ok;
 }
@@ -188,7 +214,7 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
         : copy instanceof EnvkitError
           ? { status: 'failed', message: copy.message, hint: copy.hint }
           : keyringJson(copy);
-    const { keyring: _copy, ...rotated } = result;
+    const { keyring: _copy, livesElsewhere: _elsewhere, ...rotated } = result;
     ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...rotated, database: 'unchanged', keyring: section });
     return failed ? Exit.Environment : Exit.Ok;
   }
@@ -201,7 +227,7 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   } else if (keyring?.status === 'unavailable') {
     ctx.err(keyringWarning(ctx, keyring.error));
   }
-  if (key.startsWith('POSTGRES_')) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
+  if (result.livesElsewhere) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
   return failed ? Exit.Environment : Exit.Ok;
 }
 

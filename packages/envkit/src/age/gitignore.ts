@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gitignoreRules, syncGitignore, type GitignoreRules } from '../files/gitignore.js';
 import { readTextFile, writeFileAtomic } from '../files/write-file.js';
-import type { FileChange } from '../project/sync.js';
+import type { FileChange } from '../files/file-change.js';
 
 const ENVIRONMENT_FILE = /^\.env\.([A-Za-z0-9][A-Za-z0-9_-]*)\.(age|recipients)$/;
 

@@ -4,16 +4,9 @@ import { syncGitignore as syncGitignoreText, gitignoreRules } from '../files/git
 import { readTextFile, writeFileAtomic } from '../files/write-file.js';
 import { basename } from 'node:path';
 import type { ProjectPaths } from './context.js';
+import type { FileChange } from '../files/file-change.js';
 
-/** What happened to one file. */
-export interface FileChange {
-  path: string;
-  action: 'created' | 'updated' | 'unchanged';
-  /** The file had a looser mode, now fixed (octal numbers). */
-  modeFixed?: { from: number; to: number };
-  /** Lines added (gitignore). */
-  added?: string[];
-}
+export type { FileChange } from '../files/file-change.js';
 
 /** Write `.env.example` from the schema (ordinary mode 0644). */
 export function syncExample(paths: ProjectPaths, schema: EnvSchema, options: { dryRun?: boolean } = {}): FileChange {

@@ -2,14 +2,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvkitError, isEnvkitError } from '../errors.js';
-import { parseDocument } from '../dotenv/document.js';
-import { MemoryStore } from '../keyring/memory-store.js';
-import { memuSchema } from '../schema/memu.js';
-import { buildPostgresUrl } from '../secrets/derive.js';
-import { gitignoreRules, matchGitignore, syncGitignore } from '../files/gitignore.js';
-import { initProject, initProjectWithKeyring } from './init.js';
-import { backupSecrets, defaultProjectId, forgetSecrets, resolveProjectId, restoreEnv, secretKeys, storeStatus } from './keyring.js';
+import { EnvkitError, isEnvkitError } from '../../errors.js';
+import { parseDocument } from '../../dotenv/document.js';
+import { MemoryStore } from '../../keyring/memory-store.js';
+import { memuSchema } from '../../schema/memu.js';
+import { buildPostgresUrl } from '../../secrets/derive.js';
+import { gitignoreRules, matchGitignore, syncGitignore } from '../../files/gitignore.js';
+import { initProject, initProjectWithKeyring } from '../init.js';
+import { backupSecrets } from './backup.js';
+import { defaultProjectId, resolveProjectId, secretKeys } from './project-id.js';
+import { forgetSecrets } from './forget.js';
+import { restoreEnv } from './restore.js';
+import { storeStatus } from './status.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -420,7 +424,7 @@ describe('restoreEnv', () => {
   it('waits for nobody: a held project lock is BUSY', async () => {
     const { cwd, store } = await backedUp();
     rmSync(join(cwd, '.env'));
-    const { acquireLock } = await import('../files/lock.js');
+    const { acquireLock } = await import('../../files/lock.js');
     const lock = acquireLock(join(cwd, '.env.envkit-lock'), { purpose: 'test' });
     try {
       expect((await rejection(restoreEnv({ cwd, schema: memuSchema, store }))).code).toBe('BUSY');
@@ -463,7 +467,7 @@ describe('initProjectWithKeyring', () => {
     const password = parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('POSTGRES_PASSWORD');
     expect(password).toMatch(/^.{32,}$/);
     expect(await store.get('memu-test', 'POSTGRES_PASSWORD')).toBe(password);
-    expect(result.keyring).toMatchObject({ projectId: 'memu-test', service: 'envkit:memu-test', backend: 'memory' });
+    expect(result.keyring).toMatchObject({ status: 'stored', backup: { projectId: 'memu-test', service: 'envkit:memu-test', backend: 'memory' } });
     expectNoValues(result, password as string);
   });
 
@@ -472,12 +476,12 @@ describe('initProjectWithKeyring', () => {
     const failing = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'OS keyring failed writing: the keyring is locked') });
     const result = await initProjectWithKeyring({ cwd, schema: memuSchema, store: failing });
     expect(existsSync(join(cwd, '.env'))).toBe(true);
-    expect(result.keyring && 'error' in result.keyring ? result.keyring.error.code : undefined).toBe('KEYRING');
+    expect(result.keyring.status === 'failed' ? result.keyring.error.code : undefined).toBe('KEYRING');
 
     const dry = tempDir();
     const store = new MemoryStore();
     const planned = await initProjectWithKeyring({ cwd: dry, schema: memuSchema, store, dryRun: true });
-    expect(planned.keyring).toBeUndefined();
+    expect(planned.keyring).toEqual({ status: 'off' });
     expect(store.entries.size).toBe(0);
   });
 

@@ -1,8 +1,8 @@
 import { unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { EnvkitError } from '../errors.js';
-import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
-import { MAX_STATE_BYTES } from '../files/safe-read.js';
+import { EnvkitError } from '../../errors.js';
+import { cleanStaleTemps, readTextFile, writeSecretFile } from '../../files/write-file.js';
+import { MAX_STATE_BYTES } from '../../files/safe-read.js';
 
 /** How a rotation changes the live database: compose exec psql, a direct connection, or not at all. */
 export type ApplyMode = 'compose' | 'direct' | 'none';

@@ -1,1004 +1,151 @@
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import type { EnvSchema } from '../schema/define.js';
-import { EnvkitError, isEnvkitError, type ErrorCode } from '../errors.js';
-import { withLockAsync } from '../files/lock.js';
-import { readComposeText } from '../compose/read.js';
-import { composeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
-import { runningServiceContainer } from '../compose/containers.js';
-import { detectComposeCommand, findExecutable, type ComposeCommand } from '../database/compose-command.js';
-import { readTextFile } from '../files/write-file.js';
-import { applyPasswordViaCompose, checkServiceName } from '../database/apply-compose.js';
-import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from '../database/apply-direct.js';
-import { redactSecrets } from '../database/redact.js';
-import type { SecretStore } from '../keyring/store.js';
-import { keepRotatedSecret, type BackupResult } from './keyring.js';
-import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
-import { applyEdit, nextSecretValue, rotateSecret, type EditResult, type RotateFileOptions } from './edit.js';
-import { readEnvFile } from './env-file.js';
-import { assertValidValues, isPresent, type KeySummary } from './plan.js';
-import type { FileChange } from './sync.js';
-import { readPending, removePending, writePending, type ApplyMode, type PendingRotation, type PendingVia } from './pending.js';
-import { checkStoredPasswordViaCompose, restartArgv, restartService, type ComposeTarget } from './rotate-compose.js';
-
-/** The steps of a rotation, in order (docs/rotation.md). */
-export type RotationStepName = 'lock' | 'pending' | 'apply' | 'test' | 'write' | 'finish' | 'restart';
-
-/** How a step ended. `already-done`: a resumed rotation found the step's effect already in place. */
-export type RotationStepStatus = 'done' | 'skipped' | 'already-done' | 'failed';
-
-/** One step of a rotation as reported. `detail` says what happened; it never holds a value. */
-export interface RotationStep {
-  name: RotationStepName;
-  status: RotationStepStatus;
-  detail: string;
-}
-
-/** A progress event: a step starting (`running`) or ending. */
-export interface RotationProgress {
-  name: RotationStepName;
-  status: RotationStepStatus | 'running';
-  detail: string;
-}
-
-/** The variables that make up a database login: which one is the password, the user, the database, the URL. */
-export interface DatabaseKeys {
-  password: string;
-  user: string;
-  database: string;
-  /** The connection URL derived from the three (memu: `MEMU_DB_URL`); `undefined` when the schema has none. */
-  url: string | undefined;
-}
+import { EnvkitError } from '../../errors.js';
+import { assertValidValues, isPresent, type KeySummary } from '../plan.js';
+import { nextSecretValue, type EditResult } from '../edit.js';
+import { applyStep, preflight } from './apply.js';
+import { advance, messageOf, via, type RotationContext } from './context.js';
+import { keepInStore } from './keyring-copy.js';
+import { checkResumable, readLogin } from './login.js';
+import type { RotationResult } from './options.js';
+import type { PendingRotation } from './pending.js';
+import { restartStep, warnAboutExports } from './restart.js';
+import { stopped } from './stopped.js';
+import { testStep } from './verify.js';
 
 /**
- * The postgres image's own variable names, which memu uses; give others with
- * `RotatePasswordOptions.databaseKeys`.
+ * The protocol of docs/rotation.md after the lock: pending → apply → test → write → finish → restart.
+ * Every step can be re-run: a failure before the write leaves the values untouched and the pending file in
+ * place, and the next run finishes the job.
  */
-export const POSTGRES_IMAGE_KEYS = { password: 'POSTGRES_PASSWORD', user: 'POSTGRES_USER', database: 'POSTGRES_DB' } as const;
+export async function runRotation(ctx: RotationContext): Promise<RotationResult> {
+  const { key, store, names, steps } = ctx;
+  const mode = ctx.plan.mode;
+  const login = await readLogin(ctx);
+  const previous = login.values[key];
+  await preflight(ctx);
 
-/**
- * The database login `key` belongs to, when `key` is a database password of `schema`: `key` is the
- * password variable (default `POSTGRES_PASSWORD`) and the schema defines the user and database variables.
- * The URL is `given.url`, else the one schema variable derived from all three. `undefined` for any other
- * key (an API key): such a key is rotated in the file only (rotateSecret).
- *
- * @example
- * databaseKeysFor(memuSchema, 'POSTGRES_PASSWORD');
- * // { password: 'POSTGRES_PASSWORD', user: 'POSTGRES_USER', database: 'POSTGRES_DB', url: 'MEMU_DB_URL' }
- */
-export function databaseKeysFor(schema: EnvSchema, key: string, given: Partial<DatabaseKeys> = {}): DatabaseKeys | undefined {
-  const password = given.password ?? POSTGRES_IMAGE_KEYS.password;
-  const user = given.user ?? POSTGRES_IMAGE_KEYS.user;
-  const database = given.database ?? POSTGRES_IMAGE_KEYS.database;
-  if (key !== password || ![password, user, database].every((k) => k in schema.vars)) return undefined;
-  if (given.url !== undefined) {
-    if (!(given.url in schema.vars)) {
-      throw new EnvkitError('UNKNOWN_KEY', `${given.url} (the database URL) is not a variable of the ${schema.name} schema`, {
-        hint: 'run `envkit schema` to list the variables',
-      });
+  // pending: the write-ahead record, before anything else changes.
+  steps.start('pending', `reading ${store.pendingName}`);
+  let pending: PendingRotation;
+  let resumed = false;
+  let generated = false;
+  try {
+    const existing = await store.readPending();
+    if (existing) {
+      checkResumable(ctx, existing, login.values);
+      resumed = true;
+      const now = via(ctx);
+      pending = existing.apply === mode && JSON.stringify(existing.via) === JSON.stringify(now) ? existing : { ...existing, apply: mode, via: now };
+      if (pending !== existing) await store.writePending(pending);
+      steps.end('pending', 'already-done', `resuming the rotation started ${existing.created} (last step: ${existing.step}) from ${store.pendingName}`);
+    } else {
+      const next = nextSecretValue(ctx.schema, key, ctx.options.value);
+      if (!next.generated && next.value === previous) {
+        throw new EnvkitError('USAGE', `the new ${key} is the one ${store.name} already has`, { hint: 'give a different value, or let envkit generate one', reason: 'same-value' });
+      }
+      assertValidValues(ctx.schema, { [key]: next.value }, login.values);
+      pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: via(ctx) };
+      await store.writePending(pending);
+      generated = next.generated;
+      const sealed = store.kind === 'environment' ? 'encrypted to the environment\'s recipients' : 'mode 0600';
+      steps.end('pending', 'done', `new value ${generated ? 'generated' : 'given'} and saved in ${store.pendingName} (${sealed}) before anything else changes`);
     }
-    return { password, user, database, url: given.url };
+  } catch (error) {
+    steps.end('pending', 'failed', messageOf(error));
+    throw error;
   }
-  const derived = Object.entries(schema.vars).filter(([, spec]) =>
-    [password, user, database].every((part) => spec.derive?.from.includes(part)),
+  const value = pending.value;
+  // Everything that holds the old or the new password; the URL after the write is added below.
+  const urlOf = (values: Record<string, string>): string | undefined => (names.url === undefined ? undefined : values[names.url]);
+  const secrets = [value, previous, urlOf(login.values)].filter(isPresent);
+
+  steps.start('apply', mode === 'none' ? 'not changing the database' : `changing the password of role "${login.user}"`);
+  let database: RotationResult['database'];
+  try {
+    database = await applyStep(ctx, login, previous, value, resumed, pending);
+  } catch (error) {
+    throw stopped(ctx, 'apply', error, secrets);
+  }
+
+  steps.start('test', mode === 'none' ? 'nothing to test' : 'checking the new password');
+  try {
+    if (mode === 'none') {
+      steps.end('test', 'skipped', '--apply none: nothing was applied, nothing to test');
+    } else {
+      const detail = await testStep(ctx, login, value);
+      await advance(ctx, pending, 'tested');
+      steps.end('test', detail.status, detail.text);
+    }
+  } catch (error) {
+    throw stopped(ctx, 'test', error, secrets);
+  }
+
+  // write: the password and its derived URL in one atomic write.
+  steps.start('write', `writing ${store.name}`);
+  let edit: EditResult;
+  try {
+    edit = await store.edit((doc, values): KeySummary[] => {
+      assertValidValues(ctx.schema, { [key]: value }, values);
+      const before = values[key];
+      doc.set(key, value);
+      values[key] = value;
+      return [{ key, action: before === value ? 'kept' : generated ? 'generated' : 'given', secret: true }];
+    });
+  } catch (error) {
+    throw stopped(ctx, 'write', error, secrets);
+  }
+  const changedKeys = edit.keys.filter((k) => k.action !== 'kept').map((k) => k.key);
+  const how = store.kind === 'environment' ? 're-encrypted to its recipients, atomic write' : 'atomic write, mode 0600';
+  steps.end(
+    'write',
+    edit.file.action === 'unchanged' ? 'already-done' : 'done',
+    edit.file.action === 'unchanged' ? `${store.name} already has the new value` : `${changedKeys.join(' and ')} updated together in ${store.name} (${how})`,
   );
-  return { password, user, database, url: derived.length === 1 ? derived[0]![0] : undefined };
-}
 
-/** Options of {@link rotatePassword}. */
-export interface RotatePasswordOptions extends ProjectOptions {
-  /** The password variable to rotate (memu: `POSTGRES_PASSWORD`). */
-  key: string;
-  /** The new value; generated by the variable's generator when absent. */
-  value?: string;
-  /**
-   * How to change the live database. Default: `compose` when the project's compose file (or
-   * `composeFile`) defines `service`; without one, a USAGE error that explains the three choices.
-   */
-  apply?: ApplyMode;
-  /**
-   * The compose command with its own flags (`"podman-compose --podman-run-args='--runtime runc'"`), split
-   * into words as a shell would; detected when absent.
-   */
-  composeCmd?: string;
-  /** Compose files other than the project directory's own, in order, relative to `cwd` or absolute (each passed as `-f`). */
-  composeFiles?: string[];
-  /** The compose project name (`-p`); compose's default (the first file's directory name) when absent. */
-  composeProject?: string;
-  /** The database service. Default `db`. */
-  service?: string;
-  /** The service recreated afterwards so it reads the new `.env`. Default `memu`. */
-  appService?: string;
-  /** Host for a direct connection, replacing the URL's (`db` only resolves inside the compose network). */
-  dbHost?: string;
-  /** Port for a direct connection, replacing the URL's. */
-  dbPort?: number;
-  /** Report the steps, change nothing (no lock, no file, no database). */
-  dryRun?: boolean;
-  /**
-   * Recreate `appService` at the end instead of only returning the command. Refused (USAGE) with
-   * `apply: 'none'`: the app would be started with a password the database does not have yet.
-   */
-  restart?: boolean;
-  /** Variable names of the login, when they are not the postgres image's (see {@link databaseKeysFor}). */
-  databaseKeys?: Partial<DatabaseKeys>;
-  /**
-   * Keep the new value (the previous one as its history) and the recomputed URL here once the rotation
-   * is finished, so the keyring copy never lags behind `.env`. A failure here is a warning, never an undo.
-   */
-  store?: SecretStore;
-  /** The project id in `store`. Default: defaultProjectId of the project (as every keyring command). */
-  projectId?: string;
-  /** Environment for compose and its detection. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** Time limit of each database or compose operation; their own defaults (10 s direct, 60 s compose) unless given. */
-  timeoutMs?: number;
-  /**
-   * Called as each step starts and ends (for a progress display). It must not throw; if it does, the
-   * error is ignored. Called synchronously: a step's `done` event comes after its effect is durable.
-   */
-  onStep?: (progress: RotationProgress) => void;
-}
-
-/** What {@link rotatePassword} did. Holds no value. */
-export interface RotationResult {
-  key: string;
-  apply: ApplyMode;
-  dryRun: boolean;
-  /** A pending rotation (from an interrupted run) was finished. */
-  resumed: boolean;
-  /** The new value was generated (not given, not resumed). */
-  generated: boolean;
-  /** `unchanged` with `--apply none` or a dry run; `already-changed` when a resumed run found it applied. */
-  database: 'changed' | 'already-changed' | 'unchanged';
-  steps: RotationStep[];
-  /** What changed in the env file, per key. */
-  keys: KeySummary[];
-  file: FileChange;
-  /** The command that recreates the app container, and whether it was run. */
-  restart: { command: string; ran: boolean };
-  /** The keyring copy: `stored` (service `envkit:<id>`), `failed` (see warnings) or `off` (no store given). */
-  keyring: { status: 'stored' | 'failed' | 'off'; service?: string; backend?: string };
-  /** Problems that did not stop the rotation (keyring, restart, exported variables). */
-  warnings: string[];
-}
-
-/** How the rotation reaches the database, decided before anything changes. */
-interface ApplyPlan {
-  mode: ApplyMode;
-  /** The compose command: in compose mode, or when the user named one; otherwise not looked for yet. */
-  compose: ComposeCommand | undefined;
-  /** The `-f` files, as the user gave them. */
-  files: string[];
-  /** The `-p` project name. */
-  projectName: string | undefined;
-}
-
-const DEFAULT_SERVICE = 'db';
-const DEFAULT_APP_SERVICE = 'memu';
-/** What the restart line names when no compose command was named or detected (memu runs podman-compose). */
-const FALLBACK_COMPOSE: ComposeCommand = { argv: ['podman-compose'] };
-const COMPOSE_TIMEOUT_MS = 60_000;
-const RESTART_TIMEOUT_MS = 300_000;
-
-/**
- * Rotate a database password in the live database and `.env` together, following docs/rotation.md:
- * **lock** the project → write the new value to the **pending** file (mode 0600) before anything else,
- * or resume the pending rotation an interrupted run left → **apply** it to the database (compose exec
- * psql with a SCRAM verifier on stdin, or a direct connection with the current password) → **test** it →
- * **write** `.env` (the password and its derived URL in one atomic write) → **finish** (remove the pending
- * file, keep the value in `store`) → **restart** the app container (or return the command).
- *
- * Every step can be re-run: a failure before the `.env` write leaves `.env` untouched and the pending
- * file in place, and the next call finishes the job. At no time are both the old and the new password
- * unknown: until `.env` is written it holds the old one and the pending file the new one.
- *
- * @throws EnvkitError `BUSY` (another rotation), `USAGE` (no apply mode can be chosen, bad options),
- *   `DATABASE`/`TOOL` (apply failed: the message names the step), `ROTATION` (the new password did not
- *   pass the test, or a pending file for another key or value), `FILE`/`PARSE`/`VALIDATION` (the env file).
- * @example
- * const result = await rotatePassword({ cwd: '/srv/memu', schema: memuSchema, key: 'POSTGRES_PASSWORD' });
- * console.log(result.restart.command); // podman-compose up -d --force-recreate memu
- */
-export async function rotatePassword(given: RotatePasswordOptions): Promise<RotationResult> {
-  const { rotation, steps, paths, options } = prepareRotation(given);
-  if (options.dryRun) return rotation.dryRun();
-
-  let locked = false;
-  steps.start('lock', `taking ${basename(paths.lock)}`);
+  // finish: the pending file goes only now that the store holds the new value.
+  steps.start('finish', `removing ${store.pendingName}`);
   try {
-    return await withLockAsync(paths.lock, 'rotate', async () => {
-      locked = true;
-      steps.end('lock', 'done', `holding ${basename(paths.lock)}: one rotation at a time`);
-      return rotation.run();
-    });
+    store.removePending();
   } catch (error) {
-    if (!locked) steps.end('lock', 'failed', isEnvkitError(error) ? error.message : 'could not take the lock');
+    steps.end('finish', 'failed', messageOf(error));
     throw error;
   }
-}
-
-/** What {@link abortRotation} did. Holds no value. */
-export interface AbortResult {
-  key: string;
-  /** `aborted`: the pending file was removed; `none`: there was no pending rotation of `key`. */
-  status: 'aborted' | 'none';
-  /** When the abandoned rotation started. */
-  started?: string;
-  /** How it was proven that the database does not have the new password. */
-  proof?: string;
-}
-
-/**
- * Abandon a pending rotation that has not reached the database: prove the database does not accept the
- * pending password (its stored verifier through the container, or a login with it), then remove the
- * pending file. `.env` keeps the password the database has. Once the database (or `.env`) has the new
- * password the only way is forward, and this refuses (`REFUSED`, `reason` `already-applied`) with the
- * command that finishes the rotation; when it cannot tell, it refuses too (`reason` `unknown`).
- * Settings not given are taken from the pending file, as for a resumed rotation.
- */
-export async function abortRotation(given: RotatePasswordOptions): Promise<AbortResult> {
-  const { rotation, paths } = prepareRotation({ ...given, dryRun: false, restart: false });
-  return withLockAsync(paths.lock, 'rotate --abort', () => rotation.abort());
-}
-
-/** Options checked, pending settings filled in, apply planned: a Rotation ready to run. */
-function prepareRotation(given: RotatePasswordOptions): { rotation: Rotation; steps: StepLog; paths: ProjectPaths; options: RotatePasswordOptions } {
-  const paths = projectPaths(given);
-  // A pending rotation recorded how it reaches the database: `envkit rotate KEY` alone resumes it there.
-  const options = withPendingSettings(given, paths);
-  const { schema, key } = options;
-  const names = databaseKeysFor(schema, key, options.databaseKeys);
-  if (!names) {
-    throw new EnvkitError('USAGE', `${key} is not the database password of the ${schema.name} schema`, {
-      hint: `rotate it in the env file only (rotateSecret / \`envkit rotate ${key}\` without --apply)`,
-    });
-  }
-  if (options.apply === 'none' && options.restart) {
-    throw new EnvkitError('USAGE', `--apply none and --restart cannot be combined: the app would be recreated with a new ${key} the database does not have`, {
-      hint: 'with --apply none, change the password in the database yourself and then recreate the app; or let envkit change it: --apply compose or --apply direct',
-    });
-  }
-  const service = options.service ?? DEFAULT_SERVICE;
-  const appService = options.appService ?? DEFAULT_APP_SERVICE;
-  checkServiceName(service, '--service');
-  checkServiceName(appService, '--app-service');
-  if (options.composeProject !== undefined) checkServiceName(options.composeProject, '--compose-project');
-  if (options.dbHost === '') throw new EnvkitError('USAGE', 'the database host must not be empty');
-  if (options.dbPort !== undefined && (!Number.isInteger(options.dbPort) || options.dbPort < 1 || options.dbPort > 65535)) {
-    throw new EnvkitError('USAGE', 'the database port must be an integer from 1 to 65535');
-  }
-  const env = options.env ?? process.env;
-  const plan = planApply(options, paths, service, env);
-  const steps = new StepLog(options.onStep);
-  const rotation = new Rotation(options, paths, names, plan, steps, { service, appService, env });
-  return { rotation, steps, paths, options };
-}
-
-/** Options of {@link rotateSecretWithKeyring}. */
-export interface RotateSecretWithKeyringOptions extends RotateFileOptions {
-  /** Where the keyring copy is kept; without one the keyring is left alone (`keyring.status` `off`). */
-  store?: SecretStore;
-  /** The project id in `store`. Default: defaultProjectId of the project. */
-  projectId?: string;
-}
-
-/** The keyring copy of a rotated secret: stored, failed (the env file was written all the same), or not attempted. */
-export type RotatedKeyringCopy =
-  | { status: 'stored'; backup: BackupResult }
-  | { status: 'failed'; error: EnvkitError }
-  | { status: 'off' };
-
-/** Result of {@link rotateSecretWithKeyring}. Holds no value. */
-export interface SecretRotationResult extends EditResult {
-  generated: boolean;
-  keyring: RotatedKeyringCopy;
-}
-
-/**
- * Rotate a secret that lives in the env file only (an API key; rotateSecret) and keep the keyring copy in
- * step: the new value, the previous one as its history (keepRotatedSecret, as rotatePassword does), and
- * any secret recomputed from it. A keyring failure (an EnvkitError) is returned, not thrown: the env file
- * already holds the new value. A dry run, or no `store`, leaves the keyring alone.
- *
- * @example
- * const result = await rotateSecretWithKeyring({ cwd, schema: memuSchema, key: 'OPENAI_API_KEY', value, store });
- * if (result.keyring.status === 'failed') console.warn(result.keyring.error.message);
- */
-export async function rotateSecretWithKeyring(options: RotateSecretWithKeyringOptions): Promise<SecretRotationResult> {
-  const { store } = options;
-  // Read before the rotation replaces it; only the keyring history uses it.
-  const previous = store && !options.dryRun ? readEnvFile(projectPaths(options)).doc.toObject()[options.key] : undefined;
-  const result = rotateSecret(options);
-  if (!store || options.dryRun) return { ...result, keyring: { status: 'off' } };
-  const changed = result.keys.map((k) => k.key).filter((k) => k !== options.key);
-  if (![options.key, ...changed].some((k) => options.schema.vars[k]?.secret)) return { ...result, keyring: { status: 'off' } };
+  // A URL holds the password percent-encoded; the written URL is read back (it is only for redaction).
+  secrets.push(...[value, previous].filter(isPresent).map(encodeURIComponent));
+  // What the recreated app container must hold afterwards: the written URL (compared, never shown).
+  const expected: Record<string, string> = {};
   try {
-    const backup = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema: options.schema, store, projectId: options.projectId, key: options.key, previous, changed });
-    return { ...result, keyring: { status: 'stored', backup } };
-  } catch (error) {
-    if (isEnvkitError(error)) return { ...result, keyring: { status: 'failed', error } };
-    throw error;
+    const written = urlOf((await store.read()).doc.toObject());
+    if (isPresent(written)) {
+      secrets.push(written);
+      expected[names.url!] = written;
+    }
+  } catch {
+    // The file was just written; the encoded password above still covers the URL's secret part.
   }
-}
+  const kept = await keepInStore(ctx, previous);
+  steps.end('finish', 'done', `removed ${store.pendingName}${kept}`);
+  warnAboutExports(ctx);
 
-/**
- * The options with the settings a pending rotation of the same key recorded, when the caller gave none of
- * them: the apply mode, the compose command, files, project and services, or the direct host and port.
- * Settings the caller gives replace the recorded ones as a whole (a resumed rotation may go another way).
- */
-function withPendingSettings(options: RotatePasswordOptions, paths: ProjectPaths): RotatePasswordOptions {
-  const given = [options.apply, options.composeCmd, options.composeFiles, options.composeProject, options.service, options.appService, options.dbHost, options.dbPort];
-  if (given.some((setting) => setting !== undefined)) return options;
-  const pending = readPending(paths.pending);
-  if (pending === undefined || pending.key !== options.key) return options;
-  const via = pending.via ?? {};
+  const restart = await restartStep(ctx, secrets, expected);
   return {
-    ...options,
-    apply: pending.apply,
-    composeCmd: via.compose === undefined ? undefined : shellLine(via.compose),
-    composeFiles: via.files,
-    composeProject: via.project,
-    service: via.service,
-    appService: via.appService,
-    dbHost: via.dbHost,
-    dbPort: via.dbPort,
+    key,
+    apply: mode,
+    dryRun: false,
+    resumed,
+    generated,
+    database,
+    steps: [...steps.steps],
+    keys: edit.keys,
+    file: edit.file,
+    store: storeSummary(ctx),
+    restart,
+    keyring: ctx.keyring,
+    warnings: [...ctx.warnings],
   };
 }
 
-/** Decide the apply mode and find compose before anything is touched. */
-function planApply(options: RotatePasswordOptions, paths: ProjectPaths, service: string, env: NodeJS.ProcessEnv): ApplyPlan {
-  const files = options.composeFiles ?? [];
-  for (const given of files) {
-    const path = resolve(paths.dir, given);
-    if (!existsSync(path) || !statSync(path).isFile()) {
-      throw new EnvkitError('USAGE', `the compose file ${given} does not exist (looked for ${path})`, { path });
-    }
-  }
-  const composePaths = composeFilePaths({ dir: paths.dir, files });
-  const choices =
-    '--apply compose (psql in the running db container, no password needed), ' +
-    '--apply direct (connect with the current password; add --db-host/--db-port), ' +
-    '--apply none (change .env only; you change the database yourself)';
-  let mode = options.apply;
-  if (mode === undefined) {
-    if (composePaths.length === 0) {
-      throw new EnvkitError('USAGE', `no compose file in ${paths.dir}: say how to change the database password`, {
-        hint: `choose one: ${choices}. envkit never edits only ${paths.envName}: the database would keep the old password`,
-      });
-    }
-    mode = 'compose';
-  } else if (mode === 'compose' && composePaths.length === 0) {
-    throw new EnvkitError('USAGE', `--apply compose: no compose file in ${paths.dir}`, {
-      hint: 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
-    });
-  }
-  if (mode === 'compose') assertServiceDefined(composePaths, service, choices);
-  // Detecting may probe `docker compose version` (seconds): only where compose runs now. Otherwise only a
-  // command the user named is known; the restart step detects one when it has to run it.
-  const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
-  if (mode === 'compose' && compose === undefined) {
-    throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)', {
-      hint: "install podman-compose (apt-get install podman-compose), name it with --compose-cmd 'docker compose', or use --apply direct",
-    });
-  }
-  // The database is reached through the engine, but the project (its containers, the restart) is compose's.
-  if (mode === 'compose' && findExecutable(compose!.argv[0]!, env) === undefined) {
-    throw new EnvkitError('TOOL', `the compose command \`${compose!.argv[0]}\` was not found`, {
-      hint: "install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd, e.g. --compose-cmd 'docker compose'",
-      reason: 'compose-missing',
-    });
-  }
-  return { mode, compose, files, projectName: options.composeProject };
-}
-
-/**
- * Throws USAGE unless one of the compose files defines `service` (the files merge, so any may): an
- * unknown service is a diagnosis of its own, before any container is looked for.
- */
-function assertServiceDefined(composePaths: readonly string[], service: string, choices: string): void {
-  let syntax: { path: string; line: number; message: string } | undefined;
-  for (const path of composePaths) {
-    const file = readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
-    if (file.services.some((s) => s.name === service)) return;
-    const error = file.errors.find((e) => e.rule === 'compose.yaml');
-    if (error !== undefined && syntax === undefined) syntax = { path, line: error.line ?? 1, message: error.message };
-  }
-  if (syntax !== undefined) {
-    throw new EnvkitError('USAGE', `${syntax.path}:${syntax.line} does not parse (${syntax.message}): fix it, or say how to change the database password`, {
-      hint: `\`envkit check\` lists the problem; or choose: ${choices}`,
-      path: syntax.path,
-    });
-  }
-  throw new EnvkitError('USAGE', `${composePaths.join(' + ')} define${composePaths.length === 1 ? 's' : ''} no service "${service}": say how to change the database password`, {
-    hint: `name the database service with --service, or choose: ${choices}`,
-    path: composePaths[0]!,
-    reason: 'service-unknown',
-  });
-}
-
-/** Records steps and reports progress; the callback can never break the rotation. */
-class StepLog {
-  readonly steps: RotationStep[] = [];
-  constructor(private readonly onStep: ((progress: RotationProgress) => void) | undefined) {}
-
-  start(name: RotationStepName, detail: string): void {
-    this.emit({ name, status: 'running', detail });
-  }
-
-  end(name: RotationStepName, status: RotationStepStatus, detail: string): void {
-    this.steps.push({ name, status, detail });
-    this.emit({ name, status, detail });
-  }
-
-  private emit(progress: RotationProgress): void {
-    try {
-      this.onStep?.(progress);
-    } catch {
-      // Display only: a failing renderer must not interrupt a rotation half-way.
-    }
-  }
-}
-
-/** One rotation's state while it runs (held under the project lock). */
-class Rotation {
-  private readonly key: string;
-  private readonly schema: EnvSchema;
-  private readonly pendingName: string;
-  private readonly warnings: string[] = [];
-  private keyring: RotationResult['keyring'] = { status: 'off' };
-
-  constructor(
-    private readonly options: RotatePasswordOptions,
-    private readonly paths: ProjectPaths,
-    private readonly names: DatabaseKeys,
-    private readonly plan: ApplyPlan,
-    private readonly steps: StepLog,
-    private readonly config: { service: string; appService: string; env: NodeJS.ProcessEnv },
-  ) {
-    this.key = options.key;
-    this.schema = options.schema;
-    this.pendingName = basename(paths.pending);
-  }
-
-  /** The protocol, under the lock. */
-  async run(): Promise<RotationResult> {
-    const { key, paths, names, steps } = this;
-    const mode = this.plan.mode;
-    const login = this.readLogin();
-    const previous = login.values[key];
-    await this.preflight();
-
-    // pending: the write-ahead record, before anything else changes.
-    steps.start('pending', `reading ${this.pendingName}`);
-    let pending: PendingRotation;
-    let resumed = false;
-    let generated = false;
-    try {
-      const existing = readPending(paths.pending);
-      if (existing) {
-        this.checkResumable(existing, login.values);
-        resumed = true;
-        const via = this.via();
-        pending = existing.apply === mode && JSON.stringify(existing.via) === JSON.stringify(via) ? existing : { ...existing, apply: mode, via };
-        if (pending !== existing) writePending(paths.pending, pending);
-        steps.end('pending', 'already-done', `resuming the rotation started ${existing.created} (last step: ${existing.step}) from ${this.pendingName}`);
-      } else {
-        const next = nextSecretValue(this.schema, key, this.options.value);
-        if (!next.generated && next.value === previous) {
-          throw new EnvkitError('USAGE', `the new ${key} is the one ${paths.envName} already has`, { hint: 'give a different value, or let envkit generate one' });
-        }
-        assertValidValues(this.schema, { [key]: next.value }, login.values);
-        pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: this.via() };
-        writePending(paths.pending, pending);
-        generated = next.generated;
-        steps.end('pending', 'done', `new value ${generated ? 'generated' : 'given'} and saved in ${this.pendingName} (mode 0600) before anything else changes`);
-      }
-    } catch (error) {
-      steps.end('pending', 'failed', messageOf(error));
-      throw error;
-    }
-    const value = pending.value;
-    // Everything that holds the old or the new password; the URL after the write is added below.
-    const urlOf = (values: Record<string, string>): string | undefined => (names.url === undefined ? undefined : values[names.url]);
-    const secrets = [value, previous, urlOf(login.values)].filter(isPresent);
-
-    // apply
-    let database: RotationResult['database'] = 'unchanged';
-    steps.start('apply', mode === 'none' ? 'not changing the database' : `changing the password of role "${login.user}"`);
-    try {
-      if (mode === 'none') {
-        steps.end('apply', 'skipped', `--apply none: the database was NOT changed; set the new password of role "${login.user}" yourself`);
-      } else if (mode === 'compose') {
-        database = await this.applyViaCompose(login, value, resumed, pending);
-      } else {
-        const target = login.target!;
-        const where = `${target.host}:${target.port}`;
-        // Only a resumed rotation can have reached the database; a fresh one would just add a failed login to its log.
-        const already = resumed ? await canLogin(target, value, this.timeout()) : undefined;
-        if (already?.ok) {
-          database = 'already-changed';
-          this.advance(pending, 'applied');
-          steps.end('apply', 'already-done', `the database at ${where} already accepts the new password`);
-        } else if (already && !already.ok && already.reason === 'unreachable') {
-          throw new EnvkitError('DATABASE', `could not reach PostgreSQL at ${where}: ${already.message}`, {
-            hint: 'check that the database is running and --db-host/--db-port (memu does not publish 5432 by default; --apply compose needs no port)',
-          });
-        } else {
-          if (!isPresent(previous)) {
-            throw new EnvkitError('DATABASE', `${key} is empty in ${paths.envName}: --apply direct logs in with the current password`, {
-              hint: 'use --apply compose, which needs no password',
-            });
-          }
-          await applyPasswordDirect(target, previous, value, this.timeout());
-          database = 'changed';
-          this.advance(pending, 'applied');
-          steps.end('apply', 'done', `logged in to ${where} as "${target.user}" with the current password, ALTER ROLE with a SCRAM-SHA-256 verifier`);
-        }
-      }
-    } catch (error) {
-      throw this.stopped('apply', error, secrets);
-    }
-
-    // test
-    steps.start('test', mode === 'none' ? 'nothing to test' : 'checking the new password');
-    try {
-      if (mode === 'none') {
-        steps.end('test', 'skipped', '--apply none: nothing was applied, nothing to test');
-      } else {
-        const detail = await this.test(login, value);
-        this.advance(pending, 'tested');
-        steps.end('test', detail.status, detail.text);
-      }
-    } catch (error) {
-      throw this.stopped('test', error, secrets);
-    }
-
-    // write: the password and its derived URL in one atomic write.
-    steps.start('write', `writing ${paths.envName}`);
-    let edit: { keys: KeySummary[]; file: FileChange };
-    try {
-      edit = applyEdit(paths, this.schema, (doc, values) => {
-        assertValidValues(this.schema, { [key]: value }, values);
-        const before = values[key];
-        doc.set(key, value);
-        values[key] = value;
-        return [{ key, action: before === value ? 'kept' : generated ? 'generated' : 'given', secret: true }];
-      });
-    } catch (error) {
-      throw this.stopped('write', error, secrets);
-    }
-    const changedKeys = edit.keys.filter((k) => k.action !== 'kept').map((k) => k.key);
-    steps.end(
-      'write',
-      edit.file.action === 'unchanged' ? 'already-done' : 'done',
-      edit.file.action === 'unchanged'
-        ? `${paths.envName} already has the new value`
-        : `${changedKeys.join(' and ')} updated together in ${paths.envName} (atomic write, mode 0600)`,
-    );
-
-    // finish: the pending file goes only now that .env holds the new value.
-    steps.start('finish', `removing ${this.pendingName}`);
-    try {
-      removePending(paths.pending);
-    } catch (error) {
-      steps.end('finish', 'failed', messageOf(error));
-      throw error;
-    }
-    // A URL holds the password percent-encoded; the written URL is read back (it is only for redaction).
-    secrets.push(...[value, previous].filter(isPresent).map(encodeURIComponent));
-    // What the recreated app container must hold afterwards: the written URL (compared, never shown).
-    const expected: Record<string, string> = {};
-    try {
-      const written = urlOf(readEnvFile(paths).doc.toObject());
-      if (isPresent(written)) {
-        secrets.push(written);
-        expected[names.url!] = written;
-      }
-    } catch {
-      // The file was just written; the encoded password above still covers the URL's secret part.
-    }
-    const kept = await this.keepInStore(previous);
-    steps.end('finish', 'done', `removed ${this.pendingName}${kept}`);
-    this.warnAboutExports();
-
-    const restart = await this.restart(secrets, expected);
-    return {
-      key,
-      apply: mode,
-      dryRun: false,
-      resumed,
-      generated,
-      database,
-      steps: [...steps.steps],
-      keys: edit.keys,
-      file: edit.file,
-      restart,
-      keyring: this.keyring,
-      warnings: [...this.warnings],
-    };
-  }
-
-  /**
-   * The apply step through compose. Only a resumed rotation can have reached the database: when the
-   * stored verifier already matches the pending password, nothing is applied twice. A user that cannot
-   * read it (not a superuser) gets the ALTER again, which is idempotent.
-   */
-  private async applyViaCompose(
-    login: { user: string; database: string },
-    value: string,
-    resumed: boolean,
-    pending: PendingRotation,
-  ): Promise<RotationResult['database']> {
-    const { steps, paths } = this;
-    const timeoutMs = this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS;
-    const names = { service: this.config.service, user: login.user, database: login.database, role: login.user };
-    const already = resumed ? await checkStoredPasswordViaCompose(this.composeTarget(timeoutMs), names, value) : undefined;
-    if (already?.kind === 'match') {
-      this.advance(pending, 'applied');
-      steps.end('apply', 'already-done', `the stored SCRAM verifier of role "${login.user}" already matches the new password (read through compose psql)`);
-      return 'already-changed';
-    }
-    await applyPasswordViaCompose(
-      {
-        project: this.project(this.compose()),
-        service: this.config.service,
-        user: login.user,
-        database: login.database,
-        env: this.config.env,
-        timeoutMs,
-      },
-      value,
-    );
-    this.advance(pending, 'applied');
-    steps.end(
-      'apply',
-      'done',
-      `${already?.kind === 'unreadable' ? 're-applied (idempotent): ' : ''}ALTER ROLE "${login.user}" with a SCRAM-SHA-256 verifier on stdin of psql in the ${this.config.service} container (confirmed by psql)`,
-    );
-    return 'changed';
-  }
-
-  /**
-   * Before a new rotation writes anything: in compose mode the database container must be running, so a
-   * stopped stack is reported as such and leaves no pending file behind. (A resumed rotation goes on to
-   * its apply step, which says the same.)
-   */
-  private async preflight(): Promise<void> {
-    if (this.plan.mode !== 'compose' || readPending(this.paths.pending) !== undefined) return;
-    try {
-      await runningServiceContainer(this.project(this.compose()), this.config.service, { env: this.config.env, timeoutMs: this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });
-    } catch (error) {
-      const message = messageOf(error);
-      this.steps.end('pending', 'failed', message);
-      const hint = isEnvkitError(error) && error.hint ? `${error.hint}; ` : '';
-      throw new EnvkitError(isEnvkitError(error) ? error.code : 'TOOL', `rotation of ${this.key} not started: ${message}`, {
-        hint: `${hint}nothing was changed: ${this.paths.envName} and the database keep the current ${this.key}`,
-        ...(isEnvkitError(error) && error.reason !== undefined ? { reason: error.reason } : {}),
-        cause: error,
-      });
-    }
-  }
-
-  /** {@link abortRotation}, under the lock. */
-  async abort(): Promise<AbortResult> {
-    const { key, paths } = this;
-    const pending = readPending(paths.pending);
-    if (pending === undefined) return { key, status: 'none' };
-    if (pending.key !== key) {
-      throw new EnvkitError('ROTATION', `the pending rotation in ${this.pendingName} is of ${pending.key}, not ${key}`, {
-        hint: `abort it with \`envkit rotate ${pending.key} --abort\`, or finish it with \`envkit rotate ${pending.key}\``,
-        path: paths.pending,
-      });
-    }
-    const login = this.readLogin();
-    const forward = (why: string, reason: string): EnvkitError =>
-      new EnvkitError('REFUSED', `the rotation of ${key} started ${pending.created} cannot be abandoned: ${why}`, {
-        hint: `finish it instead: \`envkit rotate ${key}\` (it resumes where it stopped)`,
-        reason,
-        path: paths.pending,
-      });
-    if (login.values[key] === pending.value) throw forward(`${paths.envName} already has the new password`, 'already-applied');
-    let proof: string;
-    if (this.plan.mode === 'none') {
-      proof = '--apply none: envkit never changed the database';
-    } else if (this.plan.mode === 'compose') {
-      const names = { service: this.config.service, user: login.user, database: login.database, role: login.user };
-      const stored = await checkStoredPasswordViaCompose(this.composeTarget(this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS), names, pending.value);
-      if (stored.kind === 'match' || (stored.kind === 'mismatch' && stored.stored)) throw forward('the database already has the new password', 'already-applied');
-      if (stored.kind === 'unreadable') throw forward(`envkit cannot tell whether the database has it (${stored.reason})`, 'unknown');
-      proof = `the stored password of role "${login.user}" is not the new one`;
-    } else {
-      const target = login.target!;
-      const result = await canLogin(target, pending.value, this.timeout());
-      if (result.ok) throw forward('the database already accepts the new password', 'already-applied');
-      if (result.reason !== 'auth') throw forward(`envkit cannot tell whether the database has it (${result.message})`, 'unknown');
-      proof = `${target.host}:${target.port} refuses the new password`;
-    }
-    removePending(paths.pending);
-    return { key, status: 'aborted', started: pending.created, proof };
-  }
-
-  /** The steps a run would take; reads the env and pending files, changes nothing. */
-  dryRun(): RotationResult {
-    const { key, paths, steps } = this;
-    const mode = this.plan.mode;
-    const login = this.readLogin();
-    steps.end('lock', 'skipped', 'dry run: no lock taken, nothing written, the database not contacted');
-    const existing = readPending(paths.pending);
-    let generated = false;
-    if (existing) {
-      this.checkResumable(existing, login.values);
-      steps.end('pending', 'skipped', `would resume the rotation started ${existing.created} (last step: ${existing.step}) from ${this.pendingName}`);
-    } else {
-      const given = this.options.value;
-      if (given !== undefined) assertValidValues(this.schema, { [key]: given }, login.values);
-      else nextSecretValue(this.schema, key, undefined);
-      generated = given === undefined;
-      steps.end('pending', 'skipped', `would ${generated ? 'generate a new value' : 'take the given value'} and save it in ${this.pendingName} (mode 0600)`);
-    }
-    if (mode === 'none') {
-      steps.end('apply', 'skipped', '--apply none: the database would NOT be changed');
-      steps.end('test', 'skipped', '--apply none: nothing to test');
-    } else if (mode === 'compose') {
-      steps.end('apply', 'skipped', `would run psql -U ${login.user} -d ${login.database} in the running ${this.config.service} container with ALTER ROLE "${login.user}" and a SCRAM-SHA-256 verifier on stdin`);
-      const tcp = login.target ? ` and log in at ${login.target.host}:${login.target.port}` : '';
-      steps.end('test', 'skipped', `would compare the stored password of role "${login.user}" with the new one through psql in the container${tcp}`);
-    } else {
-      const where = `${login.target!.host}:${login.target!.port}`;
-      steps.end('apply', 'skipped', `would log in to ${where} as "${login.user}" with the current password and run ALTER ROLE with a SCRAM-SHA-256 verifier`);
-      steps.end('test', 'skipped', `would log in to ${where} with the new password and run SELECT 1`);
-    }
-    const url = this.names.url === undefined ? '' : ` and ${this.names.url}`;
-    steps.end('write', 'skipped', `would write ${key}${url} together to ${paths.envName}`);
-    steps.end('finish', 'skipped', `would remove ${this.pendingName}${this.options.store ? ` and keep the value in the ${this.options.store.backend} keyring` : ''}`);
-    // With --restart, name the command that would run; detecting it is worth its cost then.
-    const command = this.restartLine(this.plan.compose ?? (this.options.restart ? detectComposeCommand({ env: this.config.env }) : undefined));
-    steps.end('restart', 'skipped', this.options.restart ? `would run \`${command}\`` : `then run \`${command}\``);
-    return {
-      key,
-      apply: mode,
-      dryRun: true,
-      resumed: existing !== undefined,
-      generated,
-      database: 'unchanged',
-      steps: [...steps.steps],
-      keys: [],
-      file: { path: paths.env, action: 'unchanged' },
-      restart: { command, ran: false },
-      keyring: { status: 'off' },
-      warnings: [],
-    };
-  }
-
-  /** The env file's login values and, where a direct connection is wanted, its target. */
-  private readLogin(): { values: Record<string, string>; user: string; database: string; target: DirectTarget | undefined } {
-    const { paths, names } = this;
-    const { text, doc } = readEnvFile(paths);
-    if (text === undefined) {
-      throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'run `envkit init` first' });
-    }
-    const values = doc.toObject();
-    const missing = [names.user, names.database].filter((k) => !isPresent(values[k]));
-    if (missing.length > 0) {
-      throw new EnvkitError('VALIDATION', `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} empty in ${paths.envName}: envkit needs the database login to rotate ${this.key}`, {
-        issues: missing.map((k) => ({ key: k, message: `${k} is empty` })),
-        hint: `set ${missing.join(' and ')} (e.g. \`envkit init\` fills in the defaults)`,
-      });
-    }
-    const user = values[names.user]!;
-    const database = values[names.database]!;
-    const wantsDirect = this.plan.mode === 'direct' || this.options.dbHost !== undefined;
-    let target: DirectTarget | undefined;
-    if (wantsDirect) {
-      const url = names.url === undefined ? undefined : values[names.url];
-      const overrides = {
-        ...(this.options.dbHost === undefined ? {} : { host: this.options.dbHost }),
-        ...(this.options.dbPort === undefined ? {} : { port: this.options.dbPort }),
-      };
-      if (isPresent(url)) {
-        target = { ...targetFromUrl(url, overrides), user, database };
-      } else if (overrides.host !== undefined) {
-        target = { host: overrides.host, port: overrides.port ?? 5432, user, database };
-      } else {
-        throw new EnvkitError('USAGE', `--apply direct: no database URL in ${paths.envName} to take the host from`, {
-          hint: 'give the host with --db-host (and --db-port)',
-        });
-      }
-    }
-    return { values, user, database, target };
-  }
-
-  /** A pending file may be resumed only for the same key and value, and only with a value the schema accepts. */
-  private checkResumable(existing: PendingRotation, values: Record<string, string>): void {
-    const { key } = this;
-    if (existing.key !== key) {
-      throw new EnvkitError('ROTATION', `a rotation of ${existing.key} (started ${existing.created}) is pending in ${this.pendingName}`, {
-        hint: `finish it first: \`envkit rotate ${existing.key}\`; then rotate ${key}`,
-        path: this.paths.pending,
-      });
-    }
-    if (this.options.value !== undefined && this.options.value !== existing.value) {
-      throw new EnvkitError('ROTATION', `a rotation of ${key} with another value (started ${existing.created}) is pending in ${this.pendingName}`, {
-        hint: `finish it first: run \`envkit rotate ${key}\` without a new value; then rotate again with yours`,
-        path: this.paths.pending,
-      });
-    }
-    assertValidValues(this.schema, { [key]: existing.value }, values);
-  }
-
-  /** The test step: what proves the database accepts the new password on this path. */
-  private async test(
-    login: { user: string; database: string; target: DirectTarget | undefined },
-    value: string,
-  ): Promise<{ status: RotationStepStatus; text: string }> {
-    const tcpLogin = async (): Promise<string> => {
-      const target = login.target!;
-      const result = await canLogin(target, value, this.timeout());
-      if (!result.ok) {
-        throw new EnvkitError('ROTATION', `logging in to ${target.host}:${target.port} as "${target.user}" with the new password failed: ${result.message}`, {
-          hint:
-            result.reason === 'unreachable'
-              ? 'check that the database is running and --db-host/--db-port'
-              : 'the database did not take the new password; check the role and pg_hba.conf',
-        });
-      }
-      return `logged in to ${target.host}:${target.port} as "${target.user}" with the new password and ran SELECT 1`;
-    };
-    if (this.plan.mode === 'direct') return { status: 'done', text: await tcpLogin() };
-
-    const stored = await checkStoredPasswordViaCompose(
-      this.composeTarget(this.options.timeoutMs ?? COMPOSE_TIMEOUT_MS),
-      { service: this.config.service, user: login.user, database: login.database, role: login.user },
-      value,
-    );
-    if (stored.kind === 'mismatch') {
-      throw new EnvkitError('ROTATION', `the database does not have the new password: ${stored.reason}`, {
-        hint: `check role "${login.user}" in the ${this.config.service} container`,
-      });
-    }
-    const tcp = login.target ? `; ${await tcpLogin()}` : '';
-    if (stored.kind === 'match') {
-      return { status: 'done', text: `the stored SCRAM verifier of role "${login.user}" matches the new password (read through compose psql; no password sent)${tcp}` };
-    }
-    if (tcp !== '') return { status: 'done', text: tcp.slice(2) };
-    return {
-      status: 'skipped',
-      text: `not proven: ${stored.reason}, and a login through compose psql would prove nothing (its socket is trusted); give --db-host/--db-port for a login test`,
-    };
-  }
-
-  /** Record progress in the pending file (informational; a resumed run checks for itself). */
-  private advance(pending: PendingRotation, step: PendingRotation['step']): void {
-    pending.step = step;
-    writePending(this.paths.pending, pending);
-  }
-
-  /**
-   * Keep the new value in the keyring with the previous one as its history, and the recomputed URL
-   * (keepRotatedSecret). Failures become warnings: the rotation is finished.
-   */
-  private async keepInStore(previous: string | undefined): Promise<string> {
-    const store = this.options.store;
-    if (!store) return '';
-    const { cwd, envFile, projectId } = this.options;
-    const changed = this.names.url === undefined ? [] : [this.names.url];
-    try {
-      const kept = await keepRotatedSecret({ cwd, envFile, schema: this.schema, store, projectId, key: this.key, previous, changed });
-      const skipped = kept.keys.filter((k) => k.action === 'skipped');
-      if (skipped.length > 0) {
-        this.warnings.push(`keyring: ${skipped.map((k) => `${k.key} not stored (${k.reason ?? 'skipped'})`).join('; ')}`);
-      }
-      this.keyring = { status: skipped.length > 0 ? 'failed' : 'stored', service: kept.service, backend: kept.backend };
-      const history = kept.history ? ', the previous password kept as its history' : '';
-      return `; ${kept.keys.map((k) => k.key).join(' and ')} kept in the ${kept.backend} keyring as ${kept.service}${history}`;
-    } catch (error) {
-      this.keyring = { status: 'failed', backend: store.backend };
-      this.warnings.push(`keyring: the new ${this.key} was not stored (${messageOf(error)}); ${this.paths.envName} and the database are up to date: run \`envkit backup\` once the keyring works`);
-      return `; the keyring could not store it (see warnings)`;
-    }
-  }
-
-  private warnAboutExports(): void {
-    const exported = [this.key, ...(this.names.url === undefined ? [] : [this.names.url])].filter((k) => this.config.env[k] !== undefined);
-    if (exported.length > 0) {
-      this.warnings.push(
-        `${exported.join(' and ')} ${exported.length === 1 ? 'is' : 'are'} exported in this environment; compose prefers an exported variable to ${this.paths.envName}: unset ${exported.join(' ')} before recreating the container`,
-      );
-    }
-  }
-
-  /** The restart step; `secrets` (the old and new password and URL) are kept out of compose and its quoted output. */
-  private async restart(secrets: readonly string[], expected: Readonly<Record<string, string>>): Promise<{ command: string; ran: boolean }> {
-    const { steps } = this;
-    const pendingDb = this.plan.mode === 'none' ? 'once the database has the new password, ' : '';
-    if (!this.options.restart) {
-      const command = this.restartLine(this.plan.compose);
-      steps.end('restart', 'skipped', `not run: ${pendingDb}recreate the app container so it reads the new ${this.paths.envName}: ${command}`);
-      return { command, ran: false };
-    }
-    const compose = this.plan.compose ?? detectComposeCommand({ env: this.config.env });
-    const command = this.restartLine(compose);
-    steps.start('restart', `running ${command}`);
-    try {
-      if (!compose) throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)');
-      const drop = [this.key, ...(this.names.url === undefined ? [] : [this.names.url])];
-      await restartService({ ...this.composeTarget(RESTART_TIMEOUT_MS), project: this.project(compose) }, this.config.appService, drop, secrets, expected);
-      const confirmed = Object.keys(expected).length > 0 ? `; the new ${this.config.appService} container is running with the new ${Object.keys(expected).join(' and ')}` : '';
-      steps.end('restart', 'done', `ran ${command}${confirmed}`);
-      return { command, ran: true };
-    } catch (error) {
-      // restartService redacts; anything else is redacted here, as every step's message is.
-      const message = redactSecrets(messageOf(error), secrets);
-      steps.end('restart', 'failed', message);
-      this.warnings.push(`restart: ${message}; the rotation itself is finished: run \`${command}\` by hand`);
-      return { command, ran: false };
-    }
-  }
-
-  /** The command that recreates the app: with `compose` when known, else with podman-compose (memu's). */
-  private restartLine(compose: ComposeCommand | undefined): string {
-    return shellLine(restartArgv(this.project(compose ?? FALLBACK_COMPOSE), this.config.appService));
-  }
-
-  /** The compose project of this rotation, run with `compose`. */
-  private project(compose: ComposeCommand): ComposeProject {
-    return { compose, dir: this.paths.dir, files: this.plan.files, ...(this.plan.projectName === undefined ? {} : { projectName: this.plan.projectName }) };
-  }
-
-  /** What a resumed run needs to reach the same database and app again (never a password). */
-  private via(): PendingVia {
-    const { plan, options, config } = this;
-    return {
-      ...(plan.compose === undefined ? {} : { compose: plan.compose.argv }),
-      ...(plan.files.length === 0 ? {} : { files: plan.files }),
-      ...(plan.projectName === undefined ? {} : { project: plan.projectName }),
-      service: config.service,
-      appService: config.appService,
-      ...(options.dbHost === undefined ? {} : { dbHost: options.dbHost }),
-      ...(options.dbPort === undefined ? {} : { dbPort: options.dbPort }),
-    };
-  }
-
-  private compose(): ComposeCommand {
-    // planApply refuses compose mode without a command.
-    return this.plan.compose!;
-  }
-
-  private composeTarget(timeoutMs: number): ComposeTarget {
-    return { project: this.project(this.plan.compose ?? FALLBACK_COMPOSE), env: this.config.env, timeoutMs };
-  }
-
-  private timeout(): { timeoutMs?: number } {
-    return this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs };
-  }
-
-  /**
-   * The error of a step that stopped the rotation: the step named, the original code kept (DATABASE,
-   * TOOL, …), and the way on. Nothing secret: messages of unexpected errors are redacted too.
-   */
-  private stopped(name: RotationStepName, error: unknown, secrets: readonly string[]): EnvkitError {
-    const message = redactSecrets(messageOf(error), secrets);
-    this.steps.end(name, 'failed', message);
-    const code: ErrorCode = isEnvkitError(error) ? error.code : 'ROTATION';
-    const original = isEnvkitError(error) && error.hint ? `${error.hint}. ` : '';
-    const again = `run \`envkit rotate ${this.key}\` again to finish the rotation: it resumes from there`;
-    const state =
-      name === 'write'
-        ? this.plan.mode === 'none'
-          ? `${this.paths.envName} still has the old ${this.key} and the new one is kept in ${this.pendingName}`
-          : `the database may already have the new ${this.key} while ${this.paths.envName} still has the old one; the new one is kept in ${this.pendingName}`
-        : `${this.paths.envName} is unchanged and the new ${this.key} is kept in ${this.pendingName}`;
-    return new EnvkitError(code, `rotation of ${this.key} stopped at step "${name}": ${message}`, {
-      hint: `${original}${state}; ${again}`,
-      issues: isEnvkitError(error) ? error.issues : [],
-      ...(isEnvkitError(error) && error.path !== undefined ? { path: error.path } : {}),
-      // Only an EnvkitError is known to hold nothing secret.
-      ...(isEnvkitError(error) ? { cause: error } : {}),
-    });
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Which store a result is about. */
+export function storeSummary(ctx: RotationContext): RotationResult['store'] {
+  const { kind, name, environment } = ctx.store;
+  return { kind, name, ...(environment === undefined ? {} : { environment }) };
 }

@@ -1,6 +1,6 @@
 // The public API of envkit: explicit named exports only. Nothing runs at import.
 
-export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue } from './errors.js';
+export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum } from './errors.js';
 export { hasErrors, type Finding, type Severity } from './findings.js';
 
 // Schema

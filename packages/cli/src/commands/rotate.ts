@@ -6,6 +6,7 @@ import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
+import { stepDetail, wordError } from '../render/reasons.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 
 /** The options commander parsed: most are rotatePassword's own. */
@@ -72,13 +73,14 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
       ...(envStore ? { envStore } : {}),
       ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
       onStep(step) {
-        if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: step.detail });
+        if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: stepDetail(step) });
         progress?.(step);
       },
     });
   } catch (error) {
     if (ctx.json && isEnvkitError(error)) {
-      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues } });
+      const { message, hint, issues } = wordError(error);
+      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message, hint, issues } });
       throw new ExitError(exitCodeFor(error.code));
     }
     throw error;
@@ -89,7 +91,8 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   const failed = result.steps.some((s) => s.status === 'failed') || (mode === 'required' && result.keyring.status === 'failed');
   if (ctx.json) {
     const section = keyring?.status === 'unavailable' ? { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint } : rotationKeyringJson(result.keyring);
-    ctx.printJson({ ok: !failed, ...result, keyring: section, warnings: result.warnings.map(rotationWarningText) });
+    const worded = result.steps.map(({ reason: _reason, ...step }) => ({ ...step, detail: stepDetail({ detail: step.detail, reason: _reason }) }));
+    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map(rotationWarningText) });
     return failed ? Exit.Environment : Exit.Ok;
   }
   for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${rotationWarningText(warning)}`);
@@ -163,7 +166,7 @@ function progressPrinter(ctx: Context): (step: RotationProgress) => void {
   return (step) => {
     if (step.status === 'running') {
       if (tty) {
-        ctx.io.stdout.write(`  ${style.dim('…')} ${step.name.padEnd(width)}  ${style.dim(step.detail)}`);
+        ctx.io.stdout.write(`  ${style.dim('…')} ${step.name.padEnd(width)}  ${style.dim(stepDetail(step))}`);
         running = true;
       }
       return;
@@ -171,10 +174,10 @@ function progressPrinter(ctx: Context): (step: RotationProgress) => void {
     const status = step.status === 'already-done' ? `${style.dim('(already done)')} ` : '';
     if (tty) {
       // Replace the "running" line in place.
-      ctx.io.stdout.write(`${running ? '\r\u001b[2K' : ''}  ${mark[step.status]} ${step.name.padEnd(width)}  ${status}${step.detail}\n`);
+      ctx.io.stdout.write(`${running ? '\r\u001b[2K' : ''}  ${mark[step.status]} ${step.name.padEnd(width)}  ${status}${stepDetail(step)}\n`);
       running = false;
     } else {
-      ctx.out(`  ${step.name.padEnd(width)}  ${label[step.status].padEnd(12)}  ${step.detail}`);
+      ctx.out(`  ${step.name.padEnd(width)}  ${label[step.status].padEnd(12)}  ${stepDetail(step)}`);
     }
   };
 }

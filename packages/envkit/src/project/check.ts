@@ -249,7 +249,11 @@ export function rotationPendingFinding(options: { file: string; envName: string;
       rule: 'rotation.pending',
       file,
       message: `a rotation was interrupted, and its pending file cannot be read: ${pending.message}`,
-      fix: pending.hint ? pending.hint : `inspect ${file} by hand: it may hold the only copy of a password the database already has`,
+      fix:
+        pending.reason === 'pending-unreadable'
+          ? 'it may hold the only copy of a new password the database already accepts: do not delete it blindly. It is a small JSON file ("key", "value"); ' +
+            'check whether the database accepts "value", put the accepted password into the env file with `envkit set`, then remove the file'
+          : (pending.hint ?? `inspect ${file} by hand: it may hold the only copy of a password the database already has`),
     };
   }
   const key = pending?.key ?? 'POSTGRES_PASSWORD';

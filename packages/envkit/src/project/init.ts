@@ -10,7 +10,7 @@ import { writeSecretFile, cleanStaleTemps, type WriteResult } from '../files/wri
 import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, type KeySummary } from './plan.js';
-import { syncExample, syncGitignore as syncGitignoreFile } from './sync.js';
+import { writeExample, writeGitignore } from './sync.js';
 import { describeWrite, type FileChange } from '../files/file-change.js';
 import { backupSecrets } from './keyring/backup.js';
 import type { KeyringCopy } from './keyring/copy.js';
@@ -147,8 +147,8 @@ export function initProject(options: InitOptions): InitResult {
     // Before, a refused .gitignore stopped init after .env (with a new password) was written, and unignored.
     const planned: FileChange[] = [
       { path: paths.env, action: existing === undefined ? 'created' : plan.text === existing ? 'unchanged' : 'updated' },
-      syncExample(paths, options.schema, { dryRun: true }),
-      syncGitignoreFile(paths, { dryRun: true }),
+      writeExample(paths, options.schema, true),
+      writeGitignore(paths, true),
     ];
     const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
     // Also in a dry run: it must fail where the real run would.
@@ -158,8 +158,8 @@ export function initProject(options: InitOptions): InitResult {
     try {
       cleanStaleTemps(paths.env);
       files.push(describeWrite(writeSecretFile(paths.env, plan.text)));
-      files.push(syncExample(paths, options.schema));
-      files.push(syncGitignoreFile(paths));
+      files.push(writeExample(paths, options.schema, false));
+      files.push(writeGitignore(paths, false));
     } catch (error) {
       throw partlyWritten(error, paths.dir, files);
     }

@@ -49,7 +49,8 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
   if (text === undefined) {
     throw new EnvkitError('FILE', `${paths.envName} does not exist: nothing to back up`, {
       path: paths.env,
-      hint: 'run `envkit init` to create it, or `envkit restore` to rebuild it from the keyring',
+      hint: 'create it (init), or rebuild it from the keyring (restore)',
+      reason: 'backup-env-missing',
     });
   }
   const values = doc.toObject();

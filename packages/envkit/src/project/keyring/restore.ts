@@ -88,7 +88,9 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
     throw new EnvkitError('REFUSED', `${paths.envName} exists but is damaged (${file.summary}): nothing was restored`, {
       path: paths.env,
       issues: file.issues,
-      hint: `rebuild it with \`envkit restore --force\`; the damaged file is kept as ${kept} (mode 0600)`,
+      hint: `rebuild it with a forced restore; the damaged file is kept as ${kept} (mode 0600)`,
+      reason: 'env-damaged',
+      data: { kept },
     });
   }
 
@@ -108,7 +110,9 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   if (previous === 'valid' && !options.force) return upToDate(paths, target, file, stored, others, kept);
   if (stored.size === 0 && others.size === 0) {
     throw new EnvkitError('KEYRING', `nothing is stored in the OS keyring (${target.backend}) for project ${target.projectId} (service ${target.service})`, {
-      hint: `the default project id comes from the directory (${paths.dir}); if the project moved or the id was set, pass it with --project or ENVKIT_PROJECT; \`envkit keyring status\` shows what is stored`,
+      hint: `the default project id comes from the directory (${paths.dir}); if the project moved or the id was set, give that id`,
+      reason: 'nothing-stored',
+      data: { dir: paths.dir },
     });
   }
 
@@ -118,7 +122,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   const given = options.values ?? {};
   for (const key of Object.keys(given)) {
     if (!(key in schema.vars)) {
-      throw new EnvkitError('UNKNOWN_KEY', `${key} is not a variable of the ${schema.name} schema`, { hint: 'run `envkit schema` to list the variables' });
+      throw new EnvkitError('UNKNOWN_KEY', `${key} is not a variable of the ${schema.name} schema`, { reason: 'unknown-key', data: { key } });
     }
     if (schema.vars[key]?.derive) {
       throw new EnvkitError('USAGE', `${key} is derived from ${schema.vars[key].derive.from.join(', ')}; give those instead`);
@@ -185,13 +189,15 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
       if (key !== undefined && source === 'empty') {
         const spec = schema.vars[key];
         const where = spec?.secret ? `is not stored in the keyring (${target.service})` : 'has no value in the keyring or the old file';
-        return { key, message: `${key}: ${where} and has no default${spec?.secret ? '' : `; give it with --set ${key}=VALUE`}` };
+        // A setting the keyring never holds can be given instead (`values`): `no-value` lets the caller say how.
+        return { key, message: `${key}: ${where} and has no default`, ...(spec?.secret ? {} : { reason: 'no-value' }) };
       }
       return issue;
     });
     throw new EnvkitError('VALIDATION', `cannot restore ${paths.envName}: ${issues.length} variable${issues.length === 1 ? '' : 's'} would be invalid: ${issues.map((i) => i.key).join(', ')}`, {
       issues,
-      hint: 'nothing was written; `envkit keyring status` shows what the keyring holds (check the project id)',
+      hint: 'nothing was written; check what the keyring holds for this project id',
+      reason: 'restore-invalid',
     });
   }
 
@@ -209,7 +215,9 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
     // Never a success that gives back less than the keyring holds.
     if (unwritable.length > 0) {
       throw new EnvkitError('REFUSED', `cannot restore ${unwritable.join(', ')} from the keyring: no form of the value reads the same in every reader`, {
-        hint: `nothing was written; \`envkit keyring forget ${unwritable.join(' ')} --yes\` drops ${unwritable.length === 1 ? 'it' : 'them'} from the keyring, after which restore gives back the rest`,
+        hint: `nothing was written; once ${unwritable.length === 1 ? 'it is' : 'they are'} dropped from the keyring, restore gives back the rest`,
+        reason: 'unwritable',
+        data: { keys: unwritable },
       });
     }
     text = doc.toString();
@@ -239,7 +247,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   }
   if (existsSync(paths.pending)) {
     notes.push(
-      `a rotation was interrupted (${basename(paths.pending)} exists): the restored file has the values from before it; run the same \`envkit rotate\` again to finish it`,
+      `a rotation was interrupted (${basename(paths.pending)} exists): the restored file has the values from before it; run the same rotation again to finish it`,
     );
   }
 
@@ -273,12 +281,14 @@ function upToDate(
   if (lacking.length > 0) {
     throw new EnvkitError('REFUSED', `${paths.envName} is valid but lacks ${lacking.join(', ')}, which the keyring holds: nothing was restored`, {
       path: paths.env,
-      hint: `rebuild it from the keyring with \`envkit restore --force\` (a copy of the current file is kept as ${kept})`,
+      hint: `rebuild it from the keyring with a forced restore (a copy of the current file is kept as ${kept})`,
+      reason: 'env-incomplete',
+      data: { kept },
     });
   }
   const differ = [...stored.keys(), ...others.keys()].filter((key) => (stored.get(key) ?? others.get(key)) !== values[key]);
   const notes = differ.length > 0
-    ? [`the keyring holds other values of ${differ.join(', ')}; ${paths.envName} is what the application reads: \`envkit backup\` copies it into the keyring, \`envkit restore --force\` replaces it from there`]
+    ? [`the keyring holds other values of ${differ.join(', ')}; ${paths.envName} is what the application reads: a backup copies it into the keyring, a forced restore replaces it from there`]
     : [];
   return { ...target, previous: 'valid', file: { path: paths.env, action: 'unchanged' }, keys: [], notes, upToDate: true };
 }

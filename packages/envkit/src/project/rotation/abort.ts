@@ -1,7 +1,7 @@
 import { EnvkitError } from '../../errors.js';
 import { canLogin } from '../../database/apply-direct.js';
 import { checkStoredPasswordViaCompose } from './compose.js';
-import { composeTarget, rotateCommand, timeout, type RotationContext } from './context.js';
+import { composeTarget, environmentOf, timeout, type RotationContext } from './context.js';
 import { COMPOSE_TIMEOUT_MS } from './defaults.js';
 import { readLogin } from './login.js';
 import type { AbortResult } from './options.js';
@@ -16,22 +16,24 @@ export async function abortPending(ctx: RotationContext): Promise<AbortResult> {
   if (pending === undefined) return { key, status: 'none' };
   if (pending.key !== key) {
     throw new EnvkitError('ROTATION', `the pending rotation in ${store.pendingName} is of ${pending.key}, not ${key}`, {
-      hint: `abort it with \`${rotateCommand(store, pending.key, ' --abort')}\`, or finish it with \`${rotateCommand(store, pending.key)}\``,
+      hint: 'abort or finish that rotation',
       path: store.pending,
-      reason: 'other-key-pending',
+      reason: 'abort-other-key',
+      data: { key, pendingKey: pending.key, ...environmentOf(store) },
     });
   }
   const login = await readLogin(ctx);
   const forward = (why: string, reason: string): EnvkitError =>
     new EnvkitError('REFUSED', `the rotation of ${key} started ${pending.created} cannot be abandoned: ${why}`, {
-      hint: `finish it instead: \`${rotateCommand(store, key)}\` (it resumes where it stopped)`,
+      hint: 'finish it instead (it resumes where it stopped)',
       reason,
       path: store.pending,
+      data: { key, ...environmentOf(store) },
     });
   if (login.values[key] === pending.value) throw forward(`${store.name} already has the new password`, 'already-applied');
   let proof: string;
   if (ctx.plan.mode === 'none') {
-    proof = '--apply none: envkit never changed the database';
+    proof = 'apply mode none: envkit never changed the database';
   } else if (ctx.plan.mode === 'compose') {
     const names = { service: ctx.config.service, user: login.user, database: login.database, role: login.user };
     const stored = await checkStoredPasswordViaCompose(composeTarget(ctx, ctx.options.timeoutMs ?? COMPOSE_TIMEOUT_MS), names, pending.value);

@@ -25,7 +25,7 @@ export async function applyStep(
   const { steps } = ctx;
   const mode = ctx.plan.mode;
   if (mode === 'none') {
-    steps.end('apply', 'skipped', `--apply none: the database was NOT changed; set the new password of role "${login.user}" yourself`);
+    steps.end('apply', 'skipped', `the database was NOT changed; set the new password of role "${login.user}" yourself`, 'apply-none');
     return 'unchanged';
   }
   if (mode === 'compose') return applyViaCompose(ctx, login, value, resumed, pending);
@@ -40,14 +40,15 @@ export async function applyStep(
   }
   if (already && !already.ok && already.reason === 'unreachable') {
     throw new EnvkitError('DATABASE', `could not reach PostgreSQL at ${where}: ${already.message}`, {
-      hint: 'check that the database is running and --db-host/--db-port (memu does not publish 5432 by default; --apply compose needs no port)',
+      hint: 'check that the database is running, and its host and port (memu does not publish 5432 by default; applying through compose needs no port)',
       reason: 'unreachable',
     });
   }
   if (!isPresent(previous)) {
-    throw new EnvkitError('DATABASE', `${ctx.key} is empty in ${ctx.store.name}: --apply direct logs in with the current password`, {
-      hint: 'use --apply compose, which needs no password',
+    throw new EnvkitError('DATABASE', `${ctx.key} is empty in ${ctx.store.name}: a direct connection logs in with the current password`, {
+      hint: 'apply it through compose, which needs no password',
       reason: 'current-password-empty',
+      data: { key: ctx.key, name: ctx.store.name },
     });
   }
   await applyPasswordDirect(target, previous, value, timeout(ctx));

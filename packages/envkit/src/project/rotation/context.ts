@@ -70,7 +70,7 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The command that resumes (or, with `extra`, otherwise acts on) a rotation of `key` in this store. */
-export function rotateCommand(store: Pick<import('./store.js').EnvStore, 'environment'>, key: string, extra = ''): string {
-  return `envkit rotate ${key}${store.environment === undefined ? '' : ` --env ${store.environment}`}${extra}`;
+/** The environment a store is, as error data (so a caller can name the command that resumes the rotation). */
+export function environmentOf(store: Pick<EnvStore, 'environment'>): { environment?: string } {
+  return store.environment === undefined ? {} : { environment: store.environment };
 }

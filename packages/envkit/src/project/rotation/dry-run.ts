@@ -27,8 +27,8 @@ export async function dryRunRotation(ctx: RotationContext): Promise<RotationResu
     steps.end('pending', 'skipped', `would ${generated ? 'generate a new value' : 'take the given value'} and save it in ${store.pendingName} (${sealed})`);
   }
   if (mode === 'none') {
-    steps.end('apply', 'skipped', '--apply none: the database would NOT be changed');
-    steps.end('test', 'skipped', '--apply none: nothing to test');
+    steps.end('apply', 'skipped', 'the database would NOT be changed', 'apply-none');
+    steps.end('test', 'skipped', 'nothing to test', 'apply-none');
   } else if (mode === 'compose') {
     steps.end('apply', 'skipped', `would run psql -U ${login.user} -d ${login.database} in the running ${ctx.config.service} container with ALTER ROLE "${login.user}" and a SCRAM-SHA-256 verifier on stdin`);
     const tcp = login.target ? ` and log in at ${login.target.host}:${login.target.port}` : '';

@@ -1,7 +1,7 @@
 import { EnvkitError } from '../../errors.js';
 import { targetFromUrl, type DirectTarget } from '../../database/apply-direct.js';
 import { assertValidValues, isPresent } from '../plan.js';
-import { rotateCommand, type RotationContext } from './context.js';
+import { environmentOf, type RotationContext } from './context.js';
 import type { PendingRotation } from './pending.js';
 
 /** The env file's login values and, where a direct connection is wanted, its target. */
@@ -20,7 +20,7 @@ export async function readLogin(ctx: RotationContext): Promise<Login> {
     throw new EnvkitError('FILE', `${store.name} does not exist`, {
       path: store.path,
       reason: 'env-missing',
-      ...(store.kind === 'file' ? { hint: 'run `envkit init` first' } : {}),
+      data: { store: store.kind },
     });
   }
   const values = doc.toObject();
@@ -28,8 +28,9 @@ export async function readLogin(ctx: RotationContext): Promise<Login> {
   if (missing.length > 0) {
     throw new EnvkitError('VALIDATION', `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} empty in ${store.name}: envkit needs the database login to rotate ${ctx.key}`, {
       issues: missing.map((k) => ({ key: k, message: `${k} is empty` })),
-      hint: `set ${missing.join(' and ')} (e.g. \`envkit init\` fills in the defaults)`,
+      hint: `set ${missing.join(' and ')}`,
       reason: 'login-incomplete',
+      data: { keys: missing },
     });
   }
   const user = values[names.user]!;
@@ -48,9 +49,10 @@ function directTarget(ctx: RotationContext, values: Record<string, string>, user
   };
   if (isPresent(url)) return { ...targetFromUrl(url, overrides), user, database };
   if (overrides.host !== undefined) return { host: overrides.host, port: overrides.port ?? 5432, user, database };
-  throw new EnvkitError('USAGE', `--apply direct: no database URL in ${ctx.store.name} to take the host from`, {
-    hint: 'give the host with --db-host (and --db-port)',
+  throw new EnvkitError('USAGE', `apply mode direct: no database URL in ${ctx.store.name} to take the host from`, {
+    hint: 'give the database host (and port)',
     reason: 'direct-host-unknown',
+    data: { name: ctx.store.name },
   });
 }
 
@@ -59,16 +61,18 @@ export function checkResumable(ctx: RotationContext, existing: PendingRotation, 
   const { key, store } = ctx;
   if (existing.key !== key) {
     throw new EnvkitError('ROTATION', `a rotation of ${existing.key} (started ${existing.created}) is pending in ${store.pendingName}`, {
-      hint: `finish it first: \`${rotateCommand(store, existing.key)}\`; then rotate ${key}`,
+      hint: `finish that rotation first (it resumes where it stopped); then rotate ${key}`,
       path: store.pending,
       reason: 'other-key-pending',
+      data: { key, pendingKey: existing.key, ...environmentOf(store) },
     });
   }
   if (ctx.options.value !== undefined && ctx.options.value !== existing.value) {
     throw new EnvkitError('ROTATION', `a rotation of ${key} with another value (started ${existing.created}) is pending in ${store.pendingName}`, {
-      hint: `finish it first: run \`${rotateCommand(store, key)}\` without a new value; then rotate again with yours`,
+      hint: 'finish that rotation first, without a new value; then rotate again with yours',
       path: store.pending,
       reason: 'other-value-pending',
+      data: { key, ...environmentOf(store) },
     });
   }
   assertValidValues(ctx.schema, { [key]: existing.value }, values);

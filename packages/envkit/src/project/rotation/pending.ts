@@ -75,8 +75,9 @@ export function parsePending(text: string, path: string): PendingRotation {
       hint:
         'it may hold the only copy of a new password the database already accepts: do not delete it blindly. ' +
         'It is a small JSON file ("key", "value"); check whether the database accepts "value", put the accepted ' +
-        'password into the env file with `envkit set`, then remove the file',
+        'password into the env file, then remove the file',
       path,
+      reason: 'pending-unreadable',
     });
   };
   let data: unknown;

@@ -42,10 +42,11 @@ export function withPendingSettings(options: RotatePasswordOptions, pending: Pen
   };
 }
 
+/** The apply modes, as a hint names them (a caller with flags of its own words them itself, by `reason`). */
 const CHOICES =
-  '--apply compose (psql in the running db container, no password needed), ' +
-  '--apply direct (connect with the current password; add --db-host/--db-port), ' +
-  '--apply none (change .env only; you change the database yourself)';
+  'compose (psql in the running db container, no password needed), ' +
+  'direct (connect with the current password and the database host), ' +
+  'none (change the env file only; you change the database yourself)';
 
 /** Decide the apply mode and find compose before anything is touched. */
 export function planApply(options: RotatePasswordOptions, dir: string, envName: string, service: string, env: NodeJS.ProcessEnv): ApplyPlan {
@@ -53,7 +54,7 @@ export function planApply(options: RotatePasswordOptions, dir: string, envName: 
   for (const given of files) {
     const path = resolve(dir, given);
     if (!existsSync(path) || !statSync(path).isFile()) {
-      throw new EnvkitError('USAGE', `the compose file ${given} does not exist (looked for ${path})`, { path });
+      throw new EnvkitError('USAGE', `the compose file ${given} does not exist (looked for ${path})`, { path, reason: 'compose-file-not-found' });
     }
   }
   const composePaths = composeFilePaths({ dir, files });
@@ -61,15 +62,17 @@ export function planApply(options: RotatePasswordOptions, dir: string, envName: 
   if (mode === undefined) {
     if (composePaths.length === 0) {
       throw new EnvkitError('USAGE', `no compose file in ${dir}: say how to change the database password`, {
-        hint: `choose one: ${CHOICES}. envkit never edits only ${envName}: the database would keep the old password`,
+        hint: `choose the apply mode: ${CHOICES}. envkit never edits only ${envName}: the database would keep the old password`,
         reason: 'apply-unknown',
+        data: { envName },
       });
     }
     mode = 'compose';
   } else if (mode === 'compose' && composePaths.length === 0) {
-    throw new EnvkitError('USAGE', `--apply compose: no compose file in ${dir}`, {
-      hint: 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
+    throw new EnvkitError('USAGE', `apply mode compose: no compose file in ${dir}`, {
+      hint: 'give the compose files, work in the directory of the compose file, or apply directly',
       reason: 'compose-file-missing',
+      data: { dir },
     });
   }
   if (mode === 'compose') assertServiceDefined(composePaths, service);
@@ -78,14 +81,14 @@ export function planApply(options: RotatePasswordOptions, dir: string, envName: 
   const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
   if (mode === 'compose' && compose === undefined) {
     throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)', {
-      hint: "install podman-compose (apt-get install podman-compose), name it with --compose-cmd 'docker compose', or use --apply direct",
+      hint: 'install podman-compose (apt-get install podman-compose), name the compose command (docker compose), or apply directly',
       reason: 'compose-not-found',
     });
   }
   // The database is reached through the engine, but the project (its containers, the restart) is compose's.
   if (mode === 'compose' && findExecutable(compose!.argv[0]!, env) === undefined) {
     throw new EnvkitError('TOOL', `the compose command \`${compose!.argv[0]}\` was not found`, {
-      hint: "install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd, e.g. --compose-cmd 'docker compose'",
+      hint: 'install podman-compose (apt-get install podman-compose) or name the compose command (docker compose)',
       reason: 'compose-missing',
     });
   }
@@ -106,13 +109,13 @@ function assertServiceDefined(composePaths: readonly string[], service: string):
   }
   if (syntax !== undefined) {
     throw new EnvkitError('USAGE', `${syntax.path}:${syntax.line} does not parse (${syntax.message}): fix it, or say how to change the database password`, {
-      hint: `\`envkit check\` lists the problem; or choose: ${CHOICES}`,
+      hint: `fix the compose file; or choose the apply mode: ${CHOICES}`,
       path: syntax.path,
       reason: 'compose-syntax',
     });
   }
   throw new EnvkitError('USAGE', `${composePaths.join(' + ')} define${composePaths.length === 1 ? 's' : ''} no service "${service}": say how to change the database password`, {
-    hint: `name the database service with --service, or choose: ${CHOICES}`,
+    hint: `name the database service, or choose the apply mode: ${CHOICES}`,
     path: composePaths[0]!,
     reason: 'service-unknown',
   });

@@ -69,11 +69,11 @@ export async function runRotation(ctx: RotationContext): Promise<RotationResult>
   steps.start('test', mode === 'none' ? 'nothing to test' : 'checking the new password');
   try {
     if (mode === 'none') {
-      steps.end('test', 'skipped', '--apply none: nothing was applied, nothing to test');
+      steps.end('test', 'skipped', 'nothing was applied, nothing to test', 'apply-none');
     } else {
       const detail = await testStep(ctx, login, value);
       await advance(ctx, pending, 'tested');
-      steps.end('test', detail.status, detail.text);
+      steps.end('test', detail.status, detail.text, detail.reason);
     }
   } catch (error) {
     throw stopped(ctx, 'test', error, secrets);

@@ -75,27 +75,30 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
   const names = databaseKeysFor(schema, key, options.databaseKeys);
   if (!names) {
     throw new EnvkitError('USAGE', `${key} is not the database password of the ${schema.name} schema`, {
-      hint: `rotate it in the env file only (rotateSecret / \`envkit rotate ${key}\` without --apply)`,
+      hint: 'rotate it in the env file only (rotateSecret)',
       reason: 'not-database-password',
+      data: { key },
     });
   }
   if (options.apply === 'none' && options.restart) {
-    throw new EnvkitError('USAGE', `--apply none and --restart cannot be combined: the app would be recreated with a new ${key} the database does not have`, {
-      hint: 'with --apply none, change the password in the database yourself and then recreate the app; or let envkit change it: --apply compose or --apply direct',
+    throw new EnvkitError('USAGE', `apply mode none and a restart cannot be combined: the app would be recreated with a new ${key} the database does not have`, {
+      hint: 'with apply mode none, change the password in the database yourself and then recreate the app; or let envkit change it: apply mode compose or direct',
       reason: 'restart-without-apply',
+      data: { key },
     });
   }
   if (store.kind === 'environment' && options.restart) {
-    throw new EnvkitError('USAGE', `--restart cannot recreate the app from environment ${store.environment}: the app reads it as it is deployed (its env file or envkit run)`, {
-      hint: `rotate without --restart, deploy environment ${store.environment} again where the app runs, then recreate the app container`,
+    throw new EnvkitError('USAGE', `a restart cannot recreate the app from environment ${store.environment}: the app reads it as it is deployed (its env file, or a process started with it)`, {
+      hint: `rotate without a restart, deploy environment ${store.environment} again where the app runs, then recreate the app container`,
       reason: 'restart-environment',
+      data: { environment: store.environment! },
     });
   }
   const service = options.service ?? DEFAULT_SERVICE;
   const appService = options.appService ?? DEFAULT_APP_SERVICE;
-  checkServiceName(service, '--service');
-  checkServiceName(appService, '--app-service');
-  if (options.composeProject !== undefined) checkServiceName(options.composeProject, '--compose-project');
+  checkName(service, 'service');
+  checkName(appService, 'appService');
+  if (options.composeProject !== undefined) checkName(options.composeProject, 'composeProject');
   if (options.dbHost === '') throw new EnvkitError('USAGE', 'the database host must not be empty', { reason: 'db-host-empty' });
   if (options.dbPort !== undefined && (!Number.isInteger(options.dbPort) || options.dbPort < 1 || options.dbPort > 65535)) {
     throw new EnvkitError('USAGE', 'the database port must be an integer from 1 to 65535', { reason: 'db-port-invalid' });
@@ -114,4 +117,15 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
     warnings: [],
     keyring: { status: 'off' },
   };
+}
+
+/** A compose service or project name, checked before anything runs; `option` names the option it came from. */
+function checkName(name: string, option: 'service' | 'appService' | 'composeProject'): void {
+  const label = { service: 'the database service', appService: 'the app service', composeProject: 'the compose project' }[option];
+  try {
+    checkServiceName(name, label);
+  } catch (error) {
+    if (!isEnvkitError(error)) throw error;
+    throw new EnvkitError(error.code, error.message, { hint: error.hint, reason: 'name-invalid', data: { option, name } });
+  }
 }

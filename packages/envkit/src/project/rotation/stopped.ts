@@ -1,6 +1,6 @@
 import { EnvkitError, isEnvkitError, type ErrorCode } from '../../errors.js';
 import { redactSecrets } from '../../database/redact.js';
-import { messageOf, rotateCommand, type RotationContext } from './context.js';
+import { environmentOf, messageOf, type RotationContext } from './context.js';
 import type { RotationStepName } from './steps.js';
 
 /**
@@ -13,7 +13,7 @@ export function stopped(ctx: RotationContext, name: RotationStepName, error: unk
   ctx.steps.end(name, 'failed', message);
   const code: ErrorCode = isEnvkitError(error) ? error.code : 'ROTATION';
   const original = isEnvkitError(error) && error.hint ? `${error.hint}. ` : '';
-  const again = `run \`${rotateCommand(store, key)}\` again to finish the rotation: it resumes from there`;
+  const again = 'run the rotation again to finish it: it resumes from there';
   const state =
     name === 'write'
       ? ctx.plan.mode === 'none'
@@ -24,7 +24,9 @@ export function stopped(ctx: RotationContext, name: RotationStepName, error: unk
     hint: `${original}${state}; ${again}`,
     issues: isEnvkitError(error) ? error.issues : [],
     ...(isEnvkitError(error) && error.path !== undefined ? { path: error.path } : {}),
-    ...(isEnvkitError(error) && error.reason !== undefined ? { reason: error.reason } : {}),
+    // The caller words it: the step, the state left behind, the cause (`cause`, when an EnvkitError).
+    reason: 'stopped',
+    data: { key, step: name, state, ...environmentOf(store) },
     // Only an EnvkitError is known to hold nothing secret.
     ...(isEnvkitError(error) ? { cause: error } : {}),
   });

@@ -1,13 +1,13 @@
 import { EnvkitError } from '../../errors.js';
 import { canLogin } from '../../database/apply-direct.js';
-import type { RotationStepStatus } from './steps.js';
+import type { RotationStepReason, RotationStepStatus } from './steps.js';
 import { checkStoredPasswordViaCompose } from './compose.js';
 import { composeTarget, timeout, type RotationContext } from './context.js';
 import { COMPOSE_TIMEOUT_MS } from './defaults.js';
 import type { Login } from './login.js';
 
 /** The test step: what proves the database accepts the new password on this path. */
-export async function testStep(ctx: RotationContext, login: Login, value: string): Promise<{ status: RotationStepStatus; text: string }> {
+export async function testStep(ctx: RotationContext, login: Login, value: string): Promise<{ status: RotationStepStatus; text: string; reason?: RotationStepReason }> {
   const tcpLogin = async (): Promise<string> => {
     const target = login.target!;
     const result = await canLogin(target, value, timeout(ctx));
@@ -15,9 +15,9 @@ export async function testStep(ctx: RotationContext, login: Login, value: string
       throw new EnvkitError('ROTATION', `logging in to ${target.host}:${target.port} as "${target.user}" with the new password failed: ${result.message}`, {
         hint:
           result.reason === 'unreachable'
-            ? 'check that the database is running and --db-host/--db-port'
+            ? 'check that the database is running, and its host and port'
             : 'the database did not take the new password; check the role and pg_hba.conf',
-        reason: result.reason === 'unreachable' ? 'unreachable' : 'login-refused',
+        reason: result.reason === 'unreachable' ? 'test-unreachable' : 'login-refused',
       });
     }
     return `logged in to ${target.host}:${target.port} as "${target.user}" with the new password and ran SELECT 1`;
@@ -42,6 +42,7 @@ export async function testStep(ctx: RotationContext, login: Login, value: string
   if (tcp !== '') return { status: 'done', text: tcp.slice(2) };
   return {
     status: 'skipped',
-    text: `not proven: ${stored.reason}, and a login through compose psql would prove nothing (its socket is trusted); give --db-host/--db-port for a login test`,
+    text: `not proven: ${stored.reason}, and a login through compose psql would prove nothing (its socket is trusted)`,
+    reason: 'not-proven',
   };
 }

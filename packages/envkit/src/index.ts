@@ -90,7 +90,7 @@ export { defaultProjectId, resolveProjectId, secretKeys, type KeyringProjectOpti
 export { backupSecrets, type BackupOptions, type BackupResult, type BackedUpKey } from './project/keyring/backup.js';
 export { keepRotatedSecret, type KeepRotatedOptions, type KeepRotatedResult } from './project/keyring/keep-rotated.js';
 export { storeStatus, type SecretState, type SecretStatus, type StoreStatusResult } from './project/keyring/status.js';
-export { restoreEnv, type RestoreOptions, type RestoreResult, type RestoredKey, type RestoreSource } from './project/keyring/restore.js';
+export { restoreEnv, type RestoreOptions, type RestoreResult, type RestoredKey, type RestoreSource, type RestoreNote } from './project/keyring/restore.js';
 export { forgetSecrets, type ForgetOptions, type ForgetResult } from './project/keyring/forget.js';
 
 // Rotation of a database password (live database and .env, or an encrypted environment, together)

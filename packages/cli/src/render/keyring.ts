@@ -14,7 +14,7 @@ export function keyringPlace(target: KeyringTarget): string {
  * (an empty secret is not worth a line).
  */
 export function renderBackedUp(ctx: Context, result: BackupResult): void {
-  const shown = result.keys.filter((k) => k.action !== 'skipped' || !k.reason?.startsWith('empty'));
+  const shown = result.keys.filter((k) => k.action !== 'skipped' || k.why !== 'empty');
   const width = keyWidth(shown);
   const place = keyringPlace(result);
   for (const k of shown) {

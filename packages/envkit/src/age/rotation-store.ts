@@ -77,6 +77,6 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
       // Ciphertext, but the write-ahead record of a password: 0600 like the plaintext one.
       writeSecretFile(pending, new TextDecoder().decode(sealed));
     },
-    removePending: () => removePending(pending),
+    removePending: () => removePending(pending, paths.encryptedName),
   };
 }

@@ -16,6 +16,8 @@ export interface BackedUpKey {
   action: 'stored' | 'unchanged' | 'skipped';
   /** For `stored`: a previous value was replaced and kept as history. */
   replaced?: boolean;
+  /** For `skipped`: why, as a code (`empty`, `invalid`); `reason` says it in words. */
+  why?: 'empty' | 'invalid';
   reason?: string;
 }
 
@@ -66,12 +68,12 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
     }
     const value = values[key];
     if (!isPresent(value)) {
-      keys.push({ key, action: 'skipped', reason: `empty in ${paths.envName}` });
+      keys.push({ key, action: 'skipped', why: 'empty', reason: `empty in ${paths.envName}` });
       continue;
     }
     const issue = invalid.get(key);
     if (issue !== undefined) {
-      keys.push({ key, action: 'skipped', reason: `invalid in ${paths.envName} (${stripKey(issue, key)}); the keyring copy was left as it was` });
+      keys.push({ key, action: 'skipped', why: 'invalid', reason: `invalid in ${paths.envName} (${stripKey(issue, key)}); the keyring copy was left as it was` });
       continue;
     }
     const current = await options.store.get(target.projectId, key);

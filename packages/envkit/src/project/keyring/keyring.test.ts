@@ -110,8 +110,8 @@ describe('backupSecrets', () => {
     const result = await backupSecrets({ cwd, schema: memuSchema, store });
     expect(result).toMatchObject({ projectId: id, service: `envkit:${id}`, backend: 'memory' });
     expect(result.keys).toEqual([
-      { key: 'OPENAI_API_KEY', action: 'skipped', reason: 'empty in .env' },
-      { key: 'OPENROUTER_API_KEY', action: 'skipped', reason: 'empty in .env' },
+      { key: 'OPENAI_API_KEY', action: 'skipped', why: 'empty', reason: 'empty in .env' },
+      { key: 'OPENROUTER_API_KEY', action: 'skipped', why: 'empty', reason: 'empty in .env' },
       { key: 'POSTGRES_PASSWORD', action: 'stored' },
       { key: 'MEMU_DB_URL', action: 'stored' },
     ]);
@@ -233,7 +233,7 @@ describe('restoreEnv', () => {
     rmSync(join(cwd, '.env'));
     const result = await restoreEnv({ cwd, schema: memuSchema, store });
     expect(parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('OLD_SECRET')).toBe('kept-in-the-keyring-1234');
-    expect(result.notes.join(' ')).toContain('restored from the keyring (not variables of the memu schema): OLD_SECRET');
+    expect(result.notes.map((n) => n.text).join(' ')).toContain('restored from the keyring (not variables of the memu schema): OLD_SECRET');
   });
 
   it('rebuilds a missing env file: secrets from the keyring, defaults, derived values; 0600', async () => {
@@ -285,7 +285,7 @@ describe('restoreEnv', () => {
     const nothing = await restoreEnv({ cwd, schema: memuSchema, store });
     expect(nothing.upToDate).toBe(true);
     expect(nothing.file).toEqual({ path: join(cwd, '.env'), action: 'unchanged' });
-    expect(nothing.notes.join(' ')).toContain('the keyring holds other values of POSTGRES_PASSWORD');
+    expect(nothing.notes.map((n) => n.text).join(' ')).toContain('the keyring holds other values of POSTGRES_PASSWORD');
     expect(readFileSync(join(cwd, '.env'), 'utf8')).toBe(before);
     expectNoValues(nothing, PASSWORD, OTHER_PASSWORD);
 
@@ -298,7 +298,7 @@ describe('restoreEnv', () => {
     expect(values.POSTGRES_PASSWORD).toBe(OTHER_PASSWORD);
     // The stored URL still has the old password: recomputed, and the note says which part differed.
     expect(values.MEMU_DB_URL).toBe(url(OTHER_PASSWORD));
-    expect(result.notes).toEqual([
+    expect(result.notes.map((n) => n.text)).toEqual([
       'POSTGRES_PASSWORD: the keyring value replaces a different value of the old .env (kept in .env.envkit-backup)',
       'MEMU_DB_URL: recomputed from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB; in the keyring copy the password does not match POSTGRES_PASSWORD',
     ]);
@@ -327,7 +327,7 @@ describe('restoreEnv', () => {
     expect(values.MY_OWN_FLAG).toBe('on');
     expect(result.keys.find((k) => k.key === 'POSTGRES_USER')?.source).toBe('file');
     expect(values.BROKEN).toBeUndefined();
-    expect(result.notes).toEqual([
+    expect(result.notes.map((n) => n.text)).toEqual([
       // The URL stored at backup time named the default user; the kept user wins and the note says so.
       'MEMU_DB_URL: recomputed from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB; in the keyring copy the user does not match POSTGRES_USER',
       'kept from the old .env (not in the schema): MY_OWN_FLAG',
@@ -357,7 +357,7 @@ describe('restoreEnv', () => {
     expect(Math.abs(when - started.getTime())).toBeLessThan(5_000);
     expect(readFileSync(two.backup!, 'utf8')).toBe(second);
     expect(statSync(two.backup!).mode & 0o777).toBe(0o600);
-    expect(two.notes).toContain(`kept from the old .env (not in the schema): MY_NOTE`);
+    expect(two.notes.map((n) => n.text)).toContain(`kept from the old .env (not in the schema): MY_NOTE`);
     const name = two.backup!.slice(cwd.length + 1);
     expect(matchGitignore(syncGitignore(undefined, gitignoreRules('.env')).text, name).ignored).toBe(true);
 
@@ -382,7 +382,7 @@ describe('restoreEnv', () => {
     rmSync(join(p.cwd, '.env'));
     const noUser = await restoreEnv({ cwd: p.cwd, schema: memuSchema, store: p.store });
     // Without the user, the default user is written and the note names the part the stored URL disagrees on.
-    expect(noUser.notes).toEqual([
+    expect(noUser.notes.map((n) => n.text)).toEqual([
       'MEMU_DB_URL: recomputed from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB; in the keyring copy the user does not match POSTGRES_USER',
     ]);
 
@@ -418,7 +418,7 @@ describe('restoreEnv', () => {
     const result = await restoreEnv({ cwd, schema: memuSchema, store, dryRun: true });
     expect(result.file.action).toBe('created');
     expect(existsSync(join(cwd, '.env'))).toBe(false);
-    expect(result.notes).toEqual([
+    expect(result.notes.map((n) => n.text)).toEqual([
       'a rotation was interrupted (.env.envkit-pending exists): the restored file has the values from before it; run the same rotation again to finish it',
     ]);
   });

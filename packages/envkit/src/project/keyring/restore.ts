@@ -33,6 +33,22 @@ export interface RestoreOptions extends KeyringProjectOptions {
   dryRun?: boolean;
 }
 
+/**
+ * One thing to know about a restore: `reason` and the `keys` it is about, and `text`, one sentence in the
+ * library's words. `replaced`: a keyring value replaced a different one of the old file; `recomputed`: a
+ * derived value was computed anew; `others-restored`: keyring entries that are not variables of the schema;
+ * `extra-kept` / `extra-lost`: the old file's own variables kept, or only in the backup; `rotation-pending`: a
+ * rotation was interrupted (finish it by running it again); `keyring-differs`: the keyring holds other values
+ * than the (valid, untouched) env file (a backup or a forced restore brings them together).
+ */
+export interface RestoreNote {
+  reason: 'replaced' | 'recomputed' | 'others-restored' | 'extra-kept' | 'extra-lost' | 'rotation-pending' | 'keyring-differs';
+  keys: string[];
+  /** The file it is about, for `rotation-pending` (the pending file) and `keyring-differs` (the env file). */
+  file?: string;
+  text: string;
+}
+
 /** Result of {@link restoreEnv}. */
 export interface RestoreResult extends KeyringTarget {
   /** The env file before: `missing`, `empty`, `damaged` (syntax errors or values the schema rejects) or `valid`. */
@@ -44,8 +60,8 @@ export interface RestoreResult extends KeyringTarget {
    */
   backup?: string;
   keys: RestoredKey[];
-  /** Things to know, one sentence each, never a value. */
-  notes: string[];
+  /** Things to know, never a value. */
+  notes: RestoreNote[];
   /** The env file was valid and had every secret the keyring holds: nothing to restore, nothing written. */
   upToDate?: boolean;
 }
@@ -131,7 +147,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
 
   const values: Record<string, string> = {};
   const keys: RestoredKey[] = [];
-  const notes: string[] = [];
+  const notes: RestoreNote[] = [];
   const backupName = basename(backupPath);
   for (const [key, spec] of Object.entries(schema.vars)) {
     if (spec.derive) continue;
@@ -145,7 +161,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
       source = 'keyring';
       values[key] = fromKeyring;
       if (fromFile !== undefined && fromFile !== fromKeyring) {
-        notes.push(`${key}: the keyring value replaces a different value of the old ${paths.envName} (kept in ${backupName})`);
+        notes.push({ reason: 'replaced', keys: [key], text: `${key}: the keyring value replaces a different value of the old ${paths.envName} (kept in ${backupName})` });
       }
     } else if (fromFile !== undefined) {
       source = 'file';
@@ -174,7 +190,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
     if (from !== undefined && before[key] !== values[key]) {
       const why = spec.derive.check?.(before[key] as string, values);
       const where = from === 'keyring' ? 'the keyring copy' : `the old ${paths.envName}`;
-      notes.push(`${key}: recomputed from ${spec.derive.from.join(', ')}${why === undefined ? '' : `; in ${where} the ${why}`}`);
+      notes.push({ reason: 'recomputed', keys: [key], text: `${key}: recomputed from ${spec.derive.from.join(', ')}${why === undefined ? '' : `; in ${where} the ${why}`}` });
     }
     keys.push({ key, source: isPresent(values[key]) ? 'derived' : 'empty', secret: spec.secret });
   }
@@ -221,7 +237,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
       });
     }
     text = doc.toString();
-    notes.push(`restored from the keyring (not variables of the ${schema.name} schema): ${[...others.keys()].join(', ')}`);
+    notes.push({ reason: 'others-restored', keys: [...others.keys()], text: `restored from the keyring (not variables of the ${schema.name} schema): ${[...others.keys()].join(', ')}` });
   }
   // Variables of the old file that the schema does not know are the user's own: keep them.
   const extra = Object.keys(old).filter((key) => !(key in schema.vars) && !others.has(key) && isPresent(old[key]));
@@ -242,13 +258,16 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
     }
     text = doc.toString();
     const kept = extra.filter((key) => !lost.includes(key));
-    if (kept.length > 0) notes.push(`kept from the old ${paths.envName} (not in the schema): ${kept.join(', ')}`);
-    if (lost.length > 0) notes.push(`not kept (only in ${backupName}): ${lost.join(', ')}`);
+    if (kept.length > 0) notes.push({ reason: 'extra-kept', keys: kept, text: `kept from the old ${paths.envName} (not in the schema): ${kept.join(', ')}` });
+    if (lost.length > 0) notes.push({ reason: 'extra-lost', keys: lost, text: `not kept (only in ${backupName}): ${lost.join(', ')}` });
   }
   if (existsSync(paths.pending)) {
-    notes.push(
-      `a rotation was interrupted (${basename(paths.pending)} exists): the restored file has the values from before it; run the same rotation again to finish it`,
-    );
+    notes.push({
+      reason: 'rotation-pending',
+      keys: [],
+      file: basename(paths.pending),
+      text: `a rotation was interrupted (${basename(paths.pending)} exists): the restored file has the values from before it; run the same rotation again to finish it`,
+    });
   }
 
   const result: RestoreResult = { ...target, previous, file: { path: paths.env, action: previous === 'missing' ? 'created' : 'updated' }, keys, notes };
@@ -287,8 +306,8 @@ function upToDate(
     });
   }
   const differ = [...stored.keys(), ...others.keys()].filter((key) => (stored.get(key) ?? others.get(key)) !== values[key]);
-  const notes = differ.length > 0
-    ? [`the keyring holds other values of ${differ.join(', ')}; ${paths.envName} is what the application reads: a backup copies it into the keyring, a forced restore replaces it from there`]
+  const notes: RestoreNote[] = differ.length > 0
+    ? [{ reason: 'keyring-differs', keys: differ, file: paths.envName, text: `the keyring holds other values of ${differ.join(', ')}; ${paths.envName} is what the application reads: a backup copies it into the keyring, a forced restore replaces it from there` }]
     : [];
   return { ...target, previous: 'valid', file: { path: paths.env, action: 'unchanged' }, keys: [], notes, upToDate: true };
 }

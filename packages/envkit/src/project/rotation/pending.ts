@@ -149,8 +149,8 @@ export function writePending(path: string, pending: PendingRotation): void {
   writeSecretFile(path, serializePending(pending));
 }
 
-/** Remove the pending file; `false` when there was none. */
-export function removePending(path: string): boolean {
+/** Remove the pending file; `false` when there was none. `envName` names the file that already holds the value. */
+export function removePending(path: string, envName = '.env'): boolean {
   try {
     unlinkSync(path);
     return true;
@@ -158,7 +158,8 @@ export function removePending(path: string): boolean {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ENOENT') return false;
     throw new EnvkitError('FILE', `cannot remove ${path} (${typeof code === 'string' ? code : 'unknown error'})`, {
-      hint: `.env is already up to date; remove ${basename(path)} by hand once you have checked it holds the value now in .env`,
+      hint: `${envName} is already up to date; remove ${basename(path)} by hand once you have checked it holds the value now in ${envName}`,
+      reason: 'pending-not-removed',
       path,
       cause: error,
     });

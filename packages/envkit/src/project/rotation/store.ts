@@ -59,6 +59,6 @@ export function envFileStore(paths: ProjectPaths, schema: EnvSchema): EnvStore {
     hasPending: () => existsSync(paths.pending),
     readPending: async () => readPending(paths.pending),
     writePending: async (pending) => writePending(paths.pending, pending),
-    removePending: () => removePending(paths.pending),
+    removePending: () => removePending(paths.pending, paths.envName),
   };
 }

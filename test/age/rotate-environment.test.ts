@@ -2,8 +2,8 @@
 // environment. Real things: a throw-away PostgreSQL cluster, keys made by age-keygen, the file read back with
 // `age -d -i KEY`, the built CLI, and a child that SIGKILLs itself mid-rotation. No plaintext file may appear
 // in the project or the temp dirs at any point, and no output may hold a password.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,10 @@ import { HAS_AGE, ageDecrypt, ageProject, findLeak, keygen, memuEnvText, watchPl
 const ENVKIT_DIST = fileURLToPath(new URL('../../packages/envkit/dist/index.js', import.meta.url));
 const ENVKIT_AGE_DIST = fileURLToPath(new URL('../../packages/envkit/dist/age/index.js', import.meta.url));
 
-const enabled = requireTool('age', HAS_AGE, 'apt-get install age') && requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
+const enabled =
+  requireTool('age', HAS_AGE, 'apt-get install age') &&
+  requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql') &&
+  requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install git');
 
 /** The values of `.env.<name>.age`, decrypted by the real age CLI. */
 function decrypted(p: AgeProject, name: string): Record<string, string> {
@@ -146,6 +149,10 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
       expect(pending).toMatchObject({ key: 'POSTGRES_PASSWORD', apply: 'direct', step: step === 'pending' ? 'created' : 'applied' });
       expect(readFileSync(pendingFile, 'utf8')).not.toContain(pending.value);
       expect(watcher.stop().plaintext).toEqual([]);
+      // git ignores the pending file (the environment's .env.staging.envkit-* rule) and keeps the environment visible.
+      expect(spawnSync('git', ['init', '-q'], { cwd: t.p.dir }).status).toBe(0);
+      expect(spawnSync('git', ['check-ignore', '-q', '.env.staging.envkit-pending.age'], { cwd: t.p.dir }).status).toBe(0);
+      expect(spawnSync('git', ['check-ignore', '-q', '.env.staging.age'], { cwd: t.p.dir }).status).toBe(1);
       // Until the write, the file keeps the old password; after the apply the database has the new one.
       expect(decrypted(t.p, 'staging').POSTGRES_PASSWORD).toBe(t.old);
       expect((await login(t, pending.value)).ok).toBe(step === 'apply');
@@ -188,7 +195,7 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
     expect(snapshot(t.p.dir)).toEqual(before);
   });
 
-  it('refuses without an identity, or with one that is not a recipient: the database and the file are unchanged', async () => {
+  it('refuses without an identity, with one that is not a recipient, or a recipients list you are not on: the database and the file are unchanged', async () => {
     const t = await project();
     const file = join(t.p.dir, '.env.staging.age');
     const before = snapshot(t.p.dir);
@@ -206,6 +213,15 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
       expect(ageDecrypt(t.p.identityFile, file).text).toContain(`POSTGRES_PASSWORD=${t.old}\n`);
       expect(await login(t, t.old)).toEqual({ ok: true });
     }
+    // A recipients list that none of your identities is on: the pending file would be unreadable here, so nothing is written.
+    const stranger = keygen(t.p.env.TMPDIR!, 'other.key');
+    writeFileSync(join(t.p.dir, '.env.staging.recipients'), `# someone else\n${stranger.recipient}\n`);
+    const locked = snapshot(t.p.dir);
+    const lockedOut = await t.p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'staging', ...direct()]);
+    expect(lockedOut.code, lockedOut.all).toBe(1);
+    expect(lockedOut.stderr).toMatch(/none of your identities would be a recipient of \.env\.staging\.age: you would lock yourself out/);
+    expect(snapshot(t.p.dir)).toEqual(locked);
+    expect(await login(t, t.old)).toEqual({ ok: true });
     expect(findLeak(t.p.outputs.join('\n'), [t.old])).toBeUndefined();
   });
 });

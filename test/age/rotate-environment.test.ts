@@ -213,6 +213,12 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
       expect(ageDecrypt(t.p.identityFile, file).text).toContain(`POSTGRES_PASSWORD=${t.old}\n`);
       expect(await login(t, t.old)).toEqual({ ok: true });
     }
+    // An environment that does not exist: said as such, with the command that creates it.
+    const none = await t.p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'nosuch', ...direct()]);
+    expect(none.code, none.all).toBe(3);
+    expect(none.stderr).toMatch(/^envkit: \.env\.nosuch\.age does not exist\n {2}fix: create it with `envkit set --env nosuch KEY=VALUE`/m);
+    expect(snapshot(t.p.dir)).toEqual(before);
+
     // A recipients list that none of your identities is on: the pending file would be unreadable here, so nothing is written.
     const stranger = keygen(t.p.env.TMPDIR!, 'other.key');
     writeFileSync(join(t.p.dir, '.env.staging.recipients'), `# someone else\n${stranger.recipient}\n`);

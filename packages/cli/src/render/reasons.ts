@@ -63,7 +63,12 @@ const WORDS: Record<string, Words> = {
   },
   'ROTATION:test-unreachable': { hint: () => 'check that the database is running and --db-host/--db-port' },
   // rotation: the values and the pending file
-  'FILE:env-missing': { hint: (d) => (d.store === 'file' ? 'run `envkit init` first' : undefined) },
+  'FILE:env-missing': {
+    hint: (d) =>
+      d.environment === undefined
+        ? 'run `envkit init` first'
+        : `create it with \`envkit set --env ${String(d.environment)} KEY=VALUE\` or \`envkit encrypt --env ${String(d.environment)} --from FILE\``,
+  },
   'VALIDATION:login-incomplete': { hint: (d) => `set ${list(d.keys).join(' and ')} (e.g. \`envkit init\` fills in the defaults)` },
   'ROTATION:other-key-pending': { hint: (d) => `finish it first: \`${rotate(d, String(d.pendingKey))}\`; then rotate ${String(d.key)}` },
   'ROTATION:other-value-pending': { hint: (d) => `finish it first: run \`${rotate(d)}\` without a new value; then rotate again with yours` },

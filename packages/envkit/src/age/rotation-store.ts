@@ -57,7 +57,7 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
     read,
     async edit(edit) {
       const text = await readEnvironmentText(paths, identities);
-      if (text === undefined) throw new EnvkitError('FILE', `${paths.encryptedName} does not exist`, { path: paths.encrypted, reason: 'env-missing' });
+      if (text === undefined) throw new EnvkitError('FILE', `${paths.encryptedName} does not exist`, { path: paths.encrypted, reason: 'env-missing', data: { store: 'environment', environment: paths.name } });
       const { next, keys } = editText(text, paths.encryptedName, options.schema, edit);
       if (next === text) return { keys, file: { path: paths.encrypted, action: 'unchanged' } };
       const to = recipients();

@@ -20,7 +20,7 @@ export async function readLogin(ctx: RotationContext): Promise<Login> {
     throw new EnvkitError('FILE', `${store.name} does not exist`, {
       path: store.path,
       reason: 'env-missing',
-      data: { store: store.kind },
+      data: { store: store.kind, ...environmentOf(store) },
     });
   }
   const values = doc.toObject();

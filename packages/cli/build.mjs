@@ -357,7 +357,8 @@ async function memuPlainFields() {
     }
     vars[key] = plain;
   }
-  return { name: memuSchema.name, sections: [...memuSchema.sections], vars };
+  // The profile (service names, ports, key names) is plain data: copied whole.
+  return { name: memuSchema.name, sections: [...memuSchema.sections], vars, profile: structuredClone(memuSchema.profile) };
 }
 
 /** The CLI's `import('envkit/memu')` gets src/lazy-memu.ts (why: see there), which itself gets the real one. */

@@ -75,6 +75,8 @@ const SCENARIOS: Scenario[] = [
     setup: (dir) => replaceLine(dir, 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD='),
   },
   { rule: 'env.default-missing', key: 'MEMU_MEMORY_LIMIT', setup: (dir) => replaceLine(dir, 'MEMU_MEMORY_LIMIT', 'MEMU_MEMORY_LIMIT=') },
+  // init wrote memu's Ollama default without asking (no terminal here): confirming it as printed ends the note.
+  { rule: 'env.unconfirmed-default', key: 'OLLAMA_API_BASE_URL', setup: () => {} },
   { rule: 'gitignore.rules', setup: (dir) => rmSync(join(dir, '.gitignore')) },
   {
     rule: 'git.tracked',

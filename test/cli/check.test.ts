@@ -17,10 +17,13 @@ interface Finding {
   fix?: string;
 }
 
+/** The Ollama URL of these projects, given (so confirmed): a clean project has no note about it. */
+const OLLAMA_URL = 'http://127.0.0.1:11434/api';
+
 /** A clean memu project with a real OpenAI key, ready for one problem to be added. */
 async function project(): Promise<string> {
   const dir = testdir();
-  await initProject(dir, ['--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+  await initProject(dir, ['--set', `OPENAI_API_KEY=${OPENAI_KEY}`, '--set', `OLLAMA_API_BASE_URL=${OLLAMA_URL}`]);
   return dir;
 }
 
@@ -59,6 +62,27 @@ describe('envkit check', () => {
     const { report } = await checkJson(dir);
     expect(report.ok).toBe(true);
     expect(report.findings).toEqual([]);
+  });
+
+  it("a default init wrote without asking (memu's Ollama LAN address) is a note until the value is set", async () => {
+    const dir = testdir();
+    await initProject(dir, ['--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    const { code, report } = await checkJson(dir);
+    expect(code).toBe(0);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        severity: 'info',
+        rule: 'env.unconfirmed-default',
+        key: 'OLLAMA_API_BASE_URL',
+        line: lineOf(dir, 'OLLAMA_API_BASE_URL'),
+        fix: expect.stringContaining('run `envkit set OLLAMA_API_BASE_URL=http://192.168.25.165:11434/api`'),
+      }),
+    ]);
+    // Another value, set as the fix's second half says, ends the note too.
+    const set = await envkit(dir, ['set', `OLLAMA_API_BASE_URL=${OLLAMA_URL}`]);
+    expect(set.code, set.all).toBe(0);
+    expect((await checkJson(dir)).report.findings).toEqual([]);
+    expect(read(dir)).not.toContain('unconfirmed');
   });
 
   it('mode 0644: error with the file and the fix, exit 1', async () => {

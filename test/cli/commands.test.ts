@@ -335,7 +335,8 @@ describe('envkit unset', () => {
 
   it('takes the variable\'s own comment block with it; set puts it back in schema order, block and all', async () => {
     const dir = testdir();
-    expect((await initProject(dir, ['--no-keyring'])).code).toBe(0);
+    // Given, so not marked as an unconfirmed default: a set confirms a value and would take that mark away.
+    expect((await initProject(dir, ['--no-keyring', '--set', 'OLLAMA_API_BASE_URL=http://127.0.0.1:11434/api'])).code).toBe(0);
     const original = read(dir);
     const values = readEnv(dir);
     for (const key of MEMU_KEYS.filter((k) => k !== 'MEMU_DB_URL')) {

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
-import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, runProcess, type CliResult } from './support.js';
+import { envkit, ENVKIT_BIN, initProject, read, readEnv, modeOf, ls, summary, runProcess, schemaProject, type CliResult } from './support.js';
 
 const CUSTOM_SCHEMA = fileURLToPath(new URL('../../examples/custom-schema/schema.ts', import.meta.url));
 const CLI_PACKAGE = JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,15 +17,6 @@ export const schema = defineSchema('tiny-app', {
   API_TOKEN: variable(z.string().min(24), { description: 'Token for the upstream API', secret: true, generate: () => generatePassword({ length: 24 }) }),
 });
 `;
-
-/** A directory whose node_modules resolves `envkit` and `zod` like an installed project's. */
-function schemaProject(): string {
-  const dir = testdir();
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(fileURLToPath(new URL('../../packages/envkit', import.meta.url)), join(dir, 'node_modules', 'envkit'));
-  symlinkSync(fileURLToPath(new URL('../../examples/custom-schema/node_modules/zod', import.meta.url)), join(dir, 'node_modules', 'zod'));
-  return dir;
-}
 
 /** Run the installed binary as a user's shell does: through its `#!` line, not `node bin.js`. */
 function viaShebang(cwd: string, args: string[]): Promise<CliResult> {
@@ -47,7 +38,7 @@ describe('envkit: version, help, usage errors', () => {
     for (const command of ['init', 'rotate', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate']) {
       expect(result.stdout).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
     }
-    for (const option of ['-C, --cwd <dir>', '--env-file <path>', '--schema <module>', '--json', '--quiet', '--no-color', '--version']) {
+    for (const option of ['-C, --cwd <dir>', '-f, --file <path>', '--env-file <path>', '--schema <module>', '--json', '--quiet', '--no-color', '--version']) {
       expect(result.stdout).toContain(option);
     }
     expect(result.stdout).toMatch(/^Examples:$/m);
@@ -125,6 +116,34 @@ describe('envkit global options', () => {
     expect(result.stderr).not.toMatch(/^node: /m);
     expect(result.code, result.all).toBe(0);
     expect(ls(dir)).toContain('staging.env');
+  });
+
+  // Through npx or pnpm on Node 20 that is not enough: their own node process takes `--env-file` and exits 9
+  // before envkit starts. `-f, --file` is the name that works everywhere; `--env-file` stays as its other name.
+  it('-f/--file names the env file through the installed bin, npx and pnpm exec, on this Node', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
+    const runs: Array<[string, string, string[]]> = [
+      ['installed bin', ENVKIT_BIN, ['--file']],
+      ['npx', 'npx', ['--no-install', 'envkit', '-f']],
+      ['pnpm exec', 'npx', ['-y', 'pnpm@10', 'exec', 'envkit', '--file']],
+    ];
+    for (const [how, command, prefix] of runs) {
+      const dir = testdir();
+      const result = await runProcess(command, [...prefix, 'staging.env', '-C', dir, 'init', '--no-input', '--no-keyring'], { cwd: root, env });
+      expect(result.stderr, how).not.toMatch(/^node: /m);
+      expect(result.code, `${how}: ${result.all}`).toBe(0);
+      expect(ls(dir), how).toEqual(['.gitignore', 'staging.env', 'staging.env.example']);
+    }
+  });
+
+  it('--file and --env-file naming different files is a usage error (exit 2), nothing written', async () => {
+    const dir = testdir();
+    const result = await envkit(dir, ['--file', 'a.env', '--env-file', 'b.env', 'init', '--no-input']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--file a\.env and --env-file b\.env name different env files/);
+    expect(ls(dir)).toEqual([]);
+    expect((await envkit(dir, ['-f', 'a.env', '--env-file', 'a.env', 'init', '--no-input'])).code).toBe(0);
   });
 
   it('--schema with a TypeScript module (examples/custom-schema/schema.ts), loaded without a build', async () => {

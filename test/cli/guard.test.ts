@@ -247,7 +247,7 @@ describe.runIf(hasGit)('envkit guard (CLI)', () => {
     const shims = shimDir();
     const install = await envkit(top, ['-C', 'deploy/my app', '--env-file', '.env.prod', 'guard', 'install', '--no-keyring'], { env: gitEnv(top) });
     expect(install.code, install.all).toBe(0);
-    expect(readFileSync(join(top, '.git/hooks/pre-commit'), 'utf8')).toContain("exec \"$envkit\" -C 'deploy/my app' --env-file .env.prod guard --quiet --no-keyring");
+    expect(readFileSync(join(top, '.git/hooks/pre-commit'), 'utf8')).toContain("exec \"$envkit\" -C 'deploy/my app' --file .env.prod guard --quiet --no-keyring");
     writeFileSync(join(top, 'notes.txt'), `${password}\n`);
     git(top, 'add', 'notes.txt');
     const blocked = await commit(top, shims, '-m', 'notes');

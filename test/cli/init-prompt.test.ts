@@ -19,6 +19,15 @@ function terminal(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Pty
 }
 
 const PROMPT = 'hidden: ';
+/** The question for OLLAMA_API_BASE_URL: shown input, the default offered. */
+const OLLAMA_PROMPT = /OLLAMA_API_BASE_URL[^\n]*\n[^\n]*value \(Enter for http:\/\/192\.168\.25\.165:11434\/api\): /;
+
+/** Answer the Ollama question with Enter (the default), then wait for the end. */
+async function takeOllamaDefault(t: PtySession): Promise<{ code: number | null; output: string }> {
+  await t.waitFor(OLLAMA_PROMPT);
+  t.write('\r');
+  return t.exited;
+}
 
 describe.runIf(hasPty)('envkit init on a terminal', () => {
   it('asks for the API keys with hidden input, says what each is for, and writes the answers', async () => {
@@ -31,7 +40,7 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     const second = await t.waitFor(PROMPT);
     expect(second).toMatch(/OPENROUTER_API_KEY.*OpenRouter API key/);
     t.write(`${OPENROUTER_KEY}\r`);
-    const { code, output } = await t.exited;
+    const { code, output } = await takeOllamaDefault(t);
     expect(code, output).toBe(0);
     // The terminal showed neither key: no echo while typing, no value in the summary.
     expect(output).not.toContain(OPENAI_KEY);
@@ -52,7 +61,7 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     t.write('\r');
     await t.waitFor(PROMPT);
     t.write(`${OPENROUTER_KEY}\r`);
-    const { code, output } = await t.exited;
+    const { code, output } = await takeOllamaDefault(t);
     expect(code, output).toBe(0);
     const env = readEnv(dir);
     expect(env.OPENAI_API_KEY).toBe('');
@@ -74,7 +83,7 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     t.write(`${OPENAI_KEY}\r`);
     await t.waitFor(/OPENROUTER_API_KEY[^\n]*\n[^\n]*hidden: /);
     t.write('\r');
-    const { code, output } = await t.exited;
+    const { code, output } = await takeOllamaDefault(t);
     expect(code, output).toBe(0);
     expect(output).not.toContain(OPENROUTER_KEY);
     expect(output).not.toContain(OPENAI_KEY);
@@ -92,7 +101,7 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     await t.waitFor(/OPENAI_API_KEY left empty after 3 attempts/);
     await t.waitFor(PROMPT);
     t.write('\r');
-    const { code, output } = await t.exited;
+    const { code, output } = await takeOllamaDefault(t);
     expect(code, output).toBe(0);
     expect(output).not.toContain('not-a-key');
     expect(readEnv(dir).OPENAI_API_KEY).toBe('');
@@ -105,7 +114,7 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     t.write(`${OPENAI_KEY}XY\u007f\u007f\r`);
     await t.waitFor(PROMPT);
     t.write('\r');
-    const { code } = await t.exited;
+    const { code } = await takeOllamaDefault(t);
     expect(code).toBe(0);
     expect(readEnv(dir).OPENAI_API_KEY).toBe(OPENAI_KEY);
   });
@@ -141,6 +150,7 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     expect(seen).toMatch(/OPENROUTER_API_KEY/);
     expect(seen).not.toMatch(/OPENAI_API_KEY/);
     t.write(`${OPENROUTER_KEY}\r`);
+    // The Ollama URL is in the file already (init --no-input wrote its default): not asked again.
     expect((await t.exited).code).toBe(0);
 
     const before = read(dir);
@@ -163,11 +173,39 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
 
   it('--set and --from-env values are not asked for again', async () => {
     const dir = testdir();
-    const t = terminal(dir, ['init', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`, '--from-env'], { OPENROUTER_API_KEY: OPENROUTER_KEY });
+    const t = terminal(dir, ['init', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`, '--from-env'], {
+      OPENROUTER_API_KEY: OPENROUTER_KEY,
+      OLLAMA_API_BASE_URL: 'http://127.0.0.1:11434/api',
+    });
     const { code, output } = await t.exited;
     expect(code, output).toBe(0);
     expect(output).not.toContain(PROMPT);
     expect(readEnv(dir).OPENROUTER_API_KEY).toBe(OPENROUTER_KEY);
+    expect(readEnv(dir).OLLAMA_API_BASE_URL).toBe('http://127.0.0.1:11434/api');
+  });
+
+  it("asks for OLLAMA_API_BASE_URL with the default offered: typed input is shown and taken, and nothing is marked unconfirmed", async () => {
+    const dir = testdir();
+    const t = terminal(dir, ['init', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`, '--set', `OPENROUTER_API_KEY=${OPENROUTER_KEY}`]);
+    const question = await t.waitFor(OLLAMA_PROMPT);
+    expect(question).toMatch(/Ollama API of this deployment/);
+    expect(question).not.toContain(PROMPT);
+    // Not a secret: what is typed is echoed, so a typo can be seen.
+    t.write('http://10.0.0.7:11434/apx\u007fi\r');
+    const { code, output } = await t.exited;
+    expect(code, output).toBe(0);
+    expect(output).toContain('http://10.0.0.7:11434/apx\b \bi');
+    expect(readEnv(dir).OLLAMA_API_BASE_URL).toBe('http://10.0.0.7:11434/api');
+    expect(read(dir)).not.toContain('unconfirmed');
+  });
+
+  it('Enter takes the offered default as confirmed: check has no note about it', async () => {
+    const dir = testdir();
+    const t = terminal(dir, ['init', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`, '--set', `OPENROUTER_API_KEY=${OPENROUTER_KEY}`]);
+    const { code, output } = await takeOllamaDefault(t);
+    expect(code, output).toBe(0);
+    expect(readEnv(dir).OLLAMA_API_BASE_URL).toBe('http://192.168.25.165:11434/api');
+    expect(read(dir)).not.toContain('unconfirmed');
   });
 
   it('colors on a terminal, none with NO_COLOR', async () => {

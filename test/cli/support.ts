@@ -1,6 +1,8 @@
 // Shared by the CLI end-to-end tests: fixtures and small readers of what the binary left on disk.
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, readdirSync, symlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { testdir } from '../helpers/testdir.js';
 import { parse } from 'dotenv';
 import { ENVKIT_BIN, envkit, runProcess, type CliResult } from '../helpers/cli.js';
 
@@ -71,4 +73,13 @@ export function sh(cwd: string, script: string, env: NodeJS.ProcessEnv = {}): Pr
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ENVKIT_NODE: process.execPath, ENVKIT_BIN, ...env },
   });
+}
+
+/** A directory whose node_modules resolves `envkit` and `zod` like an installed project's (for `--schema` modules). */
+export function schemaProject(): string {
+  const dir = testdir();
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(fileURLToPath(new URL('../../packages/envkit', import.meta.url)), join(dir, 'node_modules', 'envkit'));
+  symlinkSync(fileURLToPath(new URL('../../examples/custom-schema/node_modules/zod', import.meta.url)), join(dir, 'node_modules', 'zod'));
+  return dir;
 }

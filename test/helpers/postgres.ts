@@ -41,8 +41,11 @@ export interface PgCluster {
   readLog(): string;
   /** Run `sql` as the superuser over the socket; returns psql's unaligned, tuples-only output. */
   psql(sql: string, options?: { db?: string }): Promise<string>;
-  /** A LOGIN role with `password`; the statement is kept out of the server log. */
-  createRole(name: string, password: string): Promise<void>;
+  /**
+   * A LOGIN role with `password`; the statement is kept out of the server log. `encryption: 'md5'` stores
+   * an MD5 hash instead of a SCRAM verifier (what a cluster from before PostgreSQL 14 holds).
+   */
+  createRole(name: string, password: string, options?: { encryption?: 'md5' }): Promise<void>;
   createDatabase(name: string, owner: string): Promise<void>;
   /** Stop the server and remove its directory. */
   stop(): Promise<void>;
@@ -77,8 +80,21 @@ export function hasPostgres(): boolean {
   return findPostgresBin() !== undefined && findPsql(findPostgresBin() ?? '') !== undefined && runAs() !== null;
 }
 
+/** How {@link startPostgres} sets a cluster up beyond its defaults. */
+export interface PgClusterOptions {
+  /**
+   * The TCP lines of pg_hba.conf, replacing initdb's (`host … scram-sha-256`); the socket stays `trust`.
+   * E.g. `['hostssl all all 127.0.0.0/8 scram-sha-256']` for a cluster reachable over TLS only.
+   */
+  hba?: string[];
+  /** postgresql.conf lines added after the defaults (a later line wins: `listen_addresses = '127.0.0.1,127.0.0.2'`). */
+  conf?: string[];
+  /** Files written into the data directory, owned by the server and mode 0600 (`ssl_key_file` demands it). */
+  files?: Record<string, string>;
+}
+
 /** Start a fresh cluster. Use one per test file (beforeAll / afterAll): initdb takes about a second. */
-export async function startPostgres(): Promise<PgCluster> {
+export async function startPostgres(options: PgClusterOptions = {}): Promise<PgCluster> {
   const binDir = findPostgresBin();
   const psqlPath = binDir && findPsql(binDir);
   const account = runAs();
@@ -120,9 +136,16 @@ export async function startPostgres(): Promise<PgCluster> {
         'fsync = off',
         'synchronous_commit = off',
         'full_page_writes = off',
+        ...(options.conf ?? []),
         '',
       ].join('\n'),
     );
+    if (options.hba) writeFileSync(join(dataDir, 'pg_hba.conf'), ['local all all trust', ...options.hba, ''].join('\n'));
+    for (const [name, text] of Object.entries(options.files ?? {})) {
+      const path = join(dataDir, name);
+      writeFileSync(path, text, { mode: 0o600 });
+      if (account) chownSync(path, account.uid, account.gid);
+    }
     const port = await startOnFreePort(join(binDir, 'pg_ctl'), dataDir, logFile, asServer);
     cleanup = () => {
       killPostmaster(dataDir);
@@ -150,8 +173,9 @@ export async function startPostgres(): Promise<PgCluster> {
       readLog: () => readFileSync(logFile, 'utf8'),
       psql,
       // psql sends each statement on its own, so the SET is in force before the password is parsed.
-      createRole: async (name, password) => {
-        await psql(`SET log_statement = 'none';\nCREATE ROLE ${ident(name)} LOGIN PASSWORD ${literal(password)};\n`);
+      createRole: async (name, password, roleOptions = {}) => {
+        const encryption = roleOptions.encryption === 'md5' ? "SET password_encryption = 'md5';\n" : '';
+        await psql(`SET log_statement = 'none';\n${encryption}CREATE ROLE ${ident(name)} LOGIN PASSWORD ${literal(password)};\n`);
       },
       createDatabase: async (name, owner) => {
         await psql(`CREATE DATABASE ${ident(name)} OWNER ${ident(owner)};`);

@@ -1,8 +1,10 @@
 // What the end-to-end rotation suites (test/rotate.test.ts, test/rotate-faults.test.ts) share: a memu
 // project the built CLI has initialised, whose role and database in a throw-away cluster hold the .env
 // password, and the checks that a rotation finished and leaked nothing.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { canLogin, parseDocument, parsePostgresUrl } from 'envkit';
 import type { PgCluster } from './postgres.js';
@@ -42,7 +44,7 @@ let count = 0;
 export async function rotationProject(
   pg: PgCluster,
   prefix: string,
-  options: { compose?: boolean; superuser?: boolean } = {},
+  options: { compose?: boolean; superuser?: boolean; encryption?: 'md5'; memberOf?: string } = {},
 ): Promise<RotationProject> {
   count += 1;
   const user = `${prefix}_user_${count}`;
@@ -64,7 +66,9 @@ export async function rotationProject(
   const init = await run(['init', '--no-input', '--set', `POSTGRES_USER=${user}`, '--set', `POSTGRES_DB=${db}`]);
   expect(init.code, init.all).toBe(0);
   const old = envValues(dir).POSTGRES_PASSWORD!;
-  await pg.createRole(user, old);
+  await pg.createRole(user, old, options.encryption === undefined ? {} : { encryption: options.encryption });
+  // A group role a pg_hba.conf line names as `+group` (its own password method for this role).
+  if (options.memberOf !== undefined) await pg.psql(`GRANT "${options.memberOf}" TO "${user}";`);
   if (options.superuser) await pg.psql(`ALTER ROLE "${user}" SUPERUSER;`);
   await pg.createDatabase(db, user);
   return { dir, user, db, old, log, env, outputs, run };
@@ -103,4 +107,38 @@ export function expectNoLeak(pg: PgCluster, p: RotationProject, secrets: string[
   for (const output of p.outputs) for (const secret of secrets) expect(output.all).not.toContain(secret);
   if (existsSync(p.log)) for (const secret of secrets) expect(readFileSync(p.log, 'utf8')).not.toContain(secret);
   for (const secret of secrets) expect(pg.readLog()).not.toContain(secret);
+}
+
+/** The built library, as the CLI bundles it. */
+export const ENVKIT_DIST = fileURLToPath(new URL('../../packages/envkit/dist/index.js', import.meta.url));
+
+/**
+ * Run the built library's rotatePassword with `options` (JSON: no functions) in a child that SIGKILLs
+ * itself once `step` reports done (its effect is durable by then), as a crash would. Resolves to the signal.
+ */
+export function killedRotation(p: RotationProject, step: string, options: Record<string, unknown>): Promise<NodeJS.Signals | null> {
+  const script = `
+    const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
+    const { rotatePassword, memuSchema } = await import(o.dist);
+    await rotatePassword({
+      ...o.options, cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', env: process.env,
+      onStep(e) { if (e.name === o.step && e.status !== 'running') process.kill(process.pid, 'SIGKILL'); },
+    });
+    process.stdout.write('finished without being killed');
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: p.dir,
+      env: { PATH: process.env.PATH, ...p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify({ dist: ENVKIT_DIST, cwd: p.dir, step, options }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.on('error', reject);
+    child.on('close', (_code, signal) => {
+      p.outputs.push({ code: null, stdout: output, stderr: '', all: output });
+      resolve(signal);
+    });
+  });
 }

@@ -8,7 +8,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** The global options commandOf may skip over, without and with a value (program.test.ts checks them against the program). */
 export const GLOBAL_FLAGS: ReadonlySet<string> = new Set(['--json', '-q', '--quiet', '--no-color']);
-export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-C', '--cwd', '--env-file', '--schema', '--project', '--env', '--identity']);
+export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-C', '--cwd', '-f', '--file', '--env-file', '--schema', '--project', '--env', '--identity']);
 
 /**
  * The command an argv runs, when that is certain: the first word after nothing but known global options.

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { assertProjectDir, type EnvSchema } from 'envkit';
+import { assertProjectDir, EnvkitError, type EnvSchema } from 'envkit';
 import type { Io } from './io.js';
 import { createStyle, colorWanted, type Style } from './style.js';
 import { loadSchemaModule } from './schema-module.js';
@@ -7,6 +7,9 @@ import { loadSchemaModule } from './schema-module.js';
 /** Global options, as commander parsed them. */
 export interface GlobalOptions {
   cwd?: string;
+  /** `-f, --file <path>`: the env file. */
+  file?: string;
+  /** `--env-file <path>`: the same, by the name Node 20 takes for itself in front of npx and pnpm. */
   envFile?: string;
   schema?: string;
   json?: boolean;
@@ -48,6 +51,14 @@ export interface Context {
   project(): Promise<{ cwd: string; envFile: string; schema: EnvSchema }>;
 }
 
+/** The env file `--file` or its other name `--env-file` gives, `.env` by default; the two must not disagree. */
+function envFileOf(options: GlobalOptions): string {
+  if (options.file !== undefined && options.envFile !== undefined && options.file !== options.envFile) {
+    throw new EnvkitError('USAGE', `--file ${options.file} and --env-file ${options.envFile} name different env files: give one`);
+  }
+  return options.file ?? options.envFile ?? '.env';
+}
+
 /** Build the context from the global options. Nothing is read from disk here. */
 export function createContext(options: GlobalOptions, io: Io): Context {
   const cwd = resolve(io.cwd, options.cwd ?? '.');
@@ -58,7 +69,7 @@ export function createContext(options: GlobalOptions, io: Io): Context {
   const ctx: Context = {
     io,
     cwd,
-    envFile: options.envFile ?? '.env',
+    envFile: envFileOf(options),
     projectId: options.project,
     schemaPath: options.schema,
     environment: options.env ?? (io.env.ENVKIT_ENV || undefined),

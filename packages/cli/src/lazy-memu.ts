@@ -3,7 +3,7 @@
 // get the schema's data, copied from the real schema at build time, and the real module (with zod) is
 // initialised only when a zod type, a generator or a derivation is first used. Nothing but the time
 // differs: every field is the real schema's, and every function is the real one, called through.
-import type { DeriveSpec, EnvSchema, VarSpec } from 'envkit';
+import type { DeploymentProfile, DeriveSpec, EnvSchema, VarSpec } from 'envkit';
 
 /** One variable of the real schema as data (build.mjs writes it; see memuPlainFields there). */
 interface PlainVar {
@@ -16,7 +16,7 @@ interface PlainVar {
   derive: { from: string[]; check: boolean } | undefined;
 }
 
-declare const ENVKIT_MEMU_PLAIN: { name: string; sections: string[]; vars: Record<string, PlainVar> };
+declare const ENVKIT_MEMU_PLAIN: { name: string; sections: string[]; vars: Record<string, PlainVar>; profile: DeploymentProfile };
 
 let real: EnvSchema | undefined;
 
@@ -48,4 +48,5 @@ export const memuSchema: EnvSchema = {
   name: ENVKIT_MEMU_PLAIN.name,
   vars: Object.fromEntries(Object.entries(ENVKIT_MEMU_PLAIN.vars).map(([key, plain]) => [key, lazyVar(key, plain)])),
   sections: ENVKIT_MEMU_PLAIN.sections,
+  profile: ENVKIT_MEMU_PLAIN.profile,
 };

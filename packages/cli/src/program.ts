@@ -31,7 +31,8 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: Co
     .description('Manage the secrets and environment of a deployment: schema-checked .env, strong secrets, safe rotation.')
     .version(VERSION, '-V, --version')
     .option('-C, --cwd <dir>', 'project directory', '.')
-    .option('--env-file <path>', 'env file, relative to the project directory', '.env')
+    .option('-f, --file <path>', 'env file, relative to the project directory (default: .env)')
+    .option('--env-file <path>', 'the same as --file (Node 20 itself takes --env-file <missing file> when envkit runs through npx or pnpm: use --file there)')
     .option('--schema <module>', 'JS or TS module exporting the schema (default: the memu schema)')
     .option('--project <id>', 'keyring project id (default: directory name + hash of its path; also ENVKIT_PROJECT)')
     .option('--env <name>', 'work on the encrypted environment .env.<name>.age instead of the env file (also ENVKIT_ENV)')
@@ -119,6 +120,9 @@ Examples:
       .option('--abort', 'abandon the pending rotation: only while the database does not have the new password yet')
       .option('--db-host <host>', "direct connection: this host instead of the URL's (db resolves only inside compose)")
       .option('--db-port <port>', "direct connection: this port instead of the URL's", parsePort)
+      .addOption(sslModeOption('direct connection'))
+      .option('--db-sslrootcert <file>', 'direct connection: the CA certificate (PEM) that signed the server certificate, or "system" (default: ?sslrootcert= of the URL, PGSSLROOTCERT)')
+      .option('--db-allow-insecure-auth', 'direct connection: send the password even when the server asks for it in cleartext or as MD5 (default: refuse, nothing sent)')
       .option('--restart', 'recreate the app service at the end (default: print the command)')
       .option('--keyring', 'require the OS keyring copy of the new value: exit 3 when it cannot be stored there')
       .option('--no-keyring', 'do not update the OS keyring (default: update it when a keyring is available)')
@@ -150,6 +154,9 @@ Examples:
       .option('--online', 'also log in to the database (SELECT 1) and ask Ollama for its version')
       .option('--db-host <host>', 'with --online: reach the database at this host instead of the URL\'s')
       .option('--db-port <port>', 'with --online: and this port', parsePort)
+      .addOption(sslModeOption('with --online'))
+      .option('--db-sslrootcert <file>', 'with --online: the CA certificate (PEM) that signed the server certificate, or "system"')
+      .option('--db-allow-insecure-auth', 'with --online: send the password even when the server asks for it in cleartext or as MD5')
       .option('--timeout <ms>', 'with --online: time limit per probe', parsePositive, 3000)
       .action(lazy(() => import('./commands/check.js')));
 
@@ -301,6 +308,18 @@ function defineAgeCommands(program: Command, want: (name: CommandName) => boolea
       .description('run a command with the environment (--env NAME, else the env file): validated, derived values computed, nothing written')
       .argument('<command...>', 'the command and its arguments, after --')
       .action(lazy(() => import('./commands/run.js')));
+}
+
+/** `--db-sslmode`, libpq's sslmode, on rotate and check. */
+function sslModeOption(scope: string): Option {
+  return new Option('--db-sslmode <mode>', `${scope}: TLS as libpq's sslmode (default: ?sslmode= of the URL, PGSSLMODE, prefer)`).choices([
+    'disable',
+    'allow',
+    'prefer',
+    'require',
+    'verify-ca',
+    'verify-full',
+  ]);
 }
 
 function parsePort(value: string): number {

@@ -7,6 +7,17 @@ import { Exit, ExitError } from './exit-codes.js';
  * input ended without an answer) with 1. Nothing has been written at that point (docs/exit-codes.md).
  */
 export function promptHidden(io: Io, question: string): Promise<string> {
+  return promptLine(io, question, false);
+}
+
+/**
+ * Ask for a value that is not secret on a TTY: what is typed is shown (on stderr). Otherwise as {@link promptHidden}.
+ */
+export function promptVisible(io: Io, question: string): Promise<string> {
+  return promptLine(io, question, true);
+}
+
+function promptLine(io: Io, question: string, echo: boolean): Promise<string> {
   const { stdin, stderr } = io;
   return new Promise((resolve, reject) => {
     let answer = '';
@@ -33,8 +44,13 @@ export function promptHidden(io: Io, question: string): Promise<string> {
           stderr.write(`envkit: cancelled at the prompt (${interrupted ? 'Ctrl-C' : 'Ctrl-D'}); nothing was written\n`);
           return;
         }
-        if (ch === '\u007f' || ch === '\b') answer = [...answer].slice(0, -1).join('');
-        else if (ch >= ' ') answer += ch;
+        if (ch === '\u007f' || ch === '\b') {
+          if (echo && answer !== '') stderr.write('\b \b');
+          answer = [...answer].slice(0, -1).join('');
+        } else if (ch >= ' ') {
+          answer += ch;
+          if (echo) stderr.write(ch);
+        }
       }
     };
     stdin.on('data', onData);

@@ -18,9 +18,38 @@ export interface Finding {
   column?: number;
   /** What is wrong. */
   message: string;
-  /** How to fix it. */
+  /** How to fix it, in words that name no command of a particular front end. */
   fix?: string;
+  /** A stable, machine-readable cause within the rule (an EnvkitError's `reason`), when there is one. */
+  reason?: string;
+  /**
+   * The fix as data, when it is a command the front end runs or words (the CLI prints its own command lines
+   * for these instead of `fix`): a stable code and what it needs.
+   */
+  hint?: FindingHint;
 }
+
+/**
+ * What a finding's fix asks for, as a code and its data. The library never names a CLI flag or command;
+ * a front end turns these into its own words (the CLI: packages/cli/src/render/hints.ts).
+ */
+export type FindingHint =
+  /** A secret's value is written literally in a file: replace it there with a reference, and rotate it. */
+  | { code: 'replace-and-rotate'; key: string }
+  /** The database port is published on this host: fine for probing or rotating from here, else remove it. */
+  | { code: 'published-database-port' }
+  /** `key` has a value podman's env-file reader reads differently: give it one that needs no quotes. */
+  | { code: 'rewrite-unquoted'; key: string }
+  /** The database URL names a compose service: reach the database some other way (a published port, the container). */
+  | { code: 'database-inside-compose' }
+  /** The URL in `key` names a compose service: ask from inside the app container. */
+  | { code: 'ask-from-app'; key: string }
+  /** Logging in to the database failed: the database is down, unreachable from here, or has another password. */
+  | { code: 'database-login-failed' }
+  /** The compose file uses `key`, which neither the env file nor the schema has: give it a value there. */
+  | { code: 'set-unknown'; key: string }
+  /** The database refuses `.env`'s password `key`: a rotation of it may be unfinished. */
+  | { code: 'finish-rotation'; key: string };
 
 /** True if any finding is an error. */
 export function hasErrors(findings: readonly Finding[]): boolean {

@@ -1,7 +1,7 @@
 // The public API of envkit: explicit named exports only. Nothing runs at import.
 
 export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum } from './errors.js';
-export { hasErrors, type Finding, type Severity } from './findings.js';
+export { hasErrors, type Finding, type FindingHint, type Severity } from './findings.js';
 
 // Schema
 export {
@@ -20,7 +20,8 @@ export { loadEnv, safeLoadEnv, validateValues, type EnvSource, type ValidationRe
 export { toJSONSchema } from './schema/json-schema.js';
 export { describeSchema, type VariableInfo } from './schema/describe.js';
 export { placeholderReason } from './schema/placeholders.js';
-export { memuSchema, createMemuSchema, type MemuEnv } from './schema/memu.js';
+export { memuSchema, createMemuSchema, memuProfile, type MemuEnv } from './schema/memu.js';
+export type { DeploymentProfile, DatabaseProfile, AppProfile, DatabaseKeyNames } from './schema/profile.js';
 
 // .env documents
 export { parseDocument, assertParsed, EnvDocument, type EntryInfo, type DocumentProblem, type QuoteStyle, type Placement } from './dotenv/document.js';
@@ -55,6 +56,8 @@ export { quoteIdent, quoteLiteral, alterRolePasswordSql } from './database/sql.j
 export { detectComposeCommand, type ComposeCommand } from './database/compose-command.js';
 export { applyPasswordViaCompose, type ComposeApplyOptions } from './database/apply-compose.js';
 export { canLogin, applyPasswordDirect, targetFromUrl, type DirectTarget, type LoginResult } from './database/apply-direct.js';
+export { probeDirect, type LoginFailureReason, type TargetOverrides } from './database/apply-direct.js';
+export { resolveConnectionSecurity, tlsAttempts, SSL_MODES, type ConnectionSecurity, type SslMode, type TlsAttempt } from './database/tls.js';
 
 // OS keyring
 export { serviceName, HISTORY_LIMIT, type SecretStore } from './keyring/store.js';

@@ -1,8 +1,10 @@
 import { checkDeployment, detectPodmanEnvironment } from 'envkit';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
+import { wordFindings } from '../render/hints.js';
+import { dbSecurity, type DbSecurityFlags } from '../db-security.js';
 
-interface CheckFlags {
+interface CheckFlags extends DbSecurityFlags {
   git?: boolean;
   compose?: string | boolean;
   /** `--compose-file`, repeatable: the base file, then its overrides. */
@@ -19,7 +21,7 @@ interface CheckFlags {
 export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).checkIn(ctx, flags);
   const project = await ctx.project();
-  const result = await checkDeployment({
+  const checked = await checkDeployment({
     ...project,
     git: flags.git,
     compose: flags.compose === false ? false : typeof flags.compose === 'string' ? flags.compose : flags.composeFile?.[0],
@@ -27,9 +29,13 @@ export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
     dbService: flags.dbService,
     appService: flags.appService,
     ...(flags.online
-      ? { online: { dbHost: flags.dbHost, dbPort: flags.dbPort, timeoutMs: flags.timeout }, podman: detectPodmanEnvironment() }
+      ? {
+          online: { dbHost: flags.dbHost, dbPort: flags.dbPort, dbSecurity: dbSecurity(flags, ctx.io.cwd), env: ctx.io.env, cwd: project.cwd, timeoutMs: flags.timeout },
+          podman: detectPodmanEnvironment(),
+        }
       : {}),
   });
+  const result = { ...checked, findings: wordFindings(checked.findings) };
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, composeFile: result.composeFile ?? null, findings: result.findings, probes: result.probes });
     return result.ok ? 0 : 1;

@@ -15,7 +15,7 @@ export interface GuardInstallFlags {
  */
 export async function run(ctx: Context, flags: GuardInstallFlags): Promise<number> {
   const args: string[] = [];
-  if (ctx.envFile !== '.env') args.push('--env-file', ctx.envFile);
+  if (ctx.envFile !== '.env') args.push('--file', ctx.envFile);
   // Absolute: the hook runs in the repository's top directory, not where this command was run.
   if (ctx.schemaPath !== undefined) args.push('--schema', resolve(ctx.io.cwd, ctx.schemaPath));
   if (ctx.projectId !== undefined) args.push('--project', ctx.projectId);

@@ -1,7 +1,7 @@
 import { initProject, initProjectWithKeyring, promptsForInit, validateValues, withEnvironmentValues, type InitWithKeyringResult } from 'envkit';
 import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
-import { promptHidden } from '../prompt.js';
+import { promptHidden, promptVisible } from '../prompt.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
@@ -38,7 +38,15 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
     for (const p of promptsForInit({ ...project, values })) {
       ctx.err(`${ctx.style.bold(p.key)}: ${p.description}${p.example ? ctx.style.dim(` (format: ${p.example})`) : ''}`);
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const answer = await promptHidden(ctx.io, `  value${p.optional ? ' (Enter to leave it empty)' : ''}, hidden: `);
+        const answer =
+          p.default !== undefined
+            ? await promptVisible(ctx.io, `  value (Enter for ${p.default}): `)
+            : await promptHidden(ctx.io, `  value${p.optional ? ' (Enter to leave it empty)' : ''}${p.secret ? ', hidden' : ''}: `);
+        if (answer === '' && p.default !== undefined) {
+          // Taken as given: the user saw the default and chose it, so it is not marked unconfirmed.
+          values[p.key] = p.default;
+          break;
+        }
         if (answer === '') break;
         const issue = validateValues(project.schema, { ...values, [p.key]: answer }, {}).issues.find((i) => i.key === p.key);
         if (!issue) {

@@ -8,12 +8,13 @@ import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { stepDetail, wordError } from '../render/reasons.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { dbSecurity, type DbSecurityFlags } from '../db-security.js';
 
 /** The options commander parsed: most are rotatePassword's own. */
 type RotateFlags = Pick<
   RotatePasswordOptions,
   'dryRun' | 'apply' | 'composeCmd' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
-> & {
+> & DbSecurityFlags & {
   /** `--compose-file`, repeatable. */
   composeFile?: string[];
   /** `--abort`: abandon the pending rotation. */
@@ -66,7 +67,7 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
       ...project,
       key,
       value,
-      ...route(flags),
+      ...route(flags, ctx),
       dryRun: flags.dryRun,
       restart: flags.restart,
       env: ctx.io.env,
@@ -114,9 +115,9 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
 }
 
 /** How the rotation reaches the database and the app, as the flags give it (absent: recorded or default). */
-function route(flags: RotateFlags): Pick<RotatePasswordOptions, 'apply' | 'composeCmd' | 'composeFiles' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort'> {
+function route(flags: RotateFlags, ctx: Context): Pick<RotatePasswordOptions, 'apply' | 'composeCmd' | 'composeFiles' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'dbSecurity'> {
   const { apply, composeCmd, composeProject, service, appService, dbHost, dbPort } = flags;
-  return { apply, composeCmd, composeFiles: flags.composeFile, composeProject, service, appService, dbHost, dbPort };
+  return { apply, composeCmd, composeFiles: flags.composeFile, composeProject, service, appService, dbHost, dbPort, dbSecurity: dbSecurity(flags, ctx.io.cwd) };
 }
 
 /** `rotate KEY --abort`: abandon a rotation that has not reached the database. */
@@ -128,7 +129,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags, envStore?: E
   const result = await abortRotation({
     ...project,
     key,
-    ...route(flags),
+    ...route(flags, ctx),
     env: ctx.io.env,
     ...(envStore ? { envStore } : {}),
   });

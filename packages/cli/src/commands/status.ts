@@ -1,6 +1,7 @@
 import { stackStatus, type ServiceStatus } from 'envkit';
 import type { Context } from '../context.js';
 import { renderFindings, countLine } from '../render/findings.js';
+import { wordFindings } from '../render/hints.js';
 
 interface StatusFlags {
   composeCmd?: string;
@@ -14,7 +15,7 @@ interface StatusFlags {
 /** `envkit status`: the running stack against the deployment's validation list; exit 1 on any error, as check. */
 export async function run(ctx: Context, flags: StatusFlags): Promise<number> {
   const project = await ctx.project();
-  const result = await stackStatus({
+  const checked = await stackStatus({
     ...project,
     composeCmd: flags.composeCmd,
     composeFiles: flags.composeFile,
@@ -24,6 +25,7 @@ export async function run(ctx: Context, flags: StatusFlags): Promise<number> {
     timeoutMs: flags.timeout,
     env: ctx.io.env,
   });
+  const result = { ...checked, findings: wordFindings(checked.findings) };
   if (ctx.json) {
     ctx.printJson(result);
     return result.ok ? 0 : 1;

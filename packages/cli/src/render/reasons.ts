@@ -1,4 +1,6 @@
 import { isEnvkitError, type EnvkitError, type ErrorDatum, type ErrorIssue, type RotationStep } from 'envkit';
+import { withFlagHint } from '../db-security.js';
+import { errorHint } from './hints.js';
 
 /*
  * The CLI's words for the library's reasons. The library says what happened in its own terms and carries a
@@ -34,7 +36,7 @@ const listVariables: Words = { hint: () => 'run `envkit schema` to list the vari
 const WORDS: Record<string, Words> = {
   // rotation: how to reach the database
   'USAGE:apply-unknown': { hint: (d) => `choose one: ${CHOICES}. envkit never edits only ${String(d.envName)}: the database would keep the old password` },
-  'USAGE:compose-file-missing': {
+  'USAGE:apply-compose-no-file': {
     message: (d) => `--apply compose: no compose file in ${String(d.dir)}`,
     hint: () => 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
   },
@@ -100,26 +102,36 @@ const WORDS: Record<string, Words> = {
   },
 };
 
-/** An error as the CLI says it: the library's message and hint, or the CLI's words for its reason. */
+/**
+ * An error as the CLI says it: the library's message and hint, or the CLI's words for its reason; then the
+ * flag for its reason, if any (withFlagHint), at the end.
+ */
 export function wordError(error: EnvkitError): { message: string; hint: string | undefined; issues: ErrorIssue[] } {
   const issues = error.issues.map(wordIssue);
   // A rotation that stopped at a step: the step's own error, worded, then the state and the way on.
   if (error.reason === 'stopped') {
     const d = error.data;
-    const cause = isEnvkitError(error.cause) ? wordError(error.cause) : undefined;
-    const inner = cause?.message ?? error.message.slice(error.message.indexOf(': ') + 2);
-    return {
-      message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`,
-      hint: `${cause?.hint ? `${cause.hint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`,
-      issues,
-    };
+    const cause = isEnvkitError(error.cause) ? error.cause : undefined;
+    const inner = cause ? wordMessage(cause) : error.message.slice(error.message.indexOf(': ') + 2);
+    const causeHint = cause ? ownHint(cause) : undefined;
+    const hint = `${causeHint ? `${causeHint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`;
+    return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: withFlagHint(hint, cause?.reason), issues };
   }
-  const words = error.reason === undefined ? undefined : WORDS[`${error.code}:${error.reason}`];
-  return {
-    message: words?.message?.(error.data) ?? error.message,
-    hint: words?.hint ? words.hint(error.data) : error.hint,
-    issues,
-  };
+  return { message: wordMessage(error), hint: withFlagHint(ownHint(error), error.reason), issues };
+}
+
+function wordsOf(error: EnvkitError): Words | undefined {
+  return error.reason === undefined ? undefined : WORDS[`${error.code}:${error.reason}`];
+}
+
+function wordMessage(error: EnvkitError): string {
+  return wordsOf(error)?.message?.(error.data) ?? error.message;
+}
+
+/** The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's, else the library's. */
+function ownHint(error: EnvkitError): string | undefined {
+  const words = wordsOf(error);
+  return words?.hint ? words.hint(error.data) : errorHint(error);
 }
 
 /** An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it. */

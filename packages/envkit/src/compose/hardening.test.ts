@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../findings.js';
-import { checkHardening, parseDuration, parseMemory } from './hardening.js';
+import { checkHardening } from './hardening.js';
 import { readComposeText } from './read.js';
+import { memuSchema } from '../schema/memu.js';
+
+// The memu deployment's names (db, memu on 8000) come from its schema's profile.
+const schema = memuSchema;
 
 const memuPath = fileURLToPath(new URL('../../../../examples/memu/docker-compose.yml', import.meta.url));
 const memuText = readFileSync(memuPath, 'utf8');
@@ -34,7 +38,7 @@ describe('checkHardening on examples/memu/docker-compose.yml', () => {
       ['POSTGRES_PASSWORD', 'Q2xhc3NpYy1wYXNzd29yZC0xMjM0NTY3ODkw'],
       ['OPENAI_API_KEY', 'sk-proj-0123456789abcdef'],
     ]);
-    expect(checkHardening(file, { secretValues }).map((f) => [f.rule, f.severity])).toEqual([
+    expect(checkHardening(file, { schema, secretValues }).map((f) => [f.rule, f.severity])).toEqual([
       ['compose.env-file', 'info'],
       ['compose.env-file', 'info'],
     ]);
@@ -96,6 +100,7 @@ const bad = `services:
 describe('checkHardening on a deliberately bad compose file', () => {
   const file = readComposeText(bad, 'bad.yml');
   const findings = checkHardening(file, {
+    schema,
     secretValues: new Map([
       ['COPY_ME', 'Sup3rSecretValue'],
       ['SHORT', 'abc'],
@@ -198,7 +203,7 @@ describe('checkHardening on a deliberately bad compose file', () => {
 });
 
 describe('hardening details', () => {
-  const check = (yaml: string, options = {}): Finding[] => checkHardening(readComposeText(yaml, 'c.yml'), options);
+  const check = (yaml: string, options = {}): Finding[] => checkHardening(readComposeText(yaml, 'c.yml'), { schema, ...options });
 
   it('follows aliases and merge keys (x- extension blocks)', () => {
     const yaml = `x-logging: &logging
@@ -259,20 +264,5 @@ volumes:
     expect(findings.filter((f) => f.rule === 'compose.db-port').map((f) => f.line)).toEqual([4]);
     expect(findings.filter((f) => f.rule === 'compose.app-port').map((f) => f.line)).toEqual([7]);
     expect(findings.filter((f) => f.rule === 'compose.db-volume').map((f) => f.line)).toEqual([2]);
-  });
-
-  it('parses Go durations and docker memory sizes', () => {
-    expect(parseDuration('1m30s')).toBe(90_000);
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('1.5h')).toBe(5_400_000);
-    expect(parseDuration('30')).toBeUndefined();
-    expect(parseDuration('10 s')).toBeUndefined();
-    expect(parseDuration('')).toBeUndefined();
-    expect(parseMemory('2g')).toBe(2 * 1024 ** 3);
-    expect(parseMemory('512MiB')).toBe(512 * 1024 ** 2);
-    expect(parseMemory('1.5g')).toBe(1.5 * 1024 ** 3);
-    expect(parseMemory('1048576')).toBe(1048576);
-    expect(parseMemory('lots')).toBeUndefined();
-    expect(parseMemory('2 gigs')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
-import { isMap, isScalar, isSeq } from './yaml.js';
+import { isMap, isSeq } from './yaml.js';
 import type { Finding } from '../findings.js';
 import { getNode, getPair, resolveNode, scalarString } from './read.js';
+import { healthcheckOf, isTrue, restartOf } from './services.js';
 import type { ComposeFile } from './read.js';
 import { composeReferences } from './references.js';
 
@@ -76,7 +77,7 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
       );
     }
 
-    const restartPair = getPair(service.node, 'restart');
+    const restartPair = restartOf(service).pair;
     const restart = scalarString(restartPair ? resolveNode(restartPair.value) : undefined);
     if (restart === 'unless-stopped' && olderThan(podman, [5, 8, 0])) {
       add(
@@ -94,11 +95,10 @@ export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = 
       restartLine ??= at(restartPair, service.line);
     }
 
-    const hcPair = getPair(service.node, 'healthcheck');
-    const hc = hcPair ? resolveNode(hcPair.value) : undefined;
-    const disabled = isScalar(getNode(hc, 'disable')) && (getNode(hc, 'disable') as { value: unknown }).value === true;
+    const { pair: hcPair, map: hc } = healthcheckOf(service);
+    const disabled = isTrue(getNode(hc, 'disable'));
     const test = getNode(hc, 'test');
-    if (isMap(hc) && !disabled) {
+    if (hc !== undefined && !disabled) {
       healthchecked.push(service.name);
       healthcheckLine ??= at(hcPair, service.line);
     }

@@ -312,7 +312,8 @@ export function checkReferences(
       message: required
         ? `${ref.name} is required here but is neither in .env nor in the schema: compose stops with "required variable ${ref.name} is missing a value"`
         : `${ref.name} is neither in .env nor in the schema: compose substitutes an empty string${ref.nested ? ' when the outer variable is unset' : ''}`,
-      fix: `run \`envkit set --allow-unknown ${ref.name}=...\` with its value, or give it a default in the compose file: \${${ref.name}:-value}`,
+      fix: `give ${ref.name} a value in the env file, or give it a default in the compose file: \${${ref.name}:-value}`,
+      hint: { code: 'set-unknown', key: ref.name },
     });
   }
 

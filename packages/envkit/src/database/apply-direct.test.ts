@@ -35,7 +35,8 @@ describe('targetFromUrl', () => {
 
   it('takes user, database, host and port from the URL and drops the password', () => {
     const target = targetFromUrl(url);
-    expect(target).toEqual({ host: 'db', port: 5432, user: 'memu_production_user', database: 'memu_db' });
+    // libpq's default security: TLS when the server offers it (prefer), SCRAM only.
+    expect(target).toEqual({ host: 'db', port: 5432, user: 'memu_production_user', database: 'memu_db', security: { sslmode: 'prefer' } });
     expect(JSON.stringify(target)).not.toContain('s3cr');
   });
 
@@ -45,6 +46,7 @@ describe('targetFromUrl', () => {
       port: 15432,
       user: 'memu_production_user',
       database: 'memu_db',
+      security: { sslmode: 'prefer' },
     });
     expect(() => targetFromUrl(url, { port: 0 })).toThrow(/1 to 65535/);
     expect(() => targetFromUrl(url, { host: '' })).toThrow(/host/);
@@ -107,17 +109,18 @@ function pgError(severity: string, code: string, text: string): Buffer {
 }
 
 /**
- * Just enough of a PostgreSQL server to ask for a cleartext password and quote it back in an error: at
- * login (`auth`) or, after accepting it, in the answer to the first query (`query`). A proxy or a patched
- * server could do this; envkit must not pass the quote on.
+ * Just enough of a PostgreSQL server: declines TLS, answers the startup message with `greet`, then hands each
+ * message to `answer` (return false to stop reading).
  */
-async function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; close(): Promise<void> }> {
+async function fakeServer(
+  greet: Buffer,
+  answer: (socket: Socket, type: string, body: Buffer) => boolean,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets: Socket[] = [];
   const server = createServer((socket) => {
     sockets.push(socket);
     let buffer = Buffer.alloc(0);
     let started = false;
-    let heard = '';
     socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -131,26 +134,18 @@ async function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; cl
             continue;
           }
           started = true;
-          socket.write(pgMessage('R', pgInt32(3))); // AuthenticationCleartextPassword
+          socket.write(greet);
           continue;
         }
         if (buffer.length < 5 || buffer.length < buffer.readInt32BE(1) + 1) return;
         const type = String.fromCharCode(buffer[0]!);
         const body = buffer.subarray(5, buffer.readInt32BE(1) + 1);
         buffer = buffer.subarray(buffer.readInt32BE(1) + 1);
-        if (type === 'p') {
-          heard = body.toString('utf8').replace(/\0$/, '');
-          if (mode === 'auth') {
-            socket.end(pgError('FATAL', '28P01', `password "${heard}" is not the one for this user`));
-            return;
-          }
-          socket.write(Buffer.concat([pgMessage('R', pgInt32(0)), pgMessage('Z', Buffer.from('I'))]));
-        } else if (type === 'Q') {
-          socket.write(Buffer.concat([pgError('ERROR', '42501', `permission denied; you logged in with "${heard}"`), pgMessage('Z', Buffer.from('I'))]));
-        } else if (type === 'X') {
+        if (type === 'X') {
           socket.end();
           return;
         }
+        if (!answer(socket, type, body)) return;
       }
     });
   });
@@ -162,6 +157,28 @@ async function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; cl
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A server that asks for a cleartext password and quotes it back in an error: at login (`auth`) or, after
+ * accepting it, in the answer to the first query (`query`). A proxy or a patched server could do this;
+ * envkit must not pass the quote on.
+ */
+function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; close(): Promise<void> }> {
+  let heard = '';
+  return fakeServer(pgMessage('R', pgInt32(3)) /* AuthenticationCleartextPassword */, (socket, type, body) => {
+    if (type === 'p') {
+      heard = body.toString('utf8').replace(/\0$/, '');
+      if (mode === 'auth') {
+        socket.end(pgError('FATAL', '28P01', `password "${heard}" is not the one for this user`));
+        return false;
+      }
+      socket.write(Buffer.concat([pgMessage('R', pgInt32(0)), pgMessage('Z', Buffer.from('I'))]));
+    } else if (type === 'Q') {
+      socket.write(Buffer.concat([pgError('ERROR', '42501', `permission denied; you logged in with "${heard}"`), pgMessage('Z', Buffer.from('I'))]));
+    }
+    return true;
+  });
 }
 
 /** Everything of an error and its causes that a log or a debugger could show. */
@@ -180,7 +197,9 @@ describe('applyPasswordDirect against a server that quotes the password back', (
     try {
       const current = password('current');
       const next = password('next');
-      const error = await failure(applyPasswordDirect({ host: '127.0.0.1', port: server.port, user: 'u', database: 'd' }, current, next, { timeoutMs: 5_000 }));
+      // The echo needs a password sent in cleartext: allowed here (the opt-in), refused by default (see below).
+      const target = { host: '127.0.0.1', port: server.port, user: 'u', database: 'd', security: { allowInsecureAuth: true } };
+      const error = await failure(applyPasswordDirect(target, current, next, { timeoutMs: 5_000 }));
       expect(error.code).toBe('DATABASE');
       // The quote arrived and was redacted in the message.
       expect(error.message).toMatch(mode === 'auth' ? /password "<redacted>" is not the one/ : /you logged in with "<redacted>"/);
@@ -188,6 +207,52 @@ describe('applyPasswordDirect against a server that quotes the password back', (
       expect(chain.length).toBe(2);
       expect(chain[1]).toContain('<redacted>');
       for (const secret of [current, next]) expect(chain.join('\n')).not.toContain(secret);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a server that asks for the password in cleartext', () => {
+  it('gets nothing without the opt-in: an insecure-auth refusal before any password is sent', async () => {
+    const server = await echoingServer('auth');
+    try {
+      const current = password('current');
+      const target = { host: '127.0.0.1', port: server.port, user: 'u', database: 'd' };
+      const error = await failure(applyPasswordDirect(target, current, password('next'), { timeoutMs: 5_000 }));
+      expect(error).toMatchObject({ code: 'DATABASE', reason: 'insecure-auth' });
+      expect(error.message).toBe(`PostgreSQL at 127.0.0.1:${server.port} asked for the password in cleartext (pg_hba.conf method "password"); envkit sends a password only through SCRAM-SHA-256, and sent nothing`);
+      // The server quotes back what it heard: nothing, or the refusal would say "password "<redacted>"".
+      await expect(canLogin(target, current, { timeoutMs: 5_000 })).rejects.toMatchObject({ reason: 'insecure-auth' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a server that ends SCRAM without its own proof', () => {
+  it('is refused: it has not shown that it knows the password', async () => {
+    // SASL with SCRAM-SHA-256, a server-first message for the client's nonce, then AuthenticationOk and
+    // ReadyForQuery where PostgreSQL sends its signature (AuthenticationSASLFinal).
+    const server = await fakeServer(pgMessage('R', Buffer.concat([pgInt32(10), Buffer.from('SCRAM-SHA-256\0\0')])), (socket, type, body) => {
+      if (type !== 'p') return true;
+      const text = body.toString('latin1');
+      const nonce = /r=([^,\0]+)/.exec(text)?.[1];
+      if (text.startsWith('SCRAM-SHA-256\0') && nonce) {
+        const first = `r=${nonce}server-nonce,s=${Buffer.from('salt-salt-salt').toString('base64')},i=4096`;
+        socket.write(pgMessage('R', Buffer.concat([pgInt32(11), Buffer.from(first)])));
+      } else {
+        socket.write(Buffer.concat([pgMessage('R', pgInt32(0)), pgMessage('Z', Buffer.from('I'))]));
+      }
+      return true;
+    });
+    try {
+      const target = { host: '127.0.0.1', port: server.port, user: 'u', database: 'd' };
+      await expect(canLogin(target, password('current'), { timeoutMs: 5_000 })).rejects.toMatchObject({
+        code: 'DATABASE',
+        reason: 'scram-unproven',
+        message: `PostgreSQL at 127.0.0.1:${server.port} ended SCRAM authentication without proving that it knows the password`,
+      });
     } finally {
       await server.close();
     }

@@ -195,6 +195,48 @@ export class EnvDocument {
   }
 
   /**
+   * The comment line directly above the (last) assignment of `key`, without its line break; `undefined` when
+   * the key is absent or the line above is not a comment (or is part of the assignment before, a quoted value).
+   */
+  commentAbove(key: string): string | undefined {
+    const above = this.#lineAbove(key);
+    return above === undefined ? undefined : this.#text.slice(above.start, above.end).replace(/\r?\n$/, '');
+  }
+
+  /** Writes the comment `line` (starting with `#`) directly above the assignment of `key`, if assigned exactly once. */
+  insertCommentAbove(key: string, line: string): void {
+    const i = this.#idx().get(key);
+    // Only a key assigned once: an edit must leave the count of its assignments as it is.
+    if (i === undefined || this.#keys().indexOf(key) !== i || !line.startsWith('#') || /[\r\n]/.test(line)) return;
+    const start = this.#scan.data[i * SLOTS + START] as number;
+    const inserted = line + newlineOf(this.#text);
+    const text = this.#text.slice(0, start) + inserted + this.#text.slice(start);
+    this.#adopt(text, [{ start, end: start, inserted: inserted.length }], key, this.get(key), 'set');
+  }
+
+  /** Removes the comment line directly above the (last) assignment of `key` when `match` accepts it. */
+  removeCommentAbove(key: string, match: (line: string) => boolean): boolean {
+    const above = this.#lineAbove(key);
+    if (above === undefined || !match(this.#text.slice(above.start, above.end).replace(/\r?\n$/, ''))) return false;
+    const text = this.#text.slice(0, above.start) + this.#text.slice(above.end);
+    this.#adopt(text, [{ start: above.start, end: above.end, inserted: 0 }], key, this.get(key), 'set');
+    return true;
+  }
+
+  #lineAbove(key: string): { start: number; end: number } | undefined {
+    const i = this.#idx().get(key);
+    // Only a key assigned once: an edit must leave the count of its assignments as it is.
+    if (i === undefined || this.#keys().indexOf(key) !== i) return undefined;
+    const data = this.#scan.data;
+    const end = data[i * SLOTS + START] as number;
+    const floor = i > 0 ? (data[(i - 1) * SLOTS + END] as number) : 0;
+    if (end === 0 || end - 1 < floor) return undefined;
+    const start = this.#text.lastIndexOf('\n', end - 2) + 1;
+    if (start < floor || !this.#text.slice(start, end).trimStart().startsWith('#')) return undefined;
+    return { start, end };
+  }
+
+  /**
    * Removes every line that assigns `key` (whole lines, line breaks included). Returns whether any was removed.
    *
    * @throws EnvkitError `PARSE` if a syntax problem elsewhere in the file would change other values.

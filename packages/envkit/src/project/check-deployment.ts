@@ -6,7 +6,8 @@ import { readTextFile } from '../files/write-file.js';
 import { EnvkitError } from '../errors.js';
 import { findComposeFile, readComposeText } from '../compose/read.js';
 import { checkReferences } from '../compose/references.js';
-import { checkHardening, envFilesOf } from '../compose/hardening.js';
+import { checkHardening } from '../compose/hardening.js';
+import { envFilesOf } from '../compose/services.js';
 import { podmanFindings, type PodmanEnvironment } from '../compose/podman.js';
 import type { ProbeResult } from '../compose/probes.js';
 import { checkProjectWithDocument, type CheckOptions, type CheckResult } from './check.js';
@@ -24,9 +25,9 @@ export interface DeploymentCheckOptions extends CheckOptions {
    * resolve inside the compose network. The hardening checks judge the base file, the one production runs.
    */
   composeOverrides?: readonly string[];
-  /** Database service name (default: `db` or the service running a PostgreSQL image). */
+  /** Database service name (default: the schema profile's, else every service running a PostgreSQL image). */
   dbService?: string;
-  /** Application service whose port must stay private (default `memu`). */
+  /** Application service whose port must stay private (default: the schema profile's; memu's is `memu`). */
   appService?: string;
   /** Versions of podman and podman-compose, when the caller knows them; makes podman warnings precise. */
   podman?: PodmanEnvironment;
@@ -60,7 +61,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
       composeFile = relative(paths.dir, path) || path;
       const text = readTextFile(path, { followSymlinks: true });
       if (text === undefined) {
-        throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path with --compose' });
+        throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path of the compose file', reason: 'compose-file-missing' });
       }
       const file = readComposeText(text, composeFile);
       composeServices = file.services.map((service) => service.name);
@@ -81,6 +82,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         for (const finding of checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded })) findings.push(finding);
         if (envFileLoaded) for (const finding of podmanEnvFileFindings(doc, paths.envName)) findings.push(finding);
         const hardening = checkHardening(file, {
+          schema: options.schema,
           secretValues,
           ...(options.dbService ? { dbService: options.dbService } : {}),
           ...(options.appService ? { appService: options.appService } : {}),
@@ -122,7 +124,8 @@ function podmanEnvFileFindings(doc: EnvDocument, file: string): Finding[] {
       file,
       line: entry.line,
       message: `${entry.key}: podman reads this line of ${file} differently (env_file: quotes, inline comments and surrounding spaces are kept as part of the value, a value spans one line only), so the container would not get the value compose and envkit read`,
-      fix: `give ${entry.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none), then \`envkit set ${entry.key}=...\` writes it bare`,
+      fix: `give ${entry.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none); envkit writes such a value bare`,
+      hint: { code: 'rewrite-unquoted' as const, key: entry.key },
     }];
   });
 }

@@ -10,6 +10,7 @@ import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } f
 import { assertWritableDirs } from './init.js';
 import { describeWrite } from '../files/file-change.js';
 import { externalGuard } from '../schema/external.js';
+import { confirmValue } from './confirm-default.js';
 import type { FileChange } from '../files/file-change.js';
 
 /** The result of an edit of the env file. Never carries a value. */
@@ -105,7 +106,10 @@ export function setEdit(options: Pick<SetOptions, 'schema' | 'values' | 'allowUn
       const before = values[key];
       doc.set(key, value, doc.has(key) ? {} : placementIn(schema, doc, key));
       values[key] = value;
-      keys.push({ key, action: before === value ? 'kept' : 'updated', secret: schema.vars[key]?.secret ?? true });
+      // Setting a value confirms it: the mark init left on a default nobody was asked about goes.
+      const confirmed = confirmValue(doc, key);
+      const action = before === value && !confirmed ? 'kept' : 'updated';
+      keys.push({ key, action, secret: schema.vars[key]?.secret ?? true, ...(confirmed ? { reason: 'confirmed for this deployment' } : {}) });
     }
     return keys;
   };

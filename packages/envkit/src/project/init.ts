@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import { parseDocument } from '../dotenv/document.js';
 import { renderEnvTemplate } from '../files/example.js';
+import { markUnconfirmed } from './confirm-default.js';
 import { withLock } from '../files/lock.js';
 import { writeSecretFile, cleanStaleTemps, type WriteResult } from '../files/write-file.js';
 import { projectPaths, type ProjectOptions } from './context.js';
@@ -71,6 +72,7 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
     } else if (spec.default !== undefined) {
       summary.action = 'default';
       fills[key] = spec.default;
+      if (spec.confirmDefault) summary.reason = 'not confirmed for this deployment';
     }
     keys.push(summary);
   }
@@ -89,7 +91,9 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
   if (fresh) {
     const derivedValues = { ...values };
     applyDerived(schema, parseDocument(''), derivedValues);
-    text = renderEnvTemplate(schema, { kind: 'env', values: derivedValues });
+    const rendered = parseDocument(renderEnvTemplate(schema, { kind: 'env', values: derivedValues }));
+    for (const key of unconfirmed(schema, keys)) markUnconfirmed(rendered, key);
+    text = rendered.toString();
     for (const [key, spec] of Object.entries(schema.vars)) {
       if (spec.derive) keys.push({ key, action: isPresent(derivedValues[key]) ? 'derived' : 'missing', secret: spec.secret });
     }
@@ -99,6 +103,7 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
       if (fills[key] !== undefined) doc.set(key, fills[key]);
       else if (!doc.has(key)) doc.set(key, '');
     }
+    for (const key of unconfirmed(schema, keys)) markUnconfirmed(doc, key);
     const before = { ...values };
     const derived = applyDerived(schema, doc, values);
     for (const [key, spec] of Object.entries(schema.vars)) {
@@ -121,6 +126,11 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
   const order = Object.keys(schema.vars);
   keys.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
   return { text, keys, values };
+}
+
+/** The keys init fills with a default that is one deployment's value (spec.confirmDefault), not asked for. */
+function unconfirmed(schema: EnvSchema, keys: readonly KeySummary[]): string[] {
+  return keys.filter((k) => k.action === 'default' && schema.vars[k.key]?.confirmDefault).map((k) => k.key);
 }
 
 /**
@@ -257,12 +267,26 @@ export interface InitPrompt {
   description: string;
   example: string | undefined;
   optional: boolean;
+  /** Whether the answer is a secret (asked for with hidden input). */
+  secret: boolean;
+  /** What an empty answer takes, for a default that is one deployment's value (spec.confirmDefault). */
+  default?: string;
 }
 
-/** The user-supplied variables (spec.prompt) that are still empty and were not given. */
+/**
+ * The variables init asks for on a terminal, in schema order, when still empty and not given: user-supplied
+ * ones (spec.prompt) and those whose default is one deployment's value (spec.confirmDefault).
+ */
 export function promptsForInit(options: ProjectOptions & { values?: Record<string, string> }): InitPrompt[] {
   const { doc } = readEnvFile(projectPaths(options));
   return Object.entries(options.schema.vars)
-    .filter(([key, spec]) => spec.prompt && !isPresent(doc.get(key)) && !isPresent(options.values?.[key]))
-    .map(([key, spec]) => ({ key, description: spec.description, example: spec.example, optional: spec.type.safeParse(undefined).success }));
+    .filter(([key, spec]) => (spec.prompt || (spec.confirmDefault && spec.default !== undefined)) && !isPresent(doc.get(key)) && !isPresent(options.values?.[key]))
+    .map(([key, spec]) => ({
+      key,
+      description: spec.description,
+      example: spec.example,
+      optional: spec.type.safeParse(undefined).success,
+      secret: spec.secret,
+      ...(spec.confirmDefault && spec.default !== undefined ? { default: spec.default } : {}),
+    }));
 }

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
-import type { Finding } from '../findings.js';
+import type { Finding, FindingHint } from '../findings.js';
+import type { EnvSchema } from '../schema/define.js';
+import { POSTGRES_IMAGE_KEYS, type DatabaseKeyNames } from '../schema/profile.js';
 import { hasErrors } from '../findings.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { readComposeText, type ComposeFile, type ComposeService } from '../compose/read.js';
-import { environmentOf, envFilesOf } from '../compose/hardening.js';
-import { tokenizeTemplate } from '../compose/references.js';
+import { environmentOf, loadsDotEnv, onlyReference } from '../compose/services.js';
 import { composeArgv, composeEngine, composeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
 import { containerEnvironment, execInContainer, listServiceContainers, runEngine, type EngineRun, type ServiceContainer } from '../compose/containers.js';
 import { ollamaVersionUrl } from '../compose/probes.js';
 import { detectComposeCommand } from '../database/compose-command.js';
 import { checkStoredPasswordViaCompose } from './rotation/compose.js';
-import { databaseKeysFor, POSTGRES_IMAGE_KEYS } from './rotation/keys.js';
 import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
 
@@ -22,11 +22,11 @@ export interface StatusOptions extends ProjectOptions {
   composeFiles?: string[];
   /** `-p`. */
   composeProject?: string;
-  /** The database service (default `db`). */
+  /** The database service (default: the schema profile's, memu's `db`; none: its login is not checked). */
   dbService?: string;
-  /** The app service that must reach Ollama (default `memu`). */
+  /** The app service that must reach Ollama (default: the schema profile's, memu's `memu`). */
   appService?: string;
-  /** The variable holding the Ollama API URL (default `OLLAMA_API_BASE_URL`). */
+  /** The variable holding the Ollama API URL (default: the schema profile's, memu's `OLLAMA_API_BASE_URL`). */
   ollamaKey?: string;
   /** Time limit of each engine command (default 30 s). */
   timeoutMs?: number;
@@ -83,12 +83,13 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
   const files = options.composeFiles ?? [];
   const composePaths = composeFilePaths({ dir: paths.dir, files });
   if (composePaths.length === 0) {
-    throw new EnvkitError('USAGE', `no compose file in ${paths.dir}`, { hint: 'run it in the directory of the compose file (-C), or name the files with --compose-file' });
+    throw new EnvkitError('USAGE', `no compose file in ${paths.dir}`, { hint: 'run it in the directory of the compose file, or name the compose files', reason: 'no-compose-file' });
   }
   const compose = detectComposeCommand({ given: options.composeCmd, env });
   if (compose === undefined) {
     throw new EnvkitError('TOOL', 'no compose command found (podman-compose, docker compose, docker-compose)', {
-      hint: "install podman-compose (apt-get install podman-compose) or name it with --compose-cmd 'docker compose'",
+      hint: 'install podman-compose (apt-get install podman-compose) or name the compose command',
+      reason: 'no-compose-command',
     });
   }
   const project: ComposeProject = { compose, dir: paths.dir, files, ...(options.composeProject === undefined ? {} : { projectName: options.composeProject }) };
@@ -96,17 +97,21 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
   const names = [...new Set(parsed.flatMap((file) => file.services.map((s) => s.name)))];
   const values = readEnvFile(paths).doc.toObject();
   const run: EngineRun = { env, secrets: Object.values(values).filter((v) => v.length >= 8), timeoutMs: options.timeoutMs ?? 30_000 };
-  const dbService = options.dbService ?? 'db';
-  const appService = options.appService ?? 'memu';
-  const finding = (severity: Finding['severity'], rule: string, service: string, message: string, fix?: string, key?: string): Finding => ({
+  const profile = options.schema.profile;
+  const dbService = options.dbService ?? profile?.database?.service;
+  const appService = options.appService ?? profile?.app?.service;
+  const finding = (severity: Finding['severity'], rule: string, service: string, message: string, fix?: string, key?: string, hint?: FindingHint): Finding => ({
     severity,
     rule,
     message: `${service}: ${message}`,
     ...(fix === undefined ? {} : { fix }),
     ...(key === undefined ? {} : { key }),
+    ...(hint === undefined ? {} : { hint }),
   });
   const line = (args: string[]): string => shellLine(composeArgv(project, args));
 
+  // Why the matching lines are not shown: an app whose URL holds the database password can log it.
+  const hidden = profile?.app !== undefined && profile.database?.keys.url !== undefined ? `${profile.app.service}'s logs can carry its URL` : 'a log line can carry a secret';
   const running = new Map<string, ServiceContainer>();
   const version = engineVersion(project, run);
   // Services are inspected side by side: each is a handful of engine commands.
@@ -138,7 +143,7 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
     }
     status.logErrors = await logErrors(project, container, run);
     for (const { rule, count } of status.logErrors) {
-      add('warning', 'status.log-errors', service, `${count} line${count === 1 ? '' : 's'} matching ${rule} in the last ${LOG_TAIL} log lines (not shown: memu's logs can carry its URL)`, `read them: ${line(['logs', service])}`);
+      add('warning', 'status.log-errors', service, `${count} line${count === 1 ? '' : 's'} matching ${rule} in the last ${LOG_TAIL} log lines (not shown: ${hidden})`, `read them: ${line(['logs', service])}`);
     }
     return [status, local];
   }));
@@ -146,22 +151,24 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
   const findings = inspected.flatMap(([, local]) => local);
   const add = (...args: Parameters<typeof finding>): void => void findings.push(finding(...args));
 
-  const db = running.get(dbService);
-  const keys = databaseKeysFor(options.schema, POSTGRES_IMAGE_KEYS.password);
-  if (db !== undefined && keys !== undefined && values[keys.password]) {
+  const db = dbService === undefined ? undefined : running.get(dbService);
+  const keys = databaseKeys(options.schema);
+  if (dbService !== undefined && db !== undefined && keys !== undefined && values[keys.password]) {
     const login = { service: dbService, user: values[keys.user] ?? '', database: values[keys.database] ?? '', role: values[keys.user] ?? '' };
     try {
       const stored = await checkStoredPasswordViaCompose({ project, env, timeoutMs: run.timeoutMs }, login, values[keys.password]!);
-      if (stored.kind === 'mismatch') add('error', 'status.database', dbService, `the database does not accept .env's ${keys.password}: ${stored.reason}`, `if a rotation is pending, finish it: envkit rotate ${keys.password}`, keys.password);
+      if (stored.kind === 'mismatch') {
+        add('error', 'status.database', dbService, `the database does not accept .env's ${keys.password}: ${stored.reason}`, `if a rotation of ${keys.password} is pending, finish it`, keys.password, { code: 'finish-rotation', key: keys.password });
+      }
       else if (stored.kind === 'unreadable') add('info', 'status.database', dbService, `cannot tell whether the database accepts .env's ${keys.password}: ${stored.reason}`);
     } catch (error) {
       add('error', 'status.database', dbService, isEnvkitError(error) ? error.message : 'the database could not be asked');
     }
   }
-  const ollamaKey = options.ollamaKey ?? 'OLLAMA_API_BASE_URL';
-  const app = running.get(appService);
-  const ollama = values[ollamaKey] || options.schema.vars[ollamaKey]?.default;
-  if (app !== undefined && ollama) {
+  const ollamaKey = options.ollamaKey ?? profile?.ollamaKey;
+  const app = appService === undefined ? undefined : running.get(appService);
+  const ollama = ollamaKey === undefined ? undefined : values[ollamaKey] || options.schema.vars[ollamaKey]?.default;
+  if (appService !== undefined && ollamaKey !== undefined && app !== undefined && ollama) {
     const reached = await reachFromContainer(project, app, ollamaVersionUrl(ollama), run);
     if (reached !== 'ok') add('error', 'status.ollama', appService, `Ollama (${ollamaKey}) is not reachable from inside the container: ${reached}`, `check ${ollamaKey} and that Ollama listens on an address the container can reach`, ollamaKey);
   }
@@ -216,12 +223,10 @@ function staleKeys(files: readonly ComposeFile[], service: string, values: Reado
   for (const file of files) {
     const svc = file.services.find((s: ComposeService) => s.name === service);
     if (svc === undefined) continue;
-    if (envFilesOf(svc).some(({ path }) => /(^|\/)\.env$/.test(path))) for (const [key, value] of Object.entries(values)) expected.set(key, value);
-    for (const entry of environmentOf(file, svc)) {
+    if (loadsDotEnv(svc)) for (const [key, value] of Object.entries(values)) expected.set(key, value);
+    for (const entry of environmentOf(svc)) {
       if (entry.value === undefined) continue;
-      const tokens = tokenizeTemplate(entry.value);
-      const only = tokens.length === 1 && tokens[0]!.kind === 'reference' && tokens[0]!.start === 0 && tokens[0]!.end === entry.value.length ? tokens[0]! : undefined;
-      const name = only?.kind === 'reference' ? only.name : undefined;
+      const name = onlyReference(entry.value);
       if (name !== undefined && values[name] !== undefined) expected.set(entry.name, values[name]!);
     }
   }
@@ -256,4 +261,13 @@ async function reachFromContainer(project: ComposeProject, container: ServiceCon
     if (!(result.kind === 'exit' && result.code === 127)) return 'the check could not run in the container';
   }
   return 'no python in the container to ask with';
+}
+
+/**
+ * The login variables `status` checks against the database: the profile's, else the postgres image's own
+ * names when the schema defines all three; `undefined` otherwise.
+ */
+function databaseKeys(schema: EnvSchema): DatabaseKeyNames | undefined {
+  const keys = schema.profile?.database?.keys ?? POSTGRES_IMAGE_KEYS;
+  return [keys.password, keys.user, keys.database].every((key) => key in schema.vars) ? keys : undefined;
 }

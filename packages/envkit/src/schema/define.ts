@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { profileKeys, type DeploymentProfile } from './profile.js';
 
 /**
  * How a variable is computed from others (e.g. `MEMU_DB_URL` from the POSTGRES_* parts).
@@ -41,6 +42,12 @@ export interface VariableOptions {
   /** Asked for by `envkit init` on a TTY when missing (user-supplied values such as API keys). */
   prompt?: boolean;
   /**
+   * The default is one deployment's value (an address on its LAN), not a safe guess for another: `envkit init`
+   * asks for it on a terminal (Enter takes the default), and a default written without asking is marked as
+   * unconfirmed in the env file, and noted by `envkit check`, until the value is set (see docs/schema.md).
+   */
+  confirmDefault?: boolean;
+  /**
    * Where else this value lives, when changing it in the file alone breaks something (e.g. a database role's
    * password, its role name). `envkit set`, `unset` and `rotate` refuse to change it in the file alone without
    * `--force`. The parts of a derived variable that has `external` are guarded the same way (see externalGuard).
@@ -70,6 +77,7 @@ export interface VarSpec<T extends z.ZodType = z.ZodType> {
   readonly example: string | undefined;
   readonly placeholders: readonly string[];
   readonly prompt: boolean;
+  readonly confirmDefault: boolean;
   readonly external: string | undefined;
   readonly externalHint: string | undefined;
   readonly jsonSchema: Record<string, unknown> | undefined;
@@ -93,6 +101,7 @@ export function variable<T extends z.ZodType>(type: T, options: VariableOptions)
     example: options.example,
     placeholders: options.placeholders ?? [],
     prompt: options.prompt ?? false,
+    confirmDefault: options.confirmDefault ?? false,
     external: options.external,
     externalHint: options.externalHint,
     jsonSchema: options.jsonSchema,
@@ -110,6 +119,8 @@ export interface EnvSchema<V extends VarRecord = VarRecord> {
   readonly vars: V;
   /** Section names in display order. */
   readonly sections: readonly string[];
+  /** The deployment's service names, ports and key names, when the schema describes one (see DeploymentProfile). */
+  readonly profile?: DeploymentProfile;
 }
 
 /** The typed values of a loaded env. */
@@ -117,7 +128,9 @@ export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: z.output<S
 
 /**
  * Define a schema. Variables keep their declaration order; sections are ordered by first use
- * unless `sections` gives an order.
+ * unless `sections` gives an order. `profile` names the deployment's services, ports and login variables
+ * for the compose rules, `check --online` and `status` (docs/profiles.md); every variable it names must be
+ * one of `vars`.
  *
  * @example
  * export const schema = defineSchema('my-app', {
@@ -127,7 +140,7 @@ export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: z.output<S
 export function defineSchema<V extends VarRecord>(
   name: string,
   vars: V,
-  options: { sections?: readonly string[] } = {},
+  options: { sections?: readonly string[]; profile?: DeploymentProfile } = {},
 ): EnvSchema<V> {
   const sections = [...(options.sections ?? [])];
   for (const spec of Object.values(vars)) if (!sections.includes(spec.section)) sections.push(spec.section);
@@ -136,7 +149,11 @@ export function defineSchema<V extends VarRecord>(
       if (!(dep in vars)) throw new TypeError(`schema ${name}: ${key} derives from unknown variable ${dep}`);
     }
   }
-  return { kind: 'envkit.schema', name, vars, sections };
+  const { profile } = options;
+  for (const key of profile ? profileKeys(profile) : []) {
+    if (!(key in vars)) throw new TypeError(`schema ${name}: its profile names unknown variable ${key}`);
+  }
+  return { kind: 'envkit.schema', name, vars, sections, ...(profile ? { profile } : {}) };
 }
 
 /** True if `value` looks like an envkit schema (for modules loaded with `--schema`). */

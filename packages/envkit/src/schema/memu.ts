@@ -3,6 +3,10 @@ import { EnvkitError } from '../errors.js';
 import { buildPostgresUrl, createMemuDbUrlDerive, parsePostgresUrl } from '../secrets/derive.js';
 import { generatePassword } from '../secrets/password.js';
 import { defineSchema, variable, type InferEnv } from './define.js';
+import { COMPOSE_BYTE_VALUE, parseByteSize } from '../text/units.js';
+import { memuProfile } from './memu-profile.js';
+
+export { memuProfile };
 
 /** Options of {@link createMemuSchema}. */
 export interface MemuSchemaOptions {
@@ -39,22 +43,17 @@ const PORT = '0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|
 
 const RESERVED_ROLES = ['public', 'none', 'current_user', 'current_role', 'session_user', 'user', 'all'];
 
-// compose's byte values: a number and b, k/kb, m/mb or g/gb (compose-spec "Specifying byte values";
-// docker and podman parse them with go-units, binary multiples, any case). Plain bytes and t/p are left
-// out: `2` would mean two bytes and is always a mistake here.
-const MEMORY_LIMIT = /^[0-9]+(\.[0-9]+)?([bBkKmMgG]|[kKmMgG][bB])$/;
-const UNIT: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+// compose's byte values in the form the compose specification documents (text/units.ts): docker and podman
+// read more (`2t`, `2gib`, `2 g`, plain bytes), but `2` would mean two bytes and is always a mistake here.
 const MIN_MEMORY = 6 * 1024 ** 2;
 
 function memoryLimit() {
   return z
     .string()
-    .regex(MEMORY_LIMIT, 'must be a compose memory size: a number and b, k, m or g (e.g. 512m, 2g)')
+    .regex(COMPOSE_BYTE_VALUE, 'must be a compose memory size: a number and b, k, m or g (e.g. 512m, 2g)')
     .refine((v) => {
-      const m = MEMORY_LIMIT.exec(v);
-      if (!m) return true; // reported by the pattern
-      const unit = UNIT[m[2]!.charAt(0).toLowerCase()]!;
-      return Number.parseFloat(v) * unit >= MIN_MEMORY;
+      const size = parseByteSize(v);
+      return size === undefined || !size.documented || size.bytes >= MIN_MEMORY; // a bad form is reported by the pattern
     }, 'must be at least 6m (docker refuses a smaller memory limit)');
 }
 
@@ -117,6 +116,8 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         {
           description: 'Ollama API of this deployment: host, explicit port and the /api path',
           default: 'http://192.168.25.165:11434/api',
+          // The address of the first deployment's Ollama host: asked for by init, noted by check until confirmed.
+          confirmDefault: true,
           section: 'LLM providers',
           // The refinement above, without regex flags: a port of 1 to 65535 written after the host.
           jsonSchema: { pattern: `^[hH][tT][tT][pP][sS]?://(?:[^@/?#]*@)?(?:\\[[^\\]/?#]*\\]|[^:/?#]*):${PORT}(?:[/?#]|$)` },
@@ -215,7 +216,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         section: 'Resources',
       }),
     },
-    { sections: ['LLM providers', 'Database', 'Resources'] },
+    { sections: ['LLM providers', 'Database', 'Resources'], profile: memuProfile },
   );
 }
 

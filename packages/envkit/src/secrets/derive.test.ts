@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { EnvkitError, isEnvkitError } from '../errors.js';
-import { buildPostgresUrl, createMemuDbUrlDerive, memuDbUrlDerive, parsePostgresUrl } from './derive.js';
+import { buildPostgresUrl, createMemuDbUrlDerive, memuDbUrlDerive, parsePostgresUrl, postgresUrlParameters } from './derive.js';
 import { generatePassword } from './password.js';
 import { requireTool } from '../../../../test/helpers/require.js';
 
@@ -127,6 +127,11 @@ describe('parsePostgresUrl', () => {
       port: 5432,
       database: 'd',
     });
+  });
+
+  it('gives the query parameters libpq reads (sslmode, sslrootcert), decoded', () => {
+    expect(postgresUrlParameters('postgresql+psycopg://u:p@h/d?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem')).toEqual({ sslmode: 'verify-full', sslrootcert: '/etc/ca.pem' });
+    expect(postgresUrlParameters('postgresql://u:p@h/d')).toEqual({});
   });
 
   it('reads a raw "?" in the password as SQLAlchemy does (password runs to the @)', () => {

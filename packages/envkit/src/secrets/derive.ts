@@ -1,5 +1,6 @@
 import { EnvkitError } from '../errors.js';
 import type { DeriveSpec } from '../schema/define.js';
+import { memuProfile } from '../schema/memu-profile.js';
 
 /** The parts of a PostgreSQL connection URL, decoded. */
 export interface PostgresUrlParts {
@@ -15,8 +16,9 @@ export interface PostgresUrlParts {
 }
 
 const DEFAULT_SCHEME = 'postgresql+psycopg';
-const DEFAULT_HOST = 'db';
-const DEFAULT_PORT = 5432;
+// A fresh URL names memu's database service, as the app reaches it inside the compose network.
+const DEFAULT_HOST: string = memuProfile.database.service;
+const DEFAULT_PORT: number = memuProfile.database.port;
 const MAX_URL_LENGTH = 8192;
 
 // The grammar of SQLAlchemy's make_url (sqlalchemy/engine/url.py, `_parse_url`), anchored at both ends
@@ -154,10 +156,19 @@ export function parsePostgresUrl(url: string): Required<PostgresUrlParts> {
   return parts;
 }
 
+/**
+ * The parameters of a PostgreSQL URL's query string (`?sslmode=verify-full&sslrootcert=/etc/ca.pem`), which
+ * SQLAlchemy hands to the driver and so to libpq; `{}` without one. Same URL rules as parsePostgresUrl.
+ */
+export function postgresUrlParameters(url: string): Record<string, string> {
+  const { query } = matchPostgresUrl(url);
+  return query === undefined ? {} : Object.fromEntries(new URLSearchParams(query));
+}
+
 const PARTS = [
-  { part: 'user', key: 'POSTGRES_USER' },
-  { part: 'password', key: 'POSTGRES_PASSWORD' },
-  { part: 'database', key: 'POSTGRES_DB' },
+  { part: 'user', key: memuProfile.database.keys.user },
+  { part: 'password', key: memuProfile.database.keys.password },
+  { part: 'database', key: memuProfile.database.keys.database },
 ] as const;
 
 /**
@@ -168,9 +179,7 @@ export function createMemuDbUrlDerive(defaults: { host?: string; port?: number }
   return {
     from: PARTS.map((p) => p.key),
     compute(values, current) {
-      const user = values.POSTGRES_USER;
-      const password = values.POSTGRES_PASSWORD;
-      const database = values.POSTGRES_DB;
+      const [user, password, database] = PARTS.map((p) => values[p.key]);
       if (!user || !password || !database) return undefined;
       // Keep what is not derived (scheme, host, port, query) from a current URL that parses.
       let kept: Pick<MatchedUrl, 'scheme' | 'host' | 'port' | 'query'> = {

@@ -1,7 +1,7 @@
 import { EnvkitError, isEnvkitError } from '../../errors.js';
 import { runningServiceContainer } from '../../compose/containers.js';
 import { applyPasswordViaCompose } from '../../database/apply-compose.js';
-import { applyPasswordDirect, canLogin } from '../../database/apply-direct.js';
+import { applyPasswordDirect, canLogin, probeDirect, type DirectTarget } from '../../database/apply-direct.js';
 import { isPresent } from '../plan.js';
 import { checkStoredPasswordViaCompose } from './compose.js';
 import { advance, composeCommand, composeProjectOf, composeTarget, messageOf, timeout, type RotationContext } from './context.js';
@@ -86,13 +86,20 @@ async function applyViaCompose(ctx: RotationContext, login: Login, value: string
 
 /**
  * Before a new rotation writes anything: in compose mode the database container must be running, so a
- * stopped stack is reported as such and leaves no pending file behind. (A resumed rotation goes on to
- * its apply step, which says the same.)
+ * stopped stack is reported as such and leaves no pending file behind; in direct mode the server must
+ * accept the connection's TLS and ask for SCRAM (probeDirect). (A resumed rotation goes on to its apply
+ * step, which says the same.)
  */
-export async function preflight(ctx: RotationContext): Promise<void> {
-  if (ctx.plan.mode !== 'compose' || (await ctx.store.readPending()) !== undefined) return;
+export async function preflight(ctx: RotationContext, target: DirectTarget | undefined): Promise<void> {
+  if (ctx.plan.mode === 'none' || (await ctx.store.readPending()) !== undefined) return;
   try {
-    await runningServiceContainer(composeProjectOf(ctx, composeCommand(ctx)), ctx.config.service, { env: ctx.config.env, timeoutMs: ctx.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });
+    if (ctx.plan.mode === 'compose') {
+      await runningServiceContainer(composeProjectOf(ctx, composeCommand(ctx)), ctx.config.service, { env: ctx.config.env, timeoutMs: ctx.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });
+    } else {
+      // Direct: TLS as asked and a password method envkit may use, found out without sending a password.
+      // Nothing reachable is left to the apply step, which leaves the pending file to resume from.
+      await probeDirect(target!, timeout(ctx));
+    }
   } catch (error) {
     const message = messageOf(error);
     ctx.steps.end('pending', 'failed', message);

@@ -1,6 +1,7 @@
 import type { EnvSchema } from '../../schema/define.js';
 import type { ComposeCommand } from '../../database/compose-command.js';
 import type { ComposeProject } from '../../compose/project.js';
+import type { DirectTarget } from '../../database/apply-direct.js';
 import type { KeyringCopy } from '../keyring/copy.js';
 import type { ComposeTarget } from './compose.js';
 import type { PendingRotation, PendingVia } from './pending.js';
@@ -46,8 +47,12 @@ export function timeout(ctx: RotationContext): { timeoutMs?: number } {
   return ctx.options.timeoutMs === undefined ? {} : { timeoutMs: ctx.options.timeoutMs };
 }
 
-/** What a resumed run needs to reach the same database and app again (never a password). */
-export function via(ctx: RotationContext): PendingVia {
+/**
+ * What a resumed run needs to reach the same database and app again (never a password): with a direct
+ * target, the TLS settings in force, wherever they came from.
+ */
+export function via(ctx: RotationContext, target: DirectTarget | undefined): PendingVia {
+  const security = target?.security;
   const { plan, options, config } = ctx;
   return {
     ...(plan.compose === undefined ? {} : { compose: plan.compose.argv }),
@@ -57,6 +62,9 @@ export function via(ctx: RotationContext): PendingVia {
     appService: config.appService,
     ...(options.dbHost === undefined ? {} : { dbHost: options.dbHost }),
     ...(options.dbPort === undefined ? {} : { dbPort: options.dbPort }),
+    ...(security === undefined ? {} : { dbSslMode: security.sslmode }),
+    ...(security?.sslrootcert === undefined ? {} : { dbSslRootCert: security.sslrootcert }),
+    ...(security?.allowInsecureAuth ? { dbAllowInsecureAuth: true } : {}),
   };
 }
 

@@ -1,11 +1,11 @@
 import type { ComposeCommand } from '../../database/compose-command.js';
 
-// memu's deployment facts as rotation uses them (docs/deployment.md): one constant each, in one file, so
-// they can follow the memu profile.
+// What a rotation assumes when neither the caller nor the schema's profile (docs/profiles.md) says: memu's
+// deployment facts (docs/deployment.md), one constant each, in one file.
 
-/** The database service of the compose file, when the caller names none. */
+/** The database service of the compose file, when neither the caller nor the profile names one. */
 export const DEFAULT_SERVICE = 'db';
-/** The app service recreated after a rotation, when the caller names none. */
+/** The app service recreated after a rotation, when neither the caller nor the profile names one. */
 export const DEFAULT_APP_SERVICE = 'memu';
 /** What the restart line names when no compose command was named or detected (memu runs podman-compose). */
 export const FALLBACK_COMPOSE: ComposeCommand = { argv: ['podman-compose'] };

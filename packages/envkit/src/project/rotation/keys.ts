@@ -1,6 +1,7 @@
 import type { EnvSchema } from '../../schema/define.js';
 import { EnvkitError } from '../../errors.js';
 import { externalGuard } from '../../schema/external.js';
+import { POSTGRES_IMAGE_KEYS } from '../../schema/profile.js';
 
 /** The variables that make up a database login: which one is the password, the user, the database, the URL. */
 export interface DatabaseKeys {
@@ -11,34 +12,34 @@ export interface DatabaseKeys {
   url: string | undefined;
 }
 
-/**
- * The postgres image's own variable names, which memu uses; give others with
- * `RotatePasswordOptions.databaseKeys`.
- */
-export const POSTGRES_IMAGE_KEYS = { password: 'POSTGRES_PASSWORD', user: 'POSTGRES_USER', database: 'POSTGRES_DB' } as const;
+/** The postgres image's own variable names (the default login of a schema whose profile names none). */
+export { POSTGRES_IMAGE_KEYS };
 
 /**
  * The database login `key` belongs to, when `key` is a database password of `schema`: `key` is the
- * password variable (default `POSTGRES_PASSWORD`) and the schema defines the user and database variables.
- * The URL is `given.url`, else the one schema variable derived from all three. `undefined` for any other
- * key (an API key): such a key is rotated in the file only (rotateSecret).
+ * password variable (`given`, else the schema's profile, else `POSTGRES_PASSWORD`) and the schema defines
+ * the user and database variables. The URL is `given.url`, else the profile's, else the one schema variable
+ * derived from all three. `undefined` for any other key (an API key): such a key is rotated in the file only
+ * (rotateSecret).
  *
  * @example
  * databaseKeysFor(memuSchema, 'POSTGRES_PASSWORD');
  * // { password: 'POSTGRES_PASSWORD', user: 'POSTGRES_USER', database: 'POSTGRES_DB', url: 'MEMU_DB_URL' }
  */
 export function databaseKeysFor(schema: EnvSchema, key: string, given: Partial<DatabaseKeys> = {}): DatabaseKeys | undefined {
-  const password = given.password ?? POSTGRES_IMAGE_KEYS.password;
-  const user = given.user ?? POSTGRES_IMAGE_KEYS.user;
-  const database = given.database ?? POSTGRES_IMAGE_KEYS.database;
+  const profile = schema.profile?.database?.keys;
+  const password = given.password ?? profile?.password ?? POSTGRES_IMAGE_KEYS.password;
+  const user = given.user ?? profile?.user ?? POSTGRES_IMAGE_KEYS.user;
+  const database = given.database ?? profile?.database ?? POSTGRES_IMAGE_KEYS.database;
   if (key !== password || ![password, user, database].every((k) => k in schema.vars)) return undefined;
-  if (given.url !== undefined) {
-    if (!(given.url in schema.vars)) {
-      throw new EnvkitError('UNKNOWN_KEY', `${given.url} (the database URL) is not a variable of the ${schema.name} schema`, {
+  const url = given.url ?? profile?.url;
+  if (url !== undefined) {
+    if (!(url in schema.vars)) {
+      throw new EnvkitError('UNKNOWN_KEY', `${url} (the database URL) is not a variable of the ${schema.name} schema`, {
         reason: 'url-unknown',
       });
     }
-    return { password, user, database, url: given.url };
+    return { password, user, database, url };
   }
   const derived = Object.entries(schema.vars).filter(([, spec]) =>
     [password, user, database].every((part) => spec.derive?.from.includes(part)),

@@ -1,5 +1,6 @@
 import { EnvkitError } from '../../errors.js';
 import { targetFromUrl, type DirectTarget } from '../../database/apply-direct.js';
+import { resolveConnectionSecurity } from '../../database/tls.js';
 import { assertValidValues, isPresent } from '../plan.js';
 import { environmentOf, type RotationContext } from './context.js';
 import type { PendingRotation } from './pending.js';
@@ -47,8 +48,14 @@ function directTarget(ctx: RotationContext, values: Record<string, string>, user
     ...(options.dbHost === undefined ? {} : { host: options.dbHost }),
     ...(options.dbPort === undefined ? {} : { port: options.dbPort }),
   };
-  if (isPresent(url)) return { ...targetFromUrl(url, overrides), user, database };
-  if (overrides.host !== undefined) return { host: overrides.host, port: overrides.port ?? 5432, user, database };
+  // TLS as given, else as the URL's query says, else PGSSLMODE/PGSSLROOTCERT; a relative CA file from the project.
+  const given = options.dbSecurity;
+  const context = { env: ctx.config.env, cwd: ctx.store.dir, ...(given === undefined ? {} : { security: given }) };
+  if (isPresent(url)) return { ...targetFromUrl(url, { ...overrides, ...context }), user, database };
+  if (overrides.host !== undefined) {
+    const security = resolveConnectionSecurity({ env: context.env, cwd: context.cwd, ...(given === undefined ? {} : { given }) });
+    return { host: overrides.host, port: overrides.port ?? 5432, user, database, security };
+  }
   throw new EnvkitError('USAGE', `apply mode direct: no database URL in ${ctx.store.name} to take the host from`, {
     hint: 'give the database host (and port)',
     reason: 'direct-host-unknown',

@@ -1,4 +1,5 @@
 import type { SecretStore } from '../../keyring/store.js';
+import type { ConnectionSecurity } from '../../database/tls.js';
 import type { ProjectOptions } from '../context.js';
 import type { KeySummary } from '../plan.js';
 import type { FileChange } from '../../files/file-change.js';
@@ -27,14 +28,20 @@ export interface RotationRoute {
   composeFiles?: string[];
   /** The compose project name (`-p`); compose's default (the first file's directory name) when absent. */
   composeProject?: string;
-  /** The database service. Default `db` (defaults.ts). */
+  /** The database service. Default: the schema profile's, else `db` (defaults.ts). */
   service?: string;
-  /** The service recreated afterwards so it reads the new values. Default `memu` (defaults.ts). */
+  /** The service recreated afterwards so it reads the new values. Default: the schema profile's app, else `memu` (defaults.ts). */
   appService?: string;
   /** Host for a direct connection, replacing the URL's (`db` only resolves inside the compose network). */
   dbHost?: string;
   /** Port for a direct connection, replacing the URL's. */
   dbPort?: number;
+  /**
+   * TLS and password methods of a direct connection, before the URL's `sslmode`/`sslrootcert` and
+   * PGSSLMODE/PGSSLROOTCERT of `env` (resolveConnectionSecurity). The settings in force are recorded in
+   * the pending file, so a resumed run or an abort connects the same way.
+   */
+  dbSecurity?: ConnectionSecurity;
 }
 
 /** Options of {@link rotatePassword}. */

@@ -30,6 +30,14 @@ describe('pending file', () => {
     expect(parsePending(serializePending(sample), 'x')).toEqual(sample);
   });
 
+  it('round-trips the direct connection security a resumed run reuses, and refuses a bad one', () => {
+    const via = { dbHost: '127.0.0.1', dbPort: 5432, dbSslMode: 'verify-full', dbSslRootCert: '/etc/ssl/pg-ca.pem', dbAllowInsecureAuth: true } as const;
+    expect(parsePending(serializePending({ ...sample, apply: 'direct', via }), 'x').via).toEqual(via);
+    for (const bad of [{ dbSslMode: 'verify' }, { dbSslRootCert: '' }, { dbAllowInsecureAuth: false }, { dbAllowInsecureAuth: 'yes' }]) {
+      expect(refusal(JSON.stringify({ ...sample, via: bad })).message).toMatch(/"via" is not a set of rotation settings/);
+    }
+  });
+
   it('is written with mode 0600, read back, and removed', () => {
     const dir = testdir({ 'stale.envkit-tmp-x': 'not ours' });
     const path = join(dir, '.env.envkit-pending');

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { EnvkitError } from '../../errors.js';
 import { cleanStaleTemps, readTextFile, writeSecretFile } from '../../files/write-file.js';
 import { MAX_STATE_BYTES } from '../../files/safe-read.js';
+import { SSL_MODES, type SslMode } from '../../database/tls.js';
 
 /** How a rotation changes the live database: compose exec psql, a direct connection, or not at all. */
 export type ApplyMode = 'compose' | 'direct' | 'none';
@@ -53,6 +54,11 @@ export interface PendingVia {
   /** Direct connection host and port. */
   dbHost?: string;
   dbPort?: number;
+  /** Direct connection TLS in force (libpq's sslmode) and the CA file (absolute path, or `system`). */
+  dbSslMode?: SslMode;
+  dbSslRootCert?: string;
+  /** The user allowed a cleartext or MD5 password method. */
+  dbAllowInsecureAuth?: boolean;
 }
 
 const MODES: readonly ApplyMode[] = ['compose', 'direct', 'none'];
@@ -121,6 +127,15 @@ function parseVia(data: unknown): PendingVia | null {
     } else if (field === 'dbPort') {
       if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) return null;
       via.dbPort = value as number;
+    } else if (field === 'dbSslMode') {
+      if (typeof value !== 'string' || !(SSL_MODES as readonly string[]).includes(value)) return null;
+      via.dbSslMode = value as SslMode;
+    } else if (field === 'dbSslRootCert') {
+      if (typeof value !== 'string' || value === '' || value.includes('\0')) return null;
+      via.dbSslRootCert = value;
+    } else if (field === 'dbAllowInsecureAuth') {
+      if (value !== true) return null;
+      via.dbAllowInsecureAuth = true;
     } else {
       return null;
     }

@@ -5,7 +5,8 @@ import { readComposeText } from '../../compose/read.js';
 import { composeFilePaths, shellLine } from '../../compose/project.js';
 import { detectComposeCommand, findExecutable, type ComposeCommand } from '../../database/compose-command.js';
 import { readTextFile } from '../../files/write-file.js';
-import type { ApplyMode, PendingRotation } from './pending.js';
+import type { ConnectionSecurity } from '../../database/tls.js';
+import type { ApplyMode, PendingRotation, PendingVia } from './pending.js';
 import type { RotatePasswordOptions } from './options.js';
 
 /** How the rotation reaches the database, decided before anything changes. */
@@ -25,7 +26,7 @@ export interface ApplyPlan {
  * Settings the caller gives replace the recorded ones as a whole (a resumed rotation may go another way).
  */
 export function withPendingSettings(options: RotatePasswordOptions, pending: PendingRotation | undefined): RotatePasswordOptions {
-  const given = [options.apply, options.composeCmd, options.composeFiles, options.composeProject, options.service, options.appService, options.dbHost, options.dbPort];
+  const given = [options.apply, options.composeCmd, options.composeFiles, options.composeProject, options.service, options.appService, options.dbHost, options.dbPort, options.dbSecurity];
   if (given.some((setting) => setting !== undefined)) return options;
   if (pending === undefined || pending.key !== options.key) return options;
   const via = pending.via ?? {};
@@ -39,6 +40,17 @@ export function withPendingSettings(options: RotatePasswordOptions, pending: Pen
     appService: via.appService,
     dbHost: via.dbHost,
     dbPort: via.dbPort,
+    dbSecurity: securityOf(via),
+  };
+}
+
+/** The connection security a pending file recorded; `undefined` when it recorded none (older files). */
+function securityOf(via: PendingVia): ConnectionSecurity | undefined {
+  if (via.dbSslMode === undefined && via.dbSslRootCert === undefined && via.dbAllowInsecureAuth === undefined) return undefined;
+  return {
+    ...(via.dbSslMode === undefined ? {} : { sslmode: via.dbSslMode }),
+    ...(via.dbSslRootCert === undefined ? {} : { sslrootcert: via.dbSslRootCert }),
+    ...(via.dbAllowInsecureAuth === undefined ? {} : { allowInsecureAuth: via.dbAllowInsecureAuth }),
   };
 }
 
@@ -71,7 +83,7 @@ export function planApply(options: RotatePasswordOptions, dir: string, envName: 
   } else if (mode === 'compose' && composePaths.length === 0) {
     throw new EnvkitError('USAGE', `apply mode compose: no compose file in ${dir}`, {
       hint: 'give the compose files, work in the directory of the compose file, or apply directly',
-      reason: 'compose-file-missing',
+      reason: 'apply-compose-no-file',
       data: { dir },
     });
   }

@@ -21,7 +21,7 @@ export async function runRotation(ctx: RotationContext): Promise<RotationResult>
   const mode = ctx.plan.mode;
   const login = await readLogin(ctx);
   const previous = login.values[key];
-  await preflight(ctx);
+  await preflight(ctx, login.target);
 
   // pending: the write-ahead record, before anything else changes.
   steps.start('pending', `reading ${store.pendingName}`);
@@ -33,7 +33,7 @@ export async function runRotation(ctx: RotationContext): Promise<RotationResult>
     if (existing) {
       checkResumable(ctx, existing, login.values);
       resumed = true;
-      const now = via(ctx);
+      const now = via(ctx, login.target);
       pending = existing.apply === mode && JSON.stringify(existing.via) === JSON.stringify(now) ? existing : { ...existing, apply: mode, via: now };
       if (pending !== existing) await store.writePending(pending);
       steps.end('pending', 'already-done', `resuming the rotation started ${existing.created} (last step: ${existing.step}) from ${store.pendingName}`);
@@ -43,7 +43,7 @@ export async function runRotation(ctx: RotationContext): Promise<RotationResult>
         throw new EnvkitError('USAGE', `the new ${key} is the one ${store.name} already has`, { hint: 'give a different value, or let envkit generate one', reason: 'same-value' });
       }
       assertValidValues(ctx.schema, { [key]: next.value }, login.values);
-      pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: via(ctx) };
+      pending = { version: 1, key, value: next.value, created: new Date().toISOString(), apply: mode, step: 'created', via: via(ctx, login.target) };
       await store.writePending(pending);
       generated = next.generated;
       const sealed = store.kind === 'environment' ? 'encrypted to the environment\'s recipients' : 'mode 0600';

@@ -94,8 +94,8 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
       data: { environment: store.environment! },
     });
   }
-  const service = options.service ?? DEFAULT_SERVICE;
-  const appService = options.appService ?? DEFAULT_APP_SERVICE;
+  const service = options.service ?? schema.profile?.database?.service ?? DEFAULT_SERVICE;
+  const appService = options.appService ?? schema.profile?.app?.service ?? DEFAULT_APP_SERVICE;
   checkName(service, 'service');
   checkName(appService, 'appService');
   if (options.composeProject !== undefined) checkName(options.composeProject, 'composeProject');

@@ -206,7 +206,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(removed.stdout).toContain('Removal is not revocation: rotate each one.');
     expect(removed.stdout).toMatch(/OPENAI_API_KEY +printf %s "\$NEW_VALUE" \| envkit rotate OPENAI_API_KEY --stdin --env production/);
     expect(removed.stdout).toMatch(/OPENROUTER_API_KEY +printf %s "\$NEW_VALUE" \| envkit rotate OPENROUTER_API_KEY --stdin --env production/);
-    expect(removed.stdout).toMatch(/POSTGRES_PASSWORD +on the host: envkit decrypt --env production --force && envkit rotate POSTGRES_PASSWORD && envkit encrypt --env production --from \.env/);
+    expect(removed.stdout).toMatch(/POSTGRES_PASSWORD +on the host: envkit rotate POSTGRES_PASSWORD --env production$/m);
     expect(removed.stdout).not.toMatch(/MEMU_DB_URL|POSTGRES_USER/);
     // The suggested command works as written.
     const rotated = await p.run(['rotate', 'OPENAI_API_KEY', '--stdin', '--env', 'production'], { input: 'sk-NewKeyAfterRevocation7Hq2Zx9Lm4' });
@@ -215,11 +215,14 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(findLeak(p.outputs.join('\n'), [...SECRETS, 'sk-NewKeyAfterRevocation7Hq2Zx9Lm4'])).toBeUndefined();
   });
 
-  it('rotate --env refuses the database password (it lives in the database too) with the command to run on the host', async () => {
+  it('rotate --env of the database password (it lives in the database too) asks how to reach the database where there is no compose file; nothing changed', async () => {
     const p = await ageProject();
+    const before = snapshot(p.dir);
     const db = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production']);
     expect(db.code).toBe(2);
-    expect(db.stderr).toMatch(/fix: on the host: envkit decrypt --env production --force && envkit rotate POSTGRES_PASSWORD/);
+    expect(db.stderr).toMatch(/no compose file in .*: say how to change the database password/);
+    expect(db.stderr).toMatch(/fix: choose one: --apply compose .*--apply direct .*--apply none/);
+    expect(snapshot(p.dir)).toEqual(before);
   });
 
   it('refuses a recipients list that would lock out everyone present, and recipients of unknown kinds; nothing written', async () => {

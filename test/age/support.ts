@@ -50,9 +50,9 @@ export interface AgeProject {
   run(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
 }
 
-/** Make an {@link AgeProject}: identity, recipients add, encrypt --from a file outside the project. */
-export async function ageProject(text = memuEnvText()): Promise<AgeProject> {
-  const dir = testdir();
+/** Make an {@link AgeProject}: identity, recipients add, encrypt --from a file outside the project (environment `name`). */
+export async function ageProject(text = memuEnvText(), name = 'production', files: Record<string, string> = {}): Promise<AgeProject> {
+  const dir = testdir(files);
   const config = testdir();
   const tmp = testdir();
   const env = { XDG_CONFIG_HOME: config, TMPDIR: tmp, XDG_RUNTIME_DIR: tmp };
@@ -64,11 +64,11 @@ export async function ageProject(text = memuEnvText()): Promise<AgeProject> {
   };
   const identity = await run(['identity', '--no-keyring']);
   expect(identity.code, identity.all).toBe(0);
-  const added = await run(['recipients', 'add', '--env', 'production', '--name', 'alice']);
+  const added = await run(['recipients', 'add', '--env', name, '--name', 'alice']);
   expect(added.code, added.all).toBe(0);
   const source = join(testdir(), 'source.env');
   writeFileSync(source, text);
-  const encrypted = await run(['encrypt', '--env', 'production', '--from', source]);
+  const encrypted = await run(['encrypt', '--env', name, '--from', source]);
   expect(encrypted.code, encrypted.all).toBe(0);
   rmSync(source);
   return { dir, env, identityFile: join(config, 'envkit', 'identity.txt'), recipient: identity.stdout.trim(), outputs, run };

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serializePending } from '../../packages/envkit/src/project/pending.js';
+import { serializePending } from '../../packages/envkit/src/project/rotation/pending.js';
 import { IS_ROOT, memuEnvText, NOBODY, runCli, scratchDir, snapshot } from './support.js';
 
 type Plant = 'fifo' | 'zero-link' | 'device';

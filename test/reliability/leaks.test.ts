@@ -37,7 +37,7 @@ import {
 import { applyPasswordDirect, applyPasswordViaCompose, canLogin, rotatePassword, targetFromUrl } from 'envkit/rotate';
 import { backupSecrets, forgetSecrets, MemoryStore, restoreEnv, storeStatus } from 'envkit/keyring';
 import { memuSchema } from 'envkit/memu';
-import { parsePending } from '../../packages/envkit/src/project/pending.js';
+import { parsePending } from '../../packages/envkit/src/project/rotation/pending.js';
 import { hasPostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
 import { requireTool } from '../helpers/require.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';

@@ -42,7 +42,12 @@ export interface ErrorIssue {
   location?: string;
   /** What is wrong. Never contains the value. */
   message: string;
+  /** A stable reason, where a caller may add its own way out (`no-value`: the value may be given instead). */
+  reason?: string;
 }
+
+/** One item of {@link EnvkitError.data}: a name, a count, a flag of the situation, or a list of names. */
+export type ErrorDatum = string | number | boolean | readonly string[];
 
 /**
  * The one error class envkit throws.
@@ -61,11 +66,16 @@ export class EnvkitError extends Error {
    * callers that act on the cause rather than on the wording.
    */
   readonly reason: string | undefined;
+  /**
+   * What a caller needs, besides `reason`, to word the error and its fix itself (names, counts, choices;
+   * never a value): the CLI says it with its own flags and commands, which the library never names.
+   */
+  readonly data: Readonly<Record<string, ErrorDatum>>;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { hint?: string; issues?: readonly ErrorIssue[]; path?: string; cause?: unknown; reason?: string } = {},
+    options: { hint?: string; issues?: readonly ErrorIssue[]; path?: string; cause?: unknown; reason?: string; data?: Readonly<Record<string, ErrorDatum>> } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -73,6 +83,7 @@ export class EnvkitError extends Error {
     this.issues = options.issues ?? [];
     this.path = options.path;
     this.reason = options.reason;
+    this.data = options.data ?? {};
   }
 }
 

@@ -1,4 +1,4 @@
-import { checkExample, syncExample, projectPaths, withLock } from 'envkit/project';
+import { checkExample, syncExample, projectPaths } from 'envkit/project';
 import type { Context } from '../context.js';
 import { renderFiles } from '../render/summary.js';
 
@@ -21,8 +21,8 @@ export async function run(ctx: Context, flags: { check?: boolean }): Promise<num
     }
     return ok ? 0 : 1;
   }
-  // Under the project lock like every writer, so a run that holds it may remove stale temps of this file.
-  const change = withLock(paths.lock, 'example', () => syncExample(paths, project.schema));
+  // syncExample takes the project lock itself.
+  const change = syncExample(paths, project.schema);
   if (ctx.json) ctx.printJson({ ok: true, file: change });
   else renderFiles(ctx, [change]);
   return 0;

@@ -1,4 +1,4 @@
-import { assertProjectDir, syncGitignore, projectPaths, withLock } from 'envkit/project';
+import { assertProjectDir, syncGitignore, projectPaths } from 'envkit/project';
 import { environmentNames, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
 import { renderFiles } from '../render/summary.js';
@@ -7,7 +7,7 @@ import { renderFiles } from '../render/summary.js';
 export async function run(ctx: Context, flags: { check?: boolean }): Promise<number> {
   assertProjectDir(ctx.cwd);
   const paths = projectPaths({ cwd: ctx.cwd, envFile: ctx.envFile });
-  // Under the project lock like every writer, so a run that holds it may remove stale temps of this file.
+  // Each sync takes the project lock itself.
   const sync = (dryRun: boolean) => {
     const change = syncGitignore(paths, { dryRun });
     // Encrypted environments (.env.NAME.age): their plaintext ignored, their committed files visible.
@@ -17,7 +17,7 @@ export async function run(ctx: Context, flags: { check?: boolean }): Promise<num
     const added = [...new Set([...(change.added ?? []), ...(more.added ?? [])])];
     return more.action === 'unchanged' ? change : { ...change, action: change.action === 'created' ? change.action : more.action, added };
   };
-  const change = flags.check ? sync(true) : withLock(paths.lock, 'gitignore', () => sync(false));
+  const change = sync(flags.check === true);
   const needed = change.action !== 'unchanged';
   if (ctx.json) ctx.printJson({ ok: !(flags.check && needed), file: change });
   else if (flags.check) ctx.out(needed ? `.gitignore needs: ${(change.added ?? []).join(', ')} (run \`envkit gitignore\`)` : '.gitignore is up to date', needed);

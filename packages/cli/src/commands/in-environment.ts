@@ -2,11 +2,10 @@
 // encrypted environment, decrypted in memory, edited losslessly, re-encrypted and written atomically.
 // Loaded only when an environment is named, so the plain commands do not carry age.
 import { EnvkitError } from 'envkit';
-import { databaseKeysFor } from 'envkit/rotate';
-import { checkEnvironment, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
+import type { EnvStore } from 'envkit/rotate';
+import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
-import { hostRotation } from './in-environment-hints.js';
 import { mask } from '../render/mask.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderFindings, countLine } from '../render/findings.js';
@@ -45,14 +44,17 @@ export async function unsetIn(ctx: Context, keys: string[], flags: { force?: boo
   return absent ? 1 : 0;
 }
 
+/**
+ * The encrypted environment as the store of `envkit rotate POSTGRES_PASSWORD --env NAME`: the rotation
+ * protocol runs on it, decrypted in memory, with its pending file encrypted to the same recipients.
+ */
+export async function rotationStore(ctx: Context): Promise<EnvStore> {
+  return environmentStore(await environmentOptions(ctx, 'rotate'));
+}
+
 /** `envkit rotate KEY --env NAME`: a secret that lives in the environment alone gets a new value. */
 export async function rotateIn(ctx: Context, key: string, value: string | undefined, flags: { dryRun?: boolean; apply?: string; restart?: boolean }): Promise<number> {
   const options = await environmentOptions(ctx, 'rotate');
-  if (databaseKeysFor(options.schema, key) !== undefined) {
-    throw new EnvkitError('USAGE', `${key} changes in the live database and the environment together: rotate it on the host, where the database is`, {
-      hint: `on the host: ${hostRotation(key, options.name)}`,
-    });
-  }
   if (flags.apply === 'compose' || flags.apply === 'direct' || flags.restart) {
     throw new EnvkitError('USAGE', `${key} is not the database password: it is rotated in environment ${options.name} only`, { hint: 'leave out --apply and --restart' });
   }
@@ -69,7 +71,7 @@ export async function checkIn(ctx: Context, flags: { online?: boolean; compose?:
     });
   }
   const options = await environmentOptions(ctx, 'check');
-  const result = await checkEnvironment({ ...options, identities: options.identities.map((i) => i.identity) });
+  const result = await checkEnvironment(options);
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, environment: options.name, findings: result.findings });
     return result.ok ? 0 : 1;

@@ -1,5 +1,5 @@
 import { validateValues } from 'envkit';
-import { initProject, promptsForInit } from 'envkit/project';
+import { initProject, promptsForInit, withEnvironmentValues } from 'envkit/project';
 import { initProjectWithKeyring, type InitWithKeyringResult } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { parseAssignments } from '../assignments.js';
@@ -33,15 +33,8 @@ function promptReason(message: string, key: string): string {
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
 export async function run(ctx: Context, flags: InitFlags): Promise<number> {
   const project = await ctx.project();
-  const values = parseAssignments(flags.set, '--set');
-  if (flags.fromEnv) {
-    for (const [key, spec] of Object.entries(project.schema.vars)) {
-      // A derived value in the environment (MEMU_DB_URL after `set -a; . ./.env`) is recomputed, not taken.
-      if (spec.derive) continue;
-      const value = ctx.io.env[key];
-      if (value !== undefined && value !== '' && values[key] === undefined) values[key] = value;
-    }
-  }
+  const given = parseAssignments(flags.set, '--set');
+  const values = flags.fromEnv ? withEnvironmentValues(project.schema, given, ctx.io.env) : given;
   const interactive = flags.input !== false && !ctx.json && ctx.io.stdin.isTTY === true && ctx.io.stderr.isTTY === true;
   if (interactive) {
     for (const p of promptsForInit({ ...project, values })) {
@@ -81,11 +74,11 @@ export async function run(ctx: Context, flags: InitFlags): Promise<number> {
       await keyring.store.close();
     }
   } else {
-    result = initProject({ ...project, values, dryRun: flags.dryRun });
+    result = { ...initProject({ ...project, values, dryRun: flags.dryRun }), keyring: { status: 'off' } };
   }
   const { keyring: copied, ...initResult } = result;
-  const stored = copied !== undefined && !('error' in copied) ? copied : undefined;
-  const failure = copied !== undefined && 'error' in copied ? copied.error : keyring.status === 'unavailable' ? keyring.error : undefined;
+  const stored = copied.status === 'stored' ? copied.backup : undefined;
+  const failure = copied.status === 'failed' ? copied.error : keyring.status === 'unavailable' ? keyring.error : undefined;
   // Only a failure after the probe can reach here in required mode: the env file is written, the copy is not.
   const failed = failure !== undefined && mode === 'required';
   if (ctx.json) {

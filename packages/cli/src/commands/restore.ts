@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { restoreEnv, type RestoreSource } from 'envkit/keyring';
+import { restoreEnv, type RestoreNote, type RestoreSource } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { keyWidth } from '../render/summary.js';
 import { parseAssignments } from '../assignments.js';
@@ -29,14 +29,14 @@ export async function run(ctx: Context, flags: RestoreFlags): Promise<number> {
     restoreEnv({ ...project, store, projectId, values, force: flags.force, dryRun: flags.dryRun }),
   );
   if (ctx.json) {
-    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result });
+    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result, notes: result.notes.map(noteText) });
     return 0;
   }
   const name = relative(ctx.cwd, result.file.path) || result.file.path;
   if (result.upToDate) {
     // Nothing to restore is not a failure (exit 0, docs/exit-codes.md): the file is there, valid and complete.
     ctx.out(`${ctx.style.bold('envkit restore')}  nothing to restore: ${name} exists, is valid and has every secret ${keyringPlace(result)} holds; it was not changed`);
-    for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${note}`);
+    for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note)}`);
     return 0;
   }
   ctx.out(`${ctx.style.bold(`envkit restore${flags.dryRun ? ' (dry run, nothing written)' : ''}`)}  ${name} from ${keyringPlace(result)}`);
@@ -50,7 +50,18 @@ export async function run(ctx: Context, flags: RestoreFlags): Promise<number> {
   const before = result.previous === 'missing' ? 'was missing' : result.previous === 'empty' ? 'was empty' : `was ${result.previous}`;
   ctx.out(`  ${name} ${flags.dryRun ? `would be ${result.file.action}` : `${result.file.action} (mode 0600)`}; it ${before}`);
   if (result.backup) ctx.out(`  the previous ${name} is kept as ${relative(ctx.cwd, result.backup) || result.backup} (mode 0600)`);
-  for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${note}`);
+  for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note)}`);
   ctx.out(`Next: ${ctx.style.cyan('envkit check')}.`);
   return 0;
+}
+
+/** A restore note as the CLI says it: where the way on is a command, the command. */
+function noteText(note: RestoreNote): string {
+  if (note.reason === 'rotation-pending') {
+    return `a rotation was interrupted (${note.file} exists): the restored file has the values from before it; run the same \`envkit rotate\` again to finish it`;
+  }
+  if (note.reason === 'keyring-differs') {
+    return `the keyring holds other values of ${note.keys.join(', ')}; ${note.file} is what the application reads: \`envkit backup\` copies it into the keyring, \`envkit restore --force\` replaces it from there`;
+  }
+  return note.text;
 }

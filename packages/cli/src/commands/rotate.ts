@@ -1,13 +1,15 @@
 import { EnvkitError, isEnvkitError } from 'envkit';
-import { abortRotation, databaseKeysFor, rotatePassword, rotateSecretWithKeyring } from 'envkit/rotate';
-import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit/rotate';
+import { abortRotation, rotatePassword, rotateSecretWithKeyring, rotationKind } from 'envkit/rotate';
+import type { EnvStore, RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit/rotate';
 import type { Context } from '../context.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
+import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
+import { stepDetail, wordError } from '../render/reasons.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
-import { dbSecurity, withFlagHint, type DbSecurityFlags } from '../db-security.js';
+import { dbSecurity, type DbSecurityFlags } from '../db-security.js';
 
 /** The options commander parsed: most are rotatePassword's own. */
 type RotateFlags = Pick<
@@ -28,21 +30,38 @@ type RotateFlags = Pick<
  * test, `.env`, restart line); any other secret is rotated in the env file only. Values are never printed.
  */
 export async function run(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
-  if (ctx.environment !== undefined) {
-    const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
-    return (await import('./in-environment.js')).rotateIn(ctx, key, value, flags);
-  }
   const project = await ctx.project();
-  if (databaseKeysFor(project.schema, key) === undefined) return fileOnly(ctx, key, flags);
+  const database = rotationKind(project.schema, key).kind === 'database';
+  if (ctx.environment !== undefined) {
+    const inEnvironment = await import('./in-environment.js');
+    if (!database) {
+      const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
+      return inEnvironment.rotateIn(ctx, key, value, flags);
+    }
+    if (flags.keyring === true) {
+      throw new EnvkitError('USAGE', `--keyring does not apply to environment ${ctx.environment}: its copy is its committed encrypted file`, { hint: 'leave out --keyring' });
+    }
+    const envStore = await inEnvironment.rotationStore(ctx);
+    return flags.abort ? abort(ctx, key, flags, envStore) : password(ctx, key, flags, envStore);
+  }
+  if (!database) return fileOnly(ctx, key, flags);
   if (flags.abort) return abort(ctx, key, flags);
+  return password(ctx, key, flags);
+}
+
+/** The database password: the rotation protocol, on the env file or (`envStore`) an encrypted environment. */
+async function password(ctx: Context, key: string, flags: RotateFlags, envStore?: EnvStore): Promise<number> {
+  const project = await ctx.project();
 
   const value = flags.stdin ? await readStdinValue(ctx.io, key) : undefined;
   const steps: RotationStep[] = [];
   const progress = ctx.json || ctx.quiet ? undefined : progressPrinter(ctx);
   // Opened before anything changes: with --keyring an unavailable keyring stops the rotation here.
-  const mode = keyringMode(flags.keyring);
-  const keyring = await openDryRunAware(ctx, mode, flags.dryRun);
-  if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
+  // An encrypted environment's copy is its committed file: the keyring is not asked.
+  const mode = envStore ? 'off' : keyringMode(flags.keyring);
+  const keyring = envStore ? undefined : await openDryRunAware(ctx, mode, flags.dryRun);
+  const where = envStore?.environment === undefined ? '' : ` --env ${envStore.environment}`;
+  if (!ctx.json) ctx.out(ctx.style.bold(`envkit rotate ${key}${where}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`));
   let result: RotationResult;
   try {
     result = await rotatePassword({
@@ -53,15 +72,17 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
       dryRun: flags.dryRun,
       restart: flags.restart,
       env: ctx.io.env,
+      ...(envStore ? { envStore } : {}),
       ...(keyring?.status === 'open' ? { store: keyring.store, projectId: keyring.projectId } : {}),
       onStep(step) {
-        if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: step.detail });
+        if (step.status !== 'running') steps.push({ name: step.name, status: step.status, detail: stepDetail(step) });
         progress?.(step);
       },
     });
   } catch (error) {
     if (ctx.json && isEnvkitError(error)) {
-      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message: error.message, hint: withFlagHint(error.hint, error.reason), issues: error.issues } });
+      const { message, hint, issues } = wordError(error);
+      ctx.printJson({ ok: false, key, steps, error: { code: error.code, message, hint, issues } });
       throw new ExitError(exitCodeFor(error.code));
     }
     throw error;
@@ -71,17 +92,24 @@ export async function run(ctx: Context, key: string, flags: RotateFlags): Promis
   // With --keyring a keyring copy that failed fails the command, though the rotation itself is finished.
   const failed = result.steps.some((s) => s.status === 'failed') || (mode === 'required' && result.keyring.status === 'failed');
   if (ctx.json) {
-    ctx.printJson({ ok: !failed, ...result, ...(keyring?.status === 'unavailable' ? { keyring: { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint } } : {}) });
+    const section = keyring?.status === 'unavailable' ? { status: 'unavailable', message: keyring.error.message, hint: keyring.error.hint } : rotationKeyringJson(result.keyring);
+    const worded = result.steps.map(({ reason: _reason, ...step }) => ({ ...step, detail: stepDetail({ detail: step.detail, reason: _reason }) }));
+    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map(rotationWarningText) });
     return failed ? Exit.Environment : Exit.Ok;
   }
-  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${warning}`);
+  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${rotationWarningText(warning)}`);
   if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
   if (result.apply === 'none') {
     ctx.out(`${ctx.style.yellow('The database was NOT changed')} (--apply none): set the new password of the database role yourself before the app reconnects.`, true);
   }
   if (!result.restart.ran && !flags.dryRun) {
     ctx.out();
-    ctx.out(`Next: recreate the app container so it reads the new ${ctx.envFile}:`);
+    if (result.store.environment !== undefined) {
+      const name = result.store.environment;
+      ctx.out(`Next: deploy environment ${name} again where the app reads it (\`envkit decrypt --env ${name} --force\` on the host, or \`envkit run --env ${name} -- …\`), then recreate the app container:`);
+    } else {
+      ctx.out(`Next: recreate the app container so it reads the new ${ctx.envFile}:`);
+    }
     ctx.out(`  ${ctx.style.cyan(result.restart.command)}`);
   }
   return failed ? Exit.Environment : Exit.Ok;
@@ -94,7 +122,7 @@ function route(flags: RotateFlags, ctx: Context): Pick<RotatePasswordOptions, 'a
 }
 
 /** `rotate KEY --abort`: abandon a rotation that has not reached the database. */
-async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<number> {
+async function abort(ctx: Context, key: string, flags: RotateFlags, envStore?: EnvStore): Promise<number> {
   if (flags.dryRun || flags.restart || flags.stdin) {
     throw new EnvkitError('USAGE', '--abort cannot be combined with --dry-run, --restart or --stdin');
   }
@@ -104,6 +132,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<num
     key,
     ...route(flags, ctx),
     env: ctx.io.env,
+    ...(envStore ? { envStore } : {}),
   });
   if (ctx.json) {
     ctx.printJson({ ok: true, ...result });
@@ -113,7 +142,7 @@ async function abort(ctx: Context, key: string, flags: RotateFlags): Promise<num
     ctx.out(`No rotation of ${key} is pending: nothing to abort.`);
   } else {
     ctx.out(`Abandoned the rotation of ${key} started ${result.started} (${result.proof}).`);
-    ctx.out(`${project.envFile} keeps the password the database has.`);
+    ctx.out(`${envStore?.name ?? project.envFile} keeps the password the database has.`);
   }
   return Exit.Ok;
 }
@@ -139,7 +168,7 @@ function progressPrinter(ctx: Context): (step: RotationProgress) => void {
   return (step) => {
     if (step.status === 'running') {
       if (tty) {
-        ctx.io.stdout.write(`  ${style.dim('…')} ${step.name.padEnd(width)}  ${style.dim(step.detail)}`);
+        ctx.io.stdout.write(`  ${style.dim('…')} ${step.name.padEnd(width)}  ${style.dim(stepDetail(step))}`);
         running = true;
       }
       return;
@@ -147,10 +176,10 @@ function progressPrinter(ctx: Context): (step: RotationProgress) => void {
     const status = step.status === 'already-done' ? `${style.dim('(already done)')} ` : '';
     if (tty) {
       // Replace the "running" line in place.
-      ctx.io.stdout.write(`${running ? '\r\u001b[2K' : ''}  ${mark[step.status]} ${step.name.padEnd(width)}  ${status}${step.detail}\n`);
+      ctx.io.stdout.write(`${running ? '\r\u001b[2K' : ''}  ${mark[step.status]} ${step.name.padEnd(width)}  ${status}${stepDetail(step)}\n`);
       running = false;
     } else {
-      ctx.out(`  ${step.name.padEnd(width)}  ${label[step.status].padEnd(12)}  ${step.detail}`);
+      ctx.out(`  ${step.name.padEnd(width)}  ${label[step.status].padEnd(12)}  ${stepDetail(step)}`);
     }
   };
 }
@@ -190,7 +219,7 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
         : copy instanceof EnvkitError
           ? { status: 'failed', message: copy.message, hint: copy.hint }
           : keyringJson(copy);
-    const { keyring: _copy, ...rotated } = result;
+    const { keyring: _copy, livesElsewhere: _elsewhere, ...rotated } = result;
     ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...rotated, database: 'unchanged', keyring: section });
     return failed ? Exit.Environment : Exit.Ok;
   }
@@ -203,7 +232,7 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   } else if (keyring?.status === 'unavailable') {
     ctx.err(keyringWarning(ctx, keyring.error));
   }
-  if (key.startsWith('POSTGRES_')) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
+  if (result.livesElsewhere) ctx.err(`${ctx.style.yellow('note')}: ${databaseNote}.`);
   return failed ? Exit.Environment : Exit.Ok;
 }
 

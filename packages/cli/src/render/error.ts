@@ -1,8 +1,7 @@
 import { isEnvkitError } from 'envkit';
 import type { Io } from '../io.js';
 import { exitCodeFor, Exit } from '../exit-codes.js';
-import { withFlagHint } from '../db-security.js';
-import { errorHint } from './hints.js';
+import { wordError } from './reasons.js';
 
 /**
  * Print an error and return its exit code. EnvkitErrors carry no secret values by construction;
@@ -11,14 +10,13 @@ import { errorHint } from './hints.js';
 export function renderError(error: unknown, io: Io, json: boolean): number {
   if (isEnvkitError(error)) {
     const exitCode = exitCodeFor(error.code);
-    const hint = withFlagHint(errorHint(error), error.reason);
+    // The library's reason, in the CLI's words (flags and commands are the CLI's to name).
+    const { message, hint, issues } = wordError(error);
     if (json) {
-      io.stdout.write(
-        `${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint, issues: error.issues } }, null, 2)}\n`,
-      );
+      io.stdout.write(`${JSON.stringify({ ok: false, error: { code: error.code, message, hint, issues } }, null, 2)}\n`);
     } else {
-      io.stderr.write(`envkit: ${error.message}\n`);
-      for (const issue of error.issues) {
+      io.stderr.write(`envkit: ${message}\n`);
+      for (const issue of issues) {
         const text = stripKeyPrefix(issue.message, issue.key);
         // "FOO is not a variable ..." already names the key: "FOO: FOO is ..." would say it twice.
         const named = issue.location === undefined && issue.key !== undefined && text.startsWith(`${issue.key} `);

@@ -1,4 +1,4 @@
-import type { BackupResult, EditKeyringCopy, KeyringTarget } from 'envkit/keyring';
+import type { BackupResult, KeyringCopy, KeyringTarget } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
@@ -14,7 +14,7 @@ export function keyringPlace(target: KeyringTarget): string {
  * (an empty secret is not worth a line).
  */
 export function renderBackedUp(ctx: Context, result: BackupResult): void {
-  const shown = result.keys.filter((k) => k.action !== 'skipped' || !k.reason?.startsWith('empty'));
+  const shown = result.keys.filter((k) => k.action !== 'skipped' || k.why !== 'empty');
   const width = keyWidth(shown);
   const place = keyringPlace(result);
   for (const k of shown) {
@@ -38,7 +38,7 @@ export interface EditReport {
   mode: KeyringMode;
   /** The keyring as opened (undefined: no secret was touched, so it was not asked). */
   keyring: OpenedKeyring | undefined;
-  copy: EditKeyringCopy;
+  copy: KeyringCopy;
   dryRun: boolean;
   /** The edit's result without its keyring part, for --json. */
   edited: object;
@@ -54,8 +54,8 @@ export function renderEdit(ctx: Context, report: EditReport, renderText: () => v
   const failed = failure !== undefined && mode === 'required';
   if (ctx.json) {
     const section =
-      copy.status === 'updated'
-        ? { status: 'updated', projectId: copy.projectId, service: copy.service, backend: copy.backend, keys: copy.backup?.keys ?? [], removed: copy.removed }
+      copy.status === 'stored'
+        ? { status: 'updated', projectId: copy.backup.projectId, service: copy.backup.service, backend: copy.backup.backend, keys: copy.backup.keys, removed: copy.removed ?? [] }
         : failure
           ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: failure.hint }
           : { status: 'skipped', reason: dryRun ? 'dry run' : keyring === undefined ? 'no secret changed' : '--no-keyring' };
@@ -63,9 +63,9 @@ export function renderEdit(ctx: Context, report: EditReport, renderText: () => v
     return failed ? Exit.Environment : Exit.Ok;
   }
   renderText();
-  if (copy.status === 'updated') {
-    if (copy.backup) renderBackedUp(ctx, copy.backup);
-    for (const key of copy.removed) ctx.out(`  ${key}  removed from ${keyringPlace(copy)} too (with its history)`);
+  if (copy.status === 'stored') {
+    renderBackedUp(ctx, copy.backup);
+    for (const key of copy.removed ?? []) ctx.out(`  ${key}  removed from ${keyringPlace(copy.backup)} too (with its history)`);
   } else if (dryRun && keyring?.status === 'open') {
     ctx.out(`  the keyring copy (${serviceFor(ctx)}) would be kept in step`);
   }

@@ -2,8 +2,8 @@ import { EnvkitError } from '../errors.js';
 import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
 import { withLock } from '../files/lock.js';
 import { projectPaths } from '../project/context.js';
-import { describeWrite } from '../project/init.js';
-import type { FileChange } from '../project/sync.js';
+import { describeWrite } from '../files/file-change.js';
+import type { FileChange } from '../files/file-change.js';
 import { openEnvironment } from './environment.js';
 
 /** Options of {@link decryptToFile}. */

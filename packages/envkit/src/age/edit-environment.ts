@@ -5,8 +5,8 @@ import { withLockAsync } from '../files/lock.js';
 import { parseDocument } from '../dotenv/document.js';
 import { editText, setEdit, unsetEdit, rotateEdit, nextSecretValue, valueIn, type DocumentEdit, type GetResult } from '../project/edit.js';
 import type { KeySummary } from '../project/plan.js';
-import type { FileChange } from '../project/sync.js';
-import { describeWrite } from '../project/init.js';
+import type { FileChange } from '../files/file-change.js';
+import { describeWrite } from '../files/file-change.js';
 import type { KeyPair } from './keys.js';
 import { assertNotLockedOut, environmentPaths, openEnvironment, readEnvironmentText, readRecipients, sealEnvironment, type EnvironmentPaths } from './environment.js';
 

@@ -2,7 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gitignoreRules, syncGitignoreText, type GitignoreRules } from '../files/gitignore.js';
 import { readTextFile, writeFileAtomic } from '../files/write-file.js';
-import type { FileChange } from '../project/sync.js';
+import { withLock } from '../files/lock.js';
+import { projectFiles } from '../files/names.js';
+import type { FileChange } from '../files/file-change.js';
 
 const ENVIRONMENT_FILE = /^\.env\.([A-Za-z0-9][A-Za-z0-9_-]*)\.(age|recipients)$/;
 
@@ -40,13 +42,21 @@ export function environmentGitignoreRules(names: readonly string[]): GitignoreRu
   return { ignore, keep };
 }
 
-/** Make the project's `.gitignore` follow {@link environmentGitignoreRules} for its environments (plus `extra`). */
+/**
+ * Make the project's `.gitignore` follow {@link environmentGitignoreRules} for its environments (plus
+ * `extra`), under the project lock like every writer. A dry run takes no lock.
+ */
 export function syncEnvironmentGitignore(dir: string, extra: readonly string[] = [], options: { dryRun?: boolean } = {}): FileChange {
+  if (options.dryRun) return writeEnvironmentGitignore(dir, extra, true);
+  return withLock(projectFiles(join(resolve(dir), '.env')).lock, 'gitignore', () => writeEnvironmentGitignore(dir, extra, false));
+}
+
+function writeEnvironmentGitignore(dir: string, extra: readonly string[], dryRun: boolean): FileChange {
   const path = join(resolve(dir), '.gitignore');
   const names = [...new Set([...environmentNames(dir), ...extra])].sort();
   const existing = readTextFile(path);
   const result = syncGitignoreText(existing, environmentGitignoreRules(names));
   if (!result.changed) return { path, action: 'unchanged' };
-  if (!options.dryRun) writeFileAtomic(path, result.text, { mode: 0o644 });
+  if (!dryRun) writeFileAtomic(path, result.text, { mode: 0o644 });
   return { path, action: existing === undefined ? 'created' : 'updated', added: result.added };
 }

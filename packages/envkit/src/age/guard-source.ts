@@ -1,6 +1,6 @@
 import type { EnvSchema } from '../schema/define.js';
 import type { SecretSource } from '../guard/sources.js';
-import { secretKeys } from '../project/keyring.js';
+import { secretKeys } from '../project/keyring/project-id.js';
 import { isEnvkitError } from '../errors.js';
 import { openEnvironment } from './environment.js';
 

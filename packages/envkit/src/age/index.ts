@@ -31,6 +31,7 @@ export { environmentNames, environmentGitignoreRules, syncEnvironmentGitignore }
 export { diffDocuments, type KeyDiff } from './diff.js';
 export { runValues } from './run-values.js';
 export { checkEnvironment } from './check-environment.js';
+export { environmentStore, environmentPendingPath } from './rotation-store.js';
 export { decryptToFile, type DecryptToFileOptions } from './decrypt-file.js';
 export { privateCopy, type PrivateCopy } from './private-copy.js';
 export { environmentSource } from './guard-source.js';

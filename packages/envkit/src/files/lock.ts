@@ -1,10 +1,10 @@
-import { closeSync, fchmodSync, linkSync, openSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { projectFiles, TEMP_MARKER } from './names.js';
-import { cleanStaleTemps } from './write-file.js';
+import { cleanStaleTemps, errnoReason, errorCode as codeOf, writeNewFile } from './write-file.js';
 import { MAX_STATE_BYTES, readRegularFile } from './safe-read.js';
 
 /** A held project lock. */
@@ -254,24 +254,9 @@ function tryCreate(lockPath: string, text: string): boolean {
   }
 }
 
+/** The lock (or a temp of it) with its content, created exclusively, mode 0600: the writer's own first step. */
 function writeNew(path: string, text: string): void {
-  const fd = openSync(path, 'wx', 0o600);
-  let written = false;
-  try {
-    fchmodSync(fd, 0o600);
-    writeFileSync(fd, text);
-    written = true;
-  } finally {
-    closeSync(fd);
-    if (!written) {
-      // A half-written file (the disk full) is neither a lock nor a temp anyone can use: never leave it.
-      try {
-        unlinkSync(path);
-      } catch {
-        // already gone
-      }
-    }
-  }
+  writeNewFile(path, text, 0o600);
 }
 
 /**
@@ -389,23 +374,12 @@ function busy(lockPath: string, holder: LockHolder, host: string): EnvkitError {
 function lockError(error: unknown, path: string, action: 'create' | 'read' | 'remove'): EnvkitError {
   const code = codeOf(error) ?? 'unknown error';
   const dir = dirname(path);
-  // Said in words, as the file writer says them: a bare errno is not a clear error.
-  const [reason, hint] =
-    code === 'EACCES' || code === 'EPERM'
-      ? ['permission denied', `envkit keeps its lock beside the env file, so it needs write permission on ${dir}; check \`ls -ld ${dir}\` and run envkit as the owner of the project`]
-      : code === 'EROFS'
-        ? ['the file system is read-only', 'remount it read-write, or run envkit where the project is writable']
-        : code === 'ENOSPC' || code === 'EDQUOT'
-          ? ['no space left on the device (disk or quota full)', `free some space on the file system holding ${dir} (df -h ${dir}) and run the command again`]
-          : [`(${code})`, 'check the project directory and run the command again'];
+  // Said in words, with the writer's own errno table: a bare errno is not a clear error.
+  const known = errnoReason(code, dir, `envkit keeps its lock beside the env file, so it needs write permission on ${dir}`);
+  const [reason, hint] = known ? [known.reason, known.hint] : [`(${code})`, 'check the project directory and run the command again'];
   const message = reason.startsWith('(') ? `cannot ${action} the lock file ${path} ${reason}` : `cannot ${action} the lock file ${path}: ${reason}`;
   // Creating or reading happens before the lock is held, so nothing has been touched yet.
   return new EnvkitError('FILE', action === 'remove' ? message : `${message}; nothing was changed`, { hint, path, cause: error });
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function sleep(ms: number): void {

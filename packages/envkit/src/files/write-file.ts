@@ -228,32 +228,22 @@ function inspectTarget(path: string, secret: boolean): { stat: Stats; content: B
 function replaceFile(path: string, bytes: Buffer, mode: number, previous: Stats | undefined): void {
   const dir = dirname(path);
   const temp = `${path}${TEMP_MARKER}${randomBytes(6).toString('hex')}`;
-  let fd: number | undefined;
   let renamed = false;
   let stage: Stage = 'create';
   try {
-    fd = openSync(temp, 'wx', mode);
-    stage = 'write';
-    if (previous !== undefined) keepOwner(fd, previous);
-    // The mode given to open() is filtered by the umask; fchmod is not.
-    fchmodSync(fd, mode);
-    writeFileSync(fd, bytes);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
+    writeNewFile(temp, bytes, mode, {
+      sync: true,
+      onOpen(fd) {
+        stage = 'write';
+        if (previous !== undefined) keepOwner(fd, previous);
+      },
+    });
     stage = 'rename';
     renameSync(temp, path);
     renamed = true;
   } catch (error) {
     throw fileError(error, path, stage);
   } finally {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing; the original error is the one to report
-      }
-    }
     if (!renamed) {
       try {
         unlinkSync(temp);
@@ -263,6 +253,33 @@ function replaceFile(path: string, bytes: Buffer, mode: number, previous: Stats 
     }
   }
   syncDirectory(dir, path);
+}
+
+/**
+ * Create `path`, which must not exist (`O_EXCL`), with exactly `mode` (fchmod after open: the umask does not
+ * filter it) and `data`, fsynced when `sync`. A file that could not be written completely is removed: a
+ * half-written file is never left behind. Throws the OS error as it is (`EEXIST` when the file exists), for
+ * the caller to map ({@link fileError}); the shared step of the atomic writer's temp file and the project lock.
+ */
+export function writeNewFile(path: string, data: string | Buffer, mode: number, options: { sync?: boolean; onOpen?: (fd: number) => void } = {}): void {
+  const fd = openSync(path, 'wx', mode);
+  let written = false;
+  try {
+    options.onOpen?.(fd);
+    fchmodSync(fd, mode);
+    writeFileSync(fd, data);
+    if (options.sync) fsyncSync(fd);
+    written = true;
+  } finally {
+    closeSync(fd);
+    if (!written) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
+  }
 }
 
 /** Keep the previous owner when envkit runs as another user (root); silently impossible otherwise. */
@@ -298,7 +315,34 @@ function syncDirectory(dir: string, path: string): void {
 
 type Stage = 'create' | 'write' | 'rename' | 'read' | 'remove';
 
-function errorCode(error: unknown): string | undefined {
+/**
+ * What an OS error code means for a file in `dir`, in words, with the fix: the one errno table of envkit's
+ * file writes (the writer, the lock). `needs` says why envkit needs write permission on `dir` (its
+ * temp files, its lock). `undefined` for a code without words of its own.
+ */
+export function errnoReason(code: string | undefined, dir: string, needs: string): { reason: string; hint: string; unchanged: boolean } | undefined {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return { reason: 'permission denied', hint: `${needs}; check \`ls -ld ${dir}\` and run envkit as the owner of the project`, unchanged: true };
+    case 'EROFS':
+      return { reason: 'the file system is read-only', hint: 'remount it read-write, or run envkit where the project is writable', unchanged: true };
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return { reason: 'no space left on the device (disk or quota full)', hint: `free some space on the file system holding ${dir} (df -h ${dir}) and run the command again`, unchanged: true };
+    case 'ENOENT':
+      return { reason: `the directory ${dir} does not exist`, hint: `create it (mkdir -p ${dir}) or give envkit the right path`, unchanged: false };
+    case 'ENOTDIR':
+      return { reason: 'a part of the path is not a directory', hint: 'check the path', unchanged: false };
+    case 'EIO':
+      return { reason: 'input/output error', hint: 'the disk reported an error; check it (dmesg) before trying again', unchanged: true };
+    default:
+      return undefined;
+  }
+}
+
+/** The OS error code of `error`, if it has one. */
+export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
@@ -309,40 +353,13 @@ function fileError(error: unknown, path: string, stage: Stage): EnvkitError {
   const dir = dirname(path);
   const writing = stage === 'create' || stage === 'write' || stage === 'rename';
   const unchanged = writing ? `; ${path} was not changed` : '';
-  const options = (hint: string) => ({ hint, path, cause: error });
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return writing
-        ? new EnvkitError('FILE', `cannot write ${path}: permission denied${unchanged}`, options(
-            `envkit writes through a temporary file in the same directory, so it needs write permission on ${dir} itself; check \`ls -ld ${dir}\` and run envkit as the owner of the project`,
-          ))
-        : new EnvkitError('FILE', `cannot ${stage} ${path}: permission denied`, options(`check \`ls -l ${path}\` and run envkit as the file's owner`));
-    case 'EROFS':
-      return new EnvkitError('FILE', `cannot write ${path}: the file system is read-only${unchanged}`, options(
-        'remount it read-write, or run envkit where the project is writable',
-      ));
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new EnvkitError('FILE', `cannot write ${path}: no space left on the device (disk or quota full)${unchanged}`, options(
-        `free some space on the file system holding ${dir} (df -h ${dir}) and run the command again`,
-      ));
-    case 'ENOENT':
-      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path}: the directory ${dir} does not exist`, options(
-        `create it (mkdir -p ${dir}) or give envkit the right path`,
-      ));
-    case 'ENOTDIR':
-      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path}: a part of the path is not a directory`, options(
-        'check the path',
-      ));
-    case 'EIO':
-      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path}: input/output error${unchanged}`, options(
-        'the disk reported an error; check it (dmesg) before trying again',
-      ));
-    default:
-      return new EnvkitError('FILE', `cannot ${writing ? 'write' : stage} ${path} (${code ?? 'unknown error'})${unchanged}`, options(
-        'check the file and its directory, then run the command again',
-      ));
+  const verb = writing ? 'write' : stage;
+  if (!writing && (code === 'EACCES' || code === 'EPERM')) {
+    return new EnvkitError('FILE', `cannot ${stage} ${path}: permission denied`, { hint: `check \`ls -l ${path}\` and run envkit as the file's owner`, path, cause: error });
   }
+  const known = errnoReason(code, dir, `envkit writes through a temporary file in the same directory, so it needs write permission on ${dir} itself`);
+  if (known === undefined) {
+    return new EnvkitError('FILE', `cannot ${verb} ${path} (${code ?? 'unknown error'})${unchanged}`, { hint: 'check the file and its directory, then run the command again', path, cause: error });
+  }
+  return new EnvkitError('FILE', `cannot ${verb} ${path}: ${known.reason}${known.unchanged ? unchanged : ''}`, { hint: known.hint, path, cause: error });
 }
-

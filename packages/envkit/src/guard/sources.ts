@@ -2,7 +2,7 @@ import type { EnvSchema } from '../schema/define.js';
 import type { SecretStore } from '../keyring/store.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
 import { readEnvFile } from '../project/env-file.js';
-import { secretKeys } from '../project/keyring.js';
+import { secretKeys } from '../project/keyring/project-id.js';
 
 /** A current secret of the project. `value` must never be printed, logged or passed to another process. */
 export interface SecretValue {

@@ -6,33 +6,11 @@ export { serviceName, type SecretStore } from './store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { openOsStore, keyringStatus, type OsStoreOptions, type OsSecretStore, type KeyringStatus } from './os-store.js';
 export type { KeyringProblem } from './probe.js';
-export {
-  defaultProjectId,
-  resolveProjectId,
-  backupSecrets,
-  storeStatus,
-  restoreEnv,
-  forgetSecrets,
-  type KeyringProjectOptions,
-  type KeyringTarget,
-  type BackupOptions,
-  type BackupResult,
-  type BackedUpKey,
-  type SecretState,
-  type SecretStatus,
-  type StoreStatusResult,
-  type RestoreOptions,
-  type RestoreResult,
-  type RestoredKey,
-  type RestoreSource,
-  type ForgetOptions,
-  type ForgetResult,
-} from '../project/keyring.js';
+export { defaultProjectId, resolveProjectId, type KeyringProjectOptions, type KeyringTarget } from '../project/keyring/project-id.js';
+export { backupSecrets, type BackupOptions, type BackupResult, type BackedUpKey } from '../project/keyring/backup.js';
+export { storeStatus, type SecretState, type SecretStatus, type StoreStatusResult } from '../project/keyring/status.js';
+export { restoreEnv, type RestoreOptions, type RestoreResult, type RestoredKey, type RestoreSource, type RestoreNote } from '../project/keyring/restore.js';
+export { forgetSecrets, type ForgetOptions, type ForgetResult } from '../project/keyring/forget.js';
+export type { KeyringCopy } from '../project/keyring/copy.js';
 export { initProjectWithKeyring, type InitWithKeyringOptions, type InitWithKeyringResult } from '../project/init.js';
-export {
-  setValuesWithKeyring,
-  unsetKeysWithKeyring,
-  type EditKeyringOptions,
-  type EditKeyringCopy,
-  type EditWithKeyringResult,
-} from '../project/edit-keyring.js';
+export { setValuesWithKeyring, unsetKeysWithKeyring, type EditKeyringOptions, type EditWithKeyringResult } from '../project/edit-keyring.js';

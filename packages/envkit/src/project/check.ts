@@ -10,8 +10,8 @@ import { assertProjectDir, projectPaths, type ProjectOptions, type ProjectPaths 
 import { checkExample } from './sync.js';
 import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
-import { isEnvkitError } from '../errors.js';
-import { readPending, type PendingRotation } from './pending.js';
+import { EnvkitError, isEnvkitError } from '../errors.js';
+import { readPending, type PendingRotation } from './rotation/pending.js';
 import { valueFindings } from './check-values.js';
 import { surroundingFindings } from './check-surroundings.js';
 
@@ -228,21 +228,37 @@ function exampleFindings(paths: ProjectPaths, options: CheckOptions): Finding[] 
  * that finishes it; the pending file records how it reaches the database, so nothing needs retyping.
  */
 function pendingFinding(paths: ProjectPaths): Finding {
-  const file = basename(paths.pending);
-  let pending: PendingRotation | undefined;
+  let pending: PendingRotation | undefined | EnvkitError;
   try {
     pending = readPending(paths.pending);
   } catch (error) {
+    pending = isEnvkitError(error) ? error : new EnvkitError('FILE', 'unreadable');
+  }
+  return rotationPendingFinding({ file: basename(paths.pending), envName: paths.envName, pending });
+}
+
+/**
+ * The `rotation.pending` finding of a pending file (`pending`: its record, or the error reading it) beside
+ * env file `envName`; `environment` names an encrypted environment, whose rotation is finished with `--env`.
+ */
+export function rotationPendingFinding(options: { file: string; envName: string; pending: PendingRotation | undefined | EnvkitError; environment?: string }): Finding {
+  const { file, envName, pending } = options;
+  if (pending instanceof EnvkitError) {
     return {
       severity: 'error',
       rule: 'rotation.pending',
       file,
-      message: `a rotation was interrupted, and its pending file cannot be read: ${isEnvkitError(error) ? error.message : 'unreadable'}`,
-      fix: isEnvkitError(error) && error.hint ? error.hint : `inspect ${file} by hand: it may hold the only copy of a password the database already has`,
+      message: `a rotation was interrupted, and its pending file cannot be read: ${pending.message}`,
+      fix:
+        pending.reason === 'pending-unreadable'
+          ? 'it may hold the only copy of a new password the database already accepts: do not delete it blindly. It is a small JSON file ("key", "value"); ' +
+            'check whether the database accepts "value", put the accepted password into the env file with `envkit set`, then remove the file'
+          : (pending.hint ?? `inspect ${file} by hand: it may hold the only copy of a password the database already has`),
     };
   }
   const key = pending?.key ?? 'POSTGRES_PASSWORD';
   const applied = pending !== undefined && pending.step !== 'created';
+  const command = `envkit rotate ${key}${options.environment === undefined ? '' : ` --env ${options.environment}`}`;
   return {
     severity: 'error',
     rule: 'rotation.pending',
@@ -251,8 +267,8 @@ function pendingFinding(paths: ProjectPaths): Finding {
     message:
       `the rotation of ${key} started ${pending?.created ?? 'earlier'} is unfinished (last step: ${pending?.step ?? 'unknown'}): ` +
       (applied
-        ? `the database already has the new ${key} while ${paths.envName} has the old one; the app is locked out at its next restart`
-        : `the database may already have the new ${key}; ${paths.envName} has the old one`),
-    fix: applied ? `envkit rotate ${key}` : `envkit rotate ${key} (finishes it; or \`envkit rotate ${key} --abort\` while the database does not have it yet)`,
+        ? `the database already has the new ${key} while ${envName} has the old one; the app is locked out at its next restart`
+        : `the database may already have the new ${key}; ${envName} has the old one`),
+    fix: applied ? command : `${command} (finishes it; or \`${command} --abort\` while the database does not have it yet)`,
   };
 }

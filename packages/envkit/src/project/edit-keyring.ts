@@ -3,8 +3,13 @@ import { serviceName, type SecretStore } from '../keyring/store.js';
 import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { setValues, unsetKeys, type EditResult, type SetOptions } from './edit.js';
-import { keepRotatedSecret, resolveProjectId, type BackupResult, type KeyringTarget } from './keyring.js';
+import { rotateSecret, type RotateFileOptions } from './edit.js';
+import { keepRotatedSecret } from './keyring/keep-rotated.js';
+import { resolveProjectId } from './keyring/project-id.js';
+import type { BackupResult } from './keyring/backup.js';
+import type { KeyringCopy } from './keyring/copy.js';
 import { isPresent } from './plan.js';
+import { externalGuard } from '../schema/external.js';
 
 /*
  * `set` and `unset` with the keyring copy kept in step, under the rules init and rotate follow: the env file
@@ -20,20 +25,10 @@ export interface EditKeyringOptions {
   projectId?: string;
 }
 
-/**
- * What happened to the keyring copy of the secrets an edit changed: `stored` (new values stored, each
- * previous one kept as history, as a rotation does), `removed` (secrets that left the env file left the
- * keyring, history included), both, `failed` (the env file was written all the same), or `off` (no
- * store, a dry run, or no secret changed).
- */
-export type EditKeyringCopy =
-  | ({ status: 'updated'; backup?: BackupResult; removed: string[] } & KeyringTarget)
-  | { status: 'failed'; error: EnvkitError }
-  | { status: 'off' };
-
 /** Result of {@link setValuesWithKeyring} and {@link unsetKeysWithKeyring}. Holds no value. */
 export interface EditWithKeyringResult extends EditResult {
-  keyring: EditKeyringCopy;
+  /** `stored`: new values stored (each previous one kept as history), `removed` those that left the file. */
+  keyring: KeyringCopy;
 }
 
 /**
@@ -68,28 +63,66 @@ async function keepInStep(
   options: ProjectOptions & EditKeyringOptions & { dryRun?: boolean },
   result: EditResult,
   previous: Record<string, string>,
-): Promise<EditKeyringCopy> {
+): Promise<KeyringCopy> {
   const { store, schema } = options;
   const secrets = result.keys.filter((k) => schema.vars[k.key]?.secret === true && k.action !== 'missing').map((k) => k.key);
   if (!store || options.dryRun || secrets.length === 0) return { status: 'off' };
   try {
     const projectId = resolveProjectId(options);
-    const target: KeyringTarget = { projectId, service: serviceName(projectId), backend: store.backend };
     const now = readEnvFile(projectPaths(options)).doc.toObject();
     const kept = secrets.filter((key) => isPresent(now[key]));
     const removed: string[] = [];
     for (const key of secrets.filter((k) => !isPresent(now[k]))) {
       if (await store.delete(projectId, key)) removed.push(key);
     }
-    let backup: BackupResult | undefined;
+    let backup: BackupResult = { projectId, service: serviceName(projectId), backend: store.backend, keys: [] };
     for (const key of kept) {
       // keepRotatedSecret keeps the replaced value as history, as `rotate` does; one call per key.
       const one = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema, store, projectId, key, previous: previous[key] });
-      backup = backup === undefined ? one : { ...backup, keys: [...backup.keys, ...one.keys] };
+      backup = { ...backup, keys: [...backup.keys, ...one.keys] };
     }
-    return { status: 'updated', ...target, ...(backup ? { backup } : {}), removed };
+    return { status: 'stored', backup, removed };
   } catch (error) {
     if (isEnvkitError(error)) return { status: 'failed', error };
+    throw error;
+  }
+}
+
+/** Options of {@link rotateSecretWithKeyring}. */
+export interface RotateSecretWithKeyringOptions extends RotateFileOptions, EditKeyringOptions {}
+
+/** Result of {@link rotateSecretWithKeyring}. Holds no value. */
+export interface SecretRotationResult extends EditResult {
+  generated: boolean;
+  keyring: KeyringCopy;
+  /** The variable also lives outside the env file (rotated with `force`): only the file changed. */
+  livesElsewhere: boolean;
+}
+
+/**
+ * Rotate a secret that lives in the env file only (an API key; rotateSecret) and keep the keyring copy in
+ * step: the new value, the previous one as its history (keepRotatedSecret, as rotatePassword does), and
+ * any secret recomputed from it. A keyring failure (an EnvkitError) is returned, not thrown: the env file
+ * already holds the new value. A dry run, or no `store`, leaves the keyring alone.
+ *
+ * @example
+ * const result = await rotateSecretWithKeyring({ cwd, schema: memuSchema, key: 'OPENAI_API_KEY', value, store });
+ * if (result.keyring.status === 'failed') console.warn(result.keyring.error.message);
+ */
+export async function rotateSecretWithKeyring(options: RotateSecretWithKeyringOptions): Promise<SecretRotationResult> {
+  const { store } = options;
+  const livesElsewhere = externalGuard(options.schema, options.key) !== undefined;
+  // Read before the rotation replaces it; only the keyring history uses it.
+  const previous = store && !options.dryRun ? readEnvFile(projectPaths(options)).doc.toObject()[options.key] : undefined;
+  const result = { ...rotateSecret(options), livesElsewhere };
+  if (!store || options.dryRun) return { ...result, keyring: { status: 'off' } };
+  const changed = result.keys.map((k) => k.key).filter((k) => k !== options.key);
+  if (![options.key, ...changed].some((k) => options.schema.vars[k]?.secret)) return { ...result, keyring: { status: 'off' } };
+  try {
+    const backup = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema: options.schema, store, projectId: options.projectId, key: options.key, previous, changed });
+    return { ...result, keyring: { status: 'stored', backup } };
+  } catch (error) {
+    if (isEnvkitError(error)) return { ...result, keyring: { status: 'failed', error } };
     throw error;
   }
 }

@@ -7,10 +7,11 @@ import { EnvkitError } from '../errors.js';
 import { projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, specOf, type KeySummary } from './plan.js';
-import { assertWritableDirs, describeWrite } from './init.js';
+import { assertWritableDirs } from './init.js';
+import { describeWrite } from '../files/file-change.js';
 import { externalGuard } from '../schema/external.js';
 import { confirmValue } from './confirm-default.js';
-import type { FileChange } from './sync.js';
+import type { FileChange } from '../files/file-change.js';
 
 /** The result of an edit of the env file. Never carries a value. */
 export interface EditResult {

@@ -4,12 +4,14 @@
 
 export { projectPaths, assertProjectDir, type ProjectOptions, type ProjectPaths } from './context.js';
 export { initProject, planInit, promptsForInit, type InitOptions, type InitResult, type InitPlan, type InitPrompt } from './init.js';
+export { withEnvironmentValues } from './init-from-env.js';
 export { setValues, unsetKeys, getValue, rotateSecret, type SetOptions, type EditResult, type GetResult, type RotateFileOptions } from './edit.js';
 export type { KeySummary, KeyAction } from './plan.js';
 export { checkProject, type CheckOptions, type CheckResult } from './check.js';
 export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResult } from './check-deployment.js';
 export type { OnlineOptions } from './check-online.js';
-export { syncExample, checkExample, syncGitignore, type FileChange } from './sync.js';
+export { syncExample, checkExample, syncGitignore } from './sync.js';
+export { describeWrite, type FileChange } from '../files/file-change.js';
 export { renderExample, exampleDrift, type ExampleDrift, type ExampleDriftDetail } from '../files/example.js';
 export { withLock, withLockAsync } from '../files/lock.js';
 

@@ -11,8 +11,10 @@ import { writeSecretFile, cleanStaleTemps, type WriteResult } from '../files/wri
 import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
 import { applyDerived, assertValidValues, isPresent, type KeySummary } from './plan.js';
-import { syncExample, syncGitignore as syncGitignoreFile, type FileChange } from './sync.js';
-import { backupSecrets, type BackupResult } from './keyring.js';
+import { writeExample, writeGitignore } from './sync.js';
+import { describeWrite, type FileChange } from '../files/file-change.js';
+import { backupSecrets } from './keyring/backup.js';
+import type { KeyringCopy } from './keyring/copy.js';
 import type { SecretStore } from '../keyring/store.js';
 
 /** Options of {@link initProject}. */
@@ -155,8 +157,8 @@ export function initProject(options: InitOptions): InitResult {
     // Before, a refused .gitignore stopped init after .env (with a new password) was written, and unignored.
     const planned: FileChange[] = [
       { path: paths.env, action: existing === undefined ? 'created' : plan.text === existing ? 'unchanged' : 'updated' },
-      syncExample(paths, options.schema, { dryRun: true }),
-      syncGitignoreFile(paths, { dryRun: true }),
+      writeExample(paths, options.schema, true),
+      writeGitignore(paths, true),
     ];
     const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
     // Also in a dry run: it must fail where the real run would.
@@ -166,8 +168,8 @@ export function initProject(options: InitOptions): InitResult {
     try {
       cleanStaleTemps(paths.env);
       files.push(describeWrite(writeSecretFile(paths.env, plan.text)));
-      files.push(syncExample(paths, options.schema));
-      files.push(syncGitignoreFile(paths));
+      files.push(writeExample(paths, options.schema, false));
+      files.push(writeGitignore(paths, false));
     } catch (error) {
       throw partlyWritten(error, paths.dir, files);
     }
@@ -219,10 +221,10 @@ export interface InitWithKeyringOptions extends InitOptions {
 /** What {@link initProjectWithKeyring} did: init's result plus the keyring copy. Never carries a value. */
 export interface InitWithKeyringResult extends InitResult {
   /**
-   * The keyring copy of the secrets, or the KEYRING error that stopped it (the env file is written either
-   * way, so init's result is never lost to a keyring failure). Absent for a dry run.
+   * The keyring copy of the secrets: `stored`, or `failed` with the KEYRING error that stopped it (the env
+   * file is written either way, so init's result is never lost to a keyring failure); `off` for a dry run.
    */
-  keyring?: BackupResult | { error: EnvkitError };
+  keyring: KeyringCopy;
 }
 
 /**
@@ -235,21 +237,15 @@ export interface InitWithKeyringResult extends InitResult {
  */
 export async function initProjectWithKeyring(options: InitWithKeyringOptions): Promise<InitWithKeyringResult> {
   const result = initProject(options);
-  if (options.dryRun) return result;
+  if (options.dryRun) return { ...result, keyring: { status: 'off' } };
   try {
-    return { ...result, keyring: await backupSecrets(options) };
+    return { ...result, keyring: { status: 'stored', backup: await backupSecrets(options) } };
   } catch (error) {
-    if (error instanceof EnvkitError && error.code === 'KEYRING') return { ...result, keyring: { error } };
+    if (error instanceof EnvkitError && error.code === 'KEYRING') return { ...result, keyring: { status: 'failed', error } };
     throw error;
   }
 }
 
-/** A file write as a summary entry. */
-export function describeWrite(result: WriteResult): FileChange {
-  const change: FileChange = { path: result.path, action: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
-  if (result.modeFixed) change.modeFixed = result.modeFixed;
-  return change;
-}
 
 /**
  * A generated secret that is missing while a value derived from it is present was lost, not never set: a

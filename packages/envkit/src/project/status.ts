@@ -10,7 +10,7 @@ import { composeArgv, composeEngine, composeFilePaths, shellLine, type ComposePr
 import { containerEnvironment, execInContainer, listServiceContainers, runEngine, type EngineRun, type ServiceContainer } from '../compose/containers.js';
 import { ollamaVersionUrl } from '../compose/probes.js';
 import { detectComposeCommand } from '../database/compose-command.js';
-import { checkStoredPasswordViaCompose } from './rotate-compose.js';
+import { checkStoredPasswordViaCompose } from './rotation/compose.js';
 import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
 

@@ -2,24 +2,17 @@
 // secret rotated with its OS-keyring copy. Explicit named exports only; nothing runs at import. pg (applying
 // directly) and js-yaml (reading the compose files) load when a rotation needs them.
 
+export { rotatePassword, abortRotation } from '../project/rotation/rotate.js';
+export type { RotatePasswordOptions, RotationRoute, RotationResult, RotationWarning, AbortResult } from '../project/rotation/options.js';
+export type { RotationStep, RotationStepName, RotationStepStatus, RotationProgress } from '../project/rotation/steps.js';
+export { databaseKeysFor, rotationKind, type DatabaseKeys } from '../project/rotation/keys.js';
+export { envFileStore, type EnvStore } from '../project/rotation/store.js';
+export { readPending, type PendingRotation, type PendingStep, type ApplyMode } from '../project/rotation/pending.js';
 export {
-  rotatePassword,
-  abortRotation,
   rotateSecretWithKeyring,
-  databaseKeysFor,
-  type RotatePasswordOptions,
-  type AbortResult,
   type RotateSecretWithKeyringOptions,
-  type RotatedKeyringCopy,
   type SecretRotationResult,
-  type RotationResult,
-  type RotationStep,
-  type RotationStepName,
-  type RotationStepStatus,
-  type RotationProgress,
-  type DatabaseKeys,
-} from '../project/rotate.js';
-export { readPending, type PendingRotation, type PendingStep, type ApplyMode } from '../project/pending.js';
+} from '../project/edit-keyring.js';
 
 // The live side on its own: log in, change the password directly or through the compose service
 export {

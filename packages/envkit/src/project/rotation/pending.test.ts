@@ -1,8 +1,8 @@
 import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testdir } from '../../../../test/helpers/testdir.js';
-import { EnvkitError } from '../errors.js';
+import { testdir } from '../../../../../test/helpers/testdir.js';
+import { EnvkitError } from '../../errors.js';
 import { parsePending, readPending, removePending, serializePending, writePending, type PendingRotation } from './pending.js';
 
 const SECRET = 'Pending-Secret-Value-0123456789abcdef';

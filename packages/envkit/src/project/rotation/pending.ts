@@ -1,9 +1,9 @@
 import { unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { EnvkitError } from '../errors.js';
-import { cleanStaleTemps, readTextFile, writeSecretFile } from '../files/write-file.js';
-import { MAX_STATE_BYTES } from '../files/safe-read.js';
-import { SSL_MODES, type SslMode } from '../database/tls.js';
+import { EnvkitError } from '../../errors.js';
+import { cleanStaleTemps, readTextFile, writeSecretFile } from '../../files/write-file.js';
+import { MAX_STATE_BYTES } from '../../files/safe-read.js';
+import { SSL_MODES, type SslMode } from '../../database/tls.js';
 
 /** How a rotation changes the live database: compose exec psql, a direct connection, or not at all. */
 export type ApplyMode = 'compose' | 'direct' | 'none';
@@ -81,8 +81,9 @@ export function parsePending(text: string, path: string): PendingRotation {
       hint:
         'it may hold the only copy of a new password the database already accepts: do not delete it blindly. ' +
         'It is a small JSON file ("key", "value"); check whether the database accepts "value", put the accepted ' +
-        'password into the env file with `envkit set`, then remove the file',
+        'password into the env file, then remove the file',
       path,
+      reason: 'pending-unreadable',
     });
   };
   let data: unknown;
@@ -163,8 +164,8 @@ export function writePending(path: string, pending: PendingRotation): void {
   writeSecretFile(path, serializePending(pending));
 }
 
-/** Remove the pending file; `false` when there was none. */
-export function removePending(path: string): boolean {
+/** Remove the pending file; `false` when there was none. `envName` names the file that already holds the value. */
+export function removePending(path: string, envName = '.env'): boolean {
   try {
     unlinkSync(path);
     return true;
@@ -172,7 +173,8 @@ export function removePending(path: string): boolean {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ENOENT') return false;
     throw new EnvkitError('FILE', `cannot remove ${path} (${typeof code === 'string' ? code : 'unknown error'})`, {
-      hint: `.env is already up to date; remove ${basename(path)} by hand once you have checked it holds the value now in .env`,
+      hint: `${envName} is already up to date; remove ${basename(path)} by hand once you have checked it holds the value now in ${envName}`,
+      reason: 'pending-not-removed',
       path,
       cause: error,
     });

@@ -2,14 +2,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvkitError, isEnvkitError } from '../errors.js';
-import { parseDocument } from '../dotenv/document.js';
-import { MemoryStore } from '../keyring/memory-store.js';
-import { memuSchema } from '../schema/memu.js';
-import { buildPostgresUrl } from '../secrets/derive.js';
-import { gitignoreRules, matchGitignore, syncGitignoreText } from '../files/gitignore.js';
-import { initProject, initProjectWithKeyring } from './init.js';
-import { backupSecrets, defaultProjectId, forgetSecrets, resolveProjectId, restoreEnv, secretKeys, storeStatus } from './keyring.js';
+import { EnvkitError, isEnvkitError } from '../../errors.js';
+import { parseDocument } from '../../dotenv/document.js';
+import { MemoryStore } from '../../keyring/memory-store.js';
+import { memuSchema } from '../../schema/memu.js';
+import { buildPostgresUrl } from '../../secrets/derive.js';
+import { gitignoreRules, matchGitignore, syncGitignoreText } from '../../files/gitignore.js';
+import { initProject, initProjectWithKeyring } from '../init.js';
+import { backupSecrets } from './backup.js';
+import { defaultProjectId, resolveProjectId, secretKeys } from './project-id.js';
+import { forgetSecrets } from './forget.js';
+import { restoreEnv } from './restore.js';
+import { storeStatus } from './status.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -106,8 +110,8 @@ describe('backupSecrets', () => {
     const result = await backupSecrets({ cwd, schema: memuSchema, store });
     expect(result).toMatchObject({ projectId: id, service: `envkit:${id}`, backend: 'memory' });
     expect(result.keys).toEqual([
-      { key: 'OPENAI_API_KEY', action: 'skipped', reason: 'empty in .env' },
-      { key: 'OPENROUTER_API_KEY', action: 'skipped', reason: 'empty in .env' },
+      { key: 'OPENAI_API_KEY', action: 'skipped', why: 'empty', reason: 'empty in .env' },
+      { key: 'OPENROUTER_API_KEY', action: 'skipped', why: 'empty', reason: 'empty in .env' },
       { key: 'POSTGRES_PASSWORD', action: 'stored' },
       { key: 'MEMU_DB_URL', action: 'stored' },
     ]);
@@ -215,7 +219,8 @@ describe('restoreEnv', () => {
     const refused = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
     expect(refused.code).toBe('REFUSED');
     expect(refused.message).toBe('.env is valid but lacks OPENAI_API_KEY, which the keyring holds: nothing was restored');
-    expect(refused.hint).toContain('envkit restore --force');
+    // The way out is a forced restore (the CLI names its flag for this reason).
+    expect(refused).toMatchObject({ reason: 'env-incomplete', data: { kept: '.env.envkit-backup' }, hint: expect.stringContaining('forced restore') });
     expect(readFileSync(join(cwd, '.env'), 'utf8')).toBe(before);
     const forced = await restoreEnv({ cwd, schema: memuSchema, store, force: true });
     expect(forced.keys.find((k) => k.key === 'OPENAI_API_KEY')?.source).toBe('keyring');
@@ -228,7 +233,7 @@ describe('restoreEnv', () => {
     rmSync(join(cwd, '.env'));
     const result = await restoreEnv({ cwd, schema: memuSchema, store });
     expect(parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('OLD_SECRET')).toBe('kept-in-the-keyring-1234');
-    expect(result.notes.join(' ')).toContain('restored from the keyring (not variables of the memu schema): OLD_SECRET');
+    expect(result.notes.map((n) => n.text).join(' ')).toContain('restored from the keyring (not variables of the memu schema): OLD_SECRET');
   });
 
   it('rebuilds a missing env file: secrets from the keyring, defaults, derived values; 0600', async () => {
@@ -280,7 +285,7 @@ describe('restoreEnv', () => {
     const nothing = await restoreEnv({ cwd, schema: memuSchema, store });
     expect(nothing.upToDate).toBe(true);
     expect(nothing.file).toEqual({ path: join(cwd, '.env'), action: 'unchanged' });
-    expect(nothing.notes.join(' ')).toContain('the keyring holds other values of POSTGRES_PASSWORD');
+    expect(nothing.notes.map((n) => n.text).join(' ')).toContain('the keyring holds other values of POSTGRES_PASSWORD');
     expect(readFileSync(join(cwd, '.env'), 'utf8')).toBe(before);
     expectNoValues(nothing, PASSWORD, OTHER_PASSWORD);
 
@@ -293,7 +298,7 @@ describe('restoreEnv', () => {
     expect(values.POSTGRES_PASSWORD).toBe(OTHER_PASSWORD);
     // The stored URL still has the old password: recomputed, and the note says which part differed.
     expect(values.MEMU_DB_URL).toBe(url(OTHER_PASSWORD));
-    expect(result.notes).toEqual([
+    expect(result.notes.map((n) => n.text)).toEqual([
       'POSTGRES_PASSWORD: the keyring value replaces a different value of the old .env (kept in .env.envkit-backup)',
       'MEMU_DB_URL: recomputed from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB; in the keyring copy the password does not match POSTGRES_PASSWORD',
     ]);
@@ -307,7 +312,7 @@ describe('restoreEnv', () => {
     const refused = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
     expect(refused.code).toBe('REFUSED');
     expect(refused.message).toMatch(/^\.env exists but is damaged \(1 syntax error; invalid: .*POSTGRES_PASSWORD.*\): nothing was restored$/);
-    expect(refused.hint).toContain('envkit restore --force');
+    expect(refused).toMatchObject({ reason: 'env-damaged', hint: expect.stringContaining('forced restore') });
     expect(refused.issues.some((i) => i.location?.startsWith('.env:5:'))).toBe(true);
     expectNoValues(refused, 'short', 'memu_admin');
 
@@ -322,7 +327,7 @@ describe('restoreEnv', () => {
     expect(values.MY_OWN_FLAG).toBe('on');
     expect(result.keys.find((k) => k.key === 'POSTGRES_USER')?.source).toBe('file');
     expect(values.BROKEN).toBeUndefined();
-    expect(result.notes).toEqual([
+    expect(result.notes.map((n) => n.text)).toEqual([
       // The URL stored at backup time named the default user; the kept user wins and the note says so.
       'MEMU_DB_URL: recomputed from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB; in the keyring copy the user does not match POSTGRES_USER',
       'kept from the old .env (not in the schema): MY_OWN_FLAG',
@@ -352,7 +357,7 @@ describe('restoreEnv', () => {
     expect(Math.abs(when - started.getTime())).toBeLessThan(5_000);
     expect(readFileSync(two.backup!, 'utf8')).toBe(second);
     expect(statSync(two.backup!).mode & 0o777).toBe(0o600);
-    expect(two.notes).toContain(`kept from the old .env (not in the schema): MY_NOTE`);
+    expect(two.notes.map((n) => n.text)).toContain(`kept from the old .env (not in the schema): MY_NOTE`);
     const name = two.backup!.slice(cwd.length + 1);
     expect(matchGitignore(syncGitignoreText(undefined, gitignoreRules('.env')).text, name).ignored).toBe(true);
 
@@ -377,7 +382,7 @@ describe('restoreEnv', () => {
     rmSync(join(p.cwd, '.env'));
     const noUser = await restoreEnv({ cwd: p.cwd, schema: memuSchema, store: p.store });
     // Without the user, the default user is written and the note names the part the stored URL disagrees on.
-    expect(noUser.notes).toEqual([
+    expect(noUser.notes.map((n) => n.text)).toEqual([
       'MEMU_DB_URL: recomputed from POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB; in the keyring copy the user does not match POSTGRES_USER',
     ]);
 
@@ -393,7 +398,8 @@ describe('restoreEnv', () => {
     const nothing = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
     expect(nothing.code).toBe('KEYRING');
     expect(nothing.message).toBe(`nothing is stored in the OS keyring (memory) for project ${id} (service envkit:${id})`);
-    expect(nothing.hint).toContain('--project or ENVKIT_PROJECT');
+    // The way out is the project id that was used (the CLI names --project and ENVKIT_PROJECT for this reason).
+    expect(nothing).toMatchObject({ reason: 'nothing-stored', hint: expect.stringContaining('if the project moved or the id was set, give that id') });
 
     await store.set(id, 'OPENAI_API_KEY', OPENAI);
     const partial = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
@@ -412,15 +418,15 @@ describe('restoreEnv', () => {
     const result = await restoreEnv({ cwd, schema: memuSchema, store, dryRun: true });
     expect(result.file.action).toBe('created');
     expect(existsSync(join(cwd, '.env'))).toBe(false);
-    expect(result.notes).toEqual([
-      'a rotation was interrupted (.env.envkit-pending exists): the restored file has the values from before it; run the same `envkit rotate` again to finish it',
+    expect(result.notes.map((n) => n.text)).toEqual([
+      'a rotation was interrupted (.env.envkit-pending exists): the restored file has the values from before it; run the same rotation again to finish it',
     ]);
   });
 
   it('waits for nobody: a held project lock is BUSY', async () => {
     const { cwd, store } = await backedUp();
     rmSync(join(cwd, '.env'));
-    const { acquireLock } = await import('../files/lock.js');
+    const { acquireLock } = await import('../../files/lock.js');
     const lock = acquireLock(join(cwd, '.env.envkit-lock'), { purpose: 'test' });
     try {
       expect((await rejection(restoreEnv({ cwd, schema: memuSchema, store }))).code).toBe('BUSY');
@@ -463,7 +469,7 @@ describe('initProjectWithKeyring', () => {
     const password = parseDocument(readFileSync(join(cwd, '.env'), 'utf8')).get('POSTGRES_PASSWORD');
     expect(password).toMatch(/^.{32,}$/);
     expect(await store.get('memu-test', 'POSTGRES_PASSWORD')).toBe(password);
-    expect(result.keyring).toMatchObject({ projectId: 'memu-test', service: 'envkit:memu-test', backend: 'memory' });
+    expect(result.keyring).toMatchObject({ status: 'stored', backup: { projectId: 'memu-test', service: 'envkit:memu-test', backend: 'memory' } });
     expectNoValues(result, password as string);
   });
 
@@ -472,12 +478,12 @@ describe('initProjectWithKeyring', () => {
     const failing = new MemoryStore({ failWith: new EnvkitError('KEYRING', 'OS keyring failed writing: the keyring is locked') });
     const result = await initProjectWithKeyring({ cwd, schema: memuSchema, store: failing });
     expect(existsSync(join(cwd, '.env'))).toBe(true);
-    expect(result.keyring && 'error' in result.keyring ? result.keyring.error.code : undefined).toBe('KEYRING');
+    expect(result.keyring.status === 'failed' ? result.keyring.error.code : undefined).toBe('KEYRING');
 
     const dry = tempDir();
     const store = new MemoryStore();
     const planned = await initProjectWithKeyring({ cwd: dry, schema: memuSchema, store, dryRun: true });
-    expect(planned.keyring).toBeUndefined();
+    expect(planned.keyring).toEqual({ status: 'off' });
     expect(store.entries.size).toBe(0);
   });
 

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { EnvkitError } from '../errors.js';
-import { psqlFailure, psqlInService, newMarker, outputLines } from '../database/apply-compose.js';
-import { composeSpawnError, exitStatus, runCompose, shownOutput } from '../database/run-compose.js';
-import { quoteLiteral } from '../database/sql.js';
-import { containerEnvironment, listServiceContainers, type EngineRun } from '../compose/containers.js';
-import { composeArgv, shellLine, type ComposeProject } from '../compose/project.js';
-import { scramSha256Verifier } from '../secrets/scram.js';
+import { EnvkitError } from '../../errors.js';
+import { psqlFailure, psqlInService, newMarker, outputLines } from '../../database/apply-compose.js';
+import { composeSpawnError, exitStatus, runCompose, shownOutput } from '../../database/run-compose.js';
+import { quoteLiteral } from '../../database/sql.js';
+import { containerEnvironment, listServiceContainers, type EngineRun } from '../../compose/containers.js';
+import { composeArgv, shellLine, type ComposeProject } from '../../compose/project.js';
+import { scramSha256Verifier } from '../../secrets/scram.js';
 
 /** Where a rotation's compose and engine commands run. */
 export interface ComposeTarget {

@@ -1,0 +1,149 @@
+import { isEnvkitError, type EnvkitError, type ErrorDatum, type ErrorIssue } from 'envkit';
+import type { RotationStep } from 'envkit/rotate';
+import { withFlagHint } from '../db-security.js';
+import { errorHint } from './hints.js';
+
+/*
+ * The CLI's words for the library's reasons. The library says what happened in its own terms and carries a
+ * `reason` (+ `data`); where the way out is one of envkit's flags or commands, it is said here, so the library
+ * never names a flag. An error without an entry is printed as the library wrote it.
+ */
+
+type Data = Readonly<Record<string, ErrorDatum>>;
+interface Words {
+  message?: (data: Data) => string;
+  hint?: (data: Data) => string | undefined;
+}
+
+/** The three ways to reach the database, as flags. */
+const CHOICES =
+  '--apply compose (psql in the running db container, no password needed), ' +
+  '--apply direct (connect with the current password; add --db-host/--db-port), ' +
+  '--apply none (change .env only; you change the database yourself)';
+
+/** `envkit rotate KEY [--env NAME]`: the command that resumes a rotation where it stopped. */
+function rotate(data: Data, key = String(data.key)): string {
+  return `envkit rotate ${key}${data.environment === undefined ? '' : ` --env ${String(data.environment)}`}`;
+}
+
+const list = (value: ErrorDatum | undefined): string[] => (Array.isArray(value) ? [...(value as readonly string[])] : []);
+
+/** The flag of each rotation option that names a compose service or project. */
+const NAME_FLAGS: Record<string, string> = { service: '--service', appService: '--app-service', composeProject: '--compose-project' };
+
+const finishInstead: Words = { hint: (d) => (d.key === undefined ? undefined : `finish it instead: \`${rotate(d)}\` (it resumes where it stopped)`) };
+const listVariables: Words = { hint: () => 'run `envkit schema` to list the variables' };
+
+const WORDS: Record<string, Words> = {
+  // rotation: how to reach the database
+  'USAGE:apply-unknown': { hint: (d) => `choose one: ${CHOICES}. envkit never edits only ${String(d.envName)}: the database would keep the old password` },
+  'USAGE:apply-compose-no-file': {
+    message: (d) => `--apply compose: no compose file in ${String(d.dir)}`,
+    hint: () => 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
+  },
+  'TOOL:compose-not-found': { hint: () => "install podman-compose (apt-get install podman-compose), name it with --compose-cmd 'docker compose', or use --apply direct" },
+  'TOOL:compose-missing': { hint: () => "install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd, e.g. --compose-cmd 'docker compose'" },
+  'USAGE:compose-syntax': { hint: () => `\`envkit check\` lists the problem; or choose: ${CHOICES}` },
+  'USAGE:service-unknown': { hint: () => `name the database service with --service, or choose: ${CHOICES}` },
+  'USAGE:name-invalid': { message: (d) => `${NAME_FLAGS[String(d.option)] ?? String(d.option)}: ${JSON.stringify(d.name)} is not a compose service name` },
+  'USAGE:not-database-password': { hint: (d) => `rotate it in the env file only: \`envkit rotate ${String(d.key)}\` without --apply` },
+  'USAGE:restart-without-apply': {
+    message: (d) => `--apply none and --restart cannot be combined: the app would be recreated with a new ${String(d.key)} the database does not have`,
+    hint: () => 'with --apply none, change the password in the database yourself and then recreate the app; or let envkit change it: --apply compose or --apply direct',
+  },
+  'USAGE:restart-environment': {
+    message: (d) => `--restart cannot recreate the app from environment ${String(d.environment)}: the app reads it as it is deployed (its env file or envkit run)`,
+    hint: (d) => `rotate without --restart, deploy environment ${String(d.environment)} again where the app runs (\`envkit decrypt --env ${String(d.environment)} --force\`), then recreate the app container`,
+  },
+  'USAGE:direct-host-unknown': {
+    message: (d) => `--apply direct: no database URL in ${String(d.name)} to take the host from`,
+    hint: () => 'give the host with --db-host (and --db-port)',
+  },
+  'DATABASE:unreachable': { hint: () => 'check that the database is running and --db-host/--db-port (memu does not publish 5432 by default; --apply compose needs no port)' },
+  'DATABASE:current-password-empty': {
+    message: (d) => `${String(d.key)} is empty in ${String(d.name)}: --apply direct logs in with the current password`,
+    hint: () => 'use --apply compose, which needs no password',
+  },
+  'ROTATION:test-unreachable': { hint: () => 'check that the database is running and --db-host/--db-port' },
+  // rotation: the values and the pending file
+  'FILE:env-missing': {
+    hint: (d) =>
+      d.environment === undefined
+        ? 'run `envkit init` first'
+        : `create it with \`envkit set --env ${String(d.environment)} KEY=VALUE\` or \`envkit encrypt --env ${String(d.environment)} --from FILE\``,
+  },
+  'VALIDATION:login-incomplete': { hint: (d) => `set ${list(d.keys).join(' and ')} (e.g. \`envkit init\` fills in the defaults)` },
+  'ROTATION:other-key-pending': { hint: (d) => `finish it first: \`${rotate(d, String(d.pendingKey))}\`; then rotate ${String(d.key)}` },
+  'ROTATION:other-value-pending': { hint: (d) => `finish it first: run \`${rotate(d)}\` without a new value; then rotate again with yours` },
+  'ROTATION:abort-other-key': { hint: (d) => `abort it with \`${rotate(d, String(d.pendingKey))} --abort\`, or finish it with \`${rotate(d, String(d.pendingKey))}\`` },
+  'REFUSED:already-applied': finishInstead,
+  'REFUSED:unknown': finishInstead,
+  'ROTATION:pending-unreadable': {
+    hint: () =>
+      'it may hold the only copy of a new password the database already accepts: do not delete it blindly. ' +
+      'It is a small JSON file ("key", "value"); check whether the database accepts "value", put the accepted ' +
+      'password into the env file with `envkit set`, then remove the file',
+  },
+  // keyring
+  'FILE:backup-env-missing': { hint: () => 'run `envkit init` to create it, or `envkit restore` to rebuild it from the keyring' },
+  'REFUSED:env-damaged': { hint: (d) => `rebuild it with \`envkit restore --force\`; the damaged file is kept as ${String(d.kept)} (mode 0600)` },
+  'REFUSED:env-incomplete': { hint: (d) => `rebuild it from the keyring with \`envkit restore --force\` (a copy of the current file is kept as ${String(d.kept)})` },
+  'KEYRING:nothing-stored': {
+    hint: (d) =>
+      `the default project id comes from the directory (${String(d.dir)}); if the project moved or the id was set, pass it with --project or ENVKIT_PROJECT; \`envkit keyring status\` shows what is stored`,
+  },
+  'UNKNOWN_KEY:unknown-key': listVariables,
+  'UNKNOWN_KEY:url-unknown': listVariables,
+  'VALIDATION:restore-invalid': { hint: () => 'nothing was written; `envkit keyring status` shows what the keyring holds (check the project id)' },
+  'REFUSED:unwritable': {
+    hint: (d) => {
+      const keys = list(d.keys);
+      return `nothing was written; \`envkit keyring forget ${keys.join(' ')} --yes\` drops ${keys.length === 1 ? 'it' : 'them'} from the keyring, after which restore gives back the rest`;
+    },
+  },
+};
+
+/**
+ * An error as the CLI says it: the library's message and hint, or the CLI's words for its reason; then the
+ * flag for its reason, if any (withFlagHint), at the end.
+ */
+export function wordError(error: EnvkitError): { message: string; hint: string | undefined; issues: ErrorIssue[] } {
+  const issues = error.issues.map(wordIssue);
+  // A rotation that stopped at a step: the step's own error, worded, then the state and the way on.
+  if (error.reason === 'stopped') {
+    const d = error.data;
+    const cause = isEnvkitError(error.cause) ? error.cause : undefined;
+    const inner = cause ? wordMessage(cause) : error.message.slice(error.message.indexOf(': ') + 2);
+    const causeHint = cause ? ownHint(cause) : undefined;
+    const hint = `${causeHint ? `${causeHint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`;
+    return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: withFlagHint(hint, cause?.reason), issues };
+  }
+  return { message: wordMessage(error), hint: withFlagHint(ownHint(error), error.reason), issues };
+}
+
+function wordsOf(error: EnvkitError): Words | undefined {
+  return error.reason === undefined ? undefined : WORDS[`${error.code}:${error.reason}`];
+}
+
+function wordMessage(error: EnvkitError): string {
+  return wordsOf(error)?.message?.(error.data) ?? error.message;
+}
+
+/** The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's, else the library's. */
+function ownHint(error: EnvkitError): string | undefined {
+  const words = wordsOf(error);
+  return words?.hint ? words.hint(error.data) : errorHint(error);
+}
+
+/** An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it. */
+function wordIssue(issue: ErrorIssue): ErrorIssue {
+  if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
+  return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };
+}
+
+/** A rotation step's detail as the CLI says it: why it was skipped, with the flag that decides it. */
+export function stepDetail(step: Pick<RotationStep, 'detail' | 'reason'>): string {
+  if (step.reason === 'apply-none') return `--apply none: ${step.detail}`;
+  if (step.reason === 'not-proven') return `${step.detail}; give --db-host/--db-port for a login test`;
+  return step.detail;
+}

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { EnvkitError } from '../errors.js';
+import { parseDocument, assertParsed } from '../dotenv/document.js';
+import { cleanStaleTemps, writeSecretFile } from '../files/write-file.js';
+import { readRegularFile } from '../files/safe-read.js';
+import { MAX_STATE_BYTES } from '../files/safe-read.js';
+import { describeWrite } from '../files/file-change.js';
+import { editText } from '../project/edit.js';
+import { parsePending, removePending, serializePending } from '../project/rotation/pending.js';
+import type { EnvStore } from '../project/rotation/store.js';
+import { decryptText, encryptText } from './cipher.js';
+import { secretsOf, type EnvironmentOptions } from './edit-environment.js';
+import { assertNotLockedOut, environmentPaths, readEnvironmentText, readRecipients, sealEnvironment, type EnvironmentPaths } from './environment.js';
+import type { RecipientEntry } from './recipients-file.js';
+
+/**
+ * The pending file of an environment's rotation: `.env.<name>.envkit-pending.age`, encrypted to the
+ * environment's recipients (never plaintext on disk), git-ignored by the environment's `.env.<name>.envkit-*`
+ * rule, and an `.age` file to the guard (ciphertext, not an env file).
+ */
+export function environmentPendingPath(paths: EnvironmentPaths): string {
+  return `${paths.plaintext}.envkit-pending.age`;
+}
+
+/**
+ * An encrypted environment as the store of a rotation (rotatePassword's `envStore`): decrypted in memory,
+ * edited losslessly, re-encrypted to its recipients and written atomically under the environment's lock,
+ * like `set --env`; the pending file is encrypted to the same recipients, so `envkit rotate KEY --env NAME`
+ * alone resumes after a crash, on any machine that holds one of their identities. Every write first
+ * refuses (REFUSED) a recipients list none of `identities` is on: the file could not be opened again here.
+ */
+export function environmentStore(options: EnvironmentOptions): EnvStore {
+  const paths = environmentPaths(options.cwd, options.name);
+  const identities = secretsOf(options);
+  const pending = environmentPendingPath(paths);
+  const pendingName = `.env.${paths.name}.envkit-pending.age`;
+  const recipients = (): RecipientEntry[] => {
+    const entries = readRecipients(paths);
+    assertNotLockedOut(paths, entries, options.identities.map((i) => i.recipient));
+    return entries;
+  };
+  const read = async () => {
+    const text = await readEnvironmentText(paths, identities);
+    const doc = parseDocument(text ?? '');
+    assertParsed(doc, paths.encryptedName);
+    return { text, doc };
+  };
+  return {
+    kind: 'environment',
+    dir: paths.dir,
+    path: paths.encrypted,
+    name: paths.encryptedName,
+    environment: paths.name,
+    lock: paths.lock,
+    pending,
+    pendingName,
+    read,
+    async edit(edit) {
+      const text = await readEnvironmentText(paths, identities);
+      if (text === undefined) throw new EnvkitError('FILE', `${paths.encryptedName} does not exist`, { path: paths.encrypted, reason: 'env-missing', data: { store: 'environment', environment: paths.name } });
+      const { next, keys } = editText(text, paths.encryptedName, options.schema, edit);
+      if (next === text) return { keys, file: { path: paths.encrypted, action: 'unchanged' } };
+      const to = recipients();
+      cleanStaleTemps(paths.encrypted);
+      return { keys, file: describeWrite(await sealEnvironment(paths, next, to)) };
+    },
+    hasPending: () => existsSync(pending),
+    async readPending() {
+      // Small, the user's own and not writable by others, as the plaintext pending file: a planted file would choose the new password.
+      const read = readRegularFile(pending, { maxBytes: MAX_STATE_BYTES * 4, trusted: true });
+      if (read === undefined) return undefined;
+      return parsePending(await decryptText(read.bytes, identities, pendingName), pending);
+    },
+    async writePending(record) {
+      const sealed = await encryptText(serializePending(record), recipients().map((r) => r.recipient));
+      cleanStaleTemps(pending);
+      // Ciphertext, but the write-ahead record of a password: 0600 like the plaintext one.
+      writeSecretFile(pending, new TextDecoder().decode(sealed));
+    },
+    removePending: () => removePending(pending, paths.encryptedName),
+  };
+}

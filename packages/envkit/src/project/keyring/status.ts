@@ -1,0 +1,61 @@
+import { EnvkitError } from '../../errors.js';
+import { projectPaths } from '../context.js';
+import { isPresent } from '../plan.js';
+import { inspectEnvFile } from './inspect.js';
+import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
+
+/**
+ * How one secret in the keyring compares with the env file:
+ * `equal` stored and the same; `different` stored but not the same; `not-stored` in the env file only;
+ * `keyring-only` stored, while the env file has no value (or no file); `absent` in neither.
+ */
+export type SecretState = 'equal' | 'different' | 'not-stored' | 'keyring-only' | 'absent';
+
+/** One secret in {@link StoreStatusResult}. Names and counts only. */
+export interface SecretStatus {
+  key: string;
+  state: SecretState;
+  /** How many previous values the keyring keeps; absent when the history is unreadable. */
+  history?: number;
+}
+
+/** Result of {@link storeStatus}. */
+export interface StoreStatusResult extends KeyringTarget {
+  /** The env file: `missing`, `unparsable` (syntax errors; compared as far as it parses), `invalid` (fails the schema) or `valid`. */
+  env: 'missing' | 'unparsable' | 'invalid' | 'valid';
+  keys: SecretStatus[];
+  /** Keys stored for this project that are not secrets of the schema (where the store can list). */
+  other: string[];
+}
+
+/**
+ * Which of the schema's secrets the store holds for the project, compared with the env file without
+ * revealing either (`envkit keyring status`). Reads only.
+ */
+export async function storeStatus(options: KeyringProjectOptions): Promise<StoreStatusResult> {
+  const target = targetOf(options);
+  const paths = projectPaths(options);
+  const file = inspectEnvFile(paths, options.schema);
+  const values = file.doc?.toObject() ?? {};
+  const keys: SecretStatus[] = [];
+  const secrets = secretKeys(options.schema);
+  for (const key of secrets) {
+    const stored = await options.store.get(target.projectId, key);
+    const inEnv = values[key];
+    const state: SecretState =
+      stored === undefined
+        ? isPresent(inEnv) ? 'not-stored' : 'absent'
+        : !isPresent(inEnv) ? 'keyring-only' : stored === inEnv ? 'equal' : 'different';
+    const status: SecretStatus = { key, state };
+    try {
+      status.history = (await options.store.history(target.projectId, key)).length;
+    } catch (error) {
+      if (!(error instanceof EnvkitError) || error.code !== 'KEYRING') throw error;
+    }
+    keys.push(status);
+  }
+  const listed = (await options.store.list?.(target.projectId)) ?? [];
+  const other = listed.filter((key) => !secrets.includes(key));
+  const env = file.state === 'missing' || file.state === 'empty' ? 'missing' : file.state === 'damaged' ? (file.syntax ? 'unparsable' : 'invalid') : 'valid';
+  return { ...target, env, keys, other };
+}

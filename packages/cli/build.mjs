@@ -80,7 +80,7 @@ async function buildCli(name, only) {
     // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
     // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
-    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
@@ -369,17 +369,6 @@ function lazyMemu() {
       b.onResolve({ filter: /^envkit\/memu$/ }, (args) =>
         args.importer === lazy ? { path: fileURLToPath(import.meta.resolve('envkit/memu')) } : args.importer.startsWith(join(here, 'src')) ? { path: lazy } : undefined,
       );
-    },
-  };
-}
-
-/** The library's `import { z } from 'zod'` gets src/zod-lite.ts (why: see there); the CLI's own imports are untouched. */
-function libraryZodLite() {
-  const library = dirname(dirname(fileURLToPath(import.meta.resolve('envkit'))));
-  return {
-    name: 'library-zod-lite',
-    setup(b) {
-      b.onResolve({ filter: /^zod$/ }, (args) => (args.importer.startsWith(library) ? { path: join(here, 'src/zod-lite.ts') } : undefined));
     },
   };
 }

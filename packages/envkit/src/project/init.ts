@@ -1,3 +1,4 @@
+import { safeParse } from 'zod/mini';
 import type { EnvSchema } from '../schema/define.js';
 import { validateValues } from '../schema/load.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
@@ -268,5 +269,5 @@ export function promptsForInit(options: ProjectOptions & { values?: Record<strin
   const { doc } = readEnvFile(projectPaths(options));
   return Object.entries(options.schema.vars)
     .filter(([key, spec]) => spec.prompt && !isPresent(doc.get(key)) && !isPresent(options.values?.[key]))
-    .map(([key, spec]) => ({ key, description: spec.description, example: spec.example, optional: spec.type.safeParse(undefined).success }));
+    .map(([key, spec]) => ({ key, description: spec.description, example: spec.example, optional: safeParse(spec.type, undefined).success }));
 }

@@ -35,8 +35,6 @@ const CJS_BUNDLE = {
   minifySyntax: true,
   logLevel: 'warning',
 };
-// The memu schema's data, for src/lazy-memu.ts in every CLI bundle.
-const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
   await buildAge();
@@ -69,7 +67,7 @@ async function buildCli(name, only) {
     entryPoints: { [name]: join(here, 'src/run.ts') },
     // import.meta does not exist in CommonJS: the bundle computes its own URL when asked (to resolve the
     // keyring module, as jiti's base), not at every start (pathToFileURL costs half a millisecond).
-    define: { 'import.meta.url': '__envkitImportMeta.url', ENVKIT_MEMU_PLAIN: memuPlain },
+    define: { 'import.meta.url': '__envkitImportMeta.url' },
     // The file is the CommonJS wrapper function itself, as Node's loader would build it, so that bin.ts
     // compiles the file's text as is (no second copy of 0.6 MB). "use strict" stays its first statement.
     banner: {
@@ -80,7 +78,7 @@ async function buildCli(name, only) {
     // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
     // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
-    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(join(dist, `${name}.cjs`));
 }
@@ -331,44 +329,6 @@ function lazyBuiltins(names) {
           loader: 'js',
         };
       });
-    },
-  };
-}
-
-/**
- * The real memu schema as data, for src/lazy-memu.ts: per variable, every field that is data (copied), the
- * fields that are undefined, the names of those that are functions (called through to the real schema),
- * and `derive` (its `from`, and whether it has a `check`). A field of another kind stops the build, so a
- * new kind of field cannot be lost on the way.
- */
-async function memuPlainFields() {
-  const { memuSchema } = await import('envkit/memu');
-  const isData = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || (typeof v === 'object' && JSON.stringify(v) === JSON.stringify(structuredClone(v)));
-  const vars = {};
-  for (const [key, spec] of Object.entries(memuSchema.vars)) {
-    const plain = { fields: {}, unset: [], functions: [], derive: undefined };
-    for (const [field, value] of Object.entries(spec)) {
-      if (field === 'type') continue;
-      if (field === 'derive') plain.derive = value && { from: [...value.from], check: typeof value.check === 'function' };
-      else if (value === undefined) plain.unset.push(field);
-      else if (typeof value === 'function') plain.functions.push(field);
-      else if (isData(value)) plain.fields[field] = value;
-      else throw new Error(`memu schema: ${key}.${field} is neither data nor a function; teach src/lazy-memu.ts to copy it`);
-    }
-    vars[key] = plain;
-  }
-  return { name: memuSchema.name, sections: [...memuSchema.sections], vars };
-}
-
-/** The CLI's `import('envkit/memu')` gets src/lazy-memu.ts (why: see there), which itself gets the real one. */
-function lazyMemu() {
-  const lazy = join(here, 'src/lazy-memu.ts');
-  return {
-    name: 'lazy-memu',
-    setup(b) {
-      b.onResolve({ filter: /^envkit\/memu$/ }, (args) =>
-        args.importer === lazy ? { path: fileURLToPath(import.meta.resolve('envkit/memu')) } : args.importer.startsWith(join(here, 'src')) ? { path: lazy } : undefined,
-      );
     },
   };
 }

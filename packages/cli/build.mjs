@@ -59,7 +59,7 @@ writeCodeCaches(join(here, 'dist'));
 
 /**
  * Bundles the CLI (src/run.ts and everything it imports) into dist/<name>.cjs; with `only`, the other
- * commands' modules are left out (createProgram defines only that command when bin.ts picks this bundle).
+ * commands' modules are left out (bin.ts picks this bundle only when the argv runs that command).
  */
 async function buildCli(name, only) {
   await build({
@@ -145,18 +145,18 @@ function besideBundles() {
 }
 
 /**
- * program.ts imports each command's module when that command runs; in a bundle for `command` alone every
- * other one becomes a stand-in that cannot be reached (createProgram does not define those commands) and
- * says so if it ever is.
+ * The command table (src/command-table.ts) imports each command's module when that command runs; in a
+ * bundle for `command` alone every other one becomes a stand-in, reached only if bin.ts picked the wrong
+ * bundle, which says so.
  */
 function onlyCommand(command) {
-  const program = join(here, 'src/program.ts');
+  const table = join(here, 'src/command-table.ts');
   return {
     name: 'only-command',
     setup(b) {
       b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) =>
         // A command's subcommands (`guard install`: ./commands/guard-install.js) stay in its bundle.
-        args.importer === program && args.path !== `./commands/${command}.js` && !args.path.startsWith(`./commands/${command}-`)
+        args.importer === table && args.path !== `./commands/${command}.js` && !args.path.startsWith(`./commands/${command}-`)
           ? { path: args.path, namespace: 'other-command' }
           : undefined,
       );
@@ -180,10 +180,12 @@ async function buildBin(outputs, commands) {
     platform: 'node',
     target: 'node20',
     minifySyntax: true,
+    minifyWhitespace: true,
     define: {
       ENVKIT_STATIC_OUTPUT: JSON.stringify(outputs),
       ENVKIT_CACHED_COMMANDS: JSON.stringify(commands),
       ENVKIT_DEDICATED_BUNDLES: JSON.stringify(DEDICATED),
+      ENVKIT_COMMAND_LINE: JSON.stringify(await tableCommandLine()),
     },
     // `--` stops Node 20 from taking envkit's own --env-file as its option (nodejs/node#54232).
     banner: { js: '#!/usr/bin/env -S node --' },
@@ -192,6 +194,16 @@ async function buildBin(outputs, commands) {
   chmodSync(binFile, 0o755);
   // The package is "type": "module"; this makes dist/bin.js CommonJS, which Node starts faster.
   writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+}
+
+/**
+ * The command table's COMMAND_LINE (its command names and global options), for bin.ts's commandOf: the
+ * table itself, with every description, would double what Node compiles before each run (about 1 ms).
+ */
+async function tableCommandLine() {
+  const result = await build({ entryPoints: [join(here, 'src/command-table.ts')], bundle: true, format: 'esm', platform: 'node', write: false, external: ['./commands/*'], logLevel: 'warning' });
+  const module = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
+  return module.COMMAND_LINE;
 }
 
 /**

@@ -1,22 +1,10 @@
 import { checkDeployment, detectPodmanEnvironment } from 'envkit';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { renderFindings, countLine } from '../render/findings.js';
 
-interface CheckFlags {
-  git?: boolean;
-  compose?: string | boolean;
-  /** `--compose-file`, repeatable: the base file, then its overrides. */
-  composeFile?: string[];
-  dbService?: string;
-  appService?: string;
-  online?: boolean;
-  dbHost?: string;
-  dbPort?: number;
-  timeout: number;
-}
-
 /** `envkit check`: findings with severity, place, problem and fix; exit 1 on any error. */
-export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'check'>): Promise<number> {
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).checkIn(ctx, flags);
   const project = await ctx.project();
   const result = await checkDeployment({

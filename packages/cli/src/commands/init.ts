@@ -1,20 +1,12 @@
 import { initProject, initProjectWithKeyring, promptsForInit, validateValues, type InitWithKeyringResult } from 'envkit';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden } from '../prompt.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
-
-interface InitFlags {
-  set: string[];
-  fromEnv?: boolean;
-  input?: boolean;
-  dryRun?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-}
 
 const MAX_ATTEMPTS = 3;
 
@@ -29,7 +21,7 @@ function promptReason(message: string, key: string): string {
 }
 
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
-export async function run(ctx: Context, flags: InitFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number> {
   const project = await ctx.project();
   const values = parseAssignments(flags.set, '--set');
   if (flags.fromEnv) {

@@ -1,25 +1,14 @@
 import { abortRotation, databaseKeysFor, EnvkitError, isEnvkitError, rotatePassword, rotateSecretWithKeyring } from 'envkit';
 import type { RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 
-/** The options commander parsed: most are rotatePassword's own. */
-type RotateFlags = Pick<
-  RotatePasswordOptions,
-  'dryRun' | 'apply' | 'composeCmd' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
-> & {
-  /** `--compose-file`, repeatable. */
-  composeFile?: string[];
-  /** `--abort`: abandon the pending rotation. */
-  abort?: boolean;
-  stdin?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-};
+type RotateFlags = FlagsOf<'rotate'>;
 
 /**
  * `envkit rotate KEY`. The database password goes through the rotation protocol (pending file, database,

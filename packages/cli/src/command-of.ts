@@ -1,6 +1,6 @@
 // Which command an argv runs, decided before commander loads: bin.ts picks the bundle and its code cache
-// by it, and createProgram defines only that command. No imports: bin.ts gets the command line from the
-// build (derived from the command table, as run.ts derives it here with commandLine()), not the table itself.
+// by it. No imports: bin.ts gets the command line from the build (COMMAND_LINE, derived from the command
+// table with commandLine() below), not the table itself.
 import type { OptionDef } from './define-command.js';
 
 /** What commandOf needs to know of the command table. */

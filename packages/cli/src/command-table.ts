@@ -1,6 +1,6 @@
 // envkit's command line as one table: the program's description and global options, then every command in
 // the order `--help` lists them, with its arguments, options and the module it runs (loaded only when it
-// runs). program.ts builds the commander program from it, command-of.ts reads it before commander loads,
+// runs). program.ts builds the commander program from it, the build derives the command line bin.ts reads,
 // and each command module takes its flags' type from it (`FlagsOf<'get'>`). A new option is one `option(...)`
 // in its command's `options`: commander's flags and settings, from which the attribute and its type follow.
 import { commandLine } from './command-of.js';

@@ -9,18 +9,6 @@ describe('createProgram', () => {
     const names = createProgram(processIo(), () => {}).commands.map((c) => c.name());
     expect(names).toEqual([...COMMAND_LINE.commands]);
   });
-
-  it.each(COMMAND_LINE.commands)('with only=%s defines that command, with the same options and subcommands as the whole program', (name) => {
-    const shape = (c: ReturnType<typeof createProgram>): unknown => ({
-      name: c.name(),
-      options: c.options.map((o) => o.flags),
-      commands: c.commands.map(shape),
-    });
-    const whole = createProgram(processIo(), () => {});
-    const one = createProgram(processIo(), () => {}, name);
-    expect(one.commands.map(shape)).toEqual(whole.commands.filter((c) => c.name() === name).map(shape));
-    expect(one.options.map((o) => o.flags)).toEqual(whole.options.map((o) => o.flags));
-  });
 });
 
 describe('commandOf', () => {

@@ -6,11 +6,9 @@ import type { CommandDef, CommandModule, OptionDef } from './define-command.js';
 
 /**
  * The commander program of the command table (command-table.ts). A command's module is imported only when
- * it runs, to keep start-up fast; `--help` loads none. With `only` (commandOf: the argv certainly runs that
- * command), just that command is defined: commander builds every option of every command up front, which
- * costs more than the rest of a run of `envkit get` (measured in docs/startup.md).
+ * it runs, to keep start-up fast; `--help` loads none.
  */
-export function createProgram(io: Io, setExit: (code: number) => void, only?: string): Command {
+export function createProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command(PROGRAM.name)
     .description(PROGRAM.description)
     .version(VERSION, '-V, --version');
@@ -19,7 +17,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', PROGRAM.examples);
-  for (const def of COMMANDS) if (only === undefined || def.name === only) addCommand(program, def, io, setExit);
+  for (const def of COMMANDS) addCommand(program, def, io, setExit);
   return program;
 }
 

@@ -1,7 +1,5 @@
 import { CommanderError } from 'commander';
 import { createProgram } from './program.js';
-import { commandOf } from './command-of.js';
-import { COMMAND_LINE } from './command-table.js';
 import { processIo, type Io } from './io.js';
 import { Exit, ExitError } from './exit-codes.js';
 
@@ -12,7 +10,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   let exitCode = 0;
   const program = createProgram(io, (code) => {
     exitCode = code;
-  }, commandOf(argv, COMMAND_LINE));
+  });
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -62,8 +62,9 @@ writeCodeCaches(join(here, 'dist'));
  * commands' modules are left out (bin.ts picks this bundle only when the argv runs that command).
  */
 async function buildCli(name, only) {
-  await build({
+  const { metafile } = await build({
     ...CJS_BUNDLE,
+    metafile: true,
     entryPoints: { [name]: join(here, 'src/run.ts') },
     // import.meta does not exist in CommonJS: the bundle computes its own URL when asked (to resolve the
     // keyring module, as jiti's base), not at every start (pathToFileURL costs half a millisecond).
@@ -80,7 +81,7 @@ async function buildCli(name, only) {
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
     plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), envkitDeepImports(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
-  checkDynamicImports(join(dist, `${name}.cjs`));
+  checkDynamicImports(metafile);
 }
 
 /**
@@ -303,14 +304,18 @@ function cleanEnv() {
 }
 
 /**
- * A dynamic import() left in the bundle would make Node 20 print an ExperimentalWarning when it runs inside
- * bin.ts's vm script. Only the --schema path may import (the user's module, and jiti for a .ts one), and
- * bin.ts evaluates the bundle without vm for it.
+ * An import() that the bundle leaves to Node would make Node 20 print an ExperimentalWarning when it runs
+ * inside bin.ts's vm script. Only src/schema-module.ts may leave one (jiti, and the user's --schema module,
+ * whose path esbuild cannot see): bin.ts runs a --schema argv without vm. Every other import() is bundled
+ * (esbuild turns it into a require()).
  */
-function checkDynamicImports(file) {
-  const found = readFileSync(file, 'utf8').match(/(?<![.\w$])import\(/g) ?? [];
-  if (found.length !== 2) {
-    throw new Error(`${file} has ${found.length} dynamic import()s, expected 2 (--schema module, jiti): bundle the new one or load it with require()`);
+function checkDynamicImports(metafile) {
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    for (const used of input.imports) {
+      if (used.kind === 'dynamic-import' && used.external && resolve(file) !== join(here, 'src/schema-module.ts')) {
+        throw new Error(`${file}: import('${used.path}') is left to Node in the CLI bundle; bundle it, or load it with require() (see checkDynamicImports)`);
+      }
+    }
   }
 }
 

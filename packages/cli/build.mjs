@@ -85,7 +85,6 @@ async function buildCli(name, only) {
 }
 
 /**
-/**
  * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands of
  * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
  */
@@ -94,37 +93,10 @@ async function buildAge() {
   await build({
     ...CJS_BUNDLE,
     entryPoints: { age: entry },
-    plugins: [lazyPostQuantum(entry)],
     // Response without undici: see src/age-response.ts.
     inject: [join(here, 'src/age-response.ts')],
     define: { Response: 'StreamBody' },
   });
-}
-
-/**
- * age-encryption imports the post-quantum hybrid KEMs and P-256 at load, and their modules precompute
- * tables when evaluated (most of the 100+ ms that loading age.cjs took). envkit uses X25519 only (it refuses
- * the other kinds before age sees them): each of those imports becomes an object that loads the real module
- * on first use. A name age-encryption starts to import that is not listed here fails this build.
- */
-function lazyPostQuantum(entry) {
-  const lazy = { '@noble/post-quantum/hybrid.js': ['MLKEM768P256', 'MLKEM768X25519'], '@noble/curves/nist.js': ['p256'] };
-  const from = createRequire(entry);
-  return {
-    name: 'lazy-post-quantum',
-    setup(b) {
-      // Only age-encryption's own imports: the real modules import each other as they are.
-      b.onResolve({ filter: /^@noble\/(post-quantum\/hybrid|curves\/nist)\.js$/ }, (args) =>
-        args.importer.startsWith(dirname(entry)) ? { path: args.path, namespace: 'lazy-post-quantum' } : undefined,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'lazy-post-quantum' }, (args) => {
-        const real = from.resolve(args.path);
-        const names = lazy[args.path];
-        const lines = names.map((n) => `export const ${n} = new Proxy({}, { get: (_, key) => load().${n}[key] });`);
-        return { contents: `let real; const load = () => (real ??= require(${JSON.stringify(real)}));\n${lines.join('\n')}\n`, loader: 'js', resolveDir: dirname(real) };
-      });
-    },
-  };
 }
 
 /**

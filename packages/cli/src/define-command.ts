@@ -25,9 +25,12 @@ export interface ArgumentDef<N extends string = string> {
   readonly description?: string;
 }
 
-/** The module a command runs: loaded only when the command runs. */
+/**
+ * The module a command runs, loaded only when the command runs, as program.ts calls it: with the context,
+ * the arguments and the flags of its row (command-table.ts checks each module's `run` against its row).
+ */
 export interface CommandModule {
-  run(ctx: Context, ...args: never[]): Promise<number | void>;
+  run(ctx: Context, ...args: unknown[]): Promise<number | void>;
 }
 
 /** One row of the table: a command, its arguments and options, what it runs and its subcommands. */

@@ -37,7 +37,7 @@ function addCommand(parent: Command, def: CommandDef, io: Io, setExit: (code: nu
       const [{ createContext }, { run }] = await Promise.all([import('./context.js'), load() as Promise<CommandModule>]);
       const ctx = createContext(self.optsWithGlobals<GlobalOptions>(), io);
       if (ctx.environment !== undefined) (await import('./environment-guard.js')).refusePlainOnly(self.parent?.parent ? self.parent.name() : self.name());
-      const code = await run(ctx, ...(args as never[]), flags as never);
+      const code = await run(ctx, ...args, flags);
       setExit(typeof code === 'number' ? code : 0);
     });
   }

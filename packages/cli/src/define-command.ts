@@ -110,7 +110,7 @@ export type RunArguments<C extends CommandDef, Parent extends CommandDef | undef
 export type CommandsByPath<T extends readonly CommandDef[], Parent extends CommandDef | undefined = undefined, Prefix extends string = ''> = {
   [C in T[number] as `${Prefix}${C['name']}`]: { command: C; parent: Parent };
 } & UnionToIntersection<
-  T[number] extends infer C ? (C extends CommandDef & { subcommands: readonly CommandDef[] } ? CommandsByPath<C["subcommands"], C, `${Prefix}${C["name"]} `> : {}) : never
+  T[number] extends infer C ? (C extends CommandDef & { subcommands: readonly CommandDef[] } ? CommandsByPath<C['subcommands'], C, `${Prefix}${C['name']} `> : {}) : never
 >;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

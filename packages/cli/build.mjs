@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -35,8 +35,6 @@ const CJS_BUNDLE = {
   minifySyntax: true,
   logLevel: 'warning',
 };
-// The memu schema's data, for src/lazy-memu.ts in every CLI bundle.
-const memuPlain = JSON.stringify(await memuPlainFields());
 
 try {
   await buildAge();
@@ -61,15 +59,16 @@ writeCodeCaches(join(here, 'dist'));
 
 /**
  * Bundles the CLI (src/run.ts and everything it imports) into dist/<name>.cjs; with `only`, the other
- * commands' modules are left out (createProgram defines only that command when bin.ts picks this bundle).
+ * commands' modules are left out (bin.ts picks this bundle only when the argv runs that command).
  */
 async function buildCli(name, only) {
-  await build({
+  const { metafile } = await build({
     ...CJS_BUNDLE,
+    metafile: true,
     entryPoints: { [name]: join(here, 'src/run.ts') },
     // import.meta does not exist in CommonJS: the bundle computes its own URL when asked (to resolve the
     // keyring module, as jiti's base), not at every start (pathToFileURL costs half a millisecond).
-    define: { 'import.meta.url': '__envkitImportMeta.url', ENVKIT_MEMU_PLAIN: memuPlain },
+    define: { 'import.meta.url': '__envkitImportMeta.url' },
     // The file is the CommonJS wrapper function itself, as Node's loader would build it, so that bin.ts
     // compiles the file's text as is (no second copy of 0.6 MB). "use strict" stays its first statement.
     banner: {
@@ -80,12 +79,11 @@ async function buildCli(name, only) {
     // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
     // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
-    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), libraryZodLite(), lazyMemu(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
-  checkDynamicImports(join(dist, `${name}.cjs`));
+  checkDynamicImports(metafile);
 }
 
-/**
 /**
  * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands of
  * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
@@ -95,37 +93,10 @@ async function buildAge() {
   await build({
     ...CJS_BUNDLE,
     entryPoints: { age: entry },
-    plugins: [lazyPostQuantum(entry)],
     // Response without undici: see src/age-response.ts.
     inject: [join(here, 'src/age-response.ts')],
     define: { Response: 'StreamBody' },
   });
-}
-
-/**
- * age-encryption imports the post-quantum hybrid KEMs and P-256 at load, and their modules precompute
- * tables when evaluated (most of the 100+ ms that loading age.cjs took). envkit uses X25519 only (it refuses
- * the other kinds before age sees them): each of those imports becomes an object that loads the real module
- * on first use. A name age-encryption starts to import that is not listed here fails this build.
- */
-function lazyPostQuantum(entry) {
-  const lazy = { '@noble/post-quantum/hybrid.js': ['MLKEM768P256', 'MLKEM768X25519'], '@noble/curves/nist.js': ['p256'] };
-  const from = createRequire(entry);
-  return {
-    name: 'lazy-post-quantum',
-    setup(b) {
-      // Only age-encryption's own imports: the real modules import each other as they are.
-      b.onResolve({ filter: /^@noble\/(post-quantum\/hybrid|curves\/nist)\.js$/ }, (args) =>
-        args.importer.startsWith(dirname(entry)) ? { path: args.path, namespace: 'lazy-post-quantum' } : undefined,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'lazy-post-quantum' }, (args) => {
-        const real = from.resolve(args.path);
-        const names = lazy[args.path];
-        const lines = names.map((n) => `export const ${n} = new Proxy({}, { get: (_, key) => load().${n}[key] });`);
-        return { contents: `let real; const load = () => (real ??= require(${JSON.stringify(real)}));\n${lines.join('\n')}\n`, loader: 'js', resolveDir: dirname(real) };
-      });
-    },
-  };
 }
 
 /**
@@ -147,18 +118,18 @@ function besideBundles() {
 }
 
 /**
- * program.ts imports each command's module when that command runs; in a bundle for `command` alone every
- * other one becomes a stand-in that cannot be reached (createProgram does not define those commands) and
- * says so if it ever is.
+ * The command table (src/command-table.ts) imports each command's module when that command runs; in a
+ * bundle for `command` alone every other one becomes a stand-in, reached only if bin.ts picked the wrong
+ * bundle, which says so.
  */
 function onlyCommand(command) {
-  const program = join(here, 'src/program.ts');
+  const table = join(here, 'src/command-table.ts');
   return {
     name: 'only-command',
     setup(b) {
       b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) =>
         // A command's subcommands (`guard install`: ./commands/guard-install.js) stay in its bundle.
-        args.importer === program && args.path !== `./commands/${command}.js` && !args.path.startsWith(`./commands/${command}-`)
+        args.importer === table && args.path !== `./commands/${command}.js` && !args.path.startsWith(`./commands/${command}-`)
           ? { path: args.path, namespace: 'other-command' }
           : undefined,
       );
@@ -182,10 +153,12 @@ async function buildBin(outputs, commands) {
     platform: 'node',
     target: 'node20',
     minifySyntax: true,
+    minifyWhitespace: true,
     define: {
       ENVKIT_STATIC_OUTPUT: JSON.stringify(outputs),
       ENVKIT_CACHED_COMMANDS: JSON.stringify(commands),
       ENVKIT_DEDICATED_BUNDLES: JSON.stringify(DEDICATED),
+      ENVKIT_COMMAND_LINE: JSON.stringify(await tableCommandLine()),
     },
     // `--` stops Node 20 from taking envkit's own --env-file as its option (nodejs/node#54232).
     banner: { js: '#!/usr/bin/env -S node --' },
@@ -194,6 +167,16 @@ async function buildBin(outputs, commands) {
   chmodSync(binFile, 0o755);
   // The package is "type": "module"; this makes dist/bin.js CommonJS, which Node starts faster.
   writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+}
+
+/**
+ * The command table's COMMAND_LINE (its command names and global options), for bin.ts's commandOf: the
+ * table itself, with every description, would double what Node compiles before each run (about 1 ms).
+ */
+async function tableCommandLine() {
+  const result = await build({ entryPoints: [join(here, 'src/command-table.ts')], bundle: true, format: 'esm', platform: 'node', write: false, external: ['./commands/*'], logLevel: 'warning' });
+  const module = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
+  return module.COMMAND_LINE;
 }
 
 /**
@@ -293,14 +276,18 @@ function cleanEnv() {
 }
 
 /**
- * A dynamic import() left in the bundle would make Node 20 print an ExperimentalWarning when it runs inside
- * bin.ts's vm script. Only the --schema path may import (the user's module, and jiti for a .ts one), and
- * bin.ts evaluates the bundle without vm for it.
+ * An import() that the bundle leaves to Node would make Node 20 print an ExperimentalWarning when it runs
+ * inside bin.ts's vm script. Only src/schema-module.ts may leave one (jiti, and the user's --schema module,
+ * whose path esbuild cannot see): bin.ts runs a --schema argv without vm. Every other import() is bundled
+ * (esbuild turns it into a require()).
  */
-function checkDynamicImports(file) {
-  const found = readFileSync(file, 'utf8').match(/(?<![.\w$])import\(/g) ?? [];
-  if (found.length !== 2) {
-    throw new Error(`${file} has ${found.length} dynamic import()s, expected 2 (--schema module, jiti): bundle the new one or load it with require()`);
+function checkDynamicImports(metafile) {
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    for (const used of input.imports) {
+      if (used.kind === 'dynamic-import' && used.external && resolve(file) !== join(here, 'src/schema-module.ts')) {
+        throw new Error(`${file}: import('${used.path}') is left to Node in the CLI bundle; bundle it, or load it with require() (see checkDynamicImports)`);
+      }
+    }
   }
 }
 
@@ -331,56 +318,6 @@ function lazyBuiltins(names) {
           loader: 'js',
         };
       });
-    },
-  };
-}
-
-/**
- * The real memu schema as data, for src/lazy-memu.ts: per variable, every field that is data (copied), the
- * fields that are undefined, the names of those that are functions (called through to the real schema),
- * and `derive` (its `from`, and whether it has a `check`). A field of another kind stops the build, so a
- * new kind of field cannot be lost on the way.
- */
-async function memuPlainFields() {
-  const { memuSchema } = await import('envkit/memu');
-  const isData = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || (typeof v === 'object' && JSON.stringify(v) === JSON.stringify(structuredClone(v)));
-  const vars = {};
-  for (const [key, spec] of Object.entries(memuSchema.vars)) {
-    const plain = { fields: {}, unset: [], functions: [], derive: undefined };
-    for (const [field, value] of Object.entries(spec)) {
-      if (field === 'type') continue;
-      if (field === 'derive') plain.derive = value && { from: [...value.from], check: typeof value.check === 'function' };
-      else if (value === undefined) plain.unset.push(field);
-      else if (typeof value === 'function') plain.functions.push(field);
-      else if (isData(value)) plain.fields[field] = value;
-      else throw new Error(`memu schema: ${key}.${field} is neither data nor a function; teach src/lazy-memu.ts to copy it`);
-    }
-    vars[key] = plain;
-  }
-  // The profile (service names, ports, key names) is plain data: copied whole.
-  return { name: memuSchema.name, sections: [...memuSchema.sections], vars, profile: structuredClone(memuSchema.profile) };
-}
-
-/** The CLI's `import('envkit/memu')` gets src/lazy-memu.ts (why: see there), which itself gets the real one. */
-function lazyMemu() {
-  const lazy = join(here, 'src/lazy-memu.ts');
-  return {
-    name: 'lazy-memu',
-    setup(b) {
-      b.onResolve({ filter: /^envkit\/memu$/ }, (args) =>
-        args.importer === lazy ? { path: fileURLToPath(import.meta.resolve('envkit/memu')) } : args.importer.startsWith(join(here, 'src')) ? { path: lazy } : undefined,
-      );
-    },
-  };
-}
-
-/** The library's `import { z } from 'zod'` gets src/zod-lite.ts (why: see there); the CLI's own imports are untouched. */
-function libraryZodLite() {
-  const library = dirname(dirname(fileURLToPath(import.meta.resolve('envkit'))));
-  return {
-    name: 'library-zod-lite',
-    setup(b) {
-      b.onResolve({ filter: /^zod$/ }, (args) => (args.importer.startsWith(library) ? { path: join(here, 'src/zod-lite.ts') } : undefined));
     },
   };
 }

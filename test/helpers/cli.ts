@@ -40,6 +40,10 @@ export function runProcess(
       clearTimeout(timer);
       resolve({ code, stdout, stderr, all: stdout + stderr });
     });
+    // A command that never reads its stdin may exit before this lands: EPIPE then is no error of the test's.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(options.input ?? '');
   });
 }

@@ -19,13 +19,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script, constants } from 'node:vm';
 import { lazyProcessIo } from './lazy-io.js';
-import { commandOf } from './command-of.js';
+import { commandOf, type CommandLine } from './command-of.js';
 import { Exit } from './exit-codes.js';
 
 /** `--help`/`--version` outputs by argv (joined with NUL), injected by build.mjs. */
 declare const ENVKIT_STATIC_OUTPUT: Record<string, string>;
 /** The commands that have a code cache in dist/cache/, injected by build.mjs. */
 declare const ENVKIT_CACHED_COMMANDS: string[];
+/** The command table's command names and global options (COMMAND_LINE), injected by build.mjs. */
+declare const ENVKIT_COMMAND_LINE: CommandLine;
 /** The commands that have a bundle of their own (dist/cli-<command>.cjs), injected by build.mjs. */
 declare const ENVKIT_DEDICATED_BUNDLES: string[];
 
@@ -39,7 +41,7 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   io.stdout.write(ENVKIT_STATIC_OUTPUT[key] as string);
   if (io.outputClosed()) process.exitCode = Exit.OutputClosed;
 } else {
-  const command = commandOf(argv);
+  const command = commandOf(argv, ENVKIT_COMMAND_LINE);
   // A named encrypted environment (--env, ENVKIT_ENV) makes get/set/check… load commands/in-environment.ts,
   // which only cli.cjs holds (`run` reads environments itself: its own bundle has what it needs).
   const environment = command !== 'run' && (process.env.ENVKIT_ENV || argv.some((arg) => arg === '--env' || arg.startsWith('--env=')));

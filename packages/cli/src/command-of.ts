@@ -1,29 +1,42 @@
 // Which command an argv runs, decided before commander loads: bin.ts picks the bundle and its code cache
-// by it, and createProgram defines only that command. No imports: bin.ts stays small.
+// by it. No imports: bin.ts gets the command line from the build (COMMAND_LINE, derived from the command
+// table with commandLine() below), not the table itself.
+import type { OptionDef } from './define-command.js';
 
-/** The top-level commands, in the order `--help` lists them. */
-export const COMMAND_NAMES = ['init', 'backup', 'restore', 'keyring', 'rotate', 'status', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'schema', 'generate', 'guard', 'identity', 'recipients', 'encrypt', 'decrypt', 'edit', 'diff', 'run'] as const;
+/** What commandOf needs to know of the command table. */
+export interface CommandLine {
+  /** The top-level commands. */
+  readonly commands: readonly string[];
+  /** The global options without and with a value, each by its short and long name (`-C`, `--cwd`). */
+  readonly flags: readonly string[];
+  readonly withValue: readonly string[];
+}
 
-export type CommandName = (typeof COMMAND_NAMES)[number];
-
-/** The global options commandOf may skip over, without and with a value (program.test.ts checks them against the program). */
-export const GLOBAL_FLAGS: ReadonlySet<string> = new Set(['--json', '-q', '--quiet', '--no-color']);
-export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-C', '--cwd', '-f', '--file', '--env-file', '--schema', '--project', '--env', '--identity']);
+/** The command line of a table: its command names and its global options. */
+export function commandLine(commands: readonly { name: string }[], globalOptions: readonly OptionDef[]): CommandLine {
+  const names = (o: OptionDef): string[] => o.flags.split(/[ ,|]+/).filter((word) => word.startsWith('-'));
+  const takesValue = (o: OptionDef): boolean => /[<[]/.test(o.flags);
+  return {
+    commands: commands.map((c) => c.name),
+    flags: globalOptions.filter((o) => !takesValue(o)).flatMap(names),
+    withValue: globalOptions.filter(takesValue).flatMap(names),
+  };
+}
 
 /**
  * The command an argv runs, when that is certain: the first word after nothing but known global options.
  * Anything else (`--help`, `help`, a typo, combined short flags) gives undefined: build the whole program.
  */
-export function commandOf(argv: readonly string[]): CommandName | undefined {
+export function commandOf(argv: readonly string[], line: CommandLine): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (GLOBAL_FLAGS.has(arg)) continue;
-    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
+    if (line.flags.includes(arg)) continue;
+    if (line.withValue.includes(arg)) {
       i++;
       continue;
     }
-    if (arg.startsWith('--') && GLOBAL_OPTIONS_WITH_VALUE.has(arg.slice(0, arg.indexOf('=')))) continue;
-    return (COMMAND_NAMES as readonly string[]).includes(arg) ? (arg as CommandName) : undefined;
+    if (arg.startsWith('--') && line.withValue.includes(arg.slice(0, arg.indexOf('=')))) continue;
+    return line.commands.includes(arg) ? arg : undefined;
   }
   return undefined;
 }

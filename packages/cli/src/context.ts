@@ -2,27 +2,9 @@ import { resolve } from 'node:path';
 import { EnvkitError, type EnvSchema } from 'envkit';
 import { assertProjectDir } from 'envkit/project';
 import type { Io } from './io.js';
+import type { GlobalOptions } from './command-table.js';
 import { createStyle, colorWanted, type Style } from './style.js';
 import { loadSchemaModule } from './schema-module.js';
-
-/** Global options, as commander parsed them. */
-export interface GlobalOptions {
-  cwd?: string;
-  /** `-f, --file <path>`: the env file. */
-  file?: string;
-  /** `--env-file <path>`: the same, by the name Node 20 takes for itself in front of npx and pnpm. */
-  envFile?: string;
-  schema?: string;
-  json?: boolean;
-  quiet?: boolean;
-  color?: boolean;
-  /** `--project <id>`: the keyring project id. */
-  project?: string;
-  /** `--env <name>`: an encrypted environment (`.env.<name>.age`). */
-  env?: string;
-  /** `--identity <file>` (repeatable): age key files to decrypt with. */
-  identity?: string[];
-}
 
 /** What every command gets: resolved options, output helpers and the schema loader. */
 export interface Context {

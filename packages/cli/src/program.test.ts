@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createProgram } from './program.js';
-import { COMMAND_NAMES, GLOBAL_FLAGS, GLOBAL_OPTIONS_WITH_VALUE, commandOf } from './command-of.js';
+import { commandOf } from './command-of.js';
+import { COMMAND_LINE } from './command-table.js';
 import { processIo } from './io.js';
 
 describe('createProgram', () => {
-  it('defines exactly COMMAND_NAMES, in that order', () => {
+  it('defines exactly the commands of COMMAND_LINE, in that order', () => {
     const names = createProgram(processIo(), () => {}).commands.map((c) => c.name());
-    expect(names).toEqual([...COMMAND_NAMES]);
-  });
-
-  it.each(COMMAND_NAMES)('with only=%s defines that command, with the same options and subcommands as the whole program', (name) => {
-    const shape = (c: ReturnType<typeof createProgram>): unknown => ({
-      name: c.name(),
-      options: c.options.map((o) => o.flags),
-      commands: c.commands.map(shape),
-    });
-    const whole = createProgram(processIo(), () => {});
-    const one = createProgram(processIo(), () => {}, name);
-    expect(one.commands.map(shape)).toEqual(whole.commands.filter((c) => c.name() === name).map(shape));
-    expect(one.options.map((o) => o.flags)).toEqual(whole.options.map((o) => o.flags));
+    expect(names).toEqual([...COMMAND_LINE.commands]);
   });
 });
 
@@ -27,8 +16,8 @@ describe('commandOf', () => {
     const program = createProgram(processIo(), () => {});
     const options = program.options.filter((o) => o.long !== '--version');
     const names = (o: (typeof options)[number]) => [o.short, o.long].filter((n): n is string => n !== undefined);
-    expect(new Set(options.filter((o) => !o.required && !o.optional).flatMap(names))).toEqual(GLOBAL_FLAGS);
-    expect(new Set(options.filter((o) => o.required || o.optional).flatMap(names))).toEqual(GLOBAL_OPTIONS_WITH_VALUE);
+    expect(new Set(options.filter((o) => !o.required && !o.optional).flatMap(names))).toEqual(new Set(COMMAND_LINE.flags));
+    expect(new Set(options.filter((o) => o.required || o.optional).flatMap(names))).toEqual(new Set(COMMAND_LINE.withValue));
   });
 
   it.each([
@@ -38,7 +27,7 @@ describe('commandOf', () => {
     [['--env-file=.env.prod', '--json', '-q', 'set', 'A=1'], 'set'],
     [['--schema', './s.ts', '--project', 'p', '--no-color', 'keyring', 'status'], 'keyring'],
   ])('%j runs %s', (argv, name) => {
-    expect(commandOf(argv)).toBe(name);
+    expect(commandOf(argv, COMMAND_LINE)).toBe(name);
   });
 
   it.each([
@@ -50,6 +39,6 @@ describe('commandOf', () => {
     [['--unknown', 'check']],
     [['-V']],
   ])('%j is left to the whole program', (argv) => {
-    expect(commandOf(argv)).toBeUndefined();
+    expect(commandOf(argv, COMMAND_LINE)).toBeUndefined();
   });
 });

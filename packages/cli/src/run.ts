@@ -1,6 +1,5 @@
 import { CommanderError } from 'commander';
 import { createProgram } from './program.js';
-import { commandOf } from './command-of.js';
 import { processIo, type Io } from './io.js';
 import { Exit, ExitError } from './exit-codes.js';
 
@@ -9,13 +8,9 @@ import { Exit, ExitError } from './exit-codes.js';
  */
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;
-  const program = createProgram(
-    io,
-    (code) => {
-      exitCode = code;
-    },
-    commandOf(argv),
-  );
+  const program = createProgram(io, (code) => {
+    exitCode = code;
+  });
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -1,25 +1,13 @@
 import { checkDeployment } from 'envkit/project';
 import { detectPodmanEnvironment } from 'envkit/compose';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';
-import { dbSecurity, type DbSecurityFlags } from '../db-security.js';
-
-interface CheckFlags extends DbSecurityFlags {
-  git?: boolean;
-  compose?: string | boolean;
-  /** `--compose-file`, repeatable: the base file, then its overrides. */
-  composeFile?: string[];
-  dbService?: string;
-  appService?: string;
-  online?: boolean;
-  dbHost?: string;
-  dbPort?: number;
-  timeout: number;
-}
+import { dbSecurity } from '../db-security.js';
 
 /** `envkit check`: findings with severity, place, problem and fix; exit 1 on any error. */
-export async function run(ctx: Context, flags: CheckFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'check'>): Promise<number> {
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).checkIn(ctx, flags);
   const project = await ctx.project();
   const checked = await checkDeployment({

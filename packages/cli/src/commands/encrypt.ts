@@ -2,11 +2,12 @@ import { EnvkitError, readTextFile } from 'envkit';
 import { replaceEnvironmentText } from 'envkit/age';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { environmentOptions } from '../age-options.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 
 /** `envkit encrypt --env NAME --from FILE`: the file's text becomes the environment, encrypted to its recipients. */
-export async function run(ctx: Context, flags: { from: string }): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'encrypt'>): Promise<number> {
   const options = await environmentOptions(ctx, 'encrypt');
   const path = resolve(ctx.cwd, flags.from);
   const text = readTextFile(path);

@@ -1,9 +1,10 @@
 import { checkExample, syncExample, projectPaths } from 'envkit/project';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { renderFiles } from '../render/summary.js';
 
 /** `envkit example`: write .env.example from the schema; `--check` exits 1 on drift. */
-export async function run(ctx: Context, flags: { check?: boolean }): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'example'>): Promise<number> {
   const project = await ctx.project();
   const paths = projectPaths(project);
   if (flags.check) {

@@ -1,6 +1,7 @@
 import { maskUrlCredentials } from 'envkit';
 import { getValue } from 'envkit/project';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { mask } from '../render/mask.js';
 import { Exit } from '../exit-codes.js';
 
@@ -8,7 +9,7 @@ import { Exit } from '../exit-codes.js';
  * `envkit get KEY`: the value; exit 1 when it has none. A secret is shown masked on a terminal; to a pipe or
  * a file it is printed only with --reveal, else nothing goes to stdout and the command exits 1 (docs/exit-codes.md).
  */
-export async function run(ctx: Context, key: string, flags: { reveal?: boolean; allowUnknown?: boolean }): Promise<number> {
+export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Promise<number> {
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).getIn(ctx, key, flags);
   const project = await ctx.project();
   const result = getValue({ ...project, key, allowUnknown: flags.allowUnknown });

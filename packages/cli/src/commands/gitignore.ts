@@ -1,10 +1,11 @@
 import { assertProjectDir, syncGitignore, projectPaths } from 'envkit/project';
 import { environmentNames, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { renderFiles } from '../render/summary.js';
 
 /** `envkit gitignore`: add what must be ignored, keep every line; `--check` exits 1 if changes are needed. */
-export async function run(ctx: Context, flags: { check?: boolean }): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'gitignore'>): Promise<number> {
   assertProjectDir(ctx.cwd);
   const paths = projectPaths({ cwd: ctx.cwd, envFile: ctx.envFile });
   // Each sync takes the project lock itself.

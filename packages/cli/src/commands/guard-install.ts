@@ -1,19 +1,13 @@
 import { relative, resolve } from 'node:path';
 import { installGuardHook } from 'envkit/project';
 import type { Context } from '../context.js';
-
-/** The options commander parsed for `envkit guard install`. */
-export interface GuardInstallFlags {
-  dryRun?: boolean;
-  /** `guard`'s `--keyring`: the hook requires the keyring copies; otherwise it runs with `--no-keyring`. */
-  keyring?: boolean;
-}
+import type { FlagsOf } from '../command-table.js';
 
 /**
  * `envkit guard install`: make `envkit guard` the repository's pre-commit hook, chaining to a hook that is
  * already there. The hook runs the guard with this run's project options.
  */
-export async function run(ctx: Context, flags: GuardInstallFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'guard install'>): Promise<number> {
   const args: string[] = [];
   if (ctx.envFile !== '.env') args.push('--file', ctx.envFile);
   // Absolute: the hook runs in the repository's top directory, not where this command was run.

@@ -1,23 +1,16 @@
 import { envFileSource, guardRepository, keyringSource, type GuardScope, type SecretSource } from 'envkit/project';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { Exit } from '../exit-codes.js';
 import { keyringMode, openKeyring } from '../keyring-option.js';
 import { countLine, renderFindings } from '../render/findings.js';
-
-/** The options commander parsed for `envkit guard`. */
-export interface GuardFlags {
-  range?: string;
-  history?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-}
 
 /**
  * `envkit guard`: search what the next commit records (or a range, or the whole history) for env files,
  * age keys and the project's current secrets; findings name file:line and key, never a value. Exit 1 when
  * anything is found, as `envkit check`.
  */
-export async function run(ctx: Context, flags: GuardFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'guard'>): Promise<number> {
   const project = await ctx.project();
   if (flags.range !== undefined && flags.history) {
     ctx.err('envkit: --range and --history cannot be used together');

@@ -1,9 +1,10 @@
 import { ensureIdentity, type IdentitySource } from 'envkit/age';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { keyringMode } from '../keyring-option.js';
 
 /** `envkit identity`: print your public recipient (age1…), creating your X25519 identity when there is none. */
-export async function run(ctx: Context, flags: { keyring?: boolean }): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'identity'>): Promise<number> {
   const result = await ensureIdentity({ keyring: keyringMode(flags.keyring), env: ctx.io.env });
   const where = describeSource(result.source);
   if (ctx.json) {

@@ -2,21 +2,13 @@ import { validateValues } from 'envkit';
 import { initProject, promptsForInit, withEnvironmentValues } from 'envkit/project';
 import { initProjectWithKeyring, type InitWithKeyringResult } from 'envkit/keyring';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden, promptVisible } from '../prompt.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
-
-interface InitFlags {
-  set: string[];
-  fromEnv?: boolean;
-  input?: boolean;
-  dryRun?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-}
 
 const MAX_ATTEMPTS = 3;
 
@@ -31,7 +23,7 @@ function promptReason(message: string, key: string): string {
 }
 
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
-export async function run(ctx: Context, flags: InitFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number> {
   const project = await ctx.project();
   const given = parseAssignments(flags.set, '--set');
   const values = flags.fromEnv ? withEnvironmentValues(project.schema, given, ctx.io.env) : given;

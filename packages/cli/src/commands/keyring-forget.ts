@@ -3,15 +3,12 @@ import { forgetSecrets } from 'envkit/keyring';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { projectIdFor, withKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
 
-interface ForgetFlags {
-  yes?: boolean;
-}
-
 /** `envkit keyring forget [KEY...] --yes`: delete the project's keyring entries and their history. */
-export async function run(ctx: Context, keys: string[], flags: ForgetFlags): Promise<number> {
+export async function run(ctx: Context, keys: string[], flags: FlagsOf<'keyring forget'>): Promise<number> {
   const project = await ctx.project();
   const projectId = projectIdFor(ctx);
   if (!flags.yes) {

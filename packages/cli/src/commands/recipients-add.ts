@@ -1,11 +1,12 @@
 import { hostname, userInfo } from 'node:os';
 import { addRecipient, ensureIdentity, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { identitiesFor, requireEnvironment } from '../age-options.js';
 import { renderFiles } from '../render/summary.js';
 
 /** `envkit recipients add --env NAME [age1…] [--name NAME]`: add (default: yourself) and re-encrypt. */
-export async function run(ctx: Context, recipient: string | undefined, flags: { name?: string }): Promise<number> {
+export async function run(ctx: Context, recipient: string | undefined, flags: FlagsOf<'recipients add'>): Promise<number> {
   const name = requireEnvironment(ctx, 'recipients add');
   // Without a recipient: the key given with --identity (a host's), else yours, created if needed as
   // `envkit identity` would.

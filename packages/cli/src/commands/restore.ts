@@ -1,16 +1,11 @@
 import { relative } from 'node:path';
 import { restoreEnv, type RestoreNote, type RestoreSource } from 'envkit/keyring';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { keyWidth } from '../render/summary.js';
 import { parseAssignments } from '../assignments.js';
 import { withKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
-
-interface RestoreFlags {
-  force?: boolean;
-  set: string[];
-  dryRun?: boolean;
-}
 
 const SOURCE_TEXT: Record<RestoreSource, string> = {
   keyring: 'from the OS keyring',
@@ -22,7 +17,7 @@ const SOURCE_TEXT: Record<RestoreSource, string> = {
 };
 
 /** `envkit restore`: rebuild .env from the OS keyring, defaults and derived values; says where each value came from. */
-export async function run(ctx: Context, flags: RestoreFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'restore'>): Promise<number> {
   const project = await ctx.project();
   const values = parseAssignments(flags.set, '--set');
   const result = await withKeyring(ctx, (store, projectId) =>

@@ -2,6 +2,7 @@ import { EnvkitError, isEnvkitError } from 'envkit';
 import { abortRotation, rotatePassword, rotateSecretWithKeyring, rotationKind } from 'envkit/rotate';
 import type { EnvStore, RotatePasswordOptions, RotationProgress, RotationResult, RotationStep, SecretRotationResult } from 'envkit/rotate';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
@@ -9,21 +10,9 @@ import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { stepDetail, wordError } from '../render/reasons.js';
 import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
-import { dbSecurity, type DbSecurityFlags } from '../db-security.js';
+import { dbSecurity } from '../db-security.js';
 
-/** The options commander parsed: most are rotatePassword's own. */
-type RotateFlags = Pick<
-  RotatePasswordOptions,
-  'dryRun' | 'apply' | 'composeCmd' | 'composeProject' | 'service' | 'appService' | 'dbHost' | 'dbPort' | 'restart'
-> & DbSecurityFlags & {
-  /** `--compose-file`, repeatable. */
-  composeFile?: string[];
-  /** `--abort`: abandon the pending rotation. */
-  abort?: boolean;
-  stdin?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-};
+type RotateFlags = FlagsOf<'rotate'>;
 
 /**
  * `envkit rotate KEY`. The database password goes through the rotation protocol (pending file, database,

@@ -1,9 +1,10 @@
 import { describeSchema, toJSONSchema, type VariableInfo } from 'envkit';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { keyWidth } from '../render/summary.js';
 
 /** `envkit schema`: the variables as a table, JSON, JSON Schema or Markdown. */
-export async function run(ctx: Context, flags: { format: 'table' | 'json' | 'json-schema' | 'markdown' }): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'schema'>): Promise<number> {
   const schema = await ctx.loadSchema();
   const vars = describeSchema(schema);
   const format = ctx.json && flags.format === 'table' ? 'json' : flags.format;

@@ -1,26 +1,18 @@
 import { EnvkitError } from 'envkit';
 import { setValuesWithKeyring } from 'envkit/keyring';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { parseAssignments } from '../assignments.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderEdit } from '../render/keyring.js';
 import { keyringMode, openKeyringFor } from '../keyring-option.js';
 
-interface SetFlags {
-  stdin?: boolean;
-  allowUnknown?: boolean;
-  force?: boolean;
-  dryRun?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-}
-
 /**
  * `envkit set KEY=VALUE…` or `envkit set KEY --stdin`: validated, portable, derived values recomputed, one
  * atomic write; the keyring copy of a secret it changes is kept in step, as init and rotate do.
  */
-export async function run(ctx: Context, items: string[], flags: SetFlags): Promise<number> {
+export async function run(ctx: Context, items: string[], flags: FlagsOf<'set'>): Promise<number> {
   const values = flags.stdin ? await stdinAssignment(ctx, items) : parseAssignments(items, 'set');
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).setIn(ctx, values, flags);
   const project = await ctx.project();

@@ -1,19 +1,11 @@
 import { stackStatus, type ServiceStatus } from 'envkit/compose';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';
 
-interface StatusFlags {
-  composeCmd?: string;
-  composeFile?: string[];
-  composeProject?: string;
-  dbService?: string;
-  appService?: string;
-  timeout?: number;
-}
-
 /** `envkit status`: the running stack against the deployment's validation list; exit 1 on any error, as check. */
-export async function run(ctx: Context, flags: StatusFlags): Promise<number> {
+export async function run(ctx: Context, flags: FlagsOf<'status'>): Promise<number> {
   const project = await ctx.project();
   const checked = await stackStatus({
     ...project,

@@ -1,22 +1,17 @@
 import { unsetKeysWithKeyring } from 'envkit/keyring';
 import type { Context } from '../context.js';
+import type { FlagsOf } from '../command-table.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderEdit } from '../render/keyring.js';
 import { keyringMode, openKeyringFor } from '../keyring-option.js';
 import { Exit } from '../exit-codes.js';
-
-interface UnsetFlags {
-  force?: boolean;
-  /** `--keyring` true, `--no-keyring` false, neither undefined. */
-  keyring?: boolean;
-}
 
 /**
  * `envkit unset KEY…`: remove variables, and a removed secret's keyring copy with it. A key that was not
  * there is said on stderr (also with --quiet) and makes the exit code 1, like `rm` of a missing file: a
  * mistyped name in a script must not pass for done (docs/exit-codes.md). The others are removed all the same.
  */
-export async function run(ctx: Context, keys: string[], flags: UnsetFlags): Promise<number> {
+export async function run(ctx: Context, keys: string[], flags: FlagsOf<'unset'>): Promise<number> {
   if (ctx.environment !== undefined) return (await import('./in-environment.js')).unsetIn(ctx, keys, flags);
   const project = await ctx.project();
   const mode = keyringMode(flags.keyring);

@@ -1,3 +1,4 @@
+import { safeParse } from 'zod/mini';
 import type { EnvSchema } from '../schema/define.js';
 import { validateValues } from '../schema/load.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
@@ -285,7 +286,7 @@ export function promptsForInit(options: ProjectOptions & { values?: Record<strin
       key,
       description: spec.description,
       example: spec.example,
-      optional: spec.type.safeParse(undefined).success,
+      optional: safeParse(spec.type, undefined).success,
       secret: spec.secret,
       ...(spec.confirmDefault && spec.default !== undefined ? { default: spec.default } : {}),
     }));

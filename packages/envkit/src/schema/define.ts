@@ -1,4 +1,6 @@
-import type { z } from 'zod';
+// Types from zod's core, which classic zod (`import { z } from 'zod'`) and zod/mini share: a schema may be
+// written with either.
+import type { core, output } from 'zod/mini';
 import { profileKeys, type DeploymentProfile } from './profile.js';
 
 /**
@@ -66,7 +68,7 @@ export interface VariableOptions {
 }
 
 /** A variable of a schema: its zod type plus what envkit needs to manage it. */
-export interface VarSpec<T extends z.ZodType = z.ZodType> {
+export interface VarSpec<T extends core.$ZodType = core.$ZodType> {
   readonly type: T;
   readonly description: string;
   readonly secret: boolean;
@@ -89,7 +91,7 @@ export interface VarSpec<T extends z.ZodType = z.ZodType> {
  * @example
  * const port = variable(z.coerce.number().int().min(1).max(65535), { description: 'HTTP port', default: '8000' });
  */
-export function variable<T extends z.ZodType>(type: T, options: VariableOptions): VarSpec<T> {
+export function variable<T extends core.$ZodType>(type: T, options: VariableOptions): VarSpec<T> {
   return {
     type,
     description: options.description,
@@ -124,7 +126,7 @@ export interface EnvSchema<V extends VarRecord = VarRecord> {
 }
 
 /** The typed values of a loaded env. */
-export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: z.output<S['vars'][K]['type']> };
+export type InferEnv<S extends EnvSchema> = { [K in keyof S['vars']]: output<S['vars'][K]['type']> };
 
 /**
  * Define a schema. Variables keep their declaration order; sections are ordered by first use

@@ -1,3 +1,4 @@
+import { safeParse } from 'zod/mini';
 import type { EnvSchema, VarSpec } from './define.js';
 
 /** One variable as documentation: everything but its zod type. */
@@ -19,7 +20,7 @@ export interface VariableInfo {
  * `--format json` and `--format json-schema` all say the same.
  */
 export function isRequired(spec: VarSpec): boolean {
-  return spec.default === undefined && !spec.type.safeParse(undefined).success;
+  return spec.default === undefined && !safeParse(spec.type, undefined).success;
 }
 
 /** The schema's variables in declaration order, for tables, JSON and Markdown. */

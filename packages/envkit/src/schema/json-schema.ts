@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { safeParse, toJSONSchema as zodToJSONSchema } from 'zod/mini';
 import type { EnvSchema, VarSpec } from './define.js';
 import { isRequired } from './describe.js';
 
@@ -10,7 +10,7 @@ function typeSchema(spec: VarSpec): Record<string, unknown> {
   try {
     // 'any' turns what JSON Schema cannot say (transforms, custom refinements) into "no constraint"
     // instead of throwing; refinements are dropped, so the JSON Schema is looser than the zod type.
-    json = z.toJSONSchema(spec.type, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Record<string, unknown>;
+    json = zodToJSONSchema(spec.type, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Record<string, unknown>;
   } catch {
     json = {};
   }
@@ -39,7 +39,7 @@ function standardFormats(node: unknown): unknown {
 /** The default as a loaded value (e.g. a number for `z.coerce.number()`), or the raw text. */
 function defaultValue(spec: VarSpec): unknown {
   if (spec.default === undefined) return undefined;
-  const parsed = spec.type.safeParse(spec.default);
+  const parsed = safeParse(spec.type, spec.default);
   if (!parsed.success) return spec.default;
   const value: unknown = parsed.data;
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : spec.default;

@@ -1,5 +1,5 @@
 import { readTextFile } from '../files/write-file.js';
-import type { z } from 'zod';
+import { safeParse, type core } from 'zod/mini';
 import { EnvkitError, isEnvkitError, type ErrorIssue } from '../errors.js';
 import { assertParsed, parseDocument } from '../dotenv/document.js';
 import type { EnvSchema, InferEnv, VarSpec } from './define.js';
@@ -30,7 +30,7 @@ export interface ValidateOptions {
   defaults?: boolean;
 }
 
-type RawIssue = z.core.$ZodRawIssue;
+type RawIssue = core.$ZodRawIssue;
 
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
@@ -131,7 +131,7 @@ function lostFix(key: string, spec: VarSpec): string {
 }
 
 /** True when a type accepts a missing value (`.optional()`, `.default()`, ...). */
-function acceptsMissing(type: z.ZodType): boolean {
+function acceptsMissing(type: core.$ZodType): boolean {
   return type._zod.optin !== undefined;
 }
 
@@ -192,9 +192,9 @@ export function validateValues<S extends EnvSchema>(
         continue;
       }
     }
-    let result: ReturnType<typeof spec.type.safeParse>;
+    let result: ReturnType<typeof safeParse>;
     try {
-      result = spec.type.safeParse(text, { error: errorMap });
+      result = safeParse(spec.type, text, { error: errorMap });
     } catch (error) {
       // A transform that throws (or an async refinement): its error may quote the value, so only
       // its kind is reported.

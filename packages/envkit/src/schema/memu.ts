@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { EnvkitError } from '../errors.js';
 import { buildPostgresUrl, createMemuDbUrlDerive, parsePostgresUrl } from '../secrets/derive.js';
 import { generatePassword } from '../secrets/password.js';
@@ -30,10 +30,10 @@ function httpUrl() {
 // `$` is legal in an unquoted PostgreSQL identifier but compose-go interpolates it in `.env`, so it is
 // left out; upper case is folded to lower case by unquoted SQL, so it is left out too.
 function postgresIdentifier() {
-  return z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase PostgreSQL identifier: a-z, 0-9 and _, not starting with a digit')
-    .max(63, 'must be at most 63 characters (PostgreSQL truncates longer names)');
+  return z.string().check(
+    z.regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase PostgreSQL identifier: a-z, 0-9 and _, not starting with a digit'),
+    z.maxLength(63, 'must be at most 63 characters (PostgreSQL truncates longer names)'),
+  );
 }
 
 // `public` and `none` are refused by CREATE ROLE even when quoted, `pg_` is reserved for system roles
@@ -48,13 +48,13 @@ const RESERVED_ROLES = ['public', 'none', 'current_user', 'current_role', 'sessi
 const MIN_MEMORY = 6 * 1024 ** 2;
 
 function memoryLimit() {
-  return z
-    .string()
-    .regex(COMPOSE_BYTE_VALUE, 'must be a compose memory size: a number and b, k, m or g (e.g. 512m, 2g)')
-    .refine((v) => {
+  return z.string().check(
+    z.regex(COMPOSE_BYTE_VALUE, 'must be a compose memory size: a number and b, k, m or g (e.g. 512m, 2g)'),
+    z.refine((v) => {
       const size = parseByteSize(v);
       return size === undefined || !size.documented || size.bytes >= MIN_MEMORY; // a bad form is reported by the pattern
-    }, 'must be at least 6m (docker refuses a smaller memory limit)');
+    }, 'must be at least 6m (docker refuses a smaller memory limit)'),
+  );
 }
 
 /**
@@ -68,13 +68,14 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
     'memu',
     {
       OPENAI_API_KEY: variable(
-        z
-          .string()
-          .startsWith('sk-', 'must start with "sk-" (an OpenAI API key)')
-          .refine((v) => !v.startsWith('sk-or-'), 'is an OpenRouter key (sk-or-...); put it in OPENROUTER_API_KEY')
-          .regex(KEY_CHARS, KEY_CHARS_MESSAGE)
-          .min(20)
-          .optional(),
+        z.optional(
+          z.string().check(
+            z.startsWith('sk-', 'must start with "sk-" (an OpenAI API key)'),
+            z.refine((v) => !v.startsWith('sk-or-'), 'is an OpenRouter key (sk-or-...); put it in OPENROUTER_API_KEY'),
+            z.regex(KEY_CHARS, KEY_CHARS_MESSAGE),
+            z.minLength(20),
+          ),
+        ),
         {
           description: 'OpenAI API key (sk-...); leave empty if memu does not use OpenAI',
           secret: true,
@@ -86,12 +87,13 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         },
       ),
       OPENROUTER_API_KEY: variable(
-        z
-          .string()
-          .startsWith('sk-or-', 'must start with "sk-or-" (OpenRouter keys look like sk-or-v1-...)')
-          .regex(KEY_CHARS, KEY_CHARS_MESSAGE)
-          .min(20)
-          .optional(),
+        z.optional(
+          z.string().check(
+            z.startsWith('sk-or-', 'must start with "sk-or-" (OpenRouter keys look like sk-or-v1-...)'),
+            z.regex(KEY_CHARS, KEY_CHARS_MESSAGE),
+            z.minLength(20),
+          ),
+        ),
         {
           description: 'OpenRouter API key (sk-or-v1-...); leave empty if memu does not use OpenRouter',
           secret: true,
@@ -108,11 +110,13 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         jsonSchema: { pattern: HTTP_URL_PATTERN },
       }),
       OLLAMA_API_BASE_URL: variable(
-        httpUrl().refine((v) => {
-          // WHATWG URL drops a scheme's default port, so look at the text: host followed by :port.
-          const m = /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]/?#]*\]|[^:/?#]*):(\d{1,5})(?:[/?#]|$)/i.exec(v);
-          return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535;
-        }, 'must name its port explicitly, e.g. http://192.168.25.165:11434/api'),
+        httpUrl().check(
+          z.refine((v) => {
+            // WHATWG URL drops a scheme's default port, so look at the text: host followed by :port.
+            const m = /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]/?#]*\]|[^:/?#]*):(\d{1,5})(?:[/?#]|$)/i.exec(v);
+            return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535;
+          }, 'must name its port explicitly, e.g. http://192.168.25.165:11434/api'),
+        ),
         {
           description: 'Ollama API of this deployment: host, explicit port and the /api path',
           default: 'http://192.168.25.165:11434/api',
@@ -124,10 +128,12 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         },
       ),
       POSTGRES_DB: variable(
-        postgresIdentifier().refine(
-          (v) => v !== 'template0' && v !== 'template1',
-          // Upper case on purpose: a message containing the value is withheld by the loader.
-          "must not be one of PostgreSQL's template databases (TEMPLATE0, TEMPLATE1)",
+        postgresIdentifier().check(
+          z.refine(
+            (v) => v !== 'template0' && v !== 'template1',
+            // Upper case on purpose: a message containing the value is withheld by the loader.
+            "must not be one of PostgreSQL's template databases (TEMPLATE0, TEMPLATE1)",
+          ),
         ),
         {
           description: 'Database the postgres image creates on first start (read only while its volume is empty)',
@@ -141,12 +147,13 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         },
       ),
       POSTGRES_USER: variable(
-        postgresIdentifier()
-          .refine((v) => !v.startsWith('pg_'), 'must not start with "pg_" (PostgreSQL reserves it for system roles)')
-          .refine(
+        postgresIdentifier().check(
+          z.refine((v) => !v.startsWith('pg_'), 'must not start with "pg_" (PostgreSQL reserves it for system roles)'),
+          z.refine(
             (v) => !RESERVED_ROLES.includes(v),
             `must not be a role name PostgreSQL reserves or an SQL key word (${RESERVED_ROLES.join(', ').toUpperCase()})`,
           ),
+        ),
         {
           description: 'Role memu connects as; the postgres image creates it on first start only',
           default: 'memu_production_user',
@@ -159,13 +166,10 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         },
       ),
       POSTGRES_PASSWORD: variable(
-        z
-          .string()
-          .min(32)
-          .regex(
-            KEY_CHARS,
-            'may only contain A-Z a-z 0-9 _ - (read the same by every .env reader and needs no encoding in MEMU_DB_URL)',
-          ),
+        z.string().check(
+          z.minLength(32),
+          z.regex(KEY_CHARS, 'may only contain A-Z a-z 0-9 _ - (read the same by every .env reader and needs no encoding in MEMU_DB_URL)'),
+        ),
         {
           description: 'Password of POSTGRES_USER (generated); change it only with `envkit rotate POSTGRES_PASSWORD`',
           secret: true,
@@ -177,23 +181,23 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
         },
       ),
       MEMU_DB_URL: variable(
-        z
-          .string()
-          .startsWith('postgresql+psycopg://', 'must start with postgresql+psycopg:// (memu connects with psycopg 3)')
-          .superRefine((v, ctx) => {
-          if (!v.startsWith('postgresql+psycopg://')) return; // reported above
-          try {
-            parsePostgresUrl(v);
-          } catch (error) {
-            // parsePostgresUrl's messages never contain the URL.
-            const why = error instanceof EnvkitError ? error.message : 'cannot be parsed';
-            ctx.addIssue({ code: 'custom', message: `is not a valid PostgreSQL URL: ${why}` });
-            return;
-          }
-          if (v.includes('%')) {
-            ctx.addIssue({ code: 'custom', message: 'must not contain "%" (Alembic rejects it); use a password of A-Z a-z 0-9 _ -' });
-          }
-        }),
+        z.string().check(
+          z.startsWith('postgresql+psycopg://', 'must start with postgresql+psycopg:// (memu connects with psycopg 3)'),
+          z.superRefine((v, ctx) => {
+            if (!v.startsWith('postgresql+psycopg://')) return; // reported above
+            try {
+              parsePostgresUrl(v);
+            } catch (error) {
+              // parsePostgresUrl's messages never contain the URL.
+              const why = error instanceof EnvkitError ? error.message : 'cannot be parsed';
+              ctx.addIssue({ code: 'custom', message: `is not a valid PostgreSQL URL: ${why}` });
+              return;
+            }
+            if (v.includes('%')) {
+              ctx.addIssue({ code: 'custom', message: 'must not contain "%" (Alembic rejects it); use a password of A-Z a-z 0-9 _ -' });
+            }
+          }),
+        ),
         {
           description: 'SQLAlchemy URL memu connects with, derived from POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB',
           secret: true,

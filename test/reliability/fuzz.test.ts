@@ -29,7 +29,7 @@ import { memuSchema } from 'envkit/memu';
 import { isVariableComment } from '../../packages/envkit/src/files/example.js';
 import { hasPythonDotenv, readManyWithPythonDotenv, readWithComposeGoModel, SYSTEM_PYTHON } from '../helpers/readers.js';
 import { requireTool } from '../helpers/require.js';
-import { budget, leftovers, modeOf, scratchDir } from './support.js';
+import { budget, leftovers, modeOf, restoreMark, scratchDir } from './support.js';
 
 const RUNS = budget('FUZZ_RUNS', 60, 20);
 const dotenv = createRequire(import.meta.url)('dotenv') as { parse(src: string | Buffer): Record<string, string> };
@@ -188,7 +188,10 @@ function undoChanges(changes: readonly string[]): (before: string, after: string
     for (const key of [...changes, 'MEMU_DB_URL']) {
       const v = old.get(key);
       if (v === undefined) undo.delete(key, { comment: isVariableComment });
-      else if (undo.has(key)) undo.set(key, v);
+      else if (undo.has(key)) {
+        undo.set(key, v);
+        restoreMark(old, undo, key);
+      }
     }
     return undo.toString();
   };

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { parseDocument, parsePostgresUrl, safeLoadEnv } from 'envkit';
+import { parseDocument, parsePostgresUrl, safeLoadEnv, type EnvDocument } from 'envkit';
 import { memuSchema } from 'envkit/memu';
 import { CLI_NODE, ENVKIT_BIN, type CliResult } from '../helpers/cli.js';
 
@@ -182,12 +182,28 @@ export function differsOnlyIn(previous: string, next: string, keys: readonly str
   const after = parseDocument(next);
   for (const key of keys) {
     const old = before.get(key);
-    if (old === undefined) after.delete(key);
-    else if (after.has(key)) after.set(key, old);
-    else return false;
+    if (old === undefined) after.delete(key, { comment: isMark });
+    else if (after.has(key)) {
+      after.set(key, old);
+      restoreMark(before, after, key);
+    } else return false;
   }
   return after.toString() === previous;
 }
+
+/**
+ * Put back in `after` the unconfirmed-default mark (the comment init writes above a default it wrote without
+ * asking) as `before` had it for `key`: the mark belongs to the key's change (init adds it, set takes it away).
+ */
+export function restoreMark(before: EnvDocument, after: EnvDocument, key: string): void {
+  const mark = before.commentAbove(key);
+  const had = mark !== undefined && isMark(mark);
+  const has = isMark(after.commentAbove(key) ?? '');
+  if (had && !has) after.insertCommentAbove(key, mark);
+  if (!had && has) after.removeCommentAbove(key, isMark);
+}
+
+const isMark = (line: string): boolean => line.startsWith('# envkit: unconfirmed default');
 
 /** How to start the CLI. */
 export interface SpawnOptions {

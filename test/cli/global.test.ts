@@ -120,7 +120,7 @@ describe('envkit global options', () => {
 
   // Through npx or pnpm on Node 20 that is not enough: their own node process takes `--env-file` and exits 9
   // before envkit starts. `-f, --file` is the name that works everywhere; `--env-file` stays as its other name.
-  it('-f/--file names the env file through the installed bin, npx and pnpm exec, on this Node', async () => {
+  it('-f/--file names the env file through the installed bin, npx and pnpm exec, on this Node', { timeout: 400_000 }, async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
     const runs: Array<[string, string, string[]]> = [
@@ -130,7 +130,8 @@ describe('envkit global options', () => {
     ];
     for (const [how, command, prefix] of runs) {
       const dir = testdir();
-      const result = await runProcess(command, [...prefix, 'staging.env', '-C', dir, 'init', '--no-input', '--no-keyring'], { cwd: root, env });
+      // npx may fetch pnpm first (a cold npm cache): minutes, not the 20 s a command gets.
+      const result = await runProcess(command, [...prefix, 'staging.env', '-C', dir, 'init', '--no-input', '--no-keyring'], { cwd: root, env, timeoutMs: 180_000 });
       expect(result.stderr, how).not.toMatch(/^node: /m);
       expect(result.code, `${how}: ${result.all}`).toBe(0);
       expect(ls(dir), how).toEqual(['.gitignore', 'staging.env', 'staging.env.example']);

@@ -4,15 +4,14 @@ import { hasErrors, limitFindings } from '../findings.js';
 import { parseDocument } from '../dotenv/document.js';
 import { readTextFile } from '../files/write-file.js';
 import { EnvkitError } from '../errors.js';
-import { findComposeFile, readComposeText, type ComposeFile } from '../compose/read.js';
+import { findComposeFile, readComposeText } from '../compose/read.js';
 import { checkReferences } from '../compose/references.js';
 import { checkHardening } from '../compose/hardening.js';
 import { envFilesOf } from '../compose/services.js';
 import { podmanFindings, type PodmanEnvironment } from '../compose/podman.js';
 import type { ProbeResult } from '../compose/probes.js';
 import { checkProjectWithDocument, type CheckOptions, type CheckResult } from './check.js';
-import { gitFileStatusAsync } from './git.js';
-import { assertProjectDir, projectPaths } from './context.js';
+import { projectPaths } from './context.js';
 import { onlineProbes, type OnlineOptions } from './check-online.js';
 import { readPodmanEnvFile } from '../dotenv/podman-env-file.js';
 import type { EnvDocument } from '../dotenv/document.js';
@@ -47,77 +46,50 @@ export interface DeploymentCheckResult extends CheckResult {
  * `envkit check` for a deployment: the env file's checks, then the compose file's (every `${VAR}` known,
  * the hardening checklist, podman facts), then — when asked — the online probes.
  */
-/** The compose files of a check, read and parsed: the one checked, and the service names its overrides add. */
-interface ComposeRead {
-  path: string;
-  /** As the findings name it: relative to the project directory. */
-  name: string;
-  file: ComposeFile;
-  overrideServices: string[];
-}
-
-/** Read and parse the compose files of a check; an error is returned, to be thrown in its turn. */
-async function readComposeFiles(options: DeploymentCheckOptions, dir: string): Promise<ComposeRead | { error: unknown } | undefined> {
-  if (options.compose === false) return undefined;
-  try {
-    const path = options.compose === undefined ? findComposeFile(dir) : resolve(dir, options.compose);
-    if (path === undefined) return undefined;
-    const name = relative(dir, path) || path;
-    const text = readTextFile(path, { followSymlinks: true });
-    if (text === undefined) {
-      throw new EnvkitError('FILE', `compose file ${name} does not exist`, { path, hint: 'give the right path of the compose file', reason: 'compose-file-missing' });
-    }
-    const file = await readComposeText(text, name);
-    const overrideServices: string[] = [];
-    for (const override of options.composeOverrides ?? []) {
-      const overridePath = resolve(dir, override);
-      const overrideText = readTextFile(overridePath, { followSymlinks: true });
-      if (overrideText === undefined) throw new EnvkitError('FILE', `compose file ${override} does not exist`, { path: overridePath });
-      overrideServices.push(...(await readComposeText(overrideText, override)).services.map((service) => service.name));
-    }
-    return { path, name, file, overrideServices };
-  } catch (error) {
-    return { error };
-  }
-}
-
 export async function checkDeployment(options: DeploymentCheckOptions): Promise<DeploymentCheckResult> {
-  const paths = projectPaths(options);
-  assertProjectDir(paths.dir);
-  // git runs in the background while the compose files are read and parsed (the user waits for the longer
-  // of the two instead of both: a git process costs about as much as the checks; docs/startup.md).
-  const git = options.git === false ? undefined : gitFileStatusAsync(paths.dir, paths.env);
-  // What goes wrong with the compose files is thrown after the env file's checks, as before.
-  const compose = await readComposeFiles(options, paths.dir);
-  const gitStatus = await git;
-  const base = checkProjectWithDocument({ ...options, ...(gitStatus ? { gitStatus } : {}) });
+  const base = checkProjectWithDocument(options);
   const findings: Finding[] = [...base.findings];
+  const paths = projectPaths(options);
   const doc = base.doc ?? parseDocument('');
   const values = doc.toObject();
 
-  if (compose !== undefined && 'error' in compose) throw compose.error;
-  const composeFile = compose?.name;
-  const composeServices = compose ? [...compose.file.services.map((service) => service.name), ...compose.overrideServices] : [];
-  if (compose !== undefined) {
-    const { file, path } = compose;
-    for (const finding of file.errors) findings.push(finding);
-    if (file.errors.length === 0) {
-      const secretValues = new Map(
-        Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
-      );
-      // `env_file: .env` hands the container every variable of the file: none of those is unused.
-      const envFileLoaded = file.services.some((service) => envFilesOf(service).some((entry) => resolve(dirname(path), entry.path) === paths.env));
-      // One push at a time: spreading a large list into push() overflows the call stack.
-      for (const finding of checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded })) findings.push(finding);
-      if (envFileLoaded) for (const finding of podmanEnvFileFindings(doc, paths.envName)) findings.push(finding);
-      const hardening = checkHardening(file, {
-        schema: options.schema,
-        secretValues,
-        ...(options.dbService ? { dbService: options.dbService } : {}),
-        ...(options.appService ? { appService: options.appService } : {}),
-      });
-      for (const finding of hardening) findings.push(finding);
-      for (const finding of podmanFindings(file, options.podman ?? {})) findings.push(finding);
+  let composeFile: string | undefined;
+  let composeServices: string[] = [];
+  if (options.compose !== false) {
+    const path = options.compose === undefined ? findComposeFile(paths.dir) : resolve(paths.dir, options.compose);
+    if (path !== undefined) {
+      composeFile = relative(paths.dir, path) || path;
+      const text = readTextFile(path, { followSymlinks: true });
+      if (text === undefined) {
+        throw new EnvkitError('FILE', `compose file ${composeFile} does not exist`, { path, hint: 'give the right path of the compose file', reason: 'compose-file-missing' });
+      }
+      const file = await readComposeText(text, composeFile);
+      composeServices = file.services.map((service) => service.name);
+      for (const override of options.composeOverrides ?? []) {
+        const overridePath = resolve(paths.dir, override);
+        const overrideText = readTextFile(overridePath, { followSymlinks: true });
+        if (overrideText === undefined) throw new EnvkitError('FILE', `compose file ${override} does not exist`, { path: overridePath });
+        composeServices.push(...(await readComposeText(overrideText, override)).services.map((service) => service.name));
+      }
+      for (const finding of file.errors) findings.push(finding);
+      if (file.errors.length === 0) {
+        const secretValues = new Map(
+          Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
+        );
+        // `env_file: .env` hands the container every variable of the file: none of those is unused.
+        const envFileLoaded = file.services.some((service) => envFilesOf(service).some((entry) => resolve(dirname(path), entry.path) === paths.env));
+        // One push at a time: spreading a large list into push() overflows the call stack.
+        for (const finding of checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded })) findings.push(finding);
+        if (envFileLoaded) for (const finding of podmanEnvFileFindings(doc, paths.envName)) findings.push(finding);
+        const hardening = checkHardening(file, {
+          schema: options.schema,
+          secretValues,
+          ...(options.dbService ? { dbService: options.dbService } : {}),
+          ...(options.appService ? { appService: options.appService } : {}),
+        });
+        for (const finding of hardening) findings.push(finding);
+        for (const finding of podmanFindings(file, options.podman ?? {})) findings.push(finding);
+      }
     }
   }
 

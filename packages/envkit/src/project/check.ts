@@ -8,7 +8,7 @@ import { readTextFile } from '../files/write-file.js';
 import { gitignoreRules, syncGitignoreText } from '../files/gitignore.js';
 import { assertProjectDir, projectPaths, type ProjectOptions, type ProjectPaths } from './context.js';
 import { checkExample } from './sync.js';
-import { gitFileStatus, type GitStatus } from './git.js';
+import { gitFileStatus } from './git.js';
 import { basename } from 'node:path';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { readPending, type PendingRotation } from './rotation/pending.js';
@@ -37,11 +37,8 @@ export function checkProject(options: CheckOptions): CheckResult {
   return { findings: limitFindings(findings), ok };
 }
 
-/**
- * {@link checkProject}, plus the env file's document as it was checked (absent when there is none). With
- * `gitStatus`, git's answer comes from the caller (who ran git while doing other work) instead of a git run here.
- */
-export function checkProjectWithDocument(options: CheckOptions & { gitStatus?: GitStatus }): CheckResult & { doc: EnvDocument | undefined } {
+/** {@link checkProject}, plus the env file's document as it was checked (absent when there is none). */
+export function checkProjectWithDocument(options: CheckOptions): CheckResult & { doc: EnvDocument | undefined } {
   const paths = projectPaths(options);
   assertProjectDir(paths.dir);
   let doc: EnvDocument | undefined;
@@ -58,7 +55,7 @@ export function checkProjectWithDocument(options: CheckOptions & { gitStatus?: G
     // One push at a time: a spread of a large file's findings (100,000+) overflows the call stack.
     for (const finding of documentFindings(doc, options, file)) findings.push(finding);
   }
-  if (options.git !== false) for (const finding of gitFindings(paths, options.gitStatus ?? gitFileStatus(paths.dir, paths.env))) findings.push(finding);
+  if (options.git !== false) for (const finding of gitFindings(paths)) findings.push(finding);
   for (const finding of exampleFindings(paths, options)) findings.push(finding);
   for (const finding of surroundingFindings(paths)) findings.push(finding);
   if (existsSync(paths.pending) && !findings.some((f) => f.rule === 'rotation.pending-untrusted')) findings.push(pendingFinding(paths));
@@ -178,7 +175,8 @@ function rewriteCommand(schema: CheckOptions['schema'], key: string): string {
   return `envkit get ${key} --reveal${spec === undefined ? ' --allow-unknown' : ''} | envkit set ${key} --stdin${flags}`;
 }
 
-function gitFindings(paths: ProjectPaths, status: GitStatus): Finding[] {
+function gitFindings(paths: ProjectPaths): Finding[] {
+  const status = gitFileStatus(paths.dir, paths.env);
   const file = paths.envName;
   if (!status.available || !status.inRepo) {
     const existing = readTextFile(paths.gitignore);

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findExecutable } from '../database/compose-command.js';
@@ -11,26 +11,10 @@ export interface GitStatus {
   tracked?: boolean;
 }
 
-/** One git run: its exit status and standard output; `missing` when git is not installed. */
-interface GitRun {
-  status: number | null;
-  stdout: string;
-  missing: boolean;
-}
-
-function git(cwd: string, args: string[]): GitRun {
+function git(cwd: string, args: string[]): { status: number | null; stdout: string; missing: boolean } {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const missing = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
   return { status: result.status, stdout: result.stdout ?? '', missing };
-}
-
-function gitAsync(cwd: string, args: string[]): Promise<GitRun> {
-  return new Promise((resolve) => {
-    execFile('git', args, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 }, (error, stdout) => {
-      const code = (error as NodeJS.ErrnoException | null)?.code;
-      resolve({ status: error === null ? 0 : typeof code === 'number' ? code : null, stdout: stdout ?? '', missing: code === 'ENOENT' });
-    });
-  });
 }
 
 /**
@@ -45,41 +29,20 @@ function gitAsync(cwd: string, args: string[]): Promise<GitRun> {
  */
 export function gitFileStatus(dir: string, file: string): GitStatus {
   if (!mayBeInRepo(dir)) return { available: findExecutable('git') !== undefined, inRepo: false };
-  const first = afterListing(git(dir, listArgs(file)), file);
-  return 'status' in first ? first.status : first.finish(git(dir, first.next));
-}
-
-/**
- * {@link gitFileStatus} with git running in the background: `envkit check` starts it first and reads the
- * env file and the compose file while git works, so the user waits for the longer of the two, not both.
- */
-export async function gitFileStatusAsync(dir: string, file: string): Promise<GitStatus> {
-  if (!mayBeInRepo(dir)) return { available: findExecutable('git') !== undefined, inRepo: false };
-  const first = afterListing(await gitAsync(dir, listArgs(file)), file);
-  return 'status' in first ? first.status : first.finish(await gitAsync(dir, first.next));
-}
-
-function listArgs(file: string): string[] {
-  return ['--literal-pathspecs', 'ls-files', '-z', '-t', '-c', '-o', '--exclude-standard', '--', file];
-}
-
-/** What the listing says, or the one more git run it takes and how to read its answer. */
-function afterListing(listed: GitRun, file: string): { status: GitStatus } | { next: string[]; finish: (run: GitRun) => GitStatus } {
-  if (listed.missing) return { status: { available: false, inRepo: false } };
+  const listed = git(dir, ['--literal-pathspecs', 'ls-files', '-z', '-t', '-c', '-o', '--exclude-standard', '--', file]);
+  if (listed.missing) return { available: false, inRepo: false };
   // Not a work tree (inside .git, a repository git will not use, a path outside it): as before, no repository.
-  if (listed.status !== 0) return { status: { available: true, inRepo: false } };
+  if (listed.status !== 0) return { available: true, inRepo: false };
   const tag = listed.stdout.slice(0, listed.stdout.indexOf(' '));
   // A tracked file: whether the rules would ignore it is its own question (-i lists tracked files the
   // rules match), so that "run `git rm --cached`" and not "add the rule" is suggested when they do.
   if (tag !== '' && tag !== '?') {
-    return {
-      next: ['--literal-pathspecs', 'ls-files', '-z', '-c', '-i', '--exclude-standard', '--', file],
-      finish: (run) => ({ available: true, inRepo: true, tracked: true, ignored: run.status === 0 && run.stdout !== '' }),
-    };
+    const ignoredTracked = git(dir, ['--literal-pathspecs', 'ls-files', '-z', '-c', '-i', '--exclude-standard', '--', file]);
+    return { available: true, inRepo: true, tracked: true, ignored: ignoredTracked.status === 0 && ignoredTracked.stdout !== '' };
   }
-  if (tag === '?') return { status: { available: true, inRepo: true, tracked: false, ignored: false } };
-  if (existsSync(file)) return { status: { available: true, inRepo: true, tracked: false, ignored: true } };
-  return { next: ['check-ignore', '-q', '--', file], finish: (run) => ({ available: true, inRepo: true, tracked: false, ignored: run.status === 0 }) };
+  if (tag === '?') return { available: true, inRepo: true, tracked: false, ignored: false };
+  const ignored = existsSync(file) || git(dir, ['check-ignore', '-q', '--', file]).status === 0;
+  return { available: true, inRepo: true, tracked: false, ignored };
 }
 
 /**

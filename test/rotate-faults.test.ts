@@ -4,14 +4,13 @@
 // Crashes are real: a child process runs the built library's rotatePassword and SIGKILLs itself from the
 // onStep callback as soon as the chosen step reports done (its effect is durable by then). No test hook
 // lives in the library or the CLI.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPending } from 'envkit/rotate';
 import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { requireTool } from './helpers/require.js';
-import { FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, envkitDist, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
+import { FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, envkitDist, expectRotated, killedRotation, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
 /** The built library's entry points, as the CLI bundles them. */
 
@@ -47,40 +46,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD under faults', () 
 
   /** Run rotatePassword in a child that SIGKILLs itself once `step` is done. */
   function crashAfter(p: Project, step: string, mode: 'direct' | 'compose'): Promise<NodeJS.Signals | null> {
-    const script = `
-      const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
-      const { rotatePassword } = await import(o.rotate);
-      const { memuSchema } = await import(o.memu);
-      await rotatePassword({
-        cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', apply: o.apply, composeCmd: o.composeCmd,
-        dbHost: o.dbHost, dbPort: o.dbPort, env: process.env,
-        onStep(e) { if (e.name === o.step && e.status !== 'running') process.kill(process.pid, 'SIGKILL'); },
-      });
-      process.stdout.write('finished without being killed');
-    `;
-    const options = {
-      rotate: envkitDist('rotate'),
-      memu: envkitDist('memu'),
-      cwd: p.dir,
-      step,
-      apply: mode,
-      ...(mode === 'direct' ? { dbHost: pg.host, dbPort: pg.port } : { composeCmd: FAKE_COMPOSE }),
-    };
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: p.dir,
-        env: { PATH: process.env.PATH, ...p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify(options) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-      child.on('error', reject);
-      child.on('close', (_code, signal) => {
-        p.outputs.push({ code: null, stdout: output, stderr: '', all: output });
-        resolve(signal);
-      });
-    });
+    return killedRotation(p, step, { apply: mode, ...(mode === 'direct' ? { dbHost: pg.host, dbPort: pg.port } : { composeCmd: FAKE_COMPOSE }) });
   }
 
   it.each([

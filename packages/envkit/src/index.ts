@@ -18,6 +18,7 @@ export {
   type EnvSchema,
   type InferEnv,
   type DeriveSpec,
+  type ExternalHint,
 } from './schema/define.js';
 export { loadEnv, safeLoadEnv, validateValues, type EnvSource, type ValidationResult } from './schema/load.js';
 export { toJSONSchema } from './schema/json-schema.js';

@@ -1,7 +1,7 @@
 import { isEnvkitError, type EnvkitError, type ErrorDatum, type ErrorIssue } from 'envkit';
 import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
-import { errorHint } from './hints.js';
+import { errorHint, PENDING_UNREADABLE } from './hints.js';
 
 /*
  * The CLI's words for the library's reasons. The library says what happened in its own terms and carries a
@@ -30,6 +30,23 @@ const list = (value: ErrorDatum | undefined): string[] => (Array.isArray(value) 
 
 /** The flag of each rotation option that names a compose service or project. */
 const NAME_FLAGS: Record<string, string> = { service: '--service', appService: '--app-service', composeProject: '--compose-project' };
+
+/**
+ * A refused change of a value that also lives elsewhere: the schema's own text, or its way out (rotate it, or
+ * change it there first) worded with this CLI's commands, then when --force alone is right.
+ */
+function externalHint(d: Data): string {
+  if (d.own !== undefined) return String(d.own);
+  const key = String(d.key);
+  if (d.rotate !== undefined) return `use \`envkit rotate ${String(d.rotate)}\` (\`--stdin\` for a value of your own), or add --force if ${String(d.aloneWhen)}`;
+  const first = list(d.first);
+  if (first.length > 0) {
+    const text = first.map((part, i) => (i % 2 === 1 ? `\`envkit rotate ${part}\`` : part)).join('');
+    return `${text}, then repeat with --force; --force alone only if ${String(d.aloneWhen)}`;
+  }
+  const again = d.verb === 'rotate' ? `\`envkit set --force ${key} --stdin\`` : `\`envkit ${String(d.verb)} --force ${key}${d.verb === 'set' ? '=...' : ''}\``;
+  return `change it there first, then run ${again}; --force alone only if ${String(d.aloneWhen)}`;
+}
 
 const finishInstead: Words = { hint: (d) => (d.key === undefined ? undefined : `finish it instead: \`${rotate(d)}\` (it resumes where it stopped)`) };
 const listVariables: Words = { hint: () => 'run `envkit schema` to list the variables' };
@@ -78,11 +95,25 @@ const WORDS: Record<string, Words> = {
   'ROTATION:abort-other-key': { hint: (d) => `abort it with \`${rotate(d, String(d.pendingKey))} --abort\`, or finish it with \`${rotate(d, String(d.pendingKey))}\`` },
   'REFUSED:already-applied': finishInstead,
   'REFUSED:unknown': finishInstead,
-  'ROTATION:pending-unreadable': {
-    hint: () =>
-      'it may hold the only copy of a new password the database already accepts: do not delete it blindly. ' +
-      'It is a small JSON file ("key", "value"); check whether the database accepts "value", put the accepted ' +
-      'password into the env file with `envkit set`, then remove the file',
+  'ROTATION:pending-unreadable': { hint: () => PENDING_UNREADABLE },
+  // set, unset, rotate in the env file
+  'REFUSED:external': { hint: externalHint },
+  'USAGE:rotate-not-secret': {
+    message: (d) => `${String(d.key)} is not a secret: \`envkit rotate\` makes new secrets`,
+    hint: (d) => `change it with \`envkit set ${String(d.key)}=...\``,
+  },
+  'USAGE:rotate-derived': { hint: () => 'e.g. `envkit rotate POSTGRES_PASSWORD`' },
+  'USAGE:no-generator': {
+    message: (d) => `${String(d.key)} has no generator; give the new value with --stdin`,
+    hint: (d) => `printf %s "$NEW" | envkit rotate ${String(d.key)} --stdin`,
+  },
+  // init
+  'REFUSED:init-rotation-pending': { hint: () => 'finish it first: run the same `envkit rotate` command again' },
+  'REFUSED:secret-lost': {
+    hint: (d) => {
+      const key = String(d.key);
+      return `bring the old value back (\`envkit restore --force\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``;
+    },
   },
   // keyring
   'FILE:backup-env-missing': { hint: () => 'run `envkit init` to create it, or `envkit restore` to rebuild it from the keyring' },
@@ -101,6 +132,53 @@ const WORDS: Record<string, Words> = {
       return `nothing was written; \`envkit keyring forget ${keys.join(' ')} --yes\` drops ${keys.length === 1 ? 'it' : 'them'} from the keyring, after which restore gives back the rest`;
     },
   },
+};
+
+/**
+ * Hints the library says without flags or commands, in this CLI's words: what the library's hint says, with the
+ * command or flag that does it. Unlike WORDS, they stand in for the library's hint only, so a rotation that did
+ * not start still says its cause's hint, then that nothing changed.
+ */
+const HINTS: Record<string, Words> = {
+  // compose and the database, outside a rotation's choices
+  'TOOL:container-ambiguous': { hint: () => 'name the compose project with -p (--compose-project) so envkit can tell them apart' },
+  'USAGE:compose-cmd-shell': { hint: () => "give only the command and its flags, quoted as a shell would, e.g. --compose-cmd \"podman-compose --podman-run-args='--runtime runc'\"" },
+  'USAGE:compose-cmd-empty': { hint: () => "name one, e.g. --compose-cmd podman-compose or --compose-cmd 'docker compose'" },
+  'TOOL:psql-missing': { hint: () => 'the service must run a PostgreSQL image (memu: pgvector/pgvector); or use --apply direct' },
+  'DATABASE:host-unreachable': { hint: () => 'check --db-host/--db-port (memu does not publish 5432 by default; the compose route needs no port)' },
+  // encrypted environments
+  'CRYPTO:no-recipients': { hint: (d) => `add yourself first: \`envkit recipients add --env ${String(d.environment)}\`` },
+  'FILE:environment-missing': {
+    hint: (d) => {
+      const name = String(d.environment);
+      return `create it: \`envkit recipients add --env ${name}\`, then \`envkit set --env ${name} KEY=VALUE\` or \`envkit encrypt --env ${name} --from FILE\``;
+    },
+  },
+  'REFUSED:locked-out': {
+    hint: (d) =>
+      d.recipient === undefined
+        ? 'create your identity with `envkit identity` and add it first'
+        : `add yours first: \`envkit recipients add --env ${String(d.environment)} ${String(d.recipient)}\``,
+  },
+  'CRYPTO:not-age': { hint: () => 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it with `envkit encrypt`' },
+  'CRYPTO:not-recipient': { hint: () => 'ask someone who can read it to add you: `envkit recipients add --env NAME <your age1… recipient>` (`envkit identity` prints yours)' },
+  'CRYPTO:no-identity': {
+    hint: () => 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
+  },
+  'CRYPTO:no-identity-in-file': { hint: () => 'create one with `envkit identity` or `age-keygen -o FILE`' },
+  'USAGE:recipient-ambiguous': { hint: () => 'give the age1… recipient itself (`envkit recipients list`)' },
+  'USAGE:recipient-unknown': { hint: () => 'see `envkit recipients list` for the recipients and their names' },
+  'FILE:editor-removed': { hint: () => 'run `envkit edit` again and save the file in place' },
+  'REFUSED:env-differs': {
+    hint: (d) =>
+      `compare them with \`envkit diff ${String(d.envName)} ${String(d.environment)}\`, then replace it with \`envkit decrypt --env ${String(d.environment)} --force\``,
+  },
+  // files, the guard
+  'PARSE:unportable-lines': { hint: () => 'fix each listed line; `envkit check` shows them all' },
+  'USAGE:range-invalid': { hint: () => 'e.g. envkit guard --range origin/main..HEAD' },
+  'REFUSED:hook-chained': { hint: () => 'merge the two by hand (run one from the other), remove the one no longer wanted, then run `envkit guard install` again' },
+  // keyring
+  'KEYRING:history-unreadable': { hint: (d) => `remove it with \`envkit keyring forget ${String(d.key)}\` (this removes the current value too)` },
 };
 
 /**
@@ -129,14 +207,39 @@ function wordMessage(error: EnvkitError): string {
   return wordsOf(error)?.message?.(error.data) ?? error.message;
 }
 
-/** The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's, else the library's. */
+/**
+ * The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's; a rotation that
+ * did not start says its cause's hint, worded, and that nothing changed; else the library's hint.
+ */
 function ownHint(error: EnvkitError): string | undefined {
   const words = wordsOf(error);
-  return words?.hint ? words.hint(error.data) : errorHint(error);
+  if (words?.hint) return words.hint(error.data);
+  const own = errorHint(error);
+  if (own !== undefined) return own;
+  const { unchangedStore, unchangedKey } = error.data;
+  if (unchangedStore !== undefined && isEnvkitError(error.cause)) {
+    const cause = ownHint(error.cause);
+    return `${cause ? `${cause}; ` : ''}nothing was changed: ${String(unchangedStore)} and the database keep the current ${String(unchangedKey)}`;
+  }
+  if (error.reason === 'partly-written' && isEnvkitError(error.cause)) {
+    const cause = libraryHint(error.cause);
+    return cause ? `${cause}; then run \`envkit init\` again: it keeps every value already written` : 'run `envkit init` again once it is fixed: it keeps every value already written';
+  }
+  return libraryHint(error);
 }
 
-/** An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it. */
-function wordIssue(issue: ErrorIssue): ErrorIssue {
+/** The library's hint, in this CLI's words where the library leaves the command to it (HINTS). */
+function libraryHint(error: EnvkitError): string | undefined {
+  const hint = error.reason === undefined ? undefined : HINTS[`${error.code}:${error.reason}`]?.hint;
+  return hint ? hint(error.data) : error.hint;
+}
+
+/**
+ * An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it, `unknown-key`
+ * where to see the variables.
+ */
+export function wordIssue(issue: ErrorIssue): ErrorIssue {
+  if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see \`envkit schema\`` };
   if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
   return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };
 }

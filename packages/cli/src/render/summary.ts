@@ -37,6 +37,13 @@ const DRY_RUN_TEXT: Record<KeySummary['action'], string> = {
   removed: 'would be removed',
 };
 
+/** `keys` with each reason in this CLI's words: a given value init did not use says how to change the kept one. */
+export function wordKeys(keys: readonly KeySummary[]): KeySummary[] {
+  return keys.map(({ reasonCode, ...k }) =>
+    reasonCode === 'given-unused' ? { ...k, reason: `${k.reason ?? 'already set'} (change it with \`envkit set\` or \`envkit rotate\`)` } : k,
+  );
+}
+
 const FILE_DRY_RUN_TEXT: Record<FileChange['action'], string> = { created: 'would be created', updated: 'would be updated', unchanged: 'unchanged' };
 
 /**

@@ -19,7 +19,7 @@ export function parseIdentityFile(text: string, file: string): string[] {
     identities.push(line);
   }
   if (identities.length === 0) {
-    throw new EnvkitError('CRYPTO', `${file} holds no age identity`, { hint: 'create one with `envkit identity` or `age-keygen -o FILE`' });
+    throw new EnvkitError('CRYPTO', `${file} holds no age identity`, { hint: 'create one with `age-keygen -o FILE`', reason: 'no-identity-in-file' });
   }
   return identities;
 }

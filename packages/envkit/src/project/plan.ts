@@ -13,6 +13,8 @@ export interface KeySummary {
   secret: boolean;
   /** Why, when the action needs explaining (e.g. the validation issue of an invalid kept value). */
   reason?: string;
+  /** A stable code for `reason`, where a front end adds its own way on (`given-unused`: how to change the kept value). */
+  reasonCode?: 'given-unused';
 }
 
 /** A value counts as present when it is set and not empty (`KEY=` means "not set" in every reader's practice). */
@@ -48,7 +50,7 @@ export function assertValidValues(schema: EnvSchema, values: Record<string, stri
   const issues: ErrorIssue[] = [];
   for (const key of Object.keys(values)) {
     if (!(key in schema.vars)) {
-      issues.push({ key, message: `${key} is not a variable of the ${schema.name} schema; see \`envkit schema\`` });
+      issues.push({ key, message: `${key} is not a variable of the ${schema.name} schema`, reason: 'unknown-key' });
     }
   }
   const result = validateValues(schema, { ...context, ...values });
@@ -68,7 +70,8 @@ export function specOf(schema: EnvSchema, key: string): VarSpec {
   const spec = schema.vars[key];
   if (!spec) {
     throw new EnvkitError('UNKNOWN_KEY', `${key} is not a variable of the ${schema.name} schema`, {
-      hint: 'run `envkit schema` to list the variables',
+      hint: 'see the schema for its variables',
+      reason: 'unknown-key',
     });
   }
   return spec;

@@ -1,3 +1,5 @@
+import type { IssueFix } from './errors.js';
+
 /** How bad a finding is: `error` fails `envkit check` (exit 1); the others only inform. */
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -79,7 +81,9 @@ export type FindingHint =
   /** A secret's value is in `file` (`commit`: in history): replace it, and rotate it as `rotate` says. */
   | { code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget }
   /** A secret of the schema has a value in the example file: empty it, and rotate it if it was real. */
-  | { code: 'example-secret'; key: string };
+  | { code: 'example-secret'; key: string }
+  /** A value of the schema is missing or invalid: `fix` says what kind of fix it takes. */
+  | { code: 'fix-value'; key: string; fix: IssueFix };
 
 /** A key a fix changes: `external` (its value also lives elsewhere), `inSchema` (the schema knows it). */
 export interface KeyTarget {

@@ -4,7 +4,7 @@
 // envkit/rotate (database password rotation), envkit/keyring (the OS-keyring copy), envkit/compose (compose
 // files and the running stack), envkit/memu (the memu schema), envkit/age (encrypted environments).
 
-export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum } from './errors.js';
+export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum, type IssueFix } from './errors.js';
 export { hasErrors, type Finding, type FindingHint, type Severity } from './findings.js';
 
 // Schema

@@ -9,6 +9,7 @@ import { renderKeys, renderFiles, wordKeys } from '../render/summary.js';
 import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
+import { hintOf } from '../render/reasons.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -78,7 +79,7 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     const section = stored
       ? keyringJson(stored)
       : failure
-        ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: failure.hint }
+        ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: hintOf(failure) }
         : { status: 'skipped', reason: flags.dryRun ? 'dry run' : '--no-keyring' };
     ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...initResult, keyring: section });
     return failed ? Exit.Environment : 0;
@@ -97,7 +98,8 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   }
   if (failed) {
     ctx.err(`envkit: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
-    if (failure.hint) ctx.err(`  fix: ${failure.hint}`);
+    const fix = hintOf(failure);
+    if (fix) ctx.err(`  fix: ${fix}`);
     return Exit.Environment;
   }
   if (failure && !ctx.quiet) ctx.err(keyringWarning(ctx, failure));

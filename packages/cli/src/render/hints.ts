@@ -1,4 +1,5 @@
 import type { EnvkitError, Finding, FindingHint } from 'envkit';
+import { valueFixText } from './value-fix.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
@@ -65,6 +66,8 @@ export function hintFix(hint: FindingHint): string {
       if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
       return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellPath(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
+    case 'fix-value':
+      return valueFixText(hint.key, hint.fix);
     case 'example-secret':
       return `empty it (\`envkit example\` rewrites the example from the schema); if the value is real and was pushed, rotate it: envkit rotate ${hint.key}`;
   }
@@ -108,9 +111,17 @@ function shellPath(path: string): string {
   return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `findings` with the fix of each hinted one in this CLI's words (for the text and the --json output alike). */
+/**
+ * `findings` with the fix of each hinted one in this CLI's words (for the text and the --json output alike). A
+ * value's fix that is not one command line (set its parts…) reads as part of the message, as it always has.
+ */
 export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
-  return findings.map((finding) => (finding.hint === undefined ? finding : { ...finding, fix: hintFix(finding.hint) }));
+  return findings.map((finding) => {
+    if (finding.hint === undefined) return finding;
+    const fix = hintFix(finding.hint);
+    if (finding.hint.code !== 'fix-value' || fix.startsWith('run `')) return { ...finding, fix };
+    return { ...finding, message: `${finding.message}; ${fix}` };
+  });
 }
 
 /** An error's hint in this CLI's words, for the reasons whose fix is a flag; else undefined. */

@@ -2,6 +2,7 @@ import { isEnvkitError, type EnvkitError, type ErrorDatum, type ErrorIssue } fro
 import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
 import { errorHint, PENDING_UNREADABLE } from './hints.js';
+import { issueWithFix } from './value-fix.js';
 
 /*
  * The CLI's words for the library's reasons. The library says what happened in its own terms and carries a
@@ -107,6 +108,12 @@ const WORDS: Record<string, Words> = {
     message: (d) => `${String(d.key)} has no generator; give the new value with --stdin`,
     hint: (d) => `printf %s "$NEW" | envkit rotate ${String(d.key)} --stdin`,
   },
+  // age keys: a post-quantum one, and how this CLI makes an X25519 one
+  'CRYPTO:recipient-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem).replace(/\(age-keygen\)$/, d.postQuantum ? '(age-keygen, or `envkit identity`)' : '(age-keygen)')}` },
+  'CRYPTO:identity-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem)}${d.postQuantum ? ' or `envkit identity`' : ''}` },
+  // loading and validating values
+  'FILE:load-missing': { hint: () => 'run `envkit init` to create it' },
+  'VALIDATION:invalid-values': { hint: () => 'each issue names the fix; `envkit check` lists them too' },
   // init
   'REFUSED:init-rotation-pending': { hint: () => 'finish it first: run the same `envkit rotate` command again' },
   'REFUSED:secret-lost': {
@@ -165,6 +172,7 @@ const HINTS: Record<string, Words> = {
   'CRYPTO:no-identity': {
     hint: () => 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
   },
+  'CRYPTO:recipient-invalid': { hint: () => 'a recipient is the public key `age-keygen -y KEYFILE` or `envkit identity` prints (age1…)' },
   'CRYPTO:no-identity-in-file': { hint: () => 'create one with `envkit identity` or `age-keygen -o FILE`' },
   'USAGE:recipient-ambiguous': { hint: () => 'give the age1… recipient itself (`envkit recipients list`)' },
   'USAGE:recipient-unknown': { hint: () => 'see `envkit recipients list` for the recipients and their names' },
@@ -180,6 +188,11 @@ const HINTS: Record<string, Words> = {
   // keyring
   'KEYRING:history-unreadable': { hint: (d) => `remove it with \`envkit keyring forget ${String(d.key)}\` (this removes the current value too)` },
 };
+
+/** An error's hint as the CLI says it (where a command shows a library error's hint on its own). */
+export function hintOf(error: EnvkitError): string | undefined {
+  return wordError(error).hint;
+}
 
 /**
  * An error as the CLI says it: the library's message and hint, or the CLI's words for its reason; then the
@@ -230,6 +243,8 @@ function ownHint(error: EnvkitError): string | undefined {
 
 /** The library's hint, in this CLI's words where the library leaves the command to it (HINTS). */
 function libraryHint(error: EnvkitError): string | undefined {
+  // An unusable keyring: every hint ends with doing without it, which this CLI does with a flag.
+  if (error.code === 'KEYRING' && error.reason === 'keyring-unusable') return error.hint?.replace(/; or do without the keyring$/, '; or run with --no-keyring to do without the keyring');
   const hint = error.reason === undefined ? undefined : HINTS[`${error.code}:${error.reason}`]?.hint;
   return hint ? hint(error.data) : error.hint;
 }
@@ -238,7 +253,8 @@ function libraryHint(error: EnvkitError): string | undefined {
  * An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it, `unknown-key`
  * where to see the variables.
  */
-export function wordIssue(issue: ErrorIssue): ErrorIssue {
+export function wordIssue(given: ErrorIssue): ErrorIssue {
+  const issue = issueWithFix(given);
   if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see \`envkit schema\`` };
   if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
   return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };

@@ -127,16 +127,15 @@ export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, '
   const result = validateValues(schema, doc.toObject());
   for (const issue of result.issues) {
     const line = issue.key ? lineOf.get(issue.key) : undefined;
-    // The schema's message ends with its fix ("…; run `envkit …`"): shown as the fix, like every other one.
-    const cut = issue.message.lastIndexOf('; run `');
     findings.push({
       severity: 'error',
       rule: 'schema.invalid',
       ...(issue.key ? { key: issue.key } : {}),
       file,
       ...(line ? { line } : {}),
-      message: cut > 0 ? issue.message.slice(0, cut) : issue.message,
-      ...(cut > 0 ? { fix: issue.message.slice(cut + 2) } : {}),
+      message: issue.message,
+      // The fix as data: the CLI words it as the command that fixes the value.
+      ...(issue.fix && issue.key ? { hint: { code: 'fix-value' as const, key: issue.key, fix: issue.fix } } : {}),
     });
   }
   const values = doc.toObject();

@@ -123,6 +123,7 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
     if (summary && (summary.action === 'kept' || summary.action === 'updated')) {
       summary.action = 'invalid';
       summary.reason = issue.message;
+      if (issue.fix) summary.fix = issue.fix;
     }
   }
   const order = Object.keys(schema.vars);

@@ -1,7 +1,7 @@
 import type { EnvSchema, VarSpec } from '../schema/define.js';
 import type { EnvDocument } from '../dotenv/document.js';
 import { validateValues } from '../schema/load.js';
-import { EnvkitError, type ErrorIssue } from '../errors.js';
+import { EnvkitError, type ErrorIssue, type IssueFix } from '../errors.js';
 
 /** What envkit did for one key. Never carries the value. */
 export type KeyAction = 'generated' | 'default' | 'given' | 'derived' | 'kept' | 'missing' | 'invalid' | 'updated' | 'removed';
@@ -15,6 +15,8 @@ export interface KeySummary {
   reason?: string;
   /** A stable code for `reason`, where a front end adds its own way on (`given-unused`: how to change the kept value). */
   reasonCode?: 'given-unused';
+  /** For `invalid`: how to fix the value, as data (a front end words it after `reason`). */
+  fix?: IssueFix;
 }
 
 /** A value counts as present when it is set and not empty (`KEY=` means "not set" in every reader's practice). */

@@ -119,6 +119,11 @@ export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
   return findings.map((finding) => {
     if (finding.hint === undefined) return finding;
     const fix = hintFix(finding.hint);
+    // Which command wrote the default is this CLI's to say.
+    if (finding.hint.code === 'confirm-default') {
+      const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;
+      return { ...finding, message, fix };
+    }
     if (finding.hint.code !== 'fix-value' || fix.startsWith('run `')) return { ...finding, fix };
     return { ...finding, message: `${finding.message}; ${fix}` };
   });

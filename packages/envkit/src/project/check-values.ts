@@ -37,7 +37,7 @@ export function valueFindings(doc: EnvDocument, schema: EnvSchema, file: string)
       key,
       file,
       line: entry.line,
-      message: `${key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`,
+      message: `${key} holds the schema's default, written without asking: it is one deployment's value, not checked for this one`,
       // The value is shown only for a variable that is not secret (a default of a secret would be odd, but never shown).
       fix: `set ${key} to this deployment's value (the same value, if it is right for this deployment)`,
       hint: { code: 'confirm-default', key, ...(schema.vars[key]?.secret ? {} : { value: entry.value }) },

@@ -1,6 +1,7 @@
 import { EnvkitError, isEnvkitError, type EnvSchema } from 'envkit';
 import { openOsStore, resolveProjectId, serviceName, type OsSecretStore } from 'envkit/keyring';
 import type { Context } from './context.js';
+import { hintOf } from './render/reasons.js';
 
 /**
  * How a command that writes secrets uses the OS keyring: `required` (`--keyring`: exit 3 when it is
@@ -71,5 +72,5 @@ export async function withKeyring<T>(ctx: Context, fn: (store: OsSecretStore, pr
 
 /** The one warning line of `auto` mode: what is wrong, that the secrets are only in the env file, the fix. */
 export function keyringWarning(ctx: Context, error: EnvkitError): string {
-  return `${ctx.style.yellow('warning')}: ${error.message}; the secrets are only in ${ctx.envFile} (fix: ${error.hint ?? 'see `envkit keyring status`'})`;
+  return `${ctx.style.yellow('warning')}: ${error.message}; the secrets are only in ${ctx.envFile} (fix: ${hintOf(error) ?? 'see `envkit keyring status`'})`;
 }

@@ -44,7 +44,30 @@ export interface ErrorIssue {
   message: string;
   /** A stable reason, where a caller may add its own way out (`no-value`: the value may be given instead). */
   reason?: string;
+  /** How to fix a value of the schema, as data a caller words with its own commands (the message says what is wrong). */
+  fix?: IssueFix;
 }
+
+/**
+ * How to fix an invalid or missing value, as data (the CLI words it: packages/cli/src/render/reasons.ts).
+ * `from`: the parts a derived value is computed from; `part`: the one to set; `external`: the value also lives
+ * elsewhere (a database password), so the file alone changes only when forced.
+ */
+export type IssueFix =
+  /** A derived value is missing: compute it from its parts. */
+  | { code: 'compute'; from: readonly string[] }
+  /** A derived value is invalid: set its part `part`, from which it is recomputed. */
+  | { code: 'set-parts'; part: string; from: readonly string[] }
+  /** A generated secret is missing: generate it. */
+  | { code: 'generate' }
+  /** A generated secret is invalid: rotate it. */
+  | { code: 'rotate' }
+  /** Give the value (`prompt`: a missing secret that can be asked for, hidden, on a terminal). */
+  | { code: 'set'; external: boolean; prompt: boolean }
+  /** A generated secret was lost while a value derived from it remains: bring it back, or set the old value. */
+  | { code: 'restore'; external: boolean }
+  /** A derived value disagrees with its parts: recompute it, or set the part `part` to what it holds. */
+  | { code: 'recompute'; part: string; from: readonly string[]; external: boolean };
 
 /** One item of {@link EnvkitError.data}: a name, a count, a flag of the situation, or a list of names. */
 export type ErrorDatum = string | number | boolean | readonly string[];

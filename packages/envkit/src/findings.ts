@@ -1,3 +1,5 @@
+import type { IssueFix } from './errors.js';
+
 /** How bad a finding is: `error` fails `envkit check` (exit 1); the others only inform. */
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -49,7 +51,55 @@ export type FindingHint =
   /** The compose file uses `key`, which neither the env file nor the schema has: give it a value there. */
   | { code: 'set-unknown'; key: string }
   /** The database refuses `.env`'s password `key`: a rotation of it may be unfinished. */
-  | { code: 'finish-rotation'; key: string };
+  | { code: 'finish-rotation'; key: string }
+  /** The env file does not exist: create it from the schema. */
+  | { code: 'create-env' }
+  /** `key` has a default the env file lacks: write the defaults into the file. */
+  | { code: 'write-defaults' }
+  /** `key` is assigned more than once: write the value every reader uses now (the last) back as one assignment. */
+  | ({ code: 'rewrite-duplicate' } & KeyTarget)
+  /** `key`'s value is not read the same by every reader: give it again, so that it is written portably. */
+  | ({ code: 'set-portable' } & KeyTarget)
+  /** .gitignore lacks rules for the env files: add them. */
+  | { code: 'sync-gitignore' }
+  /** The env file `file` is tracked by git: untrack it and rotate what it held. */
+  | { code: 'untrack-env'; file: string }
+  /** The example file is missing or out of date: write it from the schema. */
+  | { code: 'write-example' }
+  /** A pending rotation file cannot be read: it may hold the only copy of a password the database has. */
+  | { code: 'pending-unreadable' }
+  /** A rotation of `key` is unfinished (`applied`: the database has the new value); `environment`: of an encrypted one. */
+  | { code: 'resume-rotation'; key: string; applied: boolean; environment?: string }
+  /** Encrypted environment `environment` has no recipients: add one. */
+  | { code: 'add-recipient'; environment: string }
+  /** `key`'s URL carries credentials: write `value`, the URL without them (not a secret). */
+  | { code: 'strip-url-credentials'; key: string; value: string }
+  /** `key` holds a default written without asking: set this deployment's value (`value`: the default, absent for a secret). */
+  | { code: 'confirm-default'; key: string; value?: string }
+  /** Plaintext env file `file` is in git (`commit`: in history): untrack it, and rotate `rotate` if it was committed. */
+  | { code: 'guard-env-file'; file: string; commit?: string; rotate: readonly RotateTarget[] }
+  /** A secret's value is in `file` (`commit`: in history): replace it, and rotate it as `rotate` says. */
+  | { code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget }
+  /** A secret of the schema has a value in the example file: empty it, and rotate it if it was real. */
+  | { code: 'example-secret'; key: string }
+  /** A value of the schema is missing or invalid: `fix` says what kind of fix it takes. */
+  | { code: 'fix-value'; key: string; fix: IssueFix };
+
+/** A key a fix changes: `external` (its value also lives elsewhere), `inSchema` (the schema knows it). */
+export interface KeyTarget {
+  key: string;
+  external: boolean;
+  inSchema: boolean;
+}
+
+/**
+ * The secret to rotate for a leaked value: `key` itself or the secret it is derived from; `given` when its new
+ * value cannot be generated and comes from its issuer.
+ */
+export interface RotateTarget {
+  key: string;
+  given: boolean;
+}
 
 /** True if any finding is an error. */
 export function hasErrors(findings: readonly Finding[]): boolean {

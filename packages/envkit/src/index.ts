@@ -4,7 +4,7 @@
 // envkit/rotate (database password rotation), envkit/keyring (the OS-keyring copy), envkit/compose (compose
 // files and the running stack), envkit/memu (the memu schema), envkit/age (encrypted environments).
 
-export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum } from './errors.js';
+export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum, type IssueFix } from './errors.js';
 export { hasErrors, type Finding, type FindingHint, type Severity } from './findings.js';
 
 // Schema
@@ -18,6 +18,7 @@ export {
   type EnvSchema,
   type InferEnv,
   type DeriveSpec,
+  type ExternalHint,
 } from './schema/define.js';
 export { loadEnv, safeLoadEnv, validateValues, type EnvSource, type ValidationResult } from './schema/load.js';
 export { toJSONSchema } from './schema/json-schema.js';

@@ -5,6 +5,7 @@ import { environmentPaths, privateCopy, readEnvironmentText, replaceEnvironmentT
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
+import { issueWithFix } from '../render/value-fix.js';
 
 /**
  * `envkit edit --env NAME`: the environment, decrypted, in `$VISUAL`/`$EDITOR` on a 0600 file in a private
@@ -64,7 +65,7 @@ function validate(text: string, schema: EnvSchema, name: string): string[] {
     runValues(schema, doc, name, `envkit check --env`);
     return [];
   } catch (error) {
-    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => i.message);
+    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => issueWithFix(i).message);
     throw error;
   }
 }

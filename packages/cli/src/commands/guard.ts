@@ -4,6 +4,7 @@ import type { FlagsOf } from '../command-table.js';
 import { Exit } from '../exit-codes.js';
 import { keyringMode, openKeyring } from '../keyring-option.js';
 import { countLine, renderFindings } from '../render/findings.js';
+import { wordFindings } from '../render/hints.js';
 
 /**
  * `envkit guard`: search what the next commit records (or a range, or the whole history) for env files,
@@ -28,7 +29,8 @@ export async function run(ctx: Context, flags: FlagsOf<'guard'>): Promise<number
   const environments = await encryptedEnvironmentSources(ctx, project, flags.keyring === false);
   let result;
   try {
-    result = await guardRepository({ ...project, scope, sources: [...sources, ...environments.sources] });
+    const guarded = await guardRepository({ ...project, scope, sources: [...sources, ...environments.sources] });
+    result = { ...guarded, findings: wordFindings(guarded.findings) };
   } finally {
     if (keyring.status === 'open') await keyring.store.close();
   }

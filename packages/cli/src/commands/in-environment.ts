@@ -3,6 +3,7 @@
 // Loaded only when an environment is named, so the plain commands do not carry age.
 import { EnvkitError } from 'envkit';
 import type { EnvStore } from 'envkit/rotate';
+import { wordFindings } from '../render/hints.js';
 import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
@@ -71,7 +72,8 @@ export async function checkIn(ctx: Context, flags: { online?: boolean; compose?:
     });
   }
   const options = await environmentOptions(ctx, 'check');
-  const result = await checkEnvironment(options);
+  const checked = await checkEnvironment(options);
+  const result = { ...checked, findings: wordFindings(checked.findings) };
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, environment: options.name, findings: result.findings });
     return result.ok ? 0 : 1;

@@ -5,10 +5,11 @@ import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden, promptVisible } from '../prompt.js';
-import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderKeys, renderFiles, wordKeys } from '../render/summary.js';
 import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
+import { hintOf } from '../render/reasons.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -68,7 +69,8 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   } else {
     result = { ...initProject({ ...project, values, dryRun: flags.dryRun }), keyring: { status: 'off' } };
   }
-  const { keyring: copied, ...initResult } = result;
+  const { keyring: copied, ...rest } = result;
+  const initResult = { ...rest, keys: wordKeys(rest.keys) };
   const stored = copied.status === 'stored' ? copied.backup : undefined;
   const failure = copied.status === 'failed' ? copied.error : keyring.status === 'unavailable' ? keyring.error : undefined;
   // Only a failure after the probe can reach here in required mode: the env file is written, the copy is not.
@@ -77,13 +79,13 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     const section = stored
       ? keyringJson(stored)
       : failure
-        ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: failure.hint }
+        ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: hintOf(failure) }
         : { status: 'skipped', reason: flags.dryRun ? 'dry run' : '--no-keyring' };
     ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...initResult, keyring: section });
     return failed ? Exit.Environment : 0;
   }
   ctx.out(`${ctx.style.bold(flags.dryRun ? 'envkit init (dry run, nothing written)' : 'envkit init')}  ${project.schema.name} schema, ${ctx.cwd}`);
-  renderKeys(ctx, result.keys, flags.dryRun);
+  renderKeys(ctx, initResult.keys, flags.dryRun);
   ctx.out();
   renderFiles(ctx, result.files, flags.dryRun);
   ctx.out();
@@ -96,7 +98,8 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   }
   if (failed) {
     ctx.err(`envkit: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
-    if (failure.hint) ctx.err(`  fix: ${failure.hint}`);
+    const fix = hintOf(failure);
+    if (fix) ctx.err(`  fix: ${fix}`);
     return Exit.Environment;
   }
   if (failure && !ctx.quiet) ctx.err(keyringWarning(ctx, failure));

@@ -4,6 +4,7 @@ import { Exit } from '../exit-codes.js';
 import { keyWidth } from '../render/summary.js';
 import { openKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
+import { hintOf } from '../render/reasons.js';
 
 const STATE_TEXT: Record<SecretState, string> = {
   equal: 'stored, same as .env',
@@ -24,11 +25,12 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
   if (opened.status !== 'open') {
     const error = opened.status === 'unavailable' ? opened.error : undefined;
     if (ctx.json) {
-      ctx.printJson({ ok: false, reachable: false, projectId: opened.projectId, service, message: error?.message, hint: error?.hint });
+      ctx.printJson({ ok: false, reachable: false, projectId: opened.projectId, service, message: error?.message, hint: error && hintOf(error) });
     } else {
       ctx.out(`${ctx.style.bold('envkit keyring status')}  project ${opened.projectId}`, true);
       ctx.out(`  reachable  ${ctx.style.red('no')}: ${error?.message ?? 'not opened'}`, true);
-      if (error?.hint) ctx.out(`  fix        ${error.hint}`, true);
+      const fix = error && hintOf(error);
+      if (fix) ctx.out(`  fix        ${fix}`, true);
     }
     return Exit.Environment;
   }

@@ -1,4 +1,8 @@
 import type { EnvkitError, Finding, FindingHint } from 'envkit';
+import { valueFixText } from './value-fix.js';
+
+type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
+type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
 
 // The CLI's words for what the library reports as data: a finding's `hint` and an error's `reason`. The library
 // names no flag and no `envkit` command; these are the command lines a user of this CLI runs.
@@ -22,15 +26,110 @@ export function hintFix(hint: FindingHint): string {
       return `run \`envkit set --allow-unknown ${hint.key}=...\` with its value, or give it a default in the compose file: \${${hint.key}:-value}`;
     case 'finish-rotation':
       return `if a rotation is pending, finish it: envkit rotate ${hint.key}`;
+    case 'create-env':
+      return 'run `envkit init`';
+    case 'write-defaults':
+      return 'run `envkit init` to write the default into the file';
+    case 'rewrite-duplicate': {
+      const unknown = hint.inSchema ? '' : ' --allow-unknown';
+      return `run \`envkit get ${hint.key} --reveal${unknown} | envkit set ${hint.key} --stdin${setFlags(hint)}\`: it keeps the value every reader uses now (the last one) in one assignment`;
+    }
+    case 'set-portable':
+      return `run \`envkit set${setFlags(hint)} ${hint.key}=...\` with the value you mean: envkit writes it in a form every reader reads the same`;
+    case 'sync-gitignore':
+      return 'run `envkit gitignore`';
+    case 'untrack-env':
+      return `run \`git rm --cached ${hint.file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`;
+    case 'write-example':
+      return 'run `envkit example`';
+    case 'pending-unreadable':
+      return PENDING_UNREADABLE;
+    case 'resume-rotation': {
+      const command = `envkit rotate ${hint.key}${hint.environment === undefined ? '' : ` --env ${hint.environment}`}`;
+      return hint.applied ? command : `${command} (finishes it; or \`${command} --abort\` while the database does not have it yet)`;
+    }
+    case 'add-recipient':
+      return `envkit recipients add --env ${hint.environment}`;
+    case 'strip-url-credentials':
+      return `remove them: \`envkit set ${shellWord(`${hint.key}=${hint.value}`)}\` (give the service its credentials another way)`;
+    case 'confirm-default':
+      return hint.value === undefined
+        ? `run \`envkit set ${hint.key}=...\` with this deployment's value`
+        : `run \`envkit set ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
+    case 'guard-env-file': {
+      if (hint.commit === undefined) return `git rm --cached -- ${shellPath(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
+      const commands = hint.rotate.map(rotateCommand);
+      return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
+    }
+    case 'guard-secret-value': {
+      const rotate = rotateFix(hint.rotate);
+      if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
+      return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellPath(hint.file)}\`; if it was ever pushed, ${rotate}`;
+    }
+    case 'fix-value':
+      return valueFixText(hint.key, hint.fix);
+    case 'example-secret':
+      return `empty it (\`envkit example\` rewrites the example from the schema); if the value is real and was pushed, rotate it: envkit rotate ${hint.key}`;
   }
 }
 
-/** `findings` with the fix of each hinted one in this CLI's words (for the text and the --json output alike). */
-export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
-  return findings.map((finding) => (finding.hint === undefined ? finding : { ...finding, fix: hintFix(finding.hint) }));
+/** What a pending file that cannot be read may hold, and how to save it. */
+export const PENDING_UNREADABLE =
+  'it may hold the only copy of a new password the database already accepts: do not delete it blindly. ' +
+  'It is a small JSON file ("key", "value"); check whether the database accepts "value", put the accepted ' +
+  'password into the env file with `envkit set`, then remove the file';
+
+/** The flags `envkit set` needs for `key`: --force for a value that also lives elsewhere, --allow-unknown outside the schema. */
+function setFlags(target: KeyTarget): string {
+  return !target.inSchema ? ' --allow-unknown' : target.external ? ' --force' : '';
 }
 
-/** An error's hint in this CLI's words, for the reasons whose fix is a flag; else the library's hint. */
+/** `envkit rotate KEY`, with --stdin when the new value comes from its issuer. */
+function rotateCommand(target: RotateTarget): string {
+  return `envkit rotate ${target.key}${target.given ? ' --stdin' : ''}`;
+}
+
+/** The rotation advice for a leaked secret, with a command that works as written. */
+function rotateFix(target: RotateTarget): string {
+  const command = rotateCommand(target);
+  if (!target.given) return `rotate it: \`${command}\``;
+  return `rotate it: get a new ${target.key} from its issuer, then \`${command}\` (the value on standard input)`;
+}
+
+/** How to undo a committed leak: rewrite the commit if it is local, rotate once it was pushed. */
+function historyFix(commit: string, then: string): string {
+  return `it is in commit ${commit.slice(0, 12)}: if that commit was never pushed, rewrite it (git rebase -i, or git commit --amend for the last one) without the file or value; once pushed, ${then}`;
+}
+
+/** `word` as one POSIX shell word: as is when it has nothing the shell would read, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A path as one shell word (the guard's quoting). */
+function shellPath(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `findings` with the fix of each hinted one in this CLI's words (for the text and the --json output alike). A
+ * value's fix that is not one command line (set its parts…) reads as part of the message, as it always has.
+ */
+export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
+  return findings.map((finding) => {
+    if (finding.hint === undefined) return finding;
+    const fix = hintFix(finding.hint);
+    // Which command wrote the default is this CLI's to say.
+    if (finding.hint.code === 'confirm-default') {
+      const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;
+      return { ...finding, message, fix };
+    }
+    if (finding.hint.code !== 'fix-value' || fix.startsWith('run `')) return { ...finding, fix };
+    return { ...finding, message: `${finding.message}; ${fix}` };
+  });
+}
+
+/** An error's hint in this CLI's words, for the reasons whose fix is a flag; else undefined. */
 export function errorHint(error: EnvkitError): string | undefined {
   switch (error.reason) {
     case 'compose-file-missing':
@@ -40,6 +139,6 @@ export function errorHint(error: EnvkitError): string | undefined {
     case 'no-compose-command':
       return "install podman-compose (apt-get install podman-compose) or name it with --compose-cmd 'docker compose'";
     default:
-      return error.hint;
+      return undefined;
   }
 }

@@ -3,6 +3,8 @@ import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { keyWidth } from './summary.js';
+import { withValueFix } from './value-fix.js';
+import { hintOf } from './reasons.js';
 
 /** `the OS keyring (secret-service) as envkit:<id>`: where a secret went, never what it is. */
 export function keyringPlace(target: KeyringTarget): string {
@@ -14,7 +16,7 @@ export function keyringPlace(target: KeyringTarget): string {
  * (an empty secret is not worth a line).
  */
 export function renderBackedUp(ctx: Context, result: BackupResult): void {
-  const shown = result.keys.filter((k) => k.action !== 'skipped' || k.why !== 'empty');
+  const shown = wordBackedUp(result.keys).filter((k) => k.action !== 'skipped' || k.why !== 'empty');
   const width = keyWidth(shown);
   const place = keyringPlace(result);
   for (const k of shown) {
@@ -30,7 +32,14 @@ export function renderBackedUp(ctx: Context, result: BackupResult): void {
 
 /** The `keyring` section of a command's --json output. Names, counts and places only. */
 export function keyringJson(result: BackupResult): Record<string, unknown> {
-  return { status: 'stored', projectId: result.projectId, service: result.service, backend: result.backend, keys: result.keys };
+  return { status: 'stored', projectId: result.projectId, service: result.service, backend: result.backend, keys: wordBackedUp(result.keys) };
+}
+
+/** The keys of a backup with each skipped invalid one's fix in this CLI's words, inside its reason. */
+export function wordBackedUp(keys: BackupResult['keys']): BackupResult['keys'] {
+  return keys.map(({ issue, fix, ...k }) =>
+    issue === undefined || fix === undefined || k.reason === undefined ? k : { ...k, reason: k.reason.replace(`(${issue})`, `(${withValueFix(issue, k.key, fix)})`) },
+  );
 }
 
 /** What `set` or `unset` did, for {@link renderEdit}. */
@@ -55,9 +64,9 @@ export function renderEdit(ctx: Context, report: EditReport, renderText: () => v
   if (ctx.json) {
     const section =
       copy.status === 'stored'
-        ? { status: 'updated', projectId: copy.backup.projectId, service: copy.backup.service, backend: copy.backup.backend, keys: copy.backup.keys, removed: copy.removed ?? [] }
+        ? { status: 'updated', projectId: copy.backup.projectId, service: copy.backup.service, backend: copy.backup.backend, keys: wordBackedUp(copy.backup.keys), removed: copy.removed ?? [] }
         : failure
-          ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: failure.hint }
+          ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: hintOf(failure) }
           : { status: 'skipped', reason: dryRun ? 'dry run' : keyring === undefined ? 'no secret changed' : '--no-keyring' };
     ctx.printJson({ ok: !failed, dryRun, ...report.edited, keyring: section });
     return failed ? Exit.Environment : Exit.Ok;
@@ -71,7 +80,8 @@ export function renderEdit(ctx: Context, report: EditReport, renderText: () => v
   }
   if (failure && copy.status === 'failed') {
     ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
-    if (failed && failure.hint) ctx.err(`  fix: ${failure.hint}`);
+    const fix = failed ? hintOf(failure) : undefined;
+    if (fix) ctx.err(`  fix: ${fix}`);
   } else if (failure && !ctx.quiet) {
     ctx.err(keyringWarning(ctx, failure));
   }

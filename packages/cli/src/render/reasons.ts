@@ -1,7 +1,9 @@
 import { isEnvkitError, type EnvkitError, type ErrorDatum, type ErrorIssue } from 'envkit';
 import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
-import { errorHint } from './hints.js';
+import { errorHint, PENDING_UNREADABLE } from './hints.js';
+import { issueWithFix } from './value-fix.js';
+import { HINTS } from './library-hints.js';
 
 /*
  * The CLI's words for the library's reasons. The library says what happened in its own terms and carries a
@@ -9,8 +11,8 @@ import { errorHint } from './hints.js';
  * never names a flag. An error without an entry is printed as the library wrote it.
  */
 
-type Data = Readonly<Record<string, ErrorDatum>>;
-interface Words {
+export type Data = Readonly<Record<string, ErrorDatum>>;
+export interface Words {
   message?: (data: Data) => string;
   hint?: (data: Data) => string | undefined;
 }
@@ -30,6 +32,23 @@ const list = (value: ErrorDatum | undefined): string[] => (Array.isArray(value) 
 
 /** The flag of each rotation option that names a compose service or project. */
 const NAME_FLAGS: Record<string, string> = { service: '--service', appService: '--app-service', composeProject: '--compose-project' };
+
+/**
+ * A refused change of a value that also lives elsewhere: the schema's own text, or its way out (rotate it, or
+ * change it there first) worded with this CLI's commands, then when --force alone is right.
+ */
+function externalHint(d: Data): string {
+  if (d.own !== undefined) return String(d.own);
+  const key = String(d.key);
+  if (d.rotate !== undefined) return `use \`envkit rotate ${String(d.rotate)}\` (\`--stdin\` for a value of your own), or add --force if ${String(d.aloneWhen)}`;
+  const first = list(d.first);
+  if (first.length > 0) {
+    const text = first.map((part, i) => (i % 2 === 1 ? `\`envkit rotate ${part}\`` : part)).join('');
+    return `${text}, then repeat with --force; --force alone only if ${String(d.aloneWhen)}`;
+  }
+  const again = d.verb === 'rotate' ? `\`envkit set --force ${key} --stdin\`` : `\`envkit ${String(d.verb)} --force ${key}${d.verb === 'set' ? '=...' : ''}\``;
+  return `change it there first, then run ${again}; --force alone only if ${String(d.aloneWhen)}`;
+}
 
 const finishInstead: Words = { hint: (d) => (d.key === undefined ? undefined : `finish it instead: \`${rotate(d)}\` (it resumes where it stopped)`) };
 const listVariables: Words = { hint: () => 'run `envkit schema` to list the variables' };
@@ -78,11 +97,31 @@ const WORDS: Record<string, Words> = {
   'ROTATION:abort-other-key': { hint: (d) => `abort it with \`${rotate(d, String(d.pendingKey))} --abort\`, or finish it with \`${rotate(d, String(d.pendingKey))}\`` },
   'REFUSED:already-applied': finishInstead,
   'REFUSED:unknown': finishInstead,
-  'ROTATION:pending-unreadable': {
-    hint: () =>
-      'it may hold the only copy of a new password the database already accepts: do not delete it blindly. ' +
-      'It is a small JSON file ("key", "value"); check whether the database accepts "value", put the accepted ' +
-      'password into the env file with `envkit set`, then remove the file',
+  'ROTATION:pending-unreadable': { hint: () => PENDING_UNREADABLE },
+  // set, unset, rotate in the env file
+  'REFUSED:external': { hint: externalHint },
+  'USAGE:rotate-not-secret': {
+    message: (d) => `${String(d.key)} is not a secret: \`envkit rotate\` makes new secrets`,
+    hint: (d) => `change it with \`envkit set ${String(d.key)}=...\``,
+  },
+  'USAGE:rotate-derived': { hint: () => 'e.g. `envkit rotate POSTGRES_PASSWORD`' },
+  'USAGE:no-generator': {
+    message: (d) => `${String(d.key)} has no generator; give the new value with --stdin`,
+    hint: (d) => `printf %s "$NEW" | envkit rotate ${String(d.key)} --stdin`,
+  },
+  // age keys: a post-quantum one, and how this CLI makes an X25519 one
+  'CRYPTO:recipient-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem).replace(/\(age-keygen\)$/, d.postQuantum ? '(age-keygen, or `envkit identity`)' : '(age-keygen)')}` },
+  'CRYPTO:identity-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem)}${d.postQuantum ? ' or `envkit identity`' : ''}` },
+  // loading and validating values
+  'FILE:load-missing': { hint: () => 'run `envkit init` to create it' },
+  'VALIDATION:invalid-values': { hint: () => 'each issue names the fix; `envkit check` lists them too' },
+  // init
+  'REFUSED:init-rotation-pending': { hint: () => 'finish it first: run the same `envkit rotate` command again' },
+  'REFUSED:secret-lost': {
+    hint: (d) => {
+      const key = String(d.key);
+      return `bring the old value back (\`envkit restore --force\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``;
+    },
   },
   // keyring
   'FILE:backup-env-missing': { hint: () => 'run `envkit init` to create it, or `envkit restore` to rebuild it from the keyring' },
@@ -102,6 +141,12 @@ const WORDS: Record<string, Words> = {
     },
   },
 };
+
+
+/** An error's hint as the CLI says it (where a command shows a library error's hint on its own). */
+export function hintOf(error: EnvkitError): string | undefined {
+  return wordError(error).hint;
+}
 
 /**
  * An error as the CLI says it: the library's message and hint, or the CLI's words for its reason; then the
@@ -129,14 +174,42 @@ function wordMessage(error: EnvkitError): string {
   return wordsOf(error)?.message?.(error.data) ?? error.message;
 }
 
-/** The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's, else the library's. */
+/**
+ * The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's; a rotation that
+ * did not start says its cause's hint, worded, and that nothing changed; else the library's hint.
+ */
 function ownHint(error: EnvkitError): string | undefined {
   const words = wordsOf(error);
-  return words?.hint ? words.hint(error.data) : errorHint(error);
+  if (words?.hint) return words.hint(error.data);
+  const own = errorHint(error);
+  if (own !== undefined) return own;
+  const { unchangedStore, unchangedKey } = error.data;
+  if (unchangedStore !== undefined && isEnvkitError(error.cause)) {
+    const cause = ownHint(error.cause);
+    return `${cause ? `${cause}; ` : ''}nothing was changed: ${String(unchangedStore)} and the database keep the current ${String(unchangedKey)}`;
+  }
+  if (error.reason === 'partly-written' && isEnvkitError(error.cause)) {
+    const cause = libraryHint(error.cause);
+    return cause ? `${cause}; then run \`envkit init\` again: it keeps every value already written` : 'run `envkit init` again once it is fixed: it keeps every value already written';
+  }
+  return libraryHint(error);
 }
 
-/** An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it. */
-function wordIssue(issue: ErrorIssue): ErrorIssue {
+/** The library's hint, in this CLI's words where the library leaves the command to it (HINTS). */
+function libraryHint(error: EnvkitError): string | undefined {
+  // An unusable keyring: every hint ends with doing without it, which this CLI does with a flag.
+  if (error.code === 'KEYRING' && error.reason === 'keyring-unusable') return error.hint?.replace(/; or do without the keyring$/, '; or run with --no-keyring to do without the keyring');
+  const hint = error.reason === undefined ? undefined : HINTS[`${error.code}:${error.reason}`]?.hint;
+  return hint ? hint(error.data) : error.hint;
+}
+
+/**
+ * An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it, `unknown-key`
+ * where to see the variables.
+ */
+export function wordIssue(given: ErrorIssue): ErrorIssue {
+  const issue = issueWithFix(given);
+  if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see \`envkit schema\`` };
   if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
   return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };
 }

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { KeySummary, FileChange } from 'envkit/project';
 import type { Context } from '../context.js';
+import { withValueFix } from './value-fix.js';
 
 const ACTION_TEXT: Record<KeySummary['action'], string> = {
   generated: 'generated',
@@ -36,6 +37,14 @@ const DRY_RUN_TEXT: Record<KeySummary['action'], string> = {
   updated: 'would be updated',
   removed: 'would be removed',
 };
+
+/** `keys` with each reason in this CLI's words: a given value init did not use says how to change the kept one. */
+export function wordKeys(keys: readonly KeySummary[]): KeySummary[] {
+  return keys.map(({ reasonCode, fix, ...k }) => {
+    if (reasonCode === 'given-unused') return { ...k, reason: `${k.reason ?? 'already set'} (change it with \`envkit set\` or \`envkit rotate\`)` };
+    return fix === undefined || k.reason === undefined ? k : { ...k, reason: withValueFix(k.reason, k.key, fix) };
+  });
+}
 
 const FILE_DRY_RUN_TEXT: Record<FileChange['action'], string> = { created: 'would be created', updated: 'would be updated', unchanged: 'unchanged' };
 

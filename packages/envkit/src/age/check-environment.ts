@@ -37,7 +37,8 @@ export async function checkEnvironment(options: { cwd: string; name: string; sch
       rule: 'age.recipients',
       file: paths.recipientsName,
       message: `${paths.recipientsName} is missing or empty: the next write could not encrypt to anyone`,
-      fix: `envkit recipients add --env ${options.name}`,
+      fix: 'add a recipient to it',
+      hint: { code: 'add-recipient', environment: options.name },
     });
   }
   if (existsSync(paths.plaintext)) {

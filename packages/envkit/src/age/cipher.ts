@@ -35,7 +35,8 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
   const format = ageFormat(bytes);
   if (format === undefined) {
     throw new EnvkitError('CRYPTO', `${file} is not an age-encrypted file`, {
-      hint: 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it with `envkit encrypt`',
+      hint: 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it',
+      reason: 'not-age',
       path: file,
     });
   }
@@ -56,7 +57,8 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
     const message = error instanceof Error ? error.message : '';
     if (message.startsWith('no identity matched')) {
       throw new EnvkitError('CRYPTO', `${identities.length === 1 ? 'your identity cannot' : `none of your ${identities.length} identities can`} decrypt ${file}: it was not encrypted to ${identities.length === 1 ? 'your recipient' : 'any of their recipients'}`, {
-        hint: 'ask someone who can read it to add you: `envkit recipients add --env NAME <your age1… recipient>` (`envkit identity` prints yours)',
+        hint: 'ask someone who can read it to add your age1… recipient',
+        reason: 'not-recipient',
         path: file,
       });
     }
@@ -78,7 +80,8 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
 /** No identity at all. */
 export function noIdentity(file: string): EnvkitError {
   return new EnvkitError('CRYPTO', `no age identity to decrypt ${file} with`, {
-    hint: 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
+    hint: 'create your identity and have it added as a recipient, or give a key file (ENVKIT_IDENTITY_FILE)',
+    reason: 'no-identity',
     path: file,
   });
 }

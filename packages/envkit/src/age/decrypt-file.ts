@@ -32,7 +32,9 @@ export async function decryptToFile(options: DecryptToFileOptions): Promise<File
     const existing = readTextFile(paths.env);
     if (existing !== undefined && existing !== text && !options.force) {
       throw new EnvkitError('REFUSED', `${paths.envName} exists and differs from environment ${options.name}; it was not changed`, {
-        hint: `compare them with \`envkit diff ${paths.envName} ${options.name}\`, then replace it with \`envkit decrypt --env ${options.name} --force\``,
+        hint: 'compare them, then replace it if that is what you mean',
+        reason: 'env-differs',
+        data: { envName: paths.envName, environment: options.name },
         path: paths.env,
       });
     }

@@ -122,7 +122,9 @@ export function secretsOf(options: { identities: readonly KeyPair[] }): string[]
 
 function missing(paths: EnvironmentPaths): EnvkitError {
   return new EnvkitError('FILE', `environment ${paths.name} does not exist (no ${paths.encryptedName})`, {
-    hint: `create it with \`envkit set --env ${paths.name} KEY=VALUE\` or \`envkit encrypt --env ${paths.name} --from FILE\``,
+    hint: 'create it: write its values, or encrypt a file as it',
+    reason: 'env-missing',
+    data: { environment: paths.name },
     path: paths.encrypted,
   });
 }

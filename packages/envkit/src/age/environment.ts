@@ -58,7 +58,9 @@ export function readRecipients(paths: EnvironmentPaths): RecipientEntry[] {
   const entries = text === undefined ? [] : parseRecipients(text, paths.recipientsName);
   if (entries.length === 0) {
     throw new EnvkitError('CRYPTO', `${paths.recipientsName} ${text === undefined ? 'does not exist' : 'lists no recipient'}: nobody could decrypt environment ${paths.name}`, {
-      hint: `add yourself first: \`envkit recipients add --env ${paths.name}\``,
+      hint: 'add a recipient first (yourself)',
+      reason: 'no-recipients',
+      data: { environment: paths.name },
       path: paths.recipients,
     });
   }
@@ -88,7 +90,9 @@ export async function openEnvironment(dir: string, name: string, identities: rea
   const text = await readEnvironmentText(paths, identities);
   if (text === undefined) {
     throw new EnvkitError('FILE', `environment ${name} does not exist (no ${paths.encryptedName})`, {
-      hint: `create it: \`envkit recipients add --env ${name}\`, then \`envkit set --env ${name} KEY=VALUE\` or \`envkit encrypt --env ${name} --from FILE\``,
+      hint: 'create it: add its recipients, then write its values',
+      reason: 'environment-missing',
+      data: { environment: name },
       path: paths.encrypted,
     });
   }
@@ -122,7 +126,9 @@ export async function sealEnvironment(paths: EnvironmentPaths, text: string, rec
 export function assertNotLockedOut(paths: EnvironmentPaths, recipients: readonly RecipientEntry[], mine: readonly string[]): void {
   if (recipients.some((r) => mine.includes(r.recipient))) return;
   throw new EnvkitError('REFUSED', `none of your identities would be a recipient of ${paths.encryptedName}: you would lock yourself out`, {
-    hint: mine.length === 0 ? 'create your identity with `envkit identity` and add it first' : `add yours first: \`envkit recipients add --env ${paths.name} ${mine[0]}\``,
+    hint: mine.length === 0 ? 'create your identity and add it first' : `add yours first: ${mine[0]}`,
+    reason: 'locked-out',
+    data: { environment: paths.name, ...(mine[0] === undefined ? {} : { recipient: mine[0] }) },
     path: paths.recipients,
   });
 }

@@ -1,5 +1,5 @@
 import { EnvkitError } from '../errors.js';
-import { identityProblem } from './keys.js';
+import { identityProblem, POST_QUANTUM_IDENTITY } from './keys.js';
 
 /**
  * The identities of an identity file in age-keygen's format: one `AGE-SECRET-KEY-1…` per line, blank
@@ -14,12 +14,16 @@ export function parseIdentityFile(text: string, file: string): string[] {
     if (line === '' || line.startsWith('#')) continue;
     const problem = identityProblem(line);
     if (problem !== undefined) {
-      throw new EnvkitError('CRYPTO', `${file}:${i + 1}: ${problem}`, { hint: 'an identity file is what `age-keygen -o FILE` writes' });
+      throw new EnvkitError('CRYPTO', `${file}:${i + 1}: ${problem}`, {
+        hint: 'an identity file is what `age-keygen -o FILE` writes',
+        reason: 'identity-invalid',
+        data: { where: `${file}:${i + 1}`, problem, postQuantum: problem === POST_QUANTUM_IDENTITY },
+      });
     }
     identities.push(line);
   }
   if (identities.length === 0) {
-    throw new EnvkitError('CRYPTO', `${file} holds no age identity`, { hint: 'create one with `envkit identity` or `age-keygen -o FILE`' });
+    throw new EnvkitError('CRYPTO', `${file} holds no age identity`, { hint: 'create one with `age-keygen -o FILE`', reason: 'no-identity-in-file' });
   }
   return identities;
 }

@@ -33,7 +33,7 @@ export function privateCopy(text: string, fileName: string, env: NodeJS.ProcessE
     file,
     read() {
       const now = readTextFile(file);
-      if (now === undefined) throw new EnvkitError('FILE', `the editor removed ${fileName}: nothing was changed`, { hint: 'run `envkit edit` again and save the file in place' });
+      if (now === undefined) throw new EnvkitError('FILE', `the editor removed ${fileName}: nothing was changed`, { hint: 'edit it again and save the file in place', reason: 'editor-removed' });
       return now;
     },
     strays: () => (existsSync(dir) ? readdirSync(dir).filter((n) => n !== fileName) : []),

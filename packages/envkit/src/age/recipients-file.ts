@@ -75,9 +75,9 @@ export function findRecipient(entries: readonly RecipientEntry[], who: string, f
   const byName = entries.filter((e) => e.name === who);
   if (byName.length === 1) return byName[0] as RecipientEntry;
   if (byName.length > 1) {
-    throw new EnvkitError('USAGE', `${byName.length} recipients of ${file} are named ${JSON.stringify(who)}`, { hint: 'give the age1… recipient itself (`envkit recipients list`)' });
+    throw new EnvkitError('USAGE', `${byName.length} recipients of ${file} are named ${JSON.stringify(who)}`, { hint: 'give the age1… recipient itself', reason: 'recipient-ambiguous' });
   }
-  throw new EnvkitError('USAGE', `${file} lists no recipient ${JSON.stringify(who)}`, { hint: 'see `envkit recipients list` for the recipients and their names' });
+  throw new EnvkitError('USAGE', `${file} lists no recipient ${JSON.stringify(who)}`, { hint: 'see the list of recipients for their names', reason: 'recipient-unknown' });
 }
 
 /** A name fit for one comment line. */

@@ -62,7 +62,7 @@ export async function runningServiceContainer(project: ComposeProject, service: 
   if (running.length === 1) return running[0]!;
   if (running.length > 1) {
     throw new EnvkitError('TOOL', `${running.length} running containers belong to service "${service}" (${running.map((c) => c.name).join(', ')})`, {
-      hint: 'name the compose project with -p (--compose-project) so envkit can tell them apart',
+      hint: 'name the compose project (-p) so envkit can tell them apart',
       reason: 'container-ambiguous',
     });
   }

@@ -91,13 +91,15 @@ export function splitCommandLine(line: string): string[] {
     else if ('op' in part && part.op === 'glob') words.push(part.pattern);
     else {
       throw new EnvkitError('USAGE', `the compose command ${JSON.stringify(line)} holds shell syntax (${'op' in part ? part.op : '#'}) envkit does not run`, {
-        hint: "give only the command and its flags, quoted as a shell would, e.g. --compose-cmd \"podman-compose --podman-run-args='--runtime runc'\"",
+        hint: "give only the command and its flags, quoted as a shell would, e.g. \"podman-compose --podman-run-args='--runtime runc'\"",
+        reason: 'compose-cmd-shell',
       });
     }
   }
   if (words.length === 0) {
     throw new EnvkitError('USAGE', 'the compose command is empty', {
-      hint: "name one, e.g. --compose-cmd podman-compose or --compose-cmd 'docker compose'",
+      hint: "name one, e.g. podman-compose or 'docker compose'",
+      reason: 'compose-cmd-empty',
     });
   }
   return words;

@@ -96,7 +96,7 @@ export function psqlFailure(result: Exclude<ComposeRunResult, { kind: 'spawn-err
   }
   if (commandMissing(result)) {
     return new EnvkitError('TOOL', `psql is not installed in the ${context.service} container`, {
-      hint: `the service must run a PostgreSQL image (memu: pgvector/pgvector); or use --apply direct`,
+      hint: 'the service must run a PostgreSQL image (memu: pgvector/pgvector); or connect to the database directly',
       reason: 'psql-missing',
     });
   }

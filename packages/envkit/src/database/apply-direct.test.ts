@@ -328,7 +328,9 @@ describe.runIf(withPostgres)('canLogin and applyPasswordDirect against PostgreSQ
     const error = await failure(applyPasswordDirect({ ...target, port: await closedPort() }, current, next));
     expect(error.code).toBe('DATABASE');
     expect(error.message).toMatch(/could not reach PostgreSQL at 127\.0\.0\.1:\d+/);
-    expect(error.hint).toMatch(/--db-host\/--db-port/);
+    // The CLI names its flags for this reason (--db-host/--db-port: packages/cli/src/render/reasons.test.ts).
+    expect(error.reason).toBe('host-unreachable');
+    expect(error.hint).toMatch(/check the host and port/);
     expect(shown(error)).not.toContain(current);
     expect(shown(error)).not.toContain(next);
   });

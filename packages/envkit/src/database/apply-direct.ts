@@ -393,7 +393,8 @@ function connectError(error: unknown, target: DirectTarget, secrets: readonly st
       });
     case 'unreachable':
       return new EnvkitError('DATABASE', `could not reach ${where}: ${message}`, {
-        hint: 'check --db-host/--db-port (memu does not publish 5432 by default; the compose route needs no port)',
+        hint: 'check the host and port (memu does not publish 5432 by default; the compose route needs no port)',
+        reason: 'host-unreachable',
         cause,
       });
     default:

@@ -26,9 +26,9 @@ describe('detectComposeCommand', () => {
       caught = error;
     }
     expect(isEnvkitError(caught, 'USAGE')).toBe(true);
-    // The option the hint names is the one `envkit rotate` has.
-    expect(isEnvkitError(caught) && caught.hint).toMatch(/--compose-cmd/);
-    expect(isEnvkitError(caught) && caught.hint).not.toMatch(/--compose(?![-\w])/);
+    // The CLI names the option `envkit rotate` has for this reason (--compose-cmd: packages/cli/src/render/reasons.test.ts).
+    expect(isEnvkitError(caught) && caught.reason).toBe('compose-cmd-empty');
+    expect(isEnvkitError(caught) && caught.hint).not.toMatch(/--compose/);
   });
 
   it('prefers podman-compose, then docker compose, then docker-compose', () => {

@@ -143,7 +143,8 @@ export function composeSpawnError(command: string, shown: string, error: NodeJS.
     'TOOL',
     missing ? `the compose command \`${command}\` was not found` : `could not run \`${shown}\`: ${redactSecrets(error.message, secrets)}`,
     {
-      hint: missing ? "install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd, e.g. --compose-cmd 'docker compose'" : hint,
+      hint: missing ? "install podman-compose (apt-get install podman-compose) or name the compose command, e.g. 'docker compose'" : hint,
+      ...(missing ? { reason: 'compose-missing' } : {}),
       ...(missing ? {} : { cause: new Error(redactSecrets(error.message, secrets)) }),
     },
   );

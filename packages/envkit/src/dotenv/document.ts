@@ -580,7 +580,8 @@ export function assertParsed(doc: EnvDocument, file: string): void {
     `${file}:${first.line}:${first.column}: ${syntax.length === 1 ? 'a line' : `${syntax.length} lines`} cannot be read the same way by every .env reader`,
     {
       path: file,
-      hint: 'fix each listed line; `envkit check` shows them all',
+      hint: 'fix each listed line',
+      reason: 'unportable-lines',
       issues: syntax.map((p) => ({ ...(p.key === undefined ? {} : { key: p.key }), location: `${file}:${p.line}:${p.column}`, message: p.message })),
     },
   );

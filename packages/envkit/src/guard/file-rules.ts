@@ -28,7 +28,8 @@ export function exampleFindings(text: string, path: string, schema: EnvSchema): 
       file: path,
       line: entry.line,
       message: `${entry.key} has a value in the example, and it is a secret: an example leaves secrets empty`,
-      fix: `empty it (\`envkit example\` rewrites the example from the schema); if the value is real and was pushed, rotate it: envkit rotate ${entry.key}`,
+      fix: 'empty it (the example is written from the schema); if the value is real and was pushed, rotate it',
+      hint: { code: 'example-secret', key: entry.key },
     });
   }
   return findings;

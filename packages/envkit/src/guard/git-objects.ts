@@ -98,7 +98,7 @@ export async function scopeFiles(cwd: string, scope: GuardScope): Promise<ScopeF
     return { files: parseRaw(run.stdout).files, commits: 0 };
   }
   if (scope.kind === 'range' && (scope.range === '' || scope.range.startsWith('-'))) {
-    throw new EnvkitError('USAGE', 'the range must be a revision range such as origin/main..HEAD', { hint: 'e.g. envkit guard --range origin/main..HEAD' });
+    throw new EnvkitError('USAGE', 'the range must be a revision range such as origin/main..HEAD', { hint: 'e.g. origin/main..HEAD', reason: 'range-invalid' });
   }
   // Merges are shown against their first parent, so content made while resolving a merge is scanned too.
   const revisions = scope.kind === 'range' ? ['--end-of-options', scope.range] : ['--all'];

@@ -197,8 +197,9 @@ describe.runIf(haveGit)('envkit guard on real repositories', () => {
     ]);
     const config = result.findings.find((f) => f.file === 'config.ini');
     expect(config?.message).toBe('the value, URL-encoded, of POSTGRES_PASSWORD is in config.ini');
-    expect(config?.fix).toContain('`envkit rotate POSTGRES_PASSWORD`');
-    expect(result.findings.find((f) => f.file === 'moved.txt')?.fix).toContain('`envkit rotate OPENAI_API_KEY --stdin`');
+    // The rotation the fix asks for, as data (the CLI words it: `envkit rotate POSTGRES_PASSWORD`, `… OPENAI_API_KEY --stdin`).
+    expect(config?.hint).toMatchObject({ code: 'guard-secret-value', rotate: { key: 'POSTGRES_PASSWORD', given: false } });
+    expect(result.findings.find((f) => f.file === 'moved.txt')?.hint).toMatchObject({ rotate: { key: 'OPENAI_API_KEY', given: true } });
     noValueIn(result);
   });
 

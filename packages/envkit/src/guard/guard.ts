@@ -1,5 +1,5 @@
 import { posix, relative, sep } from 'node:path';
-import type { Finding } from '../findings.js';
+import type { Finding, RotateTarget } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
@@ -178,8 +178,8 @@ function historyFix(where: Where, then: string): string {
 function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSchema): Finding {
   const keys = [...new Set(hits.flatMap((h) => (h.kind === 'secret' ? [h.key] : [])))];
   const holds = keys.length === 0 ? '' : `; it holds the current value of ${keys.join(', ')}`;
-  const commands = [...new Set(keys.map((key) => rotateCommand(schema, key)))];
-  const rotate = commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`;
+  const targets = [...new Map(keys.map((key) => rotateTarget(schema, key)).map((t) => [`${t.key} ${t.given}`, t])).values()];
+  const rotate = targets.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${targets.map((t) => t.key).join(', ')}`;
   return {
     severity: 'error',
     rule: 'guard.env-file',
@@ -187,8 +187,9 @@ function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSc
     message: `${where.file} is a plaintext env file${committed(where)}: env files stay out of git (only .env.example and encrypted .age files go in)${holds}`,
     fix:
       where.commit === undefined
-        ? `git rm --cached -- ${shellPath(where.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`
+        ? `git rm --cached -- ${shellPath(where.file)} (the file stays on disk), then add it to .gitignore so git ignores it`
         : historyFix(where, rotate),
+    hint: { code: 'guard-env-file', file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: targets },
   };
 }
 
@@ -216,27 +217,21 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
     message: `${how} of ${hit.key} is in ${where.file}${committed(where)}`,
     fix:
       where.commit === undefined
-        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellPath(where.file)}\`; if it was ever pushed, ${rotateFix(schema, hit.key)}`
-        : historyFix(where, rotateFix(schema, hit.key)),
+        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellPath(where.file)}\`; if it was ever pushed, rotate it`
+        : historyFix(where, 'rotate it'),
+    hint: { code: 'guard-secret-value', key: hit.key, file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: rotateTarget(schema, hit.key) },
   };
 }
 
 /**
- * The command that rotates `key`: that of the secret it is derived from (MEMU_DB_URL → POSTGRES_PASSWORD),
- * its own for a generated one, else its own with `--stdin` (a new value comes from its issuer).
+ * What rotates a leaked `key`: the secret it is derived from (MEMU_DB_URL → POSTGRES_PASSWORD), else itself,
+ * with a value given by its issuer unless the schema generates one.
  */
-function rotateCommand(schema: EnvSchema, key: string): string {
+function rotateTarget(schema: EnvSchema, key: string): RotateTarget {
   const spec = schema.vars[key];
   const source = spec?.derive?.from.find((k) => schema.vars[k]?.secret);
-  if (source !== undefined) return `envkit rotate ${source}`;
-  return spec?.generate !== undefined ? `envkit rotate ${key}` : `envkit rotate ${key} --stdin`;
-}
-
-/** The rotation advice for a leaked `key`, with a command that works as written. */
-function rotateFix(schema: EnvSchema, key: string): string {
-  const command = rotateCommand(schema, key);
-  if (!command.endsWith('--stdin')) return `rotate it: \`${command}\``;
-  return `rotate it: get a new ${key} from its issuer, then \`${command}\` (the value on standard input)`;
+  if (source !== undefined) return { key: source, given: false };
+  return { key, given: spec?.generate === undefined };
 }
 
 function inCommit(finding: Finding, commit: string | undefined): Finding {

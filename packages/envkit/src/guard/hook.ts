@@ -103,7 +103,8 @@ export async function installGuardHook(options: InstallHookOptions): Promise<Ins
   }
   if (existsSync(chained)) {
     throw new EnvkitError('REFUSED', `${hook} is not envkit's, and ${CHAINED_HOOK} exists beside it: envkit will not overwrite either`, {
-      hint: `merge the two by hand (run one from the other), remove the one no longer wanted, then run \`envkit guard install\` again`,
+      hint: 'merge the two by hand (run one from the other), remove the one no longer wanted, then install the guard again',
+      reason: 'hook-chained',
       path: hook,
     });
   }

@@ -112,7 +112,9 @@ export function withHistory(backend: CredentialBackend): SecretStore {
         const previous = await readHistory(service, key);
         if (previous === undefined) {
           throw new EnvkitError('KEYRING', `the keyring history of ${key} (service ${service}) is not readable`, {
-            hint: `remove it with \`envkit keyring forget ${key}\` (this removes the current value too)`,
+            hint: `remove ${key} from the keyring (this removes the current value too)`,
+            reason: 'history-unreadable',
+            data: { key },
           });
         }
         return previous;

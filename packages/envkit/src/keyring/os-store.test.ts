@@ -151,7 +151,8 @@ describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounde
     expect(performance.now() - started).toBeLessThan(500);
     expect(error.message).toBe('OS keyring unavailable: no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set');
     expect(error.hint).toMatch(/dbus-run-session/);
-    expect(error.hint).toMatch(/--no-keyring/);
+    expect(error.hint).toMatch(/; or do without the keyring$/);
+    expect(error.reason).toBe('keyring-unusable');
     expect(await keyringStatus({ env })).toMatchObject({ available: false, problem: 'no-bus' });
   });
 

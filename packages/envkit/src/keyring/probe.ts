@@ -53,7 +53,8 @@ export interface DiagnosisContext {
   busAddress?: string;
 }
 
-const SKIP = 'or run with --no-keyring to do without the keyring';
+/** The last way out of every hint (the CLI names its flag for it). */
+const SKIP = 'or do without the keyring';
 const START_KEYRING =
   '`gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D';
 
@@ -161,6 +162,8 @@ export function diagnoseKeyringFailure(failure: KeyringFailure, context: Diagnos
 export function keyringError(diagnosis: KeyringDiagnosis, doing: string, cause?: unknown): EnvkitError {
   return new EnvkitError('KEYRING', `OS keyring ${doing}: ${diagnosis.reason}`, {
     hint: diagnosis.hint,
+    reason: 'keyring-unusable',
+    data: { problem: diagnosis.problem },
     cause,
   });
 }

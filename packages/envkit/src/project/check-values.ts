@@ -24,7 +24,8 @@ export function valueFindings(doc: EnvDocument, schema: EnvSchema, file: string)
       line: entry.line,
       message: `${entry.key} is not a secret but its URL carries credentials (user:password@): they are shown wherever the value is`,
       // The URL without its userinfo is not secret; it is what the fix writes.
-      fix: `remove them: \`envkit set ${shellWord(`${entry.key}=${bare}`)}\` (give the service its credentials another way)`,
+      fix: `remove them: set ${entry.key} to the URL without them (give the service its credentials another way)`,
+      hint: { code: 'strip-url-credentials', key: entry.key, value: bare },
     });
   }
   for (const key of unconfirmedKeys(doc, schema)) {
@@ -36,17 +37,11 @@ export function valueFindings(doc: EnvDocument, schema: EnvSchema, file: string)
       key,
       file,
       line: entry.line,
-      message: `${key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`,
+      message: `${key} holds the schema's default, written without asking: it is one deployment's value, not checked for this one`,
       // The value is shown only for a variable that is not secret (a default of a secret would be odd, but never shown).
-      fix: schema.vars[key]?.secret
-        ? `run \`envkit set ${key}=...\` with this deployment's value`
-        : `run \`envkit set ${shellWord(`${key}=${entry.value}`)}\` if that is right for this deployment, or set its own value the same way`,
+      fix: `set ${key} to this deployment's value (the same value, if it is right for this deployment)`,
+      hint: { code: 'confirm-default', key, ...(schema.vars[key]?.secret ? {} : { value: entry.value }) },
     });
   }
   return findings;
-}
-
-/** `word` as one POSIX shell word: as is when it has nothing the shell would read, else in single quotes. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync } from 'node:fs';
-import type { Finding } from '../findings.js';
+import type { Finding, KeyTarget } from '../findings.js';
 import { hasErrors, limitFindings } from '../findings.js';
 import { validateValues } from '../schema/load.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
@@ -48,7 +48,7 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
   // error (exit 3), not a finding about the contents.
   const text = readTextFile(paths.env);
   if (text === undefined) {
-    findings.push({ severity: 'error', rule: 'env.missing', file, message: `${file} does not exist`, fix: 'run `envkit init`' });
+    findings.push({ severity: 'error', rule: 'env.missing', file, message: `${file} does not exist`, fix: 'create it from the schema', hint: { code: 'create-env' } });
   } else {
     for (const finding of fileFindings(paths)) findings.push(finding);
     doc = parseDocument(text);
@@ -104,7 +104,8 @@ export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, '
       fix:
         problem.kind === 'syntax' || !problem.key
           ? 'edit the line so it parses, or remove it (no command can know what it was meant to say)'
-          : `run \`${rewriteCommand(schema, problem.key)}\`: it keeps the value every reader uses now (the last one) in one assignment`,
+          : 'write the value every reader uses now (the last one) back as one assignment',
+      ...(problem.kind === 'syntax' || !problem.key ? {} : { hint: { code: 'rewrite-duplicate' as const, ...keyTarget(schema, problem.key) } }),
     });
   }
   const lineOf = new Map(doc.entries().map((e) => [e.key, e.line]));
@@ -118,23 +119,23 @@ export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, '
         file,
         line: entry.line,
         message: `${entry.key}: ${reason}`,
-        fix: `run \`${setCommand(schema, entry.key)}=...\` with the value you mean: envkit writes it in a form every reader reads the same`,
+        fix: 'set the value you mean again: envkit writes it in a form every reader reads the same',
+        hint: { code: 'set-portable', ...keyTarget(schema, entry.key) },
       });
     }
   }
   const result = validateValues(schema, doc.toObject());
   for (const issue of result.issues) {
     const line = issue.key ? lineOf.get(issue.key) : undefined;
-    // The schema's message ends with its fix ("…; run `envkit …`"): shown as the fix, like every other one.
-    const cut = issue.message.lastIndexOf('; run `');
     findings.push({
       severity: 'error',
       rule: 'schema.invalid',
       ...(issue.key ? { key: issue.key } : {}),
       file,
       ...(line ? { line } : {}),
-      message: cut > 0 ? issue.message.slice(0, cut) : issue.message,
-      ...(cut > 0 ? { fix: issue.message.slice(cut + 2) } : {}),
+      message: issue.message,
+      // The fix as data: the CLI words it as the command that fixes the value.
+      ...(issue.fix && issue.key ? { hint: { code: 'fix-value' as const, key: issue.key, fix: issue.fix } } : {}),
     });
   }
   const values = doc.toObject();
@@ -147,7 +148,8 @@ export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, '
       file,
       ...(lineOf.get(key) ? { line: lineOf.get(key) } : {}),
       message: `${key} is ${key in values ? 'empty' : 'not'} in ${file}: envkit applies its default, but compose and python-dotenv read only what the file says`,
-      fix: 'run `envkit init` to write the default into the file',
+      fix: 'write the defaults into the file (init does)',
+      hint: { code: 'write-defaults' },
     });
   }
   for (const finding of valueFindings(doc, schema, file)) findings.push(finding);
@@ -159,20 +161,10 @@ export function documentFindings(doc: EnvDocument, options: Pick<CheckOptions, '
   return findings;
 }
 
-/**
- * The `envkit set` that changes `key` as the finding needs: with --force for a value that also lives elsewhere
- * (set refuses it otherwise) and --allow-unknown for a key outside the schema.
- */
-function setCommand(schema: CheckOptions['schema'], key: string): string {
+/** `key` as a fix that sets it needs it: whether its value also lives elsewhere, whether the schema knows it. */
+function keyTarget(schema: CheckOptions['schema'], key: string): KeyTarget {
   const spec = schema.vars[key];
-  return `envkit set${spec === undefined ? ' --allow-unknown' : spec.external ? ' --force' : ''} ${key}`;
-}
-
-/** Rewrite `key` with the value every reader uses now: envkit's own reading, piped back in. */
-function rewriteCommand(schema: CheckOptions['schema'], key: string): string {
-  const spec = schema.vars[key];
-  const flags = spec === undefined ? ' --allow-unknown' : spec.external ? ' --force' : '';
-  return `envkit get ${key} --reveal${spec === undefined ? ' --allow-unknown' : ''} | envkit set ${key} --stdin${flags}`;
+  return { key, external: Boolean(spec?.external), inSchema: spec !== undefined };
 }
 
 function gitFindings(paths: ProjectPaths): Finding[] {
@@ -187,7 +179,8 @@ function gitFindings(paths: ProjectPaths): Finding[] {
       rule: 'gitignore.rules',
       file: '.gitignore',
       message: `.gitignore lacks ${sync.added.join(', ')}${status.available ? ' (not a git repository yet)' : ' (git is not installed, checked the file only)'}`,
-      fix: 'run `envkit gitignore`',
+      fix: 'add the rules for the env files to .gitignore',
+      hint: { code: 'sync-gitignore' },
     }];
   }
   const findings: Finding[] = [];
@@ -197,11 +190,12 @@ function gitFindings(paths: ProjectPaths): Finding[] {
       rule: 'git.tracked',
       file,
       message: `${file} is tracked by git: its secrets are in the repository history`,
-      fix: `run \`git rm --cached ${file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`,
+      fix: `run \`git rm --cached ${file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history`,
+      hint: { code: 'untrack-env', file },
     });
   }
   if (!status.ignored) {
-    findings.push({ severity: 'error', rule: 'git.not-ignored', file, message: `${file} is not ignored by git`, fix: 'run `envkit gitignore`' });
+    findings.push({ severity: 'error', rule: 'git.not-ignored', file, message: `${file} is not ignored by git`, fix: 'add the rules for the env files to .gitignore', hint: { code: 'sync-gitignore' } });
   }
   return findings;
 }
@@ -210,7 +204,7 @@ function exampleFindings(paths: ProjectPaths, options: CheckOptions): Finding[] 
   const drift = checkExample(paths, options.schema);
   const file = basename(paths.example);
   if (!drift.exists) {
-    return [{ severity: 'warning', rule: 'example.missing', file, message: `${file} does not exist`, fix: 'run `envkit example`' }];
+    return [{ severity: 'warning', rule: 'example.missing', file, message: `${file} does not exist`, fix: 'write it from the schema', hint: { code: 'write-example' } }];
   }
   if (drift.inSync) return [];
   const parts = [
@@ -219,7 +213,7 @@ function exampleFindings(paths: ProjectPaths, options: CheckOptions): Finding[] 
     drift.changed.length ? `changed: ${drift.changed.join(', ')}` : '',
     ...drift.notes,
   ].filter(Boolean);
-  return [{ severity: 'warning', rule: 'example.drift', file, message: `${file} is out of date (${parts.join('; ')})`, fix: 'run `envkit example`' }];
+  return [{ severity: 'warning', rule: 'example.drift', file, message: `${file} is out of date (${parts.join('; ')})`, fix: 'write it from the schema', hint: { code: 'write-example' } }];
 }
 
 /**
@@ -249,16 +243,17 @@ export function rotationPendingFinding(options: { file: string; envName: string;
       rule: 'rotation.pending',
       file,
       message: `a rotation was interrupted, and its pending file cannot be read: ${pending.message}`,
-      fix:
-        pending.reason === 'pending-unreadable'
-          ? 'it may hold the only copy of a new password the database already accepts: do not delete it blindly. It is a small JSON file ("key", "value"); ' +
-            'check whether the database accepts "value", put the accepted password into the env file with `envkit set`, then remove the file'
-          : (pending.hint ?? `inspect ${file} by hand: it may hold the only copy of a password the database already has`),
+      ...(pending.reason === 'pending-unreadable'
+        ? {
+            fix: 'it may hold the only copy of a new password the database already accepts: do not delete it blindly. It is a small JSON file ("key", "value"); ' +
+              'check whether the database accepts "value", put the accepted password into the env file, then remove the file',
+            hint: { code: 'pending-unreadable' as const },
+          }
+        : { fix: pending.hint ?? `inspect ${file} by hand: it may hold the only copy of a password the database already has` }),
     };
   }
   const key = pending?.key ?? 'POSTGRES_PASSWORD';
   const applied = pending !== undefined && pending.step !== 'created';
-  const command = `envkit rotate ${key}${options.environment === undefined ? '' : ` --env ${options.environment}`}`;
   return {
     severity: 'error',
     rule: 'rotation.pending',
@@ -269,6 +264,7 @@ export function rotationPendingFinding(options: { file: string; envName: string;
       (applied
         ? `the database already has the new ${key} while ${envName} has the old one; the app is locked out at its next restart`
         : `the database may already have the new ${key}; ${envName} has the old one`),
-    fix: applied ? command : `${command} (finishes it; or \`${command} --abort\` while the database does not have it yet)`,
+    fix: applied ? `finish the rotation of ${key}` : `finish the rotation of ${key}, or abort it while the database does not have it yet`,
+    hint: { code: 'resume-rotation', key, applied, ...(options.environment === undefined ? {} : { environment: options.environment }) },
   };
 }

@@ -45,7 +45,7 @@ export function editText(text: string | undefined, name: string, schema: EnvSche
 export function applyEdit(paths: ProjectPaths, schema: EnvSchema, edit: DocumentEdit, options: { dryRun?: boolean; createIfMissing?: boolean } = {}): EditResult {
   const text = readTextFile(paths.env);
   if (text === undefined && !options.createIfMissing) {
-    throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'run `envkit init` first' });
+    throw new EnvkitError('FILE', `${paths.envName} does not exist`, { path: paths.env, hint: 'create it first', reason: 'env-missing' });
   }
   const { next, keys } = editText(text, paths.envName, schema, edit);
   const file: FileChange = { path: paths.env, action: next === text ? 'unchanged' : text === undefined ? 'created' : 'updated' };
@@ -76,12 +76,40 @@ function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' 
     if (!guard) continue;
     const doing = verb === 'set' ? 'setting' : verb === 'unset' ? 'unsetting' : 'rotating';
     const through = guard.via ? `would rewrite ${guard.via} but` : 'would';
-    const again = verb === 'rotate' ? `\`envkit set --force ${key} --stdin\`` : `\`envkit ${verb} --force ${key}${verb === 'set' ? '=...' : ''}\``;
+    const { hint } = guard;
+    const aloneWhen = (typeof hint === 'object' ? hint.aloneWhen : undefined) ?? 'nothing uses the old value yet';
+    // The way out as data (the CLI names its commands and flags); `first` as text parts, a key to rotate at each odd index.
+    const first = typeof hint === 'object' && hint.first !== undefined ? alternating(hint.first) : undefined;
+    const rotate = typeof hint === 'object' ? hint.rotate : undefined;
     throw new EnvkitError('REFUSED', `${doing} ${key} in the file alone ${through} not change ${guard.where}`, {
       issues: [{ key, message: 'the file and the live value would disagree and the application would be locked out' }],
-      hint: guard.hint ?? `change it there first, then run ${again}; --force alone only if nothing uses the old value yet`,
+      hint:
+        typeof hint === 'string'
+          ? hint
+          : rotate !== undefined
+            ? `rotate ${rotate}, which changes it in both places; or change it in the file alone (forced) if ${aloneWhen}`
+            : `${first === undefined ? 'change it there first' : first.map((p, i) => (i % 2 === 1 ? `rotate ${p}` : p)).join('')}, then repeat the change in the file alone (forced); alone only if ${aloneWhen}`,
+      reason: 'external',
+      data: {
+        key,
+        verb,
+        aloneWhen,
+        ...(typeof hint === 'string' ? { own: hint } : {}),
+        ...(first === undefined ? {} : { first }),
+        ...(rotate === undefined ? {} : { rotate }),
+      },
     });
   }
+}
+
+/** `parts` as text at the even indexes and the keys to rotate at the odd ones (ErrorDatum holds no objects). */
+function alternating(parts: string | readonly (string | { rotate: string })[]): string[] {
+  const out = [''];
+  for (const part of typeof parts === 'string' ? [parts] : parts) {
+    if (typeof part === 'string') out[out.length - 1] += part;
+    else out.push(part.rotate, '');
+  }
+  return out;
 }
 
 /**
@@ -206,14 +234,14 @@ export interface RotateFileOptions extends ProjectOptions {
 export function nextSecretValue(schema: EnvSchema, key: string, given: string | undefined): { value: string; generated: boolean } {
   const spec = specOf(schema, key);
   if (!spec.secret) {
-    throw new EnvkitError('USAGE', `${key} is not a secret: \`envkit rotate\` makes new secrets`, { hint: `change it with \`envkit set ${key}=...\`` });
+    throw new EnvkitError('USAGE', `${key} is not a secret: only secrets are rotated`, { hint: `set ${key} instead`, reason: 'rotate-not-secret', data: { key } });
   }
   if (spec.derive) {
-    throw new EnvkitError('USAGE', `${key} is derived from ${spec.derive.from.join(', ')}; rotate one of those`, { hint: 'e.g. `envkit rotate POSTGRES_PASSWORD`' });
+    throw new EnvkitError('USAGE', `${key} is derived from ${spec.derive.from.join(', ')}; rotate one of those`, { hint: 'e.g. POSTGRES_PASSWORD', reason: 'rotate-derived' });
   }
   if (given !== undefined) return { value: given, generated: false };
   if (!spec.generate) {
-    throw new EnvkitError('USAGE', `${key} has no generator; give the new value with --stdin`, { hint: `printf %s "$NEW" | envkit rotate ${key} --stdin` });
+    throw new EnvkitError('USAGE', `${key} has no generator; give the new value`, { hint: `give the new value of ${key} from its issuer`, reason: 'no-generator', data: { key } });
   }
   return { value: spec.generate(), generated: true };
 }

@@ -61,7 +61,8 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
     if (isPresent(current)) {
       summary.action = 'kept';
       if (given[key] !== undefined && given[key] !== current) {
-        summary.reason = 'already set; the given value was not used (change it with `envkit set` or `envkit rotate`)';
+        summary.reason = 'already set; the given value was not used';
+        summary.reasonCode = 'given-unused';
       }
     } else if (isPresent(given[key])) {
       summary.action = 'given';
@@ -122,6 +123,7 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
     if (summary && (summary.action === 'kept' || summary.action === 'updated')) {
       summary.action = 'invalid';
       summary.reason = issue.message;
+      if (issue.fix) summary.fix = issue.fix;
     }
   }
   const order = Object.keys(schema.vars);
@@ -149,7 +151,8 @@ export function initProject(options: InitOptions): InitResult {
     if (existsSync(paths.pending)) {
       throw new EnvkitError('REFUSED', `a rotation of ${paths.envName} is pending (${basename(paths.pending)})`, {
         path: paths.pending,
-        hint: 'finish it first: run the same `envkit rotate` command again',
+        hint: 'finish it first: run the same rotation again',
+        reason: 'init-rotation-pending',
       });
     }
     const plan = planInit(options.schema, existing, options.values ?? {});
@@ -204,7 +207,8 @@ function partlyWritten(error: unknown, dir: string, written: readonly FileChange
   const changed = written.filter((f) => f.action !== 'unchanged').map((f) => `${relative(dir, f.path) || f.path} (${f.action})`);
   const said = changed.length === 0 ? 'nothing was written' : `already written: ${changed.join(', ')}; the rest was not`;
   return new EnvkitError(error.code, `${error.message}; ${said}`, {
-    ...(error.hint ? { hint: `${error.hint}; then run \`envkit init\` again: it keeps every value already written` } : { hint: 'run `envkit init` again once it is fixed: it keeps every value already written' }),
+    hint: `${error.hint ? `${error.hint}; then ` : 'once it is fixed, '}initialize again: it keeps every value already written`,
+    reason: 'partly-written',
     issues: error.issues,
     ...(error.path ? { path: error.path } : {}),
     cause: error,
@@ -257,7 +261,9 @@ function refuseRegenerating(schema: EnvSchema, key: string, values: Readonly<Rec
     if (!spec.derive?.from.includes(key) || !isPresent(values[derivedKey])) continue;
     throw new EnvkitError('REFUSED', `${key} is empty but ${derivedKey} was derived from an earlier value: envkit will not generate a new one`, {
       issues: [{ key, message: 'a database created with the old value still has it; a new value would lock the application out' }],
-      hint: `bring the old value back (\`envkit restore --force\` from the keyring, or \`envkit init --set ${key}=...\`), or rotate it properly with \`envkit rotate ${key}\``,
+      hint: 'bring the old value back (from the keyring, or give it), or rotate it properly',
+      reason: 'secret-lost',
+      data: { key },
     });
   }
 }

@@ -1,7 +1,7 @@
 import type { EnvSchema, VarSpec } from '../schema/define.js';
 import type { EnvDocument } from '../dotenv/document.js';
 import { validateValues } from '../schema/load.js';
-import { EnvkitError, type ErrorIssue } from '../errors.js';
+import { EnvkitError, type ErrorIssue, type IssueFix } from '../errors.js';
 
 /** What envkit did for one key. Never carries the value. */
 export type KeyAction = 'generated' | 'default' | 'given' | 'derived' | 'kept' | 'missing' | 'invalid' | 'updated' | 'removed';
@@ -13,6 +13,10 @@ export interface KeySummary {
   secret: boolean;
   /** Why, when the action needs explaining (e.g. the validation issue of an invalid kept value). */
   reason?: string;
+  /** A stable code for `reason`, where a front end adds its own way on (`given-unused`: how to change the kept value). */
+  reasonCode?: 'given-unused';
+  /** For `invalid`: how to fix the value, as data (a front end words it after `reason`). */
+  fix?: IssueFix;
 }
 
 /** A value counts as present when it is set and not empty (`KEY=` means "not set" in every reader's practice). */
@@ -48,7 +52,7 @@ export function assertValidValues(schema: EnvSchema, values: Record<string, stri
   const issues: ErrorIssue[] = [];
   for (const key of Object.keys(values)) {
     if (!(key in schema.vars)) {
-      issues.push({ key, message: `${key} is not a variable of the ${schema.name} schema; see \`envkit schema\`` });
+      issues.push({ key, message: `${key} is not a variable of the ${schema.name} schema`, reason: 'unknown-key' });
     }
   }
   const result = validateValues(schema, { ...context, ...values });
@@ -68,7 +72,8 @@ export function specOf(schema: EnvSchema, key: string): VarSpec {
   const spec = schema.vars[key];
   if (!spec) {
     throw new EnvkitError('UNKNOWN_KEY', `${key} is not a variable of the ${schema.name} schema`, {
-      hint: 'run `envkit schema` to list the variables',
+      hint: 'see the schema for its variables',
+      reason: 'unknown-key',
     });
   }
   return spec;

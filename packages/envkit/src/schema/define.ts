@@ -23,6 +23,22 @@ export interface DeriveSpec {
   check?(value: string, values: Readonly<Record<string, string>>): string | undefined;
 }
 
+/**
+ * How to change a value that also lives elsewhere (`external`) in both places, as data a front end words with
+ * its own commands (envkit's CLI: "…, then repeat with --force"). Either `first`, or `rotate`.
+ */
+export interface ExternalHint {
+  /**
+   * What to do where the value also lives, before changing the file (e.g. rename the database). Its parts are
+   * text, except that `{ rotate: KEY }` stands for rotating the secret KEY, which a front end names its way.
+   */
+  first?: string | readonly (string | { rotate: string })[];
+  /** The secret whose rotation changes the value in both places (the database password). */
+  rotate?: string;
+  /** When changing the file alone is right (default: "nothing uses the old value yet"). */
+  aloneWhen?: string;
+}
+
 /** Options of {@link variable}. */
 export interface VariableOptions {
   /** What the variable means; becomes its comment in `.env.example`. */
@@ -56,10 +72,11 @@ export interface VariableOptions {
    */
   external?: string;
   /**
-   * How to change an `external` value in both places, shown when a change is refused (e.g. "use `envkit rotate
-   * POSTGRES_PASSWORD`"). Default: change it there first, then repeat with --force.
+   * How to change an `external` value in both places, shown when a change is refused: a text of your own shown
+   * as it is, or an {@link ExternalHint} a front end words with its own commands. Default: change it there
+   * first, then repeat the change in the file alone (forced).
    */
-  externalHint?: string;
+  externalHint?: string | ExternalHint;
   /**
    * JSON Schema keywords for the refinements zod cannot export (a `.refine()`), so `toJSONSchema` rejects what
    * the loader rejects; combined with the exported type by `allOf`. Standard keywords only.
@@ -81,7 +98,7 @@ export interface VarSpec<T extends core.$ZodType = core.$ZodType> {
   readonly prompt: boolean;
   readonly confirmDefault: boolean;
   readonly external: string | undefined;
-  readonly externalHint: string | undefined;
+  readonly externalHint: string | ExternalHint | undefined;
   readonly jsonSchema: Record<string, unknown> | undefined;
 }
 

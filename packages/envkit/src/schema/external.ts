@@ -1,4 +1,4 @@
-import type { EnvSchema } from './define.js';
+import type { EnvSchema, ExternalHint } from './define.js';
 
 /** Why changing a variable in the env file alone breaks something, as {@link externalGuard} finds it. */
 export interface ExternalGuard {
@@ -10,7 +10,7 @@ export interface ExternalGuard {
    */
   via: string | undefined;
   /** How to change it in both places, when the schema says (`externalHint`). */
-  hint: string | undefined;
+  hint: string | ExternalHint | undefined;
 }
 
 /**

@@ -9,6 +9,11 @@ import { loadEnv, safeLoadEnv, validateValues } from './load.js';
 import { memuSchema } from './memu.js';
 import { testdir } from '../../../../test/helpers/testdir.js';
 import { thrown } from '../../../../test/helpers/errors.js';
+import type { ErrorIssue } from '../errors.js';
+// An issue's fix is data; the CLI words it after the message (as every command prints it).
+import { issueWithFix } from '../../../cli/src/render/value-fix.js';
+
+const worded = (issues: readonly ErrorIssue[]): ErrorIssue[] => issues.map(issueWithFix);
 
 
 
@@ -48,7 +53,7 @@ describe('validateValues', () => {
     expect(result.data?.MEMU_MEMORY_LIMIT).toBe('2g');
     // GOOD has MEMU_DB_URL: the password was lost, not never set, and init would refuse to make a new one.
     const missing = validateValues(memuSchema, { ...GOOD, POSTGRES_PASSWORD: '' });
-    expect(missing.issues).toEqual([
+    expect(worded(missing.issues)).toEqual([
       {
         key: 'POSTGRES_PASSWORD',
         message:
@@ -69,12 +74,12 @@ describe('validateValues', () => {
       'MEMU_MEMORY_LIMIT',
       'DB_MEMORY_LIMIT',
     ]);
-    expect(result.issues[2]!.message).toBe('POSTGRES_DB: is not set; run `envkit set --force POSTGRES_DB=...`');
+    expect(worded(result.issues)[2]!.message).toBe('POSTGRES_DB: is not set; run `envkit set --force POSTGRES_DB=...`');
   });
 
   it('names the fix: rotate a generated secret, set a plain value, recompute a derived one', () => {
     const result = validateValues(memuSchema, { ...GOOD, POSTGRES_PASSWORD: 'tooshort_pass', DB_MEMORY_LIMIT: 'lots' });
-    expect(result.issues).toEqual([
+    expect(worded(result.issues)).toEqual([
       {
         key: 'POSTGRES_PASSWORD',
         message: 'POSTGRES_PASSWORD: must be at least 32 characters (got 13); run `envkit rotate POSTGRES_PASSWORD`',
@@ -89,7 +94,7 @@ describe('validateValues', () => {
   it('checks a derived variable against its parts, naming the part', () => {
     const other = generatePassword();
     const result = validateValues(memuSchema, { ...GOOD, MEMU_DB_URL: URL.replace(PASSWORD, other) });
-    expect(result.issues).toEqual([
+    expect(worded(result.issues)).toEqual([
       {
         key: 'MEMU_DB_URL',
         message:
@@ -98,7 +103,7 @@ describe('validateValues', () => {
     ]);
     expect(JSON.stringify(result.issues)).not.toContain(other);
     const user = validateValues(memuSchema, { ...GOOD, POSTGRES_USER: 'someone_else' });
-    expect(user.issues.map((i) => i.message)).toEqual([
+    expect(worded(user.issues).map((i) => i.message)).toEqual([
       expect.stringMatching(/^MEMU_DB_URL: user does not match POSTGRES_USER; run `envkit init` to recompute MEMU_DB_URL .*`envkit set --force POSTGRES_USER=\.\.\.`/),
     ]);
   });
@@ -115,7 +120,7 @@ describe('validateValues', () => {
       AB: variable(z.string(), { description: 'a+b', derive: { from: ['A', 'B'], compute: (v) => (v.A && v.B ? `${v.A}-${v.B}` : undefined) } }),
     });
     expect(validateValues(schema, { A: 'x', B: 'y', AB: 'x-y' }).ok).toBe(true);
-    expect(validateValues(schema, { A: 'x', B: 'y', AB: 'x-z' }).issues).toEqual([
+    expect(worded(validateValues(schema, { A: 'x', B: 'y', AB: 'x-z' }).issues)).toEqual([
       { key: 'AB', message: 'AB: does not match A and B; run `envkit init` to recompute AB from A and B; or, if AB holds the value you mean, `envkit set A=...` with it' },
     ]);
   });
@@ -127,7 +132,7 @@ describe('validateValues', () => {
       OPENROUTER_API_KEY: 'sk-or-v1-...',
       POSTGRES_USER: 'changeme',
     });
-    expect(result.issues).toEqual([
+    expect(worded(result.issues)).toEqual([
       { key: 'OPENAI_API_KEY', message: expect.stringMatching(/^OPENAI_API_KEY: is a known placeholder, not a real value; run `envkit set OPENAI_API_KEY=...`/) },
       { key: 'OPENROUTER_API_KEY', message: expect.stringMatching(/^OPENROUTER_API_KEY: is the placeholder from \.env\.example;/) },
       { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme); run `envkit set --force POSTGRES_USER=...`' },
@@ -136,7 +141,7 @@ describe('validateValues', () => {
 
   it('reports a bad schema default as such', () => {
     const schema = defineSchema('t', { N: variable(z.coerce.number().int(), { description: 'n', default: 'eight' }) });
-    expect(validateValues(schema, {}).issues).toEqual([
+    expect(worded(validateValues(schema, {}).issues)).toEqual([
       { key: 'N', message: 'N (the schema default): must be a number; run `envkit set N=...`' },
     ]);
   });
@@ -147,8 +152,8 @@ describe('validateValues', () => {
     });
     expect(validateValues(schema, {}).data).toEqual({ PORT: 8000 });
     expect(validateValues(schema, { PORT: '9000' }).data).toEqual({ PORT: 9000 });
-    expect(validateValues(schema, { PORT: '70000' }).issues[0]!.message).toBe('PORT: must be at most 65535; run `envkit set PORT=...`');
-    expect(validateValues(schema, { PORT: 'http' }).issues[0]!.message).toBe('PORT: must be a number; run `envkit set PORT=...`');
+    expect(worded(validateValues(schema, { PORT: '70000' }).issues)[0]!.message).toBe('PORT: must be at most 65535; run `envkit set PORT=...`');
+    expect(worded(validateValues(schema, { PORT: 'http' }).issues)[0]!.message).toBe('PORT: must be a number; run `envkit set PORT=...`');
   });
 });
 
@@ -180,7 +185,7 @@ describe('no value ever reaches a message', () => {
     const schema = defineSchema('t', {
       A: variable(z.string().min(100, { error: (iss) => `too short: ${String(iss.input)}` }), { description: 'a' }),
     });
-    const [issue] = validateValues(schema, { A: SECRET }).issues;
+    const [issue] = worded(validateValues(schema, { A: SECRET }).issues);
     expect(issue!.message).toBe('A: is invalid; run `envkit set A=...`');
   });
 
@@ -232,11 +237,11 @@ describe('loadEnv', () => {
     const path = join(dir, '.env');
     const error = thrown(() => loadEnv(memuSchema, { path }));
     expect(error.path).toBe(path);
-    expect(error.issues).toEqual([{ key: 'DB_MEMORY_LIMIT', location: `${path}:4`, message: expect.stringContaining('DB_MEMORY_LIMIT:') }]);
+    expect(worded(error.issues)).toEqual([{ key: 'DB_MEMORY_LIMIT', location: `${path}:4`, message: expect.stringContaining('DB_MEMORY_LIMIT:') }]);
     const fromText = thrown(() => loadEnv(memuSchema, { text: 'POSTGRES_PASSWORD=x\n', file: 'prod.env' }));
     expect(fromText.issues[0]).toMatchObject({ key: 'POSTGRES_PASSWORD', location: 'prod.env:1' });
     // A missing key has no line.
-    expect(fromText.issues[1]).toEqual({ key: 'MEMU_DB_URL', message: expect.stringContaining('is not set') });
+    expect(worded(fromText.issues)[1]).toEqual({ key: 'MEMU_DB_URL', message: expect.stringContaining('is not set') });
   });
 
   it('throws FILE for a path it cannot read', () => {

@@ -1,6 +1,6 @@
 import { readTextFile } from '../files/write-file.js';
 import { safeParse, type core } from 'zod/mini';
-import { EnvkitError, isEnvkitError, type ErrorIssue } from '../errors.js';
+import { EnvkitError, isEnvkitError, type ErrorIssue, type IssueFix } from '../errors.js';
 import { assertParsed, parseDocument } from '../dotenv/document.js';
 import type { EnvSchema, InferEnv, VarSpec } from './define.js';
 import { placeholderReason } from './placeholders.js';
@@ -114,20 +114,11 @@ function errorMap(issue: RawIssue): string {
   return describeIssue(issue);
 }
 
-/** How to fix `key`, as a command the user can run. */
-function fixFor(key: string, spec: VarSpec, missing: boolean): string {
-  if (spec.derive && missing) return `run \`envkit init\` to compute it from ${list(spec.derive.from)}`;
-  if (spec.derive) {
-    return `set its parts with \`envkit set ${spec.derive.from[0] ?? key}=...\` (envkit recomputes ${key} from ${list(spec.derive.from)})`;
-  }
-  if (spec.generate) return missing ? `run \`envkit init\` to generate it` : `run \`envkit rotate ${key}\``;
-  // A secret: `rotate --stdin` reads a pipe, never a terminal, so "paste the value" there could not work.
-  return `run \`envkit set${spec.external ? ' --force' : ''} ${key}=...\`${spec.secret && missing && spec.prompt ? ' (or `envkit init` on a terminal, which asks for it hidden)' : ''}`;
-}
-
-/** How to bring back a generated secret that was lost while a value derived from it remains. */
-function lostFix(key: string, spec: VarSpec): string {
-  return `run \`envkit restore --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${spec.external ? ' --force' : ''} ${key}=...\` with the old value`;
+/** How to fix `key`, as data (a front end words it as a command the user can run). */
+function fixFor(key: string, spec: VarSpec, missing: boolean): IssueFix {
+  if (spec.derive) return missing ? { code: 'compute', from: spec.derive.from } : { code: 'set-parts', part: spec.derive.from[0] ?? key, from: spec.derive.from };
+  if (spec.generate) return missing ? { code: 'generate' } : { code: 'rotate' };
+  return { code: 'set', external: Boolean(spec.external), prompt: spec.secret && missing && spec.prompt };
 }
 
 /** True when a type accepts a missing value (`.optional()`, `.default()`, ...). */
@@ -158,15 +149,15 @@ export function validateValues<S extends EnvSchema>(
   options: ValidateOptions = {},
 ): ValidationResult<S> {
   const useDefaults = options.defaults !== false;
-  const issuesByKey = new Map<string, string[]>();
+  const issuesByKey = new Map<string, ErrorIssue[]>();
   const data: Record<string, unknown> = {};
   // The text each valid key was parsed from (given or default): what derive checks compare.
   const texts: Record<string, string> = {};
   const valid = new Set<string>();
-  const report = (key: string, message: string): void => {
-    const messages = issuesByKey.get(key) ?? [];
-    if (!messages.includes(message)) messages.push(message);
-    issuesByKey.set(key, messages);
+  const report = (key: string, message: string, fix?: IssueFix): void => {
+    const issues = issuesByKey.get(key) ?? [];
+    if (!issues.some((i) => i.message === message)) issues.push({ key, message, ...(fix === undefined ? {} : { fix }) });
+    issuesByKey.set(key, issues);
   };
 
   for (const [key, spec] of Object.entries(schema.vars)) {
@@ -182,13 +173,13 @@ export function validateValues<S extends EnvSchema>(
         // A generated secret whose derived value is still there was lost, not never set: init will not make a
         // new one (the database has the old one), so the fix is to bring it back.
         const lost = spec.generate !== undefined && Object.entries(schema.vars).some(([k, v]) => v.derive?.from.includes(key) && (values[k] ?? '') !== '');
-        report(key, `${key}: is not set; ${lost ? lostFix(key, spec) : fixFor(key, spec, true)}`);
+        report(key, `${key}: is not set`, lost ? { code: 'restore', external: Boolean(spec.external) } : fixFor(key, spec, true));
         continue;
       }
     } else if (!fromDefault) {
       const reason = placeholderReason(text, spec);
       if (reason !== undefined) {
-        report(key, `${key}: ${reason}; ${fixFor(key, spec, false)}`);
+        report(key, `${key}: ${reason}`, fixFor(key, spec, false));
         continue;
       }
     }
@@ -205,7 +196,7 @@ export function validateValues<S extends EnvSchema>(
     if (!result.success) {
       const fix = fixFor(key, spec, false);
       const source = fromDefault ? ' (the schema default)' : '';
-      for (const issue of result.error.issues) report(key, `${key}${source}: ${scrub(issue.message, text)}; ${fix}`);
+      for (const issue of result.error.issues) report(key, `${key}${source}: ${scrub(issue.message, text)}`, fix);
       continue;
     }
     data[key] = result.data;
@@ -229,24 +220,23 @@ export function validateValues<S extends EnvSchema>(
     }
     if (problem !== undefined) {
       valid.delete(key);
-      report(key, `${key}: ${scrub(problem, value)}; ${deriveFix(schema, key, derive.from, problem)}`);
+      report(key, `${key}: ${scrub(problem, value)}`, deriveFix(schema, key, derive.from, problem));
     }
   }
 
   const issues: ErrorIssue[] = [];
   for (const key of Object.keys(schema.vars)) {
-    for (const message of issuesByKey.get(key) ?? []) issues.push({ key, message });
+    for (const issue of issuesByKey.get(key) ?? []) issues.push(issue);
   }
   const ok = issues.length === 0;
   return { ok, data: ok ? (data as InferEnv<S>) : undefined, issues };
 }
 
-function deriveFix(schema: EnvSchema, key: string, from: readonly string[], problem: string): string {
+function deriveFix(schema: EnvSchema, key: string, from: readonly string[], problem: string): IssueFix {
   // Point at the part the check named ("password does not match POSTGRES_PASSWORD"), else the first.
   const part = from.find((dep) => problem.includes(dep)) ?? from[0] ?? key;
-  // `set` refuses a part that also lives elsewhere (the database password) without --force: say what works.
-  const force = schema.vars[part]?.external ? ' --force' : '';
-  return `run \`envkit init\` to recompute ${key} from ${list(from)}; or, if ${key} holds the value you mean, \`envkit set${force} ${part}=...\` with it`;
+  // A part that also lives elsewhere (the database password) changes in the file alone only when forced.
+  return { code: 'recompute', part, from, external: Boolean(schema.vars[part]?.external) };
 }
 
 interface ReadValues {
@@ -274,7 +264,7 @@ function readSource(source: EnvSource): ReadValues {
   // symlink (mounted secrets).
   const text = readTextFile(source.path, { followSymlinks: true });
   if (text === undefined) {
-    throw new EnvkitError('FILE', `cannot read ${source.path}: it does not exist`, { path: source.path, hint: 'run `envkit init` to create it' });
+    throw new EnvkitError('FILE', `cannot read ${source.path}: it does not exist`, { path: source.path, hint: 'create it first', reason: 'load-missing' });
   }
   return fromText(text, source.path);
 }
@@ -303,7 +293,8 @@ export function loadEnv<S extends EnvSchema>(schema: S, source: EnvSource): Infe
     });
     throw new EnvkitError('VALIDATION', summary(issues), {
       issues,
-      hint: 'each issue names the fix; `envkit check` lists them too',
+      hint: 'each issue names the fix',
+      reason: 'invalid-values',
       ...('path' in source ? { path: source.path } : {}),
     });
   }

@@ -3,6 +3,8 @@ import { isEnvkitError } from '../errors.js';
 import { generatePassword } from '../secrets/password.js';
 import { validateValues } from './load.js';
 import { createMemuSchema, memuSchema } from './memu.js';
+// An issue's fix is data; the CLI words it after the message (as every command prints it).
+import { issueWithFix } from '../../../cli/src/render/value-fix.js';
 
 const PASSWORD = 'Vq3_kT9-xLm2Pn8_Rs5-Wd7_Yf4-Hj6Z';
 const URL = `postgresql+psycopg://memu_production_user:${PASSWORD}@db:5432/memu_db`;
@@ -13,7 +15,7 @@ function messages(key: string, value: string): string[] {
   const values: Record<string, string> = { ...GOOD, [key]: value };
   return validateValues(memuSchema, values)
     .issues.filter((i) => i.key === key)
-    .map((i) => i.message);
+    .map((i) => issueWithFix(i).message);
 }
 
 describe('memuSchema', () => {

@@ -141,9 +141,12 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           section: 'Database',
           jsonSchema: { not: { enum: ['template0', 'template1'] } },
           external: 'the name of the database in the running PostgreSQL (postgres reads POSTGRES_DB only on its first start)',
-          externalHint:
-            'rename the database first (as a superuser connected to another database, nobody connected to it: ' +
-            '`ALTER DATABASE <old> RENAME TO <new>;`), then repeat with --force; --force alone only if the database was never started',
+          externalHint: {
+            first:
+              'rename the database first (as a superuser connected to another database, nobody connected to it: ' +
+              '`ALTER DATABASE <old> RENAME TO <new>;`)',
+            aloneWhen: 'the database was never started',
+          },
         },
       ),
       POSTGRES_USER: variable(
@@ -160,9 +163,14 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           section: 'Database',
           jsonSchema: { not: { anyOf: [{ pattern: '^pg_' }, { enum: RESERVED_ROLES }] } },
           external: 'the name of the role in the running PostgreSQL (postgres reads POSTGRES_USER only on its first start)',
-          externalHint:
-            'rename the role first (as a superuser, memu stopped: `ALTER ROLE <old> RENAME TO <new>;`; a rename clears an MD5 ' +
-            'password, so then run `envkit rotate POSTGRES_PASSWORD`), then repeat with --force; --force alone only if the database was never started',
+          externalHint: {
+            first: [
+              'rename the role first (as a superuser, memu stopped: `ALTER ROLE <old> RENAME TO <new>;`; a rename clears an MD5 password, so then run ',
+              { rotate: 'POSTGRES_PASSWORD' },
+              ')',
+            ],
+            aloneWhen: 'the database was never started',
+          },
         },
       ),
       POSTGRES_PASSWORD: variable(
@@ -175,7 +183,7 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           secret: true,
           generate: () => generatePassword(),
           external: 'the password of POSTGRES_USER in the running database (postgres reads POSTGRES_PASSWORD only on its first start)',
-          externalHint: 'use `envkit rotate POSTGRES_PASSWORD` (`--stdin` for a value of your own), or add --force if nothing uses the old value yet',
+          externalHint: { rotate: 'POSTGRES_PASSWORD' },
           section: 'Database',
           placeholders: ['your-strong-password-here', 'your_secure_password_here', 'your_password'],
         },

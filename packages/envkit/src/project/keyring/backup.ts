@@ -1,9 +1,9 @@
-import { EnvkitError } from '../../errors.js';
+import { EnvkitError, type ErrorIssue, type IssueFix } from '../../errors.js';
 import { validateValues } from '../../schema/load.js';
 import { projectPaths } from '../context.js';
 import { readEnvFile } from '../env-file.js';
 import { isPresent } from '../plan.js';
-import { issuesByKey, stripKey } from './inspect.js';
+import { stripKey } from './inspect.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
 /** What {@link backupSecrets} did with one secret. */
@@ -19,6 +19,9 @@ export interface BackedUpKey {
   /** For `skipped`: why, as a code (`empty`, `invalid`); `reason` says it in words. */
   why?: 'empty' | 'invalid';
   reason?: string;
+  /** For `invalid`: what is wrong with the value (in `reason`'s parentheses), and how to fix it, as data. */
+  issue?: string;
+  fix?: IssueFix;
 }
 
 /** Result of {@link backupSecrets}. */
@@ -56,7 +59,8 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
     });
   }
   const values = doc.toObject();
-  const invalid = issuesByKey(validateValues(options.schema, values).issues);
+  const invalid = new Map<string, ErrorIssue>();
+  for (const issue of validateValues(options.schema, values).issues) if (issue.key !== undefined && !invalid.has(issue.key)) invalid.set(issue.key, issue);
   const secrets = secretKeys(options.schema);
   const wanted = options.keys ?? secrets;
   const keys: BackedUpKey[] = [];
@@ -73,7 +77,15 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
     }
     const issue = invalid.get(key);
     if (issue !== undefined) {
-      keys.push({ key, action: 'skipped', why: 'invalid', reason: `invalid in ${paths.envName} (${stripKey(issue, key)}); the keyring copy was left as it was` });
+      const detail = stripKey(issue.message, key);
+      keys.push({
+        key,
+        action: 'skipped',
+        why: 'invalid',
+        reason: `invalid in ${paths.envName} (${detail}); the keyring copy was left as it was`,
+        issue: detail,
+        ...(issue.fix ? { fix: issue.fix } : {}),
+      });
       continue;
     }
     const current = await options.store.get(target.projectId, key);

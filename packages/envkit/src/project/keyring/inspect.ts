@@ -38,13 +38,6 @@ export function inspectEnvFile(paths: ProjectPaths, schema: EnvSchema): Inspecte
   return { state: 'damaged', text, doc, syntax: syntax.length > 0, invalidKeys, issues, summary: parts.join('; ') };
 }
 
-/** The first issue message of each key. */
-export function issuesByKey(issues: readonly ErrorIssue[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const issue of issues) if (issue.key !== undefined && !map.has(issue.key)) map.set(issue.key, issue.message);
-  return map;
-}
-
 /** `message` without a leading `KEY: `. */
 export function stripKey(message: string, key: string): string {
   return message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;

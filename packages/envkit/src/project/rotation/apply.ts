@@ -107,6 +107,8 @@ export async function preflight(ctx: RotationContext, target: DirectTarget | und
     throw new EnvkitError(isEnvkitError(error) ? error.code : 'TOOL', `rotation of ${ctx.key} not started: ${message}`, {
       hint: `${hint}nothing was changed: ${ctx.store.name} and the database keep the current ${ctx.key}`,
       ...(isEnvkitError(error) && error.reason !== undefined ? { reason: error.reason } : {}),
+      // What the hint says after the cause's own, for a front end that words the cause itself.
+      data: { unchangedStore: ctx.store.name, unchangedKey: ctx.key },
       cause: error,
     });
   }

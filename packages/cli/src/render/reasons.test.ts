@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { EnvkitError } from 'envkit';
+import { detectComposeCommand } from '../../../envkit/src/database/compose-command.js';
+import { diagnoseKeyringFailure, keyringError } from '../../../envkit/src/keyring/probe.js';
+import { hintOf, wordError } from './reasons.js';
+
+// The library carries reasons; these are the flags the CLI names for them (the assertions the library's own
+// tests made while the library still named the flags).
+
+function caught(run: () => unknown): EnvkitError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof EnvkitError) return error;
+  }
+  throw new Error('expected an EnvkitError');
+}
+
+describe('the CLI words the reasons with its flags', () => {
+  it('an unreachable database host: --db-host/--db-port', () => {
+    const error = new EnvkitError('DATABASE', 'could not reach PostgreSQL at 127.0.0.1:1: connect ECONNREFUSED', { hint: 'check the host and port', reason: 'host-unreachable' });
+    expect(hintOf(error)).toMatch(/--db-host\/--db-port/);
+  });
+
+  it('an empty compose command: --compose-cmd, the option `envkit rotate` has', () => {
+    const hint = hintOf(caught(() => detectComposeCommand({ given: '   ' })));
+    expect(hint).toMatch(/--compose-cmd/);
+    expect(hint).not.toMatch(/--compose(?![-\w])/);
+  });
+
+  it('an unusable keyring: every hint ends with --no-keyring', () => {
+    for (const detail of ['Platform failure: DBus error: Did not receive a reply', 'ENVKIT_LOAD: Cannot find module /x/keyring.linux-x64-gnu.node']) {
+      const error = keyringError(diagnoseKeyringFailure({ kind: 'native', detail }, { platform: 'linux' }), 'unavailable');
+      expect(hintOf(error)).toMatch(/; or run with --no-keyring to do without the keyring$/);
+    }
+  });
+
+  it('a refused change of a value that lives elsewhere: the schema says how, the CLI says --force', () => {
+    const error = new EnvkitError('REFUSED', 'setting POSTGRES_DB …', {
+      reason: 'external',
+      data: { key: 'POSTGRES_DB', verb: 'set', aloneWhen: 'the database was never started', first: ['rename the database first (`ALTER DATABASE <old> RENAME TO <new>;`)'] },
+    });
+    expect(wordError(error).hint).toBe('rename the database first (`ALTER DATABASE <old> RENAME TO <new>;`), then repeat with --force; --force alone only if the database was never started');
+  });
+});

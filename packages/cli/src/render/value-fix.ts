@@ -1,0 +1,42 @@
+import type { ErrorIssue, IssueFix } from 'envkit';
+
+// The CLI's words for how to fix a value of the schema (an issue's `fix`): the library says what is wrong and
+// what kind of fix it takes; the commands are this CLI's.
+
+function list(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]!}`;
+}
+
+/** How to fix `key`, as the command line a user of this CLI runs. */
+export function valueFixText(key: string, fix: IssueFix): string {
+  const force = 'external' in fix && fix.external ? ' --force' : '';
+  switch (fix.code) {
+    case 'compute':
+      return `run \`envkit init\` to compute it from ${list(fix.from)}`;
+    case 'set-parts':
+      return `set its parts with \`envkit set ${fix.part}=...\` (envkit recomputes ${key} from ${list(fix.from)})`;
+    case 'generate':
+      return 'run `envkit init` to generate it';
+    case 'rotate':
+      return `run \`envkit rotate ${key}\``;
+    case 'set':
+      // A secret: `rotate --stdin` reads a pipe, never a terminal, so "paste the value" there could not work.
+      return `run \`envkit set${force} ${key}=...\`${fix.prompt ? ' (or `envkit init` on a terminal, which asks for it hidden)' : ''}`;
+    case 'restore':
+      return `run \`envkit restore --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${force} ${key}=...\` with the old value`;
+    case 'recompute':
+      return `run \`envkit init\` to recompute ${key} from ${list(fix.from)}; or, if ${key} holds the value you mean, \`envkit set${force} ${fix.part}=...\` with it`;
+  }
+}
+
+/** `message; fix` for an issue with a fix, in this CLI's words. */
+export function withValueFix(message: string, key: string | undefined, fix: IssueFix | undefined): string {
+  return fix === undefined || key === undefined ? message : `${message}; ${valueFixText(key, fix)}`;
+}
+
+/** An issue with its fix in its message, as the CLI prints it (and as --json shows it). */
+export function issueWithFix(issue: ErrorIssue): ErrorIssue {
+  const { fix, ...rest } = issue;
+  return fix === undefined ? issue : { ...rest, message: withValueFix(issue.message, issue.key, fix) };
+}

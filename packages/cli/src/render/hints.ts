@@ -1,11 +1,11 @@
-import type { EnvkitError, Finding, FindingHint } from 'envkit';
+import type { Finding, FindingHint } from 'envkit';
 import { valueFixText } from './value-fix.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
 
-// The CLI's words for what the library reports as data: a finding's `hint` and an error's `reason`. The library
-// names no flag and no `envkit` command; these are the command lines a user of this CLI runs.
+// The CLI's words for what the library reports as data: a finding's `hint` (an error's `reason`: reasons.ts).
+// The library names no flag and no `envkit` command; these are the command lines a user of this CLI runs.
 
 /** The fix of a finding with a hint, as this CLI words it. */
 export function hintFix(hint: FindingHint): string {
@@ -127,18 +127,4 @@ export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
     if (finding.hint.code !== 'fix-value' || fix.startsWith('run `')) return { ...finding, fix };
     return { ...finding, message: `${finding.message}; ${fix}` };
   });
-}
-
-/** An error's hint in this CLI's words, for the reasons whose fix is a flag; else undefined. */
-export function errorHint(error: EnvkitError): string | undefined {
-  switch (error.reason) {
-    case 'compose-file-missing':
-      return 'give the right path with --compose';
-    case 'no-compose-file':
-      return 'run it in the directory of the compose file (-C), or name the files with --compose-file';
-    case 'no-compose-command':
-      return "install podman-compose (apt-get install podman-compose) or name it with --compose-cmd 'docker compose'";
-    default:
-      return undefined;
-  }
 }

@@ -22,6 +22,13 @@ describe('the CLI words the reasons with its flags', () => {
     expect(hintOf(error)).toMatch(/--db-host\/--db-port/);
   });
 
+  it('compose outside a rotation: --compose, -C and --compose-file, --compose-cmd', () => {
+    const hint = (code: 'FILE' | 'USAGE' | 'TOOL', reason: string) => hintOf(new EnvkitError(code, 'x', { hint: 'the library words', reason }));
+    expect(hint('FILE', 'compose-file-missing')).toBe('give the right path with --compose');
+    expect(hint('USAGE', 'no-compose-file')).toMatch(/\(-C\), or name the files with --compose-file$/);
+    expect(hint('TOOL', 'no-compose-command')).toMatch(/--compose-cmd 'docker compose'$/);
+  });
+
   it('an empty compose command: --compose-cmd, the option `envkit rotate` has', () => {
     const hint = hintOf(caught(() => detectComposeCommand({ given: '   ' })));
     expect(hint).toMatch(/--compose-cmd/);

@@ -1,7 +1,7 @@
 import { isEnvkitError, type EnvkitError, type ErrorDatum, type ErrorIssue } from 'envkit';
 import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
-import { errorHint, PENDING_UNREADABLE } from './hints.js';
+import { PENDING_UNREADABLE } from './hints.js';
 import { issueWithFix } from './value-fix.js';
 import { HINTS } from './library-hints.js';
 
@@ -84,6 +84,10 @@ const WORDS: Record<string, Words> = {
     hint: () => 'use --apply compose, which needs no password',
   },
   'ROTATION:test-unreachable': { hint: () => 'check that the database is running and --db-host/--db-port' },
+  // compose outside a rotation: `check --compose`, `status`
+  'FILE:compose-file-missing': { hint: () => 'give the right path with --compose' },
+  'USAGE:no-compose-file': { hint: () => 'run it in the directory of the compose file (-C), or name the files with --compose-file' },
+  'TOOL:no-compose-command': { hint: () => "install podman-compose (apt-get install podman-compose) or name it with --compose-cmd 'docker compose'" },
   // rotation: the values and the pending file
   'FILE:env-missing': {
     hint: (d) =>
@@ -175,14 +179,12 @@ function wordMessage(error: EnvkitError): string {
 }
 
 /**
- * The hint in the CLI's words, before any flag for the reason: this table's, else hints.ts's; a rotation that
- * did not start says its cause's hint, worded, and that nothing changed; else the library's hint.
+ * The hint in the CLI's words, before any flag for the reason: this table's; a rotation that did not start
+ * says its cause's hint, worded, and that nothing changed; else the library's hint.
  */
 function ownHint(error: EnvkitError): string | undefined {
   const words = wordsOf(error);
   if (words?.hint) return words.hint(error.data);
-  const own = errorHint(error);
-  if (own !== undefined) return own;
   const { unchangedStore, unchangedKey } = error.data;
   if (unchangedStore !== undefined && isEnvkitError(error.cause)) {
     const cause = ownHint(error.cause);

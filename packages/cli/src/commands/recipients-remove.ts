@@ -1,7 +1,6 @@
 import { removeRecipient } from 'envkit/age';
 import type { EnvSchema } from 'envkit';
 import { databaseKeysFor } from 'envkit/rotate';
-import { hostRotation } from './in-environment-hints.js';
 import type { Context } from '../context.js';
 import { identitiesFor, requireEnvironment } from '../age-options.js';
 import { renderFiles } from '../render/summary.js';
@@ -37,7 +36,7 @@ function rotateCommand(schema: EnvSchema, key: string, name: string): string {
   const spec = schema.vars[key];
   if (spec === undefined) return `printf %s "$NEW_VALUE" | envkit set ${key} --stdin --allow-unknown --env ${name}`;
   // The database password changes in the live database too: the rotation protocol runs on the host.
-  if (databaseKeysFor(schema, key) !== undefined) return `on the host: ${hostRotation(key, name)}`;
+  if (databaseKeysFor(schema, key) !== undefined) return `on the host: envkit rotate ${key} --env ${name}`;
   if (spec.generate) return `envkit rotate ${key} --env ${name}`;
   return `printf %s "$NEW_VALUE" | envkit rotate ${key} --stdin --env ${name}`;
 }

@@ -314,8 +314,11 @@ export const COMMANDS = [
   }),
 ] as const;
 
-/** The command names and global options, for commandOf (bin.ts gets the same from the build). */
-export const COMMAND_LINE = commandLine(COMMANDS, GLOBAL_OPTIONS);
+/**
+ * The command names and global options, for commandOf (bin.ts gets the same from the build). Marked pure so
+ * that the CLI bundles, which never read it, do not compute it at every start.
+ */
+export const COMMAND_LINE = /* @__PURE__ */ commandLine(COMMANDS, GLOBAL_OPTIONS);
 
 /** The global options, as commander parses them. */
 export type GlobalOptions = OptionsOf<typeof GLOBAL_OPTIONS>;

@@ -9,7 +9,7 @@
 //   dist/bin.js       the entry (CommonJS): static `--help`/`--version` text, else cli.cjs compiled with its cache
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,9 @@ const CJS_BUNDLE = {
   minifySyntax: true,
   logLevel: 'warning',
 };
+
+// Read once from the command table, for both builds of the entry below.
+const commandLine = await tableCommandLine();
 
 try {
   await buildAge();
@@ -158,7 +161,7 @@ async function buildBin(outputs, commands) {
       ENVKIT_STATIC_OUTPUT: JSON.stringify(outputs),
       ENVKIT_CACHED_COMMANDS: JSON.stringify(commands),
       ENVKIT_DEDICATED_BUNDLES: JSON.stringify(DEDICATED),
-      ENVKIT_COMMAND_LINE: JSON.stringify(await tableCommandLine()),
+      ENVKIT_COMMAND_LINE: JSON.stringify(commandLine),
     },
     // `--` stops Node 20 from taking envkit's own --env-file as its option (nodejs/node#54232).
     banner: { js: '#!/usr/bin/env -S node --' },

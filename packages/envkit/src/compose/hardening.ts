@@ -1,7 +1,6 @@
 import type { Finding } from '../findings.js';
 import type { ComposeFile, ComposeService } from './read.js';
 import type { EnvSchema } from '../schema/define.js';
-import type { DeploymentProfile } from '../schema/profile.js';
 import { imageOf } from './services.js';
 import type { ComposeRule, RuleContext } from './rules/rule.js';
 import { restartRule } from './rules/restart.js';
@@ -16,7 +15,6 @@ import { environmentRule } from './rules/environment.js';
 import { literalValuesRule } from './rules/literal-values.js';
 
 export { MIN_SECRET_LENGTH } from './rules/literal-values.js';
-export type { ComposeRule, RuleContext, RuleFinding } from './rules/rule.js';
 
 /** Options of {@link checkHardening}. */
 export interface HardeningOptions {
@@ -26,8 +24,6 @@ export interface HardeningOptions {
    * app rules are skipped (docs/profiles.md).
    */
   schema?: EnvSchema;
-  /** The profile to use instead of the schema's. */
-  profile?: DeploymentProfile;
   /** The database service, overriding the profile's. */
   dbService?: string;
   /** The application service whose port must stay off public interfaces, overriding the profile's. */
@@ -38,14 +34,12 @@ export interface HardeningOptions {
    * they would match by accident.
    */
   secretValues?: ReadonlyMap<string, string>;
-  /** The rules to run; default {@link COMPOSE_RULES}. */
-  rules?: readonly ComposeRule[];
 }
 
 const DB_IMAGE = /(^|[/:])(postgres|pgvector|postgis|timescaledb)([/:@-]|$)/i;
 
 /** The hardening checklist (docs/deployment.md, docs/compose-rules.md), in the order findings are reported per service. */
-export const COMPOSE_RULES: readonly ComposeRule[] = [
+const COMPOSE_RULES: readonly ComposeRule[] = [
   restartRule,
   healthcheckRule,
   memoryRule,
@@ -72,13 +66,12 @@ export const COMPOSE_RULES: readonly ComposeRule[] = [
  */
 export function checkHardening(file: ComposeFile, options: HardeningOptions = {}): Finding[] {
   const findings: Finding[] = [];
-  const profile = options.profile ?? options.schema?.profile;
+  const profile = options.schema?.profile;
   const dbName = options.dbService ?? profile?.database?.service;
   const appName = options.appService ?? profile?.app?.service;
   const database = profile?.database;
   const context: RuleContext = {
     file,
-    profile,
     database: database && dbName !== undefined ? { ...database, service: dbName } : undefined,
     app: appName === undefined ? undefined : { ...profile?.app, service: appName },
     secretValues: options.secretValues ?? new Map(),
@@ -89,8 +82,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
       findings.push({ severity, rule, file: file.path, line, message, fix, ...(key === undefined ? {} : { key }), ...(hint === undefined ? {} : { hint }) });
     },
   };
-  const rules = options.rules ?? COMPOSE_RULES;
-  for (const service of file.services) for (const rule of rules) rule.service?.(service, context);
-  for (const rule of rules) rule.file?.(context);
+  for (const service of file.services) for (const rule of COMPOSE_RULES) rule.service?.(service, context);
+  for (const rule of COMPOSE_RULES) rule.file?.(context);
   return findings;
 }

@@ -52,7 +52,6 @@ const show = (v: Version): string => v.join('.');
  */
 export function podmanFindings(file: ComposeFile, versions: PodmanEnvironment = {}): Finding[] {
   const findings: Finding[] = [];
-  const doc = file.doc;
   const podman = parseVersion(versions.podman);
   const compose = parseVersion(versions.podmanCompose);
   const add = (severity: Finding['severity'], rule: string, line: number, message: string, fix: string): void => {

@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq } from './yaml.js';
 import type { YamlNode as Node, YamlPair as Pair } from './yaml.js';
 import { getNode, getPair, resolveNode, scalarString } from './read.js';
 import type { ComposeService } from './read.js';
-import { tokenizeTemplate } from './references.js';
+import { tokenizeTemplate, type TemplateToken } from './references.js';
 
 // What a compose service says, read one way for every check (the compose rules, podman facts, status):
 // its image, restart policy, healthcheck, memory limits, logging, environment, env files, volumes and
@@ -20,9 +20,7 @@ export function restartOf(service: ComposeService): { pair: Pair | undefined; po
 
 /** The service's `healthcheck:` pair and its mapping (`undefined` when it is not a mapping). */
 export function healthcheckOf(service: ComposeService): { pair: Pair | undefined; map: Node | undefined } {
-  const pair = getPair(service.node, 'healthcheck');
-  const value = pair ? (resolveNode(pair.value) as Node) : undefined;
-  return { pair, map: isMap(value) ? value : undefined };
+  return mappingOf(service, 'healthcheck');
 }
 
 /** The service's memory limits as written: `mem_limit` and `deploy.resources.limits.memory`, those present. */
@@ -34,7 +32,12 @@ export function memoryLimitsOf(service: ComposeService): Node[] {
 
 /** The service's `logging:` pair and its mapping (`undefined` when it is not a mapping). */
 export function loggingOf(service: ComposeService): { pair: Pair | undefined; map: Node | undefined } {
-  const pair = getPair(service.node, 'logging');
+  return mappingOf(service, 'logging');
+}
+
+/** The service's `key:` pair and its value when that is a mapping. */
+function mappingOf(service: ComposeService, key: string): { pair: Pair | undefined; map: Node | undefined } {
+  const pair = getPair(service.node, key);
   const value = pair ? (resolveNode(pair.value) as Node) : undefined;
   return { pair, map: isMap(value) ? value : undefined };
 }
@@ -79,18 +82,20 @@ export function envFilesOf(service: ComposeService): { path: string; node: unkno
   });
 }
 
+/** The `env_file:` entries of a service that load a file named `.env` whole. */
+export function dotEnvFilesOf(service: ComposeService): { path: string; node: unknown }[] {
+  return envFilesOf(service).filter(({ path }) => /(^|\/)\.env$/.test(path));
+}
+
 /** True when the service loads a file named `.env` whole with `env_file:`. */
 export function loadsDotEnv(service: ComposeService): boolean {
-  return envFilesOf(service).some(({ path }) => /(^|\/)\.env$/.test(path));
+  return dotEnvFilesOf(service).length > 0;
 }
 
 /** The service's `volumes:` entries, short (`src:dst[:mode]`) and long syntax. */
 export function volumesOf(service: ComposeService): VolumeMount[] {
-  const list = getNode(service.node, 'volumes');
-  if (!isSeq(list)) return [];
   const mounts: VolumeMount[] = [];
-  for (const item of list.items) {
-    const node = resolveNode(item) as Node;
+  for (const node of listOf(service, 'volumes')) {
     if (isMap(node)) {
       const type = scalarString(getNode(node, 'type'));
       const source = scalarString(getNode(node, 'source'));
@@ -117,6 +122,12 @@ export function volumesOf(service: ComposeService): VolumeMount[] {
   return mounts;
 }
 
+/** The items of the service's list `key:` (aliases resolved); none when it is not a list. */
+function listOf(service: ComposeService, key: string): Node[] {
+  const list = getNode(service.node, key);
+  return isSeq(list) ? list.items.map((item) => resolveNode(item) as Node) : [];
+}
+
 /** Splits `src:dst[:mode]` (or `ip:host:container`), keeping `${VAR:-x}` in one piece. */
 function splitColons(text: string): string[] {
   const parts: string[] = [];
@@ -139,11 +150,8 @@ function splitColons(text: string): string[] {
 
 /** The service's published ports (`ports:`), short and long syntax. */
 export function portsOf(service: ComposeService): PublishedPort[] {
-  const list = getNode(service.node, 'ports');
-  if (!isSeq(list)) return [];
   const ports: PublishedPort[] = [];
-  for (const item of list.items) {
-    const node = resolveNode(item) as Node;
+  for (const node of listOf(service, 'ports')) {
     if (isMap(node)) {
       const target = scalarString(getNode(node, 'target'));
       const range = target === undefined ? undefined : parseRange(target);
@@ -223,9 +231,13 @@ export function environmentOf(service: ComposeService): EnvironmentEntry[] {
 
 /** The variable a value is exactly a reference to (`${NAME}`, `$NAME`, `${NAME:-d}`), if it is one. */
 export function onlyReference(value: string): string | undefined {
-  const tokens = tokenizeTemplate(value);
-  const only = tokens.length === 1 && tokens[0]!.kind === 'reference' && tokens[0]!.start === 0 && tokens[0]!.end === value.length ? tokens[0]! : undefined;
-  return only?.kind === 'reference' ? only.name : undefined;
+  return soleReference(value, tokenizeTemplate(value))?.name;
+}
+
+/** The one reference token that spans the whole of `text`, if its tokens are exactly that. */
+function soleReference(text: string, tokens: readonly TemplateToken[]): TemplateToken | undefined {
+  const only = tokens.length === 1 ? tokens[0] : undefined;
+  return only?.kind === 'reference' && only.start === 0 && only.end === text.length ? only : undefined;
 }
 
 /**
@@ -235,11 +247,8 @@ export function onlyReference(value: string): string | undefined {
 export function literalOrDefault(text: string): string | null | undefined {
   const tokens = tokenizeTemplate(text);
   if (tokens.length === 0) return text;
-  const only = tokens[0];
-  if (tokens.length === 1 && only && only.kind === 'reference' && only.start === 0 && only.end === text.length) {
-    if (only.operator === ':-' || only.operator === '-') return only.argument;
-    return null;
-  }
+  const only = soleReference(text, tokens);
+  if (only) return only.operator === ':-' || only.operator === '-' ? only.argument : null;
   return tokens.some((t) => t.kind === 'problem') ? undefined : null;
 }
 

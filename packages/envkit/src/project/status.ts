@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Finding, FindingHint } from '../findings.js';
-import type { EnvSchema } from '../schema/define.js';
-import { POSTGRES_IMAGE_KEYS, type DatabaseKeyNames } from '../schema/profile.js';
+import { POSTGRES_IMAGE_KEYS } from '../schema/profile.js';
+import { databaseKeysFor } from './rotation/keys.js';
 import { hasErrors } from '../findings.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { readComposeText, type ComposeFile, type ComposeService } from '../compose/read.js';
@@ -152,7 +152,7 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
   const add = (...args: Parameters<typeof finding>): void => void findings.push(finding(...args));
 
   const db = dbService === undefined ? undefined : running.get(dbService);
-  const keys = databaseKeys(options.schema);
+  const keys = databaseKeysFor(options.schema, profile?.database?.keys.password ?? POSTGRES_IMAGE_KEYS.password);
   if (dbService !== undefined && db !== undefined && keys !== undefined && values[keys.password]) {
     const login = { service: dbService, user: values[keys.user] ?? '', database: values[keys.database] ?? '', role: values[keys.user] ?? '' };
     try {
@@ -261,13 +261,4 @@ async function reachFromContainer(project: ComposeProject, container: ServiceCon
     if (!(result.kind === 'exit' && result.code === 127)) return 'the check could not run in the container';
   }
   return 'no python in the container to ask with';
-}
-
-/**
- * The login variables `status` checks against the database: the profile's, else the postgres image's own
- * names when the schema defines all three; `undefined` otherwise.
- */
-function databaseKeys(schema: EnvSchema): DatabaseKeyNames | undefined {
-  const keys = schema.profile?.database?.keys ?? POSTGRES_IMAGE_KEYS;
-  return [keys.password, keys.user, keys.database].every((key) => key in schema.vars) ? keys : undefined;
 }

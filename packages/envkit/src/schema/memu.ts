@@ -6,8 +6,6 @@ import { defineSchema, variable, type InferEnv } from './define.js';
 import { COMPOSE_BYTE_VALUE, parseByteSize } from '../text/units.js';
 import { memuProfile } from './memu-profile.js';
 
-export { memuProfile };
-
 /** Options of {@link createMemuSchema}. */
 export interface MemuSchemaOptions {
   /** Host written into a fresh `MEMU_DB_URL` (default `db`, the compose service). */

@@ -1,4 +1,4 @@
-import { envFilesOf } from '../services.js';
+import { dotEnvFilesOf } from '../services.js';
 import type { ComposeRule } from './rule.js';
 
 /**
@@ -9,8 +9,7 @@ import type { ComposeRule } from './rule.js';
 export const envFileRule: ComposeRule = {
   ids: ['compose.env-file'],
   service(service, { at, add }) {
-    for (const { path, node } of envFilesOf(service)) {
-      if (!/(^|\/)\.env$/.test(path)) continue;
+    for (const { node } of dotEnvFilesOf(service)) {
       add({
         severity: 'info',
         rule: 'compose.env-file',

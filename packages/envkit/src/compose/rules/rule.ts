@@ -1,6 +1,6 @@
 import type { Finding, FindingHint, Severity } from '../../findings.js';
 import type { ComposeFile, ComposeService } from '../read.js';
-import type { AppProfile, DatabaseProfile, DeploymentProfile } from '../../schema/profile.js';
+import type { AppProfile, DatabaseProfile } from '../../schema/profile.js';
 
 /**
  * One rule of the hardening checklist (docs/compose-rules.md): the finding ids it reports and a function over
@@ -29,8 +29,6 @@ export interface RuleFinding {
 /** What a rule knows besides the service: the file, the deployment's names, the secrets to look for. */
 export interface RuleContext {
   readonly file: ComposeFile;
-  /** The deployment's profile, when the schema gives one; rules that need a name it lacks are skipped. */
-  readonly profile: DeploymentProfile | undefined;
   /** The database profile with its service name as given (an option overrides the profile's). */
   readonly database: DatabaseProfile | undefined;
   /** The app profile with its service name as given; `undefined` when neither profile nor option names one. */

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { parseDocument, assertParsed } from '../dotenv/document.js';
 import { cleanStaleTemps, writeSecretFile } from '../files/write-file.js';
-import { readRegularFile } from '../files/safe-read.js';
-import { MAX_STATE_BYTES } from '../files/safe-read.js';
+import { MAX_STATE_BYTES, readRegularFile } from '../files/safe-read.js';
 import { describeWrite } from '../files/file-change.js';
 import { editText } from '../project/edit.js';
 import { parsePending, removePending, serializePending } from '../project/rotation/pending.js';
@@ -33,7 +33,7 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
   const paths = environmentPaths(options.cwd, options.name);
   const identities = secretsOf(options);
   const pending = environmentPendingPath(paths);
-  const pendingName = `.env.${paths.name}.envkit-pending.age`;
+  const pendingName = basename(pending);
   const recipients = (): RecipientEntry[] => {
     const entries = readRecipients(paths);
     assertNotLockedOut(paths, entries, options.identities.map((i) => i.recipient));

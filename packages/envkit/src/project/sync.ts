@@ -7,7 +7,6 @@ import { withLock } from '../files/lock.js';
 import type { ProjectPaths } from './context.js';
 import type { FileChange } from '../files/file-change.js';
 
-export type { FileChange } from '../files/file-change.js';
 
 /**
  * Write `.env.example` from the schema (ordinary mode 0644), under the project lock like every writer (so a

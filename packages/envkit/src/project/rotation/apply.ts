@@ -91,7 +91,8 @@ async function applyViaCompose(ctx: RotationContext, login: Login, value: string
  * step, which says the same.)
  */
 export async function preflight(ctx: RotationContext, target: DirectTarget | undefined): Promise<void> {
-  if (ctx.plan.mode === 'none' || (await ctx.store.readPending()) !== undefined) return;
+  // A pending file means a resumed run (prepareRotation has read it already; runRotation reads it under the lock).
+  if (ctx.plan.mode === 'none' || ctx.store.hasPending()) return;
   try {
     if (ctx.plan.mode === 'compose') {
       await runningServiceContainer(composeProjectOf(ctx, composeCommand(ctx)), ctx.config.service, { env: ctx.config.env, timeoutMs: ctx.options.timeoutMs ?? COMPOSE_TIMEOUT_MS });

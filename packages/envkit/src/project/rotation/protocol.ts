@@ -82,8 +82,11 @@ export async function runRotation(ctx: RotationContext): Promise<RotationResult>
   // write: the password and its derived URL in one atomic write.
   steps.start('write', `writing ${store.name}`);
   let edit: EditResult;
+  // The values as written: the edit's own, kept in step with the document (derived values recomputed after it returns).
+  let written: Record<string, string> = {};
   try {
     edit = await store.edit((doc, values): KeySummary[] => {
+      written = values;
       assertValidValues(ctx.schema, { [key]: value }, values);
       const before = values[key];
       doc.set(key, value);
@@ -109,18 +112,14 @@ export async function runRotation(ctx: RotationContext): Promise<RotationResult>
     steps.end('finish', 'failed', messageOf(error));
     throw error;
   }
-  // A URL holds the password percent-encoded; the written URL is read back (it is only for redaction).
+  // A URL holds the password percent-encoded; the written URL too (it is only for redaction).
   secrets.push(...[value, previous].filter(isPresent).map(encodeURIComponent));
   // What the recreated app container must hold afterwards: the written URL (compared, never shown).
   const expected: Record<string, string> = {};
-  try {
-    const written = urlOf((await store.read()).doc.toObject());
-    if (isPresent(written)) {
-      secrets.push(written);
-      expected[names.url!] = written;
-    }
-  } catch {
-    // The file was just written; the encoded password above still covers the URL's secret part.
+  const writtenUrl = urlOf(written);
+  if (isPresent(writtenUrl)) {
+    secrets.push(writtenUrl);
+    expected[names.url!] = writtenUrl;
   }
   const kept = await keepInStore(ctx, previous);
   steps.end('finish', 'done', `removed ${store.pendingName}${kept}`);

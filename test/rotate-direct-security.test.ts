@@ -199,7 +199,7 @@ describe.runIf(withPostgres && withOpenssl)('direct connections over TLS (a host
     const p = await rotationProject(pg, 'tlsenv');
     const before = await snapshot(pg, p);
     const env = { PGSSLMODE: 'verify-full', PGSSLROOTCERT: ca.certFile };
-    // The environment alone: TLS, verified.
+    // The environment alone decides: PGSSLMODE=disable is rejected by the hostssl-only server.
     const disabled = await p.run(['rotate', 'POSTGRES_PASSWORD', ...tcp()], { env: { PGSSLMODE: 'disable' } });
     expect(disabled.stderr).toMatch(/rejected the connection before asking for a password: no pg_hba\.conf entry .* no encryption/);
     expect(await snapshot(pg, p)).toEqual(before);
@@ -215,6 +215,7 @@ describe.runIf(withPostgres && withOpenssl)('direct connections over TLS (a host
     await expectRotatedOverTls(p);
     expect(envValues(p.dir).MEMU_DB_URL).toMatch(/\?sslmode=disable$/);
 
+    // The environment alone: TLS, verified.
     const q = await rotationProject(pg, 'tlsenv');
     const fromEnv = await q.run(['rotate', 'POSTGRES_PASSWORD', ...tcp()], { env });
     expect(fromEnv.code, fromEnv.all).toBe(0);

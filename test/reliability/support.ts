@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { parseDocument, parsePostgresUrl, safeLoadEnv, type EnvDocument } from 'envkit';
 import { memuSchema } from 'envkit/memu';
+import { isUnconfirmedComment } from '../../packages/envkit/src/project/confirm-default.js';
 import { CLI_NODE, ENVKIT_BIN, type CliResult } from '../helpers/cli.js';
 
 export { CLI_NODE, ENVKIT_BIN };
@@ -182,7 +183,7 @@ export function differsOnlyIn(previous: string, next: string, keys: readonly str
   const after = parseDocument(next);
   for (const key of keys) {
     const old = before.get(key);
-    if (old === undefined) after.delete(key, { comment: isMark });
+    if (old === undefined) after.delete(key, { comment: isUnconfirmedComment });
     else if (after.has(key)) {
       after.set(key, old);
       restoreMark(before, after, key);
@@ -197,13 +198,11 @@ export function differsOnlyIn(previous: string, next: string, keys: readonly str
  */
 export function restoreMark(before: EnvDocument, after: EnvDocument, key: string): void {
   const mark = before.commentAbove(key);
-  const had = mark !== undefined && isMark(mark);
-  const has = isMark(after.commentAbove(key) ?? '');
+  const had = mark !== undefined && isUnconfirmedComment(mark);
+  const has = isUnconfirmedComment(after.commentAbove(key) ?? '');
   if (had && !has) after.insertCommentAbove(key, mark);
-  if (!had && has) after.removeCommentAbove(key, isMark);
+  if (!had && has) after.removeCommentAbove(key, isUnconfirmedComment);
 }
-
-const isMark = (line: string): boolean => line.startsWith('# envkit: unconfirmed default');
 
 /** How to start the CLI. */
 export interface SpawnOptions {

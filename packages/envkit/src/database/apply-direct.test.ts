@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, startPostgres, type PgCluster } from '../../../../test/helpers/postgres.js';
 import { requireTool } from '../../../../test/helpers/require.js';
+import { hasOpenssl, makeCa, makeServerCert, type ServerCert } from '../../../../test/helpers/tls.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { applyPasswordDirect, canLogin, targetFromUrl, type DirectTarget } from './apply-direct.js';
 import { rejected } from '../../../../test/helpers/errors.js';
@@ -115,14 +120,15 @@ function pgError(severity: string, code: string, text: string): Buffer {
 async function fakeServer(
   greet: Buffer,
   answer: (socket: Socket, type: string, body: Buffer) => boolean,
+  tls?: ServerCert,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const sockets: Socket[] = [];
-  const server = createServer((socket) => {
+  const serve = (socket: Socket): void => {
     sockets.push(socket);
     let buffer = Buffer.alloc(0);
     let started = false;
     socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       buffer = Buffer.concat([buffer, chunk]);
       for (;;) {
         if (!started) {
@@ -130,8 +136,15 @@ async function fakeServer(
           const code = buffer.readInt32BE(4);
           buffer = buffer.subarray(buffer.readInt32BE(0));
           if (code === 80877103) {
-            socket.write('N'); // no SSL
-            continue;
+            if (tls === undefined) {
+              socket.write('N'); // no SSL
+              continue;
+            }
+            // Yes to SSL: the startup message and the rest arrive inside TLS.
+            socket.off('data', onData);
+            socket.write('S');
+            serve(new TLSSocket(socket, { isServer: true, cert: tls.cert, key: tls.key }));
+            return;
           }
           started = true;
           socket.write(greet);
@@ -147,8 +160,10 @@ async function fakeServer(
         }
         if (!answer(socket, type, body)) return;
       }
-    });
-  });
+    };
+    socket.on('data', onData);
+  };
+  const server = createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
@@ -164,13 +179,13 @@ async function fakeServer(
  * accepting it, in the answer to the first query (`query`). A proxy or a patched server could do this;
  * envkit must not pass the quote on.
  */
-function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; close(): Promise<void> }> {
+function echoingServer(mode: 'auth' | 'query', options: { code?: string; tls?: ServerCert } = {}): Promise<{ port: number; close(): Promise<void> }> {
   let heard = '';
   return fakeServer(pgMessage('R', pgInt32(3)) /* AuthenticationCleartextPassword */, (socket, type, body) => {
     if (type === 'p') {
       heard = body.toString('utf8').replace(/\0$/, '');
       if (mode === 'auth') {
-        socket.end(pgError('FATAL', '28P01', `password "${heard}" is not the one for this user`));
+        socket.end(pgError('FATAL', options.code ?? '28P01', `password "${heard}" is not the one for this user`));
         return false;
       }
       socket.write(Buffer.concat([pgMessage('R', pgInt32(0)), pgMessage('Z', Buffer.from('I'))]));
@@ -178,7 +193,7 @@ function echoingServer(mode: 'auth' | 'query'): Promise<{ port: number; close():
       socket.write(Buffer.concat([pgError('ERROR', '42501', `permission denied; you logged in with "${heard}"`), pgMessage('Z', Buffer.from('I'))]));
     }
     return true;
-  });
+  }, options.tls);
 }
 
 /** Everything of an error and its causes that a log or a debugger could show. */
@@ -209,6 +224,27 @@ describe('applyPasswordDirect against a server that quotes the password back', (
       for (const secret of [current, next]) expect(chain.join('\n')).not.toContain(secret);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe.runIf(hasOpenssl())('applyPasswordDirect against a TLS server that quotes the password back', () => {
+  it('keeps it out of an error that looks like a TLS failure (a SQLSTATE with "SSL" in it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'envkit-tls-echo-'));
+    try {
+      const server = await echoingServer('auth', { code: 'SSL01', tls: makeServerCert(dir, makeCa(dir, 'ca'), ['127.0.0.1']) });
+      try {
+        const current = password('current');
+        const target = { host: '127.0.0.1', port: server.port, user: 'u', database: 'd', security: { sslmode: 'require' as const, allowInsecureAuth: true } };
+        const error = await failure(applyPasswordDirect(target, current, password('next'), { timeoutMs: 5_000 }));
+        expect(error.code).toBe('DATABASE');
+        expect(error.message).toMatch(/password "<redacted>" is not the one/);
+        for (const secret of passwords) expect(causeChain(error).join('\n')).not.toContain(secret);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

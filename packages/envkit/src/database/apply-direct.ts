@@ -227,7 +227,7 @@ async function connect(target: DirectTarget, password: string | typeof PROBE, ti
     } catch (error) {
       const next = attempts[i + 1];
       const retry = next !== undefined && (ssl === false ? classify(error) === 'rejected' : declinedTls(error));
-      if (!retry) throw ssl === false ? error : tlsError(error, target);
+      if (!retry) throw ssl === false ? error : tlsError(error, target, typeof password === 'string' ? [password] : []);
     }
   }
 }
@@ -308,9 +308,14 @@ function declinedTls(error: unknown): boolean {
   return error instanceof Error && error.message === 'The server does not support SSL connections';
 }
 
-/** An error of a TLS attempt: a TLS failure becomes a DATABASE error (`reason` `tls`); others pass unchanged. */
-function tlsError(error: unknown, target: DirectTarget): unknown {
+/**
+ * An error of a TLS attempt: a TLS failure becomes a DATABASE error (`reason` `tls`), its message redacted of
+ * `secrets`; others pass unchanged. The server's own errors (they carry a severity) are never TLS failures,
+ * whatever their SQLSTATE says: once TLS is up the server may have heard the password, and quote it back.
+ */
+function tlsError(error: unknown, target: DirectTarget, secrets: readonly string[]): unknown {
   if (error instanceof EnvkitError || error === PROBE_ASKED) return error;
+  if (error !== null && typeof error === 'object' && 'severity' in error) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const tls = declinedTls(error) || (typeof code === 'string' && /CERT|SSL|TLS|UNABLE_TO|SELF_SIGNED/.test(code)) ||
     (error instanceof Error && error.message === 'There was an error establishing an SSL connection');
@@ -320,13 +325,13 @@ function tlsError(error: unknown, target: DirectTarget): unknown {
   const ca = target.security?.sslrootcert;
   const message = declinedTls(error)
     ? `${where} does not accept TLS connections, and sslmode ${mode} requires TLS`
-    : `TLS with ${where} failed (sslmode ${mode}${ca === undefined ? '' : `, CA ${ca}`}): ${messageOf(error, [])}`;
+    : `TLS with ${where} failed (sslmode ${mode}${ca === undefined ? '' : `, CA ${ca}`}): ${messageOf(error, secrets)}`;
   const hint = declinedTls(error)
     ? 'turn on ssl in postgresql.conf, or connect through a network you trust with sslmode prefer or disable'
     : mode === 'verify-full'
       ? `the server's certificate must be signed by the CA certificate given and name the host connected to (${target.host})`
       : "the server's certificate must be signed by the CA certificate given";
-  return new EnvkitError('DATABASE', message, { hint, reason: 'tls', cause: scrubbedCause(error, []) });
+  return new EnvkitError('DATABASE', message, { hint, reason: 'tls', cause: scrubbedCause(error, secrets) });
 }
 
 function classify(error: unknown): LoginFailureReason {

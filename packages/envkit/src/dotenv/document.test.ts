@@ -410,6 +410,29 @@ describe('set', () => {
   });
 });
 
+describe('the comment line above a key', () => {
+  it('is found and removed whatever the line breaks of the file: LF, CRLF or lone CR', () => {
+    for (const nl of ['\n', '\r\n', '\r']) {
+      const text = `B=1${nl}# c${nl}A=1${nl}`;
+      const doc = parseDocument(text);
+      expect(doc.commentAbove('A'), JSON.stringify(nl)).toBe('# c');
+      expect(doc.commentAbove('B')).toBeUndefined();
+      expect(doc.removeCommentAbove('A', (line) => line === '# c')).toBe(true);
+      expect(doc.toString()).toBe(`B=1${nl}A=1${nl}`);
+      expect(doc.get('A')).toBe('1');
+    }
+  });
+
+  it('is not taken from a quoted value above, a blank line apart, or for a key assigned twice', () => {
+    expect(parseDocument('B="x\n# no"\nA=1\n').commentAbove('A')).toBeUndefined();
+    expect(parseDocument('# c\n\nA=1\n').commentAbove('A')).toBeUndefined();
+    const twice = parseDocument('# c\nA=1\nA=2\n');
+    expect(twice.commentAbove('A')).toBeUndefined();
+    twice.insertCommentAbove('A', '# new');
+    expect(twice.toString()).toBe('# c\nA=1\nA=2\n');
+  });
+});
+
 describe('delete', () => {
   it('removes every line assigning the key, multi-line values included', () => {
     const doc = parseDocument('A=1\r\nB="x\r\ny"\r\n# c\r\nB=2\r\nC=3');

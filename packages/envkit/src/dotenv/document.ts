@@ -199,15 +199,13 @@ export class EnvDocument {
    * the key is absent or the line above is not a comment (or is part of the assignment before, a quoted value).
    */
   commentAbove(key: string): string | undefined {
-    const above = this.#lineAbove(key);
-    return above === undefined ? undefined : this.#text.slice(above.start, above.end).replace(/\r?\n$/, '');
+    return this.#lineAbove(key)?.line;
   }
 
   /** Writes the comment `line` (starting with `#`) directly above the assignment of `key`, if assigned exactly once. */
   insertCommentAbove(key: string, line: string): void {
-    const i = this.#idx().get(key);
-    // Only a key assigned once: an edit must leave the count of its assignments as it is.
-    if (i === undefined || this.#keys().indexOf(key) !== i || !line.startsWith('#') || /[\r\n]/.test(line)) return;
+    const i = this.#onlyIndex(key);
+    if (i === undefined || !line.startsWith('#') || /[\r\n]/.test(line)) return;
     const start = this.#scan.data[i * SLOTS + START] as number;
     const inserted = line + newlineOf(this.#text);
     const text = this.#text.slice(0, start) + inserted + this.#text.slice(start);
@@ -217,23 +215,29 @@ export class EnvDocument {
   /** Removes the comment line directly above the (last) assignment of `key` when `match` accepts it. */
   removeCommentAbove(key: string, match: (line: string) => boolean): boolean {
     const above = this.#lineAbove(key);
-    if (above === undefined || !match(this.#text.slice(above.start, above.end).replace(/\r?\n$/, ''))) return false;
+    if (above === undefined || !match(above.line)) return false;
     const text = this.#text.slice(0, above.start) + this.#text.slice(above.end);
     this.#adopt(text, [{ start: above.start, end: above.end, inserted: 0 }], key, this.get(key), 'set');
     return true;
   }
 
-  #lineAbove(key: string): { start: number; end: number } | undefined {
+  /** The index of `key`'s assignment when it is assigned exactly once: an edit must leave the count of its assignments as it is. */
+  #onlyIndex(key: string): number | undefined {
     const i = this.#idx().get(key);
-    // Only a key assigned once: an edit must leave the count of its assignments as it is.
-    if (i === undefined || this.#keys().indexOf(key) !== i) return undefined;
+    return i === undefined || this.#keys().indexOf(key) !== i ? undefined : i;
+  }
+
+  /** The comment line directly above the assignment of `key` (assigned once): its offsets and its text without the line break. */
+  #lineAbove(key: string): { start: number; end: number; line: string } | undefined {
+    const i = this.#onlyIndex(key);
+    if (i === undefined) return undefined;
     const data = this.#scan.data;
     const end = data[i * SLOTS + START] as number;
     const floor = i > 0 ? (data[(i - 1) * SLOTS + END] as number) : 0;
-    if (end === 0 || end - 1 < floor) return undefined;
-    const start = this.#text.lastIndexOf('\n', end - 2) + 1;
-    if (start < floor || !this.#text.slice(start, end).trimStart().startsWith('#')) return undefined;
-    return { start, end };
+    if (end <= floor) return undefined;
+    const start = this.#lineBefore(end, floor);
+    const line = this.#text.slice(start, end).replace(/(?:\r\n|[\r\n\u2028\u2029])$/, '');
+    return line.trimStart().startsWith('#') ? { start, end, line } : undefined;
   }
 
   /**
@@ -281,20 +285,14 @@ export class EnvDocument {
   #commentStart(i: number, floor: number, end: number, belongs: (line: string) => boolean, withBlank = true): number {
     const text = this.#text;
     let start = this.#scan.data[i * SLOTS + START] as number;
-    const lineBefore = (at: number): number => {
-      let j = at - 1; // the break ending the line above
-      if (j > 0 && text.charCodeAt(j) === 10 && text.charCodeAt(j - 1) === 13) j--;
-      while (j > floor && !isLineBreak(text.charCodeAt(j - 1))) j--;
-      return j;
-    };
     while (start > floor) {
-      const above = lineBefore(start);
+      const above = this.#lineBefore(start, floor);
       const line = text.slice(above, start).trim();
       if (!line.startsWith('#') || !belongs(line)) break;
       start = above;
     }
     if (!withBlank || start === (this.#scan.data[i * SLOTS + START] as number) || start <= floor) return start;
-    const above = lineBefore(start);
+    const above = this.#lineBefore(start, floor);
     const blankAbove = text.slice(above, start).trim() === '';
     const afterLine = text.slice(end, lineEnd(text, end));
     if (blankAbove && above >= floor && (end >= text.length || afterLine.trim() === '')) return above;
@@ -316,10 +314,17 @@ export class EnvDocument {
     if (before === undefined) return undefined;
     const floor = before > 0 ? (data[(before - 1) * SLOTS + END] as number) : 0;
     const start = this.#commentStart(before, floor, data[before * SLOTS + END] as number, placement.belongs ?? (() => false), false);
-    let above = start - 1;
-    if (above > 0 && text.charCodeAt(above) === 10 && text.charCodeAt(above - 1) === 13) above--;
-    while (above > floor && !isLineBreak(text.charCodeAt(above - 1))) above--;
+    const above = this.#lineBefore(start, floor);
     return { offset: start, side: 'before', blank: start > floor && text.slice(Math.max(above, floor), start).trim() === '' };
+  }
+
+  /** Where the line above the one starting at `at` starts: not before `floor` (the end of the assignment above), -1 when `at` is 0. */
+  #lineBefore(at: number, floor: number): number {
+    const text = this.#text;
+    let j = at - 1; // the break ending the line above
+    if (j > 0 && text.charCodeAt(j) === 10 && text.charCodeAt(j - 1) === 13) j--;
+    while (j > floor && !isLineBreak(text.charCodeAt(j - 1))) j--;
+    return j;
   }
 
   #firstIndex(key: string): number | undefined {

@@ -33,6 +33,8 @@ describe('resolveConnectionSecurity: the given setting, else the URL\'s, else th
     expect(resolveConnectionSecurity({ given: { sslmode: 'verify-ca', sslrootcert: '/given.pem' }, url: { sslrootcert: '/url.pem' } }).sslrootcert).toBe('/given.pem');
     expect(resolveConnectionSecurity({ url: { sslmode: 'verify-full', sslrootcert: 'certs/url.pem' }, env: { PGSSLROOTCERT: '/env.pem' }, cwd: '/srv/memu' }).sslrootcert).toBe('/srv/memu/certs/url.pem');
     expect(resolveConnectionSecurity({ env: { PGSSLMODE: 'verify-full', PGSSLROOTCERT: 'system' } }).sslrootcert).toBe('system');
+    // A relative PGSSLROOTCERT is libpq's: from the process's directory, not the project's.
+    expect(resolveConnectionSecurity({ env: { PGSSLMODE: 'verify-full', PGSSLROOTCERT: 'certs/env.pem' }, cwd: '/srv/memu' }).sslrootcert).toBe(join(process.cwd(), 'certs/env.pem'));
   });
 
   it('keeps the opt-in for cleartext and MD5 only when given (never from a URL or the environment)', () => {

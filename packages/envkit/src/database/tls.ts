@@ -30,7 +30,7 @@ export interface SecuritySources {
   url?: Readonly<Record<string, string>>;
   /** PGSSLMODE / PGSSLROOTCERT. */
   env?: NodeJS.ProcessEnv;
-  /** Relative `sslrootcert` paths are taken from here (default: the process's directory). */
+  /** A relative `sslrootcert` of the URL is taken from here (default: the process's directory); PGSSLROOTCERT's from the process's directory. */
   cwd?: string;
 }
 
@@ -63,7 +63,10 @@ export function resolveConnectionSecurity(sources: SecuritySources): ConnectionS
   }
   const sslmode = (mode?.value ?? 'prefer') as SslMode;
   const root = pick('sslrootcert', 'PGSSLROOTCERT');
-  const sslrootcert = root === undefined || root.value === 'system' || isAbsolute(root.value) ? root?.value : resolve(sources.cwd ?? process.cwd(), root.value);
+  // As docs/rotation.md says: a relative PGSSLROOTCERT from the process's directory, as libpq takes it; one in
+  // the URL from `cwd` (the project's, where the env file holding the URL lives).
+  const base = root?.from === 'PGSSLROOTCERT' ? process.cwd() : (sources.cwd ?? process.cwd());
+  const sslrootcert = root === undefined || root.value === 'system' || isAbsolute(root.value) ? root?.value : resolve(base, root.value);
   if ((sslmode === 'verify-ca' || sslmode === 'verify-full') && sslrootcert === undefined) {
     throw new EnvkitError('USAGE', `sslmode ${sslmode} checks the server's certificate against a CA certificate, and none was given`, {
       hint: 'give the CA certificate file (PEM) that signed the server certificate as sslrootcert, or "system" for the system\'s trust store',

@@ -10,7 +10,7 @@ import { envkit, ENVKIT_BIN, type CliResult } from './helpers/cli.js';
 import { ptyAvailable, spawnPty } from './helpers/pty.js';
 import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
-import { COMPOSE_YAML, FAKE_COMPOSE, FAKES, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
+import { COMPOSE_YAML, FAKE_COMPOSE, FAKES, echoingCompose, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
 
 const withPostgres = requireTool('PostgreSQL (initdb)', hasPostgres(), 'apt-get install postgresql');
@@ -207,22 +207,15 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
   it('--restart that fails with a compose echoing the container command: no password in any output, --json included', async () => {
     const p = await project({ compose: true, superuser: true });
     // Like podman-compose: the `podman create` line with every variable of .env as `-e`, then exit 125.
-    const echoing = join(p.dir, 'compose-echoing');
-    writeFileSync(
-      echoing,
-      `#!/bin/sh\nif [ "$3" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
-        `  echo "$line"; echo "$line" >&2; echo "Error: the container name is already in use" >&2; exit 125\nfi\nexec ${FAKES}/podman-compose "$@"\n`,
-      { mode: 0o755 },
-    );
+    const composeCmd = echoingCompose(p.dir);
     const urls = [values(p.dir).MEMU_DB_URL!];
-    const echoingCompose = `${echoing} --podman-path ${FAKES}/podman`;
-    const plain = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoingCompose, '--restart']);
+    const plain = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', composeCmd, '--restart']);
     expect(plain.code, plain.all).toBe(3);
     expect(plain.stdout).toMatch(/^  restart +FAILED +`.*compose-echoing --podman-path \S+ up -d --force-recreate memu` failed \(exit 125\): .*-e POSTGRES_PASSWORD=<redacted>/m);
     expect(plain.stderr).toMatch(/^warning: restart: [^]*the rotation itself is finished/m);
     const middle = values(p.dir);
     urls.push(middle.MEMU_DB_URL!);
-    const json = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', echoingCompose, '--restart', '--json']);
+    const json = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', composeCmd, '--restart', '--json']);
     expect(json.code, json.all).toBe(3);
     const report = JSON.parse(json.stdout) as { ok: boolean; warnings: string[]; steps: { name: string; status: string; detail: string }[] };
     expect(report.ok).toBe(false);

@@ -2,7 +2,7 @@
 // project the built CLI has initialised, whose role and database in a throw-away cluster hold the .env
 // password, and the checks that a rotation finished and leaked nothing.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -19,6 +19,22 @@ export const FAKES = resolve(import.meta.dirname, '../fixtures/fake-compose');
  * cluster's trusted socket; both log their argv and env.
  */
 export const FAKE_COMPOSE = `${FAKES}/podman-compose --podman-path ${FAKES}/podman`;
+
+/**
+ * A compose command that fails `up` as podman-compose does when the container name is taken: it prints the
+ * `podman create` line with every variable of .env as `-e` (stdout and stderr), then exits 125; anything else
+ * goes to the fake compose. Written into `dir`; returns the command line to give as the compose command.
+ */
+export function echoingCompose(dir: string): string {
+  const path = join(dir, 'compose-echoing');
+  writeFileSync(
+    path,
+    `#!/bin/sh\nif [ "$3" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
+      `  echo "$line"; echo "$line" >&2; echo "Error: creating container storage: the container name is already in use" >&2; exit 125\nfi\nexec ${FAKES}/podman-compose "$@"\n`,
+    { mode: 0o755 },
+  );
+  return `${path} --podman-path ${FAKES}/podman`;
+}
 
 export const COMPOSE_YAML = 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n';
 

@@ -26,6 +26,7 @@ import type { RotatePasswordOptions } from './options.js';
 import type { RotationProgress } from './steps.js';
 import { checkStoredPasswordViaCompose, restartService, verifierMatches } from './compose.js';
 import { rejected } from '../../../../../test/helpers/errors.js';
+import { echoingCompose } from '../../../../../test/helpers/rotation.js';
 
 const FAKES = resolve(import.meta.dirname, '../../../../../test/fixtures/fake-compose');
 /** The stand-in podman-compose, driving the stand-in podman (test/fixtures/fake-compose). */
@@ -480,15 +481,9 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
   it('a failed --restart whose compose echoes the container command leaks no password', async () => {
     const p = await project({ superuser: true, files: { 'compose.yaml': COMPOSE_YAML } });
     // Like podman-compose: the `podman create` line with every variable of .env as `-e`, then a failure.
-    const echoing = join(p.dir, 'compose-echoing');
-    writeFileSync(
-      echoing,
-      `#!/bin/sh\nif [ "$3" = up ]; then\n  line="podman create --name=memu_memu_1 $(grep -v '^#' .env | grep . | sed 's/^/-e /' | tr '\\n' ' ') memu"\n` +
-        `  echo "$line"; echo "$line" >&2; echo "Error: creating container storage: the container name is already in use" >&2; exit 125\nfi\nexec ${FAKES}/podman-compose "$@"\n`,
-      { mode: 0o755 },
-    );
+    const composeCmd = echoingCompose(p.dir);
     const oldUrl = envValues(p.dir).MEMU_DB_URL!;
-    const result = await rotatePassword({ ...p.base, composeCmd: `${echoing} --podman-path ${FAKES}/podman`, restart: true });
+    const result = await rotatePassword({ ...p.base, composeCmd, restart: true });
     const now = envValues(p.dir);
     const restart = result.steps.at(-1)!;
     expect(restart).toMatchObject({ name: 'restart', status: 'failed' });

@@ -91,8 +91,9 @@ describe.runIf(withPostgres)('direct connections: password methods other than SC
     expect(refused.stdout).toMatch(/database authcheck_user_\d+@127\.0\.0\.1:\d+\/authcheck_db_\d+: PostgreSQL at .* asked for the password in cleartext/);
     expect(refused.stdout).toMatch(/fix: set the method to scram-sha-256 in pg_hba\.conf, or allow the password to be sent anyway; to send it anyway: --db-allow-insecure-auth/);
     const json = await p.run([...args, '--json']);
-    const finding = (JSON.parse(json.stdout) as { findings: { rule: string; reason?: string }[] }).findings.find((f) => f.rule === 'online.database');
-    expect(finding).toMatchObject({ reason: 'insecure-auth' });
+    const finding = (JSON.parse(json.stdout) as { findings: { rule: string; reason?: string; fix?: string }[] }).findings.find((f) => f.rule === 'online.database');
+    // The JSON fix is the one the text prints, flag included.
+    expect(finding).toMatchObject({ reason: 'insecure-auth', fix: 'set the method to scram-sha-256 in pg_hba.conf, or allow the password to be sent anyway; to send it anyway: --db-allow-insecure-auth' });
 
     const allowed = await p.run([...args, '--db-allow-insecure-auth', '--json']);
     const report = JSON.parse(allowed.stdout) as { probes: { name: string; ok: boolean; message: string }[] };
@@ -254,7 +255,11 @@ describe.runIf(withPostgres && withOpenssl)('direct connections over TLS (a host
     const disabled = await probe(['--db-host', pg.host, '--db-sslmode', 'disable']);
     expect(disabled.probe).toMatchObject({ ok: false, message: expect.stringMatching(/^rejected by pg_hba\.conf: no pg_hba\.conf entry .* no encryption$/) });
     const otherCaResult = await probe(['--db-host', pg.host, '--db-sslmode', 'verify-full', '--db-sslrootcert', otherCa.certFile]);
-    expect(otherCaResult.finding).toMatchObject({ reason: 'tls', fix: "the server's certificate must be signed by the CA certificate given and name the host connected to (127.0.0.1)" });
+    // The JSON fix names the flags that change it, as the text does.
+    expect(otherCaResult.finding).toMatchObject({
+      reason: 'tls',
+      fix: "the server's certificate must be signed by the CA certificate given and name the host connected to (127.0.0.1); TLS settings: --db-sslmode and --db-sslrootcert (or ?sslmode=/&sslrootcert= in the URL, PGSSLMODE/PGSSLROOTCERT)",
+    });
     // The text output adds the flags that change it.
     const text = await p.run(['check', '--online', '--no-git', '--db-host', pg.host, '--db-port', String(pg.port), '--db-sslmode', 'verify-full', '--db-sslrootcert', otherCa.certFile]);
     expect(text.code).toBe(1);

@@ -1,8 +1,7 @@
 import type { Finding } from 'envkit';
 import type { Context } from '../context.js';
-import { withFlagHint } from '../db-security.js';
 
-/** Print findings grouped by severity, each with where, what and how to fix. */
+/** Print findings (worded by wordFindings, render/hints.ts) grouped by severity, each with where, what and how to fix. */
 export function renderFindings(ctx: Context, findings: readonly Finding[]): void {
   const { style } = ctx;
   const order = { error: 0, warning: 1, info: 2 } as const;
@@ -12,8 +11,7 @@ export function renderFindings(ctx: Context, findings: readonly Finding[]): void
     const label = f.severity === 'error' ? style.red('error  ') : f.severity === 'warning' ? style.yellow('warning') : style.cyan('info   ');
     const where = f.file ? `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}` : (f.key ?? '');
     ctx.out(`${label} ${style.bold(where)}  ${f.message}`, f.severity === 'error');
-    const fix = withFlagHint(f.fix, f.reason);
-    if (fix) ctx.out(`        ${style.dim(`fix: ${fix}`)}`, f.severity === 'error');
+    if (f.fix) ctx.out(`        ${style.dim(`fix: ${f.fix}`)}`, f.severity === 'error');
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Finding, FindingHint } from 'envkit';
+import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
@@ -112,19 +113,27 @@ function shellPath(path: string): string {
 }
 
 /**
- * `findings` with the fix of each hinted one in this CLI's words (for the text and the --json output alike). A
- * value's fix that is not one command line (set its parts…) reads as part of the message, as it always has.
+ * `findings` with the fix of each hinted one in this CLI's words, and the flag for a finding's `reason` added to
+ * its fix (withFlagHint), for the text and the --json output alike. A value's fix that is not one command line
+ * (set its parts…) reads as part of the message, as it always has.
  */
 export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
   return findings.map((finding) => {
-    if (finding.hint === undefined) return finding;
-    const fix = hintFix(finding.hint);
-    // Which command wrote the default is this CLI's to say.
-    if (finding.hint.code === 'confirm-default') {
-      const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;
-      return { ...finding, message, fix };
-    }
-    if (finding.hint.code !== 'fix-value' || fix.startsWith('run `')) return { ...finding, fix };
-    return { ...finding, message: `${finding.message}; ${fix}` };
+    const worded = wordHint(finding);
+    const fix = withFlagHint(worded.fix, worded.reason);
+    return fix === worded.fix ? worded : { ...worded, fix };
   });
+}
+
+/** `finding` with its hint, if any, in this CLI's words. */
+function wordHint<F extends Finding>(finding: F): F {
+  if (finding.hint === undefined) return finding;
+  const fix = hintFix(finding.hint);
+  // Which command wrote the default is this CLI's to say.
+  if (finding.hint.code === 'confirm-default') {
+    const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;
+    return { ...finding, message, fix };
+  }
+  if (finding.hint.code !== 'fix-value' || fix.startsWith('run `')) return { ...finding, fix };
+  return { ...finding, message: `${finding.message}; ${fix}` };
 }

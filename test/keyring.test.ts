@@ -443,6 +443,10 @@ describe.skipIf(!enabled)('envkit when the keyring cannot be used: bounded, one 
     expect(required.code).toBe(3);
     expect(required.stderr).toContain('envkit: OS keyring unavailable: no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set');
     expect(required.stderr).toContain('fix: start a session bus and a keyring for this shell: `dbus-run-session -- $SHELL`');
+    // Word for word, ending with this CLI's way to do without the keyring.
+    expect(required.stderr).toContain(
+      '  fix: start a session bus and a keyring for this shell: `dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D (or log in to a desktop session); or run with --no-keyring to do without the keyring\n',
+    );
     const restore = await cli(dir, ['--project', uniqueId(), 'restore'], {});
     expect(restore.code).toBe(3);
     expect(restore.stderr).toContain('no D-Bus session bus');

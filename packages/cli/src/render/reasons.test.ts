@@ -42,6 +42,22 @@ describe('the CLI words the reasons with its flags', () => {
     }
   });
 
+  it('an unusable keyring: the library hint with --no-keyring as the way out, word for word, for every problem and platform', () => {
+    const problems = ['no-bus', 'no-service', 'no-keyring', 'locked', 'stuck', 'denied', 'module', 'crashed', 'failed'] as const;
+    for (const platform of ['linux', 'darwin', 'win32'] as const) {
+      for (const problem of problems) {
+        const diagnosis = diagnoseKeyringFailure({ kind: 'preflight', problem, detail: 'x' }, { platform });
+        const library = keyringError(diagnosis, 'unavailable').hint ?? '';
+        expect(library.endsWith('; or do without the keyring')).toBe(true);
+        expect(hintOf(keyringError(diagnosis, 'unavailable'))).toBe(`${library.slice(0, -'or do without the keyring'.length)}or run with --no-keyring to do without the keyring`);
+      }
+    }
+    const noBus = keyringError(diagnoseKeyringFailure({ kind: 'preflight', problem: 'no-bus', detail: 'DBUS_SESSION_BUS_ADDRESS is not set' }, { platform: 'linux' }), 'unavailable');
+    expect(hintOf(noBus)).toBe(
+      'start a session bus and a keyring for this shell: `dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D (or log in to a desktop session); or run with --no-keyring to do without the keyring',
+    );
+  });
+
   it('a refused change of a value that lives elsewhere: the schema says how, the CLI says --force', () => {
     const error = new EnvkitError('REFUSED', 'setting POSTGRES_DB …', {
       reason: 'external',

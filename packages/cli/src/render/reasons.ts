@@ -199,8 +199,6 @@ function ownHint(error: EnvkitError): string | undefined {
 
 /** The library's hint, in this CLI's words where the library leaves the command to it (HINTS). */
 function libraryHint(error: EnvkitError): string | undefined {
-  // An unusable keyring: every hint ends with doing without it, which this CLI does with a flag.
-  if (error.code === 'KEYRING' && error.reason === 'keyring-unusable') return error.hint?.replace(/; or do without the keyring$/, '; or run with --no-keyring to do without the keyring');
   const hint = error.reason === undefined ? undefined : HINTS[`${error.code}:${error.reason}`]?.hint;
   return hint ? hint(error.data) : error.hint;
 }

@@ -131,4 +131,13 @@ describe('keyringError', () => {
     expect(error.message).toBe(`OS keyring unavailable: ${diagnosis.reason}`);
     expect(error.hint).toBe(diagnosis.hint);
   });
+
+  it('carries the problem and the repair as data; the hint is the repair, then doing without the keyring', () => {
+    const diagnosis = diagnoseKeyringFailure({ kind: 'preflight', problem: 'no-bus', detail: 'DBUS_SESSION_BUS_ADDRESS is not set' }, { platform: 'linux' });
+    const error = keyringError(diagnosis, 'unavailable');
+    expect(error.reason).toBe('keyring-unusable');
+    expect(error.data).toEqual({ problem: 'no-bus', repair: diagnosis.repair });
+    expect(diagnosis.repair).toMatch(/^start a session bus and a keyring for this shell: `dbus-run-session -- \$SHELL`/);
+    expect(error.hint).toBe(`${diagnosis.repair}; or do without the keyring`);
+  });
 });

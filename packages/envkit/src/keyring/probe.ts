@@ -39,8 +39,10 @@ export interface KeyringDiagnosis {
   problem: KeyringProblem;
   /** One sentence: what is wrong. */
   reason: string;
-  /** How to fix it; always ends with the way to do without the keyring. */
+  /** How to fix it: {@link repair}, then the way to do without the keyring. */
   hint: string;
+  /** How to make the keyring usable (the hint without its last way out, which a front end words with its own option). */
+  repair: string;
 }
 
 /** Facts that make a diagnosis precise. */
@@ -53,7 +55,7 @@ export interface DiagnosisContext {
   busAddress?: string;
 }
 
-/** The last way out of every hint (the CLI names its flag for it). */
+/** The last way out of every hint (a front end words it with its own option: the error's data has the repair alone). */
 const SKIP = 'or do without the keyring';
 const START_KEYRING =
   '`gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D';
@@ -155,15 +157,19 @@ export function diagnoseKeyringFailure(failure: KeyringFailure, context: Diagnos
   const reason = reasonFor(problem, failure, context);
   const said = detail !== undefined && failure.kind !== 'preflight' ? ` (${detail})` : '';
   const preflight = failure.kind === 'preflight' ? `: ${failure.detail}` : '';
-  return { problem, reason: `${reason}${preflight}${said}`, hint: hintFor(problem, context) };
+  const repair = repairFor(problem, context);
+  return { problem, reason: `${reason}${preflight}${said}`, hint: `${repair}; ${SKIP}`, repair };
 }
 
-/** The one error envkit throws for an unusable keyring: code KEYRING, the reason, and the fix as hint. */
+/**
+ * The one error envkit throws for an unusable keyring: code KEYRING, the reason, and the fix as hint; its data
+ * has the problem and the repair (the hint without the way to do without the keyring).
+ */
 export function keyringError(diagnosis: KeyringDiagnosis, doing: string, cause?: unknown): EnvkitError {
   return new EnvkitError('KEYRING', `OS keyring ${doing}: ${diagnosis.reason}`, {
     hint: diagnosis.hint,
     reason: 'keyring-unusable',
-    data: { problem: diagnosis.problem },
+    data: { problem: diagnosis.problem, repair: diagnosis.repair },
     cause,
   });
 }
@@ -202,34 +208,34 @@ function reasonFor(problem: KeyringProblem, failure: KeyringFailure, context: Di
   }
 }
 
-function hintFor(problem: KeyringProblem, context: DiagnosisContext): string {
+function repairFor(problem: KeyringProblem, context: DiagnosisContext): string {
   const linux = isSecretServicePlatform(context.platform);
   switch (problem) {
     case 'no-bus':
-      return `start a session bus and a keyring for this shell: \`dbus-run-session -- $SHELL\`, then ${START_KEYRING} (or log in to a desktop session); ${SKIP}`;
+      return `start a session bus and a keyring for this shell: \`dbus-run-session -- $SHELL\`, then ${START_KEYRING} (or log in to a desktop session)`;
     case 'no-service':
-      return `start a Secret Service: \`gnome-keyring-daemon --start --components=secrets\` (package gnome-keyring) or KeePassXC with Secret Service integration; ${SKIP}`;
+      return 'start a Secret Service: `gnome-keyring-daemon --start --components=secrets` (package gnome-keyring) or KeePassXC with Secret Service integration';
     case 'no-keyring':
-      return `create and unlock the login keyring: ${START_KEYRING} (or create a default keyring in Seahorse); ${SKIP}`;
+      return `create and unlock the login keyring: ${START_KEYRING} (or create a default keyring in Seahorse)`;
     case 'locked':
       return linux
-        ? `unlock it: log in to the desktop session or unlock "Login" in Seahorse; on a headless machine ${START_KEYRING}; ${SKIP}`
+        ? `unlock it: log in to the desktop session or unlock "Login" in Seahorse; on a headless machine ${START_KEYRING}`
         : context.platform === 'darwin'
-          ? `unlock the login keychain (\`security unlock-keychain\`); ${SKIP}`
-          : `log in to Windows interactively so the Credential Manager is available; ${SKIP}`;
+          ? 'unlock the login keychain (`security unlock-keychain`)'
+          : 'log in to Windows interactively so the Credential Manager is available';
     case 'stuck':
       return linux
-        ? `a stale DBUS_SESSION_BUS_ADDRESS (inherited by tmux or screen from an old login) is the usual cause: unset it or point it at the live bus, or restart gnome-keyring; answer any unlock prompt; ${SKIP}`
-        : `answer or dismiss the keychain prompt and try again; ${SKIP}`;
+        ? 'a stale DBUS_SESSION_BUS_ADDRESS (inherited by tmux or screen from an old login) is the usual cause: unset it or point it at the live bus, or restart gnome-keyring; answer any unlock prompt'
+        : 'answer or dismiss the keychain prompt and try again';
     case 'denied':
-      return `use the Secret Service instead (start gnome-keyring); ${SKIP}`;
+      return 'use the Secret Service instead (start gnome-keyring)';
     case 'module':
       // An optional peer of the library (the CLI depends on it): absent, or without its native part.
-      return `install @napi-rs/keyring beside envkit (\`npm install @napi-rs/keyring\`; @envkit/cli brings it), so that its native package for ${context.platform} is there; ${SKIP}`;
+      return `install @napi-rs/keyring beside envkit (\`npm install @napi-rs/keyring\`; @envkit/cli brings it), so that its native package for ${context.platform} is there`;
     case 'crashed':
     case 'failed':
       return linux
-        ? `check that gnome-keyring (or another Secret Service) runs and is unlocked; ${SKIP}`
-        : `check that the OS keychain is available and unlocked; ${SKIP}`;
+        ? 'check that gnome-keyring (or another Secret Service) runs and is unlocked'
+        : 'check that the OS keychain is available and unlocked';
   }
 }

@@ -49,7 +49,7 @@ export interface ErrorIssue {
 }
 
 /**
- * How to fix an invalid or missing value, as data (the CLI words it: packages/cli/src/render/reasons.ts).
+ * How to fix an invalid or missing value, as data (the CLI words it: packages/cli/src/render/value-fix.ts).
  * `from`: the parts a derived value is computed from; `part`: the one to set; `external`: the value also lives
  * elsewhere (a database password), so the file alone changes only when forced.
  */

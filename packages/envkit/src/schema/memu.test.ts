@@ -1,21 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { isEnvkitError } from '../errors.js';
+import { isEnvkitError, type ErrorIssue } from '../errors.js';
 import { generatePassword } from '../secrets/password.js';
 import { validateValues } from './load.js';
 import { createMemuSchema, memuSchema } from './memu.js';
-// An issue's fix is data; the CLI words it after the message (as every command prints it).
-import { issueWithFix } from '../../../cli/src/render/value-fix.js';
+// An issue's fix is data (IssueFix); the CLI words it after the message (its test: packages/cli/src/render/value-fix.test.ts).
 
 const PASSWORD = 'Vq3_kT9-xLm2Pn8_Rs5-Wd7_Yf4-Hj6Z';
 const URL = `postgresql+psycopg://memu_production_user:${PASSWORD}@db:5432/memu_db`;
 const GOOD = { POSTGRES_PASSWORD: PASSWORD, MEMU_DB_URL: URL };
 
-/** The messages for `key` when it alone is set to `value` (the rest valid). */
-function messages(key: string, value: string): string[] {
+/** The issues for `key` when it alone is set to `value` (the rest valid). */
+function issues(key: string, value: string): ErrorIssue[] {
   const values: Record<string, string> = { ...GOOD, [key]: value };
-  return validateValues(memuSchema, values)
-    .issues.filter((i) => i.key === key)
-    .map((i) => issueWithFix(i).message);
+  return validateValues(memuSchema, values).issues.filter((i) => i.key === key);
+}
+
+/** Their messages. */
+function messages(key: string, value: string): string[] {
+  return issues(key, value).map((i) => i.message);
 }
 
 describe('memuSchema', () => {
@@ -92,8 +94,8 @@ describe('API keys', () => {
   });
 
   it('OPENAI_API_KEY refuses an OpenRouter key, a bad prefix, spaces and quotes', () => {
-    expect(messages('OPENAI_API_KEY', `sk-or-v1-${'0'.repeat(64)}`)).toEqual([
-      expect.stringMatching(/^OPENAI_API_KEY: is an OpenRouter key \(sk-or-\.\.\.\); put it in OPENROUTER_API_KEY; /),
+    expect(issues('OPENAI_API_KEY', `sk-or-v1-${'0'.repeat(64)}`)).toEqual([
+      { key: 'OPENAI_API_KEY', message: 'OPENAI_API_KEY: is an OpenRouter key (sk-or-...); put it in OPENROUTER_API_KEY', fix: { code: 'set', external: false, prompt: false } },
     ]);
     expect(messages('OPENAI_API_KEY', 'pk-0123456789abcdefghijk')[0]).toMatch(/must start with "sk-"/);
     expect(messages('OPENAI_API_KEY', 'sk-0123456789 abcdefghijk')[0]).toMatch(/copy-paste/);
@@ -158,8 +160,8 @@ describe('PostgreSQL names', () => {
 
 describe('POSTGRES_PASSWORD', () => {
   it('needs 32 characters and says how to fix it', () => {
-    expect(messages('POSTGRES_PASSWORD', 'a'.repeat(31))).toEqual([
-      'POSTGRES_PASSWORD: must be at least 32 characters (got 31); run `envkit rotate POSTGRES_PASSWORD`',
+    expect(issues('POSTGRES_PASSWORD', 'a'.repeat(31))).toEqual([
+      { key: 'POSTGRES_PASSWORD', message: 'POSTGRES_PASSWORD: must be at least 32 characters (got 31)', fix: { code: 'rotate' } },
     ]);
   });
 

@@ -3,7 +3,7 @@
 // `age -d -i KEY`, the built CLI, and a child that SIGKILLs itself mid-rotation. No plaintext file may appear
 // in the project or the temp dirs at any point, and no output may hold a password.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument, parsePostgresUrl } from 'envkit';
@@ -84,6 +84,40 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
     return next;
   }
 
+  /**
+   * A child runs the built library's rotation of `staging` (route `apply`) and SIGKILLs itself once `step` is
+   * durable: the pending file stays.
+   */
+  async function killedAfter(t: Project, step: 'pending' | 'apply' | 'write', apply: 'direct' | 'none'): Promise<{ signal: NodeJS.Signals | null; output: string }> {
+    const script = `
+      const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
+      const { rotatePassword } = await import(o.rotate);
+      const { memuSchema } = await import(o.memu);
+      const { environmentStore, loadIdentities } = await import(o.age);
+      const identities = await loadIdentities({ keyring: 'off' });
+      const envStore = environmentStore({ cwd: o.cwd, name: 'staging', schema: memuSchema, identities });
+      const route = o.apply === 'direct' ? { apply: 'direct', dbHost: o.dbHost, dbPort: o.dbPort } : { apply: o.apply };
+      await rotatePassword({
+        cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', envStore, ...route,
+        onStep(e) { if (e.name === o.step && e.status !== 'running') process.kill(process.pid, 'SIGKILL'); },
+      });
+      process.stdout.write('finished without being killed');
+    `;
+    const options = { rotate: envkitDist('rotate'), memu: envkitDist('memu'), age: envkitDist('age'), cwd: t.p.dir, step, apply, dbHost: pg.host, dbPort: pg.port };
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: t.p.dir,
+        env: { PATH: process.env.PATH, ...t.p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify(options) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.on('error', reject);
+      child.on('close', (_code, sig) => resolve({ signal: sig, output: out }));
+    });
+  }
+
   it('--apply direct: the database takes the new password, .env.staging.age holds it and the derived URL; no plaintext file ever appears', async () => {
     const t = await project();
     const next = 'EnvRotGivenPass7Hq2Zx9Lm4Wv6Tb3Kd';
@@ -110,34 +144,8 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
   it('a kill -9 after the pending write or the apply: check --env reports it, and a bare `rotate --env` finishes it', async () => {
     for (const step of ['pending', 'apply'] as const) {
       const t = await project();
-      // A child runs the built library and SIGKILLs itself once `step` is durable.
-      const script = `
-        const o = JSON.parse(process.env.ENVKIT_CRASH_OPTIONS);
-        const { rotatePassword } = await import(o.rotate);
-        const { memuSchema } = await import(o.memu);
-        const { environmentStore, loadIdentities } = await import(o.age);
-        const identities = await loadIdentities({ keyring: 'off' });
-        const envStore = environmentStore({ cwd: o.cwd, name: 'staging', schema: memuSchema, identities });
-        await rotatePassword({
-          cwd: o.cwd, schema: memuSchema, key: 'POSTGRES_PASSWORD', envStore, apply: 'direct', dbHost: o.dbHost, dbPort: o.dbPort,
-          onStep(e) { if (e.name === o.step && e.status !== 'running') process.kill(process.pid, 'SIGKILL'); },
-        });
-        process.stdout.write('finished without being killed');
-      `;
-      const options = { rotate: envkitDist('rotate'), memu: envkitDist('memu'), age: envkitDist('age'), cwd: t.p.dir, step, dbHost: pg.host, dbPort: pg.port };
       const watcher = watchPlaintext([t.p.dir, t.p.env.TMPDIR!], [t.old]);
-      const { signal, output } = await new Promise<{ signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-          cwd: t.p.dir,
-          env: { PATH: process.env.PATH, ...t.p.env, ENVKIT_CRASH_OPTIONS: JSON.stringify(options) },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-        child.on('error', reject);
-        child.on('close', (_code, sig) => resolve({ signal: sig, output: out }));
-      });
+      const { signal, output } = await killedAfter(t, step, 'direct');
       expect(signal, output).toBe('SIGKILL');
       const pendingFile = join(t.p.dir, '.env.staging.envkit-pending.age');
       expect(existsSync(pendingFile)).toBe(true);
@@ -174,6 +182,30 @@ describe.runIf(enabled)('envkit rotate POSTGRES_PASSWORD --env NAME (encrypted e
       expect(clean.all).not.toMatch(/envkit-pending/);
       expect(findLeak(t.p.outputs.join('\n'), [t.old, pending.value])).toBeUndefined();
     }
+  });
+
+  it('--apply none killed after its write, then the recipients list deleted: a bare `rotate --env` still finishes (nothing left to encrypt)', async () => {
+    const t = await project();
+    const { signal, output } = await killedAfter(t, 'write', 'none');
+    expect(signal, output).toBe('SIGKILL');
+    const pendingFile = join(t.p.dir, '.env.staging.envkit-pending.age');
+    const pending = JSON.parse(ageDecrypt(t.p.identityFile, pendingFile).text) as { value: string; apply: string };
+    expect(pending.apply).toBe('none');
+    // The write is done: the file has the new password, the database (apply none) still the old one.
+    expect(decrypted(t.p, 'staging').POSTGRES_PASSWORD).toBe(pending.value);
+    const encrypted = readFileSync(join(t.p.dir, '.env.staging.age'), 'utf8');
+    rmSync(join(t.p.dir, '.env.staging.recipients'));
+
+    const resumed = await t.p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'staging']);
+    expect(resumed.code, resumed.all).toBe(0);
+    expect(resumed.stdout).toMatch(/pending +already done +resuming the rotation started/);
+    expect(resumed.stdout).toMatch(/^ {2}write +already done +\.env\.staging\.age already has the new value$/m);
+    expect(existsSync(pendingFile)).toBe(false);
+    // Nothing was re-encrypted: the file is byte for byte the one the killed run wrote.
+    expect(readFileSync(join(t.p.dir, '.env.staging.age'), 'utf8')).toBe(encrypted);
+    expect(existsSync(join(t.p.dir, '.env.staging.recipients'))).toBe(false);
+    expect(await login(t, t.old)).toEqual({ ok: true });
+    expect(findLeak(t.p.outputs.join('\n'), [t.old, pending.value])).toBeUndefined();
   });
 
   it('compose: psql in the (stand-in) database container, the stored verifier proves it', async () => {

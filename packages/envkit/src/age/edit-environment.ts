@@ -8,6 +8,7 @@ import type { KeySummary } from '../project/plan.js';
 import type { FileChange } from '../files/file-change.js';
 import { describeWrite } from '../files/file-change.js';
 import type { KeyPair } from './keys.js';
+import type { RecipientEntry } from './recipients-file.js';
 import { assertNotLockedOut, environmentPaths, openEnvironment, readEnvironmentText, readRecipients, sealEnvironment, type EnvironmentPaths } from './environment.js';
 
 /** Which environment, under which schema, opened with which identities. */
@@ -50,17 +51,44 @@ async function transformEnvironment(
   flags: { dryRun?: boolean; createIfMissing?: boolean },
 ): Promise<EnvironmentEditResult> {
   const paths = environmentPaths(options.cwd, options.name);
-  return withLockAsync(paths.lock, purpose, async () => {
-    const recipients = readRecipients(paths);
-    const text = await readEnvironmentText(paths, secretsOf(options));
-    if (text === undefined && !flags.createIfMissing) throw missing(paths);
-    const { next, keys } = transform(text);
-    const action = next === text ? 'unchanged' : text === undefined ? 'created' : 'updated';
-    if (flags.dryRun || next === text) return { keys, file: { path: paths.encrypted, action } };
-    assertNotLockedOut(paths, recipients, options.identities.map((i) => i.recipient));
-    cleanStaleTemps(paths.encrypted);
-    return { keys, file: describeWrite(await sealEnvironment(paths, next, recipients)) };
-  });
+  return withLockAsync(paths.lock, purpose, () => changeEnvironment(paths, options, transform, { ...flags, recipients: 'first' }));
+}
+
+/** How {@link changeEnvironment} goes about it. */
+export interface ChangeFlags {
+  dryRun?: boolean;
+  /** Create the environment when it does not exist (else `missing`). */
+  createIfMissing?: boolean;
+  /**
+   * When the recipients list is read: `first`, before decrypting (a missing list is refused even when nothing
+   * would be written, as `set --env` always has); `on-write`, only when there is something to write (a
+   * rotation resumed after its write finishes without it).
+   */
+  recipients: 'first' | 'on-write';
+  /** The error for an environment that does not exist (default: "environment NAME does not exist"). */
+  missing?: (paths: EnvironmentPaths) => EnvkitError;
+}
+
+/**
+ * The core of every change of an encrypted environment, under its lock (the caller holds it): decrypt in
+ * memory, `transform` the text, and unless nothing changed or it is a dry run, refuse a recipients list none
+ * of the identities is on, then encrypt to the recipients and write `.env.<name>.age` atomically.
+ */
+export async function changeEnvironment(
+  paths: EnvironmentPaths,
+  options: EnvironmentOptions,
+  transform: (text: string | undefined) => { next: string; keys: KeySummary[] },
+  flags: ChangeFlags,
+): Promise<EnvironmentEditResult> {
+  const listed = flags.recipients === 'first' ? readRecipients(paths) : undefined;
+  const text = await readEnvironmentText(paths, secretsOf(options));
+  if (text === undefined && !flags.createIfMissing) throw (flags.missing ?? missing)(paths);
+  const { next, keys } = transform(text);
+  const action = next === text ? 'unchanged' : text === undefined ? 'created' : 'updated';
+  if (flags.dryRun || next === text) return { keys, file: { path: paths.encrypted, action } };
+  const recipients = recipientsToWrite(paths, options, listed);
+  cleanStaleTemps(paths.encrypted);
+  return { keys, file: describeWrite(await sealEnvironment(paths, next, recipients)) };
 }
 
 /** `set --env`: {@link setValues} on an encrypted environment (created when it does not exist yet). */
@@ -113,6 +141,15 @@ export function replaceEnvironmentText(options: EnvironmentOptions & { text: str
     },
     { createIfMissing: true, dryRun: options.dryRun },
   );
+}
+
+/**
+ * The recipients to encrypt to (`listed`, else read now), refused (REFUSED) when none of the identities is on
+ * the list: what was written could not be opened again here.
+ */
+export function recipientsToWrite(paths: EnvironmentPaths, options: EnvironmentOptions, listed: readonly RecipientEntry[] = readRecipients(paths)): readonly RecipientEntry[] {
+  assertNotLockedOut(paths, listed, options.identities.map((i) => i.recipient));
+  return listed;
 }
 
 /** The identities' secret keys, for the decrypter. */

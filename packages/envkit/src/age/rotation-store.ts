@@ -4,14 +4,12 @@ import { EnvkitError } from '../errors.js';
 import { parseDocument, assertParsed } from '../dotenv/document.js';
 import { cleanStaleTemps, writeSecretFile } from '../files/write-file.js';
 import { MAX_STATE_BYTES, readRegularFile } from '../files/safe-read.js';
-import { describeWrite } from '../files/file-change.js';
 import { editText } from '../project/edit.js';
 import { parsePending, removePending, serializePending } from '../project/rotation/pending.js';
 import type { EnvStore } from '../project/rotation/store.js';
 import { decryptText, encryptText } from './cipher.js';
-import { secretsOf, type EnvironmentOptions } from './edit-environment.js';
-import { assertNotLockedOut, environmentPaths, readEnvironmentText, readRecipients, sealEnvironment, type EnvironmentPaths } from './environment.js';
-import type { RecipientEntry } from './recipients-file.js';
+import { changeEnvironment, recipientsToWrite, secretsOf, type EnvironmentOptions } from './edit-environment.js';
+import { environmentPaths, readEnvironmentText, type EnvironmentPaths } from './environment.js';
 
 /**
  * The pending file of an environment's rotation: `.env.<name>.envkit-pending.age`, encrypted to the
@@ -34,11 +32,6 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
   const identities = secretsOf(options);
   const pending = environmentPendingPath(paths);
   const pendingName = basename(pending);
-  const recipients = (): RecipientEntry[] => {
-    const entries = readRecipients(paths);
-    assertNotLockedOut(paths, entries, options.identities.map((i) => i.recipient));
-    return entries;
-  };
   const read = async () => {
     const text = await readEnvironmentText(paths, identities);
     const doc = parseDocument(text ?? '');
@@ -55,15 +48,13 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
     pending,
     pendingName,
     read,
-    async edit(edit) {
-      const text = await readEnvironmentText(paths, identities);
-      if (text === undefined) throw new EnvkitError('FILE', `${paths.encryptedName} does not exist`, { path: paths.encrypted, reason: 'env-missing', data: { store: 'environment', environment: paths.name } });
-      const { next, keys } = editText(text, paths.encryptedName, options.schema, edit);
-      if (next === text) return { keys, file: { path: paths.encrypted, action: 'unchanged' } };
-      const to = recipients();
-      cleanStaleTemps(paths.encrypted);
-      return { keys, file: describeWrite(await sealEnvironment(paths, next, to)) };
-    },
+    // The recipients are read only to write: a rotation resumed after its write (the file has the new value)
+    // finishes even if the recipients list is gone since.
+    edit: (edit) =>
+      changeEnvironment(paths, options, (text) => editText(text, paths.encryptedName, options.schema, edit), {
+        recipients: 'on-write',
+        missing: () => new EnvkitError('FILE', `${paths.encryptedName} does not exist`, { path: paths.encrypted, reason: 'env-missing', data: { store: 'environment', environment: paths.name } }),
+      }),
     hasPending: () => existsSync(pending),
     async readPending() {
       // Small, the user's own and not writable by others, as the plaintext pending file: a planted file would choose the new password.
@@ -72,7 +63,7 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
       return parsePending(await decryptText(read.bytes, identities, pendingName), pending);
     },
     async writePending(record) {
-      const sealed = await encryptText(serializePending(record), recipients().map((r) => r.recipient));
+      const sealed = await encryptText(serializePending(record), recipientsToWrite(paths, options).map((r) => r.recipient));
       cleanStaleTemps(pending);
       // Ciphertext, but the write-ahead record of a password: 0600 like the plaintext one.
       writeSecretFile(pending, new TextDecoder().decode(sealed));

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testdir } from '../../../../test/helpers/testdir.js';
 import { requireTool } from '../../../../test/helpers/require.js';
+import { isolatedGitUser } from '../../../../test/helpers/git-user.js';
 import { gitFileStatus } from './git.js';
 
 const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
 const hasGit = requireTool('git', realGit !== '', 'apt-get install -y git');
+isolatedGitUser();
 
 function git(dir: string, ...args: string[]): void {
   const r = spawnSync(realGit, ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8' });

@@ -19,7 +19,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * its own tests), case-sensitive as git is without core.ignoreCase. `null` when there is none. `undefined`
  * (ask git) when it cannot be read as git reads it: not a regular file (a `.gitignore` that is a symlink git
  * refuses to follow: `nofollow`), unreadable, not UTF-8 (git matches bytes, `ignore` characters), or with a
- * NUL byte (git reads a pattern up to it). git skips a UTF-8 byte order mark at the start, as done here.
+ * NUL byte (git reads a pattern up to it), or a pattern `ignore` is known to read otherwise (see
+ * {@link readsAsGit}). git skips a UTF-8 byte order mark at the start, as done here.
  */
 export function readPatterns(path: string, nofollow: boolean): Ignore | null | undefined {
   let text: string;
@@ -33,7 +34,27 @@ export function readPatterns(path: string, nofollow: boolean): Ignore | null | u
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? null : undefined;
   }
+  if (!text.split('\n').every(readsAsGit)) return undefined;
   return ignore({ ignorecase: false }).add(text.startsWith('\uFEFF') ? text.slice(1) : text);
+}
+
+/**
+ * Whether `ignore` reads the pattern line as git does, as far as is known. A run of two or more asterisks is a
+ * globstar for both when it fills a path segment (gitignore(5): at the start or after a slash, and at the end
+ * or before one); git also takes `a**` before a slash, or a run beside an escaped slash, as one, where `ignore`
+ * reads plain stars (its README, "Known differences from git"; the differential test found the first).
+ */
+function readsAsGit(line: string): boolean {
+  if (line.startsWith('#')) return true;
+  const pattern = line.replace(/\r$/, '');
+  for (const run of pattern.matchAll(/\*{2,}/g)) {
+    const start = run.index;
+    const end = start + run[0].length;
+    const opens = start === 0 || (start === 1 && pattern[0] === '!') || (pattern[start - 1] === '/' && pattern[start - 2] !== '\\');
+    const closes = end === pattern.length || pattern[end] === '/' || /^ +$/.test(pattern.slice(end));
+    if (!opens || !closes) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import ignore, { type Ignore } from 'ignore';
 
@@ -11,8 +12,6 @@ export interface IgnoreSources {
   perDirectory: Array<Ignore | null>;
   files: Ignore[];
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A file of patterns, parsed by `ignore` (node-ignore: gitignore(5)'s pattern syntax, checked against git by
@@ -29,8 +28,9 @@ export function readPatterns(path: string, nofollow: boolean): Ignore | null | u
     if (stats === undefined) return null;
     if (!stats.isFile()) return undefined;
     const bytes = readFileSync(path);
-    if (bytes.includes(0)) return undefined;
-    text = utf8.decode(bytes);
+    if (!isUtf8(bytes)) return undefined;
+    text = bytes.toString('utf8');
+    if (text.includes('\0')) return undefined;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? null : undefined;
   }
@@ -45,7 +45,7 @@ export function readPatterns(path: string, nofollow: boolean): Ignore | null | u
  * reads plain stars (its README, "Known differences from git"; the differential test found the first).
  */
 function readsAsGit(line: string): boolean {
-  if (line.startsWith('#')) return true;
+  if (!line.includes('**') || line.startsWith('#')) return true;
   const pattern = line.replace(/\r$/, '');
   for (const run of pattern.matchAll(/\*{2,}/g)) {
     const start = run.index;

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { UserPaths } from './environment.js';
 
 /**
- * git's system file is where git was built to look (`$(prefix)/etc/gitconfig`): these are the likely places.
- * Since which one git reads is not known here, anything in them that matters sends the question to git.
+ * git's system file is where git was built to look (`/etc/gitconfig` for a distribution's git, else
+ * `$(prefix)/etc/gitconfig`): these are the likely places (a distribution, /usr/local, Homebrew). Since which
+ * one git reads is not known here, anything in them that matters sends the question to git.
  */
-const SYSTEM_FILES = ['/etc/gitconfig', '/usr/local/etc/gitconfig'];
+const SYSTEM_FILES = ['/etc/gitconfig', '/usr/local/etc/gitconfig', '/opt/homebrew/etc/gitconfig', '/home/linuxbrew/.linuxbrew/etc/gitconfig'];
 
 /** What the config files say about the ignore rules: the global excludes file, when one is configured. */
 export interface ExcludeConfig {

@@ -41,6 +41,8 @@ const PATTERNS = [
   '.ENV', '.env.local', '!.env.local', '**', '/**', '**/', '.env/**', 'sub/**/', '***/.env', 's**/.env', 'su**', '**/s*/.env',
   '[!.]env', '.e*v', '.env?', '?env', '??env', '.[e]nv', '[[:punct:]]env', '.[[:alpha:]]nv', '.[e-]nv', '.[]e]nv', '.[z-a]nv',
   '', '#', '!', '/', 'other/', '!other/', 'sub/deep/**', '!sub/deep/**', 'sub/*/', '!sub/*/',
+  '\\*env', '.env\\*', '.e\\[n]v', 'sub[/]deep/', '.env[/]', '[!/]env', '.[!]nv', '**/.env/', 'sub/deep/.env/', '.env/*',
+  '/sub/*/.env', 'sub/*/.env', '.env#', '.env #c', '!!.env', '.env!', ' ', '\\ .env', '\\\\.env', '\\', 'sub\\/deep/',
 ];
 
 type IndexKind = 'none' | 'v2' | 'v3' | 'v4' | 'split';

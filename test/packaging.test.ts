@@ -122,7 +122,7 @@ describe.runIf(hasGit && hasNpm)('packaging', () => {
     expect(Object.keys(cli.dependencies).sort()).toEqual(['@napi-rs/keyring', 'jiti']);
     expect(cli.peerDependencies).toBeUndefined();
     expect(cli.devDependencies.zod).toBe(library.peerDependencies.zod);
-    expect(Object.keys(library.dependencies)).toEqual(['@scure/base', 'shell-quote']);
+    expect(Object.keys(library.dependencies)).toEqual(['@scure/base', 'ignore', 'shell-quote']);
     expect(library.peerDependenciesMeta).toEqual({
       '@napi-rs/keyring': { optional: true },
       'age-encryption': { optional: true },

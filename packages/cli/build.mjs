@@ -208,10 +208,13 @@ function writeCodeCaches(distDir) {
   const project = mkdtempSync(join(tmpdir(), 'envkit-build-'));
   const compose = join(here, '../../examples/memu/docker-compose.yml');
   if (existsSync(compose)) cpSync(compose, join(project, 'docker-compose.yml'));
+  const git = spawnSync('git', ['init', '-q'], { cwd: project, env: cleanEnv() }).status === 0;
   const runs = [
     ['help', ['help']],
     ['init', ['init', '--no-input', '--no-keyring']],
-    ['check', ['check', '--no-git']],
+    // In the repository, as `check` runs in one: its answer to "is .env ignored", read from the repository's
+    // files, is compiled into the cache too (docs/startup.md).
+    ['check', git ? ['check'] : ['check', '--no-git']],
     ['get', ['get', 'POSTGRES_USER']],
     ['set', ['set', '--force', 'POSTGRES_DB=envkit_build']],
     ['unset', ['unset', 'OPENAI_API_KEY']],
@@ -224,7 +227,6 @@ function writeCodeCaches(distDir) {
     ['run', ['run', '--', process.execPath, '-e', '0']],
   ];
   const done = [];
-  const git = spawnSync('git', ['init', '-q'], { cwd: project, env: cleanEnv() }).status === 0;
   try {
     for (const [name, argv] of runs) {
       if (name === 'guard' && !git) continue;

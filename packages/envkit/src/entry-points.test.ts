@@ -77,6 +77,8 @@ describe('entry points', () => {
     // environment's check is the deployment check); @scure/base encodes age keys.
     expect(loaders('shell-quote')).toEqual(['envkit/project', 'envkit/rotate', 'envkit/compose', 'envkit/age']);
     expect(loaders('@scure/base')).toEqual(['envkit/age']);
+    // ignore matches .gitignore patterns: the entries whose check reads whether the env file is ignored.
+    expect(loaders('ignore')).toEqual(['envkit/project', 'envkit/age']);
   });
 
   it('the root reaches no project, keyring, compose, database or age module', () => {

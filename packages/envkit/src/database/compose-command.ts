@@ -57,7 +57,8 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.en
 
 function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // Most PATH entries lack the file: asked without an exception (one costs more than the stat).
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {

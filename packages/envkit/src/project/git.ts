@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findExecutable } from '../database/compose-command.js';
+import { readGitStatus } from './git/status.js';
 
 /** What git says about one file. `undefined` fields: git is missing or the dir is not a work tree. */
 export interface GitStatus {
@@ -18,17 +19,25 @@ function git(cwd: string, args: string[]): { status: number | null; stdout: stri
 }
 
 /**
- * Ask git whether `file` (absolute) is ignored and whether it is tracked. Paths only reach argv, never values.
+ * Whether `file` (absolute) is ignored by git and whether it is tracked. Paths only reach argv, never values.
  *
- * One git process answers both (`envkit check` runs this on every call, and each process git starts costs
- * about as much as the whole check of the file: docs/startup.md): `ls-files -t -c -o --exclude-standard`
- * lists the file tagged `H` (or another letter) when it is in the index, `?` when it is untracked and not
- * ignored, and not at all when it is ignored — or when it does not exist, the one case that needs
- * `check-ignore` as well. A tracked file counts as not ignored, as `git check-ignore` has it: ignore rules
- * do not apply to it. Outside any repository no git runs at all.
+ * `envkit check` runs this on every call, and starting git costs more than the rest of the check of the file
+ * (docs/startup.md). So outside any repository no git runs at all, and in the common case — a plain `.git`
+ * directory, the file not in the index, nothing in the environment or the config files that changes how git
+ * reads them — the answer is read from the repository's files (`git/status.ts`: the index, the `.gitignore`
+ * files, info/exclude and the global excludes file). Anything else, and anything that reader is not sure of,
+ * goes to git: one `ls-files -t -c -o --exclude-standard` lists the file tagged `H` (or another letter) when
+ * it is in the index, `?` when it is untracked and not ignored, and not at all when it is ignored — or when
+ * it does not exist, the one case that needs `check-ignore` as well. A tracked file counts as not ignored, as
+ * `git check-ignore` has it: ignore rules do not apply to it.
  */
 export function gitFileStatus(dir: string, file: string): GitStatus {
   if (!mayBeInRepo(dir)) return { available: findExecutable('git') !== undefined, inRepo: false };
+  return (findExecutable('git') !== undefined ? readGitStatus(dir, file) : undefined) ?? askGit(dir, file);
+}
+
+/** {@link gitFileStatus} from git itself, for a directory in which a `.git` was found. */
+export function askGit(dir: string, file: string): GitStatus {
   const listed = git(dir, ['--literal-pathspecs', 'ls-files', '-z', '-t', '-c', '-o', '--exclude-standard', '--', file]);
   if (listed.missing) return { available: false, inRepo: false };
   // Not a work tree (inside .git, a repository git will not use, a path outside it): as before, no repository.

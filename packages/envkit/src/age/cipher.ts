@@ -1,5 +1,9 @@
 import { EnvkitError } from '../errors.js';
+import { identityProblem } from './keys.js';
 import { loadAge } from './load.js';
+import { decryptAgeFile } from './native/decrypt.js';
+import { AgeFailure, type AgeFailureKind } from './native/failure.js';
+import { nativeAgeSupported } from './native/support.js';
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const BINARY_MAGIC = 'age-encryption.org/v1\n';
@@ -41,39 +45,70 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
     });
   }
   if (identities.length === 0) throw noIdentity(file);
+  // node:crypto decrypts in about a millisecond what age-encryption takes 15 to open (docs/startup.md);
+  // age-encryption stays for encryption, and for a node without X25519 or ChaCha20-Poly1305.
+  const plain = nativeAgeSupported() && identities.every((identity) => identityProblem(identity) === undefined)
+    ? decryptNative(bytes, format, identities, file)
+    : await decryptWithAgeEncryption(bytes, format, identities, file);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
+  } catch {
+    throw new EnvkitError('CRYPTO', `${file} decrypts to bytes that are not UTF-8 text`, { hint: 'an environment is a .env file in UTF-8', path: file });
+  }
+}
+
+function decryptNative(bytes: Uint8Array, format: 'armor' | 'binary', identities: readonly string[], file: string): Uint8Array {
+  try {
+    return decryptAgeFile(bytes, format === 'armor', identities);
+  } catch (error) {
+    if (error instanceof AgeFailure) throw refused(file, error.kind, identities.length);
+    throw error;
+  }
+}
+
+async function decryptWithAgeEncryption(bytes: Uint8Array, format: 'armor' | 'binary', identities: readonly string[], file: string): Promise<Uint8Array> {
   const age = await loadAge();
   let raw: Uint8Array;
   try {
     raw = format === 'armor' ? age.armor.decode(new TextDecoder().decode(bytes)) : bytes;
   } catch {
-    throw damaged(file, 'its ASCII armor is malformed (a line edited, added or removed)');
+    throw refused(file, 'armor', identities.length);
   }
   const decrypter = new age.Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
-  let plain: Uint8Array;
   try {
-    plain = await decrypter.decrypt(raw);
+    return await decrypter.decrypt(raw);
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
-    if (message.startsWith('no identity matched')) {
-      throw new EnvkitError('CRYPTO', `${identities.length === 1 ? 'your identity cannot' : `none of your ${identities.length} identities can`} decrypt ${file}: it was not encrypted to ${identities.length === 1 ? 'your recipient' : 'any of their recipients'}`, {
+    // age's own messages are fixed strings, except "invalid version <line>", which quotes the file.
+    const kind: AgeFailureKind = message.startsWith('no identity matched')
+      ? 'no-match'
+      : /HMAC/.test(message)
+        ? 'hmac'
+        : /header|stanza|version/.test(message)
+          ? 'header'
+          : 'payload';
+    throw refused(file, kind, identities.length);
+  }
+}
+
+/** The CRYPTO error for a file the decrypter refused, by what is wrong with it. Never quotes the file. */
+function refused(file: string, kind: AgeFailureKind, identities: number): EnvkitError {
+  switch (kind) {
+    case 'no-match':
+      return new EnvkitError('CRYPTO', `${identities === 1 ? 'your identity cannot' : `none of your ${identities} identities can`} decrypt ${file}: it was not encrypted to ${identities === 1 ? 'your recipient' : 'any of their recipients'}`, {
         hint: 'ask someone who can read it to add your age1… recipient',
         reason: 'not-recipient',
         path: file,
       });
-    }
-    // age's own messages are fixed strings, except "invalid version <line>", which quotes the file.
-    const reason = /HMAC/.test(message)
-      ? "its header fails age's authentication check (edited or damaged)"
-      : /header|stanza|version/.test(message)
-        ? 'its header is malformed (edited or damaged)'
-        : "its contents fail age's authentication check (edited, damaged or cut short)";
-    throw damaged(file, reason);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
-  } catch {
-    throw new EnvkitError('CRYPTO', `${file} decrypts to bytes that are not UTF-8 text`, { hint: 'an environment is a .env file in UTF-8', path: file });
+    case 'armor':
+      return damaged(file, 'its ASCII armor is malformed (a line edited, added or removed)');
+    case 'hmac':
+      return damaged(file, "its header fails age's authentication check (edited or damaged)");
+    case 'header':
+      return damaged(file, 'its header is malformed (edited or damaged)');
+    case 'payload':
+      return damaged(file, "its contents fail age's authentication check (edited, damaged or cut short)");
   }
 }
 

@@ -9,7 +9,7 @@ import { decryptText, encryptText } from './cipher.js';
 import { loadIdentities } from './identity-store.js';
 import { loadAge } from './load.js';
 
-vi.mock('./native/support.js', () => ({ nativeAgeSupported: () => false }));
+vi.mock('./native/support.js', () => ({ nativeKeys: () => undefined }));
 
 const TEXT = 'POSTGRES_PASSWORD=s3cr3t\n';
 

@@ -1,9 +1,9 @@
 import { EnvkitError } from '../errors.js';
-import { identityProblem } from './keys.js';
 import { loadAge } from './load.js';
 import { decryptAgeFile } from './native/decrypt.js';
 import { AgeFailure, type AgeFailureKind } from './native/failure.js';
-import { nativeAgeSupported } from './native/support.js';
+import { nativeKeys } from './native/support.js';
+import type { X25519Key } from './native/x25519.js';
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const BINARY_MAGIC = 'age-encryption.org/v1\n';
@@ -47,9 +47,8 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
   if (identities.length === 0) throw noIdentity(file);
   // node:crypto decrypts in about a millisecond what age-encryption takes 15 to open (docs/startup.md);
   // age-encryption stays for encryption, and for a node without X25519 or ChaCha20-Poly1305.
-  const plain = nativeAgeSupported() && identities.every((identity) => identityProblem(identity) === undefined)
-    ? decryptNative(bytes, format, identities, file)
-    : await decryptWithAgeEncryption(bytes, format, identities, file);
+  const keys = nativeKeys(identities);
+  const plain = keys ? decryptNative(bytes, format, keys, file) : await decryptWithAgeEncryption(bytes, format, identities, file);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
   } catch {
@@ -57,11 +56,11 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
   }
 }
 
-function decryptNative(bytes: Uint8Array, format: 'armor' | 'binary', identities: readonly string[], file: string): Uint8Array {
+function decryptNative(bytes: Uint8Array, format: 'armor' | 'binary', keys: readonly X25519Key[], file: string): Uint8Array {
   try {
-    return decryptAgeFile(bytes, format === 'armor', identities);
+    return decryptAgeFile(bytes, format === 'armor', keys);
   } catch (error) {
-    if (error instanceof AgeFailure) throw refused(file, error.kind, identities.length);
+    if (error instanceof AgeFailure) throw refused(file, error.kind, keys.length);
     throw error;
   }
 }

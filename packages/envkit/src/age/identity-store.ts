@@ -6,8 +6,8 @@ import { readTextFile, writeSecretFile } from '../files/write-file.js';
 import { openOsStore, type OsSecretStore } from '../keyring/os-store.js';
 import { formatIdentityFile, parseIdentityFile } from './identity-file.js';
 import { loadAge } from './load.js';
-import { identityProblem, type KeyPair } from './keys.js';
-import { nativeAgeSupported } from './native/support.js';
+import type { KeyPair } from './keys.js';
+import { nativeKeys } from './native/support.js';
 import { x25519Recipient } from './native/x25519.js';
 
 /** The keyring entry of the personal identity: service `envkit:identity`, account `AGE_SECRET_KEY`. */
@@ -89,7 +89,8 @@ export async function ensureIdentity(options: IdentityOptions = {}): Promise<Loa
 
 /** The identity with its recipient: by node:crypto, so that a command that only decrypts never loads age-encryption. */
 async function withRecipient(identity: string, source: IdentitySource): Promise<LoadedIdentity> {
-  if (nativeAgeSupported() && identityProblem(identity) === undefined) return { identity, recipient: x25519Recipient(identity), source };
+  const [key] = nativeKeys([identity]) ?? [];
+  if (key !== undefined) return { identity, recipient: x25519Recipient(key), source };
   const age = await loadAge();
   return { identity, recipient: await age.identityToRecipient(identity), source };
 }

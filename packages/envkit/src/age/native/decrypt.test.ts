@@ -5,14 +5,14 @@ import { decryptText, encryptText } from '../cipher.js';
 import { loadAge } from '../load.js';
 import { decryptAgeFile } from './decrypt.js';
 import { AgeFailure } from './failure.js';
-import { x25519Recipient } from './x25519.js';
+import { x25519Key, x25519Recipient } from './x25519.js';
 
 const TEXT = 'POSTGRES_PASSWORD=s3cr3t-Qx7vN2mL9pR4\n';
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 async function sealed(): Promise<{ identity: string; binary: Buffer; armored: Buffer }> {
   const identity = await (await loadAge()).generateX25519Identity();
-  const recipient = x25519Recipient(identity);
+  const recipient = x25519Recipient(x25519Key(identity));
   return { identity, binary: Buffer.from(await encryptText(TEXT, [recipient], { armor: false })), armored: Buffer.from(await encryptText(TEXT, [recipient])) };
 }
 
@@ -60,12 +60,12 @@ describe('native decryptText', () => {
   it('tries every identity on every stanza, and throws nothing but AgeFailure for a damaged file', async () => {
     const { identity, binary } = await sealed();
     const stranger = (await sealed()).identity;
-    expect(decryptAgeFile(binary, false, [stranger, identity]).toString()).toBe(TEXT);
-    expect(() => decryptAgeFile(binary, false, [stranger])).toThrow(new AgeFailure('no-match'));
+    expect(decryptAgeFile(binary, false, [stranger, identity].map(x25519Key)).toString()).toBe(TEXT);
+    expect(() => decryptAgeFile(binary, false, [x25519Key(stranger)])).toThrow(new AgeFailure('no-match'));
     for (let at = 0; at < binary.length; at += 7) {
       const copy = Buffer.from(binary);
       copy[at] = (copy[at] as number) ^ 0x80;
-      expect(() => decryptAgeFile(copy, false, [identity])).toThrow(AgeFailure);
+      expect(() => decryptAgeFile(copy, false, [x25519Key(identity)])).toThrow(AgeFailure);
     }
   });
 });

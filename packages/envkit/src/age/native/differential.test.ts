@@ -13,6 +13,7 @@ import { ageFormat } from '../cipher.js';
 import { loadAge, type AgeModule } from '../load.js';
 import { decryptAgeFile } from './decrypt.js';
 import { AgeFailure } from './failure.js';
+import { x25519Key } from './x25519.js';
 
 const CHUNK = 64 * 1024;
 
@@ -32,7 +33,7 @@ function native(bytes: Uint8Array, identities: string[]): Outcome {
   const format = ageFormat(bytes);
   if (format === undefined) return { refused: true };
   try {
-    return { ok: decryptAgeFile(bytes, format === 'armor', identities).toString('hex') };
+    return { ok: decryptAgeFile(bytes, format === 'armor', identities.map(x25519Key)).toString('hex') };
   } catch (error) {
     if (error instanceof AgeFailure) return { refused: true };
     throw error;

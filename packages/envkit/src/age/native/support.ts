@@ -1,23 +1,22 @@
-import { getCiphers } from 'node:crypto';
-import { x25519PrivateKey } from './x25519.js';
+import { getCipherInfo } from 'node:crypto';
+import { identityProblem } from '../keys.js';
+import { x25519Key, type X25519Key } from './x25519.js';
 
 let supported: boolean | undefined;
 
 /**
- * Whether this node's crypto has what the native decrypter needs: X25519 keys and ChaCha20-Poly1305 (a
- * Node built against a crypto library without them falls back to age-encryption).
+ * The X25519 keys of `identities` when the native decrypter can use them, else `undefined` (then
+ * age-encryption decrypts, as it did before): an identity that is not a valid X25519 one, or a node whose
+ * crypto lacks ChaCha20-Poly1305 or X25519 keys (a Node built against another crypto library).
  */
-export function nativeAgeSupported(): boolean {
-  supported ??= probe();
-  return supported;
-}
-
-function probe(): boolean {
-  if (!getCiphers().includes('chacha20-poly1305')) return false;
+export function nativeKeys(identities: readonly string[]): X25519Key[] | undefined {
+  supported ??= getCipherInfo('chacha20-poly1305') !== undefined;
+  if (!supported || !identities.every((identity) => identityProblem(identity) === undefined)) return undefined;
   try {
-    x25519PrivateKey(new Uint8Array(32).fill(1));
-    return true;
+    return identities.map(x25519Key);
   } catch {
-    return false;
+    // Valid identities that this node cannot make X25519 keys of.
+    supported = false;
+    return undefined;
   }
 }

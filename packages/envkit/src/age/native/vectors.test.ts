@@ -7,6 +7,7 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decryptAgeFile } from './decrypt.js';
 import { AgeFailure, type AgeFailureKind } from './failure.js';
+import { x25519Key } from './x25519.js';
 
 const DIR = new URL('../../../../../test/fixtures/cctv-age/', import.meta.url);
 
@@ -57,7 +58,7 @@ const vectors = readdirSync(DIR)
 
 function outcome(vector: Vector): { plain: Buffer } | { kind: AgeFailureKind } {
   try {
-    return { plain: decryptAgeFile(vector.file, vector.armored, vector.identities) };
+    return { plain: decryptAgeFile(vector.file, vector.armored, vector.identities.map(x25519Key)) };
   } catch (error) {
     if (error instanceof AgeFailure) return { kind: error.kind };
     throw error;

@@ -26,7 +26,14 @@ export interface X25519Key {
  */
 export function x25519Key(identity: string): X25519Key {
   const scalar = bech32.decodeToBytes(identity as `${string}1${string}`).bytes;
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, scalar]), format: 'der', type: 'pkcs8' });
+  const der = Buffer.concat([PKCS8_PREFIX, scalar]);
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+    scalar.fill(0);
+  }
   // As a JWK: Node exports it several times faster than as DER.
   const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
   return { privateKey, publicKey: Buffer.from(x as string, 'base64url') };

@@ -32,8 +32,8 @@ export function ageFormat(bytes: Uint8Array): 'armor' | 'binary' | undefined {
 /**
  * Decrypt an age file (armored or binary) with X25519 identities and return its text. Every failure is a
  * CRYPTO error that names `file` and says what is wrong — not an age file, none of the identities is a
- * recipient, the header or the payload fails age's authentication (edited, damaged or cut short), not
- * UTF-8 — and never quotes the file: a plaintext file named `.age` by mistake must not be echoed.
+ * recipient, its armor or header is malformed, the header or the payload fails age's authentication (edited,
+ * damaged or cut short), not UTF-8 — and never quotes the file: a plaintext file named `.age` by mistake must not be echoed.
  */
 export async function decryptText(bytes: Uint8Array, identities: readonly string[], file: string): Promise<string> {
   const format = ageFormat(bytes);
@@ -45,14 +45,17 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
     });
   }
   if (identities.length === 0) throw noIdentity(file);
-  // node:crypto decrypts in about a millisecond what age-encryption takes 15 to open (docs/startup.md);
-  // age-encryption stays for encryption, and for a node without X25519 or ChaCha20-Poly1305.
+  // node:crypto (native/) opens an environment in a few milliseconds of which age-encryption took 16 more to
+  // load and run (docs/startup.md); age-encryption stays for encrypting, for a node without X25519 or
+  // ChaCha20-Poly1305, and for an identity that is not a valid X25519 one (it says what is wrong with it).
   const keys = nativeKeys(identities);
   const plain = keys ? decryptNative(bytes, format, keys, file) : await decryptWithAgeEncryption(bytes, format, identities, file);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
   } catch {
     throw new EnvkitError('CRYPTO', `${file} decrypts to bytes that are not UTF-8 text`, { hint: 'an environment is a .env file in UTF-8', path: file });
+  } finally {
+    plain.fill(0);
   }
 }
 

@@ -53,7 +53,7 @@ const KIND: Record<string, AgeFailureKind> = {
 const NONCE_CUT: Record<string, AgeFailureKind> = { stream_no_nonce: 'payload', stream_short_nonce: 'payload' };
 
 const vectors = readdirSync(DIR)
-  .filter((name) => name !== 'LICENSE' && name !== 'README.md')
+  .filter((name) => name !== 'LICENSE' && name !== 'README.md' && !name.startsWith('.'))
   .map(readVector);
 
 function outcome(vector: Vector): { plain: Buffer } | { kind: AgeFailureKind } {

@@ -88,8 +88,8 @@ async function buildCli(name, only) {
 }
 
 /**
- * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands of
- * encrypted environments: it goes to dist/age.cjs, required when something is encrypted or decrypted.
+ * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands that encrypt
+ * (decrypting uses node:crypto): it goes to dist/age.cjs, required when something is encrypted.
  */
 async function buildAge() {
   const entry = createRequire(join(here, '../envkit/package.json')).resolve('age-encryption');
@@ -254,8 +254,9 @@ function writeCodeCaches(distDir) {
 }
 
 /**
- * The code cache of dist/age.cjs (see bin.ts): an encrypted environment made in the scratch project with an
- * identity of its own, then `envkit run --env` once with ENVKIT_BUILD_AGE_CACHE set.
+ * The code cache of dist/age.cjs (see bin.ts), written by `envkit encrypt` in the scratch project with an
+ * identity of its own (ENVKIT_BUILD_AGE_CACHE set). Decrypting no longer loads age.cjs (the library
+ * decrypts with node:crypto): `run --env` checks that it does not, as the cache step's smoke test.
  */
 function writeAgeCodeCache(project, distDir, cacheDir) {
   const file = join(cacheDir, 'age.bin');
@@ -265,14 +266,18 @@ function writeAgeCodeCache(project, distDir, cacheDir) {
   const steps = [
     [['identity', '--no-keyring'], {}],
     [['recipients', 'add', '--env', 'build'], {}],
-    [['encrypt', '--env', 'build', '--from', '.env'], {}],
-    [['run', '--env', 'build', '--', process.execPath, '-e', '0'], { ENVKIT_BUILD_AGE_CACHE: file }],
+    [['encrypt', '--env', 'build', '--from', '.env'], { ENVKIT_BUILD_AGE_CACHE: file }],
+    [['run', '--env', 'build', '--', process.execPath, '-e', '0'], { ENVKIT_BUILD_AGE_CACHE: `${file}.run` }],
   ];
   for (const [argv, extra] of steps) {
     const result = spawnSync(process.execPath, ['--', join(distDir, 'bin.js'), ...argv], { cwd: project, encoding: 'utf8', env: { ...env, ...extra } });
     if (result.status !== 0) throw new Error(`envkit ${argv.join(' ')} failed while building (exit ${result.status}):\n${result.stderr}`);
   }
-  if (!existsSync(file)) throw new Error('envkit run --env wrote no code cache for dist/age.cjs');
+  if (!existsSync(file)) throw new Error('envkit encrypt wrote no code cache for dist/age.cjs');
+  if (existsSync(`${file}.run`)) {
+    rmSync(`${file}.run`);
+    throw new Error('envkit run --env loaded dist/age.cjs: decrypting must not (packages/envkit/src/age/native/)');
+  }
 }
 
 /** No D-Bus (so no keyring is ever asked), no colors, no inherited envkit settings. */

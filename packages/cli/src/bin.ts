@@ -55,8 +55,8 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   const script = userModules ? undefined : compileWithCodeCache(path, source, cache);
   const wrapper = (script ? script.runInThisContext() : (0, eval)(source)) as (...args: unknown[]) => void;
   const module = { exports: {} as Cli };
-  // dist/age.cjs (age-encryption, required by the bundle when something is decrypted) is compiled with a
-  // code cache of its own too: compiling it is most of what opening an environment costs.
+  // dist/age.cjs (age-encryption, required by the bundle when something is encrypted; decrypting uses
+  // node:crypto) is compiled with a code cache of its own too: compiling it is most of what loading it costs.
   const agePath = join(__dirname, 'age.cjs');
   let ageScript: Script | undefined;
   const requireBeside = Object.assign((id: string): unknown => {

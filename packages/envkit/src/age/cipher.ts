@@ -1,5 +1,9 @@
 import { EnvkitError } from '../errors.js';
 import { loadAge } from './load.js';
+import { decryptAgeFile } from './native/decrypt.js';
+import { AgeFailure, type AgeFailureKind } from './native/failure.js';
+import { nativeKeys } from './native/support.js';
+import type { X25519Key } from './native/x25519.js';
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const BINARY_MAGIC = 'age-encryption.org/v1\n';
@@ -28,8 +32,8 @@ export function ageFormat(bytes: Uint8Array): 'armor' | 'binary' | undefined {
 /**
  * Decrypt an age file (armored or binary) with X25519 identities and return its text. Every failure is a
  * CRYPTO error that names `file` and says what is wrong — not an age file, none of the identities is a
- * recipient, the header or the payload fails age's authentication (edited, damaged or cut short), not
- * UTF-8 — and never quotes the file: a plaintext file named `.age` by mistake must not be echoed.
+ * recipient, its armor or header is malformed, the header or the payload fails age's authentication (edited,
+ * damaged or cut short), not UTF-8 — and never quotes the file: a plaintext file named `.age` by mistake must not be echoed.
  */
 export async function decryptText(bytes: Uint8Array, identities: readonly string[], file: string): Promise<string> {
   const format = ageFormat(bytes);
@@ -41,39 +45,72 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
     });
   }
   if (identities.length === 0) throw noIdentity(file);
+  // node:crypto (native/) opens an environment in a few milliseconds of which age-encryption took 16 more to
+  // load and run (docs/startup.md); age-encryption stays for encrypting, for a node without X25519 or
+  // ChaCha20-Poly1305, and for an identity that is not a valid X25519 one (it says what is wrong with it).
+  const keys = nativeKeys(identities);
+  const plain = keys ? decryptNative(bytes, format, keys, file) : await decryptWithAgeEncryption(bytes, format, identities, file);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
+  } catch {
+    throw new EnvkitError('CRYPTO', `${file} decrypts to bytes that are not UTF-8 text`, { hint: 'an environment is a .env file in UTF-8', path: file });
+  } finally {
+    plain.fill(0);
+  }
+}
+
+function decryptNative(bytes: Uint8Array, format: 'armor' | 'binary', keys: readonly X25519Key[], file: string): Uint8Array {
+  try {
+    return decryptAgeFile(bytes, format === 'armor', keys);
+  } catch (error) {
+    if (error instanceof AgeFailure) throw refused(file, error.kind, keys.length);
+    throw error;
+  }
+}
+
+async function decryptWithAgeEncryption(bytes: Uint8Array, format: 'armor' | 'binary', identities: readonly string[], file: string): Promise<Uint8Array> {
   const age = await loadAge();
   let raw: Uint8Array;
   try {
     raw = format === 'armor' ? age.armor.decode(new TextDecoder().decode(bytes)) : bytes;
   } catch {
-    throw damaged(file, 'its ASCII armor is malformed (a line edited, added or removed)');
+    throw refused(file, 'armor', identities.length);
   }
   const decrypter = new age.Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
-  let plain: Uint8Array;
   try {
-    plain = await decrypter.decrypt(raw);
+    return await decrypter.decrypt(raw);
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
-    if (message.startsWith('no identity matched')) {
-      throw new EnvkitError('CRYPTO', `${identities.length === 1 ? 'your identity cannot' : `none of your ${identities.length} identities can`} decrypt ${file}: it was not encrypted to ${identities.length === 1 ? 'your recipient' : 'any of their recipients'}`, {
+    // age's own messages are fixed strings, except "invalid version <line>", which quotes the file.
+    const kind: AgeFailureKind = message.startsWith('no identity matched')
+      ? 'no-match'
+      : /HMAC/.test(message)
+        ? 'hmac'
+        : /header|stanza|version/.test(message)
+          ? 'header'
+          : 'payload';
+    throw refused(file, kind, identities.length);
+  }
+}
+
+/** The CRYPTO error for a file the decrypter refused, by what is wrong with it. Never quotes the file. */
+function refused(file: string, kind: AgeFailureKind, identities: number): EnvkitError {
+  switch (kind) {
+    case 'no-match':
+      return new EnvkitError('CRYPTO', `${identities === 1 ? 'your identity cannot' : `none of your ${identities} identities can`} decrypt ${file}: it was not encrypted to ${identities === 1 ? 'your recipient' : 'any of their recipients'}`, {
         hint: 'ask someone who can read it to add your age1… recipient',
         reason: 'not-recipient',
         path: file,
       });
-    }
-    // age's own messages are fixed strings, except "invalid version <line>", which quotes the file.
-    const reason = /HMAC/.test(message)
-      ? "its header fails age's authentication check (edited or damaged)"
-      : /header|stanza|version/.test(message)
-        ? 'its header is malformed (edited or damaged)'
-        : "its contents fail age's authentication check (edited, damaged or cut short)";
-    throw damaged(file, reason);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plain);
-  } catch {
-    throw new EnvkitError('CRYPTO', `${file} decrypts to bytes that are not UTF-8 text`, { hint: 'an environment is a .env file in UTF-8', path: file });
+    case 'armor':
+      return damaged(file, 'its ASCII armor is malformed (a line edited, added or removed)');
+    case 'hmac':
+      return damaged(file, "its header fails age's authentication check (edited or damaged)");
+    case 'header':
+      return damaged(file, 'its header is malformed (edited or damaged)');
+    case 'payload':
+      return damaged(file, "its contents fail age's authentication check (edited, damaged or cut short)");
   }
 }
 

@@ -1,5 +1,6 @@
 // age-encryption (the age author's TypeScript implementation) is ESM and brings the noble curves and
-// ciphers: loaded only by the commands that encrypt or decrypt. It is an optional peer dependency of envkit
+// ciphers: loaded only by the commands that encrypt or create an identity (decrypting uses node:crypto, see
+// native/, except on a node without X25519 or ChaCha20-Poly1305). It is an optional peer dependency of envkit
 // (about 6 MB installed, which a tool that only loads its environment never needs). The CLI bundle maps this
 // import to a CommonJS bundle of its own (packages/cli/build.mjs), so other commands never read it.
 import { importOptionalPeer } from '../optional-peer.js';

@@ -9,7 +9,7 @@ import { decryptText, encryptText } from './cipher.js';
 import { loadIdentities } from './identity-store.js';
 import { loadAge } from './load.js';
 
-vi.mock('./native/support.js', () => ({ nativeKeys: () => undefined }));
+vi.mock('./native/support.js', () => ({ nativeKeys: () => undefined, nativeUsable: () => false }));
 
 const TEXT = 'POSTGRES_PASSWORD=s3cr3t\n';
 

@@ -7,8 +7,8 @@ import { openOsStore, type OsSecretStore } from '../keyring/os-store.js';
 import { formatIdentityFile, parseIdentityFile } from './identity-file.js';
 import { loadAge } from './load.js';
 import type { KeyPair } from './keys.js';
-import { nativeKeys } from './native/support.js';
-import { x25519Recipient } from './native/x25519.js';
+import { nativeUsable } from './native/support.js';
+import { x25519Key, x25519Recipient } from './native/x25519.js';
 
 /** The keyring entry of the personal identity: service `envkit:identity`, account `AGE_SECRET_KEY`. */
 const KEYRING_PROJECT = 'identity';
@@ -89,8 +89,19 @@ export async function ensureIdentity(options: IdentityOptions = {}): Promise<Loa
 
 /** The identity with its recipient: by node:crypto, so that a command that only decrypts never loads age-encryption. */
 async function withRecipient(identity: string, source: IdentitySource): Promise<LoadedIdentity> {
-  const [key] = nativeKeys([identity]) ?? [];
-  if (key !== undefined) return { identity, recipient: x25519Recipient(key), source };
+  if (nativeUsable([identity])) {
+    // Computed when first asked for: decrypting (`envkit run --env`) needs only the secret key, and importing
+    // the key is most of what the recipient costs.
+    let recipient: string | undefined;
+    return {
+      identity,
+      source,
+      get recipient() {
+        recipient ??= x25519Recipient(x25519Key(identity));
+        return recipient;
+      },
+    };
+  }
   const age = await loadAge();
   return { identity, recipient: await age.identityToRecipient(identity), source };
 }

@@ -10,8 +10,7 @@ let supported: boolean | undefined;
  * crypto lacks ChaCha20-Poly1305 or X25519 keys (a Node built against another crypto library).
  */
 export function nativeKeys(identities: readonly string[]): X25519Key[] | undefined {
-  supported ??= getCipherInfo('chacha20-poly1305') !== undefined;
-  if (!supported || !identities.every((identity) => identityProblem(identity) === undefined)) return undefined;
+  if (!nativeUsable(identities)) return undefined;
   try {
     return identities.map(x25519Key);
   } catch {
@@ -19,4 +18,13 @@ export function nativeKeys(identities: readonly string[]): X25519Key[] | undefin
     supported = false;
     return undefined;
   }
+}
+
+/**
+ * Whether {@link nativeKeys} would make keys of `identities` (valid X25519 identities, a node with
+ * ChaCha20-Poly1305), without making them: importing a key is most of what it costs.
+ */
+export function nativeUsable(identities: readonly string[]): boolean {
+  supported ??= getCipherInfo('chacha20-poly1305') !== undefined;
+  return supported && identities.every((identity) => identityProblem(identity) === undefined);
 }

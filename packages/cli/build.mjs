@@ -82,7 +82,7 @@ async function buildCli(name, only) {
     // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
     // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
-    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), lazyBuiltins(['child_process', 'crypto', 'os', 'perf_hooks', 'readline', 'tty'])],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), lazyBuiltins(['child_process', 'crypto', 'module', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(metafile);
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { EnvkitError, isEnvkitError, parseDocument, type EnvSchema } from 'envkit';
-import { environmentPaths, privateCopy, readEnvironmentText, replaceEnvironmentText, runValues } from 'envkit/age';
+import { environmentPaths, privateCopy, readEnvironmentText, replaceEnvironmentText } from 'envkit/age';
+import { runValues } from 'envkit/project';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
 import { renderKeys, renderFiles } from '../render/summary.js';

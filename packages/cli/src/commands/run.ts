@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { assertParsed, EnvkitError, parseDocument, readTextFile, type EnvDocument } from 'envkit';
-import { projectPaths } from 'envkit/project';
-import { runValues } from 'envkit/age';
+import { projectPaths, runValues } from 'envkit/project';
 import type { Context } from '../context.js';
 
 /** The signals envkit passes on to the command while it runs. */

@@ -29,7 +29,6 @@ export {
 export { listRecipients, addRecipient, removeRecipient, type RecipientsOptions, type RecipientsChange, type RecipientRemoval } from './recipients.js';
 export { environmentNames, environmentGitignoreRules, syncEnvironmentGitignore } from './gitignore.js';
 export { diffDocuments, type KeyDiff } from './diff.js';
-export { runValues } from './run-values.js';
 export { checkEnvironment } from './check-environment.js';
 export { environmentStore, environmentPendingPath } from './rotation-store.js';
 export { decryptToFile, type DecryptToFileOptions } from './decrypt-file.js';

@@ -8,6 +8,7 @@ export { withEnvironmentValues } from './init-from-env.js';
 export { setValues, unsetKeys, getValue, rotateSecret, type SetOptions, type EditResult, type GetResult, type RotateFileOptions } from './edit.js';
 export type { KeySummary, KeyAction } from './plan.js';
 export { checkProject, type CheckOptions, type CheckResult } from './check.js';
+export { runValues } from './run-values.js';
 export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResult } from './check-deployment.js';
 export type { OnlineOptions } from './check-online.js';
 export { syncExample, checkExample, syncGitignore } from './sync.js';

@@ -2,7 +2,7 @@ import { EnvkitError } from '../errors.js';
 import type { EnvSchema } from '../schema/define.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { validateValues } from '../schema/load.js';
-import { applyDerived, isPresent } from '../project/plan.js';
+import { applyDerived, isPresent } from './plan.js';
 
 /**
  * The variables a process started by `envkit run` gets from an environment: every assignment of the

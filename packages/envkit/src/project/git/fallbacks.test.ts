@@ -104,4 +104,16 @@ describe.runIf(hasGit)('the reader asks git', () => {
     writeFileSync(join(dir, '.gitignore'), 'x**/y\n.env\n');
     expect(read(dir)).toBeUndefined();
   });
+
+  it('when a file of patterns is large (newer git skips one over 100 MiB, so its rules would not apply)', () => {
+    const dir = repository();
+    const comments = '#'.repeat(1023) + '\n';
+    writeFileSync(join(dir, '.gitignore'), comments.repeat(1024) + '.env\n');
+    expect(read(dir)).toBeUndefined();
+    writeFileSync(join(dir, '.gitignore'), '.env\n');
+    writeFileSync(join(dir, '.git/info/exclude'), comments.repeat(1024) + '.env\n');
+    expect(read(dir)).toBeUndefined();
+    writeFileSync(join(dir, '.git/info/exclude'), comments.repeat(1023) + '.env\n');
+    expect(read(dir)).toEqual({ available: true, inRepo: true, tracked: false, ignored: true });
+  });
 });

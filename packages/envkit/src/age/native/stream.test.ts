@@ -3,12 +3,14 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { decryptPayload } from './stream.js';
 
-// Every chunk `open` hands back, to see what became of it.
+// Every chunk `open` hands back, and the key it was given, to see what became of them.
 const opened = vi.hoisted(() => [] as Buffer[]);
+const keys = vi.hoisted(() => [] as Uint8Array[]);
 vi.mock('./aead.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('./aead.js')>();
   return {
     open: (...args: Parameters<typeof real.open>) => {
+      keys.push(args[0]);
       const chunk = real.open(...args);
       if (chunk !== undefined) opened.push(chunk);
       return chunk;
@@ -48,6 +50,17 @@ describe('decryptPayload', () => {
     expect(() => decryptPayload(fileKey, damaged)).toThrow('payload');
     expect(opened).toHaveLength(2);
     for (const chunk of opened) expect(chunk.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('zeroes the payload key once done, as on a failure', () => {
+    const fileKey = randomBytes(16);
+    const payload = seal(fileKey, Buffer.from('A=1\n'));
+    keys.length = 0;
+    decryptPayload(fileKey, payload);
+    payload[payload.length - 1]! ^= 1;
+    expect(() => decryptPayload(fileKey, payload)).toThrow('payload');
+    expect(keys).toHaveLength(2);
+    for (const key of keys) expect(key.every((byte) => byte === 0)).toBe(true);
   });
 
   it('returns a single chunk as it is', () => {

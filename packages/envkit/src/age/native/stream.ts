@@ -14,10 +14,10 @@ const CHUNK = 64 * 1024 + TAG;
  */
 export function decryptPayload(fileKey: Uint8Array, payload: Buffer): Buffer {
   if (payload.length < NONCE_SIZE) throw new AgeFailure('payload');
-  const key = new Uint8Array(hkdfSync('sha256', fileKey, payload.subarray(0, NONCE_SIZE), 'payload', 32));
   const sealed = payload.subarray(NONCE_SIZE);
   const count = Math.ceil(sealed.length / CHUNK);
   if (count === 0) throw new AgeFailure('payload');
+  const key = new Uint8Array(hkdfSync('sha256', fileKey, payload.subarray(0, NONCE_SIZE), 'payload', 32));
   const plain: Buffer[] = [];
   try {
     for (let index = 0; index < count; index++) {
@@ -36,5 +36,6 @@ export function decryptPayload(fileKey: Uint8Array, payload: Buffer): Buffer {
     return plain.length === 1 ? (plain.pop() as Buffer) : Buffer.concat(plain);
   } finally {
     for (const done of plain) done.fill(0);
+    key.fill(0);
   }
 }

@@ -33,4 +33,14 @@ describe('without native X25519/ChaCha20-Poly1305: age-encryption', () => {
     const tabbed = Buffer.concat([armored.subarray(0, -1), Buffer.from('\v')]);
     expect(await decryptText(tabbed, [alice], 'x.age')).toBe(TEXT);
   });
+
+  it('refuses an identity age-encryption cannot read without quoting it (its decoder would)', async () => {
+    const age = await loadAge();
+    const armored = await encryptText(TEXT, [await age.identityToRecipient(await age.generateX25519Identity())]);
+    // An X25519 identity in form whose checksum fails.
+    const damaged = 'AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEZ';
+    const error = await rejected(decryptText(armored, [damaged], 'x.age'));
+    expect(error).toMatchObject({ code: 'CRYPTO', message: 'an identity given to decrypt x.age: not a valid age identity: its checksum is wrong (damaged?)' });
+    expect(String(error.stack)).not.toContain(damaged.slice(16, 40));
+  });
 });

@@ -1,4 +1,5 @@
 import { EnvkitError } from '../errors.js';
+import { identityProblem } from './keys.js';
 import { loadAge } from './load.js';
 import { decryptAgeFile } from './native/decrypt.js';
 import { AgeFailure, type AgeFailureKind } from './native/failure.js';
@@ -77,7 +78,18 @@ async function decryptWithAgeEncryption(bytes: Uint8Array, format: 'armor' | 'bi
     throw refused(file, 'armor', identities.length);
   }
   const decrypter = new age.Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity);
+  for (const identity of identities) {
+    try {
+      decrypter.addIdentity(identity);
+    } catch {
+      // age-encryption's bech32 decoder quotes the whole identity in its error: envkit's words instead.
+      throw new EnvkitError('CRYPTO', `an identity given to decrypt ${file}: ${identityProblem(identity) ?? 'age-encryption cannot use it'}`, {
+        hint: 'an identity is what `age-keygen` writes (AGE-SECRET-KEY-1…)',
+        reason: 'identity-invalid',
+        path: file,
+      });
+    }
+  }
   try {
     return await decrypter.decrypt(raw);
   } catch (error) {

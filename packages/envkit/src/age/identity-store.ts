@@ -6,7 +6,7 @@ import { readTextFile, writeSecretFile } from '../files/write-file.js';
 import { openOsStore, type OsSecretStore } from '../keyring/os-store.js';
 import { formatIdentityFile, parseIdentityFile } from './identity-file.js';
 import { loadAge } from './load.js';
-import type { KeyPair } from './keys.js';
+import { identityProblem, POST_QUANTUM_IDENTITY, type KeyPair } from './keys.js';
 import { nativeUsable } from './native/support.js';
 import { x25519Key, x25519Recipient } from './native/x25519.js';
 
@@ -124,8 +124,18 @@ async function readPersonalFile(env: NodeJS.ProcessEnv): Promise<LoadedIdentity[
 
 function readKeyring(options: IdentityOptions, env: NodeJS.ProcessEnv): Promise<LoadedIdentity | undefined> {
   return withKeyring(options, env, async (store) => {
-    const identity = await store.get(KEYRING_PROJECT, KEYRING_KEY);
-    return identity === undefined ? undefined : withRecipient(identity.trim(), { kind: 'keyring', backend: store.backend });
+    const identity = (await store.get(KEYRING_PROJECT, KEYRING_KEY))?.trim();
+    if (identity === undefined) return undefined;
+    // Checked as an identity file's lines are (age-encryption's decoder would quote it in its error).
+    const problem = identityProblem(identity);
+    if (problem !== undefined) {
+      throw new EnvkitError('CRYPTO', `the OS keyring's identity (${store.backend}): ${problem}`, {
+        hint: `envkit keeps an AGE-SECRET-KEY-1… identity (as age-keygen writes it) under service envkit:${KEYRING_PROJECT}, account ${KEYRING_KEY}`,
+        reason: 'identity-invalid',
+        data: { where: 'keyring', problem, postQuantum: problem === POST_QUANTUM_IDENTITY },
+      });
+    }
+    return withRecipient(identity, { kind: 'keyring', backend: store.backend });
   });
 }
 

@@ -33,7 +33,8 @@ function git(cwd: string, args: string[]): { status: number | null; stdout: stri
  */
 export function gitFileStatus(dir: string, file: string): GitStatus {
   if (!mayBeInRepo(dir)) return { available: findExecutable('git') !== undefined, inRepo: false };
-  return (findExecutable('git') !== undefined ? readGitStatus(dir, file) : undefined) ?? askGit(dir, file);
+  const git = findExecutable('git');
+  return (git !== undefined ? readGitStatus(dir, file, process.env, git) : undefined) ?? askGit(dir, file);
 }
 
 /** {@link gitFileStatus} from git itself, for a directory in which a `.git` was found. */

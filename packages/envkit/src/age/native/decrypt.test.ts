@@ -1,11 +1,25 @@
 // decryptText on the native path: which message each kind of damage gets, and the order of age's checks.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rejected } from '../../../../../test/helpers/errors.js';
 import { decryptText, encryptText } from '../cipher.js';
 import { loadAge } from '../load.js';
 import { decryptAgeFile } from './decrypt.js';
 import { AgeFailure } from './failure.js';
 import { x25519Key, x25519Recipient } from './x25519.js';
+
+// Every file key unwrapped, to see what became of it (the real unwrapping, only watched).
+const fileKeys = vi.hoisted(() => [] as Buffer[]);
+vi.mock('./x25519.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./x25519.js')>();
+  return {
+    ...real,
+    unwrapFileKey: (...args: Parameters<typeof real.unwrapFileKey>) => {
+      const fileKey = real.unwrapFileKey(...args);
+      if (fileKey !== undefined) fileKeys.push(fileKey);
+      return fileKey;
+    },
+  };
+});
 
 const TEXT = 'POSTGRES_PASSWORD=s3cr3t-Qx7vN2mL9pR4\n';
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -55,6 +69,22 @@ describe('native decryptText', () => {
       expect(await reason(binary.subarray(0, end), identity)).toBe("its contents fail age's authentication check (edited, damaged or cut short)");
     }
     expect(await reason(Buffer.concat([binary, Buffer.from('x')]), identity)).toBe("its contents fail age's authentication check (edited, damaged or cut short)");
+  });
+
+  it('zeroes the file key once the file is decrypted, or refused for its MAC or its payload', async () => {
+    const { identity, binary } = await sealed();
+    const text = binary.toString('latin1');
+    const mac = Buffer.from(binary);
+    const macAt = text.indexOf('--- ') + 4;
+    mac[macAt] = mac[macAt] === 0x41 ? 0x42 : 0x41;
+    const payload = Buffer.from(binary);
+    payload[payload.length - 1]! ^= 1;
+    fileKeys.length = 0;
+    expect(decryptAgeFile(binary, false, [x25519Key(identity)]).toString()).toBe(TEXT);
+    expect(() => decryptAgeFile(mac, false, [x25519Key(identity)])).toThrow(new AgeFailure('hmac'));
+    expect(() => decryptAgeFile(payload, false, [x25519Key(identity)])).toThrow(new AgeFailure('payload'));
+    expect(fileKeys).toHaveLength(3);
+    for (const fileKey of fileKeys) expect(fileKey.every((byte) => byte === 0)).toBe(true);
   });
 
   it('tries every identity on every stanza, and throws nothing but AgeFailure for a damaged file', async () => {

@@ -15,8 +15,14 @@ export function decryptAgeFile(bytes: Uint8Array, armored: boolean, keys: readon
   const header = parseHeader(file);
   const fileKey = unwrapFileKey(keys, header.stanzas);
   if (fileKey === undefined) throw new AgeFailure('no-match');
-  const macKey = new Uint8Array(hkdfSync('sha256', fileKey, new Uint8Array(0), 'header', 32));
-  const mac = createHmac('sha256', macKey).update(header.macInput).digest();
-  if (!timingSafeEqual(mac, header.mac)) throw new AgeFailure('hmac');
-  return decryptPayload(fileKey, file.subarray(header.payloadStart));
+  try {
+    const macKey = new Uint8Array(hkdfSync('sha256', fileKey, new Uint8Array(0), 'header', 32));
+    const mac = createHmac('sha256', macKey).update(header.macInput).digest();
+    macKey.fill(0);
+    if (!timingSafeEqual(mac, header.mac)) throw new AgeFailure('hmac');
+    return decryptPayload(fileKey, file.subarray(header.payloadStart));
+  } finally {
+    // The file key opens the whole file: no copy of it is left once done.
+    fileKey.fill(0);
+  }
 }

@@ -55,11 +55,12 @@ export function unwrapFileKey(keys: readonly X25519Key[], stanzas: readonly Stan
     for (const stanza of stanzas) {
       if (stanza.type !== 'X25519') continue;
       const share = stanza.args.length === 1 ? strictBase64(stanza.args[0] as string, false) : undefined;
-      if (share === undefined || share.length !== KEY_SIZE) throw new AgeFailure('header');
+      if (share === undefined || share.length !== KEY_SIZE || stanza.body.length !== FILE_KEY_SIZE + 16) throw new AgeFailure('header');
       const secret = sharedSecret(key.privateKey, share);
-      const wrapping = hkdfSync('sha256', secret, Buffer.concat([share, key.publicKey]), LABEL, KEY_SIZE);
-      if (stanza.body.length !== FILE_KEY_SIZE + 16) throw new AgeFailure('header');
-      const fileKey = open(new Uint8Array(wrapping), ZERO_NONCE, stanza.body);
+      const wrapping = new Uint8Array(hkdfSync('sha256', secret, Buffer.concat([share, key.publicKey]), LABEL, KEY_SIZE));
+      secret.fill(0);
+      const fileKey = open(wrapping, ZERO_NONCE, stanza.body);
+      wrapping.fill(0);
       if (fileKey !== undefined) return fileKey;
     }
   }

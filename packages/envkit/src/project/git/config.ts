@@ -1,10 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { UserPaths } from './environment.js';
 
 /**
  * git's system file is where git was built to look (`/etc/gitconfig` for a distribution's git, else
- * `$(prefix)/etc/gitconfig`): these are the likely places (a distribution, /usr/local, Homebrew). Since which
+ * `$(prefix)/etc/gitconfig`): these are the likely places (a distribution, /usr/local, Homebrew), and
+ * `<prefix>/etc/gitconfig` of the git found on PATH, `<prefix>/bin/git` (see {@link systemFiles}). Since which
  * one git reads is not known here, anything in them that matters sends the question to git.
  */
 const SYSTEM_FILES = ['/etc/gitconfig', '/usr/local/etc/gitconfig', '/opt/homebrew/etc/gitconfig', '/home/linuxbrew/.linuxbrew/etc/gitconfig'];
@@ -24,9 +25,9 @@ type Role = 'system' | 'global' | 'repo';
  * format other than 0 or 1, a `core.excludesFile` that is not a plain absolute or `~/` path, or holds a line
  * this scanner does not read exactly as git would (it refuses rather than guesses), or cannot be read.
  */
-export function scanConfig(gitDir: string, user: UserPaths): ExcludeConfig | undefined {
+export function scanConfig(gitDir: string, user: UserPaths, git: string): ExcludeConfig | undefined {
   const files: Array<[string, Role]> = [
-    ...SYSTEM_FILES.map((path): [string, Role] => [path, 'system']),
+    ...systemFiles(git).map((path): [string, Role] => [path, 'system']),
     [join(user.xdgGit, 'config'), 'global'],
     [join(user.home, '.gitconfig'), 'global'],
     [join(gitDir, 'config'), 'repo'],
@@ -38,6 +39,16 @@ export function scanConfig(gitDir: string, user: UserPaths): ExcludeConfig | und
     if (text !== null && !scanFile(text, role, user.home, config)) return undefined;
   }
   return config;
+}
+
+/**
+ * The system files `git` (its path on PATH) may read: the likely places and its own prefix's, as found on PATH
+ * (Homebrew's link, a conda environment's bin) and with links resolved (a git built with its default prefix,
+ * $HOME, and linked from elsewhere).
+ */
+function systemFiles(git: string): string[] {
+  const prefixes = [dirname(dirname(git)), dirname(dirname(realpathSync.native(git)))];
+  return [...new Set([...SYSTEM_FILES, ...prefixes.map((prefix) => join(prefix, 'etc', 'gitconfig'))])];
 }
 
 /** The file's text; `null` when it does not exist, `undefined` when it cannot be read. */

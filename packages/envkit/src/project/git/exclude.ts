@@ -14,9 +14,15 @@ export interface IgnoreSources {
 }
 
 /**
+ * A larger file of patterns is left to git: newer git skips one over 100 MiB ("ignoring excessively large
+ * pattern file"), older git reads it, and reading one here would cost more than starting git.
+ */
+const MAX_PATTERN_BYTES = 1024 * 1024;
+
+/**
  * A file of patterns, parsed by `ignore` (node-ignore: gitignore(5)'s pattern syntax, checked against git by
  * its own tests), case-sensitive as git is without core.ignoreCase. `null` when there is none. `undefined`
- * (ask git) when it cannot be read as git reads it: not a regular file (a `.gitignore` that is a symlink git
+ * (ask git) when it cannot be read as git reads it: larger than 1 MiB, not a regular file (a `.gitignore` that is a symlink git
  * refuses to follow: `nofollow`), unreadable, not UTF-8 (git matches bytes, `ignore` characters), or with a
  * NUL byte (git reads a pattern up to it), or a pattern `ignore` is known to read otherwise (see
  * {@link readsAsGit}). git skips a UTF-8 byte order mark at the start, as done here.
@@ -26,7 +32,7 @@ export function readPatterns(path: string, nofollow: boolean): Ignore | null | u
   try {
     const stats = (nofollow ? lstatSync : statSync)(path, { throwIfNoEntry: false });
     if (stats === undefined) return null;
-    if (!stats.isFile()) return undefined;
+    if (!stats.isFile() || stats.size > MAX_PATTERN_BYTES) return undefined;
     const bytes = readFileSync(path);
     if (!isUtf8(bytes)) return undefined;
     text = bytes.toString('utf8');

@@ -62,6 +62,18 @@ describe.runIf(hasGit)('the reader asks git', () => {
     writeFileSync(global, '');
   });
 
+  it('when the system config of the git on PATH, where its build looks for it (<prefix>/etc/gitconfig), says something that matters', () => {
+    const dir = repository();
+    // A git installed under a prefix of its own (built from source with its default prefix, $HOME, or a conda
+    // environment's): its system file is <prefix>/etc/gitconfig, which may choose another global excludes file.
+    const prefix = testdir({ 'etc/gitconfig': '[core]\n\texcludesFile = ~/other-ignore\n' });
+    mkdirSync(join(prefix, 'bin'));
+    symlinkSync(realGit, join(prefix, 'bin/git'));
+    expect(read(dir, { ...process.env, PATH: join(prefix, 'bin') })).toBeUndefined();
+    writeFileSync(join(prefix, 'etc/gitconfig'), '[user]\n\tname = A Name\n');
+    expect(read(dir, { ...process.env, PATH: join(prefix, 'bin') })).toEqual({ available: true, inRepo: true, tracked: false, ignored: true });
+  });
+
   it('when the repository config says the format or the layout is not plain', () => {
     for (const extra of ['[core]\n\trepositoryformatversion = 2\n', '[core]\n\tbare = true\n', '[extensions]\n\tobjectFormat = sha256\n']) {
       const dir = repository();
@@ -103,5 +115,17 @@ describe.runIf(hasGit)('the reader asks git', () => {
     const dir = repository();
     writeFileSync(join(dir, '.gitignore'), 'x**/y\n.env\n');
     expect(read(dir)).toBeUndefined();
+  });
+
+  it('when a file of patterns is large (newer git skips one over 100 MiB, so its rules would not apply)', () => {
+    const dir = repository();
+    const comments = '#'.repeat(1023) + '\n';
+    writeFileSync(join(dir, '.gitignore'), comments.repeat(1024) + '.env\n');
+    expect(read(dir)).toBeUndefined();
+    writeFileSync(join(dir, '.gitignore'), '.env\n');
+    writeFileSync(join(dir, '.git/info/exclude'), comments.repeat(1024) + '.env\n');
+    expect(read(dir)).toBeUndefined();
+    writeFileSync(join(dir, '.git/info/exclude'), comments.repeat(1023) + '.env\n');
+    expect(read(dir)).toEqual({ available: true, inRepo: true, tracked: false, ignored: true });
   });
 });

@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { findExecutable } from '../../database/compose-command.js';
 import type { GitStatus } from '../git.js';
 import { scanConfig } from './config.js';
 import { discoverRepository } from './discover.js';
@@ -12,18 +13,20 @@ import { readIndexPaths } from './index-file.js';
  * the repository's files — or `undefined`: not sure, ask git. It answers only the common case, an env file
  * that is not in the index of a plain repository (see discoverRepository, scanConfig, readIndexPaths,
  * readPatterns for what is plain); a file in the index (tracked, or added with `git add -N`) goes to git,
- * which alone tells whether the rules would also match it. Any error reading is an `undefined`.
+ * which alone tells whether the rules would also match it. Any error reading is an `undefined`. `git` is the
+ * git on PATH (none: `undefined`), whose build chose where its system config file is.
  */
-export function readGitStatus(dir: string, file: string, env: NodeJS.ProcessEnv = process.env): GitStatus | undefined {
+export function readGitStatus(dir: string, file: string, env: NodeJS.ProcessEnv = process.env, git = findExecutable('git', env)): GitStatus | undefined {
+  if (git === undefined) return undefined;
   try {
-    const ignored = readIgnored(dir, file, env);
+    const ignored = readIgnored(dir, file, env, git);
     return ignored === undefined ? undefined : { available: true, inRepo: true, tracked: false, ignored };
   } catch {
     return undefined;
   }
 }
 
-function readIgnored(dir: string, file: string, env: NodeJS.ProcessEnv): boolean | undefined {
+function readIgnored(dir: string, file: string, env: NodeJS.ProcessEnv, git: string): boolean | undefined {
   if (process.platform === 'win32' || !isAbsolute(file) || resolve(file) !== file || relative(dir, file).startsWith('..')) return undefined;
   const user = plainEnvironment(env);
   const repo = user && discoverRepository(dir, env);
@@ -41,7 +44,7 @@ function readIgnored(dir: string, file: string, env: NodeJS.ProcessEnv): boolean
   const own = lstatSync(file, { throwIfNoEntry: false });
   if (own !== undefined && !own.isFile()) return undefined;
 
-  const config = scanConfig(repo.gitDir, user);
+  const config = scanConfig(repo.gitDir, user, git);
   const indexed = readIndexPaths(repo.gitDir);
   const index = indexed && new Set(indexed);
   if (!config || !index || touchesIndex(index, parts)) return undefined;

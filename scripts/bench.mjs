@@ -96,7 +96,8 @@ try {
     { id: 'run', command: 'envkit run -- true', target: 1.3, args: ['run', '--', 'true'], cwd: () => memu },
     // Not envkit: the floor of any `run`, a node that only spawns `true` and waits for it.
     { id: 'spawn', group: 'run', command: 'node spawning `true` (reference)', reference: true, nodeArgs: ['-e', "require('child_process').spawn('true',[],{stdio:'inherit'}).on('exit',(c)=>process.exit(c))"], cwd: () => memu },
-    // The same from an encrypted environment: the target allows the decrypt on top (see the age part below).
+    // The same from an encrypted environment: the target allows the decrypt on top (the `age -d` case below; without
+    // the age CLI, the age part's in-process decrypt).
     { id: 'run-env', command: 'envkit run --env bench -- true', target: 1.3, plusDecrypt: true, args: ['run', '--env', 'bench', '--', 'true'], cwd: () => memu, env: ageEnv },
     // Not envkit: the decrypt itself, as the reference implementation (the age CLI, Go) does it, start-up and
     // all, on the same file with the same identity. This is the run --env target's allowance (see below).

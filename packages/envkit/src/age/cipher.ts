@@ -33,8 +33,9 @@ export function ageFormat(bytes: Uint8Array): 'armor' | 'binary' | undefined {
 /**
  * Decrypt an age file (armored or binary) with X25519 identities and return its text. Every failure is a
  * CRYPTO error that names `file` and says what is wrong — not an age file, none of the identities is a
- * recipient, its armor or header is malformed, the header or the payload fails age's authentication (edited,
- * damaged or cut short), not UTF-8 — and never quotes the file: a plaintext file named `.age` by mistake must not be echoed.
+ * recipient, an identity that cannot be used (never quoted), its armor or header is malformed, the header or
+ * the payload fails age's authentication (edited, damaged or cut short), not UTF-8 — and never quotes the
+ * file: a plaintext file named `.age` by mistake must not be echoed.
  */
 export async function decryptText(bytes: Uint8Array, identities: readonly string[], file: string): Promise<string> {
   const format = ageFormat(bytes);
@@ -48,7 +49,8 @@ export async function decryptText(bytes: Uint8Array, identities: readonly string
   if (identities.length === 0) throw noIdentity(file);
   // node:crypto (native/) opens an environment in a few milliseconds of which age-encryption took 16 more to
   // load and run (docs/startup.md); age-encryption stays for encrypting, for a node without X25519 or
-  // ChaCha20-Poly1305, and for an identity that is not a valid X25519 one (it says what is wrong with it).
+  // ChaCha20-Poly1305, and for an identity that is not a valid X25519 one (it reads post-quantum ones; one it
+  // cannot read is refused in envkit's words, below).
   const keys = nativeKeys(identities);
   const plain = keys ? decryptNative(bytes, format, keys, file) : await decryptWithAgeEncryption(bytes, format, identities, file);
   try {

@@ -1,5 +1,6 @@
 // envkit/age: environments encrypted with age (X25519, ASCII armor) and shared through git.
-// Explicit named exports only. Nothing runs at import; age-encryption loads on first use.
+// Explicit named exports only. Nothing runs at import; age-encryption loads on first use, to encrypt or
+// create an identity (decrypting uses node:crypto: native/).
 
 export { recipientProblem, identityProblem, assertRecipient, type KeyPair } from './keys.js';
 export { parseIdentityFile, formatIdentityFile } from './identity-file.js';

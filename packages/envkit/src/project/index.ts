@@ -1,6 +1,7 @@
 // envkit/project: a project directory's files — .env created, edited and checked, .env.example and
-// .gitignore kept in sync, the git guard. Explicit named exports only; nothing runs at import. js-yaml (for a
-// compose file) and pg (for `online` checks) load when a check needs them.
+// .gitignore kept in sync, the git guard, the values `envkit run` starts a command with. Explicit named
+// exports only; nothing runs at import. js-yaml (for a compose file) and pg (for `online` checks) load when a
+// check needs them.
 
 export { projectPaths, assertProjectDir, type ProjectOptions, type ProjectPaths } from './context.js';
 export { initProject, planInit, promptsForInit, type InitOptions, type InitResult, type InitPlan, type InitPrompt } from './init.js';

@@ -89,7 +89,7 @@ async function buildCli(name, only) {
 
 /**
  * age-encryption (ESM, with the noble curves and ciphers: about 200 kB) serves only the commands that encrypt
- * (decrypting uses node:crypto): it goes to dist/age.cjs, required when something is encrypted.
+ * or create an identity (decrypting uses node:crypto): it goes to dist/age.cjs, required when one of them runs.
  */
 async function buildAge() {
   const entry = createRequire(join(here, '../envkit/package.json')).resolve('age-encryption');

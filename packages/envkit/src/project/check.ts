@@ -17,7 +17,7 @@ import { surroundingFindings } from './check-surroundings.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
-  /** Ask git whether the env file is ignored and untracked (default true). */
+  /** Check that git ignores the env file and does not track it (default true): see gitFileStatus. */
   git?: boolean;
 }
 

@@ -54,8 +54,11 @@ function systemFiles(git: string): string[] {
 /** The file's text; `null` when it does not exist, `undefined` when it cannot be read. */
 function readConfigText(path: string): string | null | undefined {
   try {
-    // Most of these files do not exist: asked without an exception, which costs more than the read.
-    return statSync(path, { throwIfNoEntry: false }) === undefined ? null : readFileSync(path, 'utf8');
+    // Most of these files do not exist: asked without an exception, which costs more than the read. Anything
+    // but a regular file (a FIFO would block the read) is left to git.
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined) return null;
+    return stats.isFile() ? readFileSync(path, 'utf8') : undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : undefined;

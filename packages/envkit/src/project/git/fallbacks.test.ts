@@ -1,7 +1,7 @@
 // What the in-process reader leaves to git: each case is a repository in which it would answer, but for one
 // thing that could change git's answer. (status.test.ts compares its answers with git's.)
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testdir } from '../../../../../test/helpers/testdir.js';
@@ -26,6 +26,19 @@ const read = (dir: string, env: NodeJS.ProcessEnv = process.env) => readGitStatu
 describe.runIf(hasGit)('the reader asks git', () => {
   it('answers the plain case itself (so each undefined below is the one change)', () => {
     expect(read(repository())).toEqual({ available: true, inRepo: true, tracked: false, ignored: true });
+  });
+
+  it('when a config file is not a regular file (a FIFO would block the read)', () => {
+    const dir = repository();
+    const global = join(home(), '.gitconfig');
+    rmSync(global, { force: true });
+    const made = spawnSync('mkfifo', [global]);
+    if (made.status !== 0) throw new Error('mkfifo failed');
+    try {
+      expect(read(dir)).toBeUndefined();
+    } finally {
+      rmSync(global, { force: true });
+    }
   });
 
   it('when a GIT_* variable that is not known to be harmless is set', () => {

@@ -44,14 +44,17 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   const command = commandOf(argv, ENVKIT_COMMAND_LINE);
   // A named encrypted environment (--env, ENVKIT_ENV) makes get/set/check… load commands/in-environment.ts,
   // which only cli.cjs holds (`run` reads environments itself: its own bundle has what it needs).
-  const environment = command !== 'run' && (process.env.ENVKIT_ENV || argv.some((arg) => arg === '--env' || arg.startsWith('--env=')));
+  const named = Boolean(process.env.ENVKIT_ENV) || argv.some((arg) => arg === '--env' || arg.startsWith('--env='));
+  const environment = command !== 'run' && named;
   const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command) && !environment;
   const path = join(__dirname, dedicated ? `cli-${command}.cjs` : 'cli.cjs');
   // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.
   const source = readFileSync(path, 'latin1');
   const userModules = argv.some((arg) => arg === '--schema' || arg.startsWith('--schema='));
   // A command's cache fits the bundle it was written with: its own for a dedicated command, else cli.cjs's.
-  const cache = command !== undefined && ENVKIT_CACHED_COMMANDS.includes(command) ? command : 'help';
+  // `run` has two, for the same bundle: opening an encrypted environment runs code a plain `run` never does.
+  const cached = command === 'run' && named ? 'run-env' : command;
+  const cache = cached !== undefined && ENVKIT_CACHED_COMMANDS.includes(cached) ? cached : 'help';
   const script = userModules ? undefined : compileWithCodeCache(path, source, cache);
   const wrapper = (script ? script.runInThisContext() : (0, eval)(source)) as (...args: unknown[]) => void;
   const module = { exports: {} as Cli };

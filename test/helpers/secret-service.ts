@@ -54,6 +54,8 @@ export interface SecretServiceHandle {
   lock(): Promise<void>;
   /** Kills gnome-keyring only, leaving the bus up: the Secret Service disappears mid-session. */
   stopKeyring(): Promise<void>;
+  /** How gnome-keyring ended when it ended without stopKeyring()/stop() (a test can then say so), else undefined. */
+  unexpectedExit(): string | undefined;
   /** Kills what was started and removes its files. */
   stop(): Promise<void>;
 }
@@ -117,6 +119,8 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
     };
 
     let stopKeyring = async (): Promise<void> => undefined;
+    let unexpected: string | undefined;
+    let stopping = false;
     if (mode !== 'none') {
       const keyringEnv: NodeJS.ProcessEnv = { ...env };
       for (const [name, sub] of [['HOME', 'home'], ['XDG_RUNTIME_DIR', 'run'], ['XDG_DATA_HOME', 'data'], ['XDG_CONFIG_HOME', 'config'], ['XDG_CACHE_HOME', 'cache']] as const) {
@@ -130,7 +134,13 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
         stdio: ['pipe', 'ignore', 'ignore'],
       });
       children.push(keyring);
-      stopKeyring = () => killChild(keyring);
+      keyring.once('exit', (code, signal) => {
+        if (!stopping) unexpected = `gnome-keyring-daemon (pid ${keyring.pid}) exited on its own: code ${code}, signal ${signal}`;
+      });
+      stopKeyring = () => {
+        stopping = true;
+        return killChild(keyring);
+      };
       // --unlock reads the password of the login keyring from stdin and creates the keyring when missing.
       keyring.stdin?.end(mode === 'empty' ? '' : 'envkit-test-keyring-password');
       await waitForName(env, 'org.freedesktop.secrets', 5000);
@@ -142,7 +152,19 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
       secretTool(['clear', 'service', check, 'username', 'check']);
       if (mode === 'locked') await lock();
     }
-    return { env, address, secretTool, lookup, lock, stopKeyring, stop };
+    return {
+      env,
+      address,
+      secretTool,
+      lookup,
+      lock,
+      stopKeyring,
+      unexpectedExit: () => unexpected,
+      stop: () => {
+        stopping = true;
+        return stop();
+      },
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -131,11 +131,16 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
       const unlock = mode === 'empty' ? [] : ['--unlock'];
       const keyring = spawn('gnome-keyring-daemon', ['--foreground', ...unlock, '--components=secrets'], {
         env: keyringEnv,
-        stdio: ['pipe', 'ignore', 'ignore'],
+        stdio: ['pipe', 'ignore', 'pipe'],
       });
       children.push(keyring);
+      // Its last words, for the report of an exit nobody asked for (GLib prints a failed assertion there).
+      let said = '';
+      keyring.stderr?.on('data', (chunk: Buffer) => {
+        said = (said + chunk.toString('utf8')).slice(-2000);
+      });
       keyring.once('exit', (code, signal) => {
-        if (!stopping) unexpected = `gnome-keyring-daemon (pid ${keyring.pid}) exited on its own: code ${code}, signal ${signal}`;
+        if (!stopping) unexpected = `gnome-keyring-daemon (pid ${keyring.pid}) exited on its own: code ${code}, signal ${signal}; its stderr: ${said.trim() || '(nothing)'}`;
       });
       stopKeyring = () => {
         stopping = true;

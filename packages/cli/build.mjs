@@ -231,6 +231,8 @@ function writeCodeCaches(distDir) {
     ['run-env', ['run', '--env', 'build', '--', process.execPath, '-e', '0']],
   ];
   const ageEnv = { XDG_CONFIG_HOME: join(project, 'config') };
+  // Where `run --env` would write age.cjs's cache if it loaded age.cjs: it must not (see writeAgeCodeCache).
+  const ageLoaded = join(cacheDir, 'age.bin.run');
   const done = [];
   try {
     for (const [name, argv] of runs) {
@@ -245,15 +247,15 @@ function writeCodeCaches(distDir) {
         cwd: project,
         encoding: 'utf8',
         // `run --env` also checks that decrypting does not load dist/age.cjs (see writeAgeCodeCache).
-        env: { ...cleanEnv(), ENVKIT_BUILD_CODE_CACHE: temp, ...(name === 'run-env' ? { ...ageEnv, ENVKIT_BUILD_AGE_CACHE: join(cacheDir, 'age.bin.run') } : {}) },
+        env: { ...cleanEnv(), ENVKIT_BUILD_CODE_CACHE: temp, ...(name === 'run-env' ? { ...ageEnv, ENVKIT_BUILD_AGE_CACHE: ageLoaded } : {}) },
       });
       if (result.status !== 0 || !existsSync(temp)) {
         throw new Error(`envkit ${argv.join(' ')} failed while building (exit ${result.status}):\n${result.stderr}`);
       }
       renameSync(temp, file);
       done.push(name);
-      if (name === 'run-env' && existsSync(join(cacheDir, 'age.bin.run'))) {
-        rmSync(join(cacheDir, 'age.bin.run'));
+      if (name === 'run-env' && existsSync(ageLoaded)) {
+        rmSync(ageLoaded);
         throw new Error('envkit run --env loaded dist/age.cjs: decrypting must not (packages/envkit/src/age/native/)');
       }
     }

@@ -9,7 +9,7 @@
 //   dist/bin.js       the entry (CommonJS): static `--help`/`--version` text, else cli.cjs compiled with its cache
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,7 @@ async function buildCli(name, only) {
     plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), lazyBuiltins(['child_process', 'crypto', 'module', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(metafile);
+  asciiOnly(join(dist, `${name}.cjs`));
 }
 
 /**
@@ -100,6 +101,24 @@ async function buildAge() {
     inject: [join(here, 'src/age-response.ts')],
     define: { Response: 'StreamBody' },
   });
+  asciiOnly(join(dist, 'age.cjs'));
+}
+
+/**
+ * bin.ts reads each bundle as latin1 (faster than utf8), which is exact only for ASCII. esbuild escapes
+ * every other character in strings, templates and names, but leaves regular expression literals as written
+ * (evanw/esbuild#4205): the library's `/…/` (a placeholder) and `/µs/` (a duration) came out as UTF-8 bytes,
+ * read back as three and two other characters, so `envkit check` missed a `…` placeholder the library finds.
+ * Each one becomes its `\uXXXX` escape (a pair of them above U+FFFF), which a regular expression reads as
+ * the same character with or without the `u` flag; only its `.source` text differs.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  // `\…` (an identity escape, as good as `…`) loses its backslash, or `\\u2026` would be a backslash and "u2026".
+  const escaped = text.replace(/(\\*)([^\0-\x7f])/g, (_, slashes, char) =>
+    `${slashes.slice(slashes.length % 2)}\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  if (escaped !== text) writeFileSync(file, escaped);
 }
 
 /**

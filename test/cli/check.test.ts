@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
@@ -119,6 +120,20 @@ describe('envkit check', () => {
     // The way out is named as the fix (it comes with the schema's issue), a command that works as written.
     expect(report.findings[0]!.fix).toMatch(/^run `envkit set OPENAI_API_KEY=\.\.\.`/);
     expect(report.findings[0]!.message).not.toMatch(/; run `/);
+  });
+
+  // The library's patterns hold non-ASCII characters (`…`, `µs`) that esbuild left as UTF-8 in the bundle,
+  // which bin.ts reads as latin1: the built CLI missed both while the library's own tests passed.
+  it('the built CLI reads a `…` placeholder and a duration in µs as the library does', async () => {
+    const dir = await project();
+    edit(dir, 'OPENAI_API_KEY', '…');
+    const compose = readFileSync(fileURLToPath(new URL('../../examples/memu/docker-compose.yml', import.meta.url)), 'utf8');
+    expect(compose).toContain('timeout: 5s');
+    writeFileSync(join(dir, 'docker-compose.yml'), compose.replace('timeout: 5s', 'timeout: 5000000µs'));
+    const { report } = await checkJson(dir, ['--no-git']);
+    const line = lineOf(dir, 'OPENAI_API_KEY');
+    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'schema.invalid', key: 'OPENAI_API_KEY', line, message: expect.stringContaining('placeholder') }));
+    expect(report.findings.filter((f) => f.file === 'docker-compose.yml' && /timeout/.test(f.message))).toEqual([]);
   });
 
   it('an invalid value: error naming the key and the rule it breaks, never the value', async () => {

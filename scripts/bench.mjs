@@ -285,7 +285,8 @@ function render(r) {
     lines.push('');
   }
   lines.push('| target | wanted | measured | |', '|---|---|---:|---|');
-  for (const t of r.targets) lines.push(`| ${t.what} | ${t.target} | ${t.value} | ${mark(t.met)} |`);
+  // A figure only reported has no target to meet: it says so rather than "met".
+  for (const t of r.targets) lines.push(`| ${t.what} | ${t.target} | ${t.value} | ${t.target === 'report' ? 'reported' : mark(t.met)} |`);
   return lines.join('\n');
 }
 

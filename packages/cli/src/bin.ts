@@ -48,7 +48,8 @@ if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {
   const environment = command !== 'run' && named;
   const dedicated = command !== undefined && ENVKIT_DEDICATED_BUNDLES.includes(command) && !environment;
   const path = join(__dirname, dedicated ? `cli-${command}.cjs` : 'cli.cjs');
-  // The bundle is ASCII (esbuild escapes the rest): latin1 reads it exactly, and faster than utf8.
+  // The bundle is ASCII (esbuild escapes the rest, build.mjs's asciiOnly its regular expressions): latin1
+  // reads it exactly, and faster than utf8.
   const source = readFileSync(path, 'latin1');
   const userModules = argv.some((arg) => arg === '--schema' || arg.startsWith('--schema='));
   // A command's cache fits the bundle it was written with: its own for a dedicated command, else cli.cjs's.

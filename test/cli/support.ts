@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
 import { parse } from 'dotenv';
-import { ENVKIT_BIN, envkit, envkitFromSource, runProcess, type CliResult } from '../helpers/cli.js';
+import { ENVKIT_BIN, envkit, runProcess, type CliResult } from '../helpers/cli.js';
 
-export { envkit, envkitFromSource, ENVKIT_BIN, runProcess, type CliResult };
+export { envkit, ENVKIT_BIN, runProcess, type CliResult };
 
 /** Valid API keys, long and random-looking enough that finding one in output is never a coincidence. */
 export const OPENAI_KEY = 'sk-e2eOpenAiKeyQ7vX2mN9pL4wR8tY3zB6';

@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 /** The built CLI entry, as `node_modules/.bin/envkit` runs it (`ENVKIT_TEST_BIN` points the tests at another build). */
 export const ENVKIT_BIN = process.env.ENVKIT_TEST_BIN || fileURLToPath(new URL('../../packages/cli/bin/envkit.cjs', import.meta.url));
@@ -59,21 +57,14 @@ export function envkit(cwd: string, args: string[], options: CliOptions = {}): P
   return runCli(ENVKIT_BIN, cwd, args, options);
 }
 
-/** The CLI run from its TypeScript source with none of the build's machinery (see cli-source.mjs). */
-export const ENVKIT_SOURCE = fileURLToPath(new URL('./cli-source.mjs', import.meta.url));
-
-/** {@link envkit}, but the CLI from its source (test/helpers/cli-source.mjs) instead of the built one. */
-export function envkitFromSource(cwd: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli(ENVKIT_SOURCE, cwd, args, { ...options, env: { ENVKIT_SOURCE_JITI_CACHE: join(tmpdir(), 'jiti'), ...options.env } });
-}
-
 export interface CliOptions {
   input?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
 }
 
-function runCli(entry: string, cwd: string, args: string[], options: CliOptions): Promise<CliResult> {
+/** Run the CLI entry `entry` with node as {@link envkit} runs the built one. */
+export function runCli(entry: string, cwd: string, args: string[], options: CliOptions): Promise<CliResult> {
   return runProcess(CLI_NODE, ['--', entry, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },

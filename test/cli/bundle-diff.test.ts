@@ -77,7 +77,7 @@ const generated = (_side: Side, root: string): string[] => [readEnv(join(root, '
 
 const CASES: Case[] = [
   // The dedicated bundles (cli-<command>.cjs).
-  { name: 'check', steps: [['check'], ['--json', 'check'], ['check', '--no-git', '--no-compose']] },
+  { name: 'check', steps: [['check'], ['--json', 'check'], ['check', '--no-git', '--no-compose'], { args: ['check'], env: { FORCE_COLOR: '1' } }] },
   {
     name: 'check: a `…` placeholder and durations in µs, h and m in the compose file',
     setup: (p) => {
@@ -271,10 +271,21 @@ const CASES: Case[] = [
     ],
     encrypts: true,
   },
+  {
+    // More than a pipe holds (bin.ts writes to a pipe itself: src/lazy-io.ts) and several age chunks of 64 kB.
+    name: 'a value of 150 kB: printed, encrypted, decrypted',
+    setup: (p) => {
+      const big = `BIG=${'0123456789abcdef'.repeat(150_000 / 16)}\n`;
+      writeFileSync(join(p, 'big.env'), read(p) + big);
+      appendFileSync(join(p, '.env'), big);
+    },
+    steps: [['get', '--allow-unknown', '--reveal', 'BIG'], ['encrypt', '--env', 'staging', '--from', 'big.env'], ['decrypt', '--env', 'staging', '--file', 'big-out.env']],
+    encrypts: true,
+  },
   // Argv shapes commandOf must route (bin.ts picks a bundle by it), and the static --help/--version text.
   {
     name: 'help and version',
-    steps: [['--help'], ['-h'], ['--version'], ['-V'], ['help'], ['help', 'check'], ['check', '--help'], ['get', '-h'], ['run', '--help'], ['guard', 'install', '--help'], ['--quiet', '--help'], fails(2)],
+    steps: [['--help'], ['-h'], ['--version'], ['-V'], ['help'], ['help', 'check'], ['check', '--help'], ['get', '-h'], ['run', '--help'], ['guard', 'install', '--help'], ['--quiet', '--help'], fails(2), { args: ['--help'], env: { FORCE_COLOR: '1' } }, { args: ['chekc'], code: 2, env: { FORCE_COLOR: '1' } }],
   },
   {
     name: 'unknown commands and options, global options in odd places',

@@ -28,7 +28,8 @@ interface Step {
 
 interface Case {
   name: string;
-  steps: (string[] | Step)[];
+  /** A step's arguments: a Step, or a function of the case's root run just before the step. */
+  steps: (string[] | Step | ((root: string) => Step))[];
   /** Changes to the project before the first step, the same on both sides. */
   setup?: (project: string) => void;
   /** What the steps make at random on this side (a generated password…): masked, keeping its length. */
@@ -43,6 +44,8 @@ interface Case {
 
 interface Side {
   results: { args: string; code: number | null; stdout: string; stderr: string }[];
+  /** The exit code each step expects (the same on both sides). */
+  codes: number[];
   /** Every file and directory under the case's root (but .git, except its hooks): mode and contents. */
   files: Record<string, string>;
 }
@@ -70,6 +73,12 @@ function replaceIn(project: string, file: string, from: string, to: string): voi
 function git(project: string, ...args: string[]): void {
   const result = spawnSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', ...args], { cwd: project, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+/** The identity `envkit identity` made with XDG_CONFIG_HOME=<root>/bob. */
+function bobKey(root: string): { recipient: string; secret: string } {
+  const text = readFileSync(join(root, 'bob', 'envkit', 'identity.txt'), 'utf8');
+  return { recipient: /^# public key: (age1\w+)$/m.exec(text)![1]!, secret: /^AGE-SECRET-KEY-1\w+$/m.exec(text)![0] };
 }
 
 /** The password init generated, as the side's .env holds it (MEMU_DB_URL holds it too). */
@@ -272,6 +281,20 @@ const CASES: Case[] = [
     encrypts: true,
   },
   {
+    name: 'recipients: a new identity added, able to decrypt, removed, no longer able to',
+    steps: [
+      (root) => ({ args: ['identity', '--no-keyring'], env: { XDG_CONFIG_HOME: join(root, 'bob') } }),
+      (root) => ({ args: ['recipients', 'add', '--env', 'staging', '--name', 'bob', bobKey(root).recipient] }),
+      ['recipients', 'list', '--env', 'staging'],
+      ['get', '--env', 'staging', 'POSTGRES_DB', '--identity', '../bob/envkit/identity.txt'],
+      ['recipients', 'remove', '--env', 'staging', 'bob'],
+      fails(3, 'get', '--env', 'staging', 'POSTGRES_DB', '--identity', '../bob/envkit/identity.txt'),
+    ],
+    random: (_side, root) => Object.values(bobKey(root)),
+    varies: /(?<=# created: )\S+/g,
+    encrypts: true,
+  },
+  {
     // More than a pipe holds (bin.ts writes to a pipe itself: src/lazy-io.ts) and several age chunks of 64 kB.
     name: 'a value of 150 kB: printed, encrypted, decrypted',
     setup: (p) => {
@@ -352,8 +375,7 @@ describe.concurrent('the built CLI behaves as its source', () => {
         const built = await runSide(root, kase, envkit);
         const fromSource = await runSide(root, kase, source.run);
         expect(fromSource).toEqual(built);
-        const codes = kase.steps.map((step) => (Array.isArray(step) ? 0 : (step.code ?? 0)));
-        expect(built.results.map((r) => `${r.args} → ${r.code}`)).toEqual(built.results.map((r, i) => `${r.args} → ${codes[i]}`));
+        expect(built.results.map((r) => `${r.args} → ${r.code}`)).toEqual(built.results.map((r, i) => `${r.args} → ${built.codes[i]}`));
       } finally {
         rmSync(base, { recursive: true, force: true });
       }
@@ -367,14 +389,15 @@ async function runSide(root: string, kase: Case, cli: Cli): Promise<Side> {
   rmSync(root, { recursive: true, force: true });
   cpSync(template, root, { recursive: true });
   kase.setup?.(join(root, 'project'));
-  const side: Side = { results: [], files: {} };
+  const side: Side = { results: [], codes: [], files: {} };
   const keyring = kase.keyring ? await startSecretService() : undefined;
   try {
     for (const step of kase.steps) {
-      const { args, cwd = 'project', input, env } = Array.isArray(step) ? { args: step } : step;
+      const { args, code = 0, cwd = 'project', input, env } = Array.isArray(step) ? { args: step } : typeof step === 'function' ? step(root) : step;
       const bus = keyring ? { DBUS_SESSION_BUS_ADDRESS: keyring.address } : {};
       const result = await cli(join(root, cwd), args, { env: { ...environment(root), ...bus, ...env }, ...(input === undefined ? {} : { input }) });
       side.results.push({ args: args.join(' '), code: result.code, stdout: result.stdout, stderr: result.stderr });
+      side.codes.push(code);
     }
   } finally {
     await keyring?.stop();
@@ -388,7 +411,8 @@ async function runSide(root: string, kase: Case, cli: Cli): Promise<Side> {
       kase.varies ? text.replace(kase.varies, '<varies>') : text,
     );
   return {
-    results: side.results.map((r) => ({ ...r, stdout: masked(r.stdout), stderr: masked(r.stderr) })),
+    codes: side.codes,
+    results: side.results.map((r) => ({ ...r, args: masked(r.args), stdout: masked(r.stdout), stderr: masked(r.stderr) })),
     files: Object.fromEntries(Object.entries(side.files).map(([path, text]) => [path, masked(text)])),
   };
 }

@@ -235,14 +235,22 @@ const CASES: Case[] = [
     steps: [['unset', 'GREETING', '--no-keyring'], ['unset', 'OPENROUTER_API_KEY', '--no-keyring'], fails(1, 'unset', 'POSTGRES_PASSWORD', '--no-keyring'), fails(2, 'unset')],
   },
   {
-    name: 'status, rotate --dry-run, generate, keyring without a keyring',
+    name: 'rotate without a database',
+    steps: [
+      ['rotate', 'POSTGRES_PASSWORD', '--dry-run', '--no-keyring'],
+      ['--json', 'rotate', 'POSTGRES_PASSWORD', '--dry-run', '--no-keyring', '--apply', 'none'],
+      fails(2, 'rotate', 'OPENAI_API_KEY', '--dry-run'),
+      { args: ['rotate', 'OPENAI_API_KEY', '--stdin', '--no-keyring'], input: 'sk-rotatedOpenAiKeyQ7vX2mN9pL4wR8tY3zB6' },
+      ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring'],
+    ],
+    random: generated,
+  },
+  {
+    name: 'status, generate, keyring without a keyring',
     steps: [
       // The stand-in podman (test/fixtures/fake-compose) with a stopped db container and no memu container.
       { args: ['status', '--compose-cmd', FAKE_COMPOSE], code: 1, env: { ENVKIT_TEST_COMPOSE_DOWN: '1' } },
       { args: ['--json', 'status', '--compose-cmd', FAKE_COMPOSE], code: 1, env: { ENVKIT_TEST_COMPOSE_DOWN: '1' } },
-      ['rotate', 'POSTGRES_PASSWORD', '--dry-run', '--no-keyring'],
-      ['--json', 'rotate', 'POSTGRES_PASSWORD', '--dry-run', '--no-keyring', '--apply', 'none'],
-      fails(2, 'rotate', 'OPENAI_API_KEY', '--dry-run'),
       ['generate', 'password', '--length', '24'],
       fails(2, 'generate'),
       fails(3, 'keyring', 'status'),

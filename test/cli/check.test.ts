@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
-import { envkit, initProject, read, readEnv, ANSI, OPENAI_KEY } from './support.js';
+import { edit, envkit, initProject, read, readEnv, ANSI, OPENAI_KEY } from './support.js';
 
 interface Finding {
   severity: 'error' | 'warning' | 'info';
@@ -34,12 +34,6 @@ function lineOf(dir: string, key: string, name = '.env'): number {
   const index = lines.findIndex((l) => l.startsWith(`${key}=`));
   if (index === -1) throw new Error(`${key} not in ${name}`);
   return index + 1;
-}
-
-/** Replace the value of `KEY=` lines (text edit, as a user would). */
-function edit(dir: string, key: string, value: string): void {
-  const text = read(dir).replace(new RegExp(`^${key}=.*$`, 'm'), `${key}=${value}`);
-  writeFileSync(join(dir, '.env'), text);
 }
 
 async function checkJson(dir: string, args: string[] = []): Promise<{ code: number | null; report: { ok: boolean; findings: Finding[] }; all: string }> {

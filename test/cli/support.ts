@@ -1,5 +1,5 @@
 // Shared by the CLI end-to-end tests: fixtures and small readers of what the binary left on disk.
-import { mkdirSync, readFileSync, statSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { testdir } from '../helpers/testdir.js';
@@ -29,6 +29,12 @@ export const MEMU_KEYS = [
 /** The file's text. */
 export function read(dir: string, name = '.env'): string {
   return readFileSync(join(dir, name), 'utf8');
+}
+
+/** Replace the value of the `KEY=` line of .env (a text edit, as a user would). */
+export function edit(dir: string, key: string, value: string): void {
+  const text = read(dir).replace(new RegExp(`^${key}=.*$`, 'm'), `${key}=${value}`);
+  writeFileSync(join(dir, '.env'), text);
 }
 
 /** The env file as npm dotenv reads it. */

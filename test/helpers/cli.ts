@@ -52,9 +52,20 @@ export function runProcess(
  * Run the real `envkit` binary in `cwd` with a clean environment (no TTY, no color), optionally
  * feeding `input` on stdin.
  */
-export function envkit(cwd: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function envkit(cwd: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   if (!existsSync(ENVKIT_BIN)) throw new Error(`${ENVKIT_BIN} is missing: run \`pnpm build\` first`);
-  return runProcess(CLI_NODE, ['--', ENVKIT_BIN, ...args], {
+  return runCli(ENVKIT_BIN, cwd, args, options);
+}
+
+export interface CliOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** Run the CLI entry `entry` with node as {@link envkit} runs the built one. */
+export function runCli(entry: string, cwd: string, args: string[], options: CliOptions): Promise<CliResult> {
+  return runProcess(CLI_NODE, ['--', entry, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
     ...(options.input === undefined ? {} : { input: options.input }),

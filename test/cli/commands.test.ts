@@ -7,6 +7,7 @@ import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { hasPythonDotenv, readWithPythonDotenv } from '../helpers/readers.js';
 import { spawnPty, ptyAvailable } from '../helpers/pty.js';
+import { FAKE_COMPOSE, FAKES } from '../helpers/rotation.js';
 import { envkit, initProject, read, readEnv, modeOf, ls, summary, sh, ENVKIT_BIN, MEMU_KEYS, OPENAI_KEY } from './support.js';
 
 async function project(): Promise<string> {
@@ -543,3 +544,24 @@ describe('envkit generate password', () => {
     expect(result.stderr).toMatch(/password/);
   });
 });
+
+describe('envkit status', () => {
+  it('a compose file named with --compose-file that does not exist: a usage error naming it', async () => {
+    const dir = await project();
+    const result = await envkit(dir, ['status', '--compose-file', 'nope.yml', '--compose-cmd', FAKE_COMPOSE]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('envkit: the compose file nope.yml does not exist');
+    expect(result.stderr).not.toContain('internal error');
+  });
+
+  it('a container engine that cannot be started: its error, exit 3, and nothing else', async () => {
+    const dir = await project();
+    writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n');
+    const result = await envkit(dir, ['status', '--compose-cmd', `${FAKES}/podman-compose --podman-path ${dir}/no-podman`]);
+    expect(result.code).toBe(3);
+    // The engine's version, asked for beside the services, failed too: it used to end the run as an
+    // unhandled rejection (exit 1, a line of the bundle and a stack).
+    expect(result.stderr).toBe(`envkit: the container engine \`${dir}/no-podman\` was not found\n  fix: install podman (apt-get install podman)\n`);
+  });
+});
+

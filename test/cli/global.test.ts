@@ -179,6 +179,16 @@ describe('envkit global options', () => {
     expect(get.stdout).toMatch(/^[A-Za-z0-9_-]{24}\n$/);
   });
 
+  it('a promise nobody awaited that fails ends the run with exit 3 and one line, no stack and no bundle source', async () => {
+    const dir = schemaProject();
+    // The one way in from outside: a schema module (otherwise this is a bug of envkit's, as status had).
+    writeFileSync(join(dir, 'rejects.mjs'), `${MJS_SCHEMA}\nPromise.reject(new Error('a promise nobody awaited'));\n`);
+    const result = await envkit(dir, ['--schema', 'rejects.mjs', 'schema']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('envkit: internal error: a promise nobody awaited\n');
+    expect(result.stderr).not.toMatch(/^\s+at |Node\.js v|__esm/m);
+  });
+
   it('--schema errors are usage errors (2) with a clear message: no schema exported, no such file, module throws', async () => {
     const dir = schemaProject();
     writeFileSync(join(dir, 'nothing.mjs'), 'export const answer = 42;\n');

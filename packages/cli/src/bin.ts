@@ -35,6 +35,14 @@ type Cli = { run(argv: string[], io: ReturnType<typeof lazyProcessIo>): Promise<
 
 const argv = process.argv.slice(2);
 const io = lazyProcessIo();
+
+// A promise nobody awaited failed: a bug of envkit's. It ends the run as Node's default would, with the
+// internal-error line the CLI prints for any other bug instead of a line of the minified bundle and a stack.
+process.on('unhandledRejection', (reason) => {
+  io.stderr.write(`envkit: internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  if (process.env.ENVKIT_DEBUG && reason instanceof Error && reason.stack) io.stderr.write(`${reason.stack}\n`);
+  process.exit(Exit.Environment);
+});
 const key = argv.join('\0');
 
 if (Object.hasOwn(ENVKIT_STATIC_OUTPUT, key) && io.stdout.isTTY !== true) {

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parse as parseShell } from 'shell-quote';
 import { EnvkitError } from '../errors.js';
@@ -60,6 +60,21 @@ export function composeFilePaths(project: Pick<ComposeProject, 'dir' | 'files'>)
   if (project.files.length > 0) return project.files.map((file) => resolve(project.dir, file));
   const found = findComposeFile(project.dir);
   return found === undefined ? [] : [found];
+}
+
+/**
+ * {@link composeFilePaths}, where each `-f` file the user named must be a file.
+ *
+ * @throws EnvkitError `USAGE` (reason `compose-file-not-found`) naming the first that is not.
+ */
+export function givenComposeFilePaths(project: Pick<ComposeProject, 'dir' | 'files'>): string[] {
+  for (const given of project.files) {
+    const path = resolve(project.dir, given);
+    if (!existsSync(path) || !statSync(path).isFile()) {
+      throw new EnvkitError('USAGE', `the compose file ${given} does not exist (looked for ${path})`, { path, reason: 'compose-file-not-found' });
+    }
+  }
+  return composeFilePaths(project);
 }
 
 /**

@@ -6,7 +6,7 @@ import { hasErrors } from '../findings.js';
 import { EnvkitError, isEnvkitError } from '../errors.js';
 import { readComposeText, type ComposeFile, type ComposeService } from '../compose/read.js';
 import { environmentOf, loadsDotEnv, onlyReference } from '../compose/services.js';
-import { composeArgv, composeEngine, composeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
+import { composeArgv, composeEngine, givenComposeFilePaths, shellLine, type ComposeProject } from '../compose/project.js';
 import { containerEnvironment, execInContainer, listServiceContainers, runEngine, type EngineRun, type ServiceContainer } from '../compose/containers.js';
 import { ollamaVersionUrl } from '../compose/probes.js';
 import { detectComposeCommand } from '../database/compose-command.js';
@@ -81,7 +81,7 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
   const paths = projectPaths(options);
   const env = options.env ?? process.env;
   const files = options.composeFiles ?? [];
-  const composePaths = composeFilePaths({ dir: paths.dir, files });
+  const composePaths = givenComposeFilePaths({ dir: paths.dir, files });
   if (composePaths.length === 0) {
     throw new EnvkitError('USAGE', `no compose file in ${paths.dir}`, { hint: 'run it in the directory of the compose file, or name the compose files', reason: 'no-compose-file' });
   }
@@ -114,6 +114,9 @@ export async function stackStatus(options: StatusOptions): Promise<StatusResult>
   const hidden = profile?.app !== undefined && profile.database?.keys.url !== undefined ? `${profile.app.service}'s logs can carry its URL` : 'a log line can carry a secret';
   const running = new Map<string, ServiceContainer>();
   const version = engineVersion(project, run);
+  // Awaited only once a service is found running: should the engine fail before that, the first error is
+  // the one reported, and this one must not end the process as an unhandled rejection.
+  version.catch(() => undefined);
   // Services are inspected side by side: each is a handful of engine commands.
   const inspected = await Promise.all(names.map(async (service): Promise<[ServiceStatus, Finding[]]> => {
     const status: ServiceStatus = { service, state: 'missing', staleKeys: [], logErrors: [] };

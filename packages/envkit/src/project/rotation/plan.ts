@@ -1,8 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { EnvkitError } from '../../errors.js';
 import { readComposeText } from '../../compose/read.js';
-import { composeFilePaths, shellLine } from '../../compose/project.js';
+import { givenComposeFilePaths, shellLine } from '../../compose/project.js';
 import { detectComposeCommand, findExecutable, type ComposeCommand } from '../../database/compose-command.js';
 import { readTextFile } from '../../files/write-file.js';
 import type { ConnectionSecurity } from '../../database/tls.js';
@@ -63,13 +61,7 @@ const CHOICES =
 /** Decide the apply mode and find compose before anything is touched. */
 export async function planApply(options: RotatePasswordOptions, dir: string, envName: string, service: string, env: NodeJS.ProcessEnv): Promise<ApplyPlan> {
   const files = options.composeFiles ?? [];
-  for (const given of files) {
-    const path = resolve(dir, given);
-    if (!existsSync(path) || !statSync(path).isFile()) {
-      throw new EnvkitError('USAGE', `the compose file ${given} does not exist (looked for ${path})`, { path, reason: 'compose-file-not-found' });
-    }
-  }
-  const composePaths = composeFilePaths({ dir, files });
+  const composePaths = givenComposeFilePaths({ dir, files });
   let mode = options.apply;
   if (mode === undefined) {
     if (composePaths.length === 0) {

@@ -315,6 +315,25 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
   });
 
+  it('encrypt lists each key once, as it ends up: a stale MEMU_DB_URL that recomputes to what is there is no change', async () => {
+    const p = await ageProject();
+    const source = join(testdir(), 'again.env');
+    const stale = memuEnvText().replace(/^(MEMU_DB_URL=.*\/)memu_db$/m, '$1stale_db');
+    expect(stale).not.toBe(memuEnvText());
+    writeFileSync(source, stale);
+    const again = await p.run(['encrypt', '--env', 'production', '--from', source]);
+    expect(again.code, again.all).toBe(0);
+    // It listed MEMU_DB_URL twice, "updated" and "updated, recomputed", over a file it then called unchanged.
+    expect(again.stdout).not.toContain('MEMU_DB_URL');
+    expect(again.stdout).toMatch(/\.env\.production\.age unchanged/);
+    writeFileSync(source, stale.replace(/^POSTGRES_DB=.*$/m, 'POSTGRES_DB=renamed_db'));
+    const renamed = await p.run(['encrypt', '--env', 'production', '--from', source]);
+    expect(renamed.code, renamed.all).toBe(0);
+    expect(renamed.stdout.match(/MEMU_DB_URL/g)).toHaveLength(1);
+    expect(renamed.stdout).toMatch(/MEMU_DB_URL +updated +secret +recomputed from its parts/);
+    expect(renamed.stdout).toMatch(/\.env\.production\.age updated/);
+  });
+
   it('diff compares environments and .env files by keys and fingerprints, never values', async () => {
     const p = await ageProject();
     await p.run(['recipients', 'add', '--env', 'staging']);

@@ -128,16 +128,19 @@ export function replaceEnvironmentText(options: EnvironmentOptions & { text: str
     'edit',
     (current) => {
       const before = current === undefined ? {} : parseDocument(current).toObject();
-      return editText(options.text, options.source, options.schema, (_doc, after) => {
-        const keys: KeySummary[] = [];
-        for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-          const secret = options.schema.vars[key]?.secret ?? true;
-          if (!(key in after)) keys.push({ key, action: 'removed', secret });
-          else if (!(key in before)) keys.push({ key, action: 'given', secret });
-          else if (before[key] !== after[key]) keys.push({ key, action: 'updated', secret });
-        }
-        return keys;
-      });
+      // Compared once the derived values are recomputed: a stale MEMU_DB_URL in the file that the
+      // recomputation puts back as it was is no change, not an update and a recomputation.
+      const { next, keys: derived } = editText(options.text, options.source, options.schema, () => []);
+      const after = parseDocument(next).toObject();
+      const recomputed = new Set(derived.map((k) => k.key));
+      const keys: KeySummary[] = [];
+      for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const secret = options.schema.vars[key]?.secret ?? true;
+        if (!(key in after)) keys.push({ key, action: 'removed', secret });
+        else if (!(key in before)) keys.push({ key, action: 'given', secret });
+        else if (before[key] !== after[key]) keys.push({ key, action: 'updated', secret, ...(recomputed.has(key) ? { reason: 'recomputed from its parts' } : {}) });
+      }
+      return { next, keys };
     },
     { createIfMissing: true, dryRun: options.dryRun },
   );

@@ -7,26 +7,15 @@ import { wordFindings } from '../render/hints.js';
 import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
-import { mask } from '../render/mask.js';
+import type { Lookup } from './get.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderFindings, countLine } from '../render/findings.js';
 
-/** `envkit get KEY --env NAME`. */
-export async function getIn(ctx: Context, key: string, flags: { reveal?: boolean }): Promise<number> {
+/** `envkit get KEY --env NAME`: the lookup, which get.ts renders as it does the env file's. */
+export async function getIn(ctx: Context, key: string, allowUnknown: boolean | undefined): Promise<Lookup> {
   const options = await environmentOptions(ctx, 'get');
-  const result = await getEnvironmentValue({ ...options, key });
-  const shown = result.value === undefined ? undefined : result.secret && !flags.reveal ? mask(result.value) : result.value;
-  if (ctx.json) {
-    ctx.printJson({ key, environment: options.name, value: shown ?? null, masked: result.secret && !flags.reveal && result.value !== undefined, secret: result.secret, source: result.source });
-    return result.value === undefined ? 1 : 0;
-  }
-  if (result.value === undefined) {
-    ctx.err(`envkit: ${key} has no value in environment ${options.name} and no default`);
-    ctx.err(`  fix: set it with \`envkit set ${key}=... --env ${options.name}\``);
-    return 1;
-  }
-  ctx.io.stdout.write(`${shown}\n`);
-  return 0;
+  const result = await getEnvironmentValue({ ...options, key, allowUnknown });
+  return { result, where: `environment ${options.name}`, environment: options.name, external: options.schema.vars[key]?.external !== undefined };
 }
 
 /** `envkit set KEY=VALUE… --env NAME` (values already parsed, or read from stdin). */

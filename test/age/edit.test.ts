@@ -60,6 +60,10 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit edit 
     const syntax = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor(`printf 'BROKEN LINE\\n' >> "$f"`).command } });
     expect(syntax.code).toBe(1);
     expect(syntax.stderr).toMatch(/\.env\.production:12:1: not a KEY=value assignment/);
+    // A second assignment of a key (a line added where one was meant to change) is refused too.
+    const twice = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor(`printf 'POSTGRES_DB=second_db\\n' >> "$f"`).command } });
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/\.env\.production:12:1: POSTGRES_DB is assigned again \(first at line \d+\); every reader uses the last assignment; remove the others/);
     const failing = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor('exit 4').command } });
     expect(failing.code).toBe(3);
     expect(failing.stderr).toMatch(/exited with 4; nothing was changed/);

@@ -57,10 +57,14 @@ export async function run(ctx: Context): Promise<number> {
   }
 }
 
-/** Syntax problems (file:line) and schema problems (by key, derived values recomputed first); never a value. */
+/**
+ * Syntax problems and keys assigned twice (file:line), then schema problems (by key, derived values recomputed
+ * first); never a value. A second assignment made in an editor is a slip (a line added where one was meant
+ * to change), and which one counts would be read nowhere but in the file: it is one more thing to edit.
+ */
 function validate(text: string, schema: EnvSchema, name: string): string[] {
   const doc = parseDocument(text);
-  const syntax = doc.problems.filter((p) => p.kind === 'syntax').map((p) => `${name}:${p.line}:${p.column}: ${p.message}`);
+  const syntax = doc.problems.map((p) => `${name}:${p.line}:${p.column}: ${p.message}`);
   if (syntax.length > 0) return syntax;
   try {
     runValues(schema, doc, name, `envkit check --env`);

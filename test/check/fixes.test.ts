@@ -178,7 +178,108 @@ async function findings(dir: string, args: string[]): Promise<Finding[]> {
   return report.findings;
 }
 
-const matches = (s: Scenario) => (f: Finding) => f.rule === s.rule && (s.key === undefined || f.key === s.key);
+const matches = (s: { rule: string; key?: string }) => (f: Finding) => f.rule === s.rule && (s.key === undefined || f.key === s.key);
+
+/** The commands a fix prints in backquotes, in order. */
+function quotedCommands(fix: string): string[] {
+  return [...fix.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((c) => /^(envkit|git|chmod|chown|rm) /.test(c));
+}
+
+interface GuardScenario {
+  rule: string;
+  key?: string;
+  /** Stage the leak (in a repository of an initialised memu project whose first commit has .gitignore). */
+  setup(dir: string): Promise<void> | void;
+  /** The user's edit the fix asks for before its commands, if any. */
+  edit?(dir: string): void;
+  /** The commands the fix prints for the next commit, in order, each run as printed. */
+  run: string[];
+}
+
+/** A secret of the schema with a made-up value in the example: not the current one, so the example rule reports it. */
+const EXAMPLE_KEY = 'sk-proj-exampleLeakQ2wE4rT6yU8iO0pA1sD3';
+
+const GUARD_SCENARIOS: GuardScenario[] = [
+  { rule: 'guard.env-file', setup: (dir) => git(dir, 'git add -f .env'), run: ['git rm --cached -- .env', 'envkit gitignore'] },
+  {
+    rule: 'guard.secret-value',
+    key: 'POSTGRES_PASSWORD',
+    setup: (dir) => {
+      writeFileSync(join(dir, 'deploy notes.md'), `db password: ${passwordOf(dir)}\n`);
+      return git(dir, "git add -- 'deploy notes.md'");
+    },
+    edit: (dir) => writeFileSync(join(dir, 'deploy notes.md'), 'db password: ${POSTGRES_PASSWORD}\n'),
+    run: ["git add -- 'deploy notes.md'"],
+  },
+  {
+    rule: 'guard.example-value',
+    key: 'OPENAI_API_KEY',
+    setup: (dir) => {
+      const path = join(dir, '.env.example');
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/^OPENAI_API_KEY=.*$/m, `OPENAI_API_KEY=${EXAMPLE_KEY}`));
+      return git(dir, 'git add -- .env.example');
+    },
+    run: ['envkit example', 'git add -- .env.example'],
+  },
+];
+
+async function guardFindings(dir: string): Promise<Finding[]> {
+  const result = await envkit(dir, ['--json', 'guard', '--no-keyring'], { env: GIT_ENV });
+  const report = JSON.parse(result.stdout) as { findings?: Finding[] };
+  if (!report.findings) throw new Error(`guard failed: ${result.all}`);
+  return report.findings;
+}
+
+describe('every fix the guard prints for a staged leak, run as printed, lets the commit through', () => {
+  const bin = binDir();
+  for (const scenario of GUARD_SCENARIOS) {
+    it.runIf(hasGit)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
+      const dir = testdir();
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      await git(dir, 'git init -q . && git add .gitignore && git commit -qm init');
+      await scenario.setup(dir);
+      const before = (await guardFindings(dir)).filter(matches(scenario));
+      expect(before.length, `guard did not report ${scenario.rule}`).toBe(1);
+      const fix = before[0]!.fix ?? '';
+      for (const command of scenario.run) expect(fix, `the fix does not say \`${command}\``).toContain(command);
+      scenario.edit?.(dir);
+      for (const command of scenario.run) {
+        const ran = await sh(dir, command, { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}` });
+        expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+      }
+      expect(await guardFindings(dir), 'still reported after the fix').toEqual([]);
+    });
+  }
+});
+
+/**
+ * Each `envkit rotate` a leak's fix names, run as printed with --dry-run added (it would change the database
+ * password): accepted (exit 0). A secret with no generator takes its new value on standard input, as the fix says.
+ */
+async function expectRotateCommandsWork(dir: string, fix: string, bin: string): Promise<number> {
+  const commands = quotedCommands(fix).filter((c) => c.startsWith('envkit rotate '));
+  for (const command of commands) {
+    const line = command.endsWith(' --stdin') ? `printf %s ${ROTATED_KEY} | ${command} --dry-run` : `${command} --dry-run`;
+    const ran = await sh(dir, line, { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${line}\` (from the fix: ${fix}) failed:\n${ran.all}`).toBe(0);
+  }
+  return commands.length;
+}
+
+/** A new API key from its issuer, for a rotation a fix asks for. */
+const ROTATED_KEY = 'sk-proj-rotatedKeyZ9xC7vB5nM3qW1eR2';
+
+describe('the rotation a leak fix names works as printed', () => {
+  const bin = binDir();
+  it.runIf(hasGit)('guard.example-value: a given API key is rotated with --stdin', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    await git(dir, 'git init -q . && git add .gitignore && git commit -qm init');
+    await GUARD_SCENARIOS.find((s) => s.rule === 'guard.example-value')!.setup(dir);
+    const [finding] = (await guardFindings(dir)).filter((f) => f.rule === 'guard.example-value');
+    expect(await expectRotateCommandsWork(dir, finding?.fix ?? '', bin), finding?.fix).toBe(1);
+  });
+});
 
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();

@@ -69,8 +69,11 @@ export function hintFix(hint: FindingHint): string {
     }
     case 'fix-value':
       return valueFixText(hint.key, hint.fix);
-    case 'example-secret':
-      return `empty it (\`envkit example\` rewrites the example from the schema); if the value is real and was pushed, rotate it: envkit rotate ${hint.key}`;
+    case 'example-secret': {
+      const rotate = rotateFix(hint.rotate);
+      if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
+      return `empty it: \`envkit example\` rewrites the example from the schema, then \`git add -- ${shellPath(hint.file)}\`; if the value is real and was pushed, ${rotate}`;
+    }
   }
 }
 

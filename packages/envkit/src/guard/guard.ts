@@ -1,7 +1,8 @@
 import { posix, relative, sep } from 'node:path';
-import type { Finding, RotateTarget } from '../findings.js';
+import type { Finding } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
+import { rotateTarget } from '../schema/rotate-target.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
 import { ContentScanner, type ContentHit } from './content.js';
 import { composeFindings, exampleFindings } from './file-rules.js';
@@ -119,7 +120,7 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
       if (kind === 'example' || kind === 'compose') {
         const fileText = (text ??= bytes.toString('utf8'));
-        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema) : () => composeFindings(fileText, file.path);
+        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema, file.commit) : () => composeFindings(fileText, file.path);
         scanned.push({ found, rules, commit: file.commit });
       } else scanned.push({ found });
     }
@@ -221,17 +222,6 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
         : historyFix(where, 'rotate it'),
     hint: { code: 'guard-secret-value', key: hit.key, file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: rotateTarget(schema, hit.key) },
   };
-}
-
-/**
- * What rotates a leaked `key`: the secret it is derived from (MEMU_DB_URL → POSTGRES_PASSWORD), else itself,
- * with a value given by its issuer unless the schema generates one.
- */
-function rotateTarget(schema: EnvSchema, key: string): RotateTarget {
-  const spec = schema.vars[key];
-  const source = spec?.derive?.from.find((k) => schema.vars[k]?.secret);
-  if (source !== undefined) return { key: source, given: false };
-  return { key, given: spec?.generate === undefined };
 }
 
 function inCommit(finding: Finding, commit: string | undefined): Finding {

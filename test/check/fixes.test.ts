@@ -271,6 +271,16 @@ const ROTATED_KEY = 'sk-proj-rotatedKeyZ9xC7vB5nM3qW1eR2';
 
 describe('the rotation a leak fix names works as printed', () => {
   const bin = binDir();
+  it('compose.literal-secret: a given API key is rotated with --stdin, the URL through the password it is made from', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    const url = readLine(dir, 'MEMU_DB_URL').slice('MEMU_DB_URL='.length);
+    writeFileSync(join(dir, 'compose.yaml'), `services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n    environment:\n      OPENAI_API_KEY: ${OPENAI_KEY}\n      DATABASE_URL: ${url}\n`);
+    const found = (await findings(dir, ['--compose', 'compose.yaml'])).filter((f) => f.rule === 'compose.literal-secret' && f.message.startsWith('the value of '));
+    expect(found.map((f) => f.key).sort()).toEqual(['MEMU_DB_URL', 'OPENAI_API_KEY', 'POSTGRES_PASSWORD']);
+    for (const finding of found) expect(await expectRotateCommandsWork(dir, finding.fix ?? '', bin), finding.fix).toBe(1);
+  });
+
   it.runIf(hasGit)('guard.example-value: a given API key is rotated with --stdin', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);

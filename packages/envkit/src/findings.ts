@@ -37,7 +37,7 @@ export interface Finding {
  */
 export type FindingHint =
   /** A secret's value is written literally in a file: replace it there with a reference, and rotate it. */
-  | { code: 'replace-and-rotate'; key: string }
+  | { code: 'replace-and-rotate'; key: string; rotate: RotateTarget }
   /** The database port is published on this host: fine for probing or rotating from here, else remove it. */
   | { code: 'published-database-port' }
   /** `key` has a value podman's env-file reader reads differently: give it one that needs no quotes. */

@@ -12,7 +12,7 @@ type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate
 export function hintFix(hint: FindingHint): string {
   switch (hint.code) {
     case 'replace-and-rotate':
-      return `replace it with \${${hint.key}}; then rotate it (envkit rotate ${hint.key}) if the file was ever shared`;
+      return `replace it with \${${hint.key}}; then, if the file was ever shared, ${rotateFix(hint.rotate)}`;
     case 'published-database-port':
       return 'fine for `envkit check --online` / `rotate --apply direct`; remove it when no longer needed';
     case 'rewrite-unquoted':

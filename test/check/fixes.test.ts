@@ -291,6 +291,53 @@ describe('the rotation a leak fix names works as printed', () => {
   });
 });
 
+interface SurroundingScenario {
+  rule: string;
+  /** Break the project's surroundings (the project is in a directory whose name has a space). */
+  setup(dir: string): void;
+  /** The command in the fix (the rest of it is advice: check who wrote it…). */
+  command: RegExp;
+}
+
+/** A file every user may write to (the umask would take the bits away from writeFileSync's mode). */
+function plantOpen(path: string): void {
+  writeFileSync(path, '{}\n');
+  chmodSync(path, 0o622);
+}
+
+const SURROUNDING_SCENARIOS: SurroundingScenario[] = [
+  { rule: 'project.dir-writable', setup: (dir) => chmodSync(dir, 0o777), command: /^(chmod o-w .+)$/ },
+  {
+    rule: 'rotation.pending-untrusted',
+    setup: (dir) => plantOpen(join(dir, '.env.envkit-pending')),
+    command: /\((rm .+)\) and rotate again$/,
+  },
+  {
+    rule: 'lock.untrusted',
+    setup: (dir) => plantOpen(join(dir, '.env.envkit-lock')),
+    command: /remove it: (rm .+)$/,
+  },
+];
+
+describe('the fixes for what surrounds the project work as printed, in a directory whose name has a space', () => {
+  for (const scenario of SURROUNDING_SCENARIOS) {
+    it(scenario.rule, async () => {
+      const dir = join(testdir(), 'my project');
+      mkdirSync(dir);
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      scenario.setup(dir);
+      const before = (await findings(dir, ['--no-compose', '--no-git'])).filter(matches(scenario));
+      expect(before.length, `check did not report ${scenario.rule}`).toBe(1);
+      const match = scenario.command.exec(before[0]!.fix ?? '');
+      expect(match, `no command in the fix: ${before[0]!.fix}`).not.toBeNull();
+      const command = match![1]!;
+      const ran = await sh(dir, command);
+      expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+      expect((await findings(dir, ['--no-compose', '--no-git'])).filter(matches(scenario)), 'still reported after the fix').toEqual([]);
+    });
+  }
+});
+
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();
   let secretService: SecretServiceHandle | undefined;

@@ -3,6 +3,7 @@ import type { Finding } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
 import { rotateTarget } from '../schema/rotate-target.js';
+import { shellWord } from '../text/shell-word.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
 import { ContentScanner, type ContentHit } from './content.js';
 import { composeFindings, exampleFindings } from './file-rules.js';
@@ -162,11 +163,6 @@ interface Where {
   scope: GuardScope;
 }
 
-/** A path for a shell command line: as it is when it is plain, else single-quoted. */
-function shellPath(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}
-
 function committed(where: Where): string {
   return where.commit === undefined ? '' : ` (commit ${where.commit.slice(0, 12)})`;
 }
@@ -188,7 +184,7 @@ function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSc
     message: `${where.file} is a plaintext env file${committed(where)}: env files stay out of git (only .env.example and encrypted .age files go in)${holds}`,
     fix:
       where.commit === undefined
-        ? `git rm --cached -- ${shellPath(where.file)} (the file stays on disk), then add it to .gitignore so git ignores it`
+        ? `git rm --cached -- ${shellWord(where.file)} (the file stays on disk), then add it to .gitignore so git ignores it`
         : historyFix(where, rotate),
     hint: { code: 'guard-env-file', file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: targets },
   };
@@ -204,7 +200,7 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
       message: `an age secret key (AGE-SECRET-KEY-1…) is in ${where.file}${committed(where)}: whoever has it can decrypt every environment encrypted to it`,
       fix:
         where.commit === undefined
-          ? `keep identities outside the repository: remove the key from the file, or \`git rm --cached -- ${shellPath(where.file)}\` for an identity file`
+          ? `keep identities outside the repository: remove the key from the file, or \`git rm --cached -- ${shellWord(where.file)}\` for an identity file`
           : historyFix(where, 'make a new identity (age-keygen), re-encrypt the environments to it and remove the old recipient'),
     };
   }
@@ -218,7 +214,7 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
     message: `${how} of ${hit.key} is in ${where.file}${committed(where)}`,
     fix:
       where.commit === undefined
-        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellPath(where.file)}\`; if it was ever pushed, rotate it`
+        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellWord(where.file)}\`; if it was ever pushed, rotate it`
         : historyFix(where, 'rotate it'),
     hint: { code: 'guard-secret-value', key: hit.key, file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: rotateTarget(schema, hit.key) },
   };

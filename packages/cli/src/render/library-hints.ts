@@ -7,7 +7,7 @@ import type { Words } from './reasons.js';
  */
 export const HINTS: Record<string, Words> = {
   // compose and the database, outside a rotation's choices
-  'TOOL:container-ambiguous': { hint: () => 'name the compose project with -p (--compose-project) so envkit can tell them apart' },
+  'TOOL:container-ambiguous': { hint: () => 'name the compose project with --compose-project NAME so envkit can tell them apart' },
   'USAGE:compose-cmd-shell': { hint: () => "give only the command and its flags, quoted as a shell would, e.g. --compose-cmd \"podman-compose --podman-run-args='--runtime runc'\"" },
   'USAGE:compose-cmd-empty': { hint: () => "name one, e.g. --compose-cmd podman-compose or --compose-cmd 'docker compose'" },
   'TOOL:psql-missing': { hint: () => 'the service must run a PostgreSQL image (memu: pgvector/pgvector); or use --apply direct' },

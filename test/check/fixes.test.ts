@@ -4,13 +4,14 @@
 // user. A new kind that is in neither list fails the last test: it has to be sorted before it ships.
 import { describe, it, expect, afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { envkit, initProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
 
 const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
@@ -334,6 +335,65 @@ describe('the fixes for what surrounds the project work as printed, in a directo
       const ran = await sh(dir, command);
       expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
       expect((await findings(dir, ['--no-compose', '--no-git'])).filter(matches(scenario)), 'still reported after the fix').toEqual([]);
+    });
+  }
+});
+
+interface EnvironmentScenario {
+  rule: string;
+  key: string;
+  /** The environment's text, from a valid one. */
+  text(valid: string): string;
+  /** For a fix that needs the user's value (`KEY=...`): the value a user would give. */
+  value?: string;
+  /** For a fix that opens the environment in the editor: the line the user adds there. */
+  adds?: string;
+}
+
+const ENVIRONMENT_SCENARIOS: EnvironmentScenario[] = [
+  { rule: 'schema.invalid', key: 'OPENAI_API_KEY', value: OPENAI_KEY, text: (t) => t.replace(/^OPENAI_API_KEY=.*$/m, 'OPENAI_API_KEY=not-a-key') },
+  { rule: 'env.duplicate', key: 'MEMU_MEMORY_LIMIT', text: (t) => `${t}MEMU_MEMORY_LIMIT=3g\n` },
+  {
+    rule: 'env.default-missing',
+    key: 'OPENROUTER_BASE_URL',
+    adds: 'OPENROUTER_BASE_URL=https://openrouter.ai/api/v1',
+    text: (t) => t.replace(/^OPENROUTER_BASE_URL=.*\n/m, ''),
+  },
+  {
+    // A generated secret that is missing (and the URL made from it): init would generate it, in .env only.
+    rule: 'schema.invalid',
+    key: 'POSTGRES_PASSWORD',
+    adds: 'POSTGRES_PASSWORD=Vq3_kT9-xLm2Pn8_Rs5-Wd7_Yf4-Hj6Z',
+    text: (t) => t.replace(/^(POSTGRES_PASSWORD|MEMU_DB_URL)=.*\n/gm, ''),
+  },
+];
+
+describe('check --env: every fix it prints as a command works on the environment, not on .env', () => {
+  const bin = binDir();
+  for (const scenario of ENVIRONMENT_SCENARIOS) {
+    it.runIf(HAS_AGE)(`${scenario.rule} (${scenario.key})`, async () => {
+      const p = await ageProject(scenario.text(memuEnvText()));
+      const check = async () => {
+        const result = await p.run(['--json', 'check', '--env', 'production']);
+        const report = JSON.parse(result.stdout) as { findings?: Finding[] };
+        if (!report.findings) throw new Error(`check failed: ${result.all}`);
+        return report.findings.filter(matches(scenario));
+      };
+      const before = await check();
+      expect(before.length, `check --env did not report ${scenario.rule}`).toBeGreaterThan(0);
+      // The user's edit, made by the editor the fix opens.
+      const editor = join(testdir(), 'add-line');
+      writeFileSync(editor, `#!/bin/sh\nprintf '%s\\n' "$ENVKIT_TEST_ADD" >> "$1"\n`, { mode: 0o755 });
+      for (const finding of before) {
+        const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
+        expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
+        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
+        const ran = await sh(p.dir, line, { ...p.env, PATH: `${bin}:${process.env.PATH}`, EDITOR: editor, ENVKIT_TEST_ADD: scenario.adds ?? '' });
+        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+      }
+      expect(await check(), 'still reported after the fix').toEqual([]);
+      expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
     });
   }
 });

@@ -73,7 +73,7 @@ export async function checkIn(ctx: Context, flags: { online?: boolean; compose?:
   }
   const options = await environmentOptions(ctx, 'check');
   const checked = await checkEnvironment(options);
-  const result = { ...checked, findings: wordFindings(checked.findings) };
+  const result = { ...checked, findings: wordFindings(checked.findings, options.name) };
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, environment: options.name, findings: result.findings });
     return result.ok ? 0 : 1;

@@ -8,15 +8,19 @@ type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate
 // The CLI's words for what the library reports as data: a finding's `hint` (an error's `reason`: reasons.ts).
 // The library names no flag and no `envkit` command; these are the command lines a user of this CLI runs.
 
-/** The fix of a finding with a hint, as this CLI words it. */
-export function hintFix(hint: FindingHint): string {
+/**
+ * The fix of a finding with a hint, as this CLI words it; for a finding of encrypted environment `environment`
+ * (check --env), with the commands that work on it.
+ */
+export function hintFix(hint: FindingHint, environment?: string): string {
+  const env = environment === undefined ? '' : ` --env ${environment}`;
   switch (hint.code) {
     case 'replace-and-rotate':
       return `replace it with \${${hint.key}}; then, if the file was ever shared, ${rotateFix(hint.rotate)}`;
     case 'published-database-port':
       return 'fine for `envkit check --online` / `rotate --apply direct`; remove it when no longer needed';
     case 'rewrite-unquoted':
-      return `give ${hint.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none), then \`envkit set ${hint.key}=...\` writes it bare`;
+      return `give ${hint.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none), then \`envkit set${env} ${hint.key}=...\` writes it bare`;
     case 'database-inside-compose':
       return 'give --db-host/--db-port (a published port or the container address), or run `envkit status`, which logs in through the container';
     case 'ask-from-app':
@@ -24,19 +28,20 @@ export function hintFix(hint: FindingHint): string {
     case 'database-login-failed':
       return 'is the db container up and its port reachable from here? use --db-host/--db-port; if the password was refused, .env and the database disagree (see `envkit rotate --help`)';
     case 'set-unknown':
-      return `run \`envkit set --allow-unknown ${hint.key}=...\` with its value, or give it a default in the compose file: \${${hint.key}:-value}`;
+      return `run \`envkit set${env} --allow-unknown ${hint.key}=...\` with its value, or give it a default in the compose file: \${${hint.key}:-value}`;
     case 'finish-rotation':
-      return `if a rotation is pending, finish it: envkit rotate ${hint.key}`;
+      return `if a rotation is pending, finish it: envkit rotate ${hint.key}${env}`;
     case 'create-env':
       return 'run `envkit init`';
     case 'write-defaults':
+      if (environment !== undefined) return `run \`envkit edit --env ${environment}\` and add it with its default (\`envkit schema\` shows it; envkit init writes defaults into .env only)`;
       return 'run `envkit init` to write the default into the file';
     case 'rewrite-duplicate': {
       const unknown = hint.inSchema ? '' : ' --allow-unknown';
-      return `run \`envkit get ${hint.key} --reveal${unknown} | envkit set ${hint.key} --stdin${setFlags(hint)}\`: it keeps the value every reader uses now (the last one) in one assignment`;
+      return `run \`envkit get${env} ${hint.key} --reveal${unknown} | envkit set${env} ${hint.key} --stdin${setFlags(hint)}\`: it keeps the value every reader uses now (the last one) in one assignment`;
     }
     case 'set-portable':
-      return `run \`envkit set${setFlags(hint)} ${hint.key}=...\` with the value you mean: envkit writes it in a form every reader reads the same`;
+      return `run \`envkit set${env}${setFlags(hint)} ${hint.key}=...\` with the value you mean: envkit writes it in a form every reader reads the same`;
     case 'sync-gitignore':
       return 'run `envkit gitignore`';
     case 'untrack-env':
@@ -52,11 +57,11 @@ export function hintFix(hint: FindingHint): string {
     case 'add-recipient':
       return `envkit recipients add --env ${hint.environment}`;
     case 'strip-url-credentials':
-      return `remove them: \`envkit set ${shellWord(`${hint.key}=${hint.value}`)}\` (give the service its credentials another way)`;
+      return `remove them: \`envkit set${env} ${shellWord(`${hint.key}=${hint.value}`)}\` (give the service its credentials another way)`;
     case 'confirm-default':
       return hint.value === undefined
-        ? `run \`envkit set ${hint.key}=...\` with this deployment's value`
-        : `run \`envkit set ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
+        ? `run \`envkit set${env} ${hint.key}=...\` with this deployment's value`
+        : `run \`envkit set${env} ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
     case 'guard-env-file': {
       if (hint.commit === undefined) return `git rm --cached -- ${shellPath(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
       const commands = hint.rotate.map(rotateCommand);
@@ -68,7 +73,7 @@ export function hintFix(hint: FindingHint): string {
       return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellPath(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
     case 'fix-value':
-      return valueFixText(hint.key, hint.fix);
+      return valueFixText(hint.key, hint.fix, environment);
     case 'example-secret': {
       const rotate = rotateFix(hint.rotate);
       if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
@@ -116,22 +121,23 @@ function shellPath(path: string): string {
 }
 
 /**
- * `findings` with the fix of each hinted one in this CLI's words, and the flag for a finding's `reason` added to
- * its fix (withFlagHint), for the text and the --json output alike. A value's fix that is not one command line
+ * `findings` (of encrypted environment `environment`, for check --env) with the fix of each hinted one in this
+ * CLI's words, and the flag for a finding's `reason` added to its fix (withFlagHint), for the text and the --json
+ * output alike. A value's fix that is not one command line
  * (set its parts…) reads as part of the message, as it always has.
  */
-export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
+export function wordFindings<F extends Finding>(findings: readonly F[], environment?: string): F[] {
   return findings.map((finding) => {
-    const worded = wordHint(finding);
+    const worded = wordHint(finding, environment);
     const fix = withFlagHint(worded.fix, worded.reason);
     return fix === worded.fix ? worded : { ...worded, fix };
   });
 }
 
 /** `finding` with its hint, if any, in this CLI's words. */
-function wordHint<F extends Finding>(finding: F): F {
+function wordHint<F extends Finding>(finding: F, environment: string | undefined): F {
   if (finding.hint === undefined) return finding;
-  const fix = hintFix(finding.hint);
+  const fix = hintFix(finding.hint, environment);
   // Which command wrote the default is this CLI's to say.
   if (finding.hint.code === 'confirm-default') {
     const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;

@@ -396,6 +396,19 @@ describe('check --env: every fix it prints as a command works on the environment
       expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
     });
   }
+
+  it.runIf(HAS_AGE)('set --env refusing an invalid value: the fix it prints sets it in the environment', async () => {
+    const p = await ageProject(memuEnvText());
+    const refused = await p.run(['set', '--env', 'production', 'OPENAI_API_KEY=not-a-key']);
+    expect(refused.code, refused.all).toBe(1);
+    const command = /run `([^`]+)`/.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(p.dir, command!.replaceAll('...', OPENAI_KEY), { ...p.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const got = await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal']);
+    expect(got.stdout.trim()).toBe(OPENAI_KEY);
+    expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
+  });
 });
 
 describe('every fix check prints as a command removes its finding', () => {

@@ -27,6 +27,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     const json = argv.includes('--json');
     // Loaded only on failure: it pulls in the library (isEnvkitError), which `--help` never needs.
     const { renderError } = await import('./render/error.js');
-    return renderError(error, io, json);
+    // The environment the command worked on (--env, else ENVKIT_ENV): the fixes of its issues name it.
+    const environment = program.opts<{ env?: string }>().env ?? (io.env.ENVKIT_ENV || undefined);
+    return renderError(error, io, json, environment);
   }
 }

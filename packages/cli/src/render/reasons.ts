@@ -154,10 +154,11 @@ export function hintOf(error: EnvkitError): string | undefined {
 
 /**
  * An error as the CLI says it: the library's message and hint, or the CLI's words for its reason; then the
- * flag for its reason, if any (withFlagHint), at the end.
+ * flag for its reason, if any (withFlagHint), at the end. `environment`: the encrypted environment the command
+ * worked on (--env), whose commands the fixes of its issues name.
  */
-export function wordError(error: EnvkitError): { message: string; hint: string | undefined; issues: ErrorIssue[] } {
-  const issues = error.issues.map(wordIssue);
+export function wordError(error: EnvkitError, environment?: string): { message: string; hint: string | undefined; issues: ErrorIssue[] } {
+  const issues = error.issues.map((issue) => wordIssue(issue, environment));
   // A rotation that stopped at a step: the step's own error, worded, then the state and the way on.
   if (error.reason === 'stopped') {
     const d = error.data;
@@ -207,8 +208,8 @@ function libraryHint(error: EnvkitError): string | undefined {
  * An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it, `unknown-key`
  * where to see the variables.
  */
-export function wordIssue(given: ErrorIssue): ErrorIssue {
-  const issue = issueWithFix(given);
+export function wordIssue(given: ErrorIssue, environment?: string): ErrorIssue {
+  const issue = issueWithFix(given, environment);
   if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see \`envkit schema\`` };
   if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
   return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };

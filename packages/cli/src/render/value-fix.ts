@@ -39,13 +39,13 @@ export function valueFixText(key: string, fix: IssueFix, environment?: string): 
   }
 }
 
-/** `message; fix` for an issue with a fix, in this CLI's words. */
-export function withValueFix(message: string, key: string | undefined, fix: IssueFix | undefined): string {
-  return fix === undefined || key === undefined ? message : `${message}; ${valueFixText(key, fix)}`;
+/** `message; fix` for an issue with a fix, in this CLI's words (of encrypted environment `environment`, if given). */
+export function withValueFix(message: string, key: string | undefined, fix: IssueFix | undefined, environment?: string): string {
+  return fix === undefined || key === undefined ? message : `${message}; ${valueFixText(key, fix, environment)}`;
 }
 
 /** An issue with its fix in its message, as the CLI prints it (and as --json shows it). */
-export function issueWithFix(issue: ErrorIssue): ErrorIssue {
+export function issueWithFix(issue: ErrorIssue, environment?: string): ErrorIssue {
   const { fix, ...rest } = issue;
-  return fix === undefined ? issue : { ...rest, message: withValueFix(issue.message, issue.key, fix) };
+  return fix === undefined ? issue : { ...rest, message: withValueFix(issue.message, issue.key, fix, environment) };
 }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
-import { envkit, initProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+import { envkit, initProject, runProcess, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
 import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
 
@@ -408,6 +408,27 @@ describe('check --env: every fix it prints as a command works on the environment
     const got = await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal']);
     expect(got.stdout.trim()).toBe(OPENAI_KEY);
     expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
+  });
+});
+
+describe('the keyring fix for a shell without a session bus works as printed', () => {
+  const bin = binDir();
+  it.runIf(hasKeyring && spawnSync('dbus-run-session', ['--version']).status === 0)('dbus-run-session, then gnome-keyring-daemon with the password typed: the keyring is reachable', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    // A login without a desktop: no bus, a home and runtime directory of its own (gnome-keyring keeps its files there).
+    const home = testdir();
+    const env = { PATH: `${bin}:${process.env.PATH}`, HOME: home, XDG_RUNTIME_DIR: home, SHELL: '/bin/sh', LANG: 'C.UTF-8' };
+    const before = await runProcess('/bin/sh', ['-c', 'envkit keyring status'], { cwd: dir, env });
+    expect(before.code, before.all).toBe(3);
+    const [session, daemon] = [...before.stdout.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    expect(session).toBe('dbus-run-session -- $SHELL');
+    expect(daemon).toMatch(/^gnome-keyring-daemon /);
+    // The new shell reads what the user types: the daemon line with the keyring password (typed, then Ctrl-D), then envkit.
+    const typed = `printf %s 'a keyring password' | ${daemon} >/dev/null\nenvkit keyring status\n`;
+    const after = await runProcess('/bin/sh', ['-c', session!], { cwd: dir, env, input: typed, timeoutMs: 30_000 });
+    expect(after.code, after.all).toBe(0);
+    expect(after.stdout).toMatch(/reachable +yes/);
   });
 });
 

@@ -432,6 +432,21 @@ describe('the keyring fix for a shell without a session bus works as printed', (
   });
 });
 
+describe('the fix of a refused command works as printed', () => {
+  const bin = binDir();
+  it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    const refused = await envkit(dir, ['set', '--stdin', 'MEMU_MEMORY_LIMIT=3g']);
+    expect(refused.code, refused.all).toBe(2);
+    const command = /fix: (.+)$/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!, { PATH: `${bin}:${process.env.PATH}`, VALUE: '3g' });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(readLine(dir, 'MEMU_MEMORY_LIMIT')).toBe('MEMU_MEMORY_LIMIT=3g');
+  });
+});
+
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();
   let secretService: SecretServiceHandle | undefined;

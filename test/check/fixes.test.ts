@@ -434,6 +434,23 @@ describe('the keyring fix for a shell without a session bus works as printed', (
 
 describe('the fix of a refused command works as printed', () => {
   const bin = binDir();
+  it.runIf(HAS_AGE)('decrypt over an env file of another name (-f) that differs: diff compares that file, decrypt --force replaces it', async () => {
+    const p = await ageProject(memuEnvText());
+    writeFileSync(join(p.dir, 'prod.env'), 'MEMU_MEMORY_LIMIT=3g\n', { mode: 0o600 });
+    const refused = await p.run(['-f', 'prod.env', 'decrypt', '--env', 'production']);
+    expect(refused.code, refused.all).toBe(1);
+    const [diff, decrypt] = [...(/fix: (.+)$/m.exec(refused.stderr)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const env = { ...p.env, PATH: `${bin}:${process.env.PATH}` };
+    const compared = await sh(p.dir, diff!, env);
+    // 1: they differ, as they do; not 2 or 3 (another file, or none).
+    expect(compared.code, `\`${diff}\`:\n${compared.all}`).toBe(1);
+    expect(compared.stdout).toMatch(/MEMU_MEMORY_LIMIT/);
+    const replaced = await sh(p.dir, decrypt!, env);
+    expect(replaced.code, `\`${decrypt}\` failed:\n${replaced.all}`).toBe(0);
+    expect(readFileSync(join(p.dir, 'prod.env'), 'utf8')).toBe(memuEnvText());
+    expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
+  });
+
   it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);

@@ -63,21 +63,21 @@ export function hintFix(hint: FindingHint, environment?: string): string {
         ? `run \`envkit set${env} ${hint.key}=...\` with this deployment's value`
         : `run \`envkit set${env} ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
     case 'guard-env-file': {
-      if (hint.commit === undefined) return `git rm --cached -- ${shellPath(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
+      if (hint.commit === undefined) return `git rm --cached -- ${shellWord(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
       const commands = hint.rotate.map(rotateCommand);
       return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
     }
     case 'guard-secret-value': {
       const rotate = rotateFix(hint.rotate);
       if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
-      return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellPath(hint.file)}\`; if it was ever pushed, ${rotate}`;
+      return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellWord(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
     case 'fix-value':
       return valueFixText(hint.key, hint.fix, environment);
     case 'example-secret': {
       const rotate = rotateFix(hint.rotate);
       if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
-      return `empty it: \`envkit example\` rewrites the example from the schema, then \`git add -- ${shellPath(hint.file)}\`; if the value is real and was pushed, ${rotate}`;
+      return `empty it: \`envkit example\` rewrites the example from the schema, then \`git add -- ${shellWord(hint.file)}\`; if the value is real and was pushed, ${rotate}`;
     }
   }
 }
@@ -111,13 +111,8 @@ function historyFix(commit: string, then: string): string {
 }
 
 /** `word` as one POSIX shell word: as is when it has nothing the shell would read, else in single quotes. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A path as one shell word (the guard's quoting). */
-function shellPath(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

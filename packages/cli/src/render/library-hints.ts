@@ -1,4 +1,5 @@
 import type { Words } from './reasons.js';
+import { shellWord } from './hints.js';
 
 /**
  * Hints the library says without flags or commands, in this CLI's words: what the library's hint says, with the
@@ -37,8 +38,13 @@ export const HINTS: Record<string, Words> = {
   'USAGE:recipient-unknown': { hint: () => 'see `envkit recipients list` for the recipients and their names' },
   'FILE:editor-removed': { hint: () => 'run `envkit edit` again and save the file in place' },
   'REFUSED:env-differs': {
-    hint: (d) =>
-      `compare them with \`envkit diff ${String(d.envName)} ${String(d.environment)}\`, then replace it with \`envkit decrypt --env ${String(d.environment)} --force\``,
+    hint: (d) => {
+      // diff takes a name for an environment and a path (with / or a leading .) for a file; decrypt writes -f's file.
+      const file = String(d.envName);
+      const path = file.includes('/') || file.startsWith('.') ? file : `./${file}`;
+      const other = file === '.env' ? '' : ` -f ${shellWord(file)}`;
+      return `compare them with \`envkit diff ${shellWord(path)} ${String(d.environment)}\`, then replace it with \`envkit decrypt --env ${String(d.environment)}${other} --force\``;
+    },
   },
   // files, the guard
   'PARSE:unportable-lines': { hint: () => 'fix each listed line; `envkit check` shows them all' },

@@ -172,8 +172,8 @@ function binDir(): string {
   return join(dir, 'bin');
 }
 
-async function findings(dir: string, args: string[]): Promise<Finding[]> {
-  const result = await envkit(dir, ['--json', 'check', ...args], { env: GIT_ENV });
+async function findings(dir: string, args: string[], globals: string[] = []): Promise<Finding[]> {
+  const result = await envkit(dir, [...globals, '--json', 'check', ...args], { env: GIT_ENV });
   const report = JSON.parse(result.stdout) as { findings?: Finding[] };
   if (!report.findings) throw new Error(`check failed: ${result.all}`);
   return report.findings;
@@ -462,6 +462,35 @@ describe('the fix of a refused command works as printed', () => {
     expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
     expect(readLine(dir, 'MEMU_MEMORY_LIMIT')).toBe('MEMU_MEMORY_LIMIT=3g');
   });
+});
+
+describe('check -f FILE: every fix it prints as a command works on that file, not on .env', () => {
+  const bin = binDir();
+  const scenarios: { rule: string; key: string; value?: string; text(t: string): string }[] = [
+    { rule: 'schema.invalid', key: 'OPENAI_API_KEY', value: OPENAI_KEY, text: (t) => t.replace(/^OPENAI_API_KEY=.*$/m, 'OPENAI_API_KEY=not-a-key') },
+    { rule: 'env.duplicate', key: 'MEMU_MEMORY_LIMIT', text: (t) => `${t}MEMU_MEMORY_LIMIT=3g\n` },
+    { rule: 'env.default-missing', key: 'OPENROUTER_BASE_URL', text: (t) => t.replace(/^OPENROUTER_BASE_URL=.*\n/m, '') },
+  ];
+  for (const scenario of scenarios) {
+    it(`${scenario.rule} (${scenario.key})`, async () => {
+      const dir = testdir();
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      writeFileSync(join(dir, 'prod.env'), scenario.text(readFileSync(join(dir, '.env'), 'utf8')), { mode: 0o600 });
+      rmSync(join(dir, '.env'));
+      const check = async () => (await findings(dir, ['--no-compose', '--no-git'], ['-f', 'prod.env'])).filter(matches(scenario));
+      const before = await check();
+      expect(before.length, `check did not report ${scenario.rule}`).toBeGreaterThan(0);
+      for (const finding of before) {
+        const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
+        expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
+        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        const ran = await sh(dir, line, { PATH: `${bin}:${process.env.PATH}` });
+        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+      }
+      expect(await check(), 'still reported after the fix').toEqual([]);
+      expect(existsSync(join(dir, '.env')), 'the fix wrote .env instead of prod.env').toBe(false);
+    });
+  }
 });
 
 describe('every fix check prints as a command removes its finding', () => {

@@ -67,7 +67,7 @@ function validate(text: string, schema: EnvSchema, environment: string): string[
     runValues(schema, doc, name, `envkit check --env`);
     return [];
   } catch (error) {
-    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => issueWithFix(i, environment).message);
+    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => issueWithFix(i, { environment }).message);
     throw error;
   }
 }

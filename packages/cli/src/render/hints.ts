@@ -1,6 +1,7 @@
 import type { Finding, FindingHint } from 'envkit';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
+import { scopeOptions, type FixScope } from './fix-scope.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
@@ -9,11 +10,12 @@ type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate
 // The library names no flag and no `envkit` command; these are the command lines a user of this CLI runs.
 
 /**
- * The fix of a finding with a hint, as this CLI words it; for a finding of encrypted environment `environment`
- * (check --env), with the commands that work on it.
+ * The fix of a finding with a hint, as this CLI words it, its envkit commands with the options of `scope` (the
+ * file, the schema, the encrypted environment the finding is about).
  */
-export function hintFix(hint: FindingHint, environment?: string): string {
-  const env = environment === undefined ? '' : ` --env ${environment}`;
+export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
+  const { environment } = scope;
+  const env = scopeOptions(scope);
   switch (hint.code) {
     case 'replace-and-rotate':
       return `replace it with \${${hint.key}}; then, if the file was ever shared, ${rotateFix(hint.rotate)}`;
@@ -32,10 +34,10 @@ export function hintFix(hint: FindingHint, environment?: string): string {
     case 'finish-rotation':
       return `if a rotation is pending, finish it: envkit rotate ${hint.key}${env}`;
     case 'create-env':
-      return 'run `envkit init`';
+      return `run \`envkit init${env}\``;
     case 'write-defaults':
       if (environment !== undefined) return `run \`envkit edit --env ${environment}\` and add it with its default (\`envkit schema\` shows it; envkit init writes defaults into .env only)`;
-      return 'run `envkit init` to write the default into the file';
+      return `run \`envkit init${env}\` to write the default into the file`;
     case 'rewrite-duplicate': {
       const unknown = hint.inSchema ? '' : ' --allow-unknown';
       return `run \`envkit get${env} ${hint.key} --reveal${unknown} | envkit set${env} ${hint.key} --stdin${setFlags(hint)}\`: it keeps the value every reader uses now (the last one) in one assignment`;
@@ -43,11 +45,11 @@ export function hintFix(hint: FindingHint, environment?: string): string {
     case 'set-portable':
       return `run \`envkit set${env}${setFlags(hint)} ${hint.key}=...\` with the value you mean: envkit writes it in a form every reader reads the same`;
     case 'sync-gitignore':
-      return 'run `envkit gitignore`';
+      return `run \`envkit gitignore${env}\``;
     case 'untrack-env':
       return `run \`git rm --cached ${hint.file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`;
     case 'write-example':
-      return 'run `envkit example`';
+      return `run \`envkit example${env}\``;
     case 'pending-unreadable':
       return PENDING_UNREADABLE;
     case 'resume-rotation': {
@@ -73,7 +75,7 @@ export function hintFix(hint: FindingHint, environment?: string): string {
       return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellWord(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
     case 'fix-value':
-      return valueFixText(hint.key, hint.fix, environment);
+      return valueFixText(hint.key, hint.fix, scope);
     case 'example-secret': {
       const rotate = rotateFix(hint.rotate);
       if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
@@ -116,23 +118,23 @@ export function shellWord(word: string): string {
 }
 
 /**
- * `findings` (of encrypted environment `environment`, for check --env) with the fix of each hinted one in this
+ * `findings` (for `scope`: what the command worked on) with the fix of each hinted one in this
  * CLI's words, and the flag for a finding's `reason` added to its fix (withFlagHint), for the text and the --json
  * output alike. A value's fix that is not one command line
  * (set its parts…) reads as part of the message, as it always has.
  */
-export function wordFindings<F extends Finding>(findings: readonly F[], environment?: string): F[] {
+export function wordFindings<F extends Finding>(findings: readonly F[], scope: FixScope = {}): F[] {
   return findings.map((finding) => {
-    const worded = wordHint(finding, environment);
+    const worded = wordHint(finding, scope);
     const fix = withFlagHint(worded.fix, worded.reason);
     return fix === worded.fix ? worded : { ...worded, fix };
   });
 }
 
 /** `finding` with its hint, if any, in this CLI's words. */
-function wordHint<F extends Finding>(finding: F, environment: string | undefined): F {
+function wordHint<F extends Finding>(finding: F, scope: FixScope): F {
   if (finding.hint === undefined) return finding;
-  const fix = hintFix(finding.hint, environment);
+  const fix = hintFix(finding.hint, scope);
   // Which command wrote the default is this CLI's to say.
   if (finding.hint.code === 'confirm-default') {
     const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
-import { envkit, initProject, runProcess, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+import { envkit, initProject, runProcess, schemaProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
 import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
 
@@ -491,6 +491,28 @@ describe('check -f FILE: every fix it prints as a command works on that file, no
       expect(existsSync(join(dir, '.env')), 'the fix wrote .env instead of prod.env').toBe(false);
     });
   }
+});
+
+describe('check --schema MODULE: the fixes it prints use that schema', () => {
+  const bin = binDir();
+  it('an invalid value of a variable only that schema has: the printed set fixes it', async () => {
+    const dir = schemaProject();
+    writeFileSync(
+      join(dir, 'env-schema.mjs'),
+      "import { z } from 'zod';\nimport { defineSchema, variable } from 'envkit';\n" +
+        "export const schema = defineSchema('fixes', { WORKERS: variable(z.coerce.number().int().min(1), { description: 'worker processes', default: '2' }) });\n",
+    );
+    const init = await envkit(dir, ['--schema', 'env-schema.mjs', 'init', '--no-input', '--no-keyring']);
+    expect(init.code, init.all).toBe(0);
+    replaceLine(dir, 'WORKERS', 'WORKERS=many');
+    const check = async () => (await findings(dir, ['--no-compose', '--no-git'], ['--schema', 'env-schema.mjs'])).filter((f) => f.key === 'WORKERS');
+    const [finding] = await check();
+    const command = /run `([^`]+)`/.exec(finding?.fix ?? '')?.[1];
+    expect(command, finding?.fix).toBeDefined();
+    const ran = await sh(dir, command!.replaceAll('...', '4'), { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(await check(), 'still reported after the fix').toEqual([]);
+  });
 });
 
 describe('every fix check prints as a command removes its finding', () => {

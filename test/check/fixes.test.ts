@@ -141,6 +141,7 @@ const EDIT_FIXES: Record<string, string> = {
   'compose.podman.reboot': 'the host: podman-restart.service',
   'compose.podman.restart': 'an edit of the compose file and the host',
   'compose.podman.service-healthy': 'an upgrade of podman or podman-compose',
+  'guard.age-key': 'an identity in the repository: remove the key from the file (or `git rm --cached` an identity file), then a new identity',
 };
 
 function readLine(dir: string, key: string): string {
@@ -341,9 +342,13 @@ describe('the fixes for what surrounds the project work as printed, in a directo
 
 interface EnvironmentScenario {
   rule: string;
-  key: string;
+  key?: string;
   /** The environment's text, from a valid one. */
   text(valid: string): string;
+  /** Break what surrounds the environment (its recipients, a plaintext copy). */
+  setup?(dir: string): void;
+  /** The command in a fix that is not worded "run `…`". */
+  command?: RegExp;
   /** For a fix that needs the user's value (`KEY=...`): the value a user would give. */
   value?: string;
   /** For a fix that opens the environment in the editor: the line the user adds there. */
@@ -351,6 +356,9 @@ interface EnvironmentScenario {
 }
 
 const ENVIRONMENT_SCENARIOS: EnvironmentScenario[] = [
+  // The fix is the command itself: add yourself (your identity decrypts it).
+  { rule: 'age.recipients', text: (t) => t, setup: (dir) => writeFileSync(join(dir, '.env.production.recipients'), ''), command: /^(envkit recipients add --env production)$/ },
+  { rule: 'age.plaintext', text: (t) => t, setup: (dir) => writeFileSync(join(dir, '.env.production'), memuEnvText(), { mode: 0o600 }), command: /\((rm [^)]+)\)/ },
   { rule: 'schema.invalid', key: 'OPENAI_API_KEY', value: OPENAI_KEY, text: (t) => t.replace(/^OPENAI_API_KEY=.*$/m, 'OPENAI_API_KEY=not-a-key') },
   { rule: 'env.duplicate', key: 'MEMU_MEMORY_LIMIT', text: (t) => `${t}MEMU_MEMORY_LIMIT=3g\n` },
   {
@@ -371,8 +379,9 @@ const ENVIRONMENT_SCENARIOS: EnvironmentScenario[] = [
 describe('check --env: every fix it prints as a command works on the environment, not on .env', () => {
   const bin = binDir();
   for (const scenario of ENVIRONMENT_SCENARIOS) {
-    it.runIf(HAS_AGE)(`${scenario.rule} (${scenario.key})`, async () => {
+    it.runIf(HAS_AGE)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
       const p = await ageProject(scenario.text(memuEnvText()));
+      scenario.setup?.(p.dir);
       const check = async () => {
         const result = await p.run(['--json', 'check', '--env', 'production']);
         const report = JSON.parse(result.stdout) as { findings?: Finding[] };
@@ -385,7 +394,7 @@ describe('check --env: every fix it prints as a command works on the environment
       const editor = join(testdir(), 'add-line');
       writeFileSync(editor, `#!/bin/sh\nprintf '%s\\n' "$ENVKIT_TEST_ADD" >> "$1"\n`, { mode: 0o755 });
       for (const finding of before) {
-        const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
+        const command = (scenario.command ?? /run `([^`]+)`/).exec(finding.fix ?? '')?.[1];
         expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
         const line = (command as string).replaceAll('...', scenario.value ?? '');
         expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
@@ -588,7 +597,7 @@ describe('every fix check prints as a command removes its finding', () => {
         const path = join(dir, name);
         if (statSync(path).isDirectory()) walk(path);
         else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
-          for (const m of readFileSync(path, 'utf8').matchAll(/'((?:env|git|gitignore|example|schema|rotation|compose|online)\.[a-z][a-z.-]*)'/g)) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/'((?:env|git|gitignore|example|schema|rotation|compose|online|project|lock|age|guard)\.[a-z][a-z.-]*)'/g)) {
             // File names look alike (compose.yaml, env.schema.json): those count only where they are a rule.
             if (!/\.(yml|yaml|json)$/.test(m[1]!) || m.input.includes(`rule: '${m[1]}'`)) rules.add(m[1]!);
           }
@@ -596,7 +605,7 @@ describe('every fix check prints as a command removes its finding', () => {
       }
     };
     walk(src);
-    const sorted = new Set([...SCENARIOS.map((s) => s.rule), ...Object.keys(EDIT_FIXES)]);
+    const sorted = new Set([...[SCENARIOS, SURROUNDING_SCENARIOS, GUARD_SCENARIOS, ENVIRONMENT_SCENARIOS].flatMap((list) => list.map((s) => s.rule)), ...Object.keys(EDIT_FIXES)]);
     expect([...rules].filter((rule) => !sorted.has(rule))).toEqual([]);
     expect(rules.size).toBeGreaterThan(30);
   });

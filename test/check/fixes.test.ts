@@ -75,6 +75,17 @@ const SCENARIOS: Scenario[] = [
     keyring: true,
     setup: (dir) => replaceLine(dir, 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD='),
   },
+  // A derived value that is missing: init computes it from its parts.
+  { rule: 'schema.invalid', key: 'MEMU_DB_URL', setup: (dir) => replaceLine(dir, 'MEMU_DB_URL', '') },
+  // A generated secret that is missing with the URL made from it, no keyring: init generates both.
+  {
+    rule: 'schema.invalid',
+    key: 'POSTGRES_PASSWORD',
+    setup: (dir) => {
+      replaceLine(dir, 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD=');
+      replaceLine(dir, 'MEMU_DB_URL', 'MEMU_DB_URL=');
+    },
+  },
   { rule: 'env.default-missing', key: 'MEMU_MEMORY_LIMIT', setup: (dir) => replaceLine(dir, 'MEMU_MEMORY_LIMIT', 'MEMU_MEMORY_LIMIT=') },
   // init wrote memu's Ollama default without asking (no terminal here): confirming it as printed ends the note.
   { rule: 'env.unconfirmed-default', key: 'OLLAMA_API_BASE_URL', setup: () => {} },

@@ -52,5 +52,5 @@ export const HINTS: Record<string, Words> = {
   'REFUSED:hook-chained': { hint: () => 'merge the two by hand (run one from the other), remove the one no longer wanted, then run `envkit guard install` again' },
   // keyring: an unusable one's repair, then doing without it, which this CLI does with a flag
   'KEYRING:keyring-unusable': { hint: (d) => `${String(d.repair)}; or run with --no-keyring to do without the keyring` },
-  'KEYRING:history-unreadable': { hint: (d) => `remove it with \`envkit keyring forget ${String(d.key)}\` (this removes the current value too)` },
+  'KEYRING:history-unreadable': { hint: (d) => `remove it with \`envkit keyring forget ${String(d.key)} --yes\` (this removes the current value too)` },
 };

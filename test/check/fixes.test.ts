@@ -471,6 +471,33 @@ describe('the fix of a refused command works as printed', () => {
     expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
   });
 
+  it('rotate -f FILE of a value that is no secret: the set it prints changes that file', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'prod.env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+    rmSync(join(dir, '.env'));
+    const refused = await envkit(dir, ['-f', 'prod.env', 'rotate', 'MEMU_MEMORY_LIMIT']);
+    expect(refused.code, refused.all).toBe(2);
+    const command = /fix: .*?`([^`]+)`/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!.replaceAll('...', '3g'), { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toMatch(/^MEMU_MEMORY_LIMIT=3g$/m);
+    expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
+  });
+
+  it.runIf(HAS_AGE)('rotate --env of a key without a generator: the pipe it prints rotates it in the environment', async () => {
+    const p = await ageProject(memuEnvText());
+    const refused = await p.run(['rotate', 'OPENAI_API_KEY', '--env', 'production']);
+    expect(refused.code, refused.all).toBe(2);
+    const command = /fix: (.+)$/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(p.dir, command!, { ...p.env, PATH: `${bin}:${process.env.PATH}`, NEW: ROTATED_KEY });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect((await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal'])).stdout.trim()).toBe(ROTATED_KEY);
+    expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
+  });
+
   it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);

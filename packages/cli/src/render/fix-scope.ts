@@ -22,3 +22,28 @@ export function fixScope(ctx: { environment?: string | undefined; envFile: strin
 export function scopeOptions(scope: FixScope): string {
   return `${scope.environment === undefined ? '' : ` --env ${scope.environment}`}${scope.options ?? ''}`;
 }
+
+/** The commands that have a word after their name (`envkit keyring forget`). */
+const SUBCOMMANDS = /^(?:keyring (?:status|forget)|recipients (?:add|remove|list)|generate password|guard install|[a-z]+)/;
+/** The commands that work on an encrypted environment with --env. */
+const ENVIRONMENT_COMMANDS = new Set(['set', 'get', 'unset', 'rotate', 'check', 'edit', 'decrypt', 'encrypt', 'run']);
+/** The commands that read an env file (-f) or the schema (--schema): not diff (it names its files), nor the age keys. */
+const FILE_COMMANDS = new Set(['init', 'backup', 'restore', 'keyring status', 'keyring forget', 'rotate', 'status', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'guard', 'guard install', 'decrypt', 'run']);
+
+/**
+ * `text` (an error's hint, worded) with each envkit command it names (in backquotes, or after a pipe) given the
+ * options of `scope` it takes and lacks, right after its name: `envkit set KEY=...` → `envkit set -f prod.env
+ * KEY=...`. Without a scope, `text` as it is.
+ */
+export function scopeCommands(text: string, scope: FixScope): string {
+  if (scope.environment === undefined && !scope.options) return text;
+  return text.replace(/(^|`|\| )envkit ([a-z][^`|]*)/g, (whole, before: string, rest: string) => {
+    const name = SUBCOMMANDS.exec(rest)?.[0];
+    if (name === undefined) return whole;
+    const tail = rest.slice(name.length);
+    const env = scope.environment !== undefined && ENVIRONMENT_COMMANDS.has(name) && !/ --env\b/.test(tail) ? ` --env ${scope.environment}` : '';
+    const given = FILE_COMMANDS.has(name) ? (scope.options ?? '').split(/(?= -f | --schema )/) : [];
+    const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
+    return `${before}envkit ${name}${env}${options}${tail}`;
+  });
+}

@@ -3,7 +3,7 @@ import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
 import { PENDING_UNREADABLE } from './hints.js';
 import { issueWithFix } from './value-fix.js';
-import type { FixScope } from './fix-scope.js';
+import { scopeCommands, type FixScope } from './fix-scope.js';
 import { HINTS } from './library-hints.js';
 
 /*
@@ -167,9 +167,13 @@ export function wordError(error: EnvkitError, scope: FixScope = {}): { message: 
     const inner = cause ? wordMessage(cause) : error.message.slice(error.message.indexOf(': ') + 2);
     const causeHint = cause ? ownHint(cause) : undefined;
     const hint = `${causeHint ? `${causeHint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`;
-    return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: withFlagHint(hint, cause?.reason), issues };
+    return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: scoped(withFlagHint(hint, cause?.reason), scope), issues };
   }
-  return { message: wordMessage(error), hint: withFlagHint(ownHint(error), error.reason), issues };
+  return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), scope), issues };
+}
+
+function scoped(hint: string | undefined, scope: FixScope): string | undefined {
+  return hint === undefined ? undefined : scopeCommands(hint, scope);
 }
 
 function wordsOf(error: EnvkitError): Words | undefined {

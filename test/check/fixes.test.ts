@@ -498,6 +498,23 @@ describe('the fix of a refused command works as printed', () => {
     expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
   });
 
+  it('an env file in Latin-1, in a directory whose name has a space: the conversion it prints leaves a UTF-8 file, still 0600', async () => {
+    const dir = join(testdir(), 'my project');
+    mkdirSync(dir);
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    appendFileSync(join(dir, '.env'), Buffer.from('# caf\xe9\n', 'latin1'));
+    const refused = await envkit(dir, ['check', '--no-compose', '--no-git']);
+    expect(refused.code, refused.all).toBe(3);
+    const command = /fix: .*?e\.g\. (.+)$/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!);
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toMatch(/^# café$/m);
+    expect(statSync(join(dir, '.env')).mode & 0o777, 'the converted file lets others read its secrets').toBe(0o600);
+    const checked = await envkit(dir, ['check', '--no-compose', '--no-git']);
+    expect(checked.code, checked.all).toBe(0);
+  });
+
   it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);

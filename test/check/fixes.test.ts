@@ -515,6 +515,21 @@ describe('the fix of a refused command works as printed', () => {
     expect(checked.code, checked.all).toBe(0);
   });
 
+  it('a pending rotation others may write, in a directory whose name has a space: the chown/chmod it prints makes it trusted', async () => {
+    const dir = join(testdir(), 'my project');
+    mkdirSync(dir);
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    plantOpen(join(dir, '.env.envkit-pending'));
+    const refused = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(refused.code, refused.all).toBe(3);
+    const command = /if it is yours, `([^`]+)`/.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!);
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(statSync(join(dir, '.env.envkit-pending')).mode & 0o777).toBe(0o600);
+    expect((await findings(dir, ['--no-compose', '--no-git'])).map((f) => f.rule)).not.toContain('rotation.pending-untrusted');
+  });
+
   it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);

@@ -626,6 +626,21 @@ describe('every fix check prints as a command removes its finding', () => {
     });
   }
 
+  it.runIf(hasGit)('a tracked env file whose name has a space (-f): the printed git rm --cached untracks it', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'prod env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+    rmSync(join(dir, '.env'));
+    await git(dir, "git init -q . && git add -f 'prod env' .gitignore && git commit -qm init");
+    const tracked = async () => (await findings(dir, ['--no-compose'], ['-f', 'prod env'])).filter((f) => f.rule === 'git.tracked');
+    const [finding] = await tracked();
+    const command = /^run `([^`]+)`/.exec(finding?.fix ?? '')?.[1];
+    expect(command, finding?.fix).toBeDefined();
+    const ran = await sh(dir, command!, GIT_ENV);
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(await tracked(), 'still reported after the fix').toEqual([]);
+  });
+
   it.runIf(hasGit)('a tracked .env that .gitignore already covers gets only `git rm --cached`, not `envkit gitignore`', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring']);

@@ -191,7 +191,7 @@ function gitFindings(paths: ProjectPaths): Finding[] {
       rule: 'git.tracked',
       file,
       message: `${file} is tracked by git: its secrets are in the repository history`,
-      fix: `run \`git rm --cached ${file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history`,
+      fix: `run \`git rm --cached ${shellWord(file)}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history`,
       hint: { code: 'untrack-env', file },
     });
   }

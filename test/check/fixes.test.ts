@@ -279,6 +279,9 @@ async function expectRotateCommandsWork(dir: string, fix: string, bin: string): 
   return commands.length;
 }
 
+/** An OpenRouter key a user gives when a fix asks for it. */
+const ROUTER_KEY = 'sk-or-v1-fixesRouterKeyT4yU6iO8pA0sD2fG';
+
 /** A new API key from its issuer, for a rotation a fix asks for. */
 const ROTATED_KEY = 'sk-proj-rotatedKeyZ9xC7vB5nM3qW1eR2';
 
@@ -528,6 +531,21 @@ describe('the fix of a refused command works as printed', () => {
     expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
     expect(statSync(join(dir, '.env.envkit-pending')).mode & 0o777).toBe(0o600);
     expect((await findings(dir, ['--no-compose', '--no-git'])).map((f) => f.rule)).not.toContain('rotation.pending-untrusted');
+  });
+
+  it('get -f FILE of a key without a value: the set it prints sets it in that file', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'prod.env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+    rmSync(join(dir, '.env'));
+    const missing = await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY']);
+    expect(missing.code, missing.all).toBe(1);
+    const command = /fix: .*?`([^`]+)`/m.exec(missing.stderr)?.[1];
+    expect(command, missing.stderr).toBeDefined();
+    const ran = await sh(dir, command!.replaceAll('...', ROUTER_KEY), { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect((await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY', '--reveal'])).stdout.trim()).toBe(ROUTER_KEY);
+    expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
   });
 
   it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {

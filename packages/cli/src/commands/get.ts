@@ -25,11 +25,12 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
     ctx.err(`envkit: ${key} has no value in ${project.envFile} and no default`);
     // What works as written: `set` refuses a value that also lives elsewhere (the database password) without --force.
     const external = project.schema.vars[key]?.external !== undefined;
-    ctx.err(
-      external
-        ? `  fix: bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`
-        : `  fix: set it with \`envkit set ${key}=...\``,
-    );
+    const fix = external
+      ? `bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`
+      : `set it with \`envkit set ${key}=...\``;
+    // The commands name the file and the schema this get read (-f, --schema); loaded here, off get's fast path.
+    const { fixScope, scopeCommands } = await import('../render/fix-scope.js');
+    ctx.err(`  fix: ${scopeCommands(fix, fixScope({ ...ctx, environment: undefined }))}`);
     return 1;
   }
   if (result.secret && !flags.reveal && ctx.io.stdout.isTTY !== true) {

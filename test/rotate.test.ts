@@ -99,6 +99,20 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     await expectFinished(p);
   });
 
+  it('two running db containers: the flag the fix names picks the project, and the rotation given it finishes', async () => {
+    const p = await project({ compose: true });
+    const twice = { env: { ENVKIT_TEST_COMPOSE_TWICE: '1' } };
+    const refused = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE], twice);
+    expect(refused.code, refused.all).not.toBe(0);
+    expect(refused.stderr).toMatch(/2 running containers belong to service "db"/);
+    const flag = /fix: [^\n]*? (--?[a-z][a-z-]*)/.exec(refused.stderr)?.[1];
+    expect(flag, refused.stderr).toBeDefined();
+    // The project's name as compose labels it: the compose file's directory.
+    const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, flag!, 'project'], twice);
+    expect(result.code, result.all).toBe(0);
+    await expectFinished(p);
+  });
+
   it('--dry-run shows the steps and changes nothing', async () => {
     const p = await project({ compose: true });
     const before = readFileSync(join(p.dir, '.env'), 'utf8');

@@ -135,7 +135,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     const get = await p.run(['get', 'POSTGRES_PASSWORD', '--env', 'production']);
     expect(get.code).toBe(1);
     expect(get.stdout).toBe('');
-    expect(get.stderr).toContain('fix: `envkit get POSTGRES_PASSWORD --env production --reveal` prints it in clear');
+    expect(get.stderr).toContain('fix: `envkit get --env production POSTGRES_PASSWORD --reveal` prints it in clear');
     const seen = watcher.stop();
     expect(seen.plaintext).toEqual([]);
     // In the project only the encrypted file (through its temp) and the lock ever appeared; nothing in the temp dirs.
@@ -351,7 +351,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect((await p.run(['unset', 'OPENROUTER_API_KEY', '--env', 'production'])).code).toBe(0);
     const missing = await p.run(['get', 'OPENROUTER_API_KEY', '--env', 'production']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('envkit: OPENROUTER_API_KEY has no value in environment production and no default\n  fix: set it with `envkit set OPENROUTER_API_KEY=... --env production`\n');
+    expect(missing.stderr).toBe('envkit: OPENROUTER_API_KEY has no value in environment production and no default\n  fix: set it with `envkit set --env production OPENROUTER_API_KEY=...`\n');
     const json = JSON.parse((await p.run(['get', 'POSTGRES_USER', '--env', 'production', '--json'])).stdout) as Record<string, unknown>;
     expect(json).toEqual({ key: 'POSTGRES_USER', environment: 'production', value: 'memu_production_user', masked: false, secret: false, source: 'file' });
   });

@@ -4,13 +4,14 @@
 // user. A new kind that is in neither list fails the last test: it has to be sorted before it ships.
 import { describe, it, expect, afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
-import { envkit, initProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+import { envkit, initProject, runProcess, schemaProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
+import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
 
 const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
@@ -73,6 +74,17 @@ const SCENARIOS: Scenario[] = [
     key: 'POSTGRES_PASSWORD',
     keyring: true,
     setup: (dir) => replaceLine(dir, 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD='),
+  },
+  // A derived value that is missing: init computes it from its parts.
+  { rule: 'schema.invalid', key: 'MEMU_DB_URL', setup: (dir) => replaceLine(dir, 'MEMU_DB_URL', '') },
+  // A generated secret that is missing with the URL made from it, no keyring: init generates both.
+  {
+    rule: 'schema.invalid',
+    key: 'POSTGRES_PASSWORD',
+    setup: (dir) => {
+      replaceLine(dir, 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD=');
+      replaceLine(dir, 'MEMU_DB_URL', 'MEMU_DB_URL=');
+    },
   },
   { rule: 'env.default-missing', key: 'MEMU_MEMORY_LIMIT', setup: (dir) => replaceLine(dir, 'MEMU_MEMORY_LIMIT', 'MEMU_MEMORY_LIMIT=') },
   // init wrote memu's Ollama default without asking (no terminal here): confirming it as printed ends the note.
@@ -140,6 +152,7 @@ const EDIT_FIXES: Record<string, string> = {
   'compose.podman.reboot': 'the host: podman-restart.service',
   'compose.podman.restart': 'an edit of the compose file and the host',
   'compose.podman.service-healthy': 'an upgrade of podman or podman-compose',
+  'guard.age-key': 'an identity in the repository: remove the key from the file (or `git rm --cached` an identity file), then a new identity',
 };
 
 function readLine(dir: string, key: string): string {
@@ -171,14 +184,433 @@ function binDir(): string {
   return join(dir, 'bin');
 }
 
-async function findings(dir: string, args: string[]): Promise<Finding[]> {
-  const result = await envkit(dir, ['--json', 'check', ...args], { env: GIT_ENV });
+async function findings(dir: string, args: string[], globals: string[] = []): Promise<Finding[]> {
+  const result = await envkit(dir, [...globals, '--json', 'check', ...args], { env: GIT_ENV });
   const report = JSON.parse(result.stdout) as { findings?: Finding[] };
   if (!report.findings) throw new Error(`check failed: ${result.all}`);
   return report.findings;
 }
 
-const matches = (s: Scenario) => (f: Finding) => f.rule === s.rule && (s.key === undefined || f.key === s.key);
+const matches = (s: { rule: string; key?: string }) => (f: Finding) => f.rule === s.rule && (s.key === undefined || f.key === s.key);
+
+/** The commands a fix prints in backquotes, in order. */
+function quotedCommands(fix: string): string[] {
+  return [...fix.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((c) => /^(envkit|git|chmod|chown|rm) /.test(c));
+}
+
+interface GuardScenario {
+  rule: string;
+  key?: string;
+  /** Stage the leak (in a repository of an initialised memu project whose first commit has .gitignore). */
+  setup(dir: string): Promise<void> | void;
+  /** The user's edit the fix asks for before its commands, if any. */
+  edit?(dir: string): void;
+  /** The commands the fix prints for the next commit, in order, each run as printed. */
+  run: string[];
+}
+
+/** A secret of the schema with a made-up value in the example: not the current one, so the example rule reports it. */
+const EXAMPLE_KEY = 'sk-proj-exampleLeakQ2wE4rT6yU8iO0pA1sD3';
+
+const GUARD_SCENARIOS: GuardScenario[] = [
+  { rule: 'guard.env-file', setup: (dir) => git(dir, 'git add -f .env'), run: ['git rm --cached -- .env', 'envkit gitignore'] },
+  {
+    rule: 'guard.secret-value',
+    key: 'POSTGRES_PASSWORD',
+    setup: (dir) => {
+      writeFileSync(join(dir, 'deploy notes.md'), `db password: ${passwordOf(dir)}\n`);
+      return git(dir, "git add -- 'deploy notes.md'");
+    },
+    edit: (dir) => writeFileSync(join(dir, 'deploy notes.md'), 'db password: ${POSTGRES_PASSWORD}\n'),
+    run: ["git add -- 'deploy notes.md'"],
+  },
+  {
+    rule: 'guard.example-value',
+    key: 'OPENAI_API_KEY',
+    setup: (dir) => {
+      const path = join(dir, '.env.example');
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/^OPENAI_API_KEY=.*$/m, `OPENAI_API_KEY=${EXAMPLE_KEY}`));
+      return git(dir, 'git add -- .env.example');
+    },
+    run: ['envkit example', 'git add -- .env.example'],
+  },
+];
+
+async function guardFindings(dir: string): Promise<Finding[]> {
+  const result = await envkit(dir, ['--json', 'guard', '--no-keyring'], { env: GIT_ENV });
+  const report = JSON.parse(result.stdout) as { findings?: Finding[] };
+  if (!report.findings) throw new Error(`guard failed: ${result.all}`);
+  return report.findings;
+}
+
+describe('every fix the guard prints for a staged leak, run as printed, lets the commit through', () => {
+  const bin = binDir();
+  for (const scenario of GUARD_SCENARIOS) {
+    it.runIf(hasGit)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
+      const dir = testdir();
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      await git(dir, 'git init -q . && git add .gitignore && git commit -qm init');
+      await scenario.setup(dir);
+      const before = (await guardFindings(dir)).filter(matches(scenario));
+      expect(before.length, `guard did not report ${scenario.rule}`).toBe(1);
+      const fix = before[0]!.fix ?? '';
+      for (const command of scenario.run) expect(fix, `the fix does not say \`${command}\``).toContain(command);
+      scenario.edit?.(dir);
+      for (const command of scenario.run) {
+        const ran = await sh(dir, command, { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}` });
+        expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+      }
+      expect(await guardFindings(dir), 'still reported after the fix').toEqual([]);
+    });
+  }
+});
+
+/**
+ * Each `envkit rotate` a leak's fix names, run as printed with --dry-run added (it would change the database
+ * password): accepted (exit 0). A secret with no generator takes its new value on standard input, as the fix says.
+ */
+async function expectRotateCommandsWork(dir: string, fix: string, bin: string): Promise<number> {
+  const commands = quotedCommands(fix).filter((c) => c.startsWith('envkit rotate '));
+  for (const command of commands) {
+    const line = command.endsWith(' --stdin') ? `printf %s ${ROTATED_KEY} | ${command} --dry-run` : `${command} --dry-run`;
+    const ran = await sh(dir, line, { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${line}\` (from the fix: ${fix}) failed:\n${ran.all}`).toBe(0);
+  }
+  return commands.length;
+}
+
+/** An OpenRouter key a user gives when a fix asks for it. */
+const ROUTER_KEY = 'sk-or-v1-fixesRouterKeyT4yU6iO8pA0sD2fG';
+
+/** A new API key from its issuer, for a rotation a fix asks for. */
+const ROTATED_KEY = 'sk-proj-rotatedKeyZ9xC7vB5nM3qW1eR2';
+
+describe('the rotation a leak fix names works as printed', () => {
+  const bin = binDir();
+  it('compose.literal-secret: a given API key is rotated with --stdin, the URL through the password it is made from', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    const url = readLine(dir, 'MEMU_DB_URL').slice('MEMU_DB_URL='.length);
+    writeFileSync(join(dir, 'compose.yaml'), `services:\n  db:\n    image: postgres:16\n  memu:\n    image: memu\n    environment:\n      OPENAI_API_KEY: ${OPENAI_KEY}\n      DATABASE_URL: ${url}\n`);
+    const found = (await findings(dir, ['--compose', 'compose.yaml'])).filter((f) => f.rule === 'compose.literal-secret' && f.message.startsWith('the value of '));
+    expect(found.map((f) => f.key).sort()).toEqual(['MEMU_DB_URL', 'OPENAI_API_KEY', 'POSTGRES_PASSWORD']);
+    for (const finding of found) expect(await expectRotateCommandsWork(dir, finding.fix ?? '', bin), finding.fix).toBe(1);
+  });
+
+  it.runIf(hasGit)('guard.example-value: a given API key is rotated with --stdin', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    await git(dir, 'git init -q . && git add .gitignore && git commit -qm init');
+    await GUARD_SCENARIOS.find((s) => s.rule === 'guard.example-value')!.setup(dir);
+    const [finding] = (await guardFindings(dir)).filter((f) => f.rule === 'guard.example-value');
+    expect(await expectRotateCommandsWork(dir, finding?.fix ?? '', bin), finding?.fix).toBe(1);
+  });
+});
+
+interface SurroundingScenario {
+  rule: string;
+  /** Break the project's surroundings (the project is in a directory whose name has a space). */
+  setup(dir: string): void;
+  /** The command in the fix (the rest of it is advice: check who wrote it…). */
+  command: RegExp;
+}
+
+/** A file every user may write to (the umask would take the bits away from writeFileSync's mode). */
+function plantOpen(path: string): void {
+  writeFileSync(path, '{}\n');
+  chmodSync(path, 0o622);
+}
+
+const SURROUNDING_SCENARIOS: SurroundingScenario[] = [
+  { rule: 'project.dir-writable', setup: (dir) => chmodSync(dir, 0o777), command: /^(chmod o-w .+)$/ },
+  {
+    rule: 'rotation.pending-untrusted',
+    setup: (dir) => plantOpen(join(dir, '.env.envkit-pending')),
+    command: /\((rm .+)\) and rotate again$/,
+  },
+  {
+    rule: 'lock.untrusted',
+    setup: (dir) => plantOpen(join(dir, '.env.envkit-lock')),
+    command: /remove it: (rm .+)$/,
+  },
+];
+
+describe('the fixes for what surrounds the project work as printed, in a directory whose name has a space', () => {
+  for (const scenario of SURROUNDING_SCENARIOS) {
+    it(scenario.rule, async () => {
+      const dir = join(testdir(), 'my project');
+      mkdirSync(dir);
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      scenario.setup(dir);
+      const before = (await findings(dir, ['--no-compose', '--no-git'])).filter(matches(scenario));
+      expect(before.length, `check did not report ${scenario.rule}`).toBe(1);
+      const match = scenario.command.exec(before[0]!.fix ?? '');
+      expect(match, `no command in the fix: ${before[0]!.fix}`).not.toBeNull();
+      const command = match![1]!;
+      const ran = await sh(dir, command);
+      expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+      expect((await findings(dir, ['--no-compose', '--no-git'])).filter(matches(scenario)), 'still reported after the fix').toEqual([]);
+    });
+  }
+});
+
+interface EnvironmentScenario {
+  rule: string;
+  key?: string;
+  /** The environment's text, from a valid one. */
+  text(valid: string): string;
+  /** Break what surrounds the environment (its recipients, a plaintext copy). */
+  setup?(dir: string): void;
+  /** The command in a fix that is not worded "run `…`". */
+  command?: RegExp;
+  /** For a fix that needs the user's value (`KEY=...`): the value a user would give. */
+  value?: string;
+  /** For a fix that opens the environment in the editor: the line the user adds there. */
+  adds?: string;
+}
+
+const ENVIRONMENT_SCENARIOS: EnvironmentScenario[] = [
+  // The fix is the command itself: add yourself (your identity decrypts it).
+  { rule: 'age.recipients', text: (t) => t, setup: (dir) => writeFileSync(join(dir, '.env.production.recipients'), ''), command: /^(envkit recipients add --env production)$/ },
+  { rule: 'age.plaintext', text: (t) => t, setup: (dir) => writeFileSync(join(dir, '.env.production'), memuEnvText(), { mode: 0o600 }), command: /\((rm [^)]+)\)/ },
+  { rule: 'schema.invalid', key: 'OPENAI_API_KEY', value: OPENAI_KEY, text: (t) => t.replace(/^OPENAI_API_KEY=.*$/m, 'OPENAI_API_KEY=not-a-key') },
+  { rule: 'env.duplicate', key: 'MEMU_MEMORY_LIMIT', text: (t) => `${t}MEMU_MEMORY_LIMIT=3g\n` },
+  {
+    rule: 'env.default-missing',
+    key: 'OPENROUTER_BASE_URL',
+    adds: 'OPENROUTER_BASE_URL=https://openrouter.ai/api/v1',
+    text: (t) => t.replace(/^OPENROUTER_BASE_URL=.*\n/m, ''),
+  },
+  {
+    // A generated secret that is missing (and the URL made from it): init would generate it, in .env only.
+    rule: 'schema.invalid',
+    key: 'POSTGRES_PASSWORD',
+    adds: 'POSTGRES_PASSWORD=Vq3_kT9-xLm2Pn8_Rs5-Wd7_Yf4-Hj6Z',
+    text: (t) => t.replace(/^(POSTGRES_PASSWORD|MEMU_DB_URL)=.*\n/gm, ''),
+  },
+];
+
+describe('check --env: every fix it prints as a command works on the environment, not on .env', () => {
+  const bin = binDir();
+  for (const scenario of ENVIRONMENT_SCENARIOS) {
+    it.runIf(HAS_AGE)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
+      const p = await ageProject(scenario.text(memuEnvText()));
+      scenario.setup?.(p.dir);
+      const check = async () => {
+        const result = await p.run(['--json', 'check', '--env', 'production']);
+        const report = JSON.parse(result.stdout) as { findings?: Finding[] };
+        if (!report.findings) throw new Error(`check failed: ${result.all}`);
+        return report.findings.filter(matches(scenario));
+      };
+      const before = await check();
+      expect(before.length, `check --env did not report ${scenario.rule}`).toBeGreaterThan(0);
+      // The user's edit, made by the editor the fix opens.
+      const editor = join(testdir(), 'add-line');
+      writeFileSync(editor, `#!/bin/sh\nprintf '%s\\n' "$ENVKIT_TEST_ADD" >> "$1"\n`, { mode: 0o755 });
+      for (const finding of before) {
+        const command = (scenario.command ?? /run `([^`]+)`/).exec(finding.fix ?? '')?.[1];
+        expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
+        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
+        const ran = await sh(p.dir, line, { ...p.env, PATH: `${bin}:${process.env.PATH}`, EDITOR: editor, ENVKIT_TEST_ADD: scenario.adds ?? '' });
+        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+      }
+      expect(await check(), 'still reported after the fix').toEqual([]);
+      expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
+    });
+  }
+
+  it.runIf(HAS_AGE)('set --env refusing an invalid value: the fix it prints sets it in the environment', async () => {
+    const p = await ageProject(memuEnvText());
+    const refused = await p.run(['set', '--env', 'production', 'OPENAI_API_KEY=not-a-key']);
+    expect(refused.code, refused.all).toBe(1);
+    const command = /run `([^`]+)`/.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(p.dir, command!.replaceAll('...', OPENAI_KEY), { ...p.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const got = await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal']);
+    expect(got.stdout.trim()).toBe(OPENAI_KEY);
+    expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
+  });
+});
+
+describe('the keyring fix for a shell without a session bus works as printed', () => {
+  const bin = binDir();
+  it.runIf(hasKeyring && spawnSync('dbus-run-session', ['--version']).status === 0)('dbus-run-session, then gnome-keyring-daemon with the password typed: the keyring is reachable', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    // A login without a desktop: no bus, a home and runtime directory of its own (gnome-keyring keeps its files there).
+    const home = testdir();
+    const env = { PATH: `${bin}:${process.env.PATH}`, HOME: home, XDG_RUNTIME_DIR: home, SHELL: '/bin/sh', LANG: 'C.UTF-8' };
+    const before = await runProcess('/bin/sh', ['-c', 'envkit keyring status'], { cwd: dir, env });
+    expect(before.code, before.all).toBe(3);
+    const [session, daemon] = [...before.stdout.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    expect(session).toBe('dbus-run-session -- $SHELL');
+    expect(daemon).toMatch(/^gnome-keyring-daemon /);
+    // The new shell reads what the user types: the daemon line with the keyring password (typed, then Ctrl-D), then envkit.
+    const typed = `printf %s 'a keyring password' | ${daemon} >/dev/null\nenvkit keyring status\n`;
+    const after = await runProcess('/bin/sh', ['-c', session!], { cwd: dir, env, input: typed, timeoutMs: 30_000 });
+    expect(after.code, after.all).toBe(0);
+    expect(after.stdout).toMatch(/reachable +yes/);
+  });
+});
+
+describe('the fix of a refused command works as printed', () => {
+  const bin = binDir();
+  it.runIf(HAS_AGE)('decrypt over an env file of another name (-f) that differs: diff compares that file, decrypt --force replaces it', async () => {
+    const p = await ageProject(memuEnvText());
+    writeFileSync(join(p.dir, 'prod.env'), 'MEMU_MEMORY_LIMIT=3g\n', { mode: 0o600 });
+    const refused = await p.run(['-f', 'prod.env', 'decrypt', '--env', 'production']);
+    expect(refused.code, refused.all).toBe(1);
+    const [diff, decrypt] = [...(/fix: (.+)$/m.exec(refused.stderr)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const env = { ...p.env, PATH: `${bin}:${process.env.PATH}` };
+    const compared = await sh(p.dir, diff!, env);
+    // 1: they differ, as they do; not 2 or 3 (another file, or none).
+    expect(compared.code, `\`${diff}\`:\n${compared.all}`).toBe(1);
+    expect(compared.stdout).toMatch(/MEMU_MEMORY_LIMIT/);
+    const replaced = await sh(p.dir, decrypt!, env);
+    expect(replaced.code, `\`${decrypt}\` failed:\n${replaced.all}`).toBe(0);
+    expect(readFileSync(join(p.dir, 'prod.env'), 'utf8')).toBe(memuEnvText());
+    expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
+  });
+
+  it('rotate -f FILE of a value that is no secret: the set it prints changes that file', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'prod.env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+    rmSync(join(dir, '.env'));
+    const refused = await envkit(dir, ['-f', 'prod.env', 'rotate', 'MEMU_MEMORY_LIMIT']);
+    expect(refused.code, refused.all).toBe(2);
+    const command = /fix: .*?`([^`]+)`/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!.replaceAll('...', '3g'), { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toMatch(/^MEMU_MEMORY_LIMIT=3g$/m);
+    expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
+  });
+
+  it.runIf(HAS_AGE)('rotate --env of a key without a generator: the pipe it prints rotates it in the environment', async () => {
+    const p = await ageProject(memuEnvText());
+    const refused = await p.run(['rotate', 'OPENAI_API_KEY', '--env', 'production']);
+    expect(refused.code, refused.all).toBe(2);
+    const command = /fix: (.+)$/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(p.dir, command!, { ...p.env, PATH: `${bin}:${process.env.PATH}`, NEW: ROTATED_KEY });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect((await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal'])).stdout.trim()).toBe(ROTATED_KEY);
+    expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
+  });
+
+  it('an env file in Latin-1, in a directory whose name has a space: the conversion it prints leaves a UTF-8 file, still 0600', async () => {
+    const dir = join(testdir(), 'my project');
+    mkdirSync(dir);
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    appendFileSync(join(dir, '.env'), Buffer.from('# caf\xe9\n', 'latin1'));
+    const refused = await envkit(dir, ['check', '--no-compose', '--no-git']);
+    expect(refused.code, refused.all).toBe(3);
+    const command = /fix: .*?e\.g\. (.+)$/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!);
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toMatch(/^# café$/m);
+    expect(statSync(join(dir, '.env')).mode & 0o777, 'the converted file lets others read its secrets').toBe(0o600);
+    const checked = await envkit(dir, ['check', '--no-compose', '--no-git']);
+    expect(checked.code, checked.all).toBe(0);
+  });
+
+  it('a pending rotation others may write, in a directory whose name has a space: the chown/chmod it prints makes it trusted', async () => {
+    const dir = join(testdir(), 'my project');
+    mkdirSync(dir);
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    plantOpen(join(dir, '.env.envkit-pending'));
+    const refused = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(refused.code, refused.all).toBe(3);
+    const command = /if it is yours, `([^`]+)`/.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!);
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(statSync(join(dir, '.env.envkit-pending')).mode & 0o777).toBe(0o600);
+    expect((await findings(dir, ['--no-compose', '--no-git'])).map((f) => f.rule)).not.toContain('rotation.pending-untrusted');
+  });
+
+  it('get -f FILE of a key without a value: the set it prints sets it in that file', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'prod.env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+    rmSync(join(dir, '.env'));
+    const missing = await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY']);
+    expect(missing.code, missing.all).toBe(1);
+    const command = /fix: .*?`([^`]+)`/m.exec(missing.stderr)?.[1];
+    expect(command, missing.stderr).toBeDefined();
+    const ran = await sh(dir, command!.replaceAll('...', ROUTER_KEY), { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect((await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY', '--reveal'])).stdout.trim()).toBe(ROUTER_KEY);
+    expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
+  });
+
+  it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    const refused = await envkit(dir, ['set', '--stdin', 'MEMU_MEMORY_LIMIT=3g']);
+    expect(refused.code, refused.all).toBe(2);
+    const command = /fix: (.+)$/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const ran = await sh(dir, command!, { PATH: `${bin}:${process.env.PATH}`, VALUE: '3g' });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(readLine(dir, 'MEMU_MEMORY_LIMIT')).toBe('MEMU_MEMORY_LIMIT=3g');
+  });
+});
+
+describe('check -f FILE: every fix it prints as a command works on that file, not on .env', () => {
+  const bin = binDir();
+  const scenarios: { rule: string; key: string; value?: string; text(t: string): string }[] = [
+    { rule: 'schema.invalid', key: 'OPENAI_API_KEY', value: OPENAI_KEY, text: (t) => t.replace(/^OPENAI_API_KEY=.*$/m, 'OPENAI_API_KEY=not-a-key') },
+    { rule: 'env.duplicate', key: 'MEMU_MEMORY_LIMIT', text: (t) => `${t}MEMU_MEMORY_LIMIT=3g\n` },
+    { rule: 'env.default-missing', key: 'OPENROUTER_BASE_URL', text: (t) => t.replace(/^OPENROUTER_BASE_URL=.*\n/m, '') },
+  ];
+  for (const scenario of scenarios) {
+    it(`${scenario.rule} (${scenario.key})`, async () => {
+      const dir = testdir();
+      await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+      writeFileSync(join(dir, 'prod.env'), scenario.text(readFileSync(join(dir, '.env'), 'utf8')), { mode: 0o600 });
+      rmSync(join(dir, '.env'));
+      const check = async () => (await findings(dir, ['--no-compose', '--no-git'], ['-f', 'prod.env'])).filter(matches(scenario));
+      const before = await check();
+      expect(before.length, `check did not report ${scenario.rule}`).toBeGreaterThan(0);
+      for (const finding of before) {
+        const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
+        expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
+        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        const ran = await sh(dir, line, { PATH: `${bin}:${process.env.PATH}` });
+        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+      }
+      expect(await check(), 'still reported after the fix').toEqual([]);
+      expect(existsSync(join(dir, '.env')), 'the fix wrote .env instead of prod.env').toBe(false);
+    });
+  }
+});
+
+describe('check --schema MODULE: the fixes it prints use that schema', () => {
+  const bin = binDir();
+  it('an invalid value of a variable only that schema has: the printed set fixes it', async () => {
+    const dir = schemaProject();
+    writeFileSync(
+      join(dir, 'env-schema.mjs'),
+      "import { z } from 'zod';\nimport { defineSchema, variable } from 'envkit';\n" +
+        "export const schema = defineSchema('fixes', { WORKERS: variable(z.coerce.number().int().min(1), { description: 'worker processes', default: '2' }) });\n",
+    );
+    const init = await envkit(dir, ['--schema', 'env-schema.mjs', 'init', '--no-input', '--no-keyring']);
+    expect(init.code, init.all).toBe(0);
+    replaceLine(dir, 'WORKERS', 'WORKERS=many');
+    const check = async () => (await findings(dir, ['--no-compose', '--no-git'], ['--schema', 'env-schema.mjs'])).filter((f) => f.key === 'WORKERS');
+    const [finding] = await check();
+    const command = /run `([^`]+)`/.exec(finding?.fix ?? '')?.[1];
+    expect(command, finding?.fix).toBeDefined();
+    const ran = await sh(dir, command!.replaceAll('...', '4'), { PATH: `${bin}:${process.env.PATH}` });
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(await check(), 'still reported after the fix').toEqual([]);
+  });
+});
 
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();
@@ -211,6 +643,21 @@ describe('every fix check prints as a command removes its finding', () => {
       expect(after, `still reported after the fix`).toEqual([]);
     });
   }
+
+  it.runIf(hasGit)('a tracked env file whose name has a space (-f): the printed git rm --cached untracks it', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    writeFileSync(join(dir, 'prod env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+    rmSync(join(dir, '.env'));
+    await git(dir, "git init -q . && git add -f 'prod env' .gitignore && git commit -qm init");
+    const tracked = async () => (await findings(dir, ['--no-compose'], ['-f', 'prod env'])).filter((f) => f.rule === 'git.tracked');
+    const [finding] = await tracked();
+    const command = /^run `([^`]+)`/.exec(finding?.fix ?? '')?.[1];
+    expect(command, finding?.fix).toBeDefined();
+    const ran = await sh(dir, command!, GIT_ENV);
+    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    expect(await tracked(), 'still reported after the fix').toEqual([]);
+  });
 
   it.runIf(hasGit)('a tracked .env that .gitignore already covers gets only `git rm --cached`, not `envkit gitignore`', async () => {
     const dir = testdir();
@@ -253,7 +700,7 @@ describe('every fix check prints as a command removes its finding', () => {
         const path = join(dir, name);
         if (statSync(path).isDirectory()) walk(path);
         else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
-          for (const m of readFileSync(path, 'utf8').matchAll(/'((?:env|git|gitignore|example|schema|rotation|compose|online)\.[a-z][a-z.-]*)'/g)) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/'((?:env|git|gitignore|example|schema|rotation|compose|online|project|lock|age|guard)\.[a-z][a-z.-]*)'/g)) {
             // File names look alike (compose.yaml, env.schema.json): those count only where they are a rule.
             if (!/\.(yml|yaml|json)$/.test(m[1]!) || m.input.includes(`rule: '${m[1]}'`)) rules.add(m[1]!);
           }
@@ -261,7 +708,7 @@ describe('every fix check prints as a command removes its finding', () => {
       }
     };
     walk(src);
-    const sorted = new Set([...SCENARIOS.map((s) => s.rule), ...Object.keys(EDIT_FIXES)]);
+    const sorted = new Set([...[SCENARIOS, SURROUNDING_SCENARIOS, GUARD_SCENARIOS, ENVIRONMENT_SCENARIOS].flatMap((list) => list.map((s) => s.rule)), ...Object.keys(EDIT_FIXES)]);
     expect([...rules].filter((rule) => !sorted.has(rule))).toEqual([]);
     expect(rules.size).toBeGreaterThan(30);
   });

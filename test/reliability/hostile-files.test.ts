@@ -156,7 +156,7 @@ describe.concurrent('contents envkit cannot read completely: exit 1 with file:li
     const dir = scratchDir();
     const bytes = Buffer.concat([Buffer.from(valid.slice(0, valid.indexOf('POSTGRES_DB='))), Buffer.from('POSTGRES_DB=m'), Buffer.from([0xe9]), Buffer.from('mu\n'), Buffer.from(valid.slice(valid.indexOf('POSTGRES_USER=')))]);
     writeFileSync(join(dir, '.env'), bytes, { mode: 0o600 });
-    await expectRefusedUntouched(dir, { code: 3, message: /\.env:6:14: the bytes here are not valid UTF-8 text\n\s+fix: envkit reads env files as UTF-8; convert it, e.g. iconv/ });
+    await expectRefusedUntouched(dir, { code: 3, message: /\.env:6:14: the bytes here are not valid UTF-8 text\n\s+fix: envkit reads env files as UTF-8; convert it, e.g. \(umask 077 && iconv/ });
   });
 
   it('a 50 MB file with an unclosed quote on its last line: refused at that line, quickly, untouched', async () => {

@@ -26,7 +26,10 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     if (error instanceof ExitError) return error.exitCode;
     const json = argv.includes('--json');
     // Loaded only on failure: it pulls in the library (isEnvkitError), which `--help` never needs.
-    const { renderError } = await import('./render/error.js');
-    return renderError(error, io, json);
+    const [{ renderError }, { fixScope }] = await Promise.all([import('./render/error.js'), import('./render/fix-scope.js')]);
+    // What the command worked on (the environment, else the env file; the schema): the fixes of its issues name it.
+    const options = program.opts<{ env?: string; file?: string; envFile?: string; schema?: string }>();
+    const scope = fixScope({ environment: options.env ?? (io.env.ENVKIT_ENV || undefined), envFile: options.file ?? options.envFile ?? '.env', schemaPath: options.schema });
+    return renderError(error, io, json, scope);
   }
 }

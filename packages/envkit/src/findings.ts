@@ -37,7 +37,7 @@ export interface Finding {
  */
 export type FindingHint =
   /** A secret's value is written literally in a file: replace it there with a reference, and rotate it. */
-  | { code: 'replace-and-rotate'; key: string }
+  | { code: 'replace-and-rotate'; key: string; rotate: RotateTarget }
   /** The database port is published on this host: fine for probing or rotating from here, else remove it. */
   | { code: 'published-database-port' }
   /** `key` has a value podman's env-file reader reads differently: give it one that needs no quotes. */
@@ -80,8 +80,11 @@ export type FindingHint =
   | { code: 'guard-env-file'; file: string; commit?: string; rotate: readonly RotateTarget[] }
   /** A secret's value is in `file` (`commit`: in history): replace it, and rotate it as `rotate` says. */
   | { code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget }
-  /** A secret of the schema has a value in the example file: empty it, and rotate it if it was real. */
-  | { code: 'example-secret'; key: string }
+  /**
+   * A secret of the schema has a value in the example file `file` (`commit`: in history): empty it, stage it
+   * again, and rotate it as `rotate` says if it was real.
+   */
+  | { code: 'example-secret'; key: string; file: string; commit?: string; rotate: RotateTarget }
   /** A value of the schema is missing or invalid: `fix` says what kind of fix it takes. */
   | { code: 'fix-value'; key: string; fix: IssueFix };
 

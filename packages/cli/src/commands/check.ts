@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';
+import { fixScope } from '../render/fix-scope.js';
 import { dbSecurity } from '../db-security.js';
 
 /** `envkit check`: findings with severity, place, problem and fix; exit 1 on any error. */
@@ -24,7 +25,7 @@ export async function run(ctx: Context, flags: FlagsOf<'check'>): Promise<number
         }
       : {}),
   });
-  const result = { ...checked, findings: wordFindings(checked.findings) };
+  const result = { ...checked, findings: wordFindings(checked.findings, fixScope(ctx)) };
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, composeFile: result.composeFile ?? null, findings: result.findings, probes: result.probes });
     return result.ok ? 0 : 1;

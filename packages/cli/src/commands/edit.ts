@@ -35,7 +35,7 @@ export async function run(ctx: Context): Promise<number> {
         ctx.out(`no change: .env.${options.name}.age was not rewritten`);
         return 0;
       }
-      const problems = validate(text, options.schema, `.env.${options.name}`);
+      const problems = validate(text, options.schema, options.name);
       if (problems.length === 0) {
         const result = await replaceEnvironmentText({ ...options, text, source: `.env.${options.name}` });
         if (ctx.json) ctx.printJson({ ok: true, ...result });
@@ -62,7 +62,8 @@ export async function run(ctx: Context): Promise<number> {
  * first); never a value. A second assignment made in an editor is a slip (a line added where one was meant
  * to change), and which one counts would be read nowhere but in the file: it is one more thing to edit.
  */
-function validate(text: string, schema: EnvSchema, name: string): string[] {
+function validate(text: string, schema: EnvSchema, environment: string): string[] {
+  const name = `.env.${environment}`;
   const doc = parseDocument(text);
   const syntax = doc.problems.map((p) => `${name}:${p.line}:${p.column}: ${p.message}`);
   if (syntax.length > 0) return syntax;
@@ -70,7 +71,7 @@ function validate(text: string, schema: EnvSchema, name: string): string[] {
     runValues(schema, doc, name, `envkit check --env`);
     return [];
   } catch (error) {
-    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => issueWithFix(i).message);
+    if (isEnvkitError(error, 'VALIDATION')) return error.issues.map((i) => issueWithFix(i, { environment }).message);
     throw error;
   }
 }

@@ -32,28 +32,33 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
     ctx.printJson({ key, ...(environment === undefined ? {} : { environment }), value: shown ?? null, masked, secret: result.secret, source: result.source });
     return result.value === undefined ? 1 : 0;
   }
-  const env = environment === undefined ? '' : ` --env ${environment}`;
   if (result.value === undefined) {
     ctx.err(`envkit: ${key} has no value in ${lookup.where} and no default`);
     // What works as written: `set` refuses a value that also lives elsewhere (the database password) without --force.
-    if (!lookup.external) ctx.err(`  fix: set it with \`envkit set ${key}=...${env}\``);
-    else if (environment !== undefined) ctx.err(`  fix: \`envkit set --force ${key}=...${env}\` with the value ${key} has where it also lives`);
-    else {
-      ctx.err(
-        `  fix: bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`,
-      );
-    }
+    const fix = !lookup.external
+      ? `set it with \`envkit set ${key}=...\``
+      : environment !== undefined
+        ? `\`envkit set --force ${key}=...\` with the value ${key} has where it also lives`
+        : `bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`;
+    ctx.err(`  fix: ${await scoped(ctx, fix)}`);
     return 1;
   }
   if (result.secret && !flags.reveal && ctx.io.stdout.isTTY !== true) {
     // In `PW=$(envkit get POSTGRES_PASSWORD)` the mask would pass for the value: a pipe or a file gets nothing.
     ctx.err(`envkit: ${key} is a secret: not printed to a pipe or a file without --reveal (a masked value would pass for the real one)`);
-    ctx.err(`  fix: \`envkit get ${key}${env} --reveal\` prints it in clear; \`envkit get ${key}${env}\` on a terminal shows it masked`);
+    ctx.err(`  fix: ${await scoped(ctx, `\`envkit get ${key} --reveal\` prints it in clear; \`envkit get ${key}\` on a terminal shows it masked`)}`);
     return Exit.Problems;
   }
   ctx.io.stdout.write(`${shown}\n`);
   if (masked && !result.secret) ctx.err(`note: the credentials in ${key}'s URL are masked; --reveal to show them`);
   return Exit.Ok;
+}
+
+/** `fix` with its envkit commands naming the environment, file and schema this get read (--env, -f, --schema). */
+async function scoped(ctx: Context, fix: string): Promise<string> {
+  // Loaded only on these failures, off get's fast path.
+  const { fixScope, scopeCommands } = await import('../render/fix-scope.js');
+  return scopeCommands(fix, fixScope(ctx));
 }
 
 async function fromFile(ctx: Context, key: string, allowUnknown: boolean | undefined): Promise<Lookup> {

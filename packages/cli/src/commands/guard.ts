@@ -5,6 +5,7 @@ import { Exit } from '../exit-codes.js';
 import { keyringMode, openKeyring } from '../keyring-option.js';
 import { countLine, renderFindings } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';
+import { fixScope } from '../render/fix-scope.js';
 
 /**
  * `envkit guard`: search what the next commit records (or a range, or the whole history) for env files,
@@ -30,7 +31,7 @@ export async function run(ctx: Context, flags: FlagsOf<'guard'>): Promise<number
   let result;
   try {
     const guarded = await guardRepository({ ...project, scope, sources: [...sources, ...environments.sources] });
-    result = { ...guarded, findings: wordFindings(guarded.findings) };
+    result = { ...guarded, findings: wordFindings(guarded.findings, fixScope({ ...ctx, environment: undefined })) };
   } finally {
     if (keyring.status === 'open') await keyring.store.close();
   }

@@ -4,6 +4,7 @@
 import { EnvkitError } from 'envkit';
 import type { EnvStore } from 'envkit/rotate';
 import { wordFindings } from '../render/hints.js';
+import { fixScope } from '../render/fix-scope.js';
 import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
@@ -62,7 +63,7 @@ export async function checkIn(ctx: Context, flags: { online?: boolean; compose?:
   }
   const options = await environmentOptions(ctx, 'check');
   const checked = await checkEnvironment(options);
-  const result = { ...checked, findings: wordFindings(checked.findings) };
+  const result = { ...checked, findings: wordFindings(checked.findings, fixScope({ ...ctx, environment: options.name })) };
   if (ctx.json) {
     ctx.printJson({ ok: result.ok, environment: options.name, findings: result.findings });
     return result.ok ? 0 : 1;

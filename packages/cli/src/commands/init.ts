@@ -10,6 +10,7 @@ import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
 import { hintOf } from '../render/reasons.js';
+import { fixScope, scopeCommands } from '../render/fix-scope.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -49,7 +50,7 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
           break;
         }
         ctx.err(`  ${ctx.style.red('not accepted')}: ${promptReason(issue.message, p.key)}`);
-        if (attempt === MAX_ATTEMPTS) ctx.err(`  ${p.key} left empty after ${MAX_ATTEMPTS} attempts; set it later with \`envkit set ${p.key}=...\``);
+        if (attempt === MAX_ATTEMPTS) ctx.err(`  ${p.key} left empty after ${MAX_ATTEMPTS} attempts; set it later with ${scopeCommands(`\`envkit set ${p.key}=...\``, fixScope(ctx))}`);
       }
     }
   }
@@ -105,8 +106,8 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   if (failure && !ctx.quiet) ctx.err(keyringWarning(ctx, failure));
   const missing = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
   const invalid = result.keys.filter((k) => k.action === 'invalid').map((k) => k.key);
-  if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run \`envkit check\` for details.`, true);
-  if (missing.length) ctx.out(`Still empty: ${missing.join(', ')} — add with \`envkit set KEY=VALUE\` when you have them.`);
+  if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run ${scopeCommands('`envkit check`', fixScope(ctx))} for details.`, true);
+  if (missing.length) ctx.out(`Still empty: ${missing.join(', ')} — add with ${scopeCommands('`envkit set KEY=VALUE`', fixScope(ctx))} when you have them.`);
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
   else ctx.out(`Next: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
   return invalid.length ? 1 : 0;

@@ -44,8 +44,11 @@ export async function run(ctx: Context, items: string[], flags: FlagsOf<'set'>):
 async function stdinAssignment(ctx: Context, items: string[]): Promise<Record<string, string>> {
   const [key] = items;
   if (items.length !== 1 || key === undefined || key.includes('=')) {
+    // The name given first (never what follows its "="), when it is one; the value goes in through the pipe.
+    const name = key?.split('=', 1)[0];
+    const shown = name !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : 'KEY';
     throw new EnvkitError('USAGE', 'set --stdin takes exactly one KEY (no "=VALUE"): its value is read from standard input', {
-      hint: 'printf %s "$VALUE" | envkit set OPENAI_API_KEY --stdin',
+      hint: `printf %s "$VALUE" | envkit set ${shown} --stdin`,
     });
   }
   return { [key]: await readStdinValue(ctx.io, key) };

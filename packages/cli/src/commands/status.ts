@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
 import { renderFindings, countLine } from '../render/findings.js';
 import { wordFindings } from '../render/hints.js';
+import { fixScope } from '../render/fix-scope.js';
 
 /** `envkit status`: the running stack against the deployment's validation list; exit 1 on any error, as check. */
 export async function run(ctx: Context, flags: FlagsOf<'status'>): Promise<number> {
@@ -17,7 +18,7 @@ export async function run(ctx: Context, flags: FlagsOf<'status'>): Promise<numbe
     timeoutMs: flags.timeout,
     env: ctx.io.env,
   });
-  const result = { ...checked, findings: wordFindings(checked.findings) };
+  const result = { ...checked, findings: wordFindings(checked.findings, fixScope({ ...ctx, environment: undefined })) };
   if (ctx.json) {
     ctx.printJson(result);
     return result.ok ? 0 : 1;

@@ -2,16 +2,17 @@ import { isEnvkitError } from 'envkit';
 import type { Io } from '../io.js';
 import { exitCodeFor, Exit } from '../exit-codes.js';
 import { wordError } from './reasons.js';
+import type { FixScope } from './fix-scope.js';
 
 /**
- * Print an error and return its exit code. EnvkitErrors carry no secret values by construction;
+ * Print an error and return its exit code (`scope`: what the command worked on, which its fixes name). EnvkitErrors carry no secret values by construction;
  * anything else is an internal error, printed without its stack unless ENVKIT_DEBUG is set.
  */
-export function renderError(error: unknown, io: Io, json: boolean): number {
+export function renderError(error: unknown, io: Io, json: boolean, scope: FixScope = {}): number {
   if (isEnvkitError(error)) {
     const exitCode = exitCodeFor(error.code);
     // The library's reason, in the CLI's words (flags and commands are the CLI's to name).
-    const { message, hint, issues } = wordError(error);
+    const { message, hint, issues } = wordError(error, scope);
     if (json) {
       io.stdout.write(`${JSON.stringify({ ok: false, error: { code: error.code, message, hint, issues } }, null, 2)}\n`);
     } else {

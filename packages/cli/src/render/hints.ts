@@ -1,6 +1,7 @@
 import type { Finding, FindingHint } from 'envkit';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
+import { scopeOptions, type FixScope } from './fix-scope.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
@@ -8,15 +9,20 @@ type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate
 // The CLI's words for what the library reports as data: a finding's `hint` (an error's `reason`: reasons.ts).
 // The library names no flag and no `envkit` command; these are the command lines a user of this CLI runs.
 
-/** The fix of a finding with a hint, as this CLI words it. */
-export function hintFix(hint: FindingHint): string {
+/**
+ * The fix of a finding with a hint, as this CLI words it, its envkit commands with the options of `scope` (the
+ * file, the schema, the encrypted environment the finding is about).
+ */
+export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
+  const { environment } = scope;
+  const env = scopeOptions(scope);
   switch (hint.code) {
     case 'replace-and-rotate':
-      return `replace it with \${${hint.key}}; then rotate it (envkit rotate ${hint.key}) if the file was ever shared`;
+      return `replace it with \${${hint.key}}; then, if the file was ever shared, ${rotateFix(hint.rotate)}`;
     case 'published-database-port':
       return 'fine for `envkit check --online` / `rotate --apply direct`; remove it when no longer needed';
     case 'rewrite-unquoted':
-      return `give ${hint.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none), then \`envkit set ${hint.key}=...\` writes it bare`;
+      return `give ${hint.key} a value that needs no quotes (letters, digits and _-.:/@%+=~ need none), then \`envkit set${env} ${hint.key}=...\` writes it bare`;
     case 'database-inside-compose':
       return 'give --db-host/--db-port (a published port or the container address), or run `envkit status`, which logs in through the container';
     case 'ask-from-app':
@@ -24,25 +30,26 @@ export function hintFix(hint: FindingHint): string {
     case 'database-login-failed':
       return 'is the db container up and its port reachable from here? use --db-host/--db-port; if the password was refused, .env and the database disagree (see `envkit rotate --help`)';
     case 'set-unknown':
-      return `run \`envkit set --allow-unknown ${hint.key}=...\` with its value, or give it a default in the compose file: \${${hint.key}:-value}`;
+      return `run \`envkit set${env} --allow-unknown ${hint.key}=...\` with its value, or give it a default in the compose file: \${${hint.key}:-value}`;
     case 'finish-rotation':
-      return `if a rotation is pending, finish it: envkit rotate ${hint.key}`;
+      return `if a rotation is pending, finish it: envkit rotate ${hint.key}${env}`;
     case 'create-env':
-      return 'run `envkit init`';
+      return `run \`envkit init${env}\``;
     case 'write-defaults':
-      return 'run `envkit init` to write the default into the file';
+      if (environment !== undefined) return `run \`envkit edit --env ${environment}\` and add it with its default (\`envkit schema\` shows it; envkit init writes defaults into .env only)`;
+      return `run \`envkit init${env}\` to write the default into the file`;
     case 'rewrite-duplicate': {
       const unknown = hint.inSchema ? '' : ' --allow-unknown';
-      return `run \`envkit get ${hint.key} --reveal${unknown} | envkit set ${hint.key} --stdin${setFlags(hint)}\`: it keeps the value every reader uses now (the last one) in one assignment`;
+      return `run \`envkit get${env} ${hint.key} --reveal${unknown} | envkit set${env} ${hint.key} --stdin${setFlags(hint)}\`: it keeps the value every reader uses now (the last one) in one assignment`;
     }
     case 'set-portable':
-      return `run \`envkit set${setFlags(hint)} ${hint.key}=...\` with the value you mean: envkit writes it in a form every reader reads the same`;
+      return `run \`envkit set${env}${setFlags(hint)} ${hint.key}=...\` with the value you mean: envkit writes it in a form every reader reads the same`;
     case 'sync-gitignore':
-      return 'run `envkit gitignore`';
+      return `run \`envkit gitignore${env}\``;
     case 'untrack-env':
-      return `run \`git rm --cached ${hint.file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`;
+      return `run \`git rm --cached ${shellWord(hint.file)}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`;
     case 'write-example':
-      return 'run `envkit example`';
+      return `run \`envkit example${env}\``;
     case 'pending-unreadable':
       return PENDING_UNREADABLE;
     case 'resume-rotation': {
@@ -52,25 +59,28 @@ export function hintFix(hint: FindingHint): string {
     case 'add-recipient':
       return `envkit recipients add --env ${hint.environment}`;
     case 'strip-url-credentials':
-      return `remove them: \`envkit set ${shellWord(`${hint.key}=${hint.value}`)}\` (give the service its credentials another way)`;
+      return `remove them: \`envkit set${env} ${shellWord(`${hint.key}=${hint.value}`)}\` (give the service its credentials another way)`;
     case 'confirm-default':
       return hint.value === undefined
-        ? `run \`envkit set ${hint.key}=...\` with this deployment's value`
-        : `run \`envkit set ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
+        ? `run \`envkit set${env} ${hint.key}=...\` with this deployment's value`
+        : `run \`envkit set${env} ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
     case 'guard-env-file': {
-      if (hint.commit === undefined) return `git rm --cached -- ${shellPath(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
+      if (hint.commit === undefined) return `git rm --cached -- ${shellWord(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
       const commands = hint.rotate.map(rotateCommand);
       return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
     }
     case 'guard-secret-value': {
       const rotate = rotateFix(hint.rotate);
       if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
-      return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellPath(hint.file)}\`; if it was ever pushed, ${rotate}`;
+      return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellWord(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
     case 'fix-value':
-      return valueFixText(hint.key, hint.fix);
-    case 'example-secret':
-      return `empty it (\`envkit example\` rewrites the example from the schema); if the value is real and was pushed, rotate it: envkit rotate ${hint.key}`;
+      return valueFixText(hint.key, hint.fix, scope);
+    case 'example-secret': {
+      const rotate = rotateFix(hint.rotate);
+      if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
+      return `empty it: \`envkit example\` rewrites the example from the schema, then \`git add -- ${shellWord(hint.file)}\`; if the value is real and was pushed, ${rotate}`;
+    }
   }
 }
 
@@ -103,32 +113,28 @@ function historyFix(commit: string, then: string): string {
 }
 
 /** `word` as one POSIX shell word: as is when it has nothing the shell would read, else in single quotes. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** A path as one shell word (the guard's quoting). */
-function shellPath(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
- * `findings` with the fix of each hinted one in this CLI's words, and the flag for a finding's `reason` added to
- * its fix (withFlagHint), for the text and the --json output alike. A value's fix that is not one command line
+ * `findings` (for `scope`: what the command worked on) with the fix of each hinted one in this
+ * CLI's words, and the flag for a finding's `reason` added to its fix (withFlagHint), for the text and the --json
+ * output alike. A value's fix that is not one command line
  * (set its parts…) reads as part of the message, as it always has.
  */
-export function wordFindings<F extends Finding>(findings: readonly F[]): F[] {
+export function wordFindings<F extends Finding>(findings: readonly F[], scope: FixScope = {}): F[] {
   return findings.map((finding) => {
-    const worded = wordHint(finding);
+    const worded = wordHint(finding, scope);
     const fix = withFlagHint(worded.fix, worded.reason);
     return fix === worded.fix ? worded : { ...worded, fix };
   });
 }
 
 /** `finding` with its hint, if any, in this CLI's words. */
-function wordHint<F extends Finding>(finding: F): F {
+function wordHint<F extends Finding>(finding: F, scope: FixScope): F {
   if (finding.hint === undefined) return finding;
-  const fix = hintFix(finding.hint);
+  const fix = hintFix(finding.hint, scope);
   // Which command wrote the default is this CLI's to say.
   if (finding.hint.code === 'confirm-default') {
     const message = `${finding.hint.key} holds the schema's default, which envkit init wrote without asking: it is one deployment's value, not checked for this one`;

@@ -1,4 +1,5 @@
 import type { Words } from './reasons.js';
+import { shellWord } from './hints.js';
 
 /**
  * Hints the library says without flags or commands, in this CLI's words: what the library's hint says, with the
@@ -7,7 +8,7 @@ import type { Words } from './reasons.js';
  */
 export const HINTS: Record<string, Words> = {
   // compose and the database, outside a rotation's choices
-  'TOOL:container-ambiguous': { hint: () => 'name the compose project with -p (--compose-project) so envkit can tell them apart' },
+  'TOOL:container-ambiguous': { hint: () => 'name the compose project with --compose-project NAME so envkit can tell them apart' },
   'USAGE:compose-cmd-shell': { hint: () => "give only the command and its flags, quoted as a shell would, e.g. --compose-cmd \"podman-compose --podman-run-args='--runtime runc'\"" },
   'USAGE:compose-cmd-empty': { hint: () => "name one, e.g. --compose-cmd podman-compose or --compose-cmd 'docker compose'" },
   'TOOL:psql-missing': { hint: () => 'the service must run a PostgreSQL image (memu: pgvector/pgvector); or use --apply direct' },
@@ -37,8 +38,13 @@ export const HINTS: Record<string, Words> = {
   'USAGE:recipient-unknown': { hint: () => 'see `envkit recipients list` for the recipients and their names' },
   'FILE:editor-removed': { hint: () => 'run `envkit edit` again and save the file in place' },
   'REFUSED:env-differs': {
-    hint: (d) =>
-      `compare them with \`envkit diff ${String(d.envName)} ${String(d.environment)}\`, then replace it with \`envkit decrypt --env ${String(d.environment)} --force\``,
+    hint: (d) => {
+      // diff takes a name for an environment and a path (with / or a leading .) for a file; decrypt writes -f's file.
+      const file = String(d.envName);
+      const path = file.includes('/') || file.startsWith('.') ? file : `./${file}`;
+      const other = file === '.env' ? '' : ` -f ${shellWord(file)}`;
+      return `compare them with \`envkit diff ${shellWord(path)} ${String(d.environment)}\`, then replace it with \`envkit decrypt --env ${String(d.environment)}${other} --force\``;
+    },
   },
   // files, the guard
   'PARSE:unportable-lines': { hint: () => 'fix each listed line; `envkit check` shows them all' },
@@ -46,5 +52,5 @@ export const HINTS: Record<string, Words> = {
   'REFUSED:hook-chained': { hint: () => 'merge the two by hand (run one from the other), remove the one no longer wanted, then run `envkit guard install` again' },
   // keyring: an unusable one's repair, then doing without it, which this CLI does with a flag
   'KEYRING:keyring-unusable': { hint: (d) => `${String(d.repair)}; or run with --no-keyring to do without the keyring` },
-  'KEYRING:history-unreadable': { hint: (d) => `remove it with \`envkit keyring forget ${String(d.key)}\` (this removes the current value too)` },
+  'KEYRING:history-unreadable': { hint: (d) => `remove it with \`envkit keyring forget ${String(d.key)} --yes\` (this removes the current value too)` },
 };

@@ -58,6 +58,11 @@ describe('the CLI words the reasons with its flags', () => {
     );
   });
 
+  it('a keyring history that cannot be read: the forget it names has --yes, without which keyring forget only asks', () => {
+    const error = new EnvkitError('KEYRING', 'the keyring history of OPENAI_API_KEY (service envkit:x) is not readable', { hint: 'remove OPENAI_API_KEY from the keyring', reason: 'history-unreadable', data: { key: 'OPENAI_API_KEY' } });
+    expect(hintOf(error)).toMatch(/`envkit keyring forget OPENAI_API_KEY --yes`/);
+  });
+
   it('a refused change of a value that lives elsewhere: the schema says how, the CLI says --force', () => {
     const error = new EnvkitError('REFUSED', 'setting POSTGRES_DB …', {
       reason: 'external',

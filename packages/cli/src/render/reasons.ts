@@ -3,6 +3,7 @@ import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
 import { PENDING_UNREADABLE } from './hints.js';
 import { issueWithFix } from './value-fix.js';
+import { scopeCommands, type FixScope } from './fix-scope.js';
 import { HINTS } from './library-hints.js';
 
 /*
@@ -154,10 +155,11 @@ export function hintOf(error: EnvkitError): string | undefined {
 
 /**
  * An error as the CLI says it: the library's message and hint, or the CLI's words for its reason; then the
- * flag for its reason, if any (withFlagHint), at the end.
+ * flag for its reason, if any (withFlagHint), at the end. `scope`: what the command worked on (the file, the
+ * schema, the environment), which the fixes of its issues name.
  */
-export function wordError(error: EnvkitError): { message: string; hint: string | undefined; issues: ErrorIssue[] } {
-  const issues = error.issues.map(wordIssue);
+export function wordError(error: EnvkitError, scope: FixScope = {}): { message: string; hint: string | undefined; issues: ErrorIssue[] } {
+  const issues = error.issues.map((issue) => wordIssue(issue, scope));
   // A rotation that stopped at a step: the step's own error, worded, then the state and the way on.
   if (error.reason === 'stopped') {
     const d = error.data;
@@ -165,9 +167,13 @@ export function wordError(error: EnvkitError): { message: string; hint: string |
     const inner = cause ? wordMessage(cause) : error.message.slice(error.message.indexOf(': ') + 2);
     const causeHint = cause ? ownHint(cause) : undefined;
     const hint = `${causeHint ? `${causeHint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`;
-    return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: withFlagHint(hint, cause?.reason), issues };
+    return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: scoped(withFlagHint(hint, cause?.reason), scope), issues };
   }
-  return { message: wordMessage(error), hint: withFlagHint(ownHint(error), error.reason), issues };
+  return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), scope), issues };
+}
+
+function scoped(hint: string | undefined, scope: FixScope): string | undefined {
+  return hint === undefined ? undefined : scopeCommands(hint, scope);
 }
 
 function wordsOf(error: EnvkitError): Words | undefined {
@@ -207,8 +213,8 @@ function libraryHint(error: EnvkitError): string | undefined {
  * An issue as the CLI says it: `no-value` (a setting the keyring never held) says how to give it, `unknown-key`
  * where to see the variables.
  */
-export function wordIssue(given: ErrorIssue): ErrorIssue {
-  const issue = issueWithFix(given);
+export function wordIssue(given: ErrorIssue, scope: FixScope = {}): ErrorIssue {
+  const issue = issueWithFix(given, scope);
   if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see \`envkit schema\`` };
   if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
   return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };

@@ -7,7 +7,7 @@ import { issueWithFix } from './value-fix.js';
 // The library gives an invalid value's fix as data (IssueFix; its schema tests pin that data); these pin the
 // command lines this CLI words from it after the message, as every command prints them.
 
-const worded = (issues: readonly ErrorIssue[]): ErrorIssue[] => issues.map(issueWithFix);
+const worded = (issues: readonly ErrorIssue[]): ErrorIssue[] => issues.map((issue) => issueWithFix(issue));
 
 const PASSWORD = 'Vq3_kT9-xLm2Pn8_Rs5-Wd7_Yf4-Hj6Z'; // 32 portable characters
 const URL = `postgresql+psycopg://memu_production_user:${PASSWORD}@db:5432/memu_db`;

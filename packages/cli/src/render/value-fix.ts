@@ -1,4 +1,5 @@
 import type { ErrorIssue, IssueFix } from 'envkit';
+import { scopeOptions, type FixScope } from './fix-scope.js';
 
 // The CLI's words for how to fix a value of the schema (an issue's `fix`): the library says what is wrong and
 // what kind of fix it takes; the commands are this CLI's.
@@ -8,35 +9,45 @@ function list(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]!}`;
 }
 
-/** How to fix `key`, as the command line a user of this CLI runs. */
-export function valueFixText(key: string, fix: IssueFix): string {
+/**
+ * How to fix `key`, as the command line a user of this CLI runs, with the options of `scope` (the file, the
+ * schema, the encrypted environment); in an environment, its editor where envkit init would fill .env.
+ */
+export function valueFixText(key: string, fix: IssueFix, scope: FixScope = {}): string {
   const force = 'external' in fix && fix.external ? ' --force' : '';
+  const { environment } = scope;
+  const env = scopeOptions(scope);
+  const edit = environment === undefined ? undefined : `run \`envkit edit --env ${environment}\``;
   switch (fix.code) {
     case 'compute':
-      return `run \`envkit init\` to compute it from ${list(fix.from)}`;
+      if (edit) return `${edit} and add ${key} made from ${list(fix.from)} (envkit init computes it in .env only)`;
+      return `run \`envkit init${env}\` to compute it from ${list(fix.from)}`;
     case 'set-parts':
-      return `set its parts with \`envkit set ${fix.part}=...\` (envkit recomputes ${key} from ${list(fix.from)})`;
+      return `set its parts with \`envkit set${env} ${fix.part}=...\` (envkit recomputes ${key} from ${list(fix.from)})`;
     case 'generate':
-      return 'run `envkit init` to generate it';
+      if (edit) return `${edit} and add it: \`envkit generate password\` makes one (envkit init generates it in .env only)`;
+      return `run \`envkit init${env}\` to generate it`;
     case 'rotate':
-      return `run \`envkit rotate ${key}\``;
+      return `run \`envkit rotate ${key}${env}\``;
     case 'set':
       // A secret: `rotate --stdin` reads a pipe, never a terminal, so "paste the value" there could not work.
-      return `run \`envkit set${force} ${key}=...\`${fix.prompt ? ' (or `envkit init` on a terminal, which asks for it hidden)' : ''}`;
+      return `run \`envkit set${env}${force} ${key}=...\`${fix.prompt && !edit ? ` (or \`envkit init${env}\` on a terminal, which asks for it hidden)` : ''}`;
     case 'restore':
-      return `run \`envkit restore --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${force} ${key}=...\` with the old value`;
+      if (edit) return `run \`envkit set${env}${force} ${key}=...\` with the old value`;
+      return `run \`envkit restore${env} --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${env}${force} ${key}=...\` with the old value`;
     case 'recompute':
-      return `run \`envkit init\` to recompute ${key} from ${list(fix.from)}; or, if ${key} holds the value you mean, \`envkit set${force} ${fix.part}=...\` with it`;
+      if (edit) return `${edit} and write ${key} again from ${list(fix.from)}; or, if ${key} holds the value you mean, \`envkit set${env}${force} ${fix.part}=...\` with it`;
+      return `run \`envkit init${env}\` to recompute ${key} from ${list(fix.from)}; or, if ${key} holds the value you mean, \`envkit set${env}${force} ${fix.part}=...\` with it`;
   }
 }
 
-/** `message; fix` for an issue with a fix, in this CLI's words. */
-export function withValueFix(message: string, key: string | undefined, fix: IssueFix | undefined): string {
-  return fix === undefined || key === undefined ? message : `${message}; ${valueFixText(key, fix)}`;
+/** `message; fix` for an issue with a fix, in this CLI's words (for `scope`: what the command worked on). */
+export function withValueFix(message: string, key: string | undefined, fix: IssueFix | undefined, scope: FixScope = {}): string {
+  return fix === undefined || key === undefined ? message : `${message}; ${valueFixText(key, fix, scope)}`;
 }
 
 /** An issue with its fix in its message, as the CLI prints it (and as --json shows it). */
-export function issueWithFix(issue: ErrorIssue): ErrorIssue {
+export function issueWithFix(issue: ErrorIssue, scope: FixScope = {}): ErrorIssue {
   const { fix, ...rest } = issue;
-  return fix === undefined ? issue : { ...rest, message: withValueFix(issue.message, issue.key, fix) };
+  return fix === undefined ? issue : { ...rest, message: withValueFix(issue.message, issue.key, fix, scope) };
 }

@@ -2,6 +2,7 @@ import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvkitError, isEnvkitError } from '../errors.js';
+import { shellWord } from '../text/shell-word.js';
 import { readTextFile, writeSecretFile } from '../files/write-file.js';
 import { openOsStore, type OsSecretStore } from '../keyring/os-store.js';
 import { formatIdentityFile, parseIdentityFile } from './identity-file.js';
@@ -113,7 +114,7 @@ async function readPersonalFile(env: NodeJS.ProcessEnv): Promise<LoadedIdentity[
   const mode = lstatSync(path).mode & 0o077;
   if (mode !== 0) {
     throw new EnvkitError('CRYPTO', `${path} can be read by other users (mode ${(lstatSync(path).mode & 0o777).toString(8)}): it holds your secret age identity`, {
-      hint: `chmod 600 ${path}, and if others could really read it, create a new identity and rotate what it could decrypt`,
+      hint: `chmod 600 ${shellWord(path)}, and if others could really read it, create a new identity and rotate what it could decrypt`,
       path,
     });
   }

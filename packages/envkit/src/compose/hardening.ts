@@ -1,6 +1,7 @@
 import type { Finding } from '../findings.js';
 import type { ComposeFile, ComposeService } from './read.js';
 import type { EnvSchema } from '../schema/define.js';
+import { rotateTarget } from '../schema/rotate-target.js';
 import { imageOf } from './services.js';
 import type { ComposeRule, RuleContext } from './rules/rule.js';
 import { restartRule } from './rules/restart.js';
@@ -75,6 +76,7 @@ export function checkHardening(file: ComposeFile, options: HardeningOptions = {}
     database: database && dbName !== undefined ? { ...database, service: dbName } : undefined,
     app: appName === undefined ? undefined : { ...profile?.app, service: appName },
     secretValues: options.secretValues ?? new Map(),
+    rotateTarget: (key) => rotateTarget(options.schema, key),
     defaultOf: (key) => options.schema?.vars[key]?.default,
     isDb: (service: ComposeService) => (dbName !== undefined && service.name === dbName) || (options.dbService === undefined && DB_IMAGE.test(imageOf(service) ?? '')),
     at: (node, fallback) => file.lineOf(node) ?? fallback,

@@ -4,6 +4,7 @@ import { parse as parseShell } from 'shell-quote';
 import { EnvkitError } from '../errors.js';
 import type { ComposeCommand } from '../database/compose-command.js';
 import { findComposeFile } from './read.js';
+import { shellWord } from '../text/shell-word.js';
 
 /**
  * One compose project as the user runs it: the command with its own flags (`podman-compose
@@ -122,5 +123,5 @@ export function splitCommandLine(line: string): string[] {
 
 /** A command line for people to read and paste: words with shell syntax are single-quoted. */
 export function shellLine(argv: readonly string[]): string {
-  return argv.map((word) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ');
+  return argv.map(shellWord).join(' ');
 }

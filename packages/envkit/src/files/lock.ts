@@ -6,6 +6,7 @@ import { EnvkitError } from '../errors.js';
 import { projectFiles, TEMP_MARKER } from './names.js';
 import { cleanStaleTemps, errnoReason, errorCode as codeOf, writeNewFile } from './write-file.js';
 import { MAX_STATE_BYTES, readRegularFile } from './safe-read.js';
+import { shellWord } from '../text/shell-word.js';
 
 /** A held project lock. */
 export interface ProjectLock {
@@ -67,7 +68,7 @@ export function acquireLock(lockPath: string, options: { purpose?: string } = {}
     const holder = parseHolder(raw);
     if (holder === undefined) {
       throw new EnvkitError('BUSY', `${lockPath} exists but is not an envkit lock file envkit can read`, {
-        hint: `if no envkit is running on this project, remove it: rm ${lockPath}`,
+        hint: `if no envkit is running on this project, remove it: rm ${shellWord(lockPath)}`,
         path: lockPath,
       });
     }
@@ -191,7 +192,7 @@ export function readLock(lockPath: string): LockHolder | undefined {
   const holder = parseHolder(raw);
   if (holder === undefined) {
     throw new EnvkitError('BUSY', `${lockPath} exists but is not an envkit lock file envkit can read`, {
-      hint: `if no envkit is running on this project, remove it: rm ${lockPath}`,
+      hint: `if no envkit is running on this project, remove it: rm ${shellWord(lockPath)}`,
       path: lockPath,
     });
   }
@@ -329,7 +330,7 @@ function readRaw(path: string): string | undefined {
     // "<path> is a named pipe (FIFO); ..." → what is wrong, with the fix for a lock: remove it.
     const what = error.message.startsWith(`${path} `) ? error.message.slice(path.length + 1) : error.message;
     throw new EnvkitError('FILE', `${path} exists but is not an envkit lock file envkit can use: it ${what}`, {
-      hint: `if no envkit is running on this project, remove it: rm ${path}`,
+      hint: `if no envkit is running on this project, remove it: rm ${shellWord(path)}`,
       path,
       cause: error,
     });

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { EnvkitError } from '../errors.js';
+import { shellWord } from '../text/shell-word.js';
 
 /** The most envkit reads of an env file, example, `.gitignore` or compose file: far above any real one. */
 export const MAX_TEXT_BYTES = 64 * 1024 * 1024;
@@ -135,16 +136,16 @@ export function notRegularFile(path: string, stat: Stats, use: 'read' | 'write' 
   const what =
     use === 'write-secret' ? 'envkit writes secrets only to a regular file' : use === 'write' ? 'envkit writes only to a regular file' : 'envkit reads only a regular file here';
   const hint = stat.isSymbolicLink()
-    ? `replace the link by the file it points to (cp --remove-destination "$(readlink -f ${path})" ${path}), or give envkit the real path`
+    ? `replace the link by the file it points to (cp --remove-destination "$(readlink -f ${shellWord(path)})" ${shellWord(path)}), or give envkit the real path`
     : stat.isDirectory()
       ? `move the directory away; envkit needs a regular file at ${path}`
-      : `remove it (rm ${path}) so envkit can create a regular file, or give envkit another path`;
+      : `remove it (rm ${shellWord(path)}) so envkit can create a regular file, or give envkit another path`;
   return new EnvkitError('FILE', `${path} is ${kind}; ${what}`, { hint, path });
 }
 
 function untrusted(path: string, reason: string): EnvkitError {
   return new EnvkitError('FILE', `${path} cannot be trusted: ${reason}; envkit does not act on a file someone else could have written`, {
-    hint: `check what it holds and who wrote it (ls -l ${path}); if it is yours, \`chown $(id -u) ${path} && chmod 600 ${path}\`, else remove it`,
+    hint: `check what it holds and who wrote it (ls -l ${shellWord(path)}); if it is yours, \`chown $(id -u) ${shellWord(path)} && chmod 600 ${shellWord(path)}\`, else remove it`,
     path,
   });
 }

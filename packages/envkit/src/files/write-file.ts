@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { TEMP_MARKER } from './names.js';
+import { shellWord } from '../text/shell-word.js';
 import { notRegularFile, readRegularFile, type SafeReadOptions } from './safe-read.js';
 
 /** What {@link writeFileAtomic} did. */
@@ -107,8 +108,11 @@ export function readTextFile(path: string, options: ReadOptions = {}): string | 
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
   } catch {
     const at = firstInvalidUtf8(buffer);
+    // The copy is made under umask 077 (it holds the file's secrets; mv keeps its mode), and replaces the file only
+    // when iconv succeeded.
+    const [from, to] = [shellWord(path), shellWord(`${path}.utf8`)];
     throw new EnvkitError('FILE', `${path}:${at.line}:${at.column}: the bytes here are not valid UTF-8 text`, {
-      hint: `envkit reads env files as UTF-8; convert it, e.g. iconv -f latin1 -t utf-8 ${path} > ${path}.utf8 && mv ${path}.utf8 ${path}`,
+      hint: `envkit reads env files as UTF-8; convert it, e.g. (umask 077 && iconv -f latin1 -t utf-8 ${from} > ${to}) && mv ${to} ${from}`,
       path,
     });
   }

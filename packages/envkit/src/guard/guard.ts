@@ -1,7 +1,9 @@
 import { posix, relative, sep } from 'node:path';
-import type { Finding, RotateTarget } from '../findings.js';
+import type { Finding } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
+import { rotateTarget } from '../schema/rotate-target.js';
+import { shellWord } from '../text/shell-word.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
 import { ContentScanner, type ContentHit } from './content.js';
 import { composeFindings, exampleFindings } from './file-rules.js';
@@ -119,7 +121,7 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
       if (kind === 'example' || kind === 'compose') {
         const fileText = (text ??= bytes.toString('utf8'));
-        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema) : () => composeFindings(fileText, file.path);
+        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema, file.commit) : () => composeFindings(fileText, file.path);
         scanned.push({ found, rules, commit: file.commit });
       } else scanned.push({ found });
     }
@@ -161,11 +163,6 @@ interface Where {
   scope: GuardScope;
 }
 
-/** A path for a shell command line: as it is when it is plain, else single-quoted. */
-function shellPath(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}
-
 function committed(where: Where): string {
   return where.commit === undefined ? '' : ` (commit ${where.commit.slice(0, 12)})`;
 }
@@ -187,7 +184,7 @@ function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSc
     message: `${where.file} is a plaintext env file${committed(where)}: env files stay out of git (only .env.example and encrypted .age files go in)${holds}`,
     fix:
       where.commit === undefined
-        ? `git rm --cached -- ${shellPath(where.file)} (the file stays on disk), then add it to .gitignore so git ignores it`
+        ? `git rm --cached -- ${shellWord(where.file)} (the file stays on disk), then add it to .gitignore so git ignores it`
         : historyFix(where, rotate),
     hint: { code: 'guard-env-file', file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: targets },
   };
@@ -203,7 +200,7 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
       message: `an age secret key (AGE-SECRET-KEY-1…) is in ${where.file}${committed(where)}: whoever has it can decrypt every environment encrypted to it`,
       fix:
         where.commit === undefined
-          ? `keep identities outside the repository: remove the key from the file, or \`git rm --cached -- ${shellPath(where.file)}\` for an identity file`
+          ? `keep identities outside the repository: remove the key from the file, or \`git rm --cached -- ${shellWord(where.file)}\` for an identity file`
           : historyFix(where, 'make a new identity (age-keygen), re-encrypt the environments to it and remove the old recipient'),
     };
   }
@@ -217,21 +214,10 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
     message: `${how} of ${hit.key} is in ${where.file}${committed(where)}`,
     fix:
       where.commit === undefined
-        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellPath(where.file)}\`; if it was ever pushed, rotate it`
+        ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellWord(where.file)}\`; if it was ever pushed, rotate it`
         : historyFix(where, 'rotate it'),
     hint: { code: 'guard-secret-value', key: hit.key, file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: rotateTarget(schema, hit.key) },
   };
-}
-
-/**
- * What rotates a leaked `key`: the secret it is derived from (MEMU_DB_URL → POSTGRES_PASSWORD), else itself,
- * with a value given by its issuer unless the schema generates one.
- */
-function rotateTarget(schema: EnvSchema, key: string): RotateTarget {
-  const spec = schema.vars[key];
-  const source = spec?.derive?.from.find((k) => schema.vars[k]?.secret);
-  if (source !== undefined) return { key: source, given: false };
-  return { key, given: spec?.generate === undefined };
 }
 
 function inCommit(finding: Finding, commit: string | undefined): Finding {

@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { EnvkitError } from '../errors.js';
 import { writeFileAtomic } from '../files/write-file.js';
 import { hooksDirectory, repositoryTop } from './git-objects.js';
+import { shellWord } from '../text/shell-word.js';
 
 /** The line that marks a pre-commit hook as envkit's (how `guard install` knows it is already there). */
 export const HOOK_MARKER = '# envkit guard hook';
@@ -36,18 +37,14 @@ export interface InstallHookResult {
   husky: boolean;
 }
 
-function shellQuote(word: string): string {
-  return /^[\w./=@%+:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The hook script: run the hook that was there before (its failure stops the commit with its own exit
  * status), then `envkit guard` from the project's node_modules, the repository's, or PATH. A hook that
  * cannot find envkit fails the commit: a guard that silently does nothing would be worse.
  */
 export function hookScript(projectDir: string, args: readonly string[]): string {
-  const envkitArgs = [...(projectDir === '.' ? [] : ['-C', projectDir]), ...args].map(shellQuote).join(' ');
-  const local = projectDir === '.' ? '' : `\nelif [ -x ${shellQuote(`${projectDir}/node_modules/.bin/envkit`)} ]; then envkit=${shellQuote(`${projectDir}/node_modules/.bin/envkit`)}`;
+  const envkitArgs = [...(projectDir === '.' ? [] : ['-C', projectDir]), ...args].map(shellWord).join(' ');
+  const local = projectDir === '.' ? '' : `\nelif [ -x ${shellWord(`${projectDir}/node_modules/.bin/envkit`)} ]; then envkit=${shellWord(`${projectDir}/node_modules/.bin/envkit`)}`;
   return `#!/bin/sh
 ${HOOK_MARKER}: stops a commit that would put a secret into git (written by \`envkit guard install\`).
 # Skip it once with \`git commit --no-verify\`. A secret that was pushed must be rotated: see envkit's docs/guard.md.

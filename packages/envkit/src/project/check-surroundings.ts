@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Finding } from '../findings.js';
 import { fileKind, lstatIfAny, openDirectoryReason, untrustedReason } from '../files/safe-read.js';
 import type { ProjectPaths } from './context.js';
+import { shellWord } from '../text/shell-word.js';
 
 /**
  * Findings about what lies beside the env file: an interrupted rotation, and anything another user could have
@@ -20,7 +21,7 @@ export function surroundingFindings(paths: ProjectPaths): Finding[] {
       rule: 'project.dir-writable',
       file: dir,
       message: `the directory of ${paths.envName} is writable by every user (${open}): anyone could plant a pending rotation or replace a file envkit reads`,
-      fix: `chmod o-w ${dir}`,
+      fix: `chmod o-w ${shellWord(dir)}`,
     });
   }
   const pending = lstatIfAny(paths.pending);
@@ -32,7 +33,7 @@ export function surroundingFindings(paths: ProjectPaths): Finding[] {
       rule: 'rotation.pending-untrusted',
       file: basename(paths.pending),
       message: `${basename(paths.pending)} ${pendingProblem}: envkit will not resume a rotation from it`,
-      fix: `check who wrote it (ls -l ${paths.pending}); if not you, remove it (rm ${paths.pending}) and rotate again`,
+      fix: `check who wrote it (ls -l ${shellWord(paths.pending)}); if not you, remove it (rm ${shellWord(paths.pending)}) and rotate again`,
     });
   }
   const lock = lstatIfAny(paths.lock);
@@ -43,7 +44,7 @@ export function surroundingFindings(paths: ProjectPaths): Finding[] {
       rule: 'lock.untrusted',
       file: basename(paths.lock),
       message: `${basename(paths.lock)} ${lockProblem}: every command that writes refuses to run`,
-      fix: `if no envkit is running, remove it: rm ${paths.lock}`,
+      fix: `if no envkit is running, remove it: rm ${shellWord(paths.lock)}`,
     });
   }
   return findings;

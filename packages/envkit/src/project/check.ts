@@ -14,6 +14,7 @@ import { EnvkitError, isEnvkitError } from '../errors.js';
 import { readPending, type PendingRotation } from './rotation/pending.js';
 import { valueFindings } from './check-values.js';
 import { surroundingFindings } from './check-surroundings.js';
+import { shellWord } from '../text/shell-word.js';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions extends ProjectOptions {
@@ -72,7 +73,7 @@ function fileFindings(paths: ProjectPaths): Finding[] {
       rule: 'env.mode',
       file: paths.envName,
       message: `${paths.envName} has mode ${mode.toString(8).padStart(4, '0')}: other users can read its secrets`,
-      fix: `run \`chmod 600 ${paths.envName}\` (envkit writes it 0600)`,
+      fix: `run \`chmod 600 ${shellWord(paths.envName)}\` (envkit writes it 0600)`,
     });
   }
   const uid = process.getuid?.();
@@ -82,7 +83,7 @@ function fileFindings(paths: ProjectPaths): Finding[] {
       rule: 'env.owner',
       file: paths.envName,
       message: `${paths.envName} is owned by uid ${stat.uid}, not by you (uid ${uid})`,
-      fix: `run \`chown ${uid} ${paths.envName}\` as root`,
+      fix: `run \`chown ${uid} ${shellWord(paths.envName)}\` as root`,
     });
   }
   return findings;
@@ -190,7 +191,7 @@ function gitFindings(paths: ProjectPaths): Finding[] {
       rule: 'git.tracked',
       file,
       message: `${file} is tracked by git: its secrets are in the repository history`,
-      fix: `run \`git rm --cached ${file}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history`,
+      fix: `run \`git rm --cached ${shellWord(file)}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history`,
       hint: { code: 'untrack-env', file },
     });
   }

@@ -10,7 +10,7 @@ export const MIN_SECRET_LENGTH = 8;
  */
 export const literalValuesRule: ComposeRule = {
   ids: ['compose.literal-secret'],
-  file({ file, secretValues, at, add }) {
+  file({ file, secretValues, rotateTarget, at, add }) {
     const secrets = [...secretValues].filter(([, v]) => v.length >= MIN_SECRET_LENGTH);
     if (secrets.length === 0) return;
     const reported = new Set<string>();
@@ -28,7 +28,7 @@ export const literalValuesRule: ComposeRule = {
           message: `the value of ${key} is written literally in the compose file`,
           fix: `replace it with \${${key}}; then rotate it if the file was ever shared`,
           key,
-          hint: { code: 'replace-and-rotate', key },
+          hint: { code: 'replace-and-rotate', key, rotate: rotateTarget(key) },
         });
       }
     });

@@ -1,4 +1,4 @@
-import type { Finding, FindingHint, Severity } from '../../findings.js';
+import type { Finding, FindingHint, RotateTarget, Severity } from '../../findings.js';
 import type { ComposeFile, ComposeService } from '../read.js';
 import type { AppProfile, DatabaseProfile } from '../../schema/profile.js';
 
@@ -35,6 +35,8 @@ export interface RuleContext {
   readonly app: AppProfile | undefined;
   /** Secret values from `.env` (key → value), to find one written literally; never put into a finding. */
   readonly secretValues: ReadonlyMap<string, string>;
+  /** What rotates a leaked secret `key` (for a fix that says how to rotate it). */
+  rotateTarget(key: string): RotateTarget;
   /** The schema's default of a variable (for a fix that writes `${KEY:-default}`). */
   defaultOf(key: string): string | undefined;
   /** True for the database service: the one named so, or, without a name, every service running a PostgreSQL image. */

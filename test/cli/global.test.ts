@@ -206,7 +206,12 @@ describe('envkit global options', () => {
     const throws = await envkit(dir, ['--schema', 'throws.mjs', 'schema']);
     expect(throws.code).toBe(2);
     expect(throws.stderr).toMatch(/the module failed to load: schema module exploded/);
-    expect(ls(dir)).toEqual(['node_modules', 'nothing.mjs', 'nothing.ts', 'throws.mjs']);
+    // A variable a JavaScript module declared without its description: init failed with "internal error".
+    writeFileSync(join(dir, 'undocumented.mjs'), MJS_SCHEMA.replace("{ description: 'What the app says first', default: 'hello' }", "{ default: 'hello' }"));
+    const undocumented = await envkit(dir, ['--schema', 'undocumented.mjs', 'init', '--no-input']);
+    expect(undocumented.code).toBe(2);
+    expect(undocumented.stderr).toMatch(/the module failed to load: schema tiny-app: GREETING has no description/);
+    expect(ls(dir)).toEqual(['node_modules', 'nothing.mjs', 'nothing.ts', 'throws.mjs', 'undocumented.mjs']);
   });
 
   it('--quiet: silent on success for commands that only report; errors still shown', async () => {

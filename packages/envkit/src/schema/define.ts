@@ -164,6 +164,10 @@ export function defineSchema<V extends VarRecord>(
   const sections = [...(options.sections ?? [])];
   for (const spec of Object.values(vars)) if (!sections.includes(spec.section)) sections.push(spec.section);
   for (const [key, spec] of Object.entries(vars)) {
+    // What TypeScript requires, checked for a schema written in JavaScript: a variable without them failed
+    // later, as an internal error of whichever command first read them.
+    if (typeof (spec as { type?: { _zod?: unknown } }).type?._zod !== 'object') throw new TypeError(`schema ${name}: ${key} is not declared with variable(zodType, options)`);
+    if (typeof spec.description !== 'string') throw new TypeError(`schema ${name}: ${key} has no description (a string: it documents ${key} in .env.example)`);
     for (const dep of spec.derive?.from ?? []) {
       if (!(dep in vars)) throw new TypeError(`schema ${name}: ${key} derives from unknown variable ${dep}`);
     }

@@ -216,3 +216,26 @@ describe.runIf(hasPty)('envkit init on a terminal', () => {
     expect(plain.output).not.toMatch(/\u001b\[/);
   });
 });
+
+describe.runIf(hasPty)('--stdin on a terminal', () => {
+  it('asks for the value with the input hidden: set writes it, nothing echoes it, Ctrl-C writes nothing', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring']);
+    const t = terminal(dir, ['set', 'OPENAI_API_KEY', '--stdin', '--no-keyring']);
+    await t.waitFor('OPENAI_API_KEY (input hidden, Enter to end): ');
+    t.write(`${OPENAI_KEY}\r`);
+    const { code, output } = await t.exited;
+    expect(code, output).toBe(0);
+    expect(output).not.toContain(OPENAI_KEY);
+    expect(readEnv(dir).OPENAI_API_KEY).toBe(OPENAI_KEY);
+    const before = read(dir, '.env');
+    const cancelled = terminal(dir, ['rotate', 'OPENROUTER_API_KEY', '--stdin', '--no-keyring']);
+    await cancelled.waitFor('OPENROUTER_API_KEY (input hidden, Enter to end): ');
+    cancelled.write('sk-or-v1-half-typed\u0003');
+    const end = await cancelled.exited;
+    expect(end.code).toBe(130);
+    expect(end.output).toContain('nothing was written');
+    expect(end.output).not.toContain('half-typed');
+    expect(read(dir, '.env')).toBe(before);
+  });
+});

@@ -104,7 +104,7 @@ export const COMMANDS = [
       'give a secret a new value (generated, or from stdin); POSTGRES_PASSWORD changes in the live database and .env together (pending file, apply, test, write: safe to re-run)',
     arguments: [argument('<KEY>', 'the secret to rotate, e.g. POSTGRES_PASSWORD')],
     options: [
-      option('--stdin', 'read the new value from standard input instead of generating one'),
+      option('--stdin', 'read the new value from standard input (asked for, hidden, on a terminal) instead of generating one'),
       option(
         '--apply <mode>',
         'how to change the database: psql in the running db container, a direct connection, or not at all (default: compose when the compose file has the db service)',
@@ -178,7 +178,7 @@ export const COMMANDS = [
     description: 'set values: validated, written portably, derived values recomputed, one atomic write',
     arguments: [argument('<KEY=VALUE...>', 'assignments; with --stdin, one KEY whose value is read from standard input')],
     options: [
-      option('--stdin', 'read the value of the one KEY from standard input (keeps a secret out of the process list)'),
+      option('--stdin', 'read the value of the one KEY from standard input, or ask for it, hidden, on a terminal (keeps a secret out of the process list and the shell history)'),
       option('--allow-unknown', 'accept keys the schema does not define'),
       option('--force', 'change a value that also lives elsewhere (the database password) in the file alone'),
       dryRun('validate only, write nothing'),

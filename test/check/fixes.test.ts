@@ -713,3 +713,29 @@ describe('every fix check prints as a command removes its finding', () => {
     expect(rules.size).toBeGreaterThan(30);
   });
 });
+
+describe('with -C the fixes say which directory they are for, and work there', () => {
+  it('check, an error and init from the parent directory', async () => {
+    const parent = testdir();
+    const dir = join(parent, 'deploy');
+    mkdirSync(dir);
+    const init = await envkit(parent, ['init', '-C', 'deploy', '--no-input', '--no-keyring']);
+    expect(init.code, init.all).toBe(0);
+    expect(init.stdout).toContain('— add each with `envkit set KEY --stdin` (it asks, the input hidden) in deploy/ when you have them.');
+    expect(init.stdout).toContain('Next in deploy/: envkit check');
+    chmodSync(join(dir, '.env'), 0o644);
+    const check = await envkit(parent, ['-C', 'deploy', 'check', '--no-compose', '--no-git']);
+    // Run in the parent, `chmod 600 .env` changes another file, or none.
+    const fix = /fix \(in deploy\/\): run `(chmod 600 \.env)`/.exec(check.stdout);
+    expect(fix, check.stdout).not.toBeNull();
+    const ran = await sh(dir, fix![1]!);
+    expect(ran.code, ran.all).toBe(0);
+    expect((await findings(parent, ['--no-compose', '--no-git'], ['-C', 'deploy'])).filter((f) => f.rule === 'env.mode')).toEqual([]);
+    const refused = await envkit(parent, ['-C', 'deploy', 'get', 'POSTGRES_PASSWORD']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('  fix (in deploy/): `envkit get POSTGRES_PASSWORD --reveal` prints it in clear');
+    // Where -C names no directory, there is none to be in.
+    const missing = await envkit(parent, ['-C', 'nowhere', 'check']);
+    expect(missing.stderr).toMatch(/^ {2}fix: /m);
+  });
+});

@@ -40,13 +40,13 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
       : environment !== undefined
         ? `\`envkit set --force ${key}=...\` with the value ${key} has where it also lives`
         : `bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`;
-    ctx.err(`  fix: ${await scoped(ctx, fix)}`);
+    ctx.err(await fixLine(ctx, fix));
     return 1;
   }
   if (result.secret && !flags.reveal && ctx.io.stdout.isTTY !== true) {
     // In `PW=$(envkit get POSTGRES_PASSWORD)` the mask would pass for the value: a pipe or a file gets nothing.
     ctx.err(`envkit: ${key} is a secret: not printed to a pipe or a file without --reveal (a masked value would pass for the real one)`);
-    ctx.err(`  fix: ${await scoped(ctx, `\`envkit get ${key} --reveal\` prints it in clear; \`envkit get ${key}\` on a terminal shows it masked`)}`);
+    ctx.err(await fixLine(ctx, `\`envkit get ${key} --reveal\` prints it in clear; \`envkit get ${key}\` on a terminal shows it masked`));
     return Exit.Problems;
   }
   ctx.io.stdout.write(`${shown}\n`);
@@ -54,11 +54,12 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
   return Exit.Ok;
 }
 
-/** `fix` with its envkit commands naming the environment, file and schema this get read (--env, -f, --schema). */
-async function scoped(ctx: Context, fix: string): Promise<string> {
+/** The `fix:` line, its envkit commands naming the environment, file and schema this get read (--env, -f, --schema). */
+async function fixLine(ctx: Context, fix: string): Promise<string> {
   // Loaded only on these failures, off get's fast path.
-  const { fixScope, scopeCommands } = await import('../render/fix-scope.js');
-  return scopeCommands(fix, fixScope(ctx));
+  const { fixLabel, fixScope, scopeCommands } = await import('../render/fix-scope.js');
+  const scope = fixScope(ctx);
+  return `  ${fixLabel(scope)}: ${scopeCommands(fix, scope)}`;
 }
 
 async function fromFile(ctx: Context, key: string, allowUnknown: boolean | undefined): Promise<Lookup> {

@@ -106,14 +106,17 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   if (failure && !ctx.quiet) ctx.err(keyringWarning(ctx, failure));
   const missing = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
   const invalid = result.keys.filter((k) => k.action === 'invalid').map((k) => k.key);
-  if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run ${scopeCommands('`envkit check`', fixScope(ctx))} for details.`, true);
+  // With -C the commands below are for the project directory: they say so.
+  const scope = fixScope(ctx);
+  const inDir = scope.dir === undefined ? '' : ` in ${scope.dir}`;
+  if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run ${scopeCommands('`envkit check`', scope)}${inDir} for details.`, true);
   if (missing.length) {
     // A secret typed as KEY=VALUE stays in the shell's history: --stdin asks for it with the input hidden.
     const secrets = result.keys.filter((k) => k.action === 'missing' && k.secret).length;
     const how = secrets === missing.length ? '`envkit set KEY --stdin` (it asks, the input hidden)' : secrets === 0 ? '`envkit set KEY=VALUE`' : '`envkit set KEY=VALUE` (a secret with `envkit set KEY --stdin`: it asks, the input hidden)';
-    ctx.out(`Still empty: ${missing.join(', ')} — add ${missing.length === 1 ? 'it' : 'each'} with ${scopeCommands(how, fixScope(ctx))} when you have ${missing.length === 1 ? 'it' : 'them'}.`);
+    ctx.out(`Still empty: ${missing.join(', ')} — add ${missing.length === 1 ? 'it' : 'each'} with ${scopeCommands(how, scope)}${inDir} when you have ${missing.length === 1 ? 'it' : 'them'}.`);
   }
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
-  else ctx.out(`Next: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
+  else ctx.out(`Next${inDir}: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
   return invalid.length ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { isEnvkitError } from 'envkit';
 import type { Io } from '../io.js';
 import { exitCodeFor, Exit } from '../exit-codes.js';
 import { wordError } from './reasons.js';
-import type { FixScope } from './fix-scope.js';
+import { fixLabel, type FixScope } from './fix-scope.js';
 
 /**
  * Print an error and return its exit code (`scope`: what the command worked on, which its fixes name). EnvkitErrors carry no secret values by construction;
@@ -24,7 +24,7 @@ export function renderError(error: unknown, io: Io, json: boolean, scope: FixSco
         const where = named ? undefined : (issue.location ?? issue.key);
         io.stderr.write(`  - ${where ? `${where}: ` : ''}${text}\n`);
       }
-      if (hint) io.stderr.write(`  fix: ${hint}\n`);
+      if (hint) io.stderr.write(`  ${fixLabel(scope)}: ${hint}\n`);
     }
     return exitCode;
   }

@@ -1,17 +1,19 @@
 import type { Finding } from 'envkit';
 import type { Context } from '../context.js';
+import { fixLabel, fixScope } from './fix-scope.js';
 
 /** Print findings (worded by wordFindings, render/hints.ts) grouped by severity, each with where, what and how to fix. */
 export function renderFindings(ctx: Context, findings: readonly Finding[]): void {
   const { style } = ctx;
   const order = { error: 0, warning: 1, info: 2 } as const;
   const sorted = [...findings].sort((a, b) => order[a.severity] - order[b.severity]);
+  const label = fixLabel(fixScope(ctx));
   for (const f of sorted) {
     if (ctx.quiet && f.severity !== 'error') continue;
-    const label = f.severity === 'error' ? style.red('error  ') : f.severity === 'warning' ? style.yellow('warning') : style.cyan('info   ');
+    const severity = f.severity === 'error' ? style.red('error  ') : f.severity === 'warning' ? style.yellow('warning') : style.cyan('info   ');
     const where = f.file ? `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}` : (f.key ?? '');
-    ctx.out(`${label} ${style.bold(where)}  ${f.message}`, f.severity === 'error');
-    if (f.fix) ctx.out(`        ${style.dim(`fix: ${f.fix}`)}`, f.severity === 'error');
+    ctx.out(`${severity} ${style.bold(where)}  ${f.message}`, f.severity === 'error');
+    if (f.fix) ctx.out(`        ${style.dim(`${label}: ${f.fix}`)}`, f.severity === 'error');
   }
 }
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { shellWord } from './hints.js';
 
 /**
@@ -9,13 +11,37 @@ export interface FixScope {
   environment?: string;
   /** The global options for the file and the schema, each with a leading space (`' -f prod.env'`), or ''. */
   options?: string;
+  /**
+   * The project directory as the user would `cd` to it (`memu/`), when -C put it elsewhere than where envkit
+   * was started: the fixes' paths (`chmod 600 .env`) and commands are for that directory, and say so.
+   */
+  dir?: string;
 }
 
-/** The scope of a command run with these global options (the Context's). */
-export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined }): FixScope {
+/** The scope of a command run with these global options (the Context's: `cwd` is the project, `io.cwd` where envkit started). */
+export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined; cwd?: string; io?: { cwd: string } }): FixScope {
+  const start = ctx.io?.cwd;
+  // A -C directory that does not exist is the error itself: no fix is for in there.
+  const moved = ctx.cwd !== undefined && start !== undefined && resolve(ctx.cwd) !== resolve(start) && existsSync(ctx.cwd);
   const file = ctx.environment === undefined && ctx.envFile !== '.env' ? ` -f ${shellWord(ctx.envFile)}` : '';
-  const schema = ctx.schemaPath === undefined ? '' : ` --schema ${shellWord(ctx.schemaPath)}`;
-  return { ...(ctx.environment === undefined ? {} : { environment: ctx.environment }), options: `${file}${schema}` };
+  // --schema is given from where envkit started; in the project directory the same module is another path.
+  const schemaPath = ctx.schemaPath !== undefined && moved ? relative(ctx.cwd as string, resolve(start as string, ctx.schemaPath)) : ctx.schemaPath;
+  const schema = schemaPath === undefined ? '' : ` --schema ${shellWord(schemaPath)}`;
+  return {
+    ...(ctx.environment === undefined ? {} : { environment: ctx.environment }),
+    options: `${file}${schema}`,
+    ...(moved ? { dir: shownDir(start as string, ctx.cwd as string) } : {}),
+  };
+}
+
+/** `fix`, or `fix (in memu/)` when the fixes are for the -C directory. */
+export function fixLabel(scope: FixScope): string {
+  return scope.dir === undefined ? 'fix' : `fix (in ${scope.dir})`;
+}
+
+function shownDir(start: string, dir: string): string {
+  const path = relative(start, dir);
+  return `${path.startsWith('..') || isAbsolute(path) ? resolve(dir) : path}/`;
 }
 
 /** The options to add after an envkit command's name: --env NAME, then the file and the schema. */

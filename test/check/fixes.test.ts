@@ -297,6 +297,17 @@ describe('the rotation a leak fix names works as printed', () => {
     for (const finding of found) expect(await expectRotateCommandsWork(dir, finding.fix ?? '', bin), finding.fix).toBe(1);
   });
 
+  it.runIf(hasGit)('git.tracked: each secret the committed .env holds, as the schema rotates it', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    // The deployment's compose file: where the database password is applied (without one rotate asks how).
+    writeFileSync(join(dir, 'docker-compose.yml'), readFileSync(fileURLToPath(new URL('../../examples/memu/docker-compose.yml', import.meta.url)), 'utf8'));
+    await git(dir, 'git init -q . && git add -f .env && git commit -qm init');
+    const [found] = (await findings(dir, ['--no-compose'])).filter((f) => f.rule === 'git.tracked');
+    // It named `envkit rotate POSTGRES_PASSWORD` whatever the file held, and not the API key it did hold.
+    expect(await expectRotateCommandsWork(dir, found?.fix ?? '', bin), found?.fix).toBe(2);
+  });
+
   it.runIf(hasGit)('guard.example-value: a given API key is rotated with --stdin', async () => {
     const dir = testdir();
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);

@@ -352,7 +352,10 @@ describe.runIf(hasGit)('envkit check with git', () => {
     const result = await envkit(dir, ['check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^error +\.env +\.env is tracked by git: its secrets are in the repository history$/m);
-    expect(result.stdout).toMatch(/fix: run `git rm --cached \.env` \(the file stays on disk\) and commit that; then rotate every secret/);
+    // What to rotate is what the file holds (OPENROUTER_API_KEY is empty; MEMU_DB_URL goes with the password).
+    expect(result.stdout).toContain(
+      'fix: run `git rm --cached .env` (the file stays on disk) and commit that; then rotate what it holds: `envkit rotate OPENAI_API_KEY --stdin`, `envkit rotate POSTGRES_PASSWORD`, since it stays in the history',
+    );
     expect(result.stdout).toMatch(/^error +\.env +\.env is not ignored by git$/m);
     const { report } = await checkJson(dir);
     expect(report.findings.map((f) => f.rule).sort()).toEqual(['git.not-ignored', 'git.tracked']);

@@ -63,7 +63,7 @@ export type FindingHint =
   /** .gitignore lacks rules for the env files: add them. */
   | { code: 'sync-gitignore' }
   /** The env file `file` is tracked by git: untrack it and rotate what it held. */
-  | { code: 'untrack-env'; file: string }
+  | { code: 'untrack-env'; file: string; rotate: readonly RotateTarget[] }
   /** The example file is missing or out of date: write it from the schema. */
   | { code: 'write-example' }
   /** A pending rotation file cannot be read: it may hold the only copy of a password the database has. */

@@ -47,7 +47,7 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
     case 'sync-gitignore':
       return `run \`envkit gitignore${env}\``;
     case 'untrack-env':
-      return `run \`git rm --cached ${shellWord(hint.file)}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history (envkit rotate POSTGRES_PASSWORD)`;
+      return `run \`git rm --cached ${shellWord(hint.file)}\` (the file stays on disk) and commit that; then rotate ${hint.rotate.length === 0 ? 'every secret it held' : `what it holds: ${hint.rotate.map((t) => `\`${rotateCommand(t)}\``).join(', ')}`}, since it stays in the history`;
     case 'write-example':
       return `run \`envkit example${env}\``;
     case 'pending-unreadable':

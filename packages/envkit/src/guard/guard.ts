@@ -2,7 +2,7 @@ import { posix, relative, sep } from 'node:path';
 import type { Finding } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
-import { rotateTarget } from '../schema/rotate-target.js';
+import { rotateTarget, rotateTargets } from '../schema/rotate-target.js';
 import { shellWord } from '../text/shell-word.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
 import { ContentScanner, type ContentHit } from './content.js';
@@ -175,7 +175,7 @@ function historyFix(where: Where, then: string): string {
 function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSchema): Finding {
   const keys = [...new Set(hits.flatMap((h) => (h.kind === 'secret' ? [h.key] : [])))];
   const holds = keys.length === 0 ? '' : `; it holds the current value of ${keys.join(', ')}`;
-  const targets = [...new Map(keys.map((key) => rotateTarget(schema, key)).map((t) => [`${t.key} ${t.given}`, t])).values()];
+  const targets = rotateTargets(schema, keys);
   const rotate = targets.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${targets.map((t) => t.key).join(', ')}`;
   return {
     severity: 'error',

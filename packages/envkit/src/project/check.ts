@@ -1,6 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
-import type { Finding, KeyTarget } from '../findings.js';
+import type { Finding, KeyTarget, RotateTarget } from '../findings.js';
 import { hasErrors, limitFindings } from '../findings.js';
+import { rotateTargets } from '../schema/rotate-target.js';
 import { validateValues } from '../schema/load.js';
 import { parseDocument, type EnvDocument } from '../dotenv/document.js';
 import { checkWrittenValue } from '../dotenv/portable.js';
@@ -56,7 +57,11 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
     // One push at a time: a spread of a large file's findings (100,000+) overflows the call stack.
     for (const finding of documentFindings(doc, options, file)) findings.push(finding);
   }
-  if (options.git !== false) for (const finding of gitFindings(paths)) findings.push(finding);
+  if (options.git !== false) {
+    // The secrets the file holds: once it is in git's history, each is to be rotated.
+    const held = Object.entries(doc?.toObject() ?? {}).filter(([key, value]) => value !== '' && options.schema.vars[key]?.secret === true);
+    for (const finding of gitFindings(paths, rotateTargets(options.schema, held.map(([key]) => key)))) findings.push(finding);
+  }
   for (const finding of exampleFindings(paths, options)) findings.push(finding);
   for (const finding of surroundingFindings(paths)) findings.push(finding);
   if (existsSync(paths.pending) && !findings.some((f) => f.rule === 'rotation.pending-untrusted')) findings.push(pendingFinding(paths));
@@ -168,7 +173,7 @@ function keyTarget(schema: CheckOptions['schema'], key: string): KeyTarget {
   return { key, external: Boolean(spec?.external), inSchema: spec !== undefined };
 }
 
-function gitFindings(paths: ProjectPaths): Finding[] {
+function gitFindings(paths: ProjectPaths, held: readonly RotateTarget[]): Finding[] {
   const status = gitFileStatus(paths.dir, paths.env);
   const file = paths.envName;
   if (!status.available || !status.inRepo) {
@@ -191,8 +196,8 @@ function gitFindings(paths: ProjectPaths): Finding[] {
       rule: 'git.tracked',
       file,
       message: `${file} is tracked by git: its secrets are in the repository history`,
-      fix: `run \`git rm --cached ${shellWord(file)}\` (the file stays on disk) and commit that; then rotate every secret it held, since they stay in the history`,
-      hint: { code: 'untrack-env', file },
+      fix: `run \`git rm --cached ${shellWord(file)}\` (the file stays on disk) and commit that; then rotate ${held.length === 0 ? 'every secret it held' : `what it holds (${held.map((t) => t.key).join(', ')})`}, since it stays in the history`,
+      hint: { code: 'untrack-env', file, rotate: held },
     });
   }
   if (!status.ignored) {

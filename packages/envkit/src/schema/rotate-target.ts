@@ -12,3 +12,8 @@ export function rotateTarget(schema: EnvSchema | undefined, key: string): Rotate
   if (source !== undefined) return { key: source, given: false };
   return { key, given: spec?.generate === undefined };
 }
+
+/** The secrets to rotate for leaked values of `keys`, each once (MEMU_DB_URL and POSTGRES_PASSWORD: one rotation). */
+export function rotateTargets(schema: EnvSchema | undefined, keys: readonly string[]): RotateTarget[] {
+  return [...new Map(keys.map((key) => rotateTarget(schema, key)).map((t) => [`${t.key} ${t.given}`, t])).values()];
+}

@@ -24,8 +24,8 @@ export async function run(ctx: Context, who: string): Promise<number> {
   if (rotate.length > 0) {
     // Forced out even with --quiet: this is the part that keeps the secrets safe.
     ctx.out('', true);
-    ctx.out(`${ctx.style.yellow('warning')}: the removed recipient could read ${rotate.length} secret${rotate.length === 1 ? '' : 's'} and may have kept them (an old copy of the file, git history).`, true);
-    ctx.out('Removal is not revocation: rotate each one.', true);
+    ctx.out(`${ctx.style.yellow('warning')}: the removed recipient could read ${rotate.length === 1 ? '1 secret and may have kept it' : `${rotate.length} secrets and may have kept them`} (an old copy of the file, git history).`, true);
+    ctx.out(`Removal is not revocation: rotate ${rotate.length === 1 ? 'it' : 'each one'}.`, true);
     for (const r of rotate) ctx.out(`  ${r.key.padEnd(20)} ${ctx.style.cyan(r.command)}`, true);
   }
   return 0;
@@ -34,9 +34,10 @@ export async function run(ctx: Context, who: string): Promise<number> {
 /** The command that gives `key` a new value in the environment, as it must be typed. */
 function rotateCommand(schema: EnvSchema, key: string, name: string): string {
   const spec = schema.vars[key];
-  if (spec === undefined) return `printf %s "$NEW_VALUE" | envkit set ${key} --stdin --allow-unknown --env ${name}`;
+  // --stdin asks for the new value on a terminal (input hidden) and reads it from a pipe otherwise.
+  if (spec === undefined) return `envkit set ${key} --stdin --allow-unknown --env ${name}`;
   // The database password changes in the live database too: the rotation protocol runs on the host.
   if (databaseKeysFor(schema, key) !== undefined) return `on the host: envkit rotate ${key} --env ${name}`;
   if (spec.generate) return `envkit rotate ${key} --env ${name}`;
-  return `printf %s "$NEW_VALUE" | envkit rotate ${key} --stdin --env ${name}`;
+  return `envkit rotate ${key} --stdin --env ${name}`;
 }

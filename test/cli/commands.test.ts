@@ -275,7 +275,8 @@ describe('envkit set', () => {
       const result = await envkit(dir, ['set', arg]);
       expect(result.code, arg).toBe(2);
       expect(result.stderr, arg).toMatch(/set expects KEY=VALUE/);
-      expect(result.stderr, arg).toMatch(/fix: e\.g\. set POSTGRES_USER=memu/);
+      // As it must be typed: `set POSTGRES_USER=memu` alone is no command.
+      expect(result.stderr, arg).toMatch(/fix: e\.g\. `envkit set POSTGRES_USER=memu` \(quote the value for your shell\); a secret with `envkit set KEY --stdin`, which asks for it/);
     }
     expect(read(dir)).toBe(before);
     expect((await envkit(dir, ['set'])).code).toBe(2);

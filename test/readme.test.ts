@@ -1,12 +1,16 @@
 // The README's command table names every command `envkit --help` lists; every `envkit <command> --flag` that
-// README.md and docs/*.md show is one that command accepts; docs/exit-codes.md lists exactly the CLI's codes.
-import { readdirSync, readFileSync } from 'node:fs';
+// README.md, docs/*.md and the examples' READMEs show is one that command accepts; docs/exit-codes.md lists exactly the CLI's codes.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { envkit } from './helpers/cli.js';
 import { testdir } from './helpers/testdir.js';
 
 const ROOT = new URL('../', import.meta.url);
-const DOCS = ['README.md', ...readdirSync(new URL('docs/', ROOT)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(new URL('docs/', ROOT)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ...readdirSync(new URL('examples/', ROOT)).map((d) => `examples/${d}/README.md`).filter((f) => existsSync(new URL(f, ROOT))),
+];
 const read = (file: string): string => readFileSync(new URL(file, ROOT), 'utf8');
 
 /** The commands (or subcommands) a `--help` text lists under `Commands:`, without `help`. */
@@ -96,7 +100,7 @@ describe('README', () => {
   });
 });
 
-describe('README.md and docs/*.md', () => {
+describe('README.md, docs/*.md and examples/*/README.md', () => {
   it('show only flags that the command they give them to accepts (its --help, or a global option)', async () => {
     const dir = testdir();
     const top = (await envkit(dir, ['--help'])).stdout;

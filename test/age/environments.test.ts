@@ -351,7 +351,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect((await p.run(['unset', 'OPENROUTER_API_KEY', '--env', 'production'])).code).toBe(0);
     const missing = await p.run(['get', 'OPENROUTER_API_KEY', '--env', 'production']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('envkit: OPENROUTER_API_KEY has no value in environment production and no default\n  fix: set it with `envkit set --env production OPENROUTER_API_KEY=...`\n');
+    expect(missing.stderr).toBe('envkit: OPENROUTER_API_KEY has no value in environment production and no default\n  fix: set it with `envkit set --env production OPENROUTER_API_KEY --stdin` (it asks, the input hidden)\n');
     const json = JSON.parse((await p.run(['get', 'POSTGRES_USER', '--env', 'production', '--json'])).stdout) as Record<string, unknown>;
     expect(json).toEqual({ key: 'POSTGRES_USER', environment: 'production', value: 'memu_production_user', masked: false, secret: false, source: 'file' });
   });

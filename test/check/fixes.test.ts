@@ -43,6 +43,15 @@ interface Scenario {
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
 
+/**
+ * A printed command as a user runs it with their value: in place of `KEY=...`, or, for a secret's
+ * `envkit set KEY --stdin` (which asks on a terminal), piped to it.
+ */
+function withValue(command: string, value: string | undefined): string {
+  if (value !== undefined && command.endsWith(' --stdin') && !command.includes('...')) return `printf %s '${value}' | ${command}`;
+  return command.replaceAll('...', value ?? '');
+}
+
 async function git(dir: string, script: string): Promise<void> {
   const result = await sh(dir, script, GIT_ENV);
   if (result.code !== 0) throw new Error(`${script}: ${result.all}`);
@@ -421,7 +430,7 @@ describe('check --env: every fix it prints as a command works on the environment
       for (const finding of before) {
         const command = (scenario.command ?? /run `([^`]+)`/).exec(finding.fix ?? '')?.[1];
         expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
-        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        const line = withValue(command as string, scenario.value);
         expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
         const ran = await sh(p.dir, line, { ...p.env, PATH: `${bin}:${process.env.PATH}`, EDITOR: editor, ENVKIT_TEST_ADD: scenario.adds ?? '' });
         expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
@@ -437,7 +446,7 @@ describe('check --env: every fix it prints as a command works on the environment
     expect(refused.code, refused.all).toBe(1);
     const command = /run `([^`]+)`/.exec(refused.stderr)?.[1];
     expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(p.dir, command!.replaceAll('...', OPENAI_KEY), { ...p.env, PATH: `${bin}:${process.env.PATH}` });
+    const ran = await sh(p.dir, withValue(command!, OPENAI_KEY), { ...p.env, PATH: `${bin}:${process.env.PATH}` });
     expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
     const got = await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal']);
     expect(got.stdout.trim()).toBe(OPENAI_KEY);
@@ -553,10 +562,29 @@ describe('the fix of a refused command works as printed', () => {
     expect(missing.code, missing.all).toBe(1);
     const command = /fix: .*?`([^`]+)`/m.exec(missing.stderr)?.[1];
     expect(command, missing.stderr).toBeDefined();
-    const ran = await sh(dir, command!.replaceAll('...', ROUTER_KEY), { PATH: `${bin}:${process.env.PATH}` });
+    const ran = await sh(dir, withValue(command!, ROUTER_KEY), { PATH: `${bin}:${process.env.PATH}` });
     expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
     expect((await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY', '--reveal'])).stdout.trim()).toBe(ROUTER_KEY);
     expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
+  });
+
+  it("a secret's value fix (check's placeholder, get's missing value) gives it on stdin, never as KEY=VALUE on the command line", async () => {
+    // README: a placeholder appended to .env. A secret typed as KEY=VALUE stays in the shell's history and shows in ps.
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring']);
+    appendFileSync(join(dir, '.env'), 'OPENAI_API_KEY=sk-your-actual-key-here\n');
+    const placeholder = (await findings(dir, ['--no-compose', '--no-git'])).find((f) => f.rule === 'schema.invalid' && f.key === 'OPENAI_API_KEY');
+    expect(placeholder?.message, JSON.stringify(placeholder)).toMatch(/known placeholder/);
+    expect(placeholder?.fix).toBe('run `envkit set OPENAI_API_KEY --stdin` (it asks, the input hidden)');
+    const missing = await envkit(dir, ['get', 'OPENROUTER_API_KEY']);
+    expect(missing.stderr).toContain('fix: set it with `envkit set OPENROUTER_API_KEY --stdin` (it asks, the input hidden)');
+    for (const [fix, value] of [[placeholder!.fix!, OPENAI_KEY], [missing.stderr, ROUTER_KEY]] as const) {
+      const command = /`([^`]+)`/.exec(fix)![1]!;
+      const ran = await sh(dir, withValue(command, value), { PATH: `${bin}:${process.env.PATH}` });
+      expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    }
+    expect((await envkit(dir, ['get', 'OPENROUTER_API_KEY', '--reveal'])).stdout.trim()).toBe(ROUTER_KEY);
+    expect((await findings(dir, ['--no-compose', '--no-git'])).filter((f) => f.key === 'OPENAI_API_KEY')).toEqual([]);
   });
 
   it('set --stdin given KEY=VALUE: the pipe it prints sets that key', async () => {
@@ -591,7 +619,7 @@ describe('check -f FILE: every fix it prints as a command works on that file, no
       for (const finding of before) {
         const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
         expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
-        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        const line = withValue(command as string, scenario.value);
         const ran = await sh(dir, line, { PATH: `${bin}:${process.env.PATH}` });
         expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
       }
@@ -645,7 +673,7 @@ describe('every fix check prints as a command removes its finding', () => {
         const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
         expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
         // A placeholder for the user's own value is the one thing not run as written.
-        const line = (command as string).replaceAll('...', scenario.value ?? '');
+        const line = withValue(command as string, scenario.value);
         expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
         const ran = await sh(dir, line, { ...env, PATH: `${bin}:${process.env.PATH}` });
         expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);

@@ -112,7 +112,7 @@ describe('envkit check', () => {
     const { report } = await checkJson(dir);
     expect(report.findings).toEqual([expect.objectContaining({ severity: 'error', rule: 'schema.invalid', key: 'OPENAI_API_KEY', file: '.env', line })]);
     // The way out is named as the fix (it comes with the schema's issue), a command that works as written.
-    expect(report.findings[0]!.fix).toMatch(/^run `envkit set OPENAI_API_KEY=\.\.\.`/);
+    expect(report.findings[0]!.fix).toMatch(/^run `envkit set OPENAI_API_KEY --stdin`/);
     expect(report.findings[0]!.message).not.toMatch(/; run `/);
   });
 

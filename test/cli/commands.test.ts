@@ -82,14 +82,15 @@ describe('envkit get', () => {
     expect(empty.code).toBe(1);
     expect(empty.stdout).toBe('');
     expect(empty.stderr).toMatch(/OPENROUTER_API_KEY has no value in \.env and no default/);
-    expect(empty.stderr).toMatch(/fix: .*envkit set OPENROUTER_API_KEY=/);
+    expect(empty.stderr).toMatch(/fix: .*`envkit set OPENROUTER_API_KEY --stdin`/);
     // The database password: the suggested `set` is one that is not refused (it needs --force), and it works.
     expect((await envkit(dir, ['unset', '--force', '--no-keyring', 'POSTGRES_PASSWORD'])).code).toBe(0);
     const password = await envkit(dir, ['get', 'POSTGRES_PASSWORD']);
     expect(password.code).toBe(1);
-    const suggested = /`(envkit set --force POSTGRES_PASSWORD=)\.\.\.`/.exec(password.stderr)?.[1];
+    // A secret: given on stdin (a terminal is asked, hidden), never on the command line.
+    const suggested = /`(envkit set --force POSTGRES_PASSWORD --stdin)`/.exec(password.stderr)?.[1];
     expect(suggested, password.stderr).toBeDefined();
-    const set = await envkit(dir, [...suggested!.split(' ').slice(1, -1), '--no-keyring', `${suggested!.split(' ').at(-1)}abcdefghijklmnopqrstuvwxyz012345`]);
+    const set = await envkit(dir, [...suggested!.split(' ').slice(1), '--no-keyring'], { input: 'abcdefghijklmnopqrstuvwxyz012345' });
     expect(set.code, set.all).toBe(0);
   });
 

@@ -62,8 +62,11 @@ export type IssueFix =
   | { code: 'generate' }
   /** A generated secret is invalid: rotate it. */
   | { code: 'rotate' }
-  /** Give the value (`prompt`: a missing secret that can be asked for, hidden, on a terminal). */
-  | { code: 'set'; external: boolean; prompt: boolean }
+  /**
+   * Give the value. `secret`: give it where it is not seen (standard input, a hidden prompt), never on a command
+   * line, where it stays in the shell's history and shows in `ps`.
+   */
+  | { code: 'set'; external: boolean; secret: boolean }
   /** A generated secret was lost while a value derived from it remains: bring it back, or set the old value. */
   | { code: 'restore'; external: boolean }
   /** A derived value disagrees with its parts: recompute it, or set the part `part` to what it holds. */

@@ -35,11 +35,14 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
   if (result.value === undefined) {
     ctx.err(`envkit: ${key} has no value in ${lookup.where} and no default`);
     // What works as written: `set` refuses a value that also lives elsewhere (the database password) without --force.
+    // Loaded only on this failure, off get's fast path. A secret is given on stdin, never as KEY=VALUE.
+    const { setCommand } = await import('../render/value-fix.js');
+    const set = setCommand(key, result.secret, lookup.external ? ' --force' : '');
     const fix = !lookup.external
-      ? `set it with \`envkit set ${key}=...\``
+      ? `set it with ${set}`
       : environment !== undefined
-        ? `\`envkit set --force ${key}=...\` with the value ${key} has where it also lives`
-        : `bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or \`envkit set --force ${key}=...\` with the value ${key} has where it also lives`;
+        ? `${set} with the value ${key} has where it also lives`
+        : `bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or ${set} with the value ${key} has where it also lives`;
     ctx.err(await fixLine(ctx, fix));
     return 1;
   }

@@ -76,8 +76,9 @@ describe('the fix of a memu value, in this CLI\'s words', () => {
       POSTGRES_USER: 'changeme',
     });
     expect(worded(result.issues)).toEqual([
-      { key: 'OPENAI_API_KEY', message: expect.stringMatching(/^OPENAI_API_KEY: is a known placeholder, not a real value; run `envkit set OPENAI_API_KEY=...`/) },
-      { key: 'OPENROUTER_API_KEY', message: expect.stringMatching(/^OPENROUTER_API_KEY: is the placeholder from \.env\.example;/) },
+      // A secret is given on stdin (it asks on a terminal, hidden), never as KEY=VALUE in the shell's history.
+      { key: 'OPENAI_API_KEY', message: 'OPENAI_API_KEY: is a known placeholder, not a real value; run `envkit set OPENAI_API_KEY --stdin` (it asks, the input hidden)' },
+      { key: 'OPENROUTER_API_KEY', message: 'OPENROUTER_API_KEY: is the placeholder from .env.example; run `envkit set OPENROUTER_API_KEY --stdin` (it asks, the input hidden)' },
       { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme); run `envkit set --force POSTGRES_USER=...`' },
     ]);
     expect(messages('OPENAI_API_KEY', `sk-or-v1-${'0'.repeat(64)}`)).toEqual([

@@ -10,6 +10,15 @@ function list(items: readonly string[]): string {
 }
 
 /**
+ * The `envkit set` that gives `key` a value, in backquotes: `KEY=...`, or for a secret `KEY --stdin`, which asks
+ * for it with the input hidden on a terminal (and reads a pipe): a secret typed as `KEY=VALUE` stays in the
+ * shell's history and shows in `ps`. `options` go right after `set`.
+ */
+export function setCommand(key: string, secret: boolean, options = ''): string {
+  return secret ? `\`envkit set${options} ${key} --stdin\` (it asks, the input hidden)` : `\`envkit set${options} ${key}=...\``;
+}
+
+/**
  * How to fix `key`, as the command line a user of this CLI runs, with the options of `scope` (the file, the
  * schema, the encrypted environment); in an environment, its editor where envkit init would fill .env.
  */
@@ -30,8 +39,7 @@ export function valueFixText(key: string, fix: IssueFix, scope: FixScope = {}): 
     case 'rotate':
       return `run \`envkit rotate ${key}${env}\``;
     case 'set':
-      // A secret: `rotate --stdin` reads a pipe, never a terminal, so "paste the value" there could not work.
-      return `run \`envkit set${env}${force} ${key}=...\`${fix.prompt && !edit ? ` (or \`envkit init${env}\` on a terminal, which asks for it hidden)` : ''}`;
+      return `run ${setCommand(key, fix.secret, `${env}${force}`)}`;
     case 'restore':
       if (edit) return `run \`envkit set${env}${force} ${key}=...\` with the old value`;
       return `run \`envkit restore${env} --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${env}${force} ${key}=...\` with the old value`;

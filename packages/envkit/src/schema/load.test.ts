@@ -63,7 +63,7 @@ describe('validateValues', () => {
       'MEMU_MEMORY_LIMIT',
       'DB_MEMORY_LIMIT',
     ]);
-    expect(result.issues[2]).toEqual({ key: 'POSTGRES_DB', message: 'POSTGRES_DB: is not set', fix: { code: 'set', external: true, prompt: false } });
+    expect(result.issues[2]).toEqual({ key: 'POSTGRES_DB', message: 'POSTGRES_DB: is not set', fix: { code: 'set', external: true, secret: false } });
   });
 
   it('names the fix: rotate a generated secret, set a plain value, recompute a derived one', () => {
@@ -73,7 +73,7 @@ describe('validateValues', () => {
       {
         key: 'DB_MEMORY_LIMIT',
         message: 'DB_MEMORY_LIMIT: must be a compose memory size: a number and b, k, m or g (e.g. 512m, 2g)',
-        fix: { code: 'set', external: false, prompt: false },
+        fix: { code: 'set', external: false, secret: false },
       },
     ]);
   });
@@ -120,18 +120,19 @@ describe('validateValues', () => {
       OPENROUTER_API_KEY: 'sk-or-v1-...',
       POSTGRES_USER: 'changeme',
     });
-    const set = { code: 'set', external: false, prompt: false };
+    // A secret is marked so: its fix gives it on standard input, never on a command line.
+    const set = { code: 'set', external: false, secret: true };
     expect(result.issues).toEqual([
       { key: 'OPENAI_API_KEY', message: 'OPENAI_API_KEY: is a known placeholder, not a real value', fix: set },
       { key: 'OPENROUTER_API_KEY', message: 'OPENROUTER_API_KEY: is the placeholder from .env.example', fix: set },
-      { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme)', fix: { ...set, external: true } },
+      { key: 'POSTGRES_USER', message: 'POSTGRES_USER: looks like a placeholder (changeme)', fix: { ...set, external: true, secret: false } },
     ]);
   });
 
   it('reports a bad schema default as such', () => {
     const schema = defineSchema('t', { N: variable(z.coerce.number().int(), { description: 'n', default: 'eight' }) });
     expect(validateValues(schema, {}).issues).toEqual([
-      { key: 'N', message: 'N (the schema default): must be a number', fix: { code: 'set', external: false, prompt: false } },
+      { key: 'N', message: 'N (the schema default): must be a number', fix: { code: 'set', external: false, secret: false } },
     ]);
   });
 
@@ -141,7 +142,7 @@ describe('validateValues', () => {
     });
     expect(validateValues(schema, {}).data).toEqual({ PORT: 8000 });
     expect(validateValues(schema, { PORT: '9000' }).data).toEqual({ PORT: 9000 });
-    const set = { code: 'set', external: false, prompt: false };
+    const set = { code: 'set', external: false, secret: false };
     expect(validateValues(schema, { PORT: '70000' }).issues).toEqual([{ key: 'PORT', message: 'PORT: must be at most 65535', fix: set }]);
     expect(validateValues(schema, { PORT: 'http' }).issues).toEqual([{ key: 'PORT', message: 'PORT: must be a number', fix: set }]);
   });
@@ -176,7 +177,7 @@ describe('no value ever reaches a message', () => {
       A: variable(z.string().min(100, { error: (iss) => `too short: ${String(iss.input)}` }), { description: 'a' }),
     });
     const [issue] = validateValues(schema, { A: SECRET }).issues;
-    expect(issue).toEqual({ key: 'A', message: 'A: is invalid', fix: { code: 'set', external: false, prompt: false } });
+    expect(issue).toEqual({ key: 'A', message: 'A: is invalid', fix: { code: 'set', external: false, secret: false } });
   });
 
   it('for a transform that throws with the value in its error', () => {
@@ -228,7 +229,7 @@ describe('loadEnv', () => {
     const error = thrown(() => loadEnv(memuSchema, { path }));
     expect(error.path).toBe(path);
     expect(error.issues).toEqual([
-      { key: 'DB_MEMORY_LIMIT', location: `${path}:4`, message: expect.stringContaining('DB_MEMORY_LIMIT:'), fix: { code: 'set', external: false, prompt: false } },
+      { key: 'DB_MEMORY_LIMIT', location: `${path}:4`, message: expect.stringContaining('DB_MEMORY_LIMIT:'), fix: { code: 'set', external: false, secret: false } },
     ]);
     const fromText = thrown(() => loadEnv(memuSchema, { text: 'POSTGRES_PASSWORD=x\n', file: 'prod.env' }));
     expect(fromText.issues[0]).toMatchObject({ key: 'POSTGRES_PASSWORD', location: 'prod.env:1' });

@@ -118,7 +118,7 @@ function errorMap(issue: RawIssue): string {
 function fixFor(key: string, spec: VarSpec, missing: boolean): IssueFix {
   if (spec.derive) return missing ? { code: 'compute', from: spec.derive.from } : { code: 'set-parts', part: spec.derive.from[0] ?? key, from: spec.derive.from };
   if (spec.generate) return missing ? { code: 'generate' } : { code: 'rotate' };
-  return { code: 'set', external: Boolean(spec.external), prompt: spec.secret && missing && spec.prompt };
+  return { code: 'set', external: Boolean(spec.external), secret: spec.secret };
 }
 
 /** True when a type accepts a missing value (`.optional()`, `.default()`, ...). */

@@ -95,7 +95,7 @@ describe('API keys', () => {
 
   it('OPENAI_API_KEY refuses an OpenRouter key, a bad prefix, spaces and quotes', () => {
     expect(issues('OPENAI_API_KEY', `sk-or-v1-${'0'.repeat(64)}`)).toEqual([
-      { key: 'OPENAI_API_KEY', message: 'OPENAI_API_KEY: is an OpenRouter key (sk-or-...); put it in OPENROUTER_API_KEY', fix: { code: 'set', external: false, prompt: false } },
+      { key: 'OPENAI_API_KEY', message: 'OPENAI_API_KEY: is an OpenRouter key (sk-or-...); put it in OPENROUTER_API_KEY', fix: { code: 'set', external: false, secret: true } },
     ]);
     expect(messages('OPENAI_API_KEY', 'pk-0123456789abcdefghijk')[0]).toMatch(/must start with "sk-"/);
     expect(messages('OPENAI_API_KEY', 'sk-0123456789 abcdefghijk')[0]).toMatch(/copy-paste/);

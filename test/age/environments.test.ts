@@ -278,7 +278,8 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
       }
       expect(snapshot(p.dir)).toEqual(before);
     };
-    await expectRefused(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient/, {}, ['--identity', stranger.file]);
+    // The fix names the environment to be added to (it said `--env NAME`).
+    await expectRefused(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add you: `envkit recipients add --env production <your age1… recipient>`/, {}, ['--identity', stranger.file]);
     await expectRefused(/no age identity to decrypt \.env\.production\.age/, { XDG_CONFIG_HOME: testdir() });
     const good = readFileSync(file, 'utf8');
     const lines = good.split('\n');

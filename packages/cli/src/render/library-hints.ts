@@ -28,7 +28,9 @@ export const HINTS: Record<string, Words> = {
         : `add yours first: \`envkit recipients add --env ${String(d.environment)} ${String(d.recipient)}\``,
   },
   'CRYPTO:not-age': { hint: () => 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it with `envkit encrypt`' },
-  'CRYPTO:not-recipient': { hint: () => 'ask someone who can read it to add you: `envkit recipients add --env NAME <your age1… recipient>` (`envkit identity` prints yours)' },
+  'CRYPTO:not-recipient': {
+    hint: (d) => `ask someone who can read it to add you: \`envkit recipients add --env ${d.environment === undefined ? 'NAME' : String(d.environment)} <your age1… recipient>\` (\`envkit identity\` prints yours)`,
+  },
   'CRYPTO:no-identity': {
     hint: () => 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
   },

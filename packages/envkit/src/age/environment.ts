@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvkitError } from '../errors.js';
+import { EnvkitError, isEnvkitError } from '../errors.js';
 import { parseDocument, assertParsed, type EnvDocument } from '../dotenv/document.js';
 import { readTextFile, writeFileAtomic, type WriteResult } from '../files/write-file.js';
 import { projectFiles } from '../files/names.js';
@@ -106,7 +106,13 @@ export async function readEnvironmentText(paths: EnvironmentPaths, identities: r
   const bytes = readBytes(paths.encrypted, paths.encryptedName);
   if (bytes === undefined) return undefined;
   if (identities.length === 0) throw noIdentity(paths.encryptedName);
-  return decryptText(bytes, identities, paths.encryptedName);
+  try {
+    return await decryptText(bytes, identities, paths.encryptedName);
+  } catch (error) {
+    // Not a recipient: the way in is to be added to this environment, which the error names (as data).
+    if (!isEnvkitError(error, 'CRYPTO') || error.reason !== 'not-recipient') throw error;
+    throw new EnvkitError('CRYPTO', error.message, { hint: error.hint, reason: error.reason, path: error.path, data: { environment: paths.name }, cause: error });
+  }
 }
 
 /**

@@ -255,6 +255,22 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(history[0] === first.POSTGRES_PASSWORD).toBe(true);
     const same = await cli(dir, ['--project', id, 'keyring', 'status'], env);
     expect(same.stdout).toMatch(/POSTGRES_PASSWORD +stored, same as \.env, 1 previous\n/);
+
+    // A value .env holds that fails the schema: backup leaves it out (exit 1), and status no longer tells to back
+    // it up (which did nothing, with exit 0) but offers the keyring's good copy back.
+    const env0 = readFileSync(join(dir, '.env'), 'utf8');
+    writeFileSync(join(dir, '.env'), env0.replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=short'), { mode: 0o600 });
+    const damaged = await cli(dir, ['--project', id, 'keyring', 'status'], env);
+    expect(damaged.stdout).toMatch(/POSTGRES_PASSWORD +stored, DIFFERS from \.env, invalid in \.env, 1 previous\n/);
+    expect(damaged.stdout).not.toMatch(/envkit backup \(.*POSTGRES_PASSWORD/);
+    expect(damaged.stdout).toContain('POSTGRES_PASSWORD is invalid in .env: bring the keyring\'s values back with envkit restore --force (a copy of the file is kept), or fix it as envkit check says.');
+    const refused = await cli(dir, ['--project', id, 'backup'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/1 not stored \(invalid in \.env: fix it, then back up again\)/);
+    expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === next).toBe(true);
+    const restored = await cli(dir, ['--project', id, 'restore', '--force'], env);
+    expect(restored.code, restored.all).toBe(0);
+    expect(readEnv(dir).POSTGRES_PASSWORD === next).toBe(true);
   });
 
   it.runIf(rotateEnabled)('a file-level rotate stores the new password; rm .env; restore gives the new one, history the old', async () => {

@@ -2,6 +2,7 @@ import { backupSecrets } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { withKeyring } from '../keyring-option.js';
 import { keyringJson, keyringPlace, renderBackedUp } from '../render/keyring.js';
+import { Exit } from '../exit-codes.js';
 
 /** `envkit backup [KEY...]`: copy the secrets of .env into the OS keyring; names and places only. */
 export async function run(ctx: Context, keys: string[], _flags: object): Promise<number> {
@@ -9,14 +10,18 @@ export async function run(ctx: Context, keys: string[], _flags: object): Promise
   const result = await withKeyring(ctx, (store, projectId) =>
     backupSecrets({ ...project, store, projectId, ...(keys.length > 0 ? { keys } : {}) }),
   );
+  // A secret left out because its value fails the schema is a backup that did not happen: exit 1.
+  const invalid = result.keys.filter((k) => k.action === 'skipped' && k.why === 'invalid').length;
+  const code = invalid > 0 ? Exit.Problems : Exit.Ok;
   if (ctx.json) {
-    ctx.printJson({ ok: true, keyring: keyringJson(result) });
-    return 0;
+    ctx.printJson({ ok: invalid === 0, keyring: keyringJson(result) });
+    return code;
   }
   ctx.out(`${ctx.style.bold('envkit backup')}  ${ctx.envFile} → ${keyringPlace(result)}`);
   renderBackedUp(ctx, result);
   const stored = result.keys.filter((k) => k.action === 'stored').length;
   const kept = result.keys.filter((k) => k.action === 'unchanged').length;
-  ctx.out(`${stored} stored, ${kept} already there. Rebuild a lost ${ctx.envFile} with ${ctx.style.cyan('envkit restore')}.`);
-  return 0;
+  const left = invalid > 0 ? `, ${invalid} not stored (invalid in ${ctx.envFile}: fix ${invalid === 1 ? 'it' : 'them'}, then back up again)` : '';
+  ctx.out(`${stored} stored, ${kept} already there${left}. Rebuild a lost ${ctx.envFile} with ${ctx.style.cyan('envkit restore')}.`, invalid > 0);
+  return code;
 }

@@ -56,11 +56,20 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
     const text = STATE_TEXT[k.state].replace('.env', ctx.envFile);
     const colored = k.state === 'equal' || k.state === 'keyring-only' ? style.green(text) : k.state === 'absent' ? style.dim(text) : style.yellow(text);
     const history = k.history === undefined ? style.red(', history unreadable') : k.history > 0 ? style.dim(`, ${k.history} previous`) : '';
-    ctx.out(`  ${k.key.padEnd(width)}  ${colored}${history}`);
+    const invalid = k.invalid ? style.yellow(`, invalid in ${ctx.envFile}`) : '';
+    ctx.out(`  ${k.key.padEnd(width)}  ${colored}${invalid}${history}`);
   }
   if (status.other.length > 0) ctx.out(`  also stored (not secrets of the schema): ${status.other.join(', ')}`);
-  const behind = status.keys.filter((k) => k.state === 'different' || k.state === 'not-stored').map((k) => k.key);
+  // backup stores only values that pass the schema: for an invalid one the keyring copy may be the good one.
+  const behind = status.keys.filter((k) => (k.state === 'different' || k.state === 'not-stored') && !k.invalid).map((k) => k.key);
   if (behind.length > 0) ctx.out(`Copy ${ctx.envFile} into the keyring with ${style.cyan('envkit backup')} (${behind.join(', ')}).`);
+  const damaged = status.keys.filter((k) => k.invalid).map((k) => k.key);
+  if (damaged.length > 0) {
+    const stored = status.keys.some((k) => k.invalid && k.state === 'different');
+    ctx.out(
+      `${damaged.join(', ')} ${damaged.length === 1 ? 'is' : 'are'} invalid in ${ctx.envFile}: ${stored ? `bring the keyring's values back with ${style.cyan('envkit restore --force')} (a copy of the file is kept), or ` : ''}fix ${damaged.length === 1 ? 'it' : 'them'} as ${style.cyan('envkit check')} says.`,
+    );
+  }
   if (status.env === 'missing') ctx.out(`Rebuild ${ctx.envFile} with ${style.cyan('envkit restore')}.`);
   return 0;
 }

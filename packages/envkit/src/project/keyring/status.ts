@@ -1,6 +1,7 @@
 import { EnvkitError } from '../../errors.js';
 import { projectPaths } from '../context.js';
 import { isPresent } from '../plan.js';
+import { validateValues } from '../../schema/load.js';
 import { inspectEnvFile } from './inspect.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
@@ -17,6 +18,8 @@ export interface SecretStatus {
   state: SecretState;
   /** How many previous values the keyring keeps; absent when the history is unreadable. */
   history?: number;
+  /** The env file's value fails the schema: `backup` will not store it (the keyring copy may be the good one). */
+  invalid?: true;
 }
 
 /** Result of {@link storeStatus}. */
@@ -38,6 +41,7 @@ export async function storeStatus(options: KeyringProjectOptions): Promise<Store
   const file = inspectEnvFile(paths, options.schema);
   const values = file.doc?.toObject() ?? {};
   const keys: SecretStatus[] = [];
+  const invalid = new Set(validateValues(options.schema, values).issues.flatMap((issue) => (issue.key === undefined ? [] : [issue.key])));
   const secrets = secretKeys(options.schema);
   for (const key of secrets) {
     const stored = await options.store.get(target.projectId, key);
@@ -46,7 +50,7 @@ export async function storeStatus(options: KeyringProjectOptions): Promise<Store
       stored === undefined
         ? isPresent(inEnv) ? 'not-stored' : 'absent'
         : !isPresent(inEnv) ? 'keyring-only' : stored === inEnv ? 'equal' : 'different';
-    const status: SecretStatus = { key, state };
+    const status: SecretStatus = { key, state, ...(isPresent(inEnv) && invalid.has(key) ? { invalid: true as const } : {}) };
     try {
       status.history = (await options.store.history(target.projectId, key)).length;
     } catch (error) {

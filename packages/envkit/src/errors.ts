@@ -69,8 +69,8 @@ export type IssueFix =
   | { code: 'set'; external: boolean; secret: boolean }
   /** A generated secret was lost while a value derived from it remains: bring it back, or set the old value. */
   | { code: 'restore'; external: boolean }
-  /** A derived value disagrees with its parts: recompute it, or set the part `part` to what it holds. */
-  | { code: 'recompute'; part: string; from: readonly string[]; external: boolean };
+  /** A derived value disagrees with its parts: recompute it, or set the part `part` (`secret`: given unseen) to what it holds. */
+  | { code: 'recompute'; part: string; from: readonly string[]; external: boolean; secret: boolean };
 
 /** One item of {@link EnvkitError.data}: a name, a count, a flag of the situation, or a list of names. */
 export type ErrorDatum = string | number | boolean | readonly string[];

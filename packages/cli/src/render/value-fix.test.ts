@@ -25,7 +25,7 @@ describe('the fix of a memu value, in this CLI\'s words', () => {
       {
         key: 'POSTGRES_PASSWORD',
         message:
-          'POSTGRES_PASSWORD: is not set; run `envkit restore --force` to bring it back from the keyring (a copy of the file is kept), or `envkit set --force POSTGRES_PASSWORD=...` with the old value',
+          'POSTGRES_PASSWORD: is not set; run `envkit restore --force` to bring it back from the keyring (a copy of the file is kept), or `envkit set --force POSTGRES_PASSWORD --stdin` (it asks, the input hidden) with the old value',
       },
     ]);
   });
@@ -59,7 +59,7 @@ describe('the fix of a memu value, in this CLI\'s words', () => {
       {
         key: 'MEMU_DB_URL',
         message:
-          'MEMU_DB_URL: password does not match POSTGRES_PASSWORD; run `envkit init` to recompute MEMU_DB_URL from POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB; or, if MEMU_DB_URL holds the value you mean, `envkit set --force POSTGRES_PASSWORD=...` with it',
+          'MEMU_DB_URL: password does not match POSTGRES_PASSWORD; run `envkit init` to recompute MEMU_DB_URL from POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB; or, if MEMU_DB_URL holds the value you mean, `envkit set --force POSTGRES_PASSWORD --stdin` (it asks, the input hidden) with it',
       },
     ]);
     const user = validateValues(memuSchema, { ...GOOD, POSTGRES_USER: 'someone_else' });

@@ -41,11 +41,14 @@ export function valueFixText(key: string, fix: IssueFix, scope: FixScope = {}): 
     case 'set':
       return `run ${setCommand(key, fix.secret, `${env}${force}`)}`;
     case 'restore':
-      if (edit) return `run \`envkit set${env}${force} ${key}=...\` with the old value`;
-      return `run \`envkit restore${env} --force\` to bring it back from the keyring (a copy of the file is kept), or \`envkit set${env}${force} ${key}=...\` with the old value`;
-    case 'recompute':
-      if (edit) return `${edit} and write ${key} again from ${list(fix.from)}; or, if ${key} holds the value you mean, \`envkit set${env}${force} ${fix.part}=...\` with it`;
-      return `run \`envkit init${env}\` to recompute ${key} from ${list(fix.from)}; or, if ${key} holds the value you mean, \`envkit set${env}${force} ${fix.part}=...\` with it`;
+      // A lost generated secret: the old value is a secret too.
+      if (edit) return `run ${setCommand(key, true, `${env}${force}`)} with the old value`;
+      return `run \`envkit restore${env} --force\` to bring it back from the keyring (a copy of the file is kept), or ${setCommand(key, true, `${env}${force}`)} with the old value`;
+    case 'recompute': {
+      const part = setCommand(fix.part, fix.secret, `${env}${force}`);
+      if (edit) return `${edit} and write ${key} again from ${list(fix.from)}; or, if ${key} holds the value you mean, ${part} with it`;
+      return `run \`envkit init${env}\` to recompute ${key} from ${list(fix.from)}; or, if ${key} holds the value you mean, ${part} with it`;
+    }
   }
 }
 

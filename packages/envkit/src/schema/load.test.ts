@@ -86,13 +86,13 @@ describe('validateValues', () => {
       {
         key: 'MEMU_DB_URL',
         message: 'MEMU_DB_URL: password does not match POSTGRES_PASSWORD',
-        fix: { code: 'recompute', part: 'POSTGRES_PASSWORD', from, external: true },
+        fix: { code: 'recompute', part: 'POSTGRES_PASSWORD', from, external: true, secret: true },
       },
     ]);
     expect(JSON.stringify(result.issues)).not.toContain(other);
     const user = validateValues(memuSchema, { ...GOOD, POSTGRES_USER: 'someone_else' });
     expect(user.issues).toEqual([
-      { key: 'MEMU_DB_URL', message: 'MEMU_DB_URL: user does not match POSTGRES_USER', fix: { code: 'recompute', part: 'POSTGRES_USER', from, external: true } },
+      { key: 'MEMU_DB_URL', message: 'MEMU_DB_URL: user does not match POSTGRES_USER', fix: { code: 'recompute', part: 'POSTGRES_USER', from, external: true, secret: false } },
     ]);
   });
 
@@ -109,7 +109,7 @@ describe('validateValues', () => {
     });
     expect(validateValues(schema, { A: 'x', B: 'y', AB: 'x-y' }).ok).toBe(true);
     expect(validateValues(schema, { A: 'x', B: 'y', AB: 'x-z' }).issues).toEqual([
-      { key: 'AB', message: 'AB: does not match A and B', fix: { code: 'recompute', part: 'A', from: ['A', 'B'], external: false } },
+      { key: 'AB', message: 'AB: does not match A and B', fix: { code: 'recompute', part: 'A', from: ['A', 'B'], external: false, secret: false } },
     ]);
   });
 

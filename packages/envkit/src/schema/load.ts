@@ -236,7 +236,7 @@ function deriveFix(schema: EnvSchema, key: string, from: readonly string[], prob
   // Point at the part the check named ("password does not match POSTGRES_PASSWORD"), else the first.
   const part = from.find((dep) => problem.includes(dep)) ?? from[0] ?? key;
   // A part that also lives elsewhere (the database password) changes in the file alone only when forced.
-  return { code: 'recompute', part, from, external: Boolean(schema.vars[part]?.external) };
+  return { code: 'recompute', part, from, external: Boolean(schema.vars[part]?.external), secret: Boolean(schema.vars[part]?.secret) };
 }
 
 interface ReadValues {

@@ -239,3 +239,21 @@ describe.runIf(hasPty)('--stdin on a terminal', () => {
     expect(read(dir, '.env')).toBe(before);
   });
 });
+
+describe.runIf(hasPty)('a secret without a generator', () => {
+  it('rotate without --stdin says how to give the new value, and that command, typed on a terminal, works', async () => {
+    const dir = testdir();
+    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+    const refused = terminal(dir, ['rotate', 'OPENAI_API_KEY', '--no-keyring']);
+    const { code, output } = await refused.exited;
+    expect(code).toBe(2);
+    const fix = /fix: `(envkit rotate OPENAI_API_KEY --stdin)` asks for it \(the input hidden\), or reads it from a pipe/.exec(output);
+    expect(fix, output).not.toBeNull();
+    const t = terminal(dir, [...fix![1]!.split(' ').slice(1), '--no-keyring']);
+    await t.waitFor('OPENAI_API_KEY (input hidden, Enter to end): ');
+    t.write(`${OPENROUTER_KEY.replace('sk-or-', 'sk-proj-')}\r`);
+    const done = await t.exited;
+    expect(done.code, done.output).toBe(0);
+    expect(readEnv(dir).OPENAI_API_KEY).toBe(OPENROUTER_KEY.replace('sk-or-', 'sk-proj-'));
+  });
+});

@@ -112,7 +112,7 @@ const WORDS: Record<string, Words> = {
   'USAGE:rotate-derived': { hint: () => 'e.g. `envkit rotate POSTGRES_PASSWORD`' },
   'USAGE:no-generator': {
     message: (d) => `${String(d.key)} has no generator; give the new value with --stdin`,
-    hint: (d) => `printf %s "$NEW" | envkit rotate ${String(d.key)} --stdin`,
+    hint: (d) => `\`envkit rotate ${String(d.key)} --stdin\` asks for it (the input hidden), or reads it from a pipe`,
   },
   // age keys: a post-quantum one, and how this CLI makes an X25519 one
   'CRYPTO:recipient-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem).replace(/\(age-keygen\)$/, d.postQuantum ? '(age-keygen, or `envkit identity`)' : '(age-keygen)')}` },

@@ -509,13 +509,13 @@ describe('the fix of a refused command works as printed', () => {
     expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
   });
 
-  it.runIf(HAS_AGE)('rotate --env of a key without a generator: the pipe it prints rotates it in the environment', async () => {
+  it.runIf(HAS_AGE)('rotate --env of a key without a generator: the command it prints, given the value on a pipe, rotates it in the environment', async () => {
     const p = await ageProject(memuEnvText());
     const refused = await p.run(['rotate', 'OPENAI_API_KEY', '--env', 'production']);
     expect(refused.code, refused.all).toBe(2);
-    const command = /fix: (.+)$/m.exec(refused.stderr)?.[1];
+    const command = /fix: `([^`]+)` asks for it \(the input hidden\), or reads it from a pipe$/m.exec(refused.stderr)?.[1];
     expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(p.dir, command!, { ...p.env, PATH: `${bin}:${process.env.PATH}`, NEW: ROTATED_KEY });
+    const ran = await sh(p.dir, `printf %s "$NEW" | ${command!}`, { ...p.env, PATH: `${bin}:${process.env.PATH}`, NEW: ROTATED_KEY });
     expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
     expect((await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal'])).stdout.trim()).toBe(ROTATED_KEY);
     expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);

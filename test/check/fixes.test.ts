@@ -182,6 +182,15 @@ function replaceLine(dir: string, key: string, line: string): void {
   writeFileSync(path, lines.join('\n'));
 }
 
+/** A memu project whose env file is `name` (given with -f) and no .env: a fix must name that file to work. */
+async function projectWithEnvFile(name: string): Promise<string> {
+  const dir = testdir();
+  await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
+  writeFileSync(join(dir, name), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
+  rmSync(join(dir, '.env'));
+  return dir;
+}
+
 /** An `envkit` on the PATH, as a user has it, running the built CLI (kept for the whole file: testdir() is per test). */
 function binDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'envkit-fixes-'));
@@ -495,10 +504,7 @@ describe('the fix of a refused command works as printed', () => {
   });
 
   it('rotate -f FILE of a value that is no secret: the set it prints changes that file', async () => {
-    const dir = testdir();
-    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
-    writeFileSync(join(dir, 'prod.env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
-    rmSync(join(dir, '.env'));
+    const dir = await projectWithEnvFile('prod.env');
     const refused = await envkit(dir, ['-f', 'prod.env', 'rotate', 'MEMU_MEMORY_LIMIT']);
     expect(refused.code, refused.all).toBe(2);
     const command = /fix: .*?`([^`]+)`/m.exec(refused.stderr)?.[1];
@@ -554,10 +560,7 @@ describe('the fix of a refused command works as printed', () => {
   });
 
   it('get -f FILE of a key without a value: the set it prints sets it in that file', async () => {
-    const dir = testdir();
-    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
-    writeFileSync(join(dir, 'prod.env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
-    rmSync(join(dir, '.env'));
+    const dir = await projectWithEnvFile('prod.env');
     const missing = await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY']);
     expect(missing.code, missing.all).toBe(1);
     const command = /fix: .*?`([^`]+)`/m.exec(missing.stderr)?.[1];
@@ -684,10 +687,7 @@ describe('every fix check prints as a command removes its finding', () => {
   }
 
   it.runIf(hasGit)('a tracked env file whose name has a space (-f): the printed git rm --cached untracks it', async () => {
-    const dir = testdir();
-    await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
-    writeFileSync(join(dir, 'prod env'), readFileSync(join(dir, '.env'), 'utf8'), { mode: 0o600 });
-    rmSync(join(dir, '.env'));
+    const dir = await projectWithEnvFile('prod env');
     await git(dir, "git init -q . && git add -f 'prod env' .gitignore && git commit -qm init");
     const tracked = async () => (await findings(dir, ['--no-compose'], ['-f', 'prod env'])).filter((f) => f.rule === 'git.tracked');
     const [finding] = await tracked();

@@ -39,12 +39,30 @@ function envFileOf(options: GlobalOptions): string {
   if (options.file !== undefined && options.envFile !== undefined && options.file !== options.envFile) {
     throw new EnvkitError('USAGE', `--file ${options.file} and --env-file ${options.envFile} name different env files: give one`);
   }
+  return givenEnvFile(options);
+}
+
+function givenEnvFile(options: GlobalOptions): string {
   return options.file ?? options.envFile ?? '.env';
+}
+
+/**
+ * What the global options say a command works on: the project directory (-C), the env file, the schema module,
+ * the encrypted environment. Also for an error's fixes, where the options may be the very thing refused.
+ */
+export function workedOn(options: GlobalOptions, io: Io): { cwd: string; envFile: string; schemaPath: string | undefined; environment: string | undefined; io: Io } {
+  return {
+    cwd: resolve(io.cwd, options.cwd ?? '.'),
+    envFile: givenEnvFile(options),
+    schemaPath: options.schema,
+    environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
+    io,
+  };
 }
 
 /** Build the context from the global options. Nothing is read from disk here. */
 export function createContext(options: GlobalOptions, io: Io): Context {
-  const cwd = resolve(io.cwd, options.cwd ?? '.');
+  const { cwd, schemaPath, environment } = workedOn(options, io);
   const json = options.json === true;
   const quiet = options.quiet === true;
   const style = createStyle(colorWanted(options.color !== false, io.env, io.stdout.isTTY) && !json);
@@ -54,8 +72,8 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     cwd,
     envFile: envFileOf(options),
     projectId: options.project,
-    schemaPath: options.schema,
-    environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
+    schemaPath,
+    environment,
     identityFiles: options.identity?.length ? options.identity.map((f) => resolve(io.cwd, f)) : io.env.ENVKIT_IDENTITY_FILE ? [resolve(io.cwd, io.env.ENVKIT_IDENTITY_FILE)] : [],
     json,
     quiet,

@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { createProgram } from './program.js';
+import type { GlobalOptions } from './command-table.js';
 import { processIo, type Io } from './io.js';
 import { Exit, ExitError } from './exit-codes.js';
 
@@ -27,16 +27,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     if (error instanceof ExitError) return error.exitCode;
     const json = argv.includes('--json');
     // Loaded only on failure: it pulls in the library (isEnvkitError), which `--help` never needs.
-    const [{ renderError }, { fixScope }] = await Promise.all([import('./render/error.js'), import('./render/fix-scope.js')]);
-    // What the command worked on (the environment, else the env file; the schema): the fixes of its issues name it.
-    const options = program.opts<{ env?: string; file?: string; envFile?: string; schema?: string; cwd?: string }>();
-    const scope = fixScope({
-      environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
-      envFile: options.file ?? options.envFile ?? '.env',
-      schemaPath: options.schema,
-      cwd: resolve(io.cwd, options.cwd ?? '.'),
-      io,
-    });
-    return renderError(error, io, json, scope);
+    const [{ renderError }, { fixScope }, { workedOn }] = await Promise.all([import('./render/error.js'), import('./render/fix-scope.js'), import('./context.js')]);
+    // What the command worked on (the environment, else the env file; the schema; -C): the fixes of its issues name it.
+    return renderError(error, io, json, fixScope(workedOn(program.opts<GlobalOptions>(), io)));
   }
 }

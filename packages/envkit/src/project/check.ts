@@ -58,9 +58,12 @@ export function checkProjectWithDocument(options: CheckOptions): CheckResult & {
     for (const finding of documentFindings(doc, options, file)) findings.push(finding);
   }
   if (options.git !== false) {
-    // The secrets the file holds: once it is in git's history, each is to be rotated.
-    const held = Object.entries(doc?.toObject() ?? {}).filter(([key, value]) => value !== '' && options.schema.vars[key]?.secret === true);
-    for (const finding of gitFindings(paths, rotateTargets(options.schema, held.map(([key]) => key)))) findings.push(finding);
+    // The secrets the file holds, read only for a tracked file: once in git's history, each is to be rotated.
+    const held = (): RotateTarget[] => {
+      const values = Object.entries(doc?.toObject() ?? {}).filter(([key, value]) => value !== '' && options.schema.vars[key]?.secret === true);
+      return rotateTargets(options.schema, values.map(([key]) => key));
+    };
+    for (const finding of gitFindings(paths, held)) findings.push(finding);
   }
   for (const finding of exampleFindings(paths, options)) findings.push(finding);
   for (const finding of surroundingFindings(paths)) findings.push(finding);
@@ -173,7 +176,7 @@ function keyTarget(schema: CheckOptions['schema'], key: string): KeyTarget {
   return { key, external: Boolean(spec?.external), inSchema: spec !== undefined };
 }
 
-function gitFindings(paths: ProjectPaths, held: readonly RotateTarget[]): Finding[] {
+function gitFindings(paths: ProjectPaths, secretsHeld: () => readonly RotateTarget[]): Finding[] {
   const status = gitFileStatus(paths.dir, paths.env);
   const file = paths.envName;
   if (!status.available || !status.inRepo) {
@@ -191,6 +194,7 @@ function gitFindings(paths: ProjectPaths, held: readonly RotateTarget[]): Findin
   }
   const findings: Finding[] = [];
   if (status.tracked) {
+    const held = secretsHeld();
     findings.push({
       severity: 'error',
       rule: 'git.tracked',

@@ -1,7 +1,6 @@
 import { EnvkitError } from '../../errors.js';
 import { projectPaths } from '../context.js';
 import { isPresent } from '../plan.js';
-import { validateValues } from '../../schema/load.js';
 import { inspectEnvFile } from './inspect.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
@@ -41,7 +40,6 @@ export async function storeStatus(options: KeyringProjectOptions): Promise<Store
   const file = inspectEnvFile(paths, options.schema);
   const values = file.doc?.toObject() ?? {};
   const keys: SecretStatus[] = [];
-  const invalid = new Set(validateValues(options.schema, values).issues.flatMap((issue) => (issue.key === undefined ? [] : [issue.key])));
   const secrets = secretKeys(options.schema);
   for (const key of secrets) {
     const stored = await options.store.get(target.projectId, key);
@@ -50,7 +48,7 @@ export async function storeStatus(options: KeyringProjectOptions): Promise<Store
       stored === undefined
         ? isPresent(inEnv) ? 'not-stored' : 'absent'
         : !isPresent(inEnv) ? 'keyring-only' : stored === inEnv ? 'equal' : 'different';
-    const status: SecretStatus = { key, state, ...(isPresent(inEnv) && invalid.has(key) ? { invalid: true as const } : {}) };
+    const status: SecretStatus = { key, state, ...(isPresent(inEnv) && file.invalidKeys.has(key) ? { invalid: true as const } : {}) };
     try {
       status.history = (await options.store.history(target.projectId, key)).length;
     } catch (error) {

@@ -5,12 +5,12 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseDocument } from '../packages/envkit/src/index.js';
 import { defaultProjectId } from '../packages/envkit/src/keyring/index.js';
 import { ENVKIT_BIN, envkit, runProcess, type CliResult } from './helpers/cli.js';
 import { requireTool } from './helpers/require.js';
-import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, startStuckBus, type SecretServiceHandle } from './helpers/secret-service.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, startStuckBus, withSecretService, type SecretServiceHandle } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
 
 /*
@@ -73,29 +73,22 @@ afterEach(() => {
 describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
   let keyring: SecretServiceHandle;
   let env: NodeJS.ProcessEnv;
-  let reported = false;
   /** A project id of its own for the test. */
   const project = (id = uniqueId()): string => id;
 
   // A bus and a gnome-keyring of its own for each test (about 75 ms): twice in CI a daemon shared by the whole
   // file stopped answering during the sixth test and then vanished, failing every test after it for a reason
-  // not theirs. Each test now starts from an empty keyring, and a daemon that dies is reported by the test it
-  // died in, with how it ended.
-  beforeEach(async () => {
-    const started = performance.now();
-    keyring = await startSecretService();
-    if (!reported) report('private bus + unlocked gnome-keyring started', performance.now() - started);
-    reported = true;
-    env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-  });
+  // not theirs. Each test now starts from an empty keyring; a daemon that dies is reported by the test it died
+  // in, with how it ended, and a test whose daemon died of gnome-keyring's own race runs once more
+  // (withSecretService).
+  const withKeyring = (body: () => Promise<void>) => () =>
+    withSecretService(async (handle) => {
+      keyring = handle;
+      env = { DBUS_SESSION_BUS_ADDRESS: handle.address };
+      await body();
+    });
 
-  afterEach(async () => {
-    const exit = keyring.unexpectedExit();
-    await keyring.stop();
-    if (exit !== undefined) throw new Error(exit);
-  });
-
-  it('init stores the secrets: secret-tool reads back exactly what .env holds', async () => {
+  it('init stores the secrets: secret-tool reads back exactly what .env holds', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     const init = await cli(dir, ['--project', id, 'init'], env);
@@ -119,9 +112,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(json.keyring.status).toBe('stored');
     expect(json.keyring.service).toBe(`envkit:${id}`);
     expect(json.keyring.keys.filter((k) => k.action === 'unchanged').map((k) => k.key)).toEqual(['POSTGRES_PASSWORD', 'MEMU_DB_URL']);
-  });
+  }));
 
-  it('the default project id is the directory name and a hash of its path; ENVKIT_PROJECT overrides it', async () => {
+  it('the default project id is the directory name and a hash of its path; ENVKIT_PROJECT overrides it', withKeyring(async () => {
     const dir = testdir();
     const id = project(defaultProjectId({ cwd: dir }));
     expect(id).toMatch(/^envkit-test-[A-Za-z0-9]+-[0-9a-f]{8}$/);
@@ -139,9 +132,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const bad = await cli(other, ['--project', 'no spaces', 'keyring', 'status'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid project id');
-  });
+  }));
 
-  it('rm .env; envkit restore gives back the same secrets, 0600; a valid or damaged .env needs --force', async () => {
+  it('rm .env; envkit restore gives back the same secrets, 0600; a valid or damaged .env needs --force', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init'], env)).code).toBe(0);
@@ -192,9 +185,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(readFileSync(join(dir, name!), 'utf8') === again).toBe(true);
     expect(statSync(join(dir, name!)).mode & 0o777).toBe(0o600);
     expect(readEnv(dir)).toEqual(before);
-  });
+  }));
 
-  it('restore takes what secret-tool stored (the other way round)', async () => {
+  it('restore takes what secret-tool stored (the other way round)', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     const password = randomBytes(24).toString('base64url');
@@ -209,9 +202,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(values.OPENAI_API_KEY === openai).toBe(true);
     expect(values.POSTGRES_USER).toBe('memu_admin');
     expect(values.MEMU_DB_URL === `postgresql+psycopg://memu_admin:${password}@db:5432/memu_db`).toBe(true);
-  });
+  }));
 
-  it('restore of a project with nothing stored names the id and how to find the right one', async () => {
+  it('restore of a project with nothing stored names the id and how to find the right one', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     const restore = await cli(dir, ['--project', id, 'restore'], env);
@@ -219,9 +212,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     expect(restore.stderr).toContain(`envkit: nothing is stored in the OS keyring (secret-service) for project ${id} (service envkit:${id})`);
     expect(restore.stderr).toContain('--project or ENVKIT_PROJECT');
     expect(existsSync(join(dir, '.env'))).toBe(false);
-  });
+  }));
 
-  it('keyring status compares with .env by state; backup brings the keyring up to date with history', async () => {
+  it('keyring status compares with .env by state; backup brings the keyring up to date with history', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init'], env)).code).toBe(0);
@@ -271,9 +264,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const restored = await cli(dir, ['--project', id, 'restore', '--force'], env);
     expect(restored.code, restored.all).toBe(0);
     expect(readEnv(dir).POSTGRES_PASSWORD === next).toBe(true);
-  });
+  }));
 
-  it.runIf(rotateEnabled)('a file-level rotate stores the new password; rm .env; restore gives the new one, history the old', async () => {
+  it.runIf(rotateEnabled)('a file-level rotate stores the new password; rm .env; restore gives the new one, history the old', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init'], env)).code).toBe(0);
@@ -292,9 +285,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const restored = readEnv(dir);
     expect(restored.POSTGRES_PASSWORD === rotated.POSTGRES_PASSWORD).toBe(true);
     expect(restored.MEMU_DB_URL === rotated.MEMU_DB_URL).toBe(true);
-  });
+  }));
 
-  it('set and unset keep the keyring in step: set OPENAI_API_KEY, lose .env, restore brings it back; set --force of the password stays equal', async () => {
+  it('set and unset keep the keyring in step: set OPENAI_API_KEY, lose .env, restore brings it back; set --force of the password stays equal', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init', '--no-input'], env)).code).toBe(0);
@@ -334,9 +327,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     rmSync(join(dir, '.env'));
     expect((await cli(dir, ['--project', id, 'restore'], env)).code).toBe(0);
     expect(readEnv(dir).OPENAI_API_KEY ?? '').toBe('');
-  });
+  }));
 
-  it('keyring status into a pipe that closes early ends quietly (no EPIPE stack trace)', async () => {
+  it('keyring status into a pipe that closes early ends quietly (no EPIPE stack trace)', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init', '--no-input'], env)).code).toBe(0);
@@ -346,9 +339,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     });
     expect(result.stderr).not.toMatch(/EPIPE|Error|dist\.tmp/);
     expect(result.stderr).toMatch(/status=141\b/);
-  });
+  }));
 
-  it('restore of a valid .env that lacks a stored secret is refused, not a success; --force restores it', async () => {
+  it('restore of a valid .env that lacks a stored secret is refused, not a success; --force restores it', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init', '--no-input'], env)).code).toBe(0);
@@ -361,9 +354,9 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const forced = await cli(dir, ['--project', id, 'restore', '--force'], env);
     expect(forced.code, forced.all).toBe(0);
     expect(readEnv(dir).OPENAI_API_KEY === key).toBe(true);
-  });
+  }));
 
-  it('keyring forget wants --yes, then deletes the entries and their history', async () => {
+  it('keyring forget wants --yes, then deletes the entries and their history', withKeyring(async () => {
     const dir = testdir();
     const id = project();
     expect((await cli(dir, ['--project', id, 'init'], env)).code).toBe(0);
@@ -385,7 +378,7 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
       expect(keyring.lookup(`envkit:${id}`, account)).toBeUndefined();
     }
     expect(existsSync(join(dir, '.env'))).toBe(true);
-  });
+  }));
 });
 
 /** A unix socket that counts who connects and never answers. */
@@ -513,6 +506,34 @@ describe.skipIf(!enabled)('envkit when the keyring cannot be used: bounded, one 
       expect(bus.connections()).toBeGreaterThan(0);
     } finally {
       await bus.stop();
+    }
+  });
+
+  it('gnome-keyring dies in the middle of a call: the error says it went away and how to start it, not that the bus is stuck', async () => {
+    const dying = await startSecretService();
+    try {
+      const env = { DBUS_SESSION_BUS_ADDRESS: dying.address };
+      const dir = testdir();
+      const id = uniqueId();
+      expect((await cli(dir, ['--project', id, 'init'], env)).code).toBe(0);
+      rmSync(join(dir, '.env'));
+      // Paused, the daemon keeps its name on the bus and the probe's first call waits on it; killed then, the bus
+      // answers that call with NoReply "Message recipient disconnected from message bus without replying", as
+      // when gnome-keyring crashes mid-call (see withSecretService). 1 s is well inside the 3 s probe limit.
+      dying.pauseKeyring();
+      const pending = cli(dir, ['--project', id, 'restore'], env);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await dying.killKeyring();
+      const restore = await pending;
+      expect(restore.code, restore.all).toBe(3);
+      expect(restore.stderr).toMatch(/^envkit: OS keyring unavailable: the Secret Service on the D-Bus session bus at unix:path=\S+ went away while answering: gnome-keyring-daemon \(or the Secret Service in its place\) crashed or was stopped \(/);
+      expect(restore.stderr).not.toMatch(/stuck|unlock prompt/);
+      expect(restore.stderr).toContain(
+        '  fix: start it again: `gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D (a desktop session starts it again on the next call); or run with --no-keyring to do without the keyring\n',
+      );
+      expect(existsSync(join(dir, '.env'))).toBe(false);
+    } finally {
+      await dying.stop();
     }
   });
 

@@ -8,7 +8,7 @@ import { hasPostgres, startPostgres, type PgCluster } from './helpers/postgres.j
 import { requireTool } from './helpers/require.js';
 import { envkit, ENVKIT_BIN, type CliResult } from './helpers/cli.js';
 import { ptyAvailable, spawnPty } from './helpers/pty.js';
-import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService } from './helpers/secret-service.js';
+import { hasSecretService, SECRET_SERVICE_INSTALL, withSecretService } from './helpers/secret-service.js';
 import { testdir } from './helpers/testdir.js';
 import { COMPOSE_YAML, FAKE_COMPOSE, FAKES, echoingCompose, envValues, expectNoLeak as expectNoLeakIn, expectRotated, projectLogin, rotationProject, type RotationProject } from './helpers/rotation.js';
 
@@ -294,51 +294,51 @@ describe('envkit rotate: the options its hints name exist', () => {
 const withKeyring = withPostgres && requireTool('a private Secret Service (D-Bus + gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
 describe.runIf(withKeyring)('envkit rotate with the OS keyring', () => {
-  it('init stores the password in the keyring; rotate moves it to the history and stores the new one and the URL', async () => {
-    const pg = await startPostgres();
-    const keyring = await startSecretService();
-    try {
-      const dir = testdir();
-      const id = 'rotate-keyring-test';
-      const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-      const outputs: CliResult[] = [];
-      const run = async (args: string[], input?: string) => {
-        const result = await envkit(dir, ['--project', id, ...args], { env, input });
-        outputs.push(result);
-        return result;
-      };
-      expect((await run(['init', '--no-input', '--keyring'])).code).toBe(0);
-      const read = () => parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();
-      const old = read().POSTGRES_PASSWORD!;
-      expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === old).toBe(true);
-      await pg.createRole('memu_production_user', old);
-      await pg.createDatabase('memu_db', 'memu_production_user');
+  it('init stores the password in the keyring; rotate moves it to the history and stores the new one and the URL', () =>
+    withSecretService(async (keyring) => {
+      const pg = await startPostgres();
+      try {
+        const dir = testdir();
+        const id = 'rotate-keyring-test';
+        const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+        const outputs: CliResult[] = [];
+        const run = async (args: string[], input?: string) => {
+          const result = await envkit(dir, ['--project', id, ...args], { env, input });
+          outputs.push(result);
+          return result;
+        };
+        expect((await run(['init', '--no-input', '--keyring'])).code).toBe(0);
+        const read = () => parseDocument(readFileSync(join(dir, '.env'), 'utf8')).toObject();
+        const old = read().POSTGRES_PASSWORD!;
+        expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === old).toBe(true);
+        await pg.createRole('memu_production_user', old);
+        await pg.createDatabase('memu_db', 'memu_production_user');
 
-      const result = await run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port), '--keyring']);
-      expect(result.code, result.all).toBe(0);
-      expect(result.stdout).toMatch(/^  finish +done +removed \.env\.envkit-pending; POSTGRES_PASSWORD and MEMU_DB_URL kept in the secret-service keyring as envkit:rotate-keyring-test, the previous password kept as its history$/m);
-      const now = read();
-      // Compared here, never printed.
-      expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === now.POSTGRES_PASSWORD).toBe(true);
-      expect(keyring.lookup(`envkit:${id}`, 'MEMU_DB_URL') === now.MEMU_DB_URL).toBe(true);
-      expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD@history') ?? '[]')).toEqual([old]);
+        const result = await run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', pg.host, '--db-port', String(pg.port), '--keyring']);
+        expect(result.code, result.all).toBe(0);
+        expect(result.stdout).toMatch(/^  finish +done +removed \.env\.envkit-pending; POSTGRES_PASSWORD and MEMU_DB_URL kept in the secret-service keyring as envkit:rotate-keyring-test, the previous password kept as its history$/m);
+        const now = read();
+        // Compared here, never printed.
+        expect(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD') === now.POSTGRES_PASSWORD).toBe(true);
+        expect(keyring.lookup(`envkit:${id}`, 'MEMU_DB_URL') === now.MEMU_DB_URL).toBe(true);
+        expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'POSTGRES_PASSWORD@history') ?? '[]')).toEqual([old]);
 
-      // A file-only rotation (an API key) updates the keyring copy too, so `envkit restore` never brings back the old key;
-      // the previous key becomes its history even though the keyring never held it (it was set by hand).
-      const handSet = 'sk-sethand0123456789abcdefghijkl';
-      // --no-keyring: set keeps the keyring in step by default; here the key must be one the keyring never held.
-      expect((await run(['set', 'OPENAI_API_KEY', '--stdin', '--no-keyring'], handSet)).code).toBe(0);
-      expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY')).toBeUndefined();
-      const apiKey = 'sk-keyringcopy0123456789abcdefgh';
-      const api = await run(['rotate', 'OPENAI_API_KEY', '--stdin', '--keyring'], apiKey);
-      expect(api.code, api.all).toBe(0);
-      expect(api.stdout).toMatch(/OPENAI_API_KEY +stored in the OS keyring \(secret-service\) as envkit:rotate-keyring-test/);
-      expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY') === apiKey).toBe(true);
-      expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY@history') ?? '[]')).toEqual([handSet]);
-      for (const output of outputs) for (const secret of [old, now.POSTGRES_PASSWORD!, apiKey, handSet]) expect(output.all).not.toContain(secret);
-    } finally {
-      await keyring.stop();
-      await pg.stop();
-    }
-  });
+        // A file-only rotation (an API key) updates the keyring copy too, so `envkit restore` never brings back the old key;
+        // the previous key becomes its history even though the keyring never held it (it was set by hand).
+        const handSet = 'sk-sethand0123456789abcdefghijkl';
+        // --no-keyring: set keeps the keyring in step by default; here the key must be one the keyring never held.
+        expect((await run(['set', 'OPENAI_API_KEY', '--stdin', '--no-keyring'], handSet)).code).toBe(0);
+        expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY')).toBeUndefined();
+        const apiKey = 'sk-keyringcopy0123456789abcdefgh';
+        const api = await run(['rotate', 'OPENAI_API_KEY', '--stdin', '--keyring'], apiKey);
+        expect(api.code, api.all).toBe(0);
+        expect(api.stdout).toMatch(/OPENAI_API_KEY +stored in the OS keyring \(secret-service\) as envkit:rotate-keyring-test/);
+        expect(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY') === apiKey).toBe(true);
+        expect(JSON.parse(keyring.lookup(`envkit:${id}`, 'OPENAI_API_KEY@history') ?? '[]')).toEqual([handSet]);
+        for (const output of outputs) for (const secret of [old, now.POSTGRES_PASSWORD!, apiKey, handSet]) expect(output.all).not.toContain(secret);
+      } finally {
+        await pg.stop();
+      }
+    }),
+  );
 });

@@ -1,47 +1,41 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
 import { envkit } from '../helpers/cli.js';
-import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
 import { HAS_AGE, memuEnvText } from './support.js';
 
 const enabled =
   process.platform === 'linux' && requireTool('age', HAS_AGE, 'apt-get install age') && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
 describe.runIf(enabled)('envkit identity in the OS keyring (private gnome-keyring)', () => {
-  let keyring: SecretServiceHandle;
-  beforeAll(async () => {
-    keyring = await startSecretService();
-  });
-  afterAll(async () => {
-    await keyring?.stop();
-  });
-
-  it('creates the identity in the keyring (no file), shows the same recipient again, and decrypts with it', async () => {
-    const dir = testdir();
-    const config = testdir();
-    const env = { ...keyring.env, XDG_CONFIG_HOME: config };
-    const made = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
-    expect(made.code, made.all).toBe(0);
-    expect(made.stderr).toMatch(/created a new age X25519 identity, kept in the OS keyring \(secret-service, service envkit:identity\)/);
-    expect(existsSync(join(config, 'envkit', 'identity.txt'))).toBe(false);
-    // What secret-tool reads back (service envkit:identity, username AGE_SECRET_KEY) is the identity whose recipient envkit printed (age-keygen -y agrees).
-    const stored = keyring.lookup('envkit:identity', 'AGE_SECRET_KEY') ?? '';
-    expect(stored).toMatch(/^AGE-SECRET-KEY-1/);
-    const keyFile = join(testdir(), 'k');
-    writeFileSync(keyFile, `${stored}\n`);
-    expect(spawnSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).stdout).toBe(made.stdout);
-    expect(made.all).not.toContain(stored);
-    const again = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
-    expect(again.stdout).toBe(made.stdout);
-    expect((await envkit(dir, ['recipients', 'add', '--env', 'production'], { env, timeoutMs: 30_000 })).code).toBe(0);
-    const source = join(testdir(), 's.env');
-    writeFileSync(source, memuEnvText());
-    expect((await envkit(dir, ['encrypt', '--env', 'production', '--from', source], { env, timeoutMs: 30_000 })).code).toBe(0);
-    const got = await envkit(dir, ['get', 'POSTGRES_USER', '--env', 'production'], { env, timeoutMs: 30_000 });
-    expect(got.stdout).toBe('memu_production_user\n');
-  });
+  it('creates the identity in the keyring (no file), shows the same recipient again, and decrypts with it', () =>
+    withSecretService(async (keyring) => {
+      const dir = testdir();
+      const config = testdir();
+      const env = { ...keyring.env, XDG_CONFIG_HOME: config };
+      const made = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
+      expect(made.code, made.all).toBe(0);
+      expect(made.stderr).toMatch(/created a new age X25519 identity, kept in the OS keyring \(secret-service, service envkit:identity\)/);
+      expect(existsSync(join(config, 'envkit', 'identity.txt'))).toBe(false);
+      // What secret-tool reads back (service envkit:identity, username AGE_SECRET_KEY) is the identity whose recipient envkit printed (age-keygen -y agrees).
+      const stored = keyring.lookup('envkit:identity', 'AGE_SECRET_KEY') ?? '';
+      expect(stored).toMatch(/^AGE-SECRET-KEY-1/);
+      const keyFile = join(testdir(), 'k');
+      writeFileSync(keyFile, `${stored}\n`);
+      expect(spawnSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).stdout).toBe(made.stdout);
+      expect(made.all).not.toContain(stored);
+      const again = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
+      expect(again.stdout).toBe(made.stdout);
+      expect((await envkit(dir, ['recipients', 'add', '--env', 'production'], { env, timeoutMs: 30_000 })).code).toBe(0);
+      const source = join(testdir(), 's.env');
+      writeFileSync(source, memuEnvText());
+      expect((await envkit(dir, ['encrypt', '--env', 'production', '--from', source], { env, timeoutMs: 30_000 })).code).toBe(0);
+      const got = await envkit(dir, ['get', 'POSTGRES_USER', '--env', 'production'], { env, timeoutMs: 30_000 });
+      expect(got.stdout).toBe('memu_production_user\n');
+    }),
+  );
 });

@@ -12,7 +12,7 @@ import { testdir } from '../helpers/testdir.js';
 import { requireTool } from '../helpers/require.js';
 import { envkit, initProject, runProcess, schemaProject, sh, OPENAI_KEY, ENVKIT_BIN } from '../cli/support.js';
 import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
-import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService, type SecretServiceHandle } from '../helpers/secret-service.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
 
 const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
@@ -656,17 +656,12 @@ describe('check --schema MODULE: the fixes it prints use that schema', () => {
 
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();
-  let secretService: SecretServiceHandle | undefined;
-  afterAll(async () => secretService?.stop());
   for (const scenario of SCENARIOS) {
     const runs = (!scenario.needsGit || hasGit) && (!scenario.needsRoot || process.getuid?.() === 0) && (!scenario.keyring || hasKeyring);
-    it.runIf(runs)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, async () => {
+    // A scenario that needs the keyring gets one of its own (withSecretService: once more if gnome-keyring died
+    // of its own race).
+    const body = async (env: NodeJS.ProcessEnv): Promise<void> => {
       const dir = testdir();
-      let env: NodeJS.ProcessEnv = GIT_ENV;
-      if (scenario.keyring) {
-        secretService ??= await startSecretService();
-        env = { ...GIT_ENV, DBUS_SESSION_BUS_ADDRESS: secretService.address };
-      }
       await initProject(dir, [...(scenario.keyring ? [] : ['--no-keyring']), '--set', `OPENAI_API_KEY=${OPENAI_KEY}`], env);
       const args = scenario.args ?? ['--no-compose'];
       await scenario.setup(dir);
@@ -683,7 +678,10 @@ describe('every fix check prints as a command removes its finding', () => {
       }
       const after = (await findings(dir, args)).filter(matches(scenario));
       expect(after, `still reported after the fix`).toEqual([]);
-    });
+    };
+    it.runIf(runs)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, () =>
+      scenario.keyring ? withSecretService((keyring) => body({ ...GIT_ENV, DBUS_SESSION_BUS_ADDRESS: keyring.address })) : body(GIT_ENV),
+    );
   }
 
   it.runIf(hasGit)('a tracked env file whose name has a space (-f): the printed git rm --cached untracks it', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireTool } from '../helpers/require.js';
 import { FAKE_COMPOSE } from '../helpers/rotation.js';
-import { SECRET_SERVICE_INSTALL, hasSecretService, startSecretService } from '../helpers/secret-service.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
 import { sourceCli, type SourceCli } from '../helpers/cli-source.js';
 import { edit, envkit, read, readEnv, OPENAI_KEY, OPENROUTER_KEY, type CliResult } from './support.js';
 
@@ -393,28 +393,28 @@ describe.concurrent('the built CLI behaves as its source', () => {
   );
 });
 
-async function runSide(root: string, kase: Case, cli: Cli): Promise<Side> {
+/** The steps of a case from a fresh copy of the template; `bus` adds the keyring's bus address to their env. */
+async function runSteps(root: string, kase: Case, cli: Cli, bus: NodeJS.ProcessEnv): Promise<Side> {
   rmSync(root, { recursive: true, force: true });
   cpSync(template, root, { recursive: true });
   kase.setup?.(join(root, 'project'));
   const side: Side = { results: [], codes: [], files: {} };
-  const keyring = kase.keyring ? await startSecretService() : undefined;
-  try {
-    for (const step of kase.steps) {
-      const { args, code = 0, cwd = 'project', input, env } = Array.isArray(step) ? { args: step } : typeof step === 'function' ? step(root) : step;
-      const bus = keyring ? { DBUS_SESSION_BUS_ADDRESS: keyring.address } : {};
-      const result = await cli(join(root, cwd), args, { env: { ...environment(root), ...bus, ...env }, ...(input === undefined ? {} : { input }) });
-      side.results.push({ args: args.join(' '), code: result.code, stdout: result.stdout, stderr: result.stderr });
-      side.codes.push(code);
-    }
-    // gnome-keyring-daemon has been seen to die mid-run (twice in CI in test/keyring.test.ts, once here under
-    // load, not reproduced in 65 rounds of this case alone and beside busy loops): say so, and how,
-    // instead of leaving a difference in keyring errors to be read as the bundle's.
-    const died = keyring?.unexpectedExit();
-    if (died !== undefined) throw new Error(died);
-  } finally {
-    await keyring?.stop();
+  for (const step of kase.steps) {
+    const { args, code = 0, cwd = 'project', input, env } = Array.isArray(step) ? { args: step } : typeof step === 'function' ? step(root) : step;
+    const result = await cli(join(root, cwd), args, { env: { ...environment(root), ...bus, ...env }, ...(input === undefined ? {} : { input }) });
+    side.results.push({ args: args.join(' '), code: result.code, stdout: result.stdout, stderr: result.stderr });
+    side.codes.push(code);
   }
+  return side;
+}
+
+async function runSide(root: string, kase: Case, cli: Cli): Promise<Side> {
+  // A case that needs the keyring runs against one of its own, and once more when gnome-keyring died of its
+  // own race (withSecretService); a daemon that died any other way fails the case, saying how, instead of
+  // leaving a difference in keyring errors to be read as the bundle's.
+  const side = kase.keyring
+    ? await withSecretService((keyring) => runSteps(root, kase, cli, { DBUS_SESSION_BUS_ADDRESS: keyring.address }))
+    : await runSteps(root, kase, cli, {});
   side.files = snapshot(root, kase.encrypts === true);
   const random = [...new Set(kase.random?.(side, root))].filter((value) => value !== '');
   // Each random value as `<random N: L characters>`, N counting the distinct values: equal ones stay equal.

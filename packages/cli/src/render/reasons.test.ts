@@ -43,7 +43,7 @@ describe('the CLI words the reasons with its flags', () => {
   });
 
   it('an unusable keyring: the library hint with --no-keyring as the way out, word for word, for every problem and platform', () => {
-    const problems = ['no-bus', 'no-service', 'no-keyring', 'locked', 'stuck', 'denied', 'module', 'crashed', 'failed'] as const;
+    const problems = ['no-bus', 'no-service', 'no-keyring', 'locked', 'stuck', 'service-died', 'denied', 'module', 'crashed', 'failed'] as const;
     for (const platform of ['linux', 'darwin', 'win32'] as const) {
       for (const problem of problems) {
         const diagnosis = diagnoseKeyringFailure({ kind: 'preflight', problem, detail: 'x' }, { platform });

@@ -55,6 +55,7 @@ describe('diagnoseKeyringFailure', () => {
     ["Couldn't access platform storage: Secret Service: unlock prompt was dismissed", 'locked'],
     ['zbus error: org.freedesktop.Secret.Error.IsLocked: Cannot get secret of a locked object', 'locked'],
     ['Platform failure: DBus error: Did not receive a reply', 'stuck'],
+    ['zbus error: org.freedesktop.DBus.Error.NoReply: Message recipient disconnected from message bus without replying', 'service-died'],
     ['ENVKIT_LOAD: Cannot find module /x/keyring.linux-x64-gnu.node', 'module'],
     ['Platform failure: DBus error: something new', 'failed'],
   ])('%s → %s', (detail, problem) => {

@@ -7,6 +7,7 @@ import { EnvkitError } from '../errors.js';
  * - `no-keyring`: a Secret Service without a default keyring (collection) to write into;
  * - `locked`: the keyring is locked;
  * - `stuck`: no answer within the time limit (a bus that accepts and never answers, or an unanswered prompt);
+ * - `service-died`: the Secret Service left the bus while answering (gnome-keyring-daemon crashed or was stopped);
  * - `denied`: the kernel keyutils store refused (containers), when keyutils was allowed;
  * - `module`: the native module could not be loaded;
  * - `crashed`: the keyring helper process died;
@@ -18,6 +19,7 @@ export type KeyringProblem =
   | 'no-keyring'
   | 'locked'
   | 'stuck'
+  | 'service-died'
   | 'denied'
   | 'module'
   | 'crashed'
@@ -120,6 +122,8 @@ const NATIVE_PATTERNS: ReadonlyArray<[RegExp, KeyringProblem]> = [
   [/ENVKIT_FALLBACK/, 'no-service'],
   [/ServiceUnknown|not provided by any \.service files|NameHasNoOwner/i, 'no-service'],
   [/no secret service provider or dbus session found|Failed to connect to socket|Connection refused|No such file or directory|DBUS_SESSION_BUS_ADDRESS/i, 'no-bus'],
+  // The bus's answer for a call whose recipient disconnected before replying: the daemon went away mid-call.
+  [/recipient disconnected from message bus without replying/i, 'service-died'],
   [/NoReply|Did not receive a reply|timed? ?out/i, 'stuck'],
   [/IsLocked|object locked|is locked|unlock prompt was dismissed|prompt.*dismissed/i, 'locked'],
   [/no result found|NoSuchObject|Object does not exist/i, 'no-keyring'],
@@ -197,6 +201,8 @@ function reasonFor(problem: KeyringProblem, failure: KeyringFailure, context: Di
         ? `the keyring did not answer${ms}: the D-Bus session bus${bus} is stuck, or an unlock prompt is waiting`
         : `the keyring did not answer${ms}: an unlock prompt may be waiting`;
     }
+    case 'service-died':
+      return `the Secret Service on the D-Bus session bus${bus} went away while answering: gnome-keyring-daemon (or the Secret Service in its place) crashed or was stopped`;
     case 'denied':
       return 'no usable Secret Service, and the kernel keyutils store refused access (usual in containers)';
     case 'module':
@@ -227,6 +233,8 @@ function repairFor(problem: KeyringProblem, context: DiagnosisContext): string {
       return linux
         ? 'a stale DBUS_SESSION_BUS_ADDRESS (inherited by tmux or screen from an old login) is the usual cause: unset it or point it at the live bus, or restart gnome-keyring; answer any unlock prompt'
         : 'answer or dismiss the keychain prompt and try again';
+    case 'service-died':
+      return `start it again: ${START_KEYRING} (a desktop session starts it again on the next call)`;
     case 'denied':
       return 'use the Secret Service instead (start gnome-keyring)';
     case 'module':

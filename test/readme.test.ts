@@ -139,3 +139,17 @@ describe('docs/exit-codes.md', () => {
     expect(documented.sort((a, b) => a - b)).toEqual(codes.sort((a, b) => a - b));
   });
 });
+
+describe('the design notes the code cites', () => {
+  // A name in quotes is data (a test's file), not a citation.
+  it('exist: every docs/*.md named in packages/, test/, scripts/ or the docs is in docs/', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(new URL(dir, ROOT), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && /\.(ts|mjs|md)$/.test(entry.name) && !`${entry.parentPath}/`.match(/\/(node_modules|dist)\//))
+        .map((entry) => `${entry.parentPath}/${entry.name}`);
+    const files = [...sources('packages/'), ...sources('test/'), ...sources('scripts/'), ...DOCS.map((file) => new URL(file, ROOT).pathname)];
+    const cited = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/(?<![\w'"/])docs\/([a-z][a-z0-9-]*\.md)\b/g)].map((m) => m[1]!)));
+    expect(cited.size).toBeGreaterThan(5);
+    expect([...cited].filter((name) => !existsSync(new URL(`docs/${name}`, ROOT)))).toEqual([]);
+  });
+});

@@ -76,14 +76,14 @@ async function rejection(promise: Promise<unknown>): Promise<AgentError> {
 const linuxLike = process.platform !== 'darwin' && process.platform !== 'win32';
 
 describe('KeyringAgent', () => {
-  it.runIf(linuxLike)('probes, then reads, writes, lists and removes over IPC', async () => {
+  it.runIf(linuxLike)('probes, then reads, writes, lists (with the values) and removes over IPC', async () => {
     const agent = agentWith('working');
     expect(await agent.request({ op: 'probe', allowKeyutils: false }, 5000)).toBe('secret-service');
     const value = 'ünï€ode "quoted"\nsecond line';
     await agent.request({ op: 'write', service: 'envkit:p', account: 'K', value }, 5000);
     expect(await agent.request({ op: 'read', service: 'envkit:p', account: 'K' }, 5000)).toBe(value);
     expect(await agent.request({ op: 'read', service: 'envkit:p', account: 'NONE' }, 5000)).toBeNull();
-    expect(await agent.request({ op: 'accounts', service: 'envkit:p' }, 5000)).toEqual(['K']);
+    expect(await agent.request({ op: 'entries', service: 'envkit:p' }, 5000)).toEqual([['K', value]]);
     expect(await agent.request({ op: 'remove', service: 'envkit:p', account: 'K' }, 5000)).toBe(true);
     expect(await agent.request({ op: 'remove', service: 'envkit:p', account: 'K' }, 5000)).toBe(false);
   });

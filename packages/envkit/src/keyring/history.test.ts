@@ -18,8 +18,8 @@ function mapBackend(options: { enumerate?: boolean } = {}): CredentialBackend & 
     remove: async (service, account) => data.delete(`${service}/${account}`),
   };
   if (options.enumerate !== false) {
-    backend.accounts = async (service) =>
-      [...data.keys()].filter((k) => k.startsWith(`${service}/`)).map((k) => k.slice(service.length + 1));
+    backend.entries = async (service) =>
+      new Map([...data].filter(([k]) => k.startsWith(`${service}/`)).map(([k, v]) => [k.slice(service.length + 1), v]));
   }
   return backend;
 }
@@ -115,8 +115,34 @@ describe('withHistory', () => {
     expect(await store.list?.('p')).toEqual(['ALPHA', 'ZED']);
   });
 
-  it('has no list when the backend cannot enumerate', () => {
-    expect(withHistory(mapBackend({ enumerate: false })).list).toBeUndefined();
+  it('has no list and no snapshot when the backend cannot enumerate', () => {
+    const store = withHistory(mapBackend({ enumerate: false }));
+    expect(store.list).toBeUndefined();
+    expect(store.snapshot).toBeUndefined();
+  });
+
+  it('a snapshot: every key of the project with its value and history, from one listing', async () => {
+    const backend = mapBackend();
+    const store = withHistory(backend);
+    await store.set('p', 'A', '1');
+    await store.set('p', 'A', '2');
+    await store.set('p', 'B', 'only');
+    await store.set('p', 'GONE', 'x');
+    await store.set('p', 'GONE', 'y');
+    await backend.remove('envkit:p', 'GONE');
+    await backend.write('envkit:p', 'BAD@history', 'not json');
+    await store.set('other', 'OTHER', '1');
+    const snapshot = await store.snapshot!('p');
+    expect(Object.fromEntries(snapshot)).toEqual({
+      A: { value: '2', history: ['1'] },
+      B: { value: 'only', history: [] },
+      GONE: { value: undefined, history: ['x'] },
+      BAD: { value: undefined, history: undefined },
+    });
+    // The same answers as key by key.
+    expect(await store.get('p', 'A')).toBe('2');
+    expect(await store.history('p', 'A')).toEqual(['1']);
+    await expect(store.history('p', 'BAD')).rejects.toThrow(/not readable/);
   });
 
   it('reports a damaged history with KEYRING and without its content; set restarts it', async () => {

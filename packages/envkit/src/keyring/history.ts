@@ -1,6 +1,6 @@
 import { EnvkitError } from '../errors.js';
 import { HISTORY_LIMIT, assertKeyName, serviceName } from './store.js';
-import type { CredentialBackend, SecretStore } from './store.js';
+import type { CredentialBackend, SecretStore, StoredEntry } from './store.js';
 
 /*
  * Layout in the keyring, per project service `envkit:<project>`:
@@ -122,13 +122,22 @@ export function withHistory(backend: CredentialBackend): SecretStore {
     },
   };
 
-  const { accounts } = backend;
-  if (accounts !== undefined) {
+  const entries = backend.entries?.bind(backend);
+  if (entries !== undefined) {
     store.list = async (project) => {
       const service = serviceName(project);
+      return serial(async () => [...(await entries(service)).keys()].filter((account) => !isHistoryAccount(account)).sort());
+    };
+    store.snapshot = async (project) => {
+      const service = serviceName(project);
       return serial(async () => {
-        const all = await accounts.call(backend, service);
-        return all.filter((account) => !isHistoryAccount(account)).sort();
+        const found = new Map<string, StoredEntry>();
+        const entry = (key: string): StoredEntry => found.get(key) ?? found.set(key, { value: undefined, history: [] }).get(key)!;
+        for (const [account, text] of await entries(service)) {
+          if (isHistoryAccount(account)) entry(account.slice(0, -HISTORY_SUFFIX.length)).history = decodeHistory(text);
+          else entry(account).value = text;
+        }
+        return found;
       });
     };
   }

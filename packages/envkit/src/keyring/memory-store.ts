@@ -1,5 +1,5 @@
 import { withHistory } from './history.js';
-import type { CredentialBackend, SecretStore } from './store.js';
+import type { CredentialBackend, SecretStore, StoredEntry } from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -49,9 +49,9 @@ export class MemoryStore implements SecretStore {
         if (accounts !== undefined && accounts.size === 0) this.entries.delete(service);
         return removed;
       },
-      accounts: async (service) => {
+      entries: async (service) => {
         check();
-        return [...(this.entries.get(service)?.keys() ?? [])];
+        return new Map(this.entries.get(service));
       },
     };
     this.#store = withHistory(raw);
@@ -79,7 +79,12 @@ export class MemoryStore implements SecretStore {
 
   /** {@inheritDoc SecretStore.list} */
   list(project: string): Promise<string[]> {
-    // withHistory always provides list for a backend with `accounts`.
+    // withHistory always provides list and snapshot for a backend with `entries`.
     return this.#store.list!(project);
+  }
+
+  /** {@inheritDoc SecretStore.snapshot} */
+  snapshot(project: string): Promise<Map<string, StoredEntry>> {
+    return this.#store.snapshot!(project);
   }
 }

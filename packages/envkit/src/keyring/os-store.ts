@@ -155,9 +155,13 @@ async function open(options: OsStoreOptions): Promise<Opened> {
   };
   // keyutils cannot enumerate; everything else lists through the platform's search.
   if (backend !== 'keyutils') {
-    raw.accounts = async (service) => {
-      const accounts = await call({ op: 'accounts', service }, `failed listing ${service}`);
-      return Array.isArray(accounts) ? accounts.filter((account): account is string => typeof account === 'string') : [];
+    raw.entries = async (service) => {
+      const pairs = await call({ op: 'entries', service }, `failed listing ${service}`);
+      const found = new Map<string, string>();
+      if (Array.isArray(pairs)) {
+        for (const pair of pairs) if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string') found.set(pair[0], pair[1]);
+      }
+      return found;
     };
   }
   const close = async (): Promise<void> => {

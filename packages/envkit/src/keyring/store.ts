@@ -25,6 +25,19 @@ export interface SecretStore {
   history(project: string, key: string): Promise<string[]>;
   /** The keys that have a current value, sorted; only where the backend can enumerate. */
   list?(project: string): Promise<string[]>;
+  /**
+   * Everything the project holds, in one read of the keyring instead of one per key: each key with its current
+   * value (absent when only a history is left) and its history (`undefined` when unreadable); only where the
+   * backend can enumerate.
+   */
+  snapshot?(project: string): Promise<Map<string, StoredEntry>>;
+}
+
+/** One key of {@link SecretStore.snapshot}. */
+export interface StoredEntry {
+  value: string | undefined;
+  /** Previous values, newest first; `undefined` when the stored history is not readable. */
+  history: string[] | undefined;
 }
 
 /** How many previous values a key keeps. */
@@ -43,8 +56,8 @@ export interface CredentialBackend {
   write(service: string, account: string, value: string): Promise<void>;
   /** `true` when something was removed. */
   remove(service: string, account: string): Promise<boolean>;
-  /** Every account of `service`; absent when the backend cannot enumerate. */
-  accounts?(service: string): Promise<string[]>;
+  /** Every account of `service` with its string, in one request; absent when the backend cannot enumerate. */
+  entries?(service: string): Promise<Map<string, string>>;
 }
 
 // Project ids end up in keyring attributes and in messages; keep them to a set that reads the same everywhere.

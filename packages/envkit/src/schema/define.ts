@@ -62,7 +62,7 @@ export interface VariableOptions {
   /**
    * The default is one deployment's value (an address on its LAN), not a safe guess for another: `envkit init`
    * asks for it on a terminal (Enter takes the default), and a default written without asking is marked as
-   * unconfirmed in the env file, and noted by `envkit check`, until the value is set (see docs/schema.md).
+   * unconfirmed in the env file, and noted by `envkit check`, until the value is set (see the README, "Usage").
    */
   confirmDefault?: boolean;
   /**

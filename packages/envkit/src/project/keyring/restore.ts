@@ -10,6 +10,7 @@ import { readRegularFile } from '../../files/safe-read.js';
 import { describeWrite, type FileChange } from '../../files/file-change.js';
 import { projectPaths, type ProjectPaths } from '../context.js';
 import { applyDerived, isPresent } from '../plan.js';
+import { readHeld } from './held.js';
 import { inspectEnvFile, type InspectedEnv } from './inspect.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
@@ -110,18 +111,19 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
     });
   }
 
+  const secrets = secretKeys(schema);
+  const held = await readHeld(store, target.projectId, secrets);
   const stored = new Map<string, string>();
-  for (const key of secretKeys(schema)) {
-    const value = await store.get(target.projectId, key);
-    if (isPresent(value)) stored.set(key, value);
-  }
   // Entries of the project that are not secrets of the schema (a secret of an earlier schema): part of
   // what the keyring holds, so part of what a restore gives back, as variables of their own.
   const others = new Map<string, string>();
-  for (const key of (await store.list?.(target.projectId)) ?? []) {
-    if (key in schema.vars) continue;
-    const value = await store.get(target.projectId, key);
-    if (isPresent(value)) others.set(key, value);
+  for (const key of secrets) {
+    const value = held.values.get(key);
+    if (isPresent(value)) stored.set(key, value);
+  }
+  for (const key of held.listed ?? []) {
+    const value = held.values.get(key);
+    if (!(key in schema.vars) && isPresent(value)) others.set(key, value);
   }
   if (previous === 'valid' && !options.force) return upToDate(paths, target, file, stored, others, kept);
   if (stored.size === 0 && others.size === 0) {

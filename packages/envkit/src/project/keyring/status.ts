@@ -1,6 +1,6 @@
-import { EnvkitError } from '../../errors.js';
 import { projectPaths } from '../context.js';
 import { isPresent } from '../plan.js';
+import { readHeld } from './held.js';
 import { inspectEnvFile } from './inspect.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
@@ -41,23 +41,20 @@ export async function storeStatus(options: KeyringProjectOptions): Promise<Store
   const values = file.doc?.toObject() ?? {};
   const keys: SecretStatus[] = [];
   const secrets = secretKeys(options.schema);
+  const held = await readHeld(options.store, target.projectId, secrets, { histories: true });
   for (const key of secrets) {
-    const stored = await options.store.get(target.projectId, key);
+    const stored = held.values.get(key);
     const inEnv = values[key];
     const state: SecretState =
       stored === undefined
         ? isPresent(inEnv) ? 'not-stored' : 'absent'
         : !isPresent(inEnv) ? 'keyring-only' : stored === inEnv ? 'equal' : 'different';
     const status: SecretStatus = { key, state, ...(isPresent(inEnv) && file.invalidKeys.has(key) ? { invalid: true as const } : {}) };
-    try {
-      status.history = (await options.store.history(target.projectId, key)).length;
-    } catch (error) {
-      if (!(error instanceof EnvkitError) || error.code !== 'KEYRING') throw error;
-    }
+    const history = held.histories.get(key);
+    if (history !== undefined) status.history = history.length;
     keys.push(status);
   }
-  const listed = (await options.store.list?.(target.projectId)) ?? [];
-  const other = listed.filter((key) => !secrets.includes(key));
+  const other = (held.listed ?? []).filter((key) => !secrets.includes(key));
   const env = file.state === 'missing' || file.state === 'empty' ? 'missing' : file.state === 'damaged' ? (file.syntax ? 'unparsable' : 'invalid') : 'valid';
   return { ...target, env, keys, other };
 }

@@ -232,7 +232,7 @@ export async function withSecretService<T>(
     const exit = keyring.unexpectedExit();
     await keyring.stop();
     if (exit !== undefined && round === 1 && race.test(exit)) {
-      process.stderr.write(`[secret-service] gnome-keyring-daemon died of its upstream race (GNOME/gnome-keyring#190); running the attempt again against a new one. ${exit.split('\n')[0]}\n`);
+      process.stderr.write(`[secret-service] gnome-keyring-daemon died as /${race.source}/ says (its upstream race, GNOME/gnome-keyring#190); running the attempt again against a new one. ${exit.split('\n')[0]}\n`);
       continue;
     }
     if (exit !== undefined) throw new Error(exit, outcome.ok ? undefined : { cause: outcome.error });

@@ -7,7 +7,7 @@ import { keyringStatus, openOsStore } from './os-store.js';
 import type { OsSecretStore } from './os-store.js';
 import { rejected } from '../../../../test/helpers/errors.js';
 import { requireTool } from '../../../../test/helpers/require.js';
-import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, startStuckBus } from '../../../../test/helpers/secret-service.js';
+import { hasSecretService, SECRET_SERVICE_INSTALL, startSecretService, startStuckBus, withSecretService } from '../../../../test/helpers/secret-service.js';
 import type { SecretServiceHandle } from '../../../../test/helpers/secret-service.js';
 
 const enabled =
@@ -32,54 +32,50 @@ function report(label: string, ms: number): void {
 describe.skipIf(!enabled)('OS store against a real gnome-keyring', () => {
   let keyring: SecretServiceHandle;
   let store: OsSecretStore;
-
-  beforeAll(async () => {
-    keyring = await startSecretService();
-    store = await openOsStore({ env: keyring.env });
-    report('probe (helper start + round trip)', store.probeMs);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    if (keyring) {
-      // Leave nothing behind even when a test failed half-way.
+  let reported = false;
+  // A gnome-keyring and a store of their own for each test (withSecretService: once more when the daemon died
+  // of its own race, which a daemon shared by the file would have turned into failures of every later test).
+  const withStore = (body: () => Promise<void>) => () =>
+    withSecretService(async (handle) => {
+      keyring = handle;
+      store = await openOsStore({ env: handle.env });
+      if (!reported) report('probe (helper start + round trip)', store.probeMs);
+      reported = true;
       try {
-        keyring.secretTool(['clear', 'service', service]);
-      } catch {
-        // nothing left to clear
+        await body();
+      } finally {
+        await store.close();
       }
-      await keyring.stop();
-    }
-  });
+    });
 
-  it('uses the Secret Service, and lists nothing for a new project', async () => {
+  it('uses the Secret Service, and lists nothing for a new project', withStore(async () => {
     expect(store.backend).toBe('secret-service');
     expect(await store.list?.(project)).toEqual([]);
     expect(await store.get(project, 'NOTHING')).toBeUndefined();
-  });
+  }));
 
-  it('writes what secret-tool reads (service envkit:<project>, username KEY)', async () => {
+  it('writes what secret-tool reads (service envkit:<project>, username KEY)', withStore(async () => {
     const value = `pw-${randomBytes(12).toString('base64url')}`;
     await store.set(project, 'POSTGRES_PASSWORD', value);
     expect(keyring.lookup(service, 'POSTGRES_PASSWORD')).toBe(value);
     expect(await store.get(project, 'POSTGRES_PASSWORD')).toBe(value);
-  });
+  }));
 
-  it('reads what secret-tool wrote', async () => {
+  it('reads what secret-tool wrote', withStore(async () => {
     const value = `sk-${randomBytes(12).toString('hex')}`;
     keyring.secretTool(['store', '--label=by secret-tool', 'service', service, 'username', 'OPENAI_API_KEY'], value);
     expect(await store.get(project, 'OPENAI_API_KEY')).toBe(value);
     expect(await store.list?.(project)).toContain('OPENAI_API_KEY');
-  });
+  }));
 
-  it('round-trips values with quotes, spaces, newlines and unicode', async () => {
+  it('round-trips values with quotes, spaces, newlines and unicode', withStore(async () => {
     const value = `a "b" 'c' $d \\e\nf\tg ünï€ode 🔑`;
     await store.set(project, 'ODD_VALUE', value);
     expect(await store.get(project, 'ODD_VALUE')).toBe(value);
     expect(keyring.lookup(service, 'ODD_VALUE')).toBe(value);
-  });
+  }));
 
-  it('keeps previous values newest first, at most 5, in KEY@history', async () => {
+  it('keeps previous values newest first, at most 5, in KEY@history', withStore(async () => {
     for (let i = 1; i <= 7; i++) await store.set(project, 'ROTATED', `value-${i}`);
     expect(await store.get(project, 'ROTATED')).toBe('value-7');
     expect(await store.history(project, 'ROTATED')).toEqual(['value-6', 'value-5', 'value-4', 'value-3', 'value-2']);
@@ -91,18 +87,30 @@ describe.skipIf(!enabled)('OS store against a real gnome-keyring', () => {
       'value-2',
     ]);
     expect(await store.list?.(project)).not.toContain('ROTATED@history');
-  });
+  }));
 
-  it('deletes a key with its history, and says false the second time', async () => {
+  it('a snapshot reads every key of the project with its value and history in one listing', withStore(async () => {
+    await store.set(project, 'A_KEY', 'first');
+    await store.set(project, 'A_KEY', 'second');
+    keyring.secretTool(['store', '--label=by secret-tool', 'service', service, 'username', 'B_KEY'], 'line one\nünï€ode');
+    keyring.secretTool(['store', '--label=elsewhere', 'service', `${service}-other`, 'username', 'C_KEY'], 'not this project');
+    const snapshot = await store.snapshot!(project);
+    expect(Object.fromEntries(snapshot)).toEqual({
+      A_KEY: { value: 'second', history: ['first'] },
+      B_KEY: { value: 'line one\nünï€ode', history: [] },
+    });
+  }));
+
+  it('deletes a key with its history, and says false the second time', withStore(async () => {
     await store.set(project, 'GONE', 'one');
     await store.set(project, 'GONE', 'two');
     expect(await store.delete(project, 'GONE')).toBe(true);
     expect(keyring.lookup(service, 'GONE')).toBeUndefined();
     expect(keyring.lookup(service, 'GONE@history')).toBeUndefined();
     expect(await store.delete(project, 'GONE')).toBe(false);
-  });
+  }));
 
-  it('never puts a value in any process argv', async () => {
+  it('never puts a value in any process argv', withStore(async () => {
     const value = `argv-probe-${randomBytes(16).toString('hex')}`;
     await store.set(project, 'ARGV_CHECK', value);
     const seen = readdirSync('/proc')
@@ -116,15 +124,15 @@ describe.skipIf(!enabled)('OS store against a real gnome-keyring', () => {
       });
     expect(seen).toEqual([]);
     await store.delete(project, 'ARGV_CHECK');
-  });
+  }));
 
-  it('reports status with the backend', async () => {
+  it('reports status with the backend', withStore(async () => {
     const status = await keyringStatus({ env: keyring.env });
     expect(status).toMatchObject({ available: true, backend: 'secret-service' });
     report('keyringStatus', status.probeMs);
-  });
+  }));
 
-  it('measures operation cost', async () => {
+  it('measures operation cost', withStore(async () => {
     let started = performance.now();
     await store.set(project, 'TIMED', 'x1');
     report('set (first value)', performance.now() - started);
@@ -135,12 +143,12 @@ describe.skipIf(!enabled)('OS store against a real gnome-keyring', () => {
     await store.get(project, 'TIMED');
     report('get', performance.now() - started);
     await store.delete(project, 'TIMED');
-  });
+  }));
 
-  it('cleans up the probe entry', () => {
+  it('cleans up the probe entry', withStore(async () => {
     const items = keyring.secretTool(['search', '--all', 'username', 'probe']);
     expect(items).not.toMatch(/envkit-probe:/);
-  });
+  }));
 });
 
 describe.skipIf(!enabled)('OS store failures: one clear KEYRING error, in bounded time', () => {

@@ -2,6 +2,7 @@ import type { EnvSchema } from '../schema/define.js';
 import type { SecretStore } from '../keyring/store.js';
 import { projectPaths, type ProjectOptions } from '../project/context.js';
 import { readEnvFile } from '../project/env-file.js';
+import { readHeld } from '../project/keyring/held.js';
 import { secretKeys } from '../project/keyring/project-id.js';
 
 /** A current secret of the project. `value` must never be printed, logged or passed to another process. */
@@ -50,9 +51,10 @@ export function keyringSource(options: { store: SecretStore; projectId: string; 
   return {
     name: `keyring envkit:${options.projectId}`,
     async read() {
-      const values: Record<string, string | undefined> = {};
-      for (const key of secretKeys(options.schema)) values[key] = await options.store.get(options.projectId, key);
-      return schemaSecrets(options.schema, values);
+      // One listing of the project where the store has one, not a keyring session per secret (docs/keyring.md).
+      const secrets = secretKeys(options.schema);
+      const held = await readHeld(options.store, options.projectId, secrets);
+      return schemaSecrets(options.schema, Object.fromEntries(secrets.map((key) => [key, held.values.get(key)])));
     },
   };
 }

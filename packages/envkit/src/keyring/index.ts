@@ -2,7 +2,7 @@
 // edits that keep the copy in step. Explicit named exports only; nothing runs at import. The native module
 // (@napi-rs/keyring, an optional peer) loads when a store is opened; without it the status says what to install.
 
-export { serviceName, type SecretStore } from './store.js';
+export { serviceName, type SecretStore, type StoredEntry } from './store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { openOsStore, keyringStatus, type OsStoreOptions, type OsSecretStore, type KeyringStatus } from './os-store.js';
 export type { KeyringProblem } from './probe.js';

@@ -101,6 +101,16 @@ describe.skipIf(!enabled)('OS store against a real gnome-keyring', () => {
     });
   }));
 
+  it('a snapshot takes the value get reads when another tool left a second item with the same account', withStore(async () => {
+    await store.set(project, 'TWICE', 'by-envkit');
+    // A second item for the account: same service and username, one attribute more (a tool of its own).
+    keyring.secretTool(['store', '--label=another tool', 'service', service, 'username', 'TWICE', 'tool', 'other'], 'by-another-tool');
+    // Which of the two the Secret Service lists first is its own choice; get and the snapshot agree on it.
+    const got = await store.get(project, 'TWICE');
+    expect(['by-envkit', 'by-another-tool']).toContain(got);
+    expect((await store.snapshot!(project)).get('TWICE')?.value).toBe(got);
+  }));
+
   it('deletes a key with its history, and says false the second time', withStore(async () => {
     await store.set(project, 'GONE', 'one');
     await store.set(project, 'GONE', 'two');

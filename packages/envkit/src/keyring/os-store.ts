@@ -159,7 +159,8 @@ async function open(options: OsStoreOptions): Promise<Opened> {
       const pairs = await call({ op: 'entries', service }, `failed listing ${service}`);
       const found = new Map<string, string>();
       if (Array.isArray(pairs)) {
-        for (const pair of pairs) if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string') found.set(pair[0], pair[1]);
+        // Of several items with one account (another tool's, with attributes of its own), the first, as `read` takes it.
+        for (const pair of pairs) if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string' && !found.has(pair[0])) found.set(pair[0], pair[1]);
       }
       return found;
     };

@@ -56,8 +56,15 @@ async function remove(service, account) {
   return removed === true;
 }
 
-async function entries(service) {
+async function accounts(service) {
   if (backend === 'keyutils') return null;
+  return (await find(service)).map((c) => c.account);
+}
+
+// Only on the Secret Service, where a read is this same search: elsewhere findCredentials leaves out an item it
+// may not read (macOS: a denied access prompt), which a read of the entry reports as an error.
+async function entries(service) {
+  if (!viaSecretService()) throw new Error('ENVKIT_PROTOCOL: entries only on the Secret Service');
   return (await find(service)).map((c) => [c.account, c.password]);
 }
 
@@ -99,6 +106,7 @@ const ops = {
   read: (m) => read(m.service, m.account),
   write: (m) => write(m.service, m.account, m.value),
   remove: (m) => remove(m.service, m.account),
+  accounts: (m) => accounts(m.service),
   entries: (m) => entries(m.service),
 };
 

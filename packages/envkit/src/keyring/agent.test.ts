@@ -29,6 +29,16 @@ const FAKES = {
       async getPassword() { return items.get(this.key); }
       async deleteCredential() { return items.delete(this.key); }
     };`,
+  // No Secret Service; entries work (the kernel keyutils store, when allowed).
+  keyutils: `
+    const items = new Map();
+    exports.findCredentialsAsync = async () => { throw new Error('no secret service provider or dbus session found'); };
+    exports.AsyncEntry = class {
+      constructor(service, account) { this.key = service + '\\0' + account; }
+      async setPassword(value) { items.set(this.key, value); }
+      async getPassword() { return items.get(this.key); }
+      async deleteCredential() { return items.delete(this.key); }
+    };`,
   // The constructor blocks the thread for good, as on a bus that accepts and never answers.
   blocking: `
     exports.findCredentialsAsync = async () => [];
@@ -83,9 +93,18 @@ describe('KeyringAgent', () => {
     await agent.request({ op: 'write', service: 'envkit:p', account: 'K', value }, 5000);
     expect(await agent.request({ op: 'read', service: 'envkit:p', account: 'K' }, 5000)).toBe(value);
     expect(await agent.request({ op: 'read', service: 'envkit:p', account: 'NONE' }, 5000)).toBeNull();
+    expect(await agent.request({ op: 'accounts', service: 'envkit:p' }, 5000)).toEqual(['K']);
     expect(await agent.request({ op: 'entries', service: 'envkit:p' }, 5000)).toEqual([['K', value]]);
     expect(await agent.request({ op: 'remove', service: 'envkit:p', account: 'K' }, 5000)).toBe(true);
     expect(await agent.request({ op: 'remove', service: 'envkit:p', account: 'K' }, 5000)).toBe(false);
+  });
+
+  it.runIf(linuxLike)('lists values with the keys only on the Secret Service: elsewhere keys are read one by one', async () => {
+    const agent = agentWith('keyutils');
+    expect(await agent.request({ op: 'probe', allowKeyutils: true }, 5000)).toBe('keyutils');
+    expect(await agent.request({ op: 'accounts', service: 'envkit:p' }, 5000)).toBeNull();
+    const error = await rejection(agent.request({ op: 'entries', service: 'envkit:p' }, 5000));
+    expect(error.failure).toEqual({ kind: 'native', detail: 'ENVKIT_PROTOCOL: entries only on the Secret Service' });
   });
 
   it('refuses every operation before the probe', async () => {

@@ -10,6 +10,7 @@ export type AgentRequest =
   | { op: 'read'; service: string; account: string }
   | { op: 'write'; service: string; account: string; value: string }
   | { op: 'remove'; service: string; account: string }
+  | { op: 'accounts'; service: string }
   | { op: 'entries'; service: string };
 
 /** Rejection of {@link KeyringAgent.request}: carries the failure, never a value. */

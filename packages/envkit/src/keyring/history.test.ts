@@ -18,8 +18,10 @@ function mapBackend(options: { enumerate?: boolean } = {}): CredentialBackend & 
     remove: async (service, account) => data.delete(`${service}/${account}`),
   };
   if (options.enumerate !== false) {
-    backend.entries = async (service) =>
+    const entries = async (service: string) =>
       new Map([...data].filter(([k]) => k.startsWith(`${service}/`)).map(([k, v]) => [k.slice(service.length + 1), v]));
+    backend.entries = entries;
+    backend.accounts = async (service) => [...(await entries(service)).keys()];
   }
   return backend;
 }
@@ -118,6 +120,15 @@ describe('withHistory', () => {
   it('has no list and no snapshot when the backend cannot enumerate', () => {
     const store = withHistory(mapBackend({ enumerate: false }));
     expect(store.list).toBeUndefined();
+    expect(store.snapshot).toBeUndefined();
+  });
+
+  it('lists without a snapshot where the backend lists names only (keys are then read one by one)', async () => {
+    const backend = mapBackend();
+    delete backend.entries;
+    const store = withHistory(backend);
+    await store.set('p', 'KEY', '1');
+    expect(await store.list?.('p')).toEqual(['KEY']);
     expect(store.snapshot).toBeUndefined();
   });
 

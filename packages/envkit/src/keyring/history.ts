@@ -122,12 +122,15 @@ export function withHistory(backend: CredentialBackend): SecretStore {
     },
   };
 
-  const entries = backend.entries?.bind(backend);
-  if (entries !== undefined) {
+  const accounts = backend.accounts?.bind(backend);
+  if (accounts !== undefined) {
     store.list = async (project) => {
       const service = serviceName(project);
-      return serial(async () => [...(await entries(service)).keys()].filter((account) => !isHistoryAccount(account)).sort());
+      return serial(async () => (await accounts(service)).filter((account) => !isHistoryAccount(account)).sort());
     };
+  }
+  const entries = backend.entries?.bind(backend);
+  if (entries !== undefined) {
     store.snapshot = async (project) => {
       const service = serviceName(project);
       return serial(async () => {

@@ -49,6 +49,10 @@ export class MemoryStore implements SecretStore {
         if (accounts !== undefined && accounts.size === 0) this.entries.delete(service);
         return removed;
       },
+      accounts: async (service) => {
+        check();
+        return [...(this.entries.get(service)?.keys() ?? [])];
+      },
       entries: async (service) => {
         check();
         return new Map(this.entries.get(service));
@@ -79,7 +83,7 @@ export class MemoryStore implements SecretStore {
 
   /** {@inheritDoc SecretStore.list} */
   list(project: string): Promise<string[]> {
-    // withHistory always provides list and snapshot for a backend with `entries`.
+    // withHistory always provides list and snapshot for a backend with `accounts` and `entries`.
     return this.#store.list!(project);
   }
 

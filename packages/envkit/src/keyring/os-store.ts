@@ -155,6 +155,14 @@ async function open(options: OsStoreOptions): Promise<Opened> {
   };
   // keyutils cannot enumerate; everything else lists through the platform's search.
   if (backend !== 'keyutils') {
+    raw.accounts = async (service) => {
+      const accounts = await call({ op: 'accounts', service }, `failed listing ${service}`);
+      return Array.isArray(accounts) ? accounts.filter((account): account is string => typeof account === 'string') : [];
+    };
+  }
+  // On the Secret Service a read is that same search, so one listing with the values reads every key at once
+  // (docs/keyring.md); elsewhere keys are read one by one, each failing as it should.
+  if (backend === 'secret-service') {
     raw.entries = async (service) => {
       const pairs = await call({ op: 'entries', service }, `failed listing ${service}`);
       const found = new Map<string, string>();

@@ -56,7 +56,12 @@ export interface CredentialBackend {
   write(service: string, account: string, value: string): Promise<void>;
   /** `true` when something was removed. */
   remove(service: string, account: string): Promise<boolean>;
-  /** Every account of `service` with its string, in one request; absent when the backend cannot enumerate. */
+  /** Every account of `service`; absent when the backend cannot enumerate. */
+  accounts?(service: string): Promise<string[]>;
+  /**
+   * Every account of `service` with its string, in one request: what {@link read} gives for each, no less.
+   * Absent where a listing could leave out what a read would report (an item the platform would not let it read).
+   */
   entries?(service: string): Promise<Map<string, string>>;
 }
 

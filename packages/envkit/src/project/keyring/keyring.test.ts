@@ -236,6 +236,17 @@ describe('restoreEnv', () => {
     expect(result.notes.map((n) => n.text).join(' ')).toContain('restored from the keyring (not variables of the memu schema): OLD_SECRET');
   });
 
+  it('an entry another tool stored under a name that is no variable name is refused as such, nothing written', async () => {
+    const { cwd, store, id } = await backedUp();
+    store.entries.get(`envkit:${id}`)!.set('my key', 'kept-in-the-keyring-1234');
+    rmSync(join(cwd, '.env'));
+    const error = await rejection(restoreEnv({ cwd, schema: memuSchema, store }));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe('invalid variable name "my key" for the keyring');
+    expectNoValues(error, 'kept-in-the-keyring-1234');
+    expect(existsSync(join(cwd, '.env'))).toBe(false);
+  });
+
   it('rebuilds a missing env file: secrets from the keyring, defaults, derived values; 0600', async () => {
     const { cwd, store } = await backedUp({ OPENAI_API_KEY: OPENAI });
     rmSync(join(cwd, '.env'));

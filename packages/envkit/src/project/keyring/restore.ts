@@ -10,6 +10,7 @@ import { readRegularFile } from '../../files/safe-read.js';
 import { describeWrite, type FileChange } from '../../files/file-change.js';
 import { projectPaths, type ProjectPaths } from '../context.js';
 import { applyDerived, isPresent } from '../plan.js';
+import { assertKeyName } from '../../keyring/store.js';
 import { readHeld } from './held.js';
 import { inspectEnvFile, type InspectedEnv } from './inspect.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
@@ -122,8 +123,11 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
     if (isPresent(value)) stored.set(key, value);
   }
   for (const key of held.listed ?? []) {
+    if (key in schema.vars) continue;
+    // An account another tool stored under a name no reader takes as a variable: said as such.
+    assertKeyName(key);
     const value = held.values.get(key);
-    if (!(key in schema.vars) && isPresent(value)) others.set(key, value);
+    if (isPresent(value)) others.set(key, value);
   }
   if (previous === 'valid' && !options.force) return upToDate(paths, target, file, stored, others, kept);
   if (stored.size === 0 && others.size === 0) {

@@ -519,10 +519,12 @@ describe.skipIf(!enabled)('envkit when the keyring cannot be used: bounded, one 
       rmSync(join(dir, '.env'));
       // Paused, the daemon keeps its name on the bus and the probe's first call waits on it; killed then, the bus
       // answers that call with NoReply "Message recipient disconnected from message bus without replying", as
-      // when gnome-keyring crashes mid-call (see withSecretService). 1 s is well inside the 3 s probe limit.
+      // when gnome-keyring crashes mid-call (see withSecretService). Killed once that call is on the bus, well
+      // inside the probe's 3 s.
       dying.pauseKeyring();
+      const waiting = dying.called('OpenSession', 20_000);
       const pending = cli(dir, ['--project', id, 'restore'], env);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await waiting;
       await dying.killKeyring();
       const restore = await pending;
       expect(restore.code, restore.all).toBe(3);

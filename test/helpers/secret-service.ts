@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** The tools {@link startSecretService} needs, with the Debian packages that provide them. */
-export const SECRET_SERVICE_TOOLS = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'secret-tool'] as const;
+export const SECRET_SERVICE_TOOLS = ['dbus-daemon', 'dbus-send', 'dbus-monitor', 'gnome-keyring-daemon', 'secret-tool'] as const;
 /** What to tell a developer (or CI) that lacks them. */
 export const SECRET_SERVICE_INSTALL = 'apt-get install dbus-daemon dbus-x11 gnome-keyring libsecret-tools';
 
@@ -60,6 +60,8 @@ export interface SecretServiceHandle {
   pauseKeyring(): void;
   /** Kills gnome-keyring at once (SIGKILL, which a paused one cannot delay): it dies in the middle of a call. */
   killKeyring(): Promise<void>;
+  /** Resolves when a client calls `member` of the Secret Service on the bus (watched with dbus-monitor from now on). */
+  called(member: string, timeoutMs: number): Promise<void>;
   /** How gnome-keyring ended when it ended without stopKeyring()/stop() (a test can then say so), else undefined. */
   unexpectedExit(): string | undefined;
   /** Kills what was started and removes its files. */
@@ -184,6 +186,7 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
       lookup,
       lock,
       stopKeyring,
+      called: (member, timeoutMs) => called(address, member, timeoutMs),
       keyringPid,
       pauseKeyring,
       killKeyring,
@@ -266,6 +269,30 @@ export async function startStuckBus(): Promise<{ address: string; env: NodeJS.Pr
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits for a method call `member` to org.freedesktop.secrets on the bus at `address`, seen by dbus-monitor. */
+async function called(address: string, member: string, timeoutMs: number): Promise<void> {
+  const monitor = spawn('dbus-monitor', ['--address', address, `type='method_call',destination='org.freedesktop.secrets',member='${member}'`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${member} call on the bus within ${timeoutMs} ms`)), timeoutMs);
+      let seen = '';
+      monitor.once('error', reject);
+      monitor.stdout?.setEncoding('utf8');
+      monitor.stdout?.on('data', (chunk: string) => {
+        seen += chunk;
+        if (seen.includes(`member=${member}`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } finally {
+    await killChild(monitor);
+  }
 }
 
 function busConfig(dir: string): string {

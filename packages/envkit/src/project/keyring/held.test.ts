@@ -33,19 +33,32 @@ describe('readHeld', () => {
 
   it('reads the whole project in one request where the store has a snapshot', async () => {
     const { store, calls } = counted(await project(), { snapshot: true });
-    const held = await readHeld(store, 'p', keys, { histories: true });
+    const held = await readHeld(store, 'p', keys, { histories: true, others: 'values' });
     expect(calls).toEqual(['snapshot']);
     expect(Object.fromEntries(held.values)).toEqual({ POSTGRES_PASSWORD: 'new', OPENAI_API_KEY: '', LEGACY_TOKEN: 'kept' });
     expect(Object.fromEntries(held.histories)).toEqual({ POSTGRES_PASSWORD: ['old'], MEMU_DB_URL: undefined, OPENAI_API_KEY: [] });
     expect(held.listed).toEqual(['LEGACY_TOKEN', 'OPENAI_API_KEY', 'POSTGRES_PASSWORD']);
   });
 
-  it('key by key where it has none: the same answer', async () => {
-    const memory = await project();
-    const { store, calls } = counted(memory, { snapshot: false });
-    const byKey = await readHeld(store, 'p', keys, { histories: true });
-    expect(calls).toContain('get POSTGRES_PASSWORD');
-    expect(byKey).toEqual(await readHeld(memory, 'p', keys, { histories: true }));
+  for (const options of [{ histories: true, others: 'values' }, { others: 'names' }, {}] as const) {
+    it(`key by key where it has none, the same answer (${JSON.stringify(options)})`, async () => {
+      const memory = await project();
+      const { store, calls } = counted(memory, { snapshot: false });
+      const byKey = await readHeld(store, 'p', keys, options);
+      expect(calls).toContain('get POSTGRES_PASSWORD');
+      expect(byKey).toEqual(await readHeld(memory, 'p', keys, options));
+    });
+  }
+
+  it('reads no more than asked for key by key: the other keys only listed for their names, not listed at all by default', async () => {
+    const names = counted(await project(), { snapshot: false });
+    const held = await readHeld(names.store, 'p', keys, { others: 'names' });
+    expect(names.calls).toEqual(['get POSTGRES_PASSWORD', 'get MEMU_DB_URL', 'get OPENAI_API_KEY', 'list']);
+    expect(held.listed).toEqual(['LEGACY_TOKEN', 'OPENAI_API_KEY', 'POSTGRES_PASSWORD']);
+    expect(held.values.has('LEGACY_TOKEN')).toBe(false);
+    const plain = counted(await project(), { snapshot: false });
+    expect((await readHeld(plain.store, 'p', keys)).listed).toBeUndefined();
+    expect(plain.calls).toEqual(['get POSTGRES_PASSWORD', 'get MEMU_DB_URL', 'get OPENAI_API_KEY']);
   });
 
   it('asks for no history unless told to', async () => {

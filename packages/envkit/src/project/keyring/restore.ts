@@ -113,7 +113,7 @@ async function restoreLocked(options: RestoreOptions, target: KeyringTarget, pat
   }
 
   const secrets = secretKeys(schema);
-  const held = await readHeld(store, target.projectId, secrets);
+  const held = await readHeld(store, target.projectId, secrets, { others: 'values' });
   const stored = new Map<string, string>();
   // Entries of the project that are not secrets of the schema (a secret of an earlier schema): part of
   // what the keyring holds, so part of what a restore gives back, as variables of their own.

@@ -41,7 +41,7 @@ export async function storeStatus(options: KeyringProjectOptions): Promise<Store
   const values = file.doc?.toObject() ?? {};
   const keys: SecretStatus[] = [];
   const secrets = secretKeys(options.schema);
-  const held = await readHeld(options.store, target.projectId, secrets, { histories: true });
+  const held = await readHeld(options.store, target.projectId, secrets, { histories: true, others: 'names' });
   for (const key of secrets) {
     const stored = held.values.get(key);
     const inEnv = values[key];

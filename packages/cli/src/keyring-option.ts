@@ -70,7 +70,8 @@ export async function withKeyring<T>(ctx: Context, fn: (store: OsSecretStore, pr
   }
 }
 
-/** The one warning line of `auto` mode: what is wrong, that the secrets are only in the env file, the fix. */
+/** The one warning line of `auto` mode: what is wrong, that the secrets (or the others) are only in the env file, the fix. */
 export function keyringWarning(ctx: Context, error: EnvkitError): string {
-  return `${ctx.style.yellow('warning')}: ${error.message}; the secrets are only in ${ctx.envFile} (fix: ${hintOf(error) ?? 'see `envkit keyring status`'})`;
+  const which = Array.isArray(error.data.storedBefore) && error.data.storedBefore.length > 0 ? 'the other secrets are' : 'the secrets are';
+  return `${ctx.style.yellow('warning')}: ${error.message}; ${which} only in ${ctx.envFile} (fix: ${hintOf(error) ?? 'see `envkit keyring status`'})`;
 }

@@ -4,6 +4,7 @@ import { projectPaths } from '../context.js';
 import { readEnvFile } from '../env-file.js';
 import { isPresent } from '../plan.js';
 import { stripKey } from './inspect.js';
+import { withDoneBefore } from './done-before.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
 /** What {@link backupSecrets} did with one secret. */
@@ -88,13 +89,17 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
       });
       continue;
     }
-    const current = await options.store.get(target.projectId, key);
-    if (current === value) {
-      keys.push({ key, action: 'unchanged' });
-      continue;
+    try {
+      const current = await options.store.get(target.projectId, key);
+      if (current === value) {
+        keys.push({ key, action: 'unchanged' });
+        continue;
+      }
+      if (!options.dryRun) await options.store.set(target.projectId, key, value);
+      keys.push({ key, action: 'stored', ...(current === undefined ? {} : { replaced: true }) });
+    } catch (error) {
+      throw options.dryRun ? error : withDoneBefore(error, keys.filter((k) => k.action === 'stored').map((k) => k.key), 'stored');
     }
-    if (!options.dryRun) await options.store.set(target.projectId, key, value);
-    keys.push({ key, action: 'stored', ...(current === undefined ? {} : { replaced: true }) });
   }
   return { ...target, keys };
 }

@@ -1,4 +1,5 @@
 import { targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
+import { withDoneBefore } from './done-before.js';
 
 /** Options of {@link forgetSecrets}. */
 export interface ForgetOptions extends Pick<KeyringProjectOptions, 'cwd' | 'envFile' | 'schema' | 'store' | 'projectId'> {
@@ -28,8 +29,12 @@ export async function forgetSecrets(options: ForgetOptions): Promise<ForgetResul
   const removed: string[] = [];
   const absent: string[] = [];
   for (const key of keys) {
-    if (await options.store.delete(target.projectId, key)) removed.push(key);
-    else absent.push(key);
+    try {
+      if (await options.store.delete(target.projectId, key)) removed.push(key);
+      else absent.push(key);
+    } catch (error) {
+      throw withDoneBefore(error, removed, 'removed');
+    }
   }
   return { ...target, removed, absent };
 }

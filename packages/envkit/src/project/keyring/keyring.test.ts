@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EnvkitError, isEnvkitError } from '../../errors.js';
 import { parseDocument } from '../../dotenv/document.js';
 import { MemoryStore } from '../../keyring/memory-store.js';
+import type { SecretStore } from '../../keyring/store.js';
 import { memuSchema } from '../../schema/memu.js';
 import { buildPostgresUrl } from '../../secrets/derive.js';
 import { gitignoreRules, matchGitignore, syncGitignoreText } from '../../files/gitignore.js';
@@ -144,6 +145,31 @@ describe('backupSecrets', () => {
     expect(await store.get(id, 'POSTGRES_PASSWORD')).toBe(PASSWORD);
     expect(await store.history(id, 'POSTGRES_PASSWORD')).toEqual([]);
     expectNoValues(result, 'short');
+  });
+
+  it('a keyring that fails mid-way: the error says which keys were stored before it, and a second backup stores the rest', async () => {
+    const { cwd, store, id } = project({ OPENAI_API_KEY: OPENAI });
+    let sets = 0;
+    const dying: SecretStore = {
+      backend: store.backend,
+      get: (p, k) => store.get(p, k),
+      set: async (p, k, v) => {
+        if (++sets === 2) throw new EnvkitError('KEYRING', 'OS keyring failed writing POSTGRES_PASSWORD: the Secret Service went away while answering', { hint: 'start it again', reason: 'keyring-unusable' });
+        return store.set(p, k, v);
+      },
+      delete: (p, k) => store.delete(p, k),
+      history: (p, k) => store.history(p, k),
+    };
+    const error = await rejection(backupSecrets({ cwd, schema: memuSchema, store: dying }));
+    const [first] = [...store.entries.get(`envkit:${id}`)!.keys()];
+    expect(error.message).toBe(`OS keyring failed writing POSTGRES_PASSWORD: the Secret Service went away while answering; ${first} was stored before that`);
+    expect(error.hint).toBe('start it again');
+    expect(error.reason).toBe('keyring-unusable');
+    expect(error.data.storedBefore).toEqual([first]);
+    expectNoValues(error, PASSWORD, OPENAI);
+    const again = await backupSecrets({ cwd, schema: memuSchema, store });
+    expect(again.keys.filter((k) => k.action === 'stored').length).toBeGreaterThan(0);
+    expect(again.keys.find((k) => k.key === first)?.action).toBe('unchanged');
   });
 
   it('writes nothing in a dry run, and uses the given project id', async () => {
@@ -460,6 +486,27 @@ describe('forgetSecrets', () => {
     expect(store.entries.has(`envkit:${id}`)).toBe(false);
     expect(await store.get('someone-else', 'POSTGRES_PASSWORD')).toBe(PASSWORD);
     expect(readFileSync(join(cwd, '.env'), 'utf8')).toContain(PASSWORD);
+  });
+
+  it('a keyring that fails mid-way: the error says which keys were removed before it', async () => {
+    const { cwd, store, id } = project();
+    await backupSecrets({ cwd, schema: memuSchema, store });
+    let deletes = 0;
+    const dying: SecretStore = {
+      backend: store.backend,
+      get: (p, k) => store.get(p, k),
+      set: (p, k, v) => store.set(p, k, v),
+      delete: async (p, k) => {
+        if (++deletes === 2) throw new EnvkitError('KEYRING', `OS keyring failed removing ${k}: the Secret Service went away while answering`, { reason: 'keyring-unusable' });
+        return store.delete(p, k);
+      },
+      history: (p, k) => store.history(p, k),
+    };
+    const error = await rejection(forgetSecrets({ cwd, schema: memuSchema, store: dying, keys: ['POSTGRES_PASSWORD', 'MEMU_DB_URL'] }));
+    expect(error.message).toBe('OS keyring failed removing MEMU_DB_URL: the Secret Service went away while answering; POSTGRES_PASSWORD was removed before that');
+    expect(error.data.removedBefore).toEqual(['POSTGRES_PASSWORD']);
+    expect(await store.get(id, 'POSTGRES_PASSWORD')).toBeUndefined();
+    expect(await store.get(id, 'MEMU_DB_URL')).toBeDefined();
   });
 
   it('deletes only the named keys', async () => {

@@ -1,0 +1,22 @@
+import { EnvkitError } from 'envkit';
+import { describe, expect, it } from 'vitest';
+import type { Context } from './context.js';
+import { keyringWarning } from './keyring-option.js';
+
+const ctx = { style: { yellow: (text: string) => text }, envFile: '.env' } as unknown as Context;
+
+describe('keyringWarning', () => {
+  it('says the secrets are only in the env file when the keyring took none of them', () => {
+    const error = new EnvkitError('KEYRING', 'OS keyring unavailable: the keyring is locked', { hint: 'unlock it; or do without the keyring', reason: 'keyring-unusable', data: { problem: 'locked', repair: 'unlock it' } });
+    expect(keyringWarning(ctx, error)).toBe('warning: OS keyring unavailable: the keyring is locked; the secrets are only in .env (fix: unlock it; or run with --no-keyring to do without the keyring)');
+  });
+
+  it('says the other secrets are, when some were stored before the keyring failed', () => {
+    const error = new EnvkitError('KEYRING', 'OS keyring failed writing POSTGRES_PASSWORD (envkit:p): the Secret Service went away; OPENAI_API_KEY was stored before that', {
+      hint: 'start it again; or do without the keyring',
+      reason: 'keyring-unusable',
+      data: { problem: 'service-died', repair: 'start it again', storedBefore: ['OPENAI_API_KEY'] },
+    });
+    expect(keyringWarning(ctx, error)).toMatch(/; OPENAI_API_KEY was stored before that; the other secrets are only in \.env \(fix: start it again; or run with --no-keyring to do without the keyring\)$/);
+  });
+});

@@ -1,0 +1,18 @@
+import { EnvkitError } from '../../errors.js';
+
+/**
+ * A keyring that fails after some keys were already stored or removed (gnome-keyring dying mid-way): `error`
+ * saying which (also as data: `storedBefore` / `removedBefore`), so the failure is not read as "nothing
+ * changed". Running the command again does the rest. Other errors, or none done, pass as they are.
+ */
+export function withDoneBefore(error: unknown, done: readonly string[], verb: 'stored' | 'removed'): unknown {
+  if (done.length === 0 || !(error instanceof EnvkitError)) return error;
+  return new EnvkitError(error.code, `${error.message}; ${done.join(' and ')} ${done.length === 1 ? 'was' : 'were'} ${verb} before that`, {
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.reason === undefined ? {} : { reason: error.reason }),
+    ...(error.path === undefined ? {} : { path: error.path }),
+    issues: error.issues,
+    data: { ...error.data, [`${verb}Before`]: [...done] },
+    cause: error,
+  });
+}

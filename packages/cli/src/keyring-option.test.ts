@@ -1,7 +1,7 @@
 import { EnvkitError } from 'envkit';
 import { describe, expect, it } from 'vitest';
 import type { Context } from './context.js';
-import { keyringWarning } from './keyring-option.js';
+import { copyMissed, keyringWarning } from './keyring-option.js';
 
 const ctx = { style: { yellow: (text: string) => text }, envFile: '.env' } as unknown as Context;
 
@@ -18,5 +18,12 @@ describe('keyringWarning', () => {
       data: { problem: 'service-died', repair: 'start it again', storedBefore: ['OPENAI_API_KEY'] },
     });
     expect(keyringWarning(ctx, error)).toMatch(/; OPENAI_API_KEY was stored before that; the other secrets are only in \.env \(fix: start it again; or run with --no-keyring to do without the keyring\)$/);
+  });
+
+  it('after --keyring failed: the env file was written, and the keyring copy (or of the other secrets) was not', () => {
+    const none = new EnvkitError('KEYRING', 'x', { reason: 'keyring-unusable', data: { repair: 'r' } });
+    const some = new EnvkitError('KEYRING', 'x', { reason: 'keyring-unusable', data: { repair: 'r', storedBefore: ['OPENAI_API_KEY'] } });
+    expect(copyMissed(ctx, none)).toBe('.env was written, the keyring copy was not: run `envkit backup` once the keyring works');
+    expect(copyMissed(ctx, some)).toBe('.env was written, the keyring copy of the other secrets was not: run `envkit backup` once the keyring works');
   });
 });

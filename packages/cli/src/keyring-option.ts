@@ -70,8 +70,17 @@ export async function withKeyring<T>(ctx: Context, fn: (store: OsSecretStore, pr
   }
 }
 
+/** True when the keyring failed after storing some of the secrets (its message names them). */
+function storedSome(error: EnvkitError): boolean {
+  return Array.isArray(error.data.storedBefore) && error.data.storedBefore.length > 0;
+}
+
 /** The one warning line of `auto` mode: what is wrong, that the secrets (or the others) are only in the env file, the fix. */
 export function keyringWarning(ctx: Context, error: EnvkitError): string {
-  const which = Array.isArray(error.data.storedBefore) && error.data.storedBefore.length > 0 ? 'the other secrets are' : 'the secrets are';
-  return `${ctx.style.yellow('warning')}: ${error.message}; ${which} only in ${ctx.envFile} (fix: ${hintOf(error) ?? 'see `envkit keyring status`'})`;
+  return `${ctx.style.yellow('warning')}: ${error.message}; ${storedSome(error) ? 'the other secrets are' : 'the secrets are'} only in ${ctx.envFile} (fix: ${hintOf(error) ?? 'see `envkit keyring status`'})`;
+}
+
+/** After a keyring failure that left the env file written: what was not copied, and how to copy it later. */
+export function copyMissed(ctx: Context, error: EnvkitError): string {
+  return `${ctx.envFile} was written, the keyring copy${storedSome(error) ? ' of the other secrets' : ''} was not: run \`envkit backup\` once the keyring works`;
 }

@@ -6,7 +6,7 @@ import type { FlagsOf } from '../command-table.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden, promptVisible } from '../prompt.js';
 import { renderKeys, renderFiles, wordKeys } from '../render/summary.js';
-import { keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
+import { copyMissed, keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
 import { hintOf } from '../render/reasons.js';
@@ -98,7 +98,7 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     ctx.out();
   }
   if (failed) {
-    ctx.err(`envkit: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
+    ctx.err(`envkit: ${failure.message}; ${copyMissed(ctx, failure)}`);
     const fix = hintOf(failure);
     if (fix) ctx.err(`  fix: ${fix}`);
     return Exit.Environment;

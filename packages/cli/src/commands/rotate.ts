@@ -9,7 +9,7 @@ import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { hintOf, stepDetail, wordError } from '../render/reasons.js';
-import { keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { copyMissed, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { dbSecurity } from '../db-security.js';
 
 
@@ -218,7 +218,7 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
   renderFiles(ctx, [result.file], flags.dryRun);
   if (copy !== undefined && !(copy instanceof EnvkitError)) renderBackedUp(ctx, copy);
   if (copy instanceof EnvkitError) {
-    ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${copy.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
+    ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${copy.message}; ${copyMissed(ctx, copy)}`);
   } else if (keyring?.status === 'unavailable') {
     ctx.err(keyringWarning(ctx, keyring.error));
   }

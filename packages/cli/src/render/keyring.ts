@@ -1,7 +1,7 @@
 import type { BackupResult, KeyringCopy, KeyringTarget } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
-import { keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { copyMissed, keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { keyWidth } from './summary.js';
 import { withValueFix } from './value-fix.js';
 import { hintOf } from './reasons.js';
@@ -79,7 +79,7 @@ export function renderEdit(ctx: Context, report: EditReport, renderText: () => v
     ctx.out(`  the keyring copy (${serviceFor(ctx)}) would be kept in step`);
   }
   if (failure && copy.status === 'failed') {
-    ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${failure.message}; ${ctx.envFile} was written, the keyring copy was not: run \`envkit backup\` once the keyring works`);
+    ctx.err(`${failed ? 'envkit' : ctx.style.yellow('warning')}: ${failure.message}; ${copyMissed(ctx, failure)}`);
     const fix = failed ? hintOf(failure) : undefined;
     if (fix) ctx.err(`  fix: ${fix}`);
   } else if (failure && !ctx.quiet) {

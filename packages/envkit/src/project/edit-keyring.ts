@@ -10,6 +10,7 @@ import type { BackupResult } from './keyring/backup.js';
 import type { KeyringCopy } from './keyring/copy.js';
 import { isPresent } from './plan.js';
 import { externalGuard } from '../schema/external.js';
+import { withDoneBefore } from './keyring/done-before.js';
 
 /*
  * `set` and `unset` with the keyring copy kept in step, under the rules init and rotate follow: the env file
@@ -67,11 +68,12 @@ async function keepInStep(
   const { store, schema } = options;
   const secrets = result.keys.filter((k) => schema.vars[k.key]?.secret === true && k.action !== 'missing').map((k) => k.key);
   if (!store || options.dryRun || secrets.length === 0) return { status: 'off' };
+  const removed: string[] = [];
+  const stored: string[] = [];
   try {
     const projectId = resolveProjectId(options);
     const now = readEnvFile(projectPaths(options)).doc.toObject();
     const kept = secrets.filter((key) => isPresent(now[key]));
-    const removed: string[] = [];
     for (const key of secrets.filter((k) => !isPresent(now[k]))) {
       if (await store.delete(projectId, key)) removed.push(key);
     }
@@ -80,10 +82,13 @@ async function keepInStep(
       // keepRotatedSecret keeps the replaced value as history, as `rotate` does; one call per key.
       const one = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema, store, projectId, key, previous: previous[key] });
       backup = { ...backup, keys: [...backup.keys, ...one.keys] };
+      stored.push(...one.keys.filter((k) => k.action === 'stored').map((k) => k.key));
     }
     return { status: 'stored', backup, removed };
   } catch (error) {
-    if (isEnvkitError(error)) return { status: 'failed', error };
+    // A keyring that failed part-way says what it had taken by then.
+    const said = withDoneBefore(withDoneBefore(error, removed, 'removed'), stored, 'stored');
+    if (isEnvkitError(said)) return { status: 'failed', error: said };
     throw error;
   }
 }

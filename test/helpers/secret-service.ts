@@ -60,8 +60,13 @@ export interface SecretServiceHandle {
   pauseKeyring(): void;
   /** Kills gnome-keyring at once (SIGKILL, which a paused one cannot delay): it dies in the middle of a call. */
   killKeyring(): Promise<void>;
-  /** Resolves when a client calls `member` of the Secret Service on the bus (watched with dbus-monitor from now on). */
-  called(member: string, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves with true once clients have called `member` of the Secret Service `times` times (default 1),
+   * counted with dbus-monitor from now on; with false when `signal` aborts first. Rejects after `timeoutMs`.
+   */
+  called(member: string, options: { timeoutMs: number; times?: number; signal?: AbortSignal }): Promise<boolean>;
+  /** Kills gnome-keyring (if it runs) and starts it again on the same directories: what it stored is there again. */
+  restartKeyring(): Promise<void>;
   /** How gnome-keyring ended when it ended without stopKeyring()/stop() (a test can then say so), else undefined. */
   unexpectedExit(): string | undefined;
   /** Kills what was started and removes its files. */
@@ -130,6 +135,7 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
     let keyringPid: number | undefined;
     let pauseKeyring = (): void => undefined;
     let killKeyring = async (): Promise<void> => undefined;
+    let restartKeyring = async (): Promise<void> => undefined;
     let unexpected: string | undefined;
     let stopping = false;
     if (mode !== 'none') {
@@ -140,20 +146,28 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
         keyringEnv[name] = path;
       }
       const unlock = mode === 'empty' ? [] : ['--unlock'];
-      const keyring = spawn('gnome-keyring-daemon', ['--foreground', ...unlock, '--components=secrets'], {
-        env: keyringEnv,
-        stdio: ['pipe', 'ignore', 'pipe'],
-      });
-      children.push(keyring);
-      keyringPid = keyring.pid;
-      // Its last words, for the report of an exit nobody asked for (GLib prints a failed assertion there).
-      let said = '';
-      keyring.stderr?.on('data', (chunk: Buffer) => {
-        said = (said + chunk.toString('utf8')).slice(-2000);
-      });
-      keyring.once('exit', (code, signal) => {
-        if (!stopping) unexpected = `gnome-keyring-daemon (pid ${keyring.pid}) exited on its own: code ${code}, signal ${signal}; its stderr: ${said.trim() || '(nothing)'}`;
-      });
+      let keyring: ChildProcess;
+      // Started again by restartKeyring with the same directories: the login keyring it wrote is read back.
+      const launch = async (): Promise<void> => {
+        const daemon = spawn('gnome-keyring-daemon', ['--foreground', ...unlock, '--components=secrets'], {
+          env: keyringEnv,
+          stdio: ['pipe', 'ignore', 'pipe'],
+        });
+        keyring = daemon;
+        children.push(daemon);
+        keyringPid = daemon.pid;
+        // Its last words, for the report of an exit nobody asked for (GLib prints a failed assertion there).
+        let said = '';
+        daemon.stderr?.on('data', (chunk: Buffer) => {
+          said = (said + chunk.toString('utf8')).slice(-2000);
+        });
+        daemon.once('exit', (code, signal) => {
+          if (!stopping && daemon === keyring) unexpected = `gnome-keyring-daemon (pid ${daemon.pid}) exited on its own: code ${code}, signal ${signal}; its stderr: ${said.trim() || '(nothing)'}`;
+        });
+        // --unlock reads the password of the login keyring from stdin and creates the keyring when missing.
+        daemon.stdin?.end(mode === 'empty' ? '' : 'envkit-test-keyring-password');
+        await waitForName(env, 'org.freedesktop.secrets', 5000);
+      };
       stopKeyring = () => {
         stopping = true;
         return killChild(keyring);
@@ -168,9 +182,12 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
         keyring.kill('SIGKILL');
         await exited;
       };
-      // --unlock reads the password of the login keyring from stdin and creates the keyring when missing.
-      keyring.stdin?.end(mode === 'empty' ? '' : 'envkit-test-keyring-password');
-      await waitForName(env, 'org.freedesktop.secrets', 5000);
+      restartKeyring = async () => {
+        await killKeyring();
+        stopping = false;
+        await launch();
+      };
+      await launch();
     }
     if (mode === 'unlocked' || mode === 'locked') {
       const check = `envkit-helper-check-${process.pid}`;
@@ -186,10 +203,13 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
       lookup,
       lock,
       stopKeyring,
-      called: (member, timeoutMs) => called(address, member, timeoutMs),
-      keyringPid,
+      called: (member, options) => called(address, member, options),
+      get keyringPid() {
+        return keyringPid;
+      },
       pauseKeyring,
       killKeyring,
+      restartKeyring,
       unexpectedExit: () => unexpected,
       stop: () => {
         stopping = true;
@@ -271,23 +291,26 @@ export async function startStuckBus(): Promise<{ address: string; env: NodeJS.Pr
   };
 }
 
-/** Waits for a method call `member` to org.freedesktop.secrets on the bus at `address`, seen by dbus-monitor. */
-async function called(address: string, member: string, timeoutMs: number): Promise<void> {
+/** {@link SecretServiceHandle.called} on the bus at `address`. */
+async function called(address: string, member: string, options: { timeoutMs: number; times?: number; signal?: AbortSignal }): Promise<boolean> {
+  const times = options.times ?? 1;
   const monitor = spawn('dbus-monitor', ['--address', address, `type='method_call',destination='org.freedesktop.secrets',member='${member}'`], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${member} call on the bus within ${timeoutMs} ms`)), timeoutMs);
+    return await new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fewer than ${times} ${member} calls on the bus within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const done = (seen: boolean) => {
+        clearTimeout(timer);
+        resolve(seen);
+      };
+      options.signal?.addEventListener('abort', () => done(false), { once: true });
       let seen = '';
       monitor.once('error', reject);
       monitor.stdout?.setEncoding('utf8');
       monitor.stdout?.on('data', (chunk: string) => {
         seen += chunk;
-        if (seen.includes(`member=${member}`)) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (seen.split(`member=${member}`).length > times) done(true);
       });
     });
   } finally {

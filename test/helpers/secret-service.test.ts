@@ -94,7 +94,7 @@ describe.runIf(enabled)('withSecretService', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = Date.now();
       await keyring.stop();
-      expect((await waiting).message).toMatch(/^dbus-monitor exited .* before 1 OpenSession calls$/);
+      expect(((await waiting) as Error).message).toMatch(/^dbus-monitor exited .* before 1 OpenSession calls$/);
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await keyring.stop();

@@ -556,9 +556,14 @@ describe.skipIf(!enabled)('envkit when the keyring cannot be used: bounded, one 
         const killed = keyring.called('OpenSession', { timeoutMs: 60_000, times: session, signal: stop.signal }).then(async (seen) => {
           if (seen) await keyring.killKeyring();
         });
-        const backup = await cli(dir, ['--project', id, 'backup'], env);
-        stop.abort();
-        await killed;
+        let backup: Awaited<ReturnType<typeof cli>>;
+        try {
+          backup = await cli(dir, ['--project', id, 'backup'], env);
+        } finally {
+          // Always awaited, so that a watch outliving a failed run is no unhandled rejection.
+          stop.abort();
+          await killed;
+        }
         if (backup.code !== 0) {
           failed += 1;
           expect(backup.code, backup.all).toBe(3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requireTool } from './require.js';
-import { SECRET_SERVICE_INSTALL, UPSTREAM_KEYRING_RACE, hasSecretService, withSecretService, type SecretServiceHandle } from './secret-service.js';
+import { SECRET_SERVICE_INSTALL, UPSTREAM_KEYRING_RACE, hasSecretService, startSecretService, withSecretService, type SecretServiceHandle } from './secret-service.js';
 
 /*
  * withSecretService runs an attempt once more only when gnome-keyring died of its upstream race. The daemon
@@ -72,6 +72,49 @@ describe.runIf(enabled)('withSecretService', () => {
     expect(attempts).toBe(1);
     expect(failure.message).toMatch(/exited on its own: code null, signal SIGTRAP/);
     expect((failure.cause as Error).message).toBe('what the test saw');
+  });
+
+  it('called: true once the calls were made, false when aborted first, and a rejection (not a wait) when the bus goes away', async () => {
+    const keyring = await startSecretService();
+    try {
+      const seen = keyring.called('OpenSession', { timeoutMs: 10_000, times: 2 });
+      let settled = false;
+      void seen.finally(() => (settled = true));
+      // dbus-monitor needs a moment to attach: look up until two calls were seen.
+      while (!settled) {
+        keyring.lookup('envkit:called', 'KEY');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await seen).toBe(true);
+      const stop = new AbortController();
+      const aborted = keyring.called('OpenSession', { timeoutMs: 10_000, signal: stop.signal });
+      stop.abort();
+      expect(await aborted).toBe(false);
+      const waiting = keyring.called('OpenSession', { timeoutMs: 60_000 }).catch((error: unknown) => error as Error);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      await keyring.stop();
+      expect(((await waiting) as Error).message).toMatch(/^dbus-monitor exited .* before 1 OpenSession calls$/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await keyring.stop();
+    }
+  });
+
+  it('restartKeyring: what was stored is there again, under a new daemon whose own death is still reported', async () => {
+    const keyring = await startSecretService();
+    try {
+      keyring.secretTool(['store', '--label=restart check', 'service', 'envkit:restart', 'username', 'KEY'], 'kept');
+      const before = keyring.keyringPid;
+      await keyring.restartKeyring();
+      expect(keyring.keyringPid).not.toBe(before);
+      expect(keyring.unexpectedExit()).toBeUndefined();
+      expect(keyring.lookup('envkit:restart', 'KEY')).toBe('kept');
+      await crash(keyring);
+      expect(keyring.unexpectedExit()).toMatch(new RegExp(`pid ${keyring.keyringPid}\\) exited on its own: code null, signal SIGTRAP`));
+    } finally {
+      await keyring.stop();
+    }
   });
 
   it('the race pattern matches what gnome-keyring 42 prints when it hits the race (CI, 2026-12-06)', () => {

@@ -299,14 +299,20 @@ async function called(address: string, member: string, options: { timeoutMs: num
   });
   try {
     return await new Promise<boolean>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fewer than ${times} ${member} calls on the bus within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(() => fail(new Error(`fewer than ${times} ${member} calls on the bus within ${options.timeoutMs} ms`)), options.timeoutMs);
       const done = (seen: boolean) => {
         clearTimeout(timer);
         resolve(seen);
       };
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
       options.signal?.addEventListener('abort', () => done(false), { once: true });
       let seen = '';
-      monitor.once('error', reject);
+      monitor.once('error', fail);
+      // The bus stopped (the test ended) or refused to be monitored: said now, not after timeoutMs.
+      monitor.once('close', (code, signal) => fail(new Error(`dbus-monitor exited (code ${code}, signal ${signal}) before ${times} ${member} calls`)));
       monitor.stdout?.setEncoding('utf8');
       monitor.stdout?.on('data', (chunk: string) => {
         seen += chunk;

@@ -26,4 +26,11 @@ describe('keyringWarning', () => {
     expect(copyMissed(ctx, none)).toBe('.env was written, the keyring copy was not: run `envkit backup` once the keyring works');
     expect(copyMissed(ctx, some)).toBe('.env was written, the keyring copy of the other secrets was not: run `envkit backup` once the keyring works');
   });
+
+  it('after a failed removal (set to empty, unset): the keyring still holds them, and a backup alone would not remove them', () => {
+    const held = new EnvkitError('KEYRING', 'x', { reason: 'keyring-unusable', data: { repair: 'r', removedBefore: ['OPENAI_API_KEY'], notRemoved: ['OPENROUTER_API_KEY', 'MEMU_API_KEY'] } });
+    expect(copyMissed(ctx, held)).toBe(
+      '.env was written, the keyring still holds OPENROUTER_API_KEY and MEMU_API_KEY: run `envkit keyring forget OPENROUTER_API_KEY MEMU_API_KEY --yes` and `envkit backup` once the keyring works',
+    );
+  });
 });

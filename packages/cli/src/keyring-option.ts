@@ -80,7 +80,14 @@ export function keyringWarning(ctx: Context, error: EnvkitError): string {
   return `${ctx.style.yellow('warning')}: ${error.message}; ${storedSome(error) ? 'the other secrets are' : 'the secrets are'} only in ${ctx.envFile} (fix: ${hintOf(error) ?? 'see `envkit keyring status`'})`;
 }
 
-/** After a keyring failure that left the env file written: what was not copied, and how to copy it later. */
+/**
+ * After a keyring failure that left the env file written: what was not copied, and how to copy it later. Secrets
+ * that left the file but not the keyring (set to empty, unset) need `keyring forget`: a backup leaves them there.
+ */
 export function copyMissed(ctx: Context, error: EnvkitError): string {
+  const held = Array.isArray(error.data.notRemoved) ? error.data.notRemoved.map(String) : [];
+  if (held.length > 0) {
+    return `${ctx.envFile} was written, the keyring still holds ${held.join(' and ')}: run \`envkit keyring forget ${held.join(' ')} --yes\` and \`envkit backup\` once the keyring works`;
+  }
   return `${ctx.envFile} was written, the keyring copy${storedSome(error) ? ' of the other secrets' : ''} was not: run \`envkit backup\` once the keyring works`;
 }

@@ -10,7 +10,7 @@ import type { BackupResult } from './keyring/backup.js';
 import type { KeyringCopy } from './keyring/copy.js';
 import { isPresent } from './plan.js';
 import { externalGuard } from '../schema/external.js';
-import { withDoneBefore } from './keyring/done-before.js';
+import { withDoneBefore, withNotRemoved } from './keyring/done-before.js';
 
 /*
  * `set` and `unset` with the keyring copy kept in step, under the rules init and rotate follow: the env file
@@ -70,12 +70,16 @@ async function keepInStep(
   if (!store || options.dryRun || secrets.length === 0) return { status: 'off' };
   const removed: string[] = [];
   const stored: string[] = [];
+  // Secrets that left the file and are still to be removed from the keyring: a `backup` does not remove them.
+  let notRemoved: string[] = [];
   try {
     const projectId = resolveProjectId(options);
     const now = readEnvFile(projectPaths(options)).doc.toObject();
     const kept = secrets.filter((key) => isPresent(now[key]));
-    for (const key of secrets.filter((k) => !isPresent(now[k]))) {
-      if (await store.delete(projectId, key)) removed.push(key);
+    notRemoved = secrets.filter((k) => !isPresent(now[k]));
+    while (notRemoved.length > 0) {
+      if (await store.delete(projectId, notRemoved[0]!)) removed.push(notRemoved[0]!);
+      notRemoved = notRemoved.slice(1);
     }
     let backup: BackupResult = { projectId, service: serviceName(projectId), backend: store.backend, keys: [] };
     for (const key of kept) {
@@ -87,7 +91,7 @@ async function keepInStep(
     return { status: 'stored', backup, removed };
   } catch (error) {
     // A keyring that failed part-way says what it had taken by then.
-    const said = withDoneBefore(withDoneBefore(error, removed, 'removed'), stored, 'stored');
+    const said = withNotRemoved(withDoneBefore(withDoneBefore(error, removed, 'removed'), stored, 'stored'), notRemoved);
     if (isEnvkitError(said)) return { status: 'failed', error: said };
     throw error;
   }

@@ -28,7 +28,10 @@ export async function keepInStore(ctx: RotationContext, previous: string | undef
   } catch (error) {
     const reported = isEnvkitError(error) ? error : new EnvkitError('KEYRING', messageOf(error), { reason: 'store-failed' });
     ctx.keyring = { status: 'failed', error: reported, backend: store.backend };
-    ctx.warnings.push({ reason: 'keyring-failed', key: ctx.key, message: messageOf(error), file: ctx.store.name });
-    return `; the keyring could not store it (see warnings)`;
+    // A keyring that failed part-way names what it stored before (withDoneBefore): the warning names what it did not.
+    const storedBefore = Array.isArray(reported.data.storedBefore) ? reported.data.storedBefore : [];
+    const missed = [ctx.key, ...changed].find((k) => !storedBefore.includes(k)) ?? ctx.key;
+    ctx.warnings.push({ reason: 'keyring-failed', key: missed, message: messageOf(error), file: ctx.store.name });
+    return `; the keyring could not store ${storedBefore.length === 0 ? 'it' : missed} (see warnings)`;
   }
 }

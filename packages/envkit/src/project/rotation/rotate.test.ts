@@ -10,6 +10,7 @@ import { parseDocument } from '../../dotenv/document.js';
 import { acquireLock } from '../../files/lock.js';
 import { canLogin, applyPasswordDirect } from '../../database/apply-direct.js';
 import { MemoryStore } from '../../keyring/memory-store.js';
+import type { SecretStore } from '../../keyring/store.js';
 import { memuSchema } from '../../schema/memu.js';
 import { defineSchema, variable } from '../../schema/define.js';
 import { buildPostgresUrl, parsePostgresUrl } from '../../secrets/derive.js';
@@ -441,6 +442,38 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     expect(result.steps.find((s) => s.name === 'finish')?.status).toBe('done');
     expect(result.keyring.status).toBe('failed');
     expect(result.warnings).toEqual([{ reason: 'keyring-failed', key: 'POSTGRES_PASSWORD', message: 'the keyring is locked', file: '.env' }]);
+    await expectConsistent(p);
+  });
+
+  it('a keyring that dies after storing the new password: the warning names the URL it did not store, not the password', async () => {
+    const p = await project();
+    const store = new MemoryStore();
+    const id = defaultProjectId({ cwd: p.dir });
+    // Writes: the old password (as the history to be), the new one, then the URL, where the keyring dies.
+    let writes = 0;
+    const dying: SecretStore = {
+      backend: store.backend,
+      get: (project, key) => store.get(project, key),
+      set: async (project, key, value) => {
+        if (++writes === 3) throw new EnvkitError('KEYRING', `OS keyring failed writing ${key}: the Secret Service went away while answering`, { reason: 'keyring-unusable' });
+        return store.set(project, key, value);
+      },
+      delete: (project, key) => store.delete(project, key),
+      history: (project, key) => store.history(project, key),
+    };
+    const result = await rotatePassword({ ...p.base, ...direct(), store: dying });
+    expect(result.keyring.status).toBe('failed');
+    expect(await store.get(id, 'POSTGRES_PASSWORD')).toBe(envValues(p.dir).POSTGRES_PASSWORD);
+    expect(await store.get(id, 'MEMU_DB_URL')).toBeUndefined();
+    expect(result.warnings).toEqual([
+      {
+        reason: 'keyring-failed',
+        key: 'MEMU_DB_URL',
+        message: 'OS keyring failed writing MEMU_DB_URL: the Secret Service went away while answering; POSTGRES_PASSWORD was stored before that',
+        file: '.env',
+      },
+    ]);
+    expect(result.steps.find((s) => s.name === 'finish')!.detail).toMatch(/; the keyring could not store MEMU_DB_URL \(see warnings\)$/);
     await expectConsistent(p);
   });
 

@@ -33,4 +33,14 @@ describe('keyringWarning', () => {
       '.env was written, the keyring still holds OPENROUTER_API_KEY and MEMU_API_KEY: run `envkit keyring forget OPENROUTER_API_KEY MEMU_API_KEY --yes` and `envkit backup` once the keyring works',
     );
   });
+
+  it('names the env file and the directory the copy belongs to: the project id comes from both', () => {
+    const error = new EnvkitError('KEYRING', 'x', { reason: 'keyring-unusable', data: { repair: 'r', notRemoved: ['OPENAI_API_KEY'] } });
+    const other = { ...ctx, envFile: 'prod env', environment: undefined, schemaPath: undefined, cwd: process.cwd(), io: { cwd: process.cwd() } } as unknown as Context;
+    expect(copyMissed(other, error)).toBe(
+      "prod env was written, the keyring still holds OPENAI_API_KEY: run `envkit keyring forget -f 'prod env' OPENAI_API_KEY --yes` and `envkit backup -f 'prod env'` once the keyring works",
+    );
+    const elsewhere = { ...ctx, envFile: '.env', cwd: '/', io: { cwd: process.cwd() } } as unknown as Context;
+    expect(copyMissed(elsewhere, new EnvkitError('KEYRING', 'x', { data: {} }))).toBe('.env was written, the keyring copy was not: run `envkit backup` in / once the keyring works');
+  });
 });

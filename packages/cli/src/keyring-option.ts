@@ -1,6 +1,7 @@
 import { EnvkitError, isEnvkitError, type EnvSchema } from 'envkit';
 import { openOsStore, resolveProjectId, serviceName, type OsSecretStore } from 'envkit/keyring';
 import type { Context } from './context.js';
+import { fixScope, scopeCommands } from './render/fix-scope.js';
 import { hintOf } from './render/reasons.js';
 
 /**
@@ -85,9 +86,13 @@ export function keyringWarning(ctx: Context, error: EnvkitError): string {
  * that left the file but not the keyring (set to empty, unset) need `keyring forget`: a backup leaves them there.
  */
 export function copyMissed(ctx: Context, error: EnvkitError): string {
+  // The project id comes from the directory and the env file: the commands name both as this run had them.
+  const scope = fixScope(ctx);
+  const where = scope.dir === undefined ? '' : ` in ${scope.dir}`;
   const held = Array.isArray(error.data.notRemoved) ? error.data.notRemoved.map(String) : [];
-  if (held.length > 0) {
-    return `${ctx.envFile} was written, the keyring still holds ${held.join(' and ')}: run \`envkit keyring forget ${held.join(' ')} --yes\` and \`envkit backup\` once the keyring works`;
-  }
-  return `${ctx.envFile} was written, the keyring copy${storedSome(error) ? ' of the other secrets' : ''} was not: run \`envkit backup\` once the keyring works`;
+  const text =
+    held.length > 0
+      ? `${ctx.envFile} was written, the keyring still holds ${held.join(' and ')}: run \`envkit keyring forget ${held.join(' ')} --yes\` and \`envkit backup\`${where} once the keyring works`
+      : `${ctx.envFile} was written, the keyring copy${storedSome(error) ? ' of the other secrets' : ''} was not: run \`envkit backup\`${where} once the keyring works`;
+  return scopeCommands(text, scope);
 }

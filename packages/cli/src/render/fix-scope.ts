@@ -41,7 +41,8 @@ export function fixLabel(scope: FixScope): string {
 
 function shownDir(start: string, dir: string): string {
   const path = relative(start, dir);
-  return `${path.startsWith('..') || isAbsolute(path) ? resolve(dir) : path}/`;
+  const shown = path.startsWith('..') || isAbsolute(path) ? resolve(dir) : path;
+  return shown.endsWith('/') ? shown : `${shown}/`;
 }
 
 /** The options to add after an envkit command's name: --env NAME, then the file and the schema. */

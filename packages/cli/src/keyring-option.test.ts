@@ -1,7 +1,7 @@
 import { EnvkitError } from 'envkit';
 import { describe, expect, it } from 'vitest';
 import type { Context } from './context.js';
-import { copyMissed, keyringWarning } from './keyring-option.js';
+import { copyMissed, keyringFailureJson, keyringWarning } from './keyring-option.js';
 
 const ctx = { style: { yellow: (text: string) => text }, envFile: '.env' } as unknown as Context;
 
@@ -42,5 +42,23 @@ describe('keyringWarning', () => {
     );
     const elsewhere = { ...ctx, envFile: '.env', cwd: '/', io: { cwd: process.cwd() } } as unknown as Context;
     expect(copyMissed(elsewhere, new EnvkitError('KEYRING', 'x', { data: {} }))).toBe('.env was written, the keyring copy was not: run `envkit backup` in / once the keyring works');
+  });
+});
+
+describe('keyringFailureJson', () => {
+  it('carries the keys done before the failure, and those not removed, as the error data has them', () => {
+    const error = new EnvkitError('KEYRING', 'failed; OPENAI_API_KEY was stored before that', {
+      reason: 'keyring-unusable',
+      data: { problem: 'service-died', repair: 'start it again', storedBefore: ['OPENAI_API_KEY'], notRemoved: ['OPENROUTER_API_KEY'] },
+    });
+    expect(keyringFailureJson('failed', error)).toEqual({
+      status: 'failed',
+      message: 'failed; OPENAI_API_KEY was stored before that',
+      hint: 'start it again; or run with --no-keyring to do without the keyring',
+      storedBefore: ['OPENAI_API_KEY'],
+      notRemoved: ['OPENROUTER_API_KEY'],
+    });
+    const plain = new EnvkitError('KEYRING', 'OS keyring unavailable: locked', { reason: 'keyring-unusable', data: { problem: 'locked', repair: 'unlock it' } });
+    expect(Object.keys(keyringFailureJson('unavailable', plain))).toEqual(['status', 'message', 'hint']);
   });
 });

@@ -71,6 +71,15 @@ export async function withKeyring<T>(ctx: Context, fn: (store: OsSecretStore, pr
   }
 }
 
+/**
+ * The `--json` keyring section of a failure: its status, message and fix, and the keys it had stored or removed
+ * before it failed, and those it could not remove (as the library's error data has them).
+ */
+export function keyringFailureJson(status: 'failed' | 'unavailable', error: EnvkitError): Record<string, unknown> {
+  const partial = ['storedBefore', 'removedBefore', 'notRemoved'].filter((name) => Array.isArray(error.data[name])).map((name) => [name, error.data[name]]);
+  return { status, message: error.message, hint: hintOf(error), ...Object.fromEntries(partial) };
+}
+
 /** True when the keyring failed after storing some of the secrets (its message names them). */
 function storedSome(error: EnvkitError): boolean {
   return Array.isArray(error.data.storedBefore) && error.data.storedBefore.length > 0;

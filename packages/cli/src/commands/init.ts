@@ -6,7 +6,7 @@ import type { FlagsOf } from '../command-table.js';
 import { parseAssignments } from '../assignments.js';
 import { promptHidden, promptVisible } from '../prompt.js';
 import { renderKeys, renderFiles, wordKeys } from '../render/summary.js';
-import { copyMissed, keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
+import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyring, serviceFor } from '../keyring-option.js';
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
 import { hintOf } from '../render/reasons.js';
@@ -80,7 +80,7 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     const section = stored
       ? keyringJson(stored)
       : failure
-        ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: hintOf(failure) }
+        ? keyringFailureJson(failed ? 'failed' : 'unavailable', failure)
         : { status: 'skipped', reason: flags.dryRun ? 'dry run' : '--no-keyring' };
     ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...initResult, keyring: section });
     return failed ? Exit.Environment : 0;

@@ -8,8 +8,8 @@ import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
-import { hintOf, stepDetail, wordError } from '../render/reasons.js';
-import { copyMissed, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { stepDetail, wordError } from '../render/reasons.js';
+import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { dbSecurity } from '../db-security.js';
 
 
@@ -82,7 +82,7 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   // With --keyring a keyring copy that failed fails the command, though the rotation itself is finished.
   const failed = result.steps.some((s) => s.status === 'failed') || (mode === 'required' && result.keyring.status === 'failed');
   if (ctx.json) {
-    const section = keyring?.status === 'unavailable' ? { status: 'unavailable', message: keyring.error.message, hint: hintOf(keyring.error) } : rotationKeyringJson(result.keyring);
+    const section = keyring?.status === 'unavailable' ? keyringFailureJson('unavailable', keyring.error) : rotationKeyringJson(result.keyring);
     const worded = result.steps.map(({ reason: _reason, ...step }) => ({ ...step, detail: stepDetail({ detail: step.detail, reason: _reason }) }));
     ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map(rotationWarningText) });
     return failed ? Exit.Environment : Exit.Ok;
@@ -204,10 +204,10 @@ async function fileOnly(ctx: Context, key: string, flags: RotateFlags): Promise<
     const section =
       copy === undefined
         ? keyring?.status === 'unavailable'
-          ? { status: 'unavailable', message: keyring.error.message, hint: hintOf(keyring.error) }
+          ? keyringFailureJson('unavailable', keyring.error)
           : { status: 'skipped', reason: flags.dryRun ? 'dry run' : '--no-keyring' }
         : copy instanceof EnvkitError
-          ? { status: 'failed', message: copy.message, hint: hintOf(copy) }
+          ? keyringFailureJson('failed', copy)
           : keyringJson(copy);
     const { keyring: _copy, livesElsewhere: _elsewhere, ...rotated } = result;
     ctx.printJson({ ok: !failed, dryRun: flags.dryRun === true, ...rotated, database: 'unchanged', keyring: section });

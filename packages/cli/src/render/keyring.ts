@@ -1,7 +1,7 @@
 import type { BackupResult, KeyringCopy, KeyringTarget } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
-import { copyMissed, keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
+import { copyMissed, keyringFailureJson, keyringWarning, serviceFor, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { keyWidth } from './summary.js';
 import { withValueFix } from './value-fix.js';
 import { hintOf } from './reasons.js';
@@ -66,7 +66,7 @@ export function renderEdit(ctx: Context, report: EditReport, renderText: () => v
       copy.status === 'stored'
         ? { status: 'updated', projectId: copy.backup.projectId, service: copy.backup.service, backend: copy.backup.backend, keys: wordBackedUp(copy.backup.keys), removed: copy.removed ?? [] }
         : failure
-          ? { status: failed ? 'failed' : 'unavailable', message: failure.message, hint: hintOf(failure) }
+          ? keyringFailureJson(failed ? 'failed' : 'unavailable', failure)
           : { status: 'skipped', reason: dryRun ? 'dry run' : keyring === undefined ? 'no secret changed' : '--no-keyring' };
     ctx.printJson({ ok: !failed, dryRun, ...report.edited, keyring: section });
     return failed ? Exit.Environment : Exit.Ok;

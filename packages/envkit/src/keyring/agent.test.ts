@@ -5,6 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError, KeyringAgent } from './agent.js';
 
+// Entries kept in a Map `items` of the fake's own.
+const ENTRIES_IN_MEMORY = `exports.AsyncEntry = class {
+      constructor(service, account) { this.key = service + '\\0' + account; }
+      async setPassword(value) { items.set(this.key, value); }
+      async getPassword() { return items.get(this.key); }
+      async deleteCredential() { return items.delete(this.key); }
+    };`;
+
 // Stand-ins for @napi-rs/keyring with the same exports, to drive the helper into states a real keyring
 // reaches only by accident: a silent keyutils fallback, a native call that never returns, a crash.
 const FAKES = {
@@ -13,32 +21,17 @@ const FAKES = {
     const items = new Map();
     exports.findCredentialsAsync = async (service) =>
       [...items].filter(([k]) => k.startsWith(service + '\\0')).map(([k, password]) => ({ account: k.split('\\0')[1], password }));
-    exports.AsyncEntry = class {
-      constructor(service, account) { this.key = service + '\\0' + account; }
-      async setPassword(value) { items.set(this.key, value); }
-      async getPassword() { return items.get(this.key); }
-      async deleteCredential() { return items.delete(this.key); }
-    };`,
+    ${ENTRIES_IN_MEMORY}`,
   // Entries write somewhere the Secret Service search never sees: what keyutils fallback looks like.
   fallback: `
     const items = new Map();
     exports.findCredentialsAsync = async () => [];
-    exports.AsyncEntry = class {
-      constructor(service, account) { this.key = service + '\\0' + account; }
-      async setPassword(value) { items.set(this.key, value); }
-      async getPassword() { return items.get(this.key); }
-      async deleteCredential() { return items.delete(this.key); }
-    };`,
+    ${ENTRIES_IN_MEMORY}`,
   // No Secret Service; entries work (the kernel keyutils store, when allowed).
   keyutils: `
     const items = new Map();
     exports.findCredentialsAsync = async () => { throw new Error('no secret service provider or dbus session found'); };
-    exports.AsyncEntry = class {
-      constructor(service, account) { this.key = service + '\\0' + account; }
-      async setPassword(value) { items.set(this.key, value); }
-      async getPassword() { return items.get(this.key); }
-      async deleteCredential() { return items.delete(this.key); }
-    };`,
+    ${ENTRIES_IN_MEMORY}`,
   // The constructor blocks the thread for good, as on a bus that accepts and never answers.
   blocking: `
     exports.findCredentialsAsync = async () => [];

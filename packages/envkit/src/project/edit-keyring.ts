@@ -77,8 +77,8 @@ async function keepInStep(
     const now = readEnvFile(projectPaths(options)).doc.toObject();
     const kept = secrets.filter((key) => isPresent(now[key]));
     notRemoved = secrets.filter((k) => !isPresent(now[k]));
-    while (notRemoved.length > 0) {
-      if (await store.delete(projectId, notRemoved[0]!)) removed.push(notRemoved[0]!);
+    for (const key of [...notRemoved]) {
+      if (await store.delete(projectId, key)) removed.push(key);
       notRemoved = notRemoved.slice(1);
     }
     let backup: BackupResult = { projectId, service: serviceName(projectId), backend: store.backend, keys: [] };

@@ -275,8 +275,7 @@ describe('every fix the guard prints for a staged leak, run as printed, lets the
       for (const command of scenario.run) expect(fix, `the fix does not say \`${command}\``).toContain(command);
       scenario.edit?.(dir);
       for (const command of scenario.run) {
-        const ran = await sh(dir, command, { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}` });
-        expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+        await runs(dir, command, { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}` });
       }
       expect(await guardFindings(dir), 'still reported after the fix').toEqual([]);
     });
@@ -376,8 +375,7 @@ describe('the fixes for what surrounds the project work as printed, in a directo
       const match = scenario.command.exec(before[0]!.fix ?? '');
       expect(match, `no command in the fix: ${before[0]!.fix}`).not.toBeNull();
       const command = match![1]!;
-      const ran = await sh(dir, command);
-      expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+      await runs(dir, command);
       expect((await findings(dir, ['--no-compose', '--no-git'])).filter(matches(scenario)), 'still reported after the fix').toEqual([]);
     });
   }
@@ -441,8 +439,7 @@ describe('check --env: every fix it prints as a command works on the environment
         expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
         const line = withValue(command as string, scenario.value);
         expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
-        const ran = await sh(p.dir, line, { ...p.env, PATH: `${bin}:${process.env.PATH}`, EDITOR: editor, ENVKIT_TEST_ADD: scenario.adds ?? '' });
-        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+        await runs(p.dir, line, { ...p.env, PATH: `${bin}:${process.env.PATH}`, EDITOR: editor, ENVKIT_TEST_ADD: scenario.adds ?? '' });
       }
       expect(await check(), 'still reported after the fix').toEqual([]);
       expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
@@ -453,10 +450,8 @@ describe('check --env: every fix it prints as a command works on the environment
     const p = await ageProject(memuEnvText());
     const refused = await p.run(['set', '--env', 'production', 'OPENAI_API_KEY=not-a-key']);
     expect(refused.code, refused.all).toBe(1);
-    const command = /run `([^`]+)`/.exec(refused.stderr)?.[1];
-    expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(p.dir, withValue(command!, OPENAI_KEY), { ...p.env, PATH: `${bin}:${process.env.PATH}` });
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(refused.stderr, /run `([^`]+)`/);
+    await runs(p.dir, withValue(command, OPENAI_KEY), { ...p.env, PATH: `${bin}:${process.env.PATH}` });
     const got = await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal']);
     expect(got.stdout.trim()).toBe(OPENAI_KEY);
     expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
@@ -507,10 +502,8 @@ describe('the fix of a refused command works as printed', () => {
     const dir = await projectWithEnvFile('prod.env');
     const refused = await envkit(dir, ['-f', 'prod.env', 'rotate', 'MEMU_MEMORY_LIMIT']);
     expect(refused.code, refused.all).toBe(2);
-    const command = /fix: .*?`([^`]+)`/m.exec(refused.stderr)?.[1];
-    expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(dir, command!.replaceAll('...', '3g'), { PATH: `${bin}:${process.env.PATH}` });
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(refused.stderr, /fix: .*?`([^`]+)`/m);
+    await runs(dir, command.replaceAll('...', '3g'), { PATH: `${bin}:${process.env.PATH}` });
     expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toMatch(/^MEMU_MEMORY_LIMIT=3g$/m);
     expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
   });
@@ -519,10 +512,8 @@ describe('the fix of a refused command works as printed', () => {
     const p = await ageProject(memuEnvText());
     const refused = await p.run(['rotate', 'OPENAI_API_KEY', '--env', 'production']);
     expect(refused.code, refused.all).toBe(2);
-    const command = /fix: `([^`]+)` asks for it \(the input hidden\), or reads it from a pipe$/m.exec(refused.stderr)?.[1];
-    expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(p.dir, `printf %s "$NEW" | ${command!}`, { ...p.env, PATH: `${bin}:${process.env.PATH}`, NEW: ROTATED_KEY });
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(refused.stderr, /fix: `([^`]+)` asks for it \(the input hidden\), or reads it from a pipe$/m);
+    await runs(p.dir, `printf %s "$NEW" | ${command}`, { ...p.env, PATH: `${bin}:${process.env.PATH}`, NEW: ROTATED_KEY });
     expect((await p.run(['get', '--env', 'production', 'OPENAI_API_KEY', '--reveal'])).stdout.trim()).toBe(ROTATED_KEY);
     expect(existsSync(join(p.dir, '.env')), 'the fix wrote .env instead of the environment').toBe(false);
   });
@@ -534,10 +525,8 @@ describe('the fix of a refused command works as printed', () => {
     appendFileSync(join(dir, '.env'), Buffer.from('# caf\xe9\n', 'latin1'));
     const refused = await envkit(dir, ['check', '--no-compose', '--no-git']);
     expect(refused.code, refused.all).toBe(3);
-    const command = /fix: .*?e\.g\. (.+)$/m.exec(refused.stderr)?.[1];
-    expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(dir, command!);
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(refused.stderr, /fix: .*?e\.g\. (.+)$/m);
+    await runs(dir, command);
     expect(readFileSync(join(dir, '.env'), 'utf8')).toMatch(/^# café$/m);
     expect(statSync(join(dir, '.env')).mode & 0o777, 'the converted file lets others read its secrets').toBe(0o600);
     const checked = await envkit(dir, ['check', '--no-compose', '--no-git']);
@@ -551,10 +540,8 @@ describe('the fix of a refused command works as printed', () => {
     plantOpen(join(dir, '.env.envkit-pending'));
     const refused = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
     expect(refused.code, refused.all).toBe(3);
-    const command = /if it is yours, `([^`]+)`/.exec(refused.stderr)?.[1];
-    expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(dir, command!);
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(refused.stderr, /if it is yours, `([^`]+)`/);
+    await runs(dir, command);
     expect(statSync(join(dir, '.env.envkit-pending')).mode & 0o777).toBe(0o600);
     expect((await findings(dir, ['--no-compose', '--no-git'])).map((f) => f.rule)).not.toContain('rotation.pending-untrusted');
   });
@@ -563,10 +550,8 @@ describe('the fix of a refused command works as printed', () => {
     const dir = await projectWithEnvFile('prod.env');
     const missing = await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY']);
     expect(missing.code, missing.all).toBe(1);
-    const command = /fix: .*?`([^`]+)`/m.exec(missing.stderr)?.[1];
-    expect(command, missing.stderr).toBeDefined();
-    const ran = await sh(dir, withValue(command!, ROUTER_KEY), { PATH: `${bin}:${process.env.PATH}` });
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(missing.stderr, /fix: .*?`([^`]+)`/m);
+    await runs(dir, withValue(command, ROUTER_KEY), { PATH: `${bin}:${process.env.PATH}` });
     expect((await envkit(dir, ['-f', 'prod.env', 'get', 'OPENROUTER_API_KEY', '--reveal'])).stdout.trim()).toBe(ROUTER_KEY);
     expect(existsSync(join(dir, '.env')), 'the fix wrote .env, not prod.env').toBe(false);
   });
@@ -583,8 +568,7 @@ describe('the fix of a refused command works as printed', () => {
     expect(missing.stderr).toContain('fix: set it with `envkit set OPENROUTER_API_KEY --stdin` (it asks, the input hidden)');
     for (const [fix, value] of [[placeholder!.fix!, OPENAI_KEY], [missing.stderr, ROUTER_KEY]] as const) {
       const command = /`([^`]+)`/.exec(fix)![1]!;
-      const ran = await sh(dir, withValue(command, value), { PATH: `${bin}:${process.env.PATH}` });
-      expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+      await runs(dir, withValue(command, value), { PATH: `${bin}:${process.env.PATH}` });
     }
     expect((await envkit(dir, ['get', 'OPENROUTER_API_KEY', '--reveal'])).stdout.trim()).toBe(ROUTER_KEY);
     expect((await findings(dir, ['--no-compose', '--no-git'])).filter((f) => f.key === 'OPENAI_API_KEY')).toEqual([]);
@@ -595,10 +579,8 @@ describe('the fix of a refused command works as printed', () => {
     await initProject(dir, ['--no-keyring', '--set', `OPENAI_API_KEY=${OPENAI_KEY}`]);
     const refused = await envkit(dir, ['set', '--stdin', 'MEMU_MEMORY_LIMIT=3g']);
     expect(refused.code, refused.all).toBe(2);
-    const command = /fix: (.+)$/m.exec(refused.stderr)?.[1];
-    expect(command, refused.stderr).toBeDefined();
-    const ran = await sh(dir, command!, { PATH: `${bin}:${process.env.PATH}`, VALUE: '3g' });
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    const command = printed(refused.stderr, /fix: (.+)$/m);
+    await runs(dir, command, { PATH: `${bin}:${process.env.PATH}`, VALUE: '3g' });
     expect(readLine(dir, 'MEMU_MEMORY_LIMIT')).toBe('MEMU_MEMORY_LIMIT=3g');
   });
 });
@@ -623,8 +605,7 @@ describe('check -f FILE: every fix it prints as a command works on that file, no
         const command = /run `([^`]+)`/.exec(finding.fix ?? '')?.[1];
         expect(command, `the fix of ${finding.rule} is not a command: ${finding.fix}`).toBeDefined();
         const line = withValue(command as string, scenario.value);
-        const ran = await sh(dir, line, { PATH: `${bin}:${process.env.PATH}` });
-        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+        await runs(dir, line, { PATH: `${bin}:${process.env.PATH}` });
       }
       expect(await check(), 'still reported after the fix').toEqual([]);
       expect(existsSync(join(dir, '.env')), 'the fix wrote .env instead of prod.env').toBe(false);
@@ -648,16 +629,28 @@ describe('check --schema MODULE: the fixes it prints use that schema', () => {
     const [finding] = await check();
     const command = /run `([^`]+)`/.exec(finding?.fix ?? '')?.[1];
     expect(command, finding?.fix).toBeDefined();
-    const ran = await sh(dir, command!.replaceAll('...', '4'), { PATH: `${bin}:${process.env.PATH}` });
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    await runs(dir, command!.replaceAll('...', '4'), { PATH: `${bin}:${process.env.PATH}` });
     expect(await check(), 'still reported after the fix').toEqual([]);
   });
 });
 
+/** The command `pattern` finds in `text` (its first group); the test fails, showing the text, when there is none. */
+function printed(text: string, pattern: RegExp): string {
+  const command = pattern.exec(text)?.[1];
+  expect(command, text).toBeDefined();
+  return command as string;
+}
+
+/** Runs `line` through the shell in `dir`; the test fails, with what it printed, unless it exits 0. */
+async function runs(dir: string, line: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  const ran = await sh(dir, line, env);
+  expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+}
+
 describe('every fix check prints as a command removes its finding', () => {
   const bin = binDir();
   for (const scenario of SCENARIOS) {
-    const runs = (!scenario.needsGit || hasGit) && (!scenario.needsRoot || process.getuid?.() === 0) && (!scenario.keyring || hasKeyring);
+    const possible = (!scenario.needsGit || hasGit) && (!scenario.needsRoot || process.getuid?.() === 0) && (!scenario.keyring || hasKeyring);
     // A scenario that needs the keyring gets one of its own (withSecretService: once more if gnome-keyring died
     // of its own race).
     const body = async (env: NodeJS.ProcessEnv): Promise<void> => {
@@ -673,13 +666,12 @@ describe('every fix check prints as a command removes its finding', () => {
         // A placeholder for the user's own value is the one thing not run as written.
         const line = withValue(command as string, scenario.value);
         expect(line.includes('...') || (command !== line && scenario.value === undefined)).toBe(false);
-        const ran = await sh(dir, line, { ...env, PATH: `${bin}:${process.env.PATH}` });
-        expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+        await runs(dir, line, { ...env, PATH: `${bin}:${process.env.PATH}` });
       }
       const after = (await findings(dir, args)).filter(matches(scenario));
       expect(after, `still reported after the fix`).toEqual([]);
     };
-    it.runIf(runs)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, () =>
+    it.runIf(possible)(`${scenario.rule}${scenario.key ? ` (${scenario.key})` : ''}`, () =>
       scenario.keyring ? withSecretService((keyring) => body({ ...GIT_ENV, DBUS_SESSION_BUS_ADDRESS: keyring.address })) : body(GIT_ENV),
     );
   }
@@ -691,8 +683,7 @@ describe('every fix check prints as a command removes its finding', () => {
     const [finding] = await tracked();
     const command = /^run `([^`]+)`/.exec(finding?.fix ?? '')?.[1];
     expect(command, finding?.fix).toBeDefined();
-    const ran = await sh(dir, command!, GIT_ENV);
-    expect(ran.code, `\`${command}\` failed:\n${ran.all}`).toBe(0);
+    await runs(dir, command!, GIT_ENV);
     expect(await tracked(), 'still reported after the fix').toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { shellWord } from './hints.js';
+import { shellWord } from 'envkit/project';
 
 /**
  * What a printed fix's envkit commands must name to work on what the command that printed it worked on: the

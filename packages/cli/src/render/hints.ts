@@ -1,4 +1,5 @@
 import type { Finding, FindingHint } from 'envkit';
+import { shellWord } from 'envkit/project';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
 import { scopeOptions, type FixScope } from './fix-scope.js';
@@ -110,11 +111,6 @@ function rotateFix(target: RotateTarget): string {
 /** How to undo a committed leak: rewrite the commit if it is local, rotate once it was pushed. */
 function historyFix(commit: string, then: string): string {
   return `it is in commit ${commit.slice(0, 12)}: if that commit was never pushed, rewrite it (git rebase -i, or git commit --amend for the last one) without the file or value; once pushed, ${then}`;
-}
-
-/** `word` as one POSIX shell word: as is when it has nothing the shell would read, else in single quotes. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Words } from './reasons.js';
-import { shellWord } from './hints.js';
+import { shellWord } from 'envkit/project';
 
 /**
  * Hints the library says without flags or commands, in this CLI's words: what the library's hint says, with the

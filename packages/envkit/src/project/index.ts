@@ -14,6 +14,7 @@ export { checkDeployment, type DeploymentCheckOptions, type DeploymentCheckResul
 export type { OnlineOptions } from './check-online.js';
 export { syncExample, checkExample, syncGitignore } from './sync.js';
 export { describeWrite, type FileChange } from '../files/file-change.js';
+export { shellWord } from '../text/shell-word.js';
 export { renderExample, exampleDrift, type ExampleDrift, type ExampleDriftDetail } from '../files/example.js';
 export { withLock, withLockAsync } from '../files/lock.js';
 

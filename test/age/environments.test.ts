@@ -90,10 +90,18 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     const ignored = (name: string) => spawnSync('git', ['check-ignore', '-q', name], { cwd: dir }).status === 0;
     expect(['.env.staging', '.env.production', '.env'].map(ignored)).toEqual([true, true, true]);
     expect(['.env.staging.recipients', '.env.production.age', '.env.example'].map(ignored)).toEqual([false, false, false]);
-    for (const [args, env] of [[['init', '--no-input', '--env', 'production'], {}], [['backup'], { ENVKIT_ENV: 'production' }]] as const) {
+    // Each command whose row says it works only on the plaintext file (worksOn.environment 'plaintext'),
+    // before it does anything: `keyring forget --yes` forgets nothing.
+    const plaintextOnly = [
+      [['init', '--no-input', '--env', 'production'], {}],
+      [['backup'], { ENVKIT_ENV: 'production' }],
+      [['restore', '--dry-run', '--env', 'production'], {}],
+      [['keyring', 'forget', '--yes', '--env', 'production'], {}],
+    ] as const;
+    for (const [args, env] of plaintextOnly) {
       const result = await envkit(dir, [...args], { env });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^envkit: (init|backup) works on the plaintext env file, not on an encrypted environment/);
+      expect(result.stderr).toMatch(/^envkit: (init|backup|restore|keyring) works on the plaintext env file, not on an encrypted environment/);
     }
     expect(existsSync(join(dir, '.env'))).toBe(false);
   });

@@ -63,12 +63,14 @@ export const COMMANDS = [
       option('--no-keyring', 'do not store secrets in the OS keyring (default: store them when a keyring is available)'),
     ],
     load: () => import('./commands/init.js'),
+    worksOn: { environment: 'plaintext', envFile: true },
   }),
   defineCommand({
     name: 'backup',
     description: 'copy the secrets of .env into the OS keyring (service envkit:<project>)',
     arguments: [argument('[KEY...]', 'only these secrets (default: every secret of the schema)')],
     load: () => import('./commands/backup.js'),
+    worksOn: { environment: 'plaintext', envFile: true },
   }),
   defineCommand({
     name: 'restore',
@@ -79,6 +81,7 @@ export const COMMANDS = [
       dryRun('show where each value would come from, write nothing'),
     ],
     load: () => import('./commands/restore.js'),
+    worksOn: { environment: 'plaintext', envFile: true },
   }),
   defineCommand({
     name: 'keyring',
@@ -88,6 +91,7 @@ export const COMMANDS = [
         name: 'status',
         description: 'backend, reachability, and which secrets are stored (compared with .env, never shown)',
         load: () => import('./commands/keyring-status.js'),
+        worksOn: { environment: 'plaintext', envFile: true },
       }),
       defineCommand({
         name: 'forget',
@@ -95,6 +99,7 @@ export const COMMANDS = [
         arguments: [argument('[KEY...]', 'only these keys (default: all of the project)')],
         options: [option('--yes', 'really delete')],
         load: () => import('./commands/keyring-forget.js'),
+        worksOn: { environment: 'plaintext', envFile: true },
       }),
     ],
   }),
@@ -129,6 +134,7 @@ export const COMMANDS = [
       dryRun('show the steps, change nothing'),
     ],
     load: () => import('./commands/rotate.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
   defineCommand({
     name: 'status',
@@ -143,6 +149,7 @@ export const COMMANDS = [
       option('--timeout <ms>', 'time limit of each container command', { parse: parsePositive, default: 30000 }),
     ],
     load: () => import('./commands/status.js'),
+    worksOn: { envFile: true },
   }),
   defineCommand({
     name: 'check',
@@ -165,6 +172,7 @@ export const COMMANDS = [
       option('--timeout <ms>', 'with --online: time limit per probe', { parse: parsePositive, default: 3000 }),
     ],
     load: () => import('./commands/check.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
   defineCommand({
     name: 'get',
@@ -172,6 +180,7 @@ export const COMMANDS = [
     arguments: [argument('<KEY>')],
     options: [option('--reveal', 'print a secret in clear'), option('--allow-unknown', 'read a key the schema does not define (treated as a secret)')],
     load: () => import('./commands/get.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
   defineCommand({
     name: 'set',
@@ -186,6 +195,7 @@ export const COMMANDS = [
       option('--no-keyring', 'do not update the OS keyring (default: keep its copy of a changed secret in step when a keyring is available)'),
     ],
     load: () => import('./commands/set.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
   defineCommand({
     name: 'unset',
@@ -197,18 +207,21 @@ export const COMMANDS = [
       option('--no-keyring', 'do not touch the OS keyring (default: a removed secret leaves the keyring too, when one is available)'),
     ],
     load: () => import('./commands/unset.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
   defineCommand({
     name: 'example',
     description: 'write .env.example from the schema',
     options: [option('--check', 'exit 1 if .env.example is out of date, write nothing')],
     load: () => import('./commands/example.js'),
+    worksOn: { envFile: true },
   }),
   defineCommand({
     name: 'gitignore',
     description: 'make .gitignore ignore .env and envkit files and keep .env.example visible',
     options: [option('--check', 'exit 1 if .gitignore needs changes, write nothing')],
     load: () => import('./commands/gitignore.js'),
+    worksOn: { envFile: true },
   }),
   defineCommand({
     name: 'schema',
@@ -239,6 +252,7 @@ export const COMMANDS = [
       option('--no-keyring', 'do not search for the keyring copies (default: when a keyring is available)'),
     ],
     load: () => import('./commands/guard.js'),
+    worksOn: { envFile: true },
     subcommands: [
       defineCommand({
         name: 'install',
@@ -246,6 +260,7 @@ export const COMMANDS = [
           'make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first); the hook searches the keyring copies only with --keyring',
         options: [dryRun('say what would be done, change nothing')],
         load: () => import('./commands/guard-install.js'),
+        worksOn: { envFile: true },
       }),
     ],
   }),
@@ -288,17 +303,20 @@ export const COMMANDS = [
     description: 'encrypt a plaintext .env file into the environment (--env NAME) for its recipients',
     options: [option('--from <file>', 'the plaintext file to encrypt (it is left in place: delete it yourself)', { mandatory: true })],
     load: () => import('./commands/encrypt.js'),
+    worksOn: { environment: 'encrypted' },
   }),
   defineCommand({
     name: 'decrypt',
     description: 'write the environment (--env NAME) to the env file (.env, 0600, atomic) for compose to read: how a host gets its secrets',
     options: [option('--force', 'replace an env file whose contents differ')],
     load: () => import('./commands/decrypt.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
   defineCommand({
     name: 'edit',
     description: 'edit the environment (--env NAME) in $EDITOR: a 0600 file in a private directory, validated, re-encrypted, then removed',
     load: () => import('./commands/edit.js'),
+    worksOn: { environment: 'encrypted' },
   }),
   defineCommand({
     name: 'diff',
@@ -311,6 +329,7 @@ export const COMMANDS = [
     description: 'run a command with the environment (--env NAME, else the env file): validated, derived values computed, nothing written',
     arguments: [argument('<command...>', 'the command and its arguments, after --')],
     load: () => import('./commands/run.js'),
+    worksOn: { environment: 'encrypted', envFile: true },
   }),
 ] as const;
 

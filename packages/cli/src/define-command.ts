@@ -47,6 +47,19 @@ export interface CommandDef {
   readonly load?: () => Promise<unknown>;
   /** Their flags include this command's options too: commander parses a parent's options wherever they stand. */
   readonly subcommands?: readonly CommandDef[];
+  /** What the command works on (a subcommand says its own): for the --env refusal and the fixes that name it. */
+  readonly worksOn?: WorksOn;
+}
+
+/**
+ * What a command works on, beyond its own arguments. program.ts refuses --env for a command that works only
+ * on the plaintext env file; render/fix-scope.ts gives the envkit commands a fix names the options they take.
+ */
+export interface WorksOn {
+  /** `encrypted`: with --env NAME it works on that encrypted environment; `plaintext`: only on the env file, so it refuses --env. */
+  readonly environment?: 'encrypted' | 'plaintext';
+  /** It reads the env file (-f) and the schema (--schema). */
+  readonly envFile?: true;
 }
 
 /** A command of the table; the `const` keeps flags and argument names literal, which the types below read. */

@@ -36,7 +36,7 @@ function addCommand(parent: Command, def: CommandDef, io: Io, setExit: (code: nu
       // The context (and through it the library) loads with the command, never for `--help`.
       const [{ createContext }, { run }] = await Promise.all([import('./context.js'), load() as Promise<CommandModule>]);
       const ctx = createContext(self.optsWithGlobals<GlobalOptions>(), io);
-      if (ctx.environment !== undefined) (await import('./environment-guard.js')).refusePlainOnly(self.parent?.parent ? self.parent.name() : self.name());
+      if (ctx.environment !== undefined && def.worksOn?.environment === 'plaintext') (await import('./environment-guard.js')).refuseEnvironment(self.parent?.parent ? self.parent.name() : self.name());
       const code = await run(ctx, ...args, flags);
       setExit(typeof code === 'number' ? code : 0);
     });

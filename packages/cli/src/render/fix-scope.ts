@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { shellWord } from 'envkit/project';
+import { COMMANDS } from '../command-table.js';
+import type { CommandDef, WorksOn } from '../define-command.js';
 
 /**
  * What a printed fix's envkit commands must name to work on what the command that printed it worked on: the
@@ -50,12 +52,19 @@ export function scopeOptions(scope: FixScope): string {
   return `${scope.environment === undefined ? '' : ` --env ${scope.environment}`}${scope.options ?? ''}`;
 }
 
-/** The commands that have a word after their name (`envkit keyring forget`). */
-const SUBCOMMANDS = /^(?:keyring (?:status|forget)|recipients (?:add|remove|list)|generate password|guard install|[a-z]+)/;
-/** The commands that work on an encrypted environment with --env. */
-const ENVIRONMENT_COMMANDS = new Set(['set', 'get', 'unset', 'rotate', 'check', 'edit', 'decrypt', 'encrypt', 'run']);
-/** The commands that read an env file (-f) or the schema (--schema): not diff (it names its files), nor the age keys. */
-const FILE_COMMANDS = new Set(['init', 'backup', 'restore', 'keyring status', 'keyring forget', 'rotate', 'status', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'guard', 'guard install', 'decrypt', 'run']);
+/** What each command of the table works on, by its path (`keyring forget`). */
+let worksOn: Map<string, WorksOn> | undefined;
+function worksOnByPath(): Map<string, WorksOn> {
+  worksOn ??= new Map(COMMANDS.flatMap((def: CommandDef) => [def, ...(def.subcommands ?? []).map((sub) => ({ ...sub, name: `${def.name} ${sub.name}` }))]).map((def) => [def.name, def.worksOn ?? {}]));
+  return worksOn;
+}
+
+/** The command a fix's `envkit …` names (`keyring forget` for `envkit keyring forget KEY`): its first word, or its first two for a subcommand. */
+function commandPath(rest: string): string | undefined {
+  const [, first, second] = /^([a-z]+)(?: ([a-z]+))?/.exec(rest) ?? [];
+  if (first === undefined) return undefined;
+  return second !== undefined && worksOnByPath().has(`${first} ${second}`) ? `${first} ${second}` : first;
+}
 
 /**
  * `text` (an error's hint, worded) with each envkit command it names (in backquotes, or after a pipe) given the
@@ -65,11 +74,14 @@ const FILE_COMMANDS = new Set(['init', 'backup', 'restore', 'keyring status', 'k
 export function scopeCommands(text: string, scope: FixScope): string {
   if (scope.environment === undefined && !scope.options) return text;
   return text.replace(/(^|`|\| )envkit ([a-z][^`|]*)/g, (whole, before: string, rest: string) => {
-    const name = SUBCOMMANDS.exec(rest)?.[0];
+    const name = commandPath(rest);
     if (name === undefined) return whole;
     const tail = rest.slice(name.length);
-    const env = scope.environment !== undefined && ENVIRONMENT_COMMANDS.has(name) && !/ --env\b/.test(tail) ? ` --env ${scope.environment}` : '';
-    const given = FILE_COMMANDS.has(name) ? (scope.options ?? '').split(/(?= -f | --schema )/) : [];
+    const takes = worksOnByPath().get(name) ?? {};
+    const named = / --env\b/.test(tail);
+    const env = scope.environment !== undefined && takes.environment === 'encrypted' && !named ? ` --env ${scope.environment}` : '';
+    // On an encrypted environment the env file is not what it works on: -f goes, as fixScope leaves it out there.
+    const given = takes.envFile ? (scope.options ?? '').split(/(?= -f | --schema )/).filter((option) => !(named && option.startsWith(' -f '))) : [];
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;
   });

@@ -342,8 +342,8 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     secrets.add(password);
     // Each command opens the store with a probe of 5 sessions (a search; a write and a removal, each with the
     // search that checks it), then lists the project once (1); a write is 2 (the write and its check), and set
-    // lists once more for the value and history it replaces (1). Read key by key, each secret was one session
-    // more, and a set two.
+    // lists once more for the value and history it replaces (1). Read key by key, each secret compared was one
+    // session more, and each one stored one more again.
     const counts = {
       'init (2 secrets stored)': await sessions(['init', '--no-input']),
       'backup (2 unchanged)': await sessions(['backup']),

@@ -101,6 +101,24 @@ describe.runIf(enabled)('withSecretService', () => {
     }
   });
 
+  it('count: every call made between its start and done(), none missed, none from before or after', async () => {
+    const keyring = await startSecretService();
+    try {
+      const one = await keyring.count('OpenSession');
+      keyring.lookup('envkit:count', 'KEY');
+      const single = await one.done();
+      expect(single).toBeGreaterThan(0);
+      keyring.lookup('envkit:count', 'KEY');
+      const three = await keyring.count('OpenSession');
+      for (let i = 0; i < 3; i += 1) keyring.lookup('envkit:count', 'KEY');
+      const counted = await three.done();
+      keyring.lookup('envkit:count', 'KEY');
+      expect(counted).toBe(3 * single);
+    } finally {
+      await keyring.stop();
+    }
+  });
+
   it('restartKeyring: what was stored is there again, under a new daemon whose own death is still reported', async () => {
     const keyring = await startSecretService();
     try {

@@ -65,6 +65,11 @@ export interface SecretServiceHandle {
    * counted with dbus-monitor from now on; with false when `signal` aborts first. Rejects after `timeoutMs`.
    */
   called(member: string, options: { timeoutMs: number; times?: number; signal?: AbortSignal }): Promise<boolean>;
+  /**
+   * Counts clients' calls of `member` of the Secret Service: resolves once dbus-monitor is in place; `done()` ends
+   * the count and resolves with how many calls were made in between, none missed.
+   */
+  count(member: string): Promise<{ done(): Promise<number> }>;
   /** Kills gnome-keyring (if it runs) and starts it again on the same directories: what it stored is there again. */
   restartKeyring(): Promise<void>;
   /** How gnome-keyring ended when it ended without stopKeyring()/stop() (a test can then say so), else undefined. */
@@ -204,6 +209,7 @@ export async function startSecretService(options: SecretServiceOptions = {}): Pr
       lock,
       stopKeyring,
       called: (member, options) => called(address, member, options),
+      count: (member) => count(env, address, member),
       get keyringPid() {
         return keyringPid;
       },
@@ -294,9 +300,7 @@ export async function startStuckBus(): Promise<{ address: string; env: NodeJS.Pr
 /** {@link SecretServiceHandle.called} on the bus at `address`. */
 async function called(address: string, member: string, options: { timeoutMs: number; times?: number; signal?: AbortSignal }): Promise<boolean> {
   const times = options.times ?? 1;
-  const monitor = spawn('dbus-monitor', ['--address', address, `type='method_call',destination='org.freedesktop.secrets',member='${member}'`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const monitor = monitorCalls(address, member);
   try {
     return await new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`fewer than ${times} ${member} calls on the bus within ${options.timeoutMs} ms`)), options.timeoutMs);
@@ -322,6 +326,51 @@ async function called(address: string, member: string, options: { timeoutMs: num
   } finally {
     await killChild(monitor);
   }
+}
+
+/** dbus-monitor of the calls of `member` of the Secret Service on the bus at `address`, and of the bus's own GetId (count's marker). */
+function monitorCalls(address: string, member: string): ChildProcess {
+  const rules = [`type='method_call',destination='org.freedesktop.secrets',member='${member}'`, "type='method_call',destination='org.freedesktop.DBus',member='GetId'"];
+  return spawn('dbus-monitor', ['--address', address, ...rules], { stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** {@link SecretServiceHandle.count} on the bus at `address` (`env` reaches it). */
+async function count(env: NodeJS.ProcessEnv, address: string, member: string): Promise<{ done(): Promise<number> }> {
+  const monitor = monitorCalls(address, member);
+  let seen = '';
+  monitor.stdout?.setEncoding('utf8');
+  monitor.stdout?.on('data', (chunk: string) => {
+    seen += chunk;
+  });
+  const calls = (name: string): number => seen.split(`member=${name}`).length - 1;
+  // The bus passes messages to a monitor in the order it handles them: once a GetId sent now shows, every call made
+  // before it has shown too. Sent again until one shows, since the first may come before the monitor is in place.
+  const marked = async (): Promise<void> => {
+    const before = calls('GetId');
+    const deadline = Date.now() + 5000;
+    while (calls('GetId') === before) {
+      if (Date.now() > deadline) throw new Error(`dbus-monitor showed no GetId within 5000 ms (it saw: ${seen.slice(0, 300)})`);
+      await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetId'], { env, timeout: 2000 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  try {
+    await marked();
+  } catch (error) {
+    await killChild(monitor);
+    throw error;
+  }
+  const from = calls(member);
+  return {
+    done: async () => {
+      try {
+        await marked();
+        return calls(member) - from;
+      } finally {
+        await killChild(monitor);
+      }
+    },
+  };
 }
 
 function busConfig(dir: string): string {

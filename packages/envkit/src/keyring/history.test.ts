@@ -89,6 +89,25 @@ describe('withHistory', () => {
     expect(await store.history('p', 'KEY')).toEqual([]);
   });
 
+  it('set reads the value it replaces and its history in one listing where the backend lists with values, in two reads elsewhere', async () => {
+    for (const enumerate of [true, false]) {
+      const backend = mapBackend({ enumerate });
+      const reads: string[] = [];
+      const { read, entries } = backend;
+      backend.read = (service, account) => (reads.push(`read ${account}`), read(service, account));
+      if (entries) backend.entries = (service) => (reads.push('entries'), entries(service));
+      const store = withHistory(backend);
+      await store.set('p', 'KEY', 'a');
+      await store.set('p', 'KEY', 'b');
+      reads.length = 0;
+      await store.set('p', 'KEY', 'c');
+      await store.set('p', 'KEY', 'c');
+      expect(reads).toEqual(enumerate ? ['entries', 'entries'] : ['read KEY', 'read KEY@history', 'read KEY']);
+      expect(await store.get('p', 'KEY')).toBe('c');
+      expect(await store.history('p', 'KEY')).toEqual(['b', 'a']);
+    }
+  });
+
   it('serialises concurrent sets so no previous value is lost', async () => {
     const store = withHistory(mapBackend());
     await Promise.all(['a', 'b', 'c', 'd'].map((value) => store.set('p', 'KEY', value)));

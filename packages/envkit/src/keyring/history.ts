@@ -39,6 +39,11 @@ export function decodeHistory(text: string): string[] | undefined {
   return parsed as string[];
 }
 
+/** The history a stored text holds: none when there is no text, `undefined` when it is not readable. */
+function historyOf(text: string | undefined): string[] | undefined {
+  return text === undefined ? [] : decodeHistory(text);
+}
+
 /**
  * The history after `next` replaces `current`: `current` goes in front, the oldest fall off past `limit`.
  * Unchanged when there is no current value or it equals `next` (storing the same value twice is not a change).
@@ -66,10 +71,8 @@ export function withHistory(backend: CredentialBackend): SecretStore {
     return result;
   };
 
-  const readHistory = async (service: string, key: string): Promise<string[] | undefined> => {
-    const text = await backend.read(service, historyAccount(key));
-    return text === undefined ? [] : decodeHistory(text);
-  };
+  const readHistory = async (service: string, key: string): Promise<string[] | undefined> => historyOf(await backend.read(service, historyAccount(key)));
+  const entries = backend.entries?.bind(backend);
 
   const store: SecretStore = {
     backend: backend.backend,
@@ -84,10 +87,13 @@ export function withHistory(backend: CredentialBackend): SecretStore {
       const service = serviceName(project);
       assertKeyName(key);
       return serial(async () => {
-        const current = await backend.read(service, key);
+        // Where the backend lists with values, the value and its history in one request rather than two reads (each
+        // a Secret Service session, docs/keyring.md).
+        const listed = await entries?.(service);
+        const current = listed === undefined ? await backend.read(service, key) : listed.get(key);
         if (current === value) return;
         // An unreadable history cannot be extended; it restarts from the value being replaced.
-        const previous = (await readHistory(service, key)) ?? [];
+        const previous = (listed === undefined ? await readHistory(service, key) : historyOf(listed.get(historyAccount(key)))) ?? [];
         const updated = nextHistory(current, previous, value);
         // History first: a crash between the two writes leaves the old value in both places, never in neither.
         if (current !== undefined) await backend.write(service, historyAccount(key), encodeHistory(updated));
@@ -129,7 +135,6 @@ export function withHistory(backend: CredentialBackend): SecretStore {
       return serial(async () => (await accounts(service)).filter((account) => !isHistoryAccount(account)).sort());
     };
   }
-  const entries = backend.entries?.bind(backend);
   if (entries !== undefined) {
     store.snapshot = async (project) => {
       const service = serviceName(project);

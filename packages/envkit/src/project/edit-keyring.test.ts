@@ -8,6 +8,8 @@ import type { SecretStore } from '../keyring/store.js';
 import { memuSchema } from '../schema/memu.js';
 import { setValuesWithKeyring, unsetKeysWithKeyring } from './edit-keyring.js';
 import { initProject } from './init.js';
+import { backupSecrets } from './keyring/backup.js';
+import { counted } from '../../../../test/helpers/counted-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -41,6 +43,32 @@ describe('setValuesWithKeyring', () => {
     expect(await memory.get('p', 'OPENAI_API_KEY')).toBe(OPENAI);
     expect(JSON.stringify(result)).not.toContain(OPENAI);
     expect(JSON.stringify(result)).not.toContain(OPENROUTER);
+  });
+
+  it('reads the keyring once for all the secrets it copies where the store has a snapshot: the same keyring as key by key', async () => {
+    const password = 'Kq3vXr9ZtL2mWp8sYd4nBf7hJc6gTe5a';
+    const [listed, byKey] = await Promise.all(
+      [true, false].map(async (snapshot) => {
+        const cwd = mkdtempSync(join(tmpdir(), 'envkit-edit-keyring-'));
+        dirs.push(cwd);
+        initProject({ cwd, schema: memuSchema, values: { POSTGRES_PASSWORD: `${password}0`, OPENAI_API_KEY: OPENAI, OPENROUTER_API_KEY: OPENROUTER } });
+        const memory = new MemoryStore();
+        // OPENROUTER_API_KEY is in the file only: its previous value is stored first, to be kept as its history.
+        await backupSecrets({ cwd, schema: memuSchema, store: memory, projectId: 'p', keys: ['OPENAI_API_KEY', 'POSTGRES_PASSWORD', 'MEMU_DB_URL'] });
+        const { store, calls } = counted(memory, { snapshot });
+        // The password and the URL recomputed from it, each keeping the value it replaced as its history.
+        const values = { POSTGRES_PASSWORD: password, OPENAI_API_KEY: `${OPENAI}2`, OPENROUTER_API_KEY: `${OPENROUTER}2` };
+        const result = await setValuesWithKeyring({ cwd, schema: memuSchema, values, force: true, store, projectId: 'p' });
+        const snapshotAfter = Object.fromEntries(await memory.snapshot('p'));
+        return { keyring: result.keyring, calls, snapshotAfter };
+      }),
+    );
+    expect(listed!.keyring.status).toBe('stored');
+    expect(listed!.keyring).toEqual(byKey!.keyring);
+    expect(listed!.snapshotAfter).toEqual(byKey!.snapshotAfter);
+    for (const key of ['POSTGRES_PASSWORD', 'MEMU_DB_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY']) expect(listed!.snapshotAfter[key]?.history, key).toHaveLength(1);
+    expect(listed!.calls).toEqual(['snapshot', 'set POSTGRES_PASSWORD', 'set OPENAI_API_KEY', 'set OPENROUTER_API_KEY', 'set OPENROUTER_API_KEY', 'set MEMU_DB_URL']);
+    expect(byKey!.calls.filter((call) => call.startsWith('get')).length).toBe(8);
   });
 });
 

@@ -5,6 +5,7 @@ import { readEnvFile } from './env-file.js';
 import { setValues, unsetKeys, type EditResult, type SetOptions } from './edit.js';
 import { rotateSecret, type RotateFileOptions } from './edit.js';
 import { keepRotatedSecret } from './keyring/keep-rotated.js';
+import { currentValues } from './keyring/held.js';
 import { resolveProjectId } from './keyring/project-id.js';
 import type { BackupResult } from './keyring/backup.js';
 import type { KeyringCopy } from './keyring/copy.js';
@@ -82,9 +83,11 @@ async function keepInStep(
       notRemoved = notRemoved.slice(1);
     }
     let backup: BackupResult = { projectId, service: serviceName(projectId), backend: store.backend, keys: [] };
+    // Read once for all the keys where the store has a snapshot (held.ts).
+    const held = currentValues(store, projectId);
     for (const key of kept) {
       // keepRotatedSecret keeps the replaced value as history, as `rotate` does; one call per key.
-      const one = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema, store, projectId, key, previous: previous[key] });
+      const one = await keepRotatedSecret({ cwd: options.cwd, envFile: options.envFile, schema, store, projectId, key, previous: previous[key] }, held);
       backup = { ...backup, keys: [...backup.keys, ...one.keys] };
       stored.push(...one.keys.filter((k) => k.action === 'stored').map((k) => k.key));
     }

@@ -5,6 +5,7 @@ import { readEnvFile } from '../env-file.js';
 import { isPresent } from '../plan.js';
 import { stripKey } from './inspect.js';
 import { withDoneBefore } from './done-before.js';
+import { currentValues, type CurrentValues } from './held.js';
 import { secretKeys, targetOf, type KeyringProjectOptions, type KeyringTarget } from './project-id.js';
 
 /** What {@link backupSecrets} did with one secret. */
@@ -42,14 +43,24 @@ export interface BackupOptions extends KeyringProjectOptions {
  * Copy the secrets of the env file into the store (`envkit backup`; also the last step of `envkit init`).
  * A secret that is empty is skipped, and so is one that fails validation: a broken value must not push the
  * good copy into the history. Throws FILE when the env file is missing, PARSE when it cannot be read
- * completely, KEYRING from the store.
+ * completely, KEYRING from the store. On a store with a snapshot (the Secret Service) the keys are compared with
+ * one listing of the project, made where the first key would have been read; elsewhere key by key.
  *
  * @example
  * const result = await backupSecrets({ cwd, schema: memuSchema, store: await openOsStore() });
  * result.keys; // [{ key: 'POSTGRES_PASSWORD', action: 'stored' }, …]
  */
-export async function backupSecrets(options: BackupOptions): Promise<BackupResult> {
+export function backupSecrets(options: BackupOptions): Promise<BackupResult> {
+  return backupReading(options);
+}
+
+/**
+ * {@link backupSecrets}, reading the store through `held` when given: a command that reads some of the keys
+ * before (keepRotatedSecret) shares one, so the project is listed once (held.ts).
+ */
+export async function backupReading(options: BackupOptions, held?: CurrentValues): Promise<BackupResult> {
   const target = targetOf(options);
+  const current = held ?? currentValues(options.store, target.projectId);
   const paths = projectPaths(options);
   const { text, doc } = readEnvFile(paths);
   if (text === undefined) {
@@ -90,13 +101,16 @@ export async function backupSecrets(options: BackupOptions): Promise<BackupResul
       continue;
     }
     try {
-      const current = await options.store.get(target.projectId, key);
-      if (current === value) {
+      const stored = await current.get(key);
+      if (stored === value) {
         keys.push({ key, action: 'unchanged' });
         continue;
       }
-      if (!options.dryRun) await options.store.set(target.projectId, key, value);
-      keys.push({ key, action: 'stored', ...(current === undefined ? {} : { replaced: true }) });
+      if (!options.dryRun) {
+        await options.store.set(target.projectId, key, value);
+        current.stored(key, value);
+      }
+      keys.push({ key, action: 'stored', ...(stored === undefined ? {} : { replaced: true }) });
     } catch (error) {
       throw options.dryRun ? error : withDoneBefore(error, keys.filter((k) => k.action === 'stored').map((k) => k.key), 'stored');
     }

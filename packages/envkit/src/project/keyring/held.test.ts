@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../keyring/memory-store.js';
-import type { SecretStore } from '../../keyring/store.js';
-import { readHeld } from './held.js';
-
-/** `store` with every call counted; `snapshot: false` hides its snapshot, as a store that cannot enumerate at once. */
-function counted(store: MemoryStore, options: { snapshot: boolean }): { store: SecretStore; calls: string[] } {
-  const calls: string[] = [];
-  const wrapped: SecretStore = {
-    backend: store.backend,
-    get: (p, k) => (calls.push(`get ${k}`), store.get(p, k)),
-    set: (p, k, v) => store.set(p, k, v),
-    delete: (p, k) => store.delete(p, k),
-    history: (p, k) => (calls.push(`history ${k}`), store.history(p, k)),
-    list: (p) => (calls.push('list'), store.list(p)),
-  };
-  if (options.snapshot) wrapped.snapshot = (p) => (calls.push('snapshot'), store.snapshot(p));
-  return { store: wrapped, calls };
-}
+import { counted } from '../../../../../test/helpers/counted-store.js';
+import { currentValues, readHeld } from './held.js';
 
 async function project(): Promise<MemoryStore> {
   const memory = new MemoryStore();
@@ -66,5 +51,35 @@ describe('readHeld', () => {
     const held = await readHeld(store, 'p', keys);
     expect(calls.some((call) => call.startsWith('history'))).toBe(false);
     expect(held.histories.size).toBe(0);
+  });
+});
+
+describe('currentValues', () => {
+  it('reads nothing until asked, then the whole project once where the store has a snapshot; what the command stores answers after', async () => {
+    const { store, calls } = counted(await project(), { snapshot: true });
+    const current = currentValues(store, 'p');
+    expect(calls).toEqual([]);
+    expect(await current.get('POSTGRES_PASSWORD')).toBe('new');
+    expect(await current.get('MEMU_DB_URL')).toBeUndefined();
+    expect(await current.get('OPENAI_API_KEY')).toBe('');
+    current.stored('POSTGRES_PASSWORD', 'newer');
+    expect(await current.get('POSTGRES_PASSWORD')).toBe('newer');
+    expect(calls).toEqual(['snapshot']);
+    await expect(current.get('BAD@history')).rejects.toThrow(/invalid variable name/);
+  });
+
+  it('key by key where it has none: every get asks the store, as a read of one key', async () => {
+    const { store, calls } = counted(await project(), { snapshot: false });
+    const current = currentValues(store, 'p');
+    expect(await current.get('POSTGRES_PASSWORD')).toBe('new');
+    current.stored('POSTGRES_PASSWORD', 'newer');
+    expect(await current.get('POSTGRES_PASSWORD')).toBe('new');
+    expect(calls).toEqual(['get POSTGRES_PASSWORD', 'get POSTGRES_PASSWORD']);
+  });
+
+  it('a failed listing fails the get that made it, as a failed read would', async () => {
+    const failure = new Error('the keyring is locked');
+    const { store } = counted(await project(), { snapshot: true, fail: (call) => (call === 'snapshot' ? failure : undefined) });
+    await expect(currentValues(store, 'p').get('POSTGRES_PASSWORD')).rejects.toBe(failure);
   });
 });

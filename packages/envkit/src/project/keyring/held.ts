@@ -1,5 +1,5 @@
 import { EnvkitError } from '../../errors.js';
-import type { SecretStore } from '../../keyring/store.js';
+import { assertKeyName, type SecretStore, type StoredEntry } from '../../keyring/store.js';
 
 /** What the keyring holds for a project, read by {@link readHeld}. */
 export interface Held {
@@ -63,4 +63,34 @@ async function readableHistory(store: SecretStore, projectId: string, key: strin
     if (error instanceof EnvkitError && error.code === 'KEYRING' && error.reason === 'history-unreadable') return undefined;
     throw error;
   }
+}
+
+/** The current values of a project's keys as a command that stores them reads them: see {@link currentValues}. */
+export interface CurrentValues {
+  /** The current value of `key`, or `undefined` when none is stored. */
+  get(key: string): Promise<string | undefined>;
+  /** Says that the command stored `value` as the current value of `key`, so a later `get` answers it. */
+  stored(key: string, value: string): void;
+}
+
+/**
+ * The reads of a command that compares keys with the store and then stores some (backup, and the keyring copy of
+ * init, set and a rotation): where the store has a snapshot, the first `get` reads the whole project in one
+ * request and later ones answer from it and from what the command stored since (see {@link readHeld} for why);
+ * elsewhere each `get` asks the store, as a read of one key. Created per command, it reads nothing until asked.
+ */
+export function currentValues(store: SecretStore, projectId: string): CurrentValues {
+  if (store.snapshot === undefined) return { get: (key) => store.get(projectId, key), stored: () => undefined };
+  const snapshot = store.snapshot.bind(store);
+  const written = new Map<string, string>();
+  let listing: Promise<Map<string, StoredEntry>> | undefined;
+  return {
+    async get(key) {
+      assertKeyName(key);
+      if (written.has(key)) return written.get(key);
+      listing ??= snapshot(projectId);
+      return (await listing).get(key)?.value;
+    },
+    stored: (key, value) => void written.set(key, value),
+  };
 }

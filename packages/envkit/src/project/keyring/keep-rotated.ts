@@ -1,7 +1,8 @@
 import { projectPaths } from '../context.js';
 import { readEnvFile } from '../env-file.js';
 import { isPresent } from '../plan.js';
-import { backupSecrets, type BackupResult } from './backup.js';
+import { backupReading, type BackupResult } from './backup.js';
+import { currentValues, type CurrentValues } from './held.js';
 import { targetOf, type KeyringProjectOptions } from './project-id.js';
 
 /** Options of {@link keepRotatedSecret}. */
@@ -31,19 +32,24 @@ export interface KeepRotatedResult extends BackupResult {
  * await keepRotatedSecret({ cwd, schema: memuSchema, store, key: 'OPENAI_API_KEY', previous: oldKey });
  * await store.history(projectId, 'OPENAI_API_KEY'); // [oldKey]
  */
-export async function keepRotatedSecret(options: KeepRotatedOptions): Promise<KeepRotatedResult> {
+export async function keepRotatedSecret(options: KeepRotatedOptions, held?: CurrentValues): Promise<KeepRotatedResult> {
   const target = targetOf(options);
   const { store, key, previous, schema } = options;
+  // One listing for the reads here and in the backup, where the store has one (held.ts); shared by a caller's keys.
+  const current = held ?? currentValues(store, target.projectId);
   const keys = [...new Set([key, ...(options.changed ?? [])])].filter((k) => schema.vars[k]?.secret);
   let history = false;
   if (schema.vars[key]?.secret && isPresent(previous)) {
-    const current = readEnvFile(projectPaths(options)).doc.toObject()[key];
-    if (previous !== current) {
-      const stored = await store.get(target.projectId, key);
-      if (stored !== previous && stored !== current) await store.set(target.projectId, key, previous);
+    const now = readEnvFile(projectPaths(options)).doc.toObject()[key];
+    if (previous !== now) {
+      const stored = await current.get(key);
+      if (stored !== previous && stored !== now) {
+        await store.set(target.projectId, key, previous);
+        current.stored(key, previous);
+      }
       history = true;
     }
   }
-  const backup = await backupSecrets({ ...options, projectId: target.projectId, keys });
+  const backup = await backupReading({ ...options, projectId: target.projectId, keys }, current);
   return { ...backup, history };
 }

@@ -15,6 +15,7 @@ import { defaultProjectId, resolveProjectId, secretKeys } from './project-id.js'
 import { forgetSecrets } from './forget.js';
 import { restoreEnv } from './restore.js';
 import { storeStatus } from './status.js';
+import { counted } from '../../../../../test/helpers/counted-store.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -170,6 +171,73 @@ describe('backupSecrets', () => {
     const again = await backupSecrets({ cwd, schema: memuSchema, store });
     expect(again.keys.filter((k) => k.action === 'stored').length).toBeGreaterThan(0);
     expect(again.keys.find((k) => k.key === first)?.action).toBe('unchanged');
+  });
+
+  // The Secret Service store lists the project with its values (a snapshot); a store without one is read key by key.
+  const bothWays = async (
+    setup: (p: { cwd: string; store: MemoryStore; id: string }) => Promise<void>,
+    options: { keys?: string[]; dryRun?: boolean; fail?: (call: string, calls: string[]) => Error | undefined } = {},
+  ) =>
+    Promise.all(
+      [true, false].map(async (snapshot) => {
+        const p = project({ OPENAI_API_KEY: OPENAI });
+        await setup(p);
+        const { store, calls } = counted(p.store, { snapshot, ...(options.fail ? { fail: (call) => options.fail!(call, calls) } : {}) });
+        const outcome = await backupSecrets({ cwd: p.cwd, schema: memuSchema, store, ...(options.keys ? { keys: options.keys } : {}), ...(options.dryRun ? { dryRun: true } : {}) }).then(
+          (result) => ({ result: result.keys }),
+          (error: unknown) => ({ error }),
+        );
+        return { outcome, calls, entries: Object.fromEntries(p.store.entries.get(`envkit:${p.id}`) ?? []) };
+      }),
+    );
+
+  it('compares with one listing where the store has a snapshot, key by key elsewhere: the same result and the same keyring', async () => {
+    const changed = async ({ store, id }: { store: MemoryStore; id: string }) => {
+      await store.set(id, 'POSTGRES_PASSWORD', OTHER_PASSWORD);
+      await store.set(id, 'MEMU_DB_URL', url(PASSWORD));
+    };
+    for (const options of [{}, { keys: ['POSTGRES_PASSWORD', 'OPENAI_API_KEY', 'POSTGRES_PASSWORD'] }, { dryRun: true }]) {
+      const [listed, byKey] = await bothWays(changed, options);
+      expect(listed!.outcome).toEqual(byKey!.outcome);
+      expect(listed!.entries).toEqual(byKey!.entries);
+      expect(listed!.calls.filter((call) => !call.startsWith('set '))).toEqual(['snapshot']);
+      expect(byKey!.calls).toContain('get POSTGRES_PASSWORD');
+    }
+    const [listed] = await bothWays(changed);
+    expect(listed!.calls).toEqual(['snapshot', 'set OPENAI_API_KEY', 'set POSTGRES_PASSWORD']);
+    expect(listed!.outcome).toEqual({
+      result: [
+        { key: 'OPENAI_API_KEY', action: 'stored' },
+        { key: 'OPENROUTER_API_KEY', action: 'skipped', why: 'empty', reason: 'empty in .env' },
+        { key: 'POSTGRES_PASSWORD', action: 'stored', replaced: true },
+        { key: 'MEMU_DB_URL', action: 'unchanged' },
+      ],
+    });
+  });
+
+  it('fails first where it would key by key, with the same error and the same storedBefore', async () => {
+    const locked = new EnvkitError('KEYRING', 'OS keyring failed: the keyring is locked', { reason: 'keyring-locked' });
+    const gone = new EnvkitError('KEYRING', 'OS keyring failed writing POSTGRES_PASSWORD: the Secret Service went away while answering', { reason: 'keyring-unusable' });
+    const nothing = async () => undefined;
+    const cases: Array<{ keys?: string[]; fail: (call: string, calls: string[]) => Error | undefined }> = [
+      // Locked from the start: the first read fails (the listing where there is one); a non-secret named first comes before it.
+      { fail: () => locked },
+      { keys: ['POSTGRES_USER', 'POSTGRES_PASSWORD'], fail: () => locked },
+      { keys: ['POSTGRES_PASSWORD', 'POSTGRES_USER'], fail: (call) => (call.startsWith('set') ? locked : undefined) },
+      { keys: ['POSTGRES_PASSWORD', 'POSTGRES_USER'], fail: () => undefined },
+      // Gone after the first store: the next write fails, naming what was stored before it.
+      { fail: (call, calls) => (call.startsWith('set') && calls.filter((c) => c.startsWith('set')).length === 2 ? gone : undefined) },
+    ];
+    for (const { keys, fail } of cases) {
+      const [listed, byKey] = await bothWays(nothing, { ...(keys ? { keys } : {}), fail });
+      expect('error' in listed!.outcome, JSON.stringify(keys)).toBe(true);
+      expect(listed!.outcome).toEqual(byKey!.outcome);
+      const [error, other] = [listed!.outcome, byKey!.outcome].map((o) => ('error' in o ? (o.error as EnvkitError) : undefined));
+      expect([error?.code, error?.message, error?.data]).toEqual([other?.code, other?.message, other?.data]);
+      expect(listed!.entries).toEqual(byKey!.entries);
+    }
+    const [afterOne] = await bothWays(nothing, { fail: cases[4]!.fail });
+    expect(((afterOne!.outcome as { error: EnvkitError }).error).data.storedBefore).toEqual(['OPENAI_API_KEY']);
   });
 
   it('writes nothing in a dry run, and uses the given project id', async () => {

@@ -63,14 +63,14 @@ export const COMMANDS = [
       option('--no-keyring', 'do not store secrets in the OS keyring (default: store them when a keyring is available)'),
     ],
     load: () => import('./commands/init.js'),
-    worksOn: { environment: 'plaintext', envFile: true },
+    worksOn: { environment: 'plaintext', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'backup',
     description: 'copy the secrets of .env into the OS keyring (service envkit:<project>)',
     arguments: [argument('[KEY...]', 'only these secrets (default: every secret of the schema)')],
     load: () => import('./commands/backup.js'),
-    worksOn: { environment: 'plaintext', envFile: true },
+    worksOn: { environment: 'plaintext', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'restore',
@@ -81,7 +81,7 @@ export const COMMANDS = [
       dryRun('show where each value would come from, write nothing'),
     ],
     load: () => import('./commands/restore.js'),
-    worksOn: { environment: 'plaintext', envFile: true },
+    worksOn: { environment: 'plaintext', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'keyring',
@@ -91,7 +91,7 @@ export const COMMANDS = [
         name: 'status',
         description: 'backend, reachability, and which secrets are stored (compared with .env, never shown)',
         load: () => import('./commands/keyring-status.js'),
-        worksOn: { environment: 'plaintext', envFile: true },
+        worksOn: { environment: 'plaintext', envFile: true, schema: true },
       }),
       defineCommand({
         name: 'forget',
@@ -99,7 +99,7 @@ export const COMMANDS = [
         arguments: [argument('[KEY...]', 'only these keys (default: all of the project)')],
         options: [option('--yes', 'really delete')],
         load: () => import('./commands/keyring-forget.js'),
-        worksOn: { environment: 'plaintext', envFile: true },
+        worksOn: { environment: 'plaintext', envFile: true, schema: true },
       }),
     ],
   }),
@@ -134,7 +134,7 @@ export const COMMANDS = [
       dryRun('show the steps, change nothing'),
     ],
     load: () => import('./commands/rotate.js'),
-    worksOn: { environment: 'encrypted', envFile: true },
+    worksOn: { environment: 'encrypted', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'status',
@@ -149,7 +149,7 @@ export const COMMANDS = [
       option('--timeout <ms>', 'time limit of each container command', { parse: parsePositive, default: 30000 }),
     ],
     load: () => import('./commands/status.js'),
-    worksOn: { envFile: true },
+    worksOn: { envFile: true, schema: true },
   }),
   defineCommand({
     name: 'check',
@@ -172,7 +172,7 @@ export const COMMANDS = [
       option('--timeout <ms>', 'with --online: time limit per probe', { parse: parsePositive, default: 3000 }),
     ],
     load: () => import('./commands/check.js'),
-    worksOn: { environment: 'encrypted', envFile: true },
+    worksOn: { environment: 'encrypted', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'get',
@@ -180,7 +180,7 @@ export const COMMANDS = [
     arguments: [argument('<KEY>')],
     options: [option('--reveal', 'print a secret in clear'), option('--allow-unknown', 'read a key the schema does not define (treated as a secret)')],
     load: () => import('./commands/get.js'),
-    worksOn: { environment: 'encrypted', envFile: true },
+    worksOn: { environment: 'encrypted', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'set',
@@ -195,7 +195,7 @@ export const COMMANDS = [
       option('--no-keyring', 'do not update the OS keyring (default: keep its copy of a changed secret in step when a keyring is available)'),
     ],
     load: () => import('./commands/set.js'),
-    worksOn: { environment: 'encrypted', envFile: true },
+    worksOn: { environment: 'encrypted', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'unset',
@@ -207,14 +207,14 @@ export const COMMANDS = [
       option('--no-keyring', 'do not touch the OS keyring (default: a removed secret leaves the keyring too, when one is available)'),
     ],
     load: () => import('./commands/unset.js'),
-    worksOn: { environment: 'encrypted', envFile: true },
+    worksOn: { environment: 'encrypted', envFile: true, schema: true },
   }),
   defineCommand({
     name: 'example',
     description: 'write .env.example from the schema',
     options: [option('--check', 'exit 1 if .env.example is out of date, write nothing')],
     load: () => import('./commands/example.js'),
-    worksOn: { envFile: true },
+    worksOn: { envFile: true, schema: true },
   }),
   defineCommand({
     name: 'gitignore',
@@ -228,6 +228,7 @@ export const COMMANDS = [
     description: 'show the variables of the schema',
     options: [option('--format <format>', 'output format', { choices: ['table', 'json', 'json-schema', 'markdown'], default: 'table' })],
     load: () => import('./commands/schema.js'),
+    worksOn: { schema: true },
   }),
   defineCommand({
     name: 'generate',
@@ -252,7 +253,7 @@ export const COMMANDS = [
       option('--no-keyring', 'do not search for the keyring copies (default: when a keyring is available)'),
     ],
     load: () => import('./commands/guard.js'),
-    worksOn: { envFile: true },
+    worksOn: { envFile: true, schema: true },
     subcommands: [
       defineCommand({
         name: 'install',
@@ -260,7 +261,7 @@ export const COMMANDS = [
           'make `envkit guard` the pre-commit hook (core.hooksPath respected; an existing hook is kept and runs first); the hook searches the keyring copies only with --keyring',
         options: [dryRun('say what would be done, change nothing')],
         load: () => import('./commands/guard-install.js'),
-        worksOn: { envFile: true },
+        worksOn: { envFile: true, schema: true },
       }),
     ],
   }),
@@ -282,6 +283,7 @@ export const COMMANDS = [
         name: 'list',
         description: 'the recipients of the environment and their names',
         load: () => import('./commands/recipients-list.js'),
+        worksOn: { environment: 'encrypted' },
       }),
       defineCommand({
         name: 'add',
@@ -289,12 +291,14 @@ export const COMMANDS = [
         arguments: [argument('[RECIPIENT]', 'an age X25519 recipient, age1… (default: the key given with --identity, else yours from `envkit identity`)')],
         options: [option('--name <name>', 'whose key it is (a comment in the recipients file)')],
         load: () => import('./commands/recipients-add.js'),
+        worksOn: { environment: 'encrypted' },
       }),
       defineCommand({
         name: 'remove',
         description: 'remove a recipient, re-encrypt without it, and list the secrets it could read (rotate them: removal alone is not revocation)',
         arguments: [argument('<RECIPIENT>', 'the age1… recipient or its name')],
         load: () => import('./commands/recipients-remove.js'),
+        worksOn: { environment: 'encrypted', schema: true },
       }),
     ],
   }),
@@ -303,7 +307,7 @@ export const COMMANDS = [
     description: 'encrypt a plaintext .env file into the environment (--env NAME) for its recipients',
     options: [option('--from <file>', 'the plaintext file to encrypt (it is left in place: delete it yourself)', { mandatory: true })],
     load: () => import('./commands/encrypt.js'),
-    worksOn: { environment: 'encrypted' },
+    worksOn: { environment: 'encrypted', schema: true },
   }),
   defineCommand({
     name: 'decrypt',
@@ -316,7 +320,7 @@ export const COMMANDS = [
     name: 'edit',
     description: 'edit the environment (--env NAME) in $EDITOR: a 0600 file in a private directory, validated, re-encrypted, then removed',
     load: () => import('./commands/edit.js'),
-    worksOn: { environment: 'encrypted' },
+    worksOn: { environment: 'encrypted', schema: true },
   }),
   defineCommand({
     name: 'diff',
@@ -329,7 +333,7 @@ export const COMMANDS = [
     description: 'run a command with the environment (--env NAME, else the env file): validated, derived values computed, nothing written',
     arguments: [argument('<command...>', 'the command and its arguments, after --')],
     load: () => import('./commands/run.js'),
-    worksOn: { environment: 'encrypted', envFile: true },
+    worksOn: { environment: 'encrypted', envFile: true, schema: true },
   }),
 ] as const;
 

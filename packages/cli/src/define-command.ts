@@ -58,8 +58,10 @@ export interface CommandDef {
 export interface WorksOn {
   /** `encrypted`: with --env NAME it works on that encrypted environment; `plaintext`: only on the env file, so it refuses --env. */
   readonly environment?: 'encrypted' | 'plaintext';
-  /** It reads the env file (-f) and the schema (--schema). */
+  /** It reads or writes the env file (-f). */
   readonly envFile?: true;
+  /** It loads the schema module (--schema). */
+  readonly schema?: true;
 }
 
 /** A command of the table; the `const` keeps flags and argument names literal, which the types below read. */

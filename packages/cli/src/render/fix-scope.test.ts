@@ -17,10 +17,23 @@ describe('scopeCommands', () => {
     }
   });
 
+  it('gives --schema to every command that loads the schema, -f only to those that read the env file', () => {
+    const scope = { options: ' -f prod.env --schema ./schema.ts' };
+    // `envkit schema` under the memu schema would list other variables; edit and encrypt would validate against it.
+    expect(scopeCommands('see `envkit schema`', scope)).toBe('see `envkit schema --schema ./schema.ts`');
+    expect(scopeCommands('`envkit edit --env prod`', scope)).toBe('`envkit edit --schema ./schema.ts --env prod`');
+    expect(scopeCommands('`envkit recipients remove --env prod NAME`', scope)).toBe('`envkit recipients remove --schema ./schema.ts --env prod NAME`');
+    // gitignore and decrypt read the env file's name, never the schema.
+    expect(scopeCommands('`envkit gitignore`', scope)).toBe('`envkit gitignore -f prod.env`');
+    expect(scopeCommands('`envkit recipients list --env prod`, `envkit identity`', scope)).toBe('`envkit recipients list --env prod`, `envkit identity`');
+  });
+
   it('gives --env only to the commands that work on an encrypted environment', () => {
     const scope = { environment: 'prod', options: '' };
     expect(scopeCommands('`envkit rotate OPENAI_API_KEY`', scope)).toBe('`envkit rotate --env prod OPENAI_API_KEY`');
     expect(scopeCommands('`envkit check`', scope)).toBe('`envkit check --env prod`');
+    // The recipients of an environment: without --env they refuse (USAGE).
+    expect(scopeCommands('see `envkit recipients list`', scope)).toBe('see `envkit recipients list --env prod`');
     // init and the keyring work only on the plaintext file (they refuse --env): a fix naming them stays as it is.
     expect(scopeCommands('`envkit init`, then `envkit keyring status`', scope)).toBe('`envkit init`, then `envkit keyring status`');
   });

@@ -81,7 +81,7 @@ export function scopeCommands(text: string, scope: FixScope): string {
     const named = / --env\b/.test(tail);
     const env = scope.environment !== undefined && takes.environment === 'encrypted' && !named ? ` --env ${scope.environment}` : '';
     // On an encrypted environment the env file is not what it works on: -f goes, as fixScope leaves it out there.
-    const given = takes.envFile ? (scope.options ?? '').split(/(?= -f | --schema )/).filter((option) => !(named && option.startsWith(' -f '))) : [];
+    const given = (scope.options ?? '').split(/(?= -f | --schema )/).filter((option) => (option.startsWith(' -f ') ? takes.envFile === true && !named : takes.schema === true));
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;
   });

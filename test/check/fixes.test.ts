@@ -632,6 +632,37 @@ describe('check --schema MODULE: the fixes it prints use that schema', () => {
     await runs(dir, command!.replaceAll('...', '4'), { PATH: `${bin}:${process.env.PATH}` });
     expect(await check(), 'still reported after the fix').toEqual([]);
   });
+
+  it.runIf(HAS_AGE)('an environment missing a variable only that schema has: the printed schema and edit commands use that schema', async () => {
+    const dir = schemaProject();
+    writeFileSync(
+      join(dir, 'env-schema.mjs'),
+      "import { z } from 'zod';\nimport { defineSchema, variable } from 'envkit';\n" +
+        "export const schema = defineSchema('fixes', { APP_NAME: variable(z.string().min(1), { description: 'name' }), WORKERS: variable(z.coerce.number().int().min(1), { description: 'worker processes', default: '2' }) });\n",
+    );
+    const env = { XDG_CONFIG_HOME: testdir() };
+    const source = join(testdir(), 'source.env');
+    writeFileSync(source, 'APP_NAME=app\n');
+    for (const args of [['identity', '--no-keyring'], ['recipients', 'add', '--env', 'prod'], ['--schema', 'env-schema.mjs', 'encrypt', '--env', 'prod', '--from', source]]) {
+      const made = await envkit(dir, args, { env });
+      expect(made.code, made.all).toBe(0);
+    }
+    const check = async () => {
+      const result = await envkit(dir, ['--schema', 'env-schema.mjs', '--json', 'check', '--env', 'prod', '--no-compose', '--no-git'], { env });
+      return ((JSON.parse(result.stdout) as { findings: Finding[] }).findings ?? []).filter((f) => f.key === 'WORKERS');
+    };
+    const [finding] = await check();
+    const edit = /run `(envkit edit[^`]*)`/.exec(finding?.fix ?? '')?.[1];
+    const schema = /`(envkit schema[^`]*)` shows it/.exec(finding?.fix ?? '')?.[1];
+    expect([edit, schema], finding?.fix).toEqual([expect.any(String), expect.any(String)]);
+    // Under the memu schema, `envkit schema` does not list WORKERS and the edit is refused (POSTGRES_PASSWORD… not set).
+    const listed = await sh(dir, schema!, { ...env, PATH: `${bin}:${process.env.PATH}` });
+    expect(listed.stdout, listed.all).toMatch(/^ *WORKERS /m);
+    const editor = join(testdir(), 'editor.sh');
+    writeFileSync(editor, '#!/bin/sh\necho WORKERS=2 >> "$1"\n', { mode: 0o755 });
+    await runs(dir, edit!, { ...env, EDITOR: editor, PATH: `${bin}:${process.env.PATH}` });
+    expect(await check(), 'still reported after the fix').toEqual([]);
+  });
 });
 
 /** The command `pattern` finds in `text` (its first group); the test fails, showing the text, when there is none. */

@@ -2,7 +2,7 @@ import type { Finding, FindingHint } from 'envkit';
 import { shellWord } from 'envkit/project';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
-import { scopeOptions, type FixScope } from './fix-scope.js';
+import { scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
@@ -37,7 +37,7 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
     case 'create-env':
       return `run \`envkit init${env}\``;
     case 'write-defaults':
-      if (environment !== undefined) return `run \`envkit edit --env ${environment}\` and add it with its default (\`envkit schema\` shows it; envkit init writes defaults into .env only)`;
+      if (environment !== undefined) return scopeCommands('run `envkit edit` and add it with its default (`envkit schema` shows it; envkit init writes defaults into .env only)', scope);
       return `run \`envkit init${env}\` to write the default into the file`;
     case 'rewrite-duplicate': {
       const unknown = hint.inSchema ? '' : ' --allow-unknown';

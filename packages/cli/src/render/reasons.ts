@@ -215,7 +215,7 @@ function libraryHint(error: EnvkitError): string | undefined {
  */
 export function wordIssue(given: ErrorIssue, scope: FixScope = {}): ErrorIssue {
   const issue = issueWithFix(given, scope);
-  if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see \`envkit schema\`` };
+  if (issue.reason === 'unknown-key') return { ...issue, message: `${issue.message}; see ${scopeCommands('`envkit schema`', scope)}` };
   if (issue.reason !== 'no-value' || issue.key === undefined) return issue;
   return { ...issue, message: `${issue.message}; give it with --set ${issue.key}=VALUE` };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSchema, validateValues, variable, type ErrorIssue } from 'envkit';
 import { memuSchema } from 'envkit/memu';
-import { issueWithFix } from './value-fix.js';
+import { issueWithFix, valueFixText } from './value-fix.js';
+import { wordIssue } from './reasons.js';
 
 // The library gives an invalid value's fix as data (IssueFix; its schema tests pin that data); these pin the
 // command lines this CLI words from it after the message, as every command prints them.
@@ -108,5 +109,17 @@ describe('the fix of a value of any schema, in this CLI\'s words', () => {
     const quoting = defineSchema('t', { A: variable(z.string().min(100, { error: (iss) => `too short: ${String(iss.input)}` }), { description: 'a' }) });
     const [issue] = worded(validateValues(quoting, { A: 'TOPSECRET-value-9f8e7d' }).issues);
     expect(issue!.message).toBe('A: is invalid; run `envkit set A=...`');
+  });
+});
+
+describe('the fix of a value in an environment of another schema', () => {
+  it('names the schema module in the edit it prints, and in the schema listing of an unknown key', () => {
+    const scope = { environment: 'prod', options: ' --schema ./schema.mjs' };
+    expect(valueFixText('SESSION_SECRET', { code: 'generate' }, scope)).toBe(
+      'run `envkit edit --env prod --schema ./schema.mjs` and add it: `envkit generate password` makes one (envkit init generates it in .env only)',
+    );
+    expect(wordIssue({ key: 'NOPE', message: 'NOPE is not a variable of the fixes schema', reason: 'unknown-key' }, scope).message).toBe(
+      'NOPE is not a variable of the fixes schema; see `envkit schema --schema ./schema.mjs`',
+    );
   });
 });

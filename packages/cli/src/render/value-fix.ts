@@ -1,5 +1,5 @@
 import type { ErrorIssue, IssueFix } from 'envkit';
-import { scopeOptions, type FixScope } from './fix-scope.js';
+import { scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
 
 // The CLI's words for how to fix a value of the schema (an issue's `fix`): the library says what is wrong and
 // what kind of fix it takes; the commands are this CLI's.
@@ -26,7 +26,7 @@ export function valueFixText(key: string, fix: IssueFix, scope: FixScope = {}): 
   const force = 'external' in fix && fix.external ? ' --force' : '';
   const { environment } = scope;
   const env = scopeOptions(scope);
-  const edit = environment === undefined ? undefined : `run \`envkit edit --env ${environment}\``;
+  const edit = environment === undefined ? undefined : scopeCommands('run `envkit edit`', scope);
   switch (fix.code) {
     case 'compute':
       if (edit) return `${edit} and add ${key} made from ${list(fix.from)} (envkit init computes it in .env only)`;

@@ -160,6 +160,21 @@ describe('envkit set', () => {
     expect(result.all).not.toContain(key);
   });
 
+  it('sets keys into a file that lacks them, each placed in schema order, whatever order they are given in', async () => {
+    // A key goes before the next one of the schema that the file has; right at the start of that one's line it
+    // was once taken for a change to it (a false "syntax problem" PARSE error, exit 1).
+    const password = 'Vq3_kT9-xLm2Pn8_Rs5-Wd7_Yf4-Hj6Z';
+    for (const order of [[`POSTGRES_PASSWORD=${password}`, `OPENAI_API_KEY=${OPENAI_KEY}`], [`OPENAI_API_KEY=${OPENAI_KEY}`, `POSTGRES_PASSWORD=${password}`]]) {
+      const dir = testdir();
+      writeFileSync(join(dir, '.env'), '', { mode: 0o600 });
+      const result = await envkit(dir, ['set', '--no-keyring', '--force', ...order]);
+      expect(result.code, result.all).toBe(0);
+      expect(readEnv(dir)).toEqual({ OPENAI_API_KEY: OPENAI_KEY, POSTGRES_PASSWORD: password });
+      expect(Object.keys(readEnv(dir))).toEqual(['OPENAI_API_KEY', 'POSTGRES_PASSWORD']);
+      expect(result.all).not.toContain(password);
+    }
+  });
+
   it('--stdin reads the one value from standard input, keeping the secret out of argv', async () => {
     const dir = await project();
     const key = 'sk-or-v1-fromStdinKeyQ1w2e3r4t5y6u7';

@@ -318,6 +318,43 @@ describe('set', () => {
     }
   });
 
+  it('puts a new key before or after another, whatever stands next to it', () => {
+    // [text, placement, expected]: an insertion right at the start of another assignment once read as
+    // changing that assignment (a false PARSE error), e.g. `set A --before B` with nothing above B.
+    const cases: [string, { before?: string; after?: string }, string][] = [
+      ['B=x\n', { before: 'B' }, 'K=v\nB=x\n'],
+      ['B=x', { before: 'B' }, 'K=v\nB=x'],
+      ['A=1\nB=x\n', { before: 'B' }, 'A=1\nK=v\nB=x\n'],
+      ['export B="x\ny"\n', { before: 'B' }, 'K=v\nexport B="x\ny"\n'],
+      ['B=x\nC=z\n', { after: 'B' }, 'B=x\nK=v\nC=z\n'],
+      ['B=x\r\nC=z\r\n', { after: 'B' }, 'B=x\r\nK=v\r\nC=z\r\n'],
+      ['B="x\ny"\nC=z\n', { after: 'B' }, 'B="x\ny"\nK=v\nC=z\n'],
+      ['B=x\n', { after: 'B' }, 'B=x\nK=v\n'],
+      ['B=x', { after: 'B' }, 'B=x\nK=v\n'],
+    ];
+    for (const [text, placement, expected] of cases) {
+      const doc = parseDocument(text);
+      doc.set('K', 'v', placement);
+      expect(doc.toString(), `${JSON.stringify(text)} ${JSON.stringify(placement)}`).toBe(expected);
+      expect(dotenv.parse(expected)).toEqual({ ...dotenv.parse(text), K: 'v' });
+    }
+  });
+
+  it('puts new keys before and after every key of a file, in any order, as dotenv reads them', () => {
+    const text = '# top\nA=1\n\nexport B="two\nlines"\nC=3 # c\nD=\n';
+    for (const anchor of ['A', 'B', 'C', 'D']) {
+      for (const side of ['before', 'after'] as const) {
+        const doc = parseDocument(text);
+        doc.set('K', 'v', { [side]: anchor });
+        doc.set('L', 'w', { [side]: 'K' });
+        const keys = doc.keys();
+        const at = keys.indexOf(anchor);
+        expect(keys.indexOf('K'), `${side} ${anchor}`).toBe(side === 'before' ? at - 1 : at + 1);
+        expect(dotenv.parse(doc.toString())).toEqual({ ...dotenv.parse(text), K: 'v', L: 'w' });
+      }
+    }
+  });
+
   it('sets the effective (last) assignment of a duplicated key and removes the earlier ones', () => {
     const doc = parseDocument('A=1\nB=x\nA=2 # keep\n');
     doc.set('A', '3');
@@ -360,6 +397,22 @@ describe('set', () => {
     expect(isEnvkitError(error, 'PARSE')).toBe(true);
     expect((error as EnvkitError).issues[0]?.location).toBe('1:3');
     expect(doc.toString()).toBe(text);
+  });
+
+  test('property: a new key placed before or after any key changes nothing else a reader sees', () => {
+    fc.assert(
+      fc.property(envText, fc.nat(), fc.boolean(), (text, pick, before) => {
+        const doc = parseDocument(text);
+        const keys = doc.keys().filter((k) => k !== 'NEW_KEY');
+        if (keys.length === 0 || doc.problems.some((p) => p.kind === 'syntax')) return;
+        const anchor = keys[pick % keys.length] as string;
+        const expected = { ...dotenv.parse(text), NEW_KEY: 'v' };
+        doc.set('NEW_KEY', 'v', before ? { before: anchor } : { after: anchor });
+        expect(dotenv.parse(doc.toString())).toEqual(expected);
+        expect(doc.toObject()).toEqual(parseDocument(doc.toString()).toObject());
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('property: set touches only its own lines, and every reader-visible value but the key stays', () => {

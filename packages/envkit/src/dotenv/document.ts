@@ -376,10 +376,12 @@ export class EnvDocument {
       return (b.data[j * SLOTS + KEY_END] as number) - start === name.length && text.startsWith(name, start);
     };
     const bKey = (j: number): string => text.slice(b.data[j * SLOTS + KEY_START] as number, b.data[j * SLOTS + KEY_END] as number);
-    const map = (x: number): number => {
+    // An assignment that starts (its line, its key) where a line is inserted moves with it; an end there (of
+    // the line before) stays, and so does an empty value at the end of the text, where a line is appended.
+    const map = (x: number, start: boolean): number => {
       let shift = 0;
       for (const e of edits) {
-        if (x <= e.start) break;
+        if (x < e.start || (x === e.start && !(start && e.end === e.start))) break;
         if (x < e.end) return -1;
         shift += e.inserted - (e.end - e.start);
       }
@@ -401,7 +403,7 @@ export class EnvDocument {
       for (let s = 0; s < SLOTS; s++) {
         const x = a.data[i * SLOTS + s] as number;
         const y = b.data[j * SLOTS + s] as number;
-        let expected = s === BITS ? x : map(x);
+        let expected = s === BITS ? x : map(x, s === START || s === KEY_START);
         if (s === END && x === this.#text.length) expected += edits[0]?.lastLineGrows ?? 0;
         if (expected !== y) {
           changed.add(a.keys[i] as string);

@@ -2,7 +2,7 @@ import { storeStatus, type SecretState } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyWidth } from '../render/summary.js';
-import { openKeyring } from '../keyring-option.js';
+import { keyringNeeded, openKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
 import { hintOf } from '../render/reasons.js';
 
@@ -23,7 +23,7 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
   const opened = await openKeyring(ctx, 'auto');
   const service = `envkit:${opened.projectId}`;
   if (opened.status !== 'open') {
-    const error = opened.status === 'unavailable' ? opened.error : undefined;
+    const error = opened.status === 'unavailable' ? keyringNeeded(opened.error) : undefined;
     if (ctx.json) {
       ctx.printJson({ ok: false, reachable: false, projectId: opened.projectId, service, message: error?.message, hint: error && hintOf(error) });
     } else {

@@ -1,0 +1,49 @@
+// What envkit prints is what happened: a dry run says "would", a failure says why, and a command or flag it
+// suggests exists and does what it says when run as written. Each case here was once untrue.
+import { describe, it, expect } from 'vitest';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testdir } from '../helpers/testdir.js';
+import { envkit, initProject, sh, ENVKIT_BIN, type CliResult } from './support.js';
+import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
+
+const MEMU = fileURLToPath(new URL('../../examples/memu/', import.meta.url));
+
+/** A directory with the memu example's .env.example and compose file, initialised without the keyring. */
+async function memuProject(args: string[] = []): Promise<{ dir: string; init: CliResult }> {
+  const dir = testdir();
+  for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+  return { dir, init: await initProject(dir, ['--no-keyring', ...args]) };
+}
+
+/** A shell whose `envkit` is the built CLI, as a user's PATH has it. */
+function shell(dir: string, line: string) {
+  return sh(dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN });
+}
+
+describe('the fix of an unusable keyring names only flags the command has', () => {
+  // No D-Bus session bus here (the CLI runs with a clean environment): the keyring is unusable at once.
+  for (const command of [['backup'], ['restore'], ['keyring', 'status'], ['keyring', 'forget', '--yes']]) {
+    it(`${command.join(' ')} works on the keyring itself: its fix is the repair, not --no-keyring (which it does not take)`, async () => {
+      const { dir } = await memuProject();
+      const result = await envkit(dir, command);
+      expect(result.code, result.all).toBe(3);
+      expect(result.all).toMatch(/fix:? +start a session bus and a keyring for this shell: `dbus-run-session -- \$SHELL`/);
+      expect(result.all).not.toContain('--no-keyring');
+      // The flag the fix used to name: refused.
+      expect((await envkit(dir, [...command, '--no-keyring'])).stderr).toContain("unknown option '--no-keyring'");
+    });
+  }
+
+  it('init --keyring: its fix names --no-keyring, and init with it does the work without the keyring', async () => {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const required = await envkit(dir, ['init', '--no-input', '--keyring']);
+    expect(required.code, required.all).toBe(3);
+    expect(required.stderr).toMatch(/fix: .*; or run with --no-keyring to do without the keyring$/m);
+    const without = await envkit(dir, ['init', '--no-input', '--no-keyring']);
+    expect(without.code, without.all).toBe(0);
+    expect(existsSync(join(dir, '.env'))).toBe(true);
+  });
+});

@@ -47,3 +47,15 @@ describe('the fix of an unusable keyring names only flags the command has', () =
     expect(existsSync(join(dir, '.env'))).toBe(true);
   });
 });
+
+describe("init's next step is for what it wrote", () => {
+  it('init -f FILE: the check it names, run as written, checks FILE (there is no .env)', async () => {
+    const { dir, init } = await memuProject(['-f', 'prod.env']);
+    const next = /^Next: (envkit check[^,]*), then start the stack/m.exec(init.stdout)?.[1];
+    expect(next, init.stdout).toBeDefined();
+    const checked = await shell(dir, next!);
+    expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
+    expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+  });
+});

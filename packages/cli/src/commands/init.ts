@@ -117,6 +117,7 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     ctx.out(`Still empty: ${missing.join(', ')} — add ${missing.length === 1 ? 'it' : 'each'} with ${scopeCommands(how, scope)}${inDir} when you have ${missing.length === 1 ? 'it' : 'them'}.`);
   }
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
-  else ctx.out(`Next${inDir}: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
+  // The check of what init wrote: the same file (-f), schema (--schema) or environment.
+  else ctx.out(`Next${inDir}: ${ctx.style.cyan(scopeCommands('envkit check', scope))}, then start the stack (\`podman-compose up -d\`).`);
   return invalid.length ? 1 : 0;
 }

@@ -59,3 +59,17 @@ describe("init's next step is for what it wrote", () => {
     expect(existsSync(join(dir, '.env'))).toBe(false);
   });
 });
+
+describe('rotate --apply none --dry-run', () => {
+  it('says what would happen, not that the database "was NOT changed" by a rotation that made no password; nothing written', async () => {
+    const { dir } = await memuProject();
+    const before = readFileSync(join(dir, '.env'), 'utf8');
+    const result = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--dry-run', '--no-keyring']);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toMatch(/^  apply +skipped +--apply none: the database would NOT be changed$/m);
+    expect(result.stdout).toContain('The database would NOT be changed (--apply none): you would set the new password of the database role yourself');
+    expect(result.stdout).not.toMatch(/was NOT changed|^set the new password/m);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, '.env.envkit-pending'))).toBe(false);
+  });
+});

@@ -89,7 +89,10 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   }
   for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${rotationWarningText(warning)}`);
   if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
-  if (result.apply === 'none') {
+  if (result.apply === 'none' && flags.dryRun) {
+    // A dry run made no new password: it says what the rotation would leave the user to do.
+    ctx.out(`${ctx.style.yellow('The database would NOT be changed')} (--apply none): you would set the new password of the database role yourself before the app reconnects.`, true);
+  } else if (result.apply === 'none') {
     ctx.out(`${ctx.style.yellow('The database was NOT changed')} (--apply none): set the new password of the database role yourself before the app reconnects.`, true);
   }
   if (!result.restart.ran && !flags.dryRun) {

@@ -73,3 +73,16 @@ describe('rotate --apply none --dry-run', () => {
     expect(existsSync(join(dir, '.env.envkit-pending'))).toBe(false);
   });
 });
+
+describe.runIf(HAS_AGE)('unset --env NAME of a key the environment does not have', () => {
+  it('exits 1 and says which key is not in which environment, as unset of the env file does', async () => {
+    const p = await ageProject(memuEnvText());
+    const result = await p.run(['unset', '--env', 'production', 'MEMU_MEMROY_LIMIT']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('envkit: MEMU_MEMROY_LIMIT is not in environment production: nothing to remove\n');
+    const some = await p.run(['unset', '--env', 'production', 'MEMU_MEMORY_LIMIT', 'MEMU_MEMROY_LIMIT']);
+    expect(some.code).toBe(1);
+    expect(some.stderr).toBe('envkit: MEMU_MEMROY_LIMIT is not in environment production: nothing to remove (the others were removed)\n');
+    expect(some.stdout).toMatch(/^ {2}MEMU_MEMORY_LIMIT +removed/m);
+  });
+});

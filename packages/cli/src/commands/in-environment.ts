@@ -9,6 +9,7 @@ import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironm
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
 import type { Lookup } from './get.js';
+import { sayAbsent } from './unset.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderFindings, countLine } from '../render/findings.js';
 
@@ -30,9 +31,11 @@ export async function setIn(ctx: Context, values: Record<string, string>, flags:
 export async function unsetIn(ctx: Context, keys: string[], flags: { force?: boolean }): Promise<number> {
   const options = await environmentOptions(ctx, 'unset');
   const result = await unsetEnvironmentKeys({ ...options, keys, force: flags.force });
-  const absent = result.keys.some((k) => k.action === 'missing');
-  renderEdit(ctx, result, false, !absent);
-  return absent ? 1 : 0;
+  const absent = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
+  renderEdit(ctx, result, false, absent.length === 0);
+  // As for the env file: a mistyped name must not pass for removed, and exit 1 says why.
+  if (!ctx.json) sayAbsent(ctx, absent, keys, `environment ${options.name}`);
+  return absent.length > 0 ? 1 : 0;
 }
 
 /**

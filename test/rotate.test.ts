@@ -170,6 +170,27 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     }
   });
 
+  it('renaming the role: the steps set POSTGRES_USER=... prints, taken in the order printed, leave an MD5 role renamed with a new password memu logs in with', async () => {
+    const p = await project({ compose: true, superuser: true, encryption: 'md5' });
+    const renamed = `${p.user}_new`;
+    const refused = await p.run(['set', `POSTGRES_USER=${renamed}`]);
+    expect(refused.code, refused.all).toBe(1);
+    const fix = /^ {2}fix: (.*)$/m.exec(refused.stderr)?.[1] ?? '';
+    // Each step where the fix says it, done in that order: the SQL as a superuser, the set again with --force, the rotation.
+    const steps: [RegExp, () => Promise<unknown>][] = [
+      [/ALTER ROLE <old> RENAME TO <new>;/, () => pg.psql(`ALTER ROLE "${p.user}" RENAME TO "${renamed}";`)],
+      [/repeat with --force/, async () => expect((await p.run(['set', '--force', `POSTGRES_USER=${renamed}`])).code).toBe(0)],
+      [/`envkit rotate POSTGRES_PASSWORD`/, async () => {
+        const rotated = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--no-keyring']);
+        expect(rotated.code, `rotate, as the fix says at its place:\n${rotated.all}`).toBe(0);
+      }],
+    ];
+    for (const [at] of steps) expect(fix, `the fix names no step ${at}`).toMatch(at);
+    steps.sort(([a], [b]) => fix.search(a) - fix.search(b));
+    for (const [, step] of steps) await step();
+    await expectFinished({ ...p, user: renamed });
+  });
+
   it('--apply none changes .env only and says plainly that the database was not changed', async () => {
     const p = await project();
     const result = await p.run(['rotate', 'POSTGRES_PASSWORD', '--apply', 'none']);

@@ -45,9 +45,10 @@ function externalHint(d: Data): string {
   const key = String(d.key);
   if (d.rotate !== undefined) return `use \`envkit rotate ${String(d.rotate)}\` (\`--stdin\` for a value of your own), or add --force if ${String(d.aloneWhen)}`;
   const first = list(d.first);
+  const words = (parts: string[]): string => parts.map((part, i) => (i % 2 === 1 ? `\`envkit rotate ${part}\`` : part)).join('');
   if (first.length > 0) {
-    const text = first.map((part, i) => (i % 2 === 1 ? `\`envkit rotate ${part}\`` : part)).join('');
-    return `${text}, then repeat with --force; --force alone only if ${String(d.aloneWhen)}`;
+    const then = list(d.then);
+    return `${words(first)}, then repeat with --force${then.length > 0 ? `, ${words(then)}` : ''}; --force alone only if ${String(d.aloneWhen)}`;
   }
   const again = d.verb === 'rotate' ? `\`envkit set --force ${key} --stdin\`` : `\`envkit ${String(d.verb)} --force ${key}${d.verb === 'set' ? '=...' : ''}\``;
   return `change it there first, then run ${again}; --force alone only if ${String(d.aloneWhen)}`;

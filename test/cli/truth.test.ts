@@ -18,8 +18,8 @@ async function memuProject(args: string[] = []): Promise<{ dir: string; init: Cl
 }
 
 /** A shell whose `envkit` is the built CLI, as a user's PATH has it. */
-function shell(dir: string, line: string) {
-  return sh(dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN });
+function shell(dir: string, line: string, env: NodeJS.ProcessEnv = {}) {
+  return sh(dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN, ...env });
 }
 
 describe('the fix of an unusable keyring names only flags the command has', () => {
@@ -85,4 +85,27 @@ describe.runIf(HAS_AGE)('unset --env NAME of a key the environment does not have
     expect(some.stderr).toBe('envkit: MEMU_MEMROY_LIMIT is not in environment production: nothing to remove (the others were removed)\n');
     expect(some.stdout).toMatch(/^ {2}MEMU_MEMORY_LIMIT +removed/m);
   });
+});
+
+describe.runIf(HAS_AGE)('check --env NAME --compose/--online, refused: the check it prints is of the env file decrypt writes', () => {
+  // --env NAME, or ENVKIT_ENV in the shell that then runs the fix.
+  for (const [how, args, env] of [['--env', ['--env', 'production'], {}], ['ENVKIT_ENV', [], { ENVKIT_ENV: 'production' }]] as const) {
+    it(`named with ${how}: decrypt, then the check, run as written, checks .env with the compose file`, async () => {
+      const p = await ageProject(memuEnvText(), 'production', { 'docker-compose.yml': readFileSync(join(MEMU, 'docker-compose.yml'), 'utf8') });
+      const online = await p.run(['check', ...args, '--online'], { env });
+      expect(online.code, online.all).toBe(2);
+      // Not run here (it would reach the database host and Ollama): it names no environment again.
+      expect(online.stderr).toMatch(/^ {2}fix: on the host: `envkit decrypt --env production`, then `(?:ENVKIT_ENV= )?envkit check --online`$/m);
+      const refused = await p.run(['check', ...args, '--compose', 'docker-compose.yml'], { env });
+      expect(refused.code, refused.all).toBe(2);
+      const commands = [...(/^ {2}fix: (.*)$/m.exec(refused.stderr)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      expect(commands, refused.stderr).toHaveLength(2);
+      for (const command of commands) {
+        const ran = await shell(p.dir, command, { ...p.env, ...env });
+        expect(ran.code, `${command}:\n${ran.all}`).toBe(0);
+        expect(ran.stderr).not.toContain('check --env checks the environment itself');
+      }
+      expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
+    });
+  }
 });

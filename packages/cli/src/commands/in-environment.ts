@@ -3,7 +3,7 @@
 // Loaded only when an environment is named, so the plain commands do not carry age.
 import { EnvkitError } from 'envkit';
 import type { EnvStore } from 'envkit/rotate';
-import { wordFindings } from '../render/hints.js';
+import { shellWord, wordFindings } from '../render/hints.js';
 import { fixScope } from '../render/fix-scope.js';
 import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
@@ -60,8 +60,12 @@ export async function rotateIn(ctx: Context, key: string, value: string | undefi
 /** `envkit check --env NAME`: the environment checked in memory; exit 1 on errors. */
 export async function checkIn(ctx: Context, flags: { online?: boolean; compose?: string | boolean }): Promise<number> {
   if (flags.online || typeof flags.compose === 'string') {
+    // The check of the env file decrypt writes, with the flag that was given (and so no --env: see scopeCommands).
+    const given = typeof flags.compose === 'string' ? `--compose ${shellWord(flags.compose)}` : '--online';
+    // An ENVKIT_ENV of the shell would name the environment again: the check clears it.
+    const clear = ctx.io.env.ENVKIT_ENV ? 'ENVKIT_ENV= ' : '';
     throw new EnvkitError('USAGE', 'check --env checks the environment itself: --online and --compose work on the env file a host has', {
-      hint: 'on the host: `envkit decrypt --env NAME`, then `envkit check --online`',
+      hint: `on the host: \`envkit decrypt --env ${shellWord(String(ctx.environment))}\`, then \`${clear}envkit check ${given}\``,
     });
   }
   const options = await environmentOptions(ctx, 'check');

@@ -68,7 +68,9 @@ export function scopeCommands(text: string, scope: FixScope): string {
     const name = SUBCOMMANDS.exec(rest)?.[0];
     if (name === undefined) return whole;
     const tail = rest.slice(name.length);
-    const env = scope.environment !== undefined && ENVIRONMENT_COMMANDS.has(name) && !/ --env\b/.test(tail) ? ` --env ${scope.environment}` : '';
+    // `check --online` and `check --compose FILE` work on the env file a host has, never on an environment.
+    const onFile = name === 'check' && / --(?:online|compose)\b/.test(tail);
+    const env = scope.environment !== undefined && ENVIRONMENT_COMMANDS.has(name) && !onFile && !/ --env\b/.test(tail) ? ` --env ${scope.environment}` : '';
     const given = FILE_COMMANDS.has(name) ? (scope.options ?? '').split(/(?= -f | --schema )/) : [];
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;

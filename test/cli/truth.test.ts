@@ -1,14 +1,17 @@
 // What envkit prints is what happened: a dry run says "would", a failure says why, and a command or flag it
 // suggests exists and does what it says when run as written. Each case here was once untrue.
 import { describe, it, expect } from 'vitest';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
 import { envkit, initProject, sh, ENVKIT_BIN, type CliResult } from './support.js';
 import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
+import { requireTool } from '../helpers/require.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
 
 const MEMU = fileURLToPath(new URL('../../examples/memu/', import.meta.url));
+const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
 /** A directory with the memu example's .env.example and compose file, initialised without the keyring. */
 async function memuProject(args: string[] = []): Promise<{ dir: string; init: CliResult }> {
@@ -57,6 +60,33 @@ describe("init's next step is for what it wrote", () => {
     expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
     expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
     expect(existsSync(join(dir, '.env'))).toBe(false);
+  });
+});
+
+describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
+  it('restore -f FILE: the check its Next line names, run as written, checks FILE; a dry run names no next step and writes nothing', async () => {
+    await withSecretService(async (keyring) => {
+      const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+      const dir = testdir();
+      for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+      const init = await envkit(dir, ['-f', 'prod.env', 'init', '--no-input', '--keyring'], { env });
+      expect(init.code, init.all).toBe(0);
+      rmSync(join(dir, 'prod.env'));
+      const dry = await envkit(dir, ['-f', 'prod.env', 'restore', '--dry-run'], { env });
+      expect(dry.code, dry.all).toBe(0);
+      expect(dry.stdout).toMatch(/^ {2}prod\.env would be created; it was missing$/m);
+      expect(dry.stdout).toContain('Nothing was written (dry run)');
+      expect(dry.stdout).not.toMatch(/^Next/m);
+      expect(existsSync(join(dir, 'prod.env'))).toBe(false);
+      const restored = await envkit(dir, ['-f', 'prod.env', 'restore'], { env });
+      expect(restored.code, restored.all).toBe(0);
+      const next = /^Next: (envkit check.*)\.$/m.exec(restored.stdout)?.[1];
+      expect(next, restored.stdout).toBeDefined();
+      const checked = await shell(dir, next!, env);
+      expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
+      expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
+      expect(existsSync(join(dir, '.env'))).toBe(false);
+    });
   });
 });
 

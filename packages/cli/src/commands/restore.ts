@@ -6,6 +6,7 @@ import { keyWidth } from '../render/summary.js';
 import { parseAssignments } from '../assignments.js';
 import { withKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
+import { fixScope, nextCheck } from '../render/fix-scope.js';
 
 const SOURCE_TEXT: Record<RestoreSource, string> = {
   keyring: 'from the OS keyring',
@@ -46,7 +47,13 @@ export async function run(ctx: Context, flags: FlagsOf<'restore'>): Promise<numb
   ctx.out(`  ${name} ${flags.dryRun ? `would be ${result.file.action}` : `${result.file.action} (mode 0600)`}; it ${before}`);
   if (result.backup) ctx.out(`  the previous ${name} is kept as ${relative(ctx.cwd, result.backup) || result.backup} (mode 0600)`);
   for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note)}`);
-  ctx.out(`Next: ${ctx.style.cyan('envkit check')}.`);
+  if (flags.dryRun) {
+    ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
+  } else {
+    // The check of what restore wrote: the same file (-f) and schema, in the -C directory.
+    const { command, where } = nextCheck(fixScope(ctx));
+    ctx.out(`Next${where}: ${ctx.style.cyan(command)}.`);
+  }
   return 0;
 }
 

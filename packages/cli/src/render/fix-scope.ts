@@ -34,6 +34,14 @@ export function fixScope(ctx: { environment?: string | undefined; envFile: strin
   };
 }
 
+/**
+ * `envkit check` for what a command just wrote, as a "Next:" line says it: with the file, schema or environment
+ * it worked on, and ` in memu/` (`where`) when -C put the project elsewhere.
+ */
+export function nextCheck(scope: FixScope): { command: string; where: string } {
+  return { command: scopeCommands('envkit check', scope), where: scope.dir === undefined ? '' : ` in ${scope.dir}` };
+}
+
 /** `fix`, or `fix (in memu/)` when the fixes are for the -C directory. */
 export function fixLabel(scope: FixScope): string {
   return scope.dir === undefined ? 'fix' : `fix (in ${scope.dir})`;

@@ -139,3 +139,22 @@ describe.runIf(HAS_AGE)('check --env NAME --compose/--online, refused: the check
     });
   }
 });
+
+describe('check -f FILE of an unfinished rotation', () => {
+  it('the rotate it prints, run as written, resumes the rotation of FILE, not one of .env', async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    // A rotation stopped at its apply step (nothing listens on port 1): prod.env.envkit-pending remains.
+    const stopped = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', '127.0.0.1', '--db-port', '1', '--no-keyring']);
+    expect(stopped.code, stopped.all).toBe(3);
+    expect(existsSync(join(dir, 'prod.env.envkit-pending'))).toBe(true);
+    const check = await envkit(dir, ['-f', 'prod.env', 'check', '--json']);
+    const findings = (JSON.parse(check.stdout) as { findings: { rule: string; fix?: string }[] }).findings;
+    const fix = findings.find((f) => f.rule === 'rotation.pending')?.fix ?? '';
+    const command = /^(envkit rotate [^(]*?) \(finishes it/.exec(fix)?.[1];
+    expect(command, JSON.stringify(findings)).toBeDefined();
+    const resumed = await shell(dir, command!);
+    // The database is still unreachable: it stops at apply again, but resuming prod.env's rotation.
+    expect(resumed.stdout, resumed.all).toMatch(/^ {2}pending +already done +resuming the rotation started .* from prod\.env\.envkit-pending$/m);
+    expect(existsSync(join(dir, '.env')), 'the fix worked on .env').toBe(false);
+  });
+});

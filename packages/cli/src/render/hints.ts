@@ -53,7 +53,8 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
     case 'pending-unreadable':
       return PENDING_UNREADABLE;
     case 'resume-rotation': {
-      const command = `envkit rotate ${hint.key}${hint.environment === undefined ? '' : ` --env ${hint.environment}`}`;
+      // The environment of the pending file, else the file and schema checked (-f, --schema): another env file has no rotation to resume.
+      const command = `envkit rotate ${hint.key}${environment === undefined && hint.environment !== undefined ? ` --env ${hint.environment}` : env}`;
       return hint.applied ? command : `${command} (finishes it; or \`${command} --abort\` while the database does not have it yet)`;
     }
     case 'add-recipient':

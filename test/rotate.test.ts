@@ -26,7 +26,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
   });
 
   type Project = RotationProject;
-  const project = (options: { compose?: boolean; superuser?: boolean } = {}) => rotationProject(pg, 'cli', options);
+  const project = (options: { compose?: boolean; superuser?: boolean; encryption?: 'md5' } = {}) => rotationProject(pg, 'cli', options);
   const values = envValues;
   const login = (p: Project, password: string) => projectLogin(pg, p, password);
   const tcp = () => ['--db-host', pg.host, '--db-port', String(pg.port)];

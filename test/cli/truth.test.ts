@@ -1,7 +1,8 @@
 // What envkit prints is what happened: a dry run says "would", a failure says why, and a command or flag it
 // suggests exists and does what it says when run as written. Each case here was once untrue.
 import { describe, it, expect } from 'vitest';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
@@ -11,6 +12,7 @@ import { requireTool } from '../helpers/require.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
 
 const MEMU = fileURLToPath(new URL('../../examples/memu/', import.meta.url));
+const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
 const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
 /** A directory with the memu example's .env.example and compose file, initialised without the keyring. */
@@ -158,3 +160,47 @@ describe('check -f FILE of an unfinished rotation', () => {
     expect(existsSync(join(dir, '.env')), 'the fix worked on .env').toBe(false);
   });
 });
+
+describe.runIf(hasGit)("guard's fixes, run as written in the project directory", () => {
+  it('a staged env file of a project in a subdirectory: git rm and gitignore -f as printed untrack it and make git ignore it', async () => {
+    const repo = testdir();
+    const dir = join(repo, 'deploy');
+    mkdirSync(dir);
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    await initProject(dir, ['--no-keyring']);
+    copyFileSync(join(dir, '.env'), join(dir, '.env.local'));
+    await runs(repo, 'git init -q . && git add -f deploy/.env.local');
+    const blocked = await envkit(dir, ['guard', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    const fix = /^ +fix: (git rm [^(]*?) \(the file stays on disk\), then `([^`]+)` so git ignores it$/m.exec(blocked.stdout);
+    expect(fix, blocked.stdout).not.toBeNull();
+    for (const line of [fix![1]!, fix![2]!]) await runs(dir, line);
+    expect((await envkit(dir, ['guard', '--no-keyring'])).code).toBe(0);
+    await runs(dir, 'git check-ignore -q .env.local');
+  });
+
+  it('guard -f FILE: the gitignore and the rotation it prints are of FILE', async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    rmSync(join(dir, 'docker-compose.yml'));
+    writeFileSync(join(dir, 'notes.txt'), `${readFileSync(join(dir, 'prod.env'), 'utf8').match(/^POSTGRES_PASSWORD=.*$/m)![0]}\n`);
+    await runs(dir, 'git init -q . && git add -f prod.env notes.txt');
+    const blocked = await envkit(dir, ['-f', 'prod.env', 'guard', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    const gitignore = /then `(envkit gitignore[^`]*)` so git ignores it$/m.exec(blocked.stdout)?.[1];
+    expect(gitignore, blocked.stdout).toBeDefined();
+    await runs(dir, `git rm -q --cached -- prod.env && ${gitignore!}`);
+    await runs(dir, 'git check-ignore -q prod.env');
+    const rotate = /^ +fix: replace it .* rotate it: `(envkit rotate[^`]*)`$/m.exec(blocked.stdout)?.[1];
+    expect(rotate, blocked.stdout).toBeDefined();
+    // As printed, shown as a dry run that needs no database: it is the rotation of prod.env.
+    const dry = await shell(dir, `${rotate!} --apply none --dry-run`);
+    expect(dry.code, dry.all).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to prod\.env$/m);
+  });
+});
+
+/** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
+async function runs(dir: string, line: string): Promise<void> {
+  const ran = await shell(dir, line);
+  expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+}

@@ -119,6 +119,19 @@ describe.runIf(HAS_AGE)('unset --env NAME of a key the environment does not have
   });
 });
 
+describe.runIf(HAS_AGE)('recipients remove --env NAME of a name not on the list', () => {
+  it('the list it points to, run as written, lists the recipients of that environment', async () => {
+    const p = await ageProject(memuEnvText());
+    const refused = await p.run(['recipients', 'remove', '--env', 'production', 'bob']);
+    expect(refused.code, refused.all).not.toBe(0);
+    const command = /^ {2}fix: see `([^`]+)` for the recipients/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const listed = await shell(p.dir, command!, p.env);
+    expect(listed.code, `${command}:\n${listed.all}`).toBe(0);
+    expect(listed.stdout).toMatch(/^age1\S+ +# alice$/m);
+  });
+});
+
 describe.runIf(HAS_AGE)('check --env NAME --compose/--online, refused: the check it prints is of the env file decrypt writes', () => {
   // --env NAME, or ENVKIT_ENV in the shell that then runs the fix.
   for (const [how, args, env] of [['--env', ['--env', 'production'], {}], ['ENVKIT_ENV', [], { ENVKIT_ENV: 'production' }]] as const) {

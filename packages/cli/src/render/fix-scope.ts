@@ -61,7 +61,7 @@ export function scopeOptions(scope: FixScope): string {
 /** The commands that have a word after their name (`envkit keyring forget`). */
 const SUBCOMMANDS = /^(?:keyring (?:status|forget)|recipients (?:add|remove|list)|generate password|guard install|[a-z]+)/;
 /** The commands that work on an encrypted environment with --env. */
-const ENVIRONMENT_COMMANDS = new Set(['set', 'get', 'unset', 'rotate', 'check', 'edit', 'decrypt', 'encrypt', 'run']);
+const ENVIRONMENT_COMMANDS = new Set(['set', 'get', 'unset', 'rotate', 'check', 'edit', 'decrypt', 'encrypt', 'run', 'recipients add', 'recipients remove', 'recipients list']);
 /** The commands that read an env file (-f) or the schema (--schema): not diff (it names its files), nor the age keys. */
 const FILE_COMMANDS = new Set(['init', 'backup', 'restore', 'keyring status', 'keyring forget', 'rotate', 'status', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'guard', 'guard install', 'decrypt', 'run']);
 

@@ -132,6 +132,22 @@ describe.runIf(HAS_AGE)('recipients remove --env NAME of a name not on the list'
   });
 });
 
+describe.runIf(HAS_AGE)('edit --env NAME with an editor that is not there', () => {
+  it('says the editor was not found and which variable named it (not "save and quit normally"); the edit it names then works', async () => {
+    const p = await ageProject(memuEnvText());
+    const missing = await p.run(['edit', '--env', 'production'], { env: { EDITOR: '/nonexistent/editor' } });
+    expect(missing.code, missing.all).toBe(3);
+    expect(missing.stderr).toContain('envkit: the editor (/nonexistent/editor from EDITOR) was not found; nothing was changed\n');
+    const command = /^ {2}fix: set EDITOR to an editor that is installed, then run `([^`]+)` again$/m.exec(missing.stderr)?.[1];
+    expect(command, missing.stderr).toBeDefined();
+    const editor = join(testdir(), 'editor');
+    writeFileSync(editor, "#!/bin/sh\nsed -i 's/^MEMU_MEMORY_LIMIT=.*/MEMU_MEMORY_LIMIT=3g/' \"$1\"\n", { mode: 0o755 });
+    const edited = await shell(p.dir, command!, { ...p.env, EDITOR: editor });
+    expect(edited.code, `${command}:\n${edited.all}`).toBe(0);
+    expect((await p.run(['get', '--env', 'production', 'MEMU_MEMORY_LIMIT'])).stdout.trim()).toBe('3g');
+  });
+});
+
 describe.runIf(HAS_AGE)('check --env NAME --compose/--online, refused: the check it prints is of the env file decrypt writes', () => {
   // --env NAME, or ENVKIT_ENV in the shell that then runs the fix.
   for (const [how, args, env] of [['--env', ['--env', 'production'], {}], ['ENVKIT_ENV', [], { ENVKIT_ENV: 'production' }]] as const) {

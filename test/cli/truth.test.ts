@@ -92,6 +92,20 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
   });
 });
 
+describe('get -f FILE where FILE does not exist', () => {
+  it('says the file does not exist, and promises no copy of a file that is not there', async () => {
+    const { dir } = await memuProject();
+    const result = await envkit(dir, ['-f', 'prod.evn', 'get', 'POSTGRES_PASSWORD']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^envkit: POSTGRES_PASSWORD has no value in prod\.evn, which does not exist, and no default$/m);
+    expect(result.stderr).toMatch(/^ {2}fix: bring it back from the keyring with `envkit restore -f prod\.evn --force`, or /m);
+    expect(result.stderr).not.toContain('a copy of the current file is kept');
+    // A file that exists and lacks the value: as before.
+    const present = await envkit(dir, ['get', 'OPENROUTER_API_KEY']);
+    expect(present.stderr).toMatch(/^envkit: OPENROUTER_API_KEY has no value in \.env and no default$/m);
+  });
+});
+
 describe('rotate --apply none --dry-run', () => {
   it('says what would happen, not that the database "was NOT changed" by a rotation that made no password; nothing written', async () => {
     const { dir } = await memuProject();

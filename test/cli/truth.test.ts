@@ -204,6 +204,20 @@ describe('check -f FILE of an unfinished rotation', () => {
   });
 });
 
+describe('rotate -f FILE --json of a rotation that stopped', () => {
+  it("the hint's command, run as written, resumes FILE's rotation, as the text's does", async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    const stopped = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', '127.0.0.1', '--db-port', '1', '--no-keyring', '--json']);
+    expect(stopped.code, stopped.all).toBe(3);
+    const hint = (JSON.parse(stopped.stdout) as { error: { hint: string } }).error.hint;
+    const command = /run `([^`]+)` again to finish the rotation/.exec(hint)?.[1];
+    expect(command, hint).toBeDefined();
+    const resumed = await shell(dir, command!);
+    expect(resumed.stdout, resumed.all).toMatch(/^ {2}pending +already done +resuming the rotation started .* from prod\.env\.envkit-pending$/m);
+    expect(existsSync(join(dir, '.env')), 'the hint worked on .env').toBe(false);
+  });
+});
+
 describe.runIf(hasGit)("guard's fixes, run as written in the project directory", () => {
   it('a staged env file of a project in a subdirectory: git rm and gitignore -f as printed untrack it and make git ignore it', async () => {
     const repo = testdir();

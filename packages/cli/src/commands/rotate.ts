@@ -9,6 +9,7 @@ import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { stepDetail, wordError } from '../render/reasons.js';
+import { fixScope } from '../render/fix-scope.js';
 import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { dbSecurity } from '../db-security.js';
 
@@ -71,7 +72,8 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
     });
   } catch (error) {
     if (ctx.json && isEnvkitError(error)) {
-      const { message, hint, issues } = wordError(error);
+      // Worded as the text is: its commands name the file, schema or environment rotated.
+      const { message, hint, issues } = wordError(error, fixScope(ctx));
       ctx.printJson({ ok: false, key, steps, error: { code: error.code, message, hint, issues } });
       throw new ExitError(exitCodeFor(error.code));
     }

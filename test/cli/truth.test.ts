@@ -92,6 +92,40 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
   });
 });
 
+describe('example --check and gitignore --check: the command they print is for the file and directory checked', () => {
+  it('-f prod.env: run as written, they write prod.env.example and the ignore rules of prod.env; then both checks pass', async () => {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    writeFileSync(join(dir, 'prod.env'), memuEnvText(), { mode: 0o600 });
+    const example = await envkit(dir, ['-f', 'prod.env', 'example', '--check']);
+    expect(example.code).toBe(1);
+    expect(example.stdout).toMatch(/^prod\.env\.example is missing$/m);
+    const gitignore = await envkit(dir, ['-f', 'prod.env', 'gitignore', '--check']);
+    expect(gitignore.code).toBe(1);
+    for (const [out, pattern] of [[example.stdout, /^ {2}fix: run `([^`]+)`$/m], [gitignore.stdout, /\(run `([^`]+)`\)$/m]] as const) {
+      const command = pattern.exec(out)?.[1];
+      expect(command, out).toBeDefined();
+      await runs(dir, command!);
+    }
+    expect((await envkit(dir, ['-f', 'prod.env', 'example', '--check'])).stdout).toBe('prod.env.example is up to date\n');
+    expect((await envkit(dir, ['-f', 'prod.env', 'gitignore', '--check'])).code).toBe(0);
+  });
+
+  it('-C DIR: they say the command is for DIR, and there it works', async () => {
+    const parent = testdir();
+    const dir = join(parent, 'memu');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.env'), memuEnvText(), { mode: 0o600 });
+    const gitignore = await envkit(parent, ['-C', 'memu', 'gitignore', '--check']);
+    expect(gitignore.stdout).toMatch(/\(run `envkit gitignore` in memu\/\)$/m);
+    const example = await envkit(parent, ['-C', 'memu', 'example', '--check']);
+    expect(example.stdout).toMatch(/^ {2}fix \(in memu\/\): run `envkit example`$/m);
+    await runs(dir, 'envkit gitignore && envkit example');
+    expect((await envkit(parent, ['-C', 'memu', 'gitignore', '--check'])).code).toBe(0);
+    expect((await envkit(parent, ['-C', 'memu', 'example', '--check'])).code).toBe(0);
+  });
+});
+
 describe('get -f FILE where FILE does not exist', () => {
   it('says the file does not exist, and promises no copy of a file that is not there', async () => {
     const { dir } = await memuProject();

@@ -39,7 +39,12 @@ export function fixScope(ctx: { environment?: string | undefined; envFile: strin
  * it worked on, and ` in memu/` (`where`) when -C put the project elsewhere.
  */
 export function nextCheck(scope: FixScope): { command: string; where: string } {
-  return { command: scopeCommands('envkit check', scope), where: scope.dir === undefined ? '' : ` in ${scope.dir}` };
+  return { command: scopeCommands('envkit check', scope), where: inDir(scope) };
+}
+
+/** ` in memu/` when -C put the project elsewhere than where envkit started (the commands are for there), else ''. */
+export function inDir(scope: FixScope): string {
+  return scope.dir === undefined ? '' : ` in ${scope.dir}`;
 }
 
 /** `fix`, or `fix (in memu/)` when the fixes are for the -C directory. */

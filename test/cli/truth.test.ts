@@ -140,6 +140,36 @@ describe('get -f FILE where FILE does not exist', () => {
   });
 });
 
+describe.runIf(hasKeyring)('keyring status and backup -f FILE: the backup and restore they name are of FILE (its own keyring entries)', () => {
+  it('run as written, they copy FILE into the keyring and rebuild FILE', async () => {
+    await withSecretService(async (keyring) => {
+      const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+      const dir = testdir();
+      copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+      const init = await envkit(dir, ['-f', 'prod.env', 'init', '--no-input', '--keyring'], { env });
+      expect(init.code, init.all).toBe(0);
+      // A secret in prod.env that the keyring does not have.
+      const set = await envkit(dir, ['-f', 'prod.env', 'set', '--no-keyring', '--stdin', 'OPENROUTER_API_KEY'], { env, input: 'sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9' });
+      expect(set.code, set.all).toBe(0);
+      const behind = await envkit(dir, ['-f', 'prod.env', 'keyring', 'status'], { env });
+      const backup = /^Copy prod\.env into the keyring with (envkit backup.*) \(OPENROUTER_API_KEY\)\.$/m.exec(behind.stdout)?.[1];
+      expect(backup, behind.stdout).toBeDefined();
+      const backedUp = await shell(dir, backup!, env);
+      expect(backedUp.code, `${backup}:\n${backedUp.all}`).toBe(0);
+      expect((await envkit(dir, ['-f', 'prod.env', 'keyring', 'status'], { env })).stdout).toMatch(/^ {2}OPENROUTER_API_KEY +stored, same as prod\.env$/m);
+      const restore = /Rebuild a lost prod\.env with (envkit restore.*)\.$/m.exec(backedUp.stdout)?.[1];
+      expect(restore, backedUp.stdout).toBeDefined();
+      rmSync(join(dir, 'prod.env'));
+      const missing = await envkit(dir, ['-f', 'prod.env', 'keyring', 'status'], { env });
+      expect(missing.stdout).toContain(`Rebuild prod.env with ${restore!}.`);
+      const restored = await shell(dir, restore!, env);
+      expect(restored.code, `${restore}:\n${restored.all}`).toBe(0);
+      expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toMatch(/^OPENROUTER_API_KEY=sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9$/m);
+      expect(existsSync(join(dir, '.env'))).toBe(false);
+    });
+  });
+});
+
 describe('rotate --apply none --dry-run', () => {
   it('says what would happen, not that the database "was NOT changed" by a rotation that made no password; nothing written', async () => {
     const { dir } = await memuProject();

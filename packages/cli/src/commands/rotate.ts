@@ -9,7 +9,7 @@ import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { stepDetail, wordError } from '../render/reasons.js';
-import { fixScope } from '../render/fix-scope.js';
+import { fixScope, scopeCommands } from '../render/fix-scope.js';
 import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { dbSecurity } from '../db-security.js';
 
@@ -86,10 +86,10 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   if (ctx.json) {
     const section = keyring?.status === 'unavailable' ? keyringFailureJson('unavailable', keyring.error) : rotationKeyringJson(result.keyring);
     const worded = result.steps.map(({ reason: _reason, ...step }) => ({ ...step, detail: stepDetail({ detail: step.detail, reason: _reason }) }));
-    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map(rotationWarningText) });
+    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map((w) => scopeCommands(rotationWarningText(w), fixScope(ctx))) });
     return failed ? Exit.Environment : Exit.Ok;
   }
-  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${rotationWarningText(warning)}`);
+  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${scopeCommands(rotationWarningText(warning), fixScope(ctx))}`);
   if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
   if (result.apply === 'none' && flags.dryRun) {
     // A dry run made no new password: it says what the rotation would leave the user to do.

@@ -166,7 +166,8 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const unforced = await cli(dir, ['--project', id, 'restore'], env);
     expect(unforced.code).toBe(1);
     expect(unforced.stderr).toMatch(/\.env exists but is damaged \(1 syntax error; invalid: .*\): nothing was restored/);
-    expect(unforced.stderr).toContain('envkit restore --force');
+    // The fix reaches the same keyring entries: it names --project as this command was given it.
+    expect(unforced.stderr).toContain(`envkit restore --project ${id} --force`);
     const forced = await cli(dir, ['--project', id, 'restore', '--force'], env);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('the previous .env is kept as .env.envkit-backup (mode 0600)');
@@ -256,7 +257,7 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const damaged = await cli(dir, ['--project', id, 'keyring', 'status'], env);
     expect(damaged.stdout).toMatch(/POSTGRES_PASSWORD +stored, DIFFERS from \.env, invalid in \.env, 1 previous\n/);
     expect(damaged.stdout).not.toMatch(/envkit backup \(.*POSTGRES_PASSWORD/);
-    expect(damaged.stdout).toContain('POSTGRES_PASSWORD is invalid in .env: bring the keyring\'s values back with envkit restore --force (a copy of the file is kept), or fix it as envkit check says.');
+    expect(damaged.stdout).toContain(`POSTGRES_PASSWORD is invalid in .env: bring the keyring's values back with envkit restore --project ${id} --force (a copy of the file is kept), or fix it as envkit check --project ${id} says.`);
     const refused = await cli(dir, ['--project', id, 'backup'], env);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/1 not stored \(invalid in \.env: fix it, then back up again\)/);

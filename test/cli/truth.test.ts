@@ -140,34 +140,38 @@ describe('get -f FILE where FILE does not exist', () => {
   });
 });
 
-describe.runIf(hasKeyring)('keyring status and backup -f FILE: the backup and restore they name are of FILE (its own keyring entries)', () => {
-  it('run as written, they copy FILE into the keyring and rebuild FILE', async () => {
-    await withSecretService(async (keyring) => {
-      const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-      const dir = testdir();
-      copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
-      const init = await envkit(dir, ['-f', 'prod.env', 'init', '--no-input', '--keyring'], { env });
-      expect(init.code, init.all).toBe(0);
-      // A secret in prod.env that the keyring does not have.
-      const set = await envkit(dir, ['-f', 'prod.env', 'set', '--no-keyring', '--stdin', 'OPENROUTER_API_KEY'], { env, input: 'sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9' });
-      expect(set.code, set.all).toBe(0);
-      const behind = await envkit(dir, ['-f', 'prod.env', 'keyring', 'status'], { env });
-      const backup = /^Copy prod\.env into the keyring with (envkit backup.*) \(OPENROUTER_API_KEY\)\.$/m.exec(behind.stdout)?.[1];
-      expect(backup, behind.stdout).toBeDefined();
-      const backedUp = await shell(dir, backup!, env);
-      expect(backedUp.code, `${backup}:\n${backedUp.all}`).toBe(0);
-      expect((await envkit(dir, ['-f', 'prod.env', 'keyring', 'status'], { env })).stdout).toMatch(/^ {2}OPENROUTER_API_KEY +stored, same as prod\.env$/m);
-      const restore = /Rebuild a lost prod\.env with (envkit restore.*)\.$/m.exec(backedUp.stdout)?.[1];
-      expect(restore, backedUp.stdout).toBeDefined();
-      rmSync(join(dir, 'prod.env'));
-      const missing = await envkit(dir, ['-f', 'prod.env', 'keyring', 'status'], { env });
-      expect(missing.stdout).toContain(`Rebuild prod.env with ${restore!}.`);
-      const restored = await shell(dir, restore!, env);
-      expect(restored.code, `${restore}:\n${restored.all}`).toBe(0);
-      expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toMatch(/^OPENROUTER_API_KEY=sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9$/m);
-      expect(existsSync(join(dir, '.env'))).toBe(false);
+describe.runIf(hasKeyring)('keyring status and backup: the backup and restore they name reach the same keyring entries', () => {
+  // -f FILE: another env file is another project id; --project ID: the entries of a moved project.
+  for (const [globals, file] of [[['-f', 'prod.env'], 'prod.env'], [['--project', 'truth-moved-project'], '.env']] as const) {
+    it(`${globals.join(' ')}: run as written, they copy ${file} into the keyring and rebuild ${file}`, async () => {
+      await withSecretService(async (keyring) => {
+        const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+        const dir = testdir();
+        copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+        const run = (args: string[], input?: string) => envkit(dir, [...globals, ...args], { env, ...(input === undefined ? {} : { input }) });
+        const init = await run(['init', '--no-input', '--keyring']);
+        expect(init.code, init.all).toBe(0);
+        // A secret in the file that the keyring does not have.
+        const set = await run(['set', '--no-keyring', '--stdin', 'OPENROUTER_API_KEY'], 'sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9');
+        expect(set.code, set.all).toBe(0);
+        const behind = await run(['keyring', 'status']);
+        const name = file.replace('.', '\\.');
+        const backup = new RegExp(`^Copy ${name} into the keyring with (envkit backup.*) \\(OPENROUTER_API_KEY\\)\\.$`, 'm').exec(behind.stdout)?.[1];
+        expect(backup, behind.stdout).toBeDefined();
+        const backedUp = await shell(dir, backup!, env);
+        expect(backedUp.code, `${backup}:\n${backedUp.all}`).toBe(0);
+        expect((await run(['keyring', 'status'])).stdout).toMatch(new RegExp(`^ {2}OPENROUTER_API_KEY +stored, same as ${name}$`, 'm'));
+        const restore = new RegExp(`Rebuild a lost ${name} with (envkit restore.*)\\.$`, 'm').exec(backedUp.stdout)?.[1];
+        expect(restore, backedUp.stdout).toBeDefined();
+        rmSync(join(dir, file));
+        const missing = await run(['keyring', 'status']);
+        expect(missing.stdout).toContain(`Rebuild ${file} with ${restore!}.`);
+        const restored = await shell(dir, restore!, env);
+        expect(restored.code, `${restore}:\n${restored.all}`).toBe(0);
+        expect(readFileSync(join(dir, file), 'utf8')).toMatch(/^OPENROUTER_API_KEY=sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9$/m);
+      });
     });
-  });
+  }
 });
 
 describe('rotate --apply none --dry-run', () => {

@@ -9,7 +9,7 @@ import { shellWord } from './hints.js';
  */
 export interface FixScope {
   environment?: string;
-  /** The global options for the file and the schema, each with a leading space (`' -f prod.env'`), or ''. */
+  /** The global options for the file, the schema and the keyring project id, each with a leading space (`' -f prod.env'`), or ''. */
   options?: string;
   /**
    * The project directory as the user would `cd` to it (`memu/`), when -C put it elsewhere than where envkit
@@ -19,7 +19,7 @@ export interface FixScope {
 }
 
 /** The scope of a command run with these global options (the Context's: `cwd` is the project, `io.cwd` where envkit started). */
-export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined; cwd?: string; io?: { cwd: string } }): FixScope {
+export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined; projectId?: string | undefined; cwd?: string; io?: { cwd: string } }): FixScope {
   const start = ctx.io?.cwd;
   // A -C directory that does not exist is the error itself: no fix is for in there.
   const moved = ctx.cwd !== undefined && start !== undefined && resolve(ctx.cwd) !== resolve(start) && existsSync(ctx.cwd);
@@ -27,9 +27,11 @@ export function fixScope(ctx: { environment?: string | undefined; envFile: strin
   // --schema is given from where envkit started; in the project directory the same module is another path.
   const schemaPath = ctx.schemaPath !== undefined && moved ? relative(ctx.cwd as string, resolve(start as string, ctx.schemaPath)) : ctx.schemaPath;
   const schema = schemaPath === undefined ? '' : ` --schema ${shellWord(schemaPath)}`;
+  // --project names the keyring entries (a moved project's old ones): a backup or restore without it reaches others.
+  const project = ctx.projectId === undefined ? '' : ` --project ${shellWord(ctx.projectId)}`;
   return {
     ...(ctx.environment === undefined ? {} : { environment: ctx.environment }),
-    options: `${file}${schema}`,
+    options: `${file}${schema}${project}`,
     ...(moved ? { dir: shownDir(start as string, ctx.cwd as string) } : {}),
   };
 }
@@ -67,7 +69,7 @@ export function scopeOptions(scope: FixScope): string {
 const SUBCOMMANDS = /^(?:keyring (?:status|forget)|recipients (?:add|remove|list)|generate password|guard install|[a-z]+)/;
 /** The commands that work on an encrypted environment with --env. */
 const ENVIRONMENT_COMMANDS = new Set(['set', 'get', 'unset', 'rotate', 'check', 'edit', 'decrypt', 'encrypt', 'run', 'recipients add', 'recipients remove', 'recipients list']);
-/** The commands that read an env file (-f) or the schema (--schema): not diff (it names its files), nor the age keys. */
+/** The commands that read an env file (-f), the schema (--schema) or the keyring (--project): not diff (it names its files), nor the age keys. */
 const FILE_COMMANDS = new Set(['init', 'backup', 'restore', 'keyring status', 'keyring forget', 'rotate', 'status', 'check', 'get', 'set', 'unset', 'example', 'gitignore', 'guard', 'guard install', 'decrypt', 'run']);
 
 /**
@@ -84,7 +86,7 @@ export function scopeCommands(text: string, scope: FixScope): string {
     // `check --online` and `check --compose FILE` work on the env file a host has, never on an environment.
     const onFile = name === 'check' && / --(?:online|compose)\b/.test(tail);
     const env = scope.environment !== undefined && ENVIRONMENT_COMMANDS.has(name) && !onFile && !/ --env\b/.test(tail) ? ` --env ${scope.environment}` : '';
-    const given = FILE_COMMANDS.has(name) ? (scope.options ?? '').split(/(?= -f | --schema )/) : [];
+    const given = FILE_COMMANDS.has(name) ? (scope.options ?? '').split(/(?= -f | --schema | --project )/) : [];
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;
   });

@@ -53,6 +53,23 @@ describe('the fix of an unusable keyring names only flags the command has', () =
   });
 });
 
+describe('init --set KEY=VALUE with an invalid value, before there is an env file', () => {
+  it('names no command that needs the env file (rotate, set): the way out is another value or none; left out, init succeeds', async () => {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const refused = await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'POSTGRES_PASSWORD=short', '--set', 'MEMU_MEMORY_LIMIT=lots']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^ {2}- POSTGRES_PASSWORD: must be at least 32 characters \(got 5\)$/m);
+    // `envkit rotate POSTGRES_PASSWORD` as printed said ".env does not exist: run envkit init first".
+    expect(refused.stderr).not.toMatch(/envkit (rotate|set)/);
+    expect(refused.stderr).toContain('  fix: give each a valid value with --set KEY=..., or leave them out for init to fill in');
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+    const rotate = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(rotate.stderr).toContain('.env does not exist');
+    expect((await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'MEMU_MEMORY_LIMIT=3g'])).code).toBe(0);
+  });
+});
+
 describe("init's next step is for what it wrote", () => {
   it('init -f FILE: the check it names, run as written, checks FILE (there is no .env)', async () => {
     const { dir, init } = await memuProject(['-f', 'prod.env']);

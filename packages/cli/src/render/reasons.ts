@@ -128,6 +128,12 @@ const WORDS: Record<string, Words> = {
   'FILE:load-missing': { hint: () => 'run `envkit init` to create it' },
   'VALIDATION:invalid-values': { hint: () => 'each issue names the fix; `envkit check` lists them too' },
   // init
+  'VALIDATION:init-given-invalid': {
+    hint: (d) => {
+      const keys = list(d.keys);
+      return `give ${keys.length === 1 ? 'it a valid value' : 'each a valid value'} with --set ${keys.length === 1 ? `${keys[0]!}=...` : 'KEY=...'}, or leave ${keys.length === 1 ? 'it' : 'them'} out for init to fill in (a default or a generated secret, where the schema has one); nothing was written`;
+    },
+  },
   'REFUSED:init-rotation-pending': { hint: () => 'finish it first: run the same `envkit rotate` command again' },
   'REFUSED:secret-lost': {
     hint: (d) => {

@@ -166,7 +166,8 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const unforced = await cli(dir, ['--project', id, 'restore'], env);
     expect(unforced.code).toBe(1);
     expect(unforced.stderr).toMatch(/\.env exists but is damaged \(1 syntax error; invalid: .*\): nothing was restored/);
-    expect(unforced.stderr).toContain('envkit restore --force');
+    // The fix reaches the same keyring entries: it names --project as this command was given it.
+    expect(unforced.stderr).toContain(`envkit restore --project ${id} --force`);
     const forced = await cli(dir, ['--project', id, 'restore', '--force'], env);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('the previous .env is kept as .env.envkit-backup (mode 0600)');
@@ -256,7 +257,7 @@ describe.skipIf(!enabled)('envkit and a real gnome-keyring', () => {
     const damaged = await cli(dir, ['--project', id, 'keyring', 'status'], env);
     expect(damaged.stdout).toMatch(/POSTGRES_PASSWORD +stored, DIFFERS from \.env, invalid in \.env, 1 previous\n/);
     expect(damaged.stdout).not.toMatch(/envkit backup \(.*POSTGRES_PASSWORD/);
-    expect(damaged.stdout).toContain('POSTGRES_PASSWORD is invalid in .env: bring the keyring\'s values back with envkit restore --force (a copy of the file is kept), or fix it as envkit check says.');
+    expect(damaged.stdout).toContain(`POSTGRES_PASSWORD is invalid in .env: bring the keyring's values back with envkit restore --project ${id} --force (a copy of the file is kept), or fix it as envkit check --project ${id} says.`);
     const refused = await cli(dir, ['--project', id, 'backup'], env);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/1 not stored \(invalid in \.env: fix it, then back up again\)/);
@@ -564,7 +565,8 @@ describe.skipIf(!enabled)('envkit when the keyring cannot be used: bounded, one 
       expect(restore.stderr).toMatch(/^envkit: OS keyring unavailable: the Secret Service on the D-Bus session bus at unix:path=\S+ went away while answering: gnome-keyring-daemon \(or the Secret Service in its place\) crashed or was stopped \(/);
       expect(restore.stderr).not.toMatch(/stuck|unlock prompt/);
       expect(restore.stderr).toContain(
-        '  fix: start it again: `gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D (a desktop session starts it again on the next call); or run with --no-keyring to do without the keyring\n',
+        // restore has no --no-keyring (it works on the keyring itself): the fix is the repair alone.
+        '  fix: start it again: `gnome-keyring-daemon --replace --unlock --components=secrets`, type the keyring password and press Ctrl-D (a desktop session starts it again on the next call)\n',
       );
       expect(existsSync(join(dir, '.env'))).toBe(false);
     } finally {

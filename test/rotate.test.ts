@@ -1,6 +1,6 @@
 // `envkit rotate` end to end: the built CLI against a throw-away PostgreSQL, directly over TCP and through
 // a stand-in compose that runs the real psql on the cluster's trusted socket.
-import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'envkit';
@@ -26,7 +26,7 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
   });
 
   type Project = RotationProject;
-  const project = (options: { compose?: boolean; superuser?: boolean } = {}) => rotationProject(pg, 'cli', options);
+  const project = (options: { compose?: boolean; superuser?: boolean; encryption?: 'md5' } = {}) => rotationProject(pg, 'cli', options);
   const values = envValues;
   const login = (p: Project, password: string) => projectLogin(pg, p, password);
   const tcp = () => ['--db-host', pg.host, '--db-port', String(pg.port)];
@@ -127,16 +127,68 @@ describe.runIf(withPostgres)('envkit rotate POSTGRES_PASSWORD', () => {
     expectNoLeak(p, [p.old]);
   });
 
-  it('refuses without a compose file and without --apply, explaining the three choices', async () => {
+  it('refuses without a compose file and without --apply, explaining the choices that can work here', async () => {
     const p = await project();
     const before = readFileSync(join(p.dir, '.env'), 'utf8');
-    const result = await p.run(['rotate', 'POSTGRES_PASSWORD']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^envkit: no compose file in .*: say how to change the database password\n/);
-    expect(result.stderr).toMatch(/fix: choose one: --apply compose .*--apply direct .*--apply none .*envkit never edits only \.env/);
+    for (const dryRun of [[], ['--dry-run']]) {
+      const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...dryRun]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^envkit: no compose file in .*: say how to change the database password\n/);
+      expect(result.stderr).toMatch(/fix: choose one: --compose-file FILE .*--apply direct .*--apply none \(change \.env only.*envkit never edits only \.env/);
+      // There is no compose file: --apply compose would only be refused again.
+      expect(result.stderr).not.toContain('--apply compose');
+    }
     expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(before);
     expect(existsSync(join(p.dir, '.env.envkit-pending'))).toBe(false);
     expectNoLeak(p, [p.old]);
+  });
+
+  it('without a compose file, each choice the refusal offers, run as written, rotates', async () => {
+    const refused = await (await project()).run(['rotate', 'POSTGRES_PASSWORD']);
+    const fix = /^ {2}fix: choose one: (.*)$/m.exec(refused.stderr)?.[1];
+    expect(fix, refused.stderr).toBeDefined();
+    // Each choice is its flags, then why in parentheses: `--apply direct (connect …; add --db-host/--db-port)`.
+    const choices = [...fix!.matchAll(/(?:^|\), )(--[a-z-]+ [A-Za-z]+) \(/g)].map((m) => m[1]!.split(' '));
+    expect(choices.map(([flag]) => flag)).toEqual(['--compose-file', '--apply', '--apply']);
+    for (const choice of choices) {
+      const p = await project({ superuser: true });
+      // The compose file elsewhere (FILE, relative to the project directory); the stand-in for podman-compose.
+      const compose = choice[1] === 'FILE' ? ['--compose-cmd', FAKE_COMPOSE] : [];
+      if (choice[1] === 'FILE') {
+        mkdirSync(join(p.dir, 'deploy'));
+        writeFileSync(join(p.dir, 'deploy', 'compose.yaml'), COMPOSE_YAML);
+      }
+      const args = choice.map((word) => (word === 'FILE' ? 'deploy/compose.yaml' : word));
+      const result = await p.run(['rotate', 'POSTGRES_PASSWORD', ...args, ...compose, ...(choice[1] === 'direct' ? tcp() : []), '--no-keyring']);
+      expect(result.code, `${args.join(' ')}:\n${result.all}`).toBe(0);
+      if (choice[1] === 'none') {
+        expect(values(p.dir).POSTGRES_PASSWORD).not.toBe(p.old);
+        expect(await login(p, p.old)).toEqual({ ok: true });
+      } else {
+        await expectFinished(p);
+      }
+    }
+  });
+
+  it('renaming the role: the steps set POSTGRES_USER=... prints, taken in the order printed, leave an MD5 role renamed with a new password memu logs in with', async () => {
+    const p = await project({ compose: true, superuser: true, encryption: 'md5' });
+    const renamed = `${p.user}_new`;
+    const refused = await p.run(['set', `POSTGRES_USER=${renamed}`]);
+    expect(refused.code, refused.all).toBe(1);
+    const fix = /^ {2}fix: (.*)$/m.exec(refused.stderr)?.[1] ?? '';
+    // Each step where the fix says it, done in that order: the SQL as a superuser, the set again with --force, the rotation.
+    const steps: [RegExp, () => Promise<unknown>][] = [
+      [/ALTER ROLE <old> RENAME TO <new>;/, () => pg.psql(`ALTER ROLE "${p.user}" RENAME TO "${renamed}";`)],
+      [/repeat with --force/, async () => expect((await p.run(['set', '--force', `POSTGRES_USER=${renamed}`])).code).toBe(0)],
+      [/`envkit rotate POSTGRES_PASSWORD`/, async () => {
+        const rotated = await p.run(['rotate', 'POSTGRES_PASSWORD', '--compose-cmd', FAKE_COMPOSE, '--no-keyring']);
+        expect(rotated.code, `rotate, as the fix says at its place:\n${rotated.all}`).toBe(0);
+      }],
+    ];
+    for (const [at] of steps) expect(fix, `the fix names no step ${at}`).toMatch(at);
+    steps.sort(([a], [b]) => fix.search(a) - fix.search(b));
+    for (const [, step] of steps) await step();
+    await expectFinished({ ...p, user: renamed });
   });
 
   it('--apply none changes .env only and says plainly that the database was not changed', async () => {

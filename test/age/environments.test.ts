@@ -232,7 +232,8 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     const db = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production']);
     expect(db.code).toBe(2);
     expect(db.stderr).toMatch(/no compose file in .*: say how to change the database password/);
-    expect(db.stderr).toMatch(/fix: choose one: --apply compose .*--apply direct .*--apply none/);
+    expect(db.stderr).toMatch(/fix: choose one: --compose-file FILE .*--apply direct .*--apply none \(change \.env\.production\.age only;/);
+    expect(db.stderr).not.toContain('--apply compose');
     expect(snapshot(p.dir)).toEqual(before);
   });
 

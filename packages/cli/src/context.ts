@@ -50,11 +50,15 @@ function givenEnvFile(options: GlobalOptions): string {
  * What the global options say a command works on: the project directory (-C), the env file, the schema module,
  * the encrypted environment. Also for an error's fixes, where the options may be the very thing refused.
  */
-export function workedOn(options: GlobalOptions, io: Io): { cwd: string; envFile: string; schemaPath: string | undefined; environment: string | undefined; io: Io } {
+export function workedOn(
+  options: GlobalOptions,
+  io: Io,
+): { cwd: string; envFile: string; schemaPath: string | undefined; projectId: string | undefined; environment: string | undefined; io: Io } {
   return {
     cwd: resolve(io.cwd, options.cwd ?? '.'),
     envFile: givenEnvFile(options),
     schemaPath: options.schema,
+    projectId: options.project,
     environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
     io,
   };

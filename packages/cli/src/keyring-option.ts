@@ -62,13 +62,30 @@ export async function openKeyringFor(ctx: Context, mode: KeyringMode, schema: En
 
 /** Run `fn` with the OS keyring, which must be available (backup, restore, forget); closes it afterwards. */
 export async function withKeyring<T>(ctx: Context, fn: (store: OsSecretStore, projectId: string) => Promise<T>): Promise<T> {
-  const opened = await openKeyring(ctx, 'required');
+  let opened;
+  try {
+    opened = await openKeyring(ctx, 'required');
+  } catch (error) {
+    throw isEnvkitError(error) ? keyringNeeded(error) : error;
+  }
   if (opened.status !== 'open') throw new EnvkitError('KEYRING', 'OS keyring unavailable');
   try {
     return await fn(opened.store, opened.projectId);
+  } catch (error) {
+    throw isEnvkitError(error) ? keyringNeeded(error) : error;
   } finally {
     await opened.store.close();
   }
+}
+
+/**
+ * An unusable keyring's error for a command that works on the keyring itself (backup, restore, keyring status
+ * and forget): its fix is the repair alone. These commands have no --no-keyring: there is no doing without it.
+ * Any other error as it is.
+ */
+export function keyringNeeded(error: EnvkitError): EnvkitError {
+  if (error.reason !== 'keyring-unusable') return error;
+  return new EnvkitError(error.code, error.message, { hint: String(error.data.repair), reason: 'keyring-needed', data: error.data, cause: error.cause, issues: error.issues });
 }
 
 /**

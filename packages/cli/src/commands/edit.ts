@@ -29,6 +29,7 @@ export async function run(ctx: Context): Promise<number> {
           hint: 'turn off swap and backup files for this edit, e.g. EDITOR="vim -n -i NONE --cmd \'set nobackup nowritebackup\'" envkit edit --env ' + options.name,
         });
       }
+      if (code === 126 || code === 127) throw editorMissing(editor, code, ctx.io.env, options.name);
       if (code !== 0) throw new EnvkitError('TOOL', `the editor (${editor.split(/\s+/)[0]}) exited with ${code}; nothing was changed`, { hint: 'save and quit normally to keep your changes' });
       const text = copy.read();
       if (text === before) {
@@ -82,6 +83,18 @@ function runEditor(editor: string, file: string, env: NodeJS.ProcessEnv): Promis
     const child = spawn('sh', ['-c', `${editor} "$1"`, 'envkit-edit', file], { stdio: 'inherit', env });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(signal ? 128 : (code ?? 0)));
+  });
+}
+
+/**
+ * The shell's 127 (not found) or 126 (not executable): no editor ran, so saving and quitting is no way out; the
+ * variable that named it is.
+ */
+function editorMissing(editor: string, code: number, env: NodeJS.ProcessEnv, name: string): EnvkitError {
+  const from = env.VISUAL ? 'VISUAL' : env.EDITOR ? 'EDITOR' : undefined;
+  const problem = code === 127 ? 'was not found' : 'cannot be run';
+  return new EnvkitError('TOOL', `the editor (${editor.split(/\s+/)[0]}${from === undefined ? ', the default' : ` from ${from}`}) ${problem}; nothing was changed`, {
+    hint: `set ${from ?? 'VISUAL or EDITOR'} to an editor that is installed, then run \`envkit edit --env ${name}\` again`,
   });
 }
 

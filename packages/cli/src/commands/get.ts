@@ -1,5 +1,6 @@
 import { maskUrlCredentials } from 'envkit';
-import { getValue, type GetResult } from 'envkit/project';
+import { existsSync } from 'node:fs';
+import { getValue, projectPaths, type GetResult } from 'envkit/project';
 import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
 import { mask } from '../render/mask.js';
@@ -10,6 +11,8 @@ export interface Lookup {
   result: GetResult;
   /** `.env`, `environment production`: where the value was looked for, for the messages. */
   where: string;
+  /** The env file does not exist (a value of it is missing for that reason alone). */
+  fileMissing?: boolean;
   /** The environment's name, when one was named. */
   environment?: string;
   /** Whether the variable also lives elsewhere (`set` then needs --force). */
@@ -33,7 +36,7 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
     return result.value === undefined ? 1 : 0;
   }
   if (result.value === undefined) {
-    ctx.err(`envkit: ${key} has no value in ${lookup.where} and no default`);
+    ctx.err(`envkit: ${key} has no value in ${lookup.where}${lookup.fileMissing ? ', which does not exist,' : ''} and no default`);
     // What works as written: `set` refuses a value that also lives elsewhere (the database password) without --force.
     // Loaded only on this failure, off get's fast path. A secret is given on stdin, never as KEY=VALUE.
     const { setCommand } = await import('../render/value-fix.js');
@@ -42,7 +45,7 @@ export async function run(ctx: Context, key: string, flags: FlagsOf<'get'>): Pro
       ? `set it with ${set}`
       : environment !== undefined
         ? `${set} with the value ${key} has where it also lives`
-        : `bring it back from the keyring with \`envkit restore --force\` (a copy of the current file is kept), or ${set} with the value ${key} has where it also lives`;
+        : `bring it back from the keyring with \`envkit restore --force\`${lookup.fileMissing ? '' : ' (a copy of the current file is kept)'}, or ${set} with the value ${key} has where it also lives`;
     ctx.err(await fixLine(ctx, fix));
     return 1;
   }
@@ -68,5 +71,6 @@ async function fixLine(ctx: Context, fix: string): Promise<string> {
 async function fromFile(ctx: Context, key: string, allowUnknown: boolean | undefined): Promise<Lookup> {
   const project = await ctx.project();
   const result = getValue({ ...project, key, allowUnknown });
-  return { result, where: project.envFile, external: project.schema.vars[key]?.external !== undefined };
+  const fileMissing = result.source === 'missing' && !existsSync(projectPaths(project).env);
+  return { result, where: project.envFile, fileMissing, external: project.schema.vars[key]?.external !== undefined };
 }

@@ -3,6 +3,7 @@ import { environmentNames, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
 import { renderFiles } from '../render/summary.js';
+import { fixScope, inDir, scopeCommands } from '../render/fix-scope.js';
 
 /** `envkit gitignore`: add what must be ignored, keep every line; `--check` exits 1 if changes are needed. */
 export async function run(ctx: Context, flags: FlagsOf<'gitignore'>): Promise<number> {
@@ -21,7 +22,13 @@ export async function run(ctx: Context, flags: FlagsOf<'gitignore'>): Promise<nu
   const change = sync(flags.check === true);
   const needed = change.action !== 'unchanged';
   if (ctx.json) ctx.printJson({ ok: !(flags.check && needed), file: change });
-  else if (flags.check) ctx.out(needed ? `.gitignore needs: ${(change.added ?? []).join(', ')} (run \`envkit gitignore\`)` : '.gitignore is up to date', needed);
+  else if (flags.check) ctx.out(needed ? `.gitignore needs: ${(change.added ?? []).join(', ')} (run ${checkFix(ctx)})` : '.gitignore is up to date', needed);
   else renderFiles(ctx, [change]);
   return flags.check && needed ? 1 : 0;
+}
+
+/** The gitignore that adds the missing lines: of -f's file (and --schema), in the -C directory. */
+function checkFix(ctx: Context): string {
+  const scope = fixScope(ctx);
+  return `${scopeCommands('`envkit gitignore`', scope)}${inDir(scope)}`;
 }

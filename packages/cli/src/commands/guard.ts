@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import type { Finding } from 'envkit';
 import { envFileSource, guardRepository, keyringSource, type GuardScope, type SecretSource } from 'envkit/project';
 import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
@@ -31,7 +34,8 @@ export async function run(ctx: Context, flags: FlagsOf<'guard'>): Promise<number
   let result;
   try {
     const guarded = await guardRepository({ ...project, scope, sources: [...sources, ...environments.sources] });
-    result = { ...guarded, findings: wordFindings(guarded.findings, fixScope({ ...ctx, environment: undefined })) };
+    const findings = filesFromProject(guarded.findings, guarded.top, ctx.cwd);
+    result = { ...guarded, findings: wordFindings(findings, fixScope({ ...ctx, environment: undefined })) };
   } finally {
     if (keyring.status === 'open') await keyring.store.close();
   }
@@ -53,6 +57,28 @@ export async function run(ctx: Context, flags: FlagsOf<'guard'>): Promise<number
   ctx.out(`${result.ok ? style.green('ok') : style.red('blocked')}: ${countLine(result.findings)} (${what}, ${formatBytes(result.bytes)}; secrets searched: ${searched})`, !result.ok);
   if (!result.ok && scope.kind === 'staged') ctx.out(style.dim('Fix the above, or commit anyway with `git commit --no-verify` if a finding is wrong.'), true);
   return result.ok ? 0 : Exit.Problems;
+}
+
+/**
+ * The findings with the files of their hints relative to the project directory, where their fixes' commands
+ * (`git rm --cached -- FILE`, `git add -- FILE`, `envkit gitignore -f FILE`) run: git names them from the top.
+ */
+function filesFromProject(findings: readonly Finding[], top: string, cwd: string): Finding[] {
+  const dir = realpathOr(cwd);
+  return findings.map((finding) => {
+    const { hint } = finding;
+    if (hint === undefined || !('file' in hint)) return finding;
+    const file = relative(dir, join(top, hint.file)).split(sep).join('/');
+    return { ...finding, hint: { ...hint, file } };
+  });
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function plural(n: number, word: string): string {

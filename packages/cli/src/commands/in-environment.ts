@@ -3,12 +3,14 @@
 // Loaded only when an environment is named, so the plain commands do not carry age.
 import { EnvkitError } from 'envkit';
 import type { EnvStore } from 'envkit/rotate';
+import { shellWord } from 'envkit/project';
 import { wordFindings } from '../render/hints.js';
 import { fixScope } from '../render/fix-scope.js';
 import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironmentSecret, setEnvironmentValues, unsetEnvironmentKeys } from 'envkit/age';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
 import type { Lookup } from './get.js';
+import { sayAbsent } from './unset.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderFindings, countLine } from '../render/findings.js';
 
@@ -30,9 +32,11 @@ export async function setIn(ctx: Context, values: Record<string, string>, flags:
 export async function unsetIn(ctx: Context, keys: string[], flags: { force?: boolean }): Promise<number> {
   const options = await environmentOptions(ctx, 'unset');
   const result = await unsetEnvironmentKeys({ ...options, keys, force: flags.force });
-  const absent = result.keys.some((k) => k.action === 'missing');
-  renderEdit(ctx, result, false, !absent);
-  return absent ? 1 : 0;
+  const absent = result.keys.filter((k) => k.action === 'missing').map((k) => k.key);
+  renderEdit(ctx, result, false, absent.length === 0);
+  // As for the env file: a mistyped name must not pass for removed, and exit 1 says why.
+  if (!ctx.json) sayAbsent(ctx, absent, keys, `environment ${options.name}`);
+  return absent.length > 0 ? 1 : 0;
 }
 
 /**
@@ -57,8 +61,12 @@ export async function rotateIn(ctx: Context, key: string, value: string | undefi
 /** `envkit check --env NAME`: the environment checked in memory; exit 1 on errors. */
 export async function checkIn(ctx: Context, flags: { online?: boolean; compose?: string | boolean }): Promise<number> {
   if (flags.online || typeof flags.compose === 'string') {
+    // The check of the env file decrypt writes, with the flag that was given (and so no --env: see scopeCommands).
+    const given = typeof flags.compose === 'string' ? `--compose ${shellWord(flags.compose)}` : '--online';
+    // An ENVKIT_ENV of the shell would name the environment again: the check clears it.
+    const clear = ctx.io.env.ENVKIT_ENV ? 'ENVKIT_ENV= ' : '';
     throw new EnvkitError('USAGE', 'check --env checks the environment itself: --online and --compose work on the env file a host has', {
-      hint: 'on the host: `envkit decrypt --env NAME`, then `envkit check --online`',
+      hint: `on the host: \`envkit decrypt --env ${shellWord(String(ctx.environment))}\`, then \`${clear}envkit check ${given}\``,
     });
   }
   const options = await environmentOptions(ctx, 'check');

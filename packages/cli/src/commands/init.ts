@@ -10,7 +10,7 @@ import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyrin
 import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
 import { hintOf } from '../render/reasons.js';
-import { fixScope, scopeCommands } from '../render/fix-scope.js';
+import { fixScope, nextCheck, scopeCommands } from '../render/fix-scope.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -108,7 +108,8 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   const invalid = result.keys.filter((k) => k.action === 'invalid').map((k) => k.key);
   // With -C the commands below are for the project directory: they say so.
   const scope = fixScope(ctx);
-  const inDir = scope.dir === undefined ? '' : ` in ${scope.dir}`;
+  const next = nextCheck(scope);
+  const inDir = next.where;
   if (invalid.length) ctx.out(`${ctx.style.red('Invalid')}: ${invalid.join(', ')} — run ${scopeCommands('`envkit check`', scope)}${inDir} for details.`, true);
   if (missing.length) {
     // A secret typed as KEY=VALUE stays in the shell's history: --stdin asks for it with the input hidden.
@@ -117,6 +118,6 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     ctx.out(`Still empty: ${missing.join(', ')} — add ${missing.length === 1 ? 'it' : 'each'} with ${scopeCommands(how, scope)}${inDir} when you have ${missing.length === 1 ? 'it' : 'them'}.`);
   }
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
-  else ctx.out(`Next${inDir}: ${ctx.style.cyan('envkit check')}, then start the stack (\`podman-compose up -d\`).`);
+  else ctx.out(`Next${inDir}: ${ctx.style.cyan(next.command)}, then start the stack (\`podman-compose up -d\`).`);
   return invalid.length ? 1 : 0;
 }

@@ -2,9 +2,10 @@ import { storeStatus, type SecretState } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import { Exit } from '../exit-codes.js';
 import { keyWidth } from '../render/summary.js';
-import { openKeyring } from '../keyring-option.js';
+import { keyringNeeded, openKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
 import { hintOf } from '../render/reasons.js';
+import { fixScope, inDir, scopeCommands } from '../render/fix-scope.js';
 
 const STATE_TEXT: Record<SecretState, string> = {
   equal: 'stored, same as .env',
@@ -23,7 +24,7 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
   const opened = await openKeyring(ctx, 'auto');
   const service = `envkit:${opened.projectId}`;
   if (opened.status !== 'open') {
-    const error = opened.status === 'unavailable' ? opened.error : undefined;
+    const error = opened.status === 'unavailable' ? keyringNeeded(opened.error) : undefined;
     if (ctx.json) {
       ctx.printJson({ ok: false, reachable: false, projectId: opened.projectId, service, message: error?.message, hint: error && hintOf(error) });
     } else {
@@ -62,15 +63,18 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
   if (status.other.length > 0) ctx.out(`  also stored (not secrets of the schema): ${status.other.join(', ')}`);
   // backup stores only values that pass the schema: for an invalid one the keyring copy may be the good one.
   const behind = status.keys.filter((k) => (k.state === 'different' || k.state === 'not-stored') && !k.invalid).map((k) => k.key);
-  if (behind.length > 0) ctx.out(`Copy ${ctx.envFile} into the keyring with ${style.cyan('envkit backup')} (${behind.join(', ')}).`);
+  // The commands for this file and schema (-f, --schema: another file is another project id), in the -C directory.
+  const scope = fixScope(ctx);
+  const command = (text: string) => `${style.cyan(scopeCommands(text, scope))}${inDir(scope)}`;
+  if (behind.length > 0) ctx.out(`Copy ${ctx.envFile} into the keyring with ${command('envkit backup')} (${behind.join(', ')}).`);
   const damaged = status.keys.filter((k) => k.invalid).map((k) => k.key);
   if (damaged.length > 0) {
     const stored = status.keys.some((k) => k.invalid && k.state === 'different');
     ctx.out(
-      `${damaged.join(', ')} ${damaged.length === 1 ? 'is' : 'are'} invalid in ${ctx.envFile}: ${stored ? `bring the keyring's values back with ${style.cyan('envkit restore --force')} (a copy of the file is kept), or ` : ''}fix ${damaged.length === 1 ? 'it' : 'them'} as ${style.cyan('envkit check')} says.`,
+      `${damaged.join(', ')} ${damaged.length === 1 ? 'is' : 'are'} invalid in ${ctx.envFile}: ${stored ? `bring the keyring's values back with ${command('envkit restore --force')} (a copy of the file is kept), or ` : ''}fix ${damaged.length === 1 ? 'it' : 'them'} as ${command('envkit check')} says.`,
     );
   }
-  if (status.env === 'missing') ctx.out(`Rebuild ${ctx.envFile} with ${style.cyan('envkit restore')}.`);
+  if (status.env === 'missing') ctx.out(`Rebuild ${ctx.envFile} with ${command('envkit restore')}.`);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
 import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { stepDetail, wordError } from '../render/reasons.js';
+import { fixScope, scopeCommands } from '../render/fix-scope.js';
 import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
 import { dbSecurity } from '../db-security.js';
 
@@ -71,7 +72,8 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
     });
   } catch (error) {
     if (ctx.json && isEnvkitError(error)) {
-      const { message, hint, issues } = wordError(error);
+      // Worded as the text is: its commands name the file, schema or environment rotated.
+      const { message, hint, issues } = wordError(error, fixScope(ctx));
       ctx.printJson({ ok: false, key, steps, error: { code: error.code, message, hint, issues } });
       throw new ExitError(exitCodeFor(error.code));
     }
@@ -84,12 +86,15 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   if (ctx.json) {
     const section = keyring?.status === 'unavailable' ? keyringFailureJson('unavailable', keyring.error) : rotationKeyringJson(result.keyring);
     const worded = result.steps.map(({ reason: _reason, ...step }) => ({ ...step, detail: stepDetail({ detail: step.detail, reason: _reason }) }));
-    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map(rotationWarningText) });
+    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map((w) => scopeCommands(rotationWarningText(w), fixScope(ctx))) });
     return failed ? Exit.Environment : Exit.Ok;
   }
-  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${rotationWarningText(warning)}`);
+  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${scopeCommands(rotationWarningText(warning), fixScope(ctx))}`);
   if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
-  if (result.apply === 'none') {
+  if (result.apply === 'none' && flags.dryRun) {
+    // A dry run made no new password: it says what the rotation would leave the user to do.
+    ctx.out(`${ctx.style.yellow('The database would NOT be changed')} (--apply none): you would set the new password of the database role yourself before the app reconnects.`, true);
+  } else if (result.apply === 'none') {
     ctx.out(`${ctx.style.yellow('The database was NOT changed')} (--apply none): set the new password of the database role yourself before the app reconnects.`, true);
   }
   if (!result.restart.ran && !flags.dryRun) {

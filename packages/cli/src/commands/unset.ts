@@ -33,8 +33,12 @@ export async function run(ctx: Context, keys: string[], flags: FlagsOf<'unset'>)
     renderKeys(ctx, result.keys);
     renderFiles(ctx, [result.file]);
   });
-  if (absent.length > 0 && !ctx.json) {
-    ctx.err(`envkit: ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not in ${ctx.envFile}: nothing to remove${absent.length < keys.length ? ' (the others were removed)' : ''}`);
-  }
+  if (!ctx.json) sayAbsent(ctx, absent, keys, ctx.envFile);
   return code !== Exit.Ok ? code : absent.length > 0 ? Exit.Problems : Exit.Ok;
+}
+
+/** The keys that were not in `where` (the env file, or `environment NAME`), on stderr: the reason for exit 1. */
+export function sayAbsent(ctx: Context, absent: readonly string[], keys: readonly string[], where: string): void {
+  if (absent.length === 0) return;
+  ctx.err(`envkit: ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not in ${where}: nothing to remove${absent.length < keys.length ? ' (the others were removed)' : ''}`);
 }

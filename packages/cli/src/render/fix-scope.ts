@@ -11,7 +11,7 @@ import type { CommandDef, WorksOn } from '../define-command.js';
  */
 export interface FixScope {
   environment?: string;
-  /** The global options for the file and the schema, each with a leading space (`' -f prod.env'`), or ''. */
+  /** The global options for the file, the schema and the keyring project id, each with a leading space (`' -f prod.env'`), or ''. */
   options?: string;
   /**
    * The project directory as the user would `cd` to it (`memu/`), when -C put it elsewhere than where envkit
@@ -21,7 +21,7 @@ export interface FixScope {
 }
 
 /** The scope of a command run with these global options (the Context's: `cwd` is the project, `io.cwd` where envkit started). */
-export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined; cwd?: string; io?: { cwd: string } }): FixScope {
+export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined; projectId?: string | undefined; cwd?: string; io?: { cwd: string } }): FixScope {
   const start = ctx.io?.cwd;
   // A -C directory that does not exist is the error itself: no fix is for in there.
   const moved = ctx.cwd !== undefined && start !== undefined && resolve(ctx.cwd) !== resolve(start) && existsSync(ctx.cwd);
@@ -29,11 +29,26 @@ export function fixScope(ctx: { environment?: string | undefined; envFile: strin
   // --schema is given from where envkit started; in the project directory the same module is another path.
   const schemaPath = ctx.schemaPath !== undefined && moved ? relative(ctx.cwd as string, resolve(start as string, ctx.schemaPath)) : ctx.schemaPath;
   const schema = schemaPath === undefined ? '' : ` --schema ${shellWord(schemaPath)}`;
+  // --project names the keyring entries (a moved project's old ones): a backup or restore without it reaches others.
+  const project = ctx.projectId === undefined ? '' : ` --project ${shellWord(ctx.projectId)}`;
   return {
     ...(ctx.environment === undefined ? {} : { environment: ctx.environment }),
-    options: `${file}${schema}`,
+    options: `${file}${schema}${project}`,
     ...(moved ? { dir: shownDir(start as string, ctx.cwd as string) } : {}),
   };
+}
+
+/**
+ * `envkit check` for what a command just wrote, as a "Next:" line says it: with the file, schema or environment
+ * it worked on, and ` in memu/` (`where`) when -C put the project elsewhere.
+ */
+export function nextCheck(scope: FixScope): { command: string; where: string } {
+  return { command: scopeCommands('envkit check', scope), where: inDir(scope) };
+}
+
+/** ` in memu/` when -C put the project elsewhere than where envkit started (the commands are for there), else ''. */
+export function inDir(scope: FixScope): string {
+  return scope.dir === undefined ? '' : ` in ${scope.dir}`;
 }
 
 /** `fix`, or `fix (in memu/)` when the fixes are for the -C directory. */
@@ -79,9 +94,14 @@ export function scopeCommands(text: string, scope: FixScope): string {
     const tail = rest.slice(name.length);
     const takes = worksOnByPath().get(name) ?? {};
     const named = / --env\b/.test(tail);
-    const env = scope.environment !== undefined && takes.environment === 'encrypted' && !named ? ` --env ${scope.environment}` : '';
-    // On an encrypted environment the env file is not what it works on: -f goes, as fixScope leaves it out there.
-    const given = (scope.options ?? '').split(/(?= -f | --schema )/).filter((option) => (option.startsWith(' -f ') ? takes.envFile === true && !named : takes.schema === true));
+    // `check --online` and `check --compose FILE` work on the env file a host has, never on an environment.
+    const onFile = name === 'check' && / --(?:online|compose)\b/.test(tail);
+    const env = scope.environment !== undefined && takes.environment === 'encrypted' && !onFile && !named ? ` --env ${scope.environment}` : '';
+    // -f to a command that reads the env file, but not on an encrypted environment (fixScope leaves it out there
+    // too); --schema to one that loads the schema; --project (its keyring entries) with the env file.
+    const given = (scope.options ?? '')
+      .split(/(?= -f | --schema | --project )/)
+      .filter((option) => (option.startsWith(' --schema ') ? takes.schema === true : takes.envFile === true && !(named && option.startsWith(' -f '))));
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;
   });

@@ -19,7 +19,7 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
   const env = scopeOptions(scope);
   switch (hint.code) {
     case 'replace-and-rotate':
-      return `replace it with \${${hint.key}}; then, if the file was ever shared, ${rotateFix(hint.rotate)}`;
+      return `replace it with \${${hint.key}}; then, if the file was ever shared, ${rotateFix(hint.rotate, env)}`;
     case 'published-database-port':
       return 'fine for `envkit check --online` / `rotate --apply direct`; remove it when no longer needed';
     case 'rewrite-unquoted':
@@ -48,13 +48,14 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
     case 'sync-gitignore':
       return `run \`envkit gitignore${env}\``;
     case 'untrack-env':
-      return `run \`git rm --cached ${shellWord(hint.file)}\` (the file stays on disk) and commit that; then rotate ${hint.rotate.length === 0 ? 'every secret it held' : `what it holds: ${hint.rotate.map((t) => `\`${rotateCommand(t)}\``).join(', ')}`}, since it stays in the history`;
+      return `run \`git rm --cached ${shellWord(hint.file)}\` (the file stays on disk) and commit that; then rotate ${hint.rotate.length === 0 ? 'every secret it held' : `what it holds: ${hint.rotate.map((t) => `\`${rotateCommand(t, env)}\``).join(', ')}`}, since it stays in the history`;
     case 'write-example':
       return `run \`envkit example${env}\``;
     case 'pending-unreadable':
       return PENDING_UNREADABLE;
     case 'resume-rotation': {
-      const command = `envkit rotate ${hint.key}${hint.environment === undefined ? '' : ` --env ${hint.environment}`}`;
+      // The environment of the pending file, else the file and schema checked (-f, --schema): another env file has no rotation to resume.
+      const command = `envkit rotate ${hint.key}${environment === undefined && hint.environment !== undefined ? ` --env ${hint.environment}` : env}`;
       return hint.applied ? command : `${command} (finishes it; or \`${command} --abort\` while the database does not have it yet)`;
     }
     case 'add-recipient':
@@ -66,19 +67,21 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
         ? `run \`envkit set${env} ${hint.key}=...\` with this deployment's value`
         : `run \`envkit set${env} ${shellWord(`${hint.key}=${hint.value}`)}\` if that is right for this deployment, or set its own value the same way`;
     case 'guard-env-file': {
-      if (hint.commit === undefined) return `git rm --cached -- ${shellWord(hint.file)} (the file stays on disk), then \`envkit gitignore\` so git ignores it`;
-      const commands = hint.rotate.map(rotateCommand);
+      // gitignore -f FILE makes git ignore FILE (plain, .env): the staged file, whichever env file the guard read.
+      const gitignore = `envkit gitignore${hint.file === '.env' ? '' : ` -f ${shellWord(hint.file)}`}`;
+      if (hint.commit === undefined) return `git rm --cached -- ${shellWord(hint.file)} (the file stays on disk), then \`${gitignore}\` so git ignores it`;
+      const commands = hint.rotate.map((t) => rotateCommand(t, env));
       return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
     }
     case 'guard-secret-value': {
-      const rotate = rotateFix(hint.rotate);
+      const rotate = rotateFix(hint.rotate, env);
       if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
       return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellWord(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
     case 'fix-value':
       return valueFixText(hint.key, hint.fix, scope);
     case 'example-secret': {
-      const rotate = rotateFix(hint.rotate);
+      const rotate = rotateFix(hint.rotate, env);
       if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
       return `empty it: \`envkit example\` rewrites the example from the schema, then \`git add -- ${shellWord(hint.file)}\`; if the value is real and was pushed, ${rotate}`;
     }
@@ -96,14 +99,14 @@ function setFlags(target: KeyTarget): string {
   return !target.inSchema ? ' --allow-unknown' : target.external ? ' --force' : '';
 }
 
-/** `envkit rotate KEY`, with --stdin when the new value comes from its issuer. */
-function rotateCommand(target: RotateTarget): string {
-  return `envkit rotate ${target.key}${target.given ? ' --stdin' : ''}`;
+/** `envkit rotate KEY`, with the options of the scope (`env`: -f, --schema, --env) and --stdin when the new value comes from its issuer. */
+function rotateCommand(target: RotateTarget, env: string): string {
+  return `envkit rotate${env} ${target.key}${target.given ? ' --stdin' : ''}`;
 }
 
 /** The rotation advice for a leaked secret, with a command that works as written. */
-function rotateFix(target: RotateTarget): string {
-  const command = rotateCommand(target);
+function rotateFix(target: RotateTarget, env: string): string {
+  const command = rotateCommand(target, env);
   if (!target.given) return `rotate it: \`${command}\``;
   return `rotate it: get a new ${target.key} from its issuer, then \`${command}\` (the value on standard input)`;
 }

@@ -18,11 +18,13 @@ export interface Words {
   hint?: (data: Data) => string | undefined;
 }
 
-/** The three ways to reach the database, as flags. */
-const CHOICES =
-  '--apply compose (psql in the running db container, no password needed), ' +
+/** The ways to reach the database that need no compose file, as flags; `envName`: the file or environment rotated. */
+const withoutCompose = (d: Data): string =>
   '--apply direct (connect with the current password; add --db-host/--db-port), ' +
-  '--apply none (change .env only; you change the database yourself)';
+  `--apply none (change ${String(d.envName ?? '.env')} only; you change the database yourself)`;
+
+/** The three ways to reach the database, as flags. */
+const choices = (d: Data): string => `--apply compose (psql in the running db container, no password needed), ${withoutCompose(d)}`;
 
 /** `envkit rotate KEY [--env NAME]`: the command that resumes a rotation where it stopped. */
 function rotate(data: Data, key = String(data.key)): string {
@@ -43,9 +45,10 @@ function externalHint(d: Data): string {
   const key = String(d.key);
   if (d.rotate !== undefined) return `use \`envkit rotate ${String(d.rotate)}\` (\`--stdin\` for a value of your own), or add --force if ${String(d.aloneWhen)}`;
   const first = list(d.first);
+  const words = (parts: string[]): string => parts.map((part, i) => (i % 2 === 1 ? `\`envkit rotate ${part}\`` : part)).join('');
   if (first.length > 0) {
-    const text = first.map((part, i) => (i % 2 === 1 ? `\`envkit rotate ${part}\`` : part)).join('');
-    return `${text}, then repeat with --force; --force alone only if ${String(d.aloneWhen)}`;
+    const then = list(d.then);
+    return `${words(first)}, then repeat with --force${then.length > 0 ? `, ${words(then)}` : ''}; --force alone only if ${String(d.aloneWhen)}`;
   }
   const again = d.verb === 'rotate' ? `\`envkit set --force ${key} --stdin\`` : `\`envkit ${String(d.verb)} --force ${key}${d.verb === 'set' ? '=...' : ''}\``;
   return `change it there first, then run ${again}; --force alone only if ${String(d.aloneWhen)}`;
@@ -56,15 +59,19 @@ const listVariables: Words = { hint: () => 'run `envkit schema` to list the vari
 
 const WORDS: Record<string, Words> = {
   // rotation: how to reach the database
-  'USAGE:apply-unknown': { hint: (d) => `choose one: ${CHOICES}. envkit never edits only ${String(d.envName)}: the database would keep the old password` },
+  // Only where there is no compose file: --apply compose alone would fail, so it is offered with the file.
+  'USAGE:apply-unknown': {
+    hint: (d) =>
+      `choose one: --compose-file FILE (the compose file, relative to the project directory: psql in its running db container, no password needed), ${withoutCompose(d)}. envkit never edits only ${String(d.envName)}: the database would keep the old password`,
+  },
   'USAGE:apply-compose-no-file': {
     message: (d) => `--apply compose: no compose file in ${String(d.dir)}`,
     hint: () => 'give it with --compose-file, run envkit in the directory of the compose file (-C), or use --apply direct',
   },
   'TOOL:compose-not-found': { hint: () => "install podman-compose (apt-get install podman-compose), name it with --compose-cmd 'docker compose', or use --apply direct" },
   'TOOL:compose-missing': { hint: () => "install podman-compose (apt-get install podman-compose) or name the command with --compose-cmd, e.g. --compose-cmd 'docker compose'" },
-  'USAGE:compose-syntax': { hint: () => `\`envkit check\` lists the problem; or choose: ${CHOICES}` },
-  'USAGE:service-unknown': { hint: () => `name the database service with --service, or choose: ${CHOICES}` },
+  'USAGE:compose-syntax': { hint: (d) => `\`envkit check\` lists the problem; or choose: ${choices(d)}` },
+  'USAGE:service-unknown': { hint: (d) => `name the database service with --service, or choose: ${choices(d)}` },
   'USAGE:name-invalid': { message: (d) => `${NAME_FLAGS[String(d.option)] ?? String(d.option)}: ${JSON.stringify(d.name)} is not a compose service name` },
   'USAGE:not-database-password': { hint: (d) => `rotate it in the env file only: \`envkit rotate ${String(d.key)}\` without --apply` },
   'USAGE:restart-without-apply': {
@@ -121,6 +128,12 @@ const WORDS: Record<string, Words> = {
   'FILE:load-missing': { hint: () => 'run `envkit init` to create it' },
   'VALIDATION:invalid-values': { hint: () => 'each issue names the fix; `envkit check` lists them too' },
   // init
+  'VALIDATION:init-given-invalid': {
+    hint: (d) => {
+      const keys = list(d.keys);
+      return `give ${keys.length === 1 ? 'it a valid value' : 'each a valid value'} with --set ${keys.length === 1 ? `${keys[0]!}=...` : 'KEY=...'}, or leave ${keys.length === 1 ? 'it' : 'them'} out for init to fill in (a default or a generated secret, where the schema has one); nothing was written`;
+    },
+  },
   'REFUSED:init-rotation-pending': { hint: () => 'finish it first: run the same `envkit rotate` command again' },
   'REFUSED:secret-lost': {
     hint: (d) => {

@@ -80,7 +80,9 @@ function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' 
     const aloneWhen = (typeof hint === 'object' ? hint.aloneWhen : undefined) ?? 'nothing uses the old value yet';
     // The way out as data (the CLI names its commands and flags); `first` as text parts, a key to rotate at each odd index.
     const first = typeof hint === 'object' && hint.first !== undefined ? alternating(hint.first) : undefined;
+    const then = typeof hint === 'object' && hint.then !== undefined ? alternating(hint.then) : undefined;
     const rotate = typeof hint === 'object' ? hint.rotate : undefined;
+    const words = (parts: string[]): string => parts.map((p, i) => (i % 2 === 1 ? `rotate ${p}` : p)).join('');
     throw new EnvkitError('REFUSED', `${doing} ${key} in the file alone ${through} not change ${guard.where}`, {
       issues: [{ key, message: 'the file and the live value would disagree and the application would be locked out' }],
       hint:
@@ -88,7 +90,7 @@ function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' 
           ? hint
           : rotate !== undefined
             ? `rotate ${rotate}, which changes it in both places; or change it in the file alone (forced) if ${aloneWhen}`
-            : `${first === undefined ? 'change it there first' : first.map((p, i) => (i % 2 === 1 ? `rotate ${p}` : p)).join('')}, then repeat the change in the file alone (forced); alone only if ${aloneWhen}`,
+            : `${first === undefined ? 'change it there first' : words(first)}, then repeat the change in the file alone (forced)${then === undefined ? '' : `, ${words(then)}`}; alone only if ${aloneWhen}`,
       reason: 'external',
       data: {
         key,
@@ -96,6 +98,7 @@ function refuseExternal(schema: EnvSchema, keys: readonly string[], verb: 'set' 
         aloneWhen,
         ...(typeof hint === 'string' ? { own: hint } : {}),
         ...(first === undefined ? {} : { first }),
+        ...(then === undefined ? {} : { then }),
         ...(rotate === undefined ? {} : { rotate }),
       },
     });

@@ -86,7 +86,7 @@ export function planInit(schema: EnvSchema, existing: string | undefined, given:
     }
     if (!spec || keys.some((k) => k.key === key && k.action === 'given')) givenUsed[key] = value;
   }
-  assertValidValues(schema, givenUsed, { ...values, ...fills });
+  assertGivenValid(schema, givenUsed, { ...values, ...fills });
   Object.assign(values, fills);
 
   let text: string;
@@ -296,4 +296,23 @@ export function promptsForInit(options: ProjectOptions & { values?: Record<strin
       secret: spec.secret,
       ...(spec.confirmDefault && spec.default !== undefined ? { default: spec.default } : {}),
     }));
+}
+
+/**
+ * {@link assertValidValues} for the values given to init: the way out is another value or none (init fills in
+ * the default or generates the secret), not an edit of an env file that may not exist yet, so the issues carry
+ * no fix of their own (`reason` `init-given-invalid`, `data.keys`: the keys given).
+ */
+function assertGivenValid(schema: EnvSchema, given: Record<string, string>, context: Record<string, string>): void {
+  try {
+    assertValidValues(schema, given, context);
+  } catch (error) {
+    if (!isEnvkitError(error, 'VALIDATION')) throw error;
+    throw new EnvkitError('VALIDATION', error.message, {
+      issues: error.issues.map(({ fix: _fix, ...issue }) => issue),
+      hint: 'give valid values, or leave them out for init to fill in; nothing was written',
+      reason: 'init-given-invalid',
+      data: { keys: [...new Set(error.issues.map((issue) => issue.key).filter((key): key is string => key !== undefined))] },
+    });
+  }
 }

@@ -33,6 +33,8 @@ export interface ExternalHint {
    * text, except that `{ rotate: KEY }` stands for rotating the secret KEY, which a front end names its way.
    */
   first?: string | readonly (string | { rotate: string })[];
+  /** What to do once the file is changed too (its parts as `first`'s), e.g. rotate a password the change cleared. */
+  then?: string | readonly (string | { rotate: string })[];
   /** The secret whose rotation changes the value in both places (the database password). */
   rotate?: string;
   /** When changing the file alone is right (default: "nothing uses the old value yet"). */

@@ -162,11 +162,9 @@ export function createMemuSchema(options: MemuSchemaOptions = {}) {
           jsonSchema: { not: { anyOf: [{ pattern: '^pg_' }, { enum: RESERVED_ROLES }] } },
           external: 'the name of the role in the running PostgreSQL (postgres reads POSTGRES_USER only on its first start)',
           externalHint: {
-            first: [
-              'rename the role first (as a superuser, memu stopped: `ALTER ROLE <old> RENAME TO <new>;`; a rename clears an MD5 password, so then run ',
-              { rotate: 'POSTGRES_PASSWORD' },
-              ')',
-            ],
+            first: 'rename the role first (as a superuser, memu stopped: `ALTER ROLE <old> RENAME TO <new>;`)',
+            // Rotated only after the file names the new role: the rotation logs in as POSTGRES_USER.
+            then: ['then (a rename clears an MD5 password) ', { rotate: 'POSTGRES_PASSWORD' }],
             aloneWhen: 'the database was never started',
           },
         },

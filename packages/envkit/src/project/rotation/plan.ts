@@ -52,11 +52,11 @@ function securityOf(via: PendingVia): ConnectionSecurity | undefined {
   };
 }
 
-/** The apply modes, as a hint names them (a caller with flags of its own words them itself, by `reason`). */
-const CHOICES =
-  'compose (psql in the running db container, no password needed), ' +
-  'direct (connect with the current password and the database host), ' +
-  'none (change the env file only; you change the database yourself)';
+/** The apply modes that need no compose file, as a hint names them (a caller with flags of its own words them itself, by `reason`). */
+const WITHOUT_COMPOSE = 'direct (connect with the current password and the database host), none (change the env file only; you change the database yourself)';
+
+/** The apply modes, as a hint names them. */
+const CHOICES = `compose (psql in the running db container, no password needed), ${WITHOUT_COMPOSE}`;
 
 /** Decide the apply mode and find compose before anything is touched. */
 export async function planApply(options: RotatePasswordOptions, dir: string, envName: string, service: string, env: NodeJS.ProcessEnv): Promise<ApplyPlan> {
@@ -66,7 +66,8 @@ export async function planApply(options: RotatePasswordOptions, dir: string, env
   if (mode === undefined) {
     if (composePaths.length === 0) {
       throw new EnvkitError('USAGE', `no compose file in ${dir}: say how to change the database password`, {
-        hint: `choose the apply mode: ${CHOICES}. envkit never edits only ${envName}: the database would keep the old password`,
+        // Compose mode needs a compose file, and there is none here: it is offered as giving one.
+        hint: `give the compose file (composeFiles; compose mode: psql in its running db container, no password needed), or choose the apply mode: ${WITHOUT_COMPOSE}. envkit never edits only ${envName}: the database would keep the old password`,
         reason: 'apply-unknown',
         data: { envName },
       });
@@ -79,7 +80,7 @@ export async function planApply(options: RotatePasswordOptions, dir: string, env
       data: { dir },
     });
   }
-  if (mode === 'compose') await assertServiceDefined(composePaths, service);
+  if (mode === 'compose') await assertServiceDefined(composePaths, service, envName);
   // Detecting may probe `docker compose version` (seconds): only where compose runs now. Otherwise only a
   // command the user named is known; the restart step detects one when it has to run it.
   const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
@@ -103,7 +104,7 @@ export async function planApply(options: RotatePasswordOptions, dir: string, env
  * Throws USAGE unless one of the compose files defines `service` (the files merge, so any may): an
  * unknown service is a diagnosis of its own, before any container is looked for.
  */
-async function assertServiceDefined(composePaths: readonly string[], service: string): Promise<void> {
+async function assertServiceDefined(composePaths: readonly string[], service: string, envName: string): Promise<void> {
   let syntax: { path: string; line: number; message: string } | undefined;
   for (const path of composePaths) {
     const file = await readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
@@ -116,11 +117,13 @@ async function assertServiceDefined(composePaths: readonly string[], service: st
       hint: `fix the compose file; or choose the apply mode: ${CHOICES}`,
       path: syntax.path,
       reason: 'compose-syntax',
+      data: { envName },
     });
   }
   throw new EnvkitError('USAGE', `${composePaths.join(' + ')} define${composePaths.length === 1 ? 's' : ''} no service "${service}": say how to change the database password`, {
     hint: `name the database service, or choose the apply mode: ${CHOICES}`,
     path: composePaths[0]!,
     reason: 'service-unknown',
+    data: { envName },
   });
 }

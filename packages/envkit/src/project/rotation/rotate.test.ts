@@ -374,14 +374,16 @@ describe.runIf(withPostgres)('rotatePassword (real PostgreSQL)', () => {
     expect(await p.login(p.old)).toEqual({ ok: true });
   });
 
-  it('without a compose file and without apply: refuses and explains the three choices', async () => {
+  it('without a compose file and without apply: refuses and explains the choices that need none, or giving one', async () => {
     const p = await project();
     const before = readFileSync(join(p.dir, '.env'), 'utf8');
     const error = await failure(rotatePassword({ ...p.base }));
     expect(error.code).toBe('USAGE');
     expect(error.message).toMatch(/no compose file in .*: say how to change the database password/);
     expect(error.reason).toBe('apply-unknown');
-    expect(error.hint).toMatch(/compose \(.*\), direct \(.*\), none \(/);
+    // Compose mode is offered as giving the compose file: there is none to run psql through.
+    expect(error.hint).toMatch(/^give the compose file \(composeFiles; .*\), or choose the apply mode: direct \(.*\), none \(/);
+    expect(error.hint).not.toMatch(/apply mode: compose/);
     const noDb = await failure(rotatePassword({ ...p.base, composeFiles: ['other.yaml'] }));
     expect(noDb.message).toMatch(/compose file other\.yaml does not exist/);
     writeFileSync(join(p.dir, 'compose.yaml'), 'services:\n  postgres:\n    image: postgres:16\n');

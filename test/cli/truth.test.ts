@@ -1,0 +1,348 @@
+// What envkit prints is what happened: a dry run says "would", a failure says why, and a command or flag it
+// suggests exists and does what it says when run as written. Each case here was once untrue.
+import { describe, it, expect } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testdir } from '../helpers/testdir.js';
+import { envkit, initProject, sh, ENVKIT_BIN, type CliResult } from './support.js';
+import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
+import { requireTool } from '../helpers/require.js';
+import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
+
+const MEMU = fileURLToPath(new URL('../../examples/memu/', import.meta.url));
+const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
+const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
+
+/** A directory with the memu example's .env.example and compose file, initialised without the keyring. */
+async function memuProject(args: string[] = []): Promise<{ dir: string; init: CliResult }> {
+  const dir = testdir();
+  for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+  return { dir, init: await initProject(dir, ['--no-keyring', ...args]) };
+}
+
+/** A shell whose `envkit` is the built CLI, as a user's PATH has it. */
+function shell(dir: string, line: string, env: NodeJS.ProcessEnv = {}) {
+  return sh(dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN, ...env });
+}
+
+describe('the fix of an unusable keyring names only flags the command has', () => {
+  // No D-Bus session bus here (the CLI runs with a clean environment): the keyring is unusable at once.
+  for (const command of [['backup'], ['restore'], ['keyring', 'status'], ['keyring', 'forget', '--yes']]) {
+    it(`${command.join(' ')} works on the keyring itself: its fix is the repair, not --no-keyring (which it does not take)`, async () => {
+      const { dir } = await memuProject();
+      const result = await envkit(dir, command);
+      expect(result.code, result.all).toBe(3);
+      expect(result.all).toMatch(/fix:? +start a session bus and a keyring for this shell: `dbus-run-session -- \$SHELL`/);
+      expect(result.all).not.toContain('--no-keyring');
+      // The flag the fix used to name: refused.
+      expect((await envkit(dir, [...command, '--no-keyring'])).stderr).toContain("unknown option '--no-keyring'");
+    });
+  }
+
+  it('init --keyring: its fix names --no-keyring, and init with it does the work without the keyring', async () => {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const required = await envkit(dir, ['init', '--no-input', '--keyring']);
+    expect(required.code, required.all).toBe(3);
+    expect(required.stderr).toMatch(/fix: .*; or run with --no-keyring to do without the keyring$/m);
+    const without = await envkit(dir, ['init', '--no-input', '--no-keyring']);
+    expect(without.code, without.all).toBe(0);
+    expect(existsSync(join(dir, '.env'))).toBe(true);
+  });
+});
+
+describe('init --set KEY=VALUE with an invalid value, before there is an env file', () => {
+  it('names no command that needs the env file (rotate, set): the way out is another value or none; left out, init succeeds', async () => {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const refused = await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'POSTGRES_PASSWORD=short', '--set', 'MEMU_MEMORY_LIMIT=lots']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^ {2}- POSTGRES_PASSWORD: must be at least 32 characters \(got 5\)$/m);
+    // `envkit rotate POSTGRES_PASSWORD` as printed said ".env does not exist: run envkit init first".
+    expect(refused.stderr).not.toMatch(/envkit (rotate|set)/);
+    expect(refused.stderr).toContain('  fix: give each a valid value with --set KEY=..., or leave them out for init to fill in');
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+    const rotate = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(rotate.stderr).toContain('.env does not exist');
+    expect((await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'MEMU_MEMORY_LIMIT=3g'])).code).toBe(0);
+  });
+});
+
+describe("init's next step is for what it wrote", () => {
+  it('init -f FILE: the check it names, run as written, checks FILE (there is no .env)', async () => {
+    const { dir, init } = await memuProject(['-f', 'prod.env']);
+    const next = /^Next: (envkit check[^,]*), then start the stack/m.exec(init.stdout)?.[1];
+    expect(next, init.stdout).toBeDefined();
+    const checked = await shell(dir, next!);
+    expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
+    expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+  });
+});
+
+describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
+  it('restore -f FILE: the check its Next line names, run as written, checks FILE; a dry run names no next step and writes nothing', async () => {
+    await withSecretService(async (keyring) => {
+      const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+      const dir = testdir();
+      for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+      const init = await envkit(dir, ['-f', 'prod.env', 'init', '--no-input', '--keyring'], { env });
+      expect(init.code, init.all).toBe(0);
+      rmSync(join(dir, 'prod.env'));
+      const dry = await envkit(dir, ['-f', 'prod.env', 'restore', '--dry-run'], { env });
+      expect(dry.code, dry.all).toBe(0);
+      expect(dry.stdout).toMatch(/^ {2}prod\.env would be created; it was missing$/m);
+      expect(dry.stdout).toContain('Nothing was written (dry run)');
+      expect(dry.stdout).not.toMatch(/^Next/m);
+      expect(existsSync(join(dir, 'prod.env'))).toBe(false);
+      const restored = await envkit(dir, ['-f', 'prod.env', 'restore'], { env });
+      expect(restored.code, restored.all).toBe(0);
+      const next = /^Next: (envkit check.*)\.$/m.exec(restored.stdout)?.[1];
+      expect(next, restored.stdout).toBeDefined();
+      const checked = await shell(dir, next!, env);
+      expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
+      expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
+      expect(existsSync(join(dir, '.env'))).toBe(false);
+    });
+  });
+});
+
+describe('example --check and gitignore --check: the command they print is for the file and directory checked', () => {
+  it('-f prod.env: run as written, they write prod.env.example and the ignore rules of prod.env; then both checks pass', async () => {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    writeFileSync(join(dir, 'prod.env'), memuEnvText(), { mode: 0o600 });
+    const example = await envkit(dir, ['-f', 'prod.env', 'example', '--check']);
+    expect(example.code).toBe(1);
+    expect(example.stdout).toMatch(/^prod\.env\.example is missing$/m);
+    const gitignore = await envkit(dir, ['-f', 'prod.env', 'gitignore', '--check']);
+    expect(gitignore.code).toBe(1);
+    for (const [out, pattern] of [[example.stdout, /^ {2}fix: run `([^`]+)`$/m], [gitignore.stdout, /\(run `([^`]+)`\)$/m]] as const) {
+      const command = pattern.exec(out)?.[1];
+      expect(command, out).toBeDefined();
+      await runs(dir, command!);
+    }
+    expect((await envkit(dir, ['-f', 'prod.env', 'example', '--check'])).stdout).toBe('prod.env.example is up to date\n');
+    expect((await envkit(dir, ['-f', 'prod.env', 'gitignore', '--check'])).code).toBe(0);
+  });
+
+  it('-C DIR: they say the command is for DIR, and there it works', async () => {
+    const parent = testdir();
+    const dir = join(parent, 'memu');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.env'), memuEnvText(), { mode: 0o600 });
+    const gitignore = await envkit(parent, ['-C', 'memu', 'gitignore', '--check']);
+    expect(gitignore.stdout).toMatch(/\(run `envkit gitignore` in memu\/\)$/m);
+    const example = await envkit(parent, ['-C', 'memu', 'example', '--check']);
+    expect(example.stdout).toMatch(/^ {2}fix \(in memu\/\): run `envkit example`$/m);
+    await runs(dir, 'envkit gitignore && envkit example');
+    expect((await envkit(parent, ['-C', 'memu', 'gitignore', '--check'])).code).toBe(0);
+    expect((await envkit(parent, ['-C', 'memu', 'example', '--check'])).code).toBe(0);
+  });
+});
+
+describe('get -f FILE where FILE does not exist', () => {
+  it('says the file does not exist, and promises no copy of a file that is not there', async () => {
+    const { dir } = await memuProject();
+    const result = await envkit(dir, ['-f', 'prod.evn', 'get', 'POSTGRES_PASSWORD']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^envkit: POSTGRES_PASSWORD has no value in prod\.evn, which does not exist, and no default$/m);
+    expect(result.stderr).toMatch(/^ {2}fix: bring it back from the keyring with `envkit restore -f prod\.evn --force`, or /m);
+    expect(result.stderr).not.toContain('a copy of the current file is kept');
+    // A file that exists and lacks the value: as before.
+    const present = await envkit(dir, ['get', 'OPENROUTER_API_KEY']);
+    expect(present.stderr).toMatch(/^envkit: OPENROUTER_API_KEY has no value in \.env and no default$/m);
+  });
+});
+
+describe.runIf(hasKeyring)('keyring status and backup: the backup and restore they name reach the same keyring entries', () => {
+  // -f FILE: another env file is another project id; --project ID: the entries of a moved project.
+  for (const [globals, file] of [[['-f', 'prod.env'], 'prod.env'], [['--project', 'truth-moved-project'], '.env']] as const) {
+    it(`${globals.join(' ')}: run as written, they copy ${file} into the keyring and rebuild ${file}`, async () => {
+      await withSecretService(async (keyring) => {
+        const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
+        const dir = testdir();
+        copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+        const run = (args: string[], input?: string) => envkit(dir, [...globals, ...args], { env, ...(input === undefined ? {} : { input }) });
+        const init = await run(['init', '--no-input', '--keyring']);
+        expect(init.code, init.all).toBe(0);
+        // A secret in the file that the keyring does not have.
+        const set = await run(['set', '--no-keyring', '--stdin', 'OPENROUTER_API_KEY'], 'sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9');
+        expect(set.code, set.all).toBe(0);
+        const behind = await run(['keyring', 'status']);
+        const name = file.replace('.', '\\.');
+        const backup = new RegExp(`^Copy ${name} into the keyring with (envkit backup.*) \\(OPENROUTER_API_KEY\\)\\.$`, 'm').exec(behind.stdout)?.[1];
+        expect(backup, behind.stdout).toBeDefined();
+        const backedUp = await shell(dir, backup!, env);
+        expect(backedUp.code, `${backup}:\n${backedUp.all}`).toBe(0);
+        expect((await run(['keyring', 'status'])).stdout).toMatch(new RegExp(`^ {2}OPENROUTER_API_KEY +stored, same as ${name}$`, 'm'));
+        const restore = new RegExp(`Rebuild a lost ${name} with (envkit restore.*)\\.$`, 'm').exec(backedUp.stdout)?.[1];
+        expect(restore, backedUp.stdout).toBeDefined();
+        rmSync(join(dir, file));
+        const missing = await run(['keyring', 'status']);
+        expect(missing.stdout).toContain(`Rebuild ${file} with ${restore!}.`);
+        const restored = await shell(dir, restore!, env);
+        expect(restored.code, `${restore}:\n${restored.all}`).toBe(0);
+        expect(readFileSync(join(dir, file), 'utf8')).toMatch(/^OPENROUTER_API_KEY=sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9$/m);
+      });
+    });
+  }
+});
+
+describe('rotate --apply none --dry-run', () => {
+  it('says what would happen, not that the database "was NOT changed" by a rotation that made no password; nothing written', async () => {
+    const { dir } = await memuProject();
+    const before = readFileSync(join(dir, '.env'), 'utf8');
+    const result = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--dry-run', '--no-keyring']);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toMatch(/^  apply +skipped +--apply none: the database would NOT be changed$/m);
+    expect(result.stdout).toContain('The database would NOT be changed (--apply none): you would set the new password of the database role yourself');
+    expect(result.stdout).not.toMatch(/was NOT changed|^set the new password/m);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, '.env.envkit-pending'))).toBe(false);
+  });
+});
+
+describe.runIf(HAS_AGE)('unset --env NAME of a key the environment does not have', () => {
+  it('exits 1 and says which key is not in which environment, as unset of the env file does', async () => {
+    const p = await ageProject(memuEnvText());
+    const result = await p.run(['unset', '--env', 'production', 'MEMU_MEMROY_LIMIT']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('envkit: MEMU_MEMROY_LIMIT is not in environment production: nothing to remove\n');
+    const some = await p.run(['unset', '--env', 'production', 'MEMU_MEMORY_LIMIT', 'MEMU_MEMROY_LIMIT']);
+    expect(some.code).toBe(1);
+    expect(some.stderr).toBe('envkit: MEMU_MEMROY_LIMIT is not in environment production: nothing to remove (the others were removed)\n');
+    expect(some.stdout).toMatch(/^ {2}MEMU_MEMORY_LIMIT +removed/m);
+  });
+});
+
+describe.runIf(HAS_AGE)('recipients remove --env NAME of a name not on the list', () => {
+  it('the list it points to, run as written, lists the recipients of that environment', async () => {
+    const p = await ageProject(memuEnvText());
+    const refused = await p.run(['recipients', 'remove', '--env', 'production', 'bob']);
+    expect(refused.code, refused.all).not.toBe(0);
+    const command = /^ {2}fix: see `([^`]+)` for the recipients/m.exec(refused.stderr)?.[1];
+    expect(command, refused.stderr).toBeDefined();
+    const listed = await shell(p.dir, command!, p.env);
+    expect(listed.code, `${command}:\n${listed.all}`).toBe(0);
+    expect(listed.stdout).toMatch(/^age1\S+ +# alice$/m);
+  });
+});
+
+describe.runIf(HAS_AGE)('edit --env NAME with an editor that is not there', () => {
+  it('says the editor was not found and which variable named it (not "save and quit normally"); the edit it names then works', async () => {
+    const p = await ageProject(memuEnvText());
+    const missing = await p.run(['edit', '--env', 'production'], { env: { EDITOR: '/nonexistent/editor' } });
+    expect(missing.code, missing.all).toBe(3);
+    expect(missing.stderr).toContain('envkit: the editor (/nonexistent/editor from EDITOR) was not found; nothing was changed\n');
+    const command = /^ {2}fix: set EDITOR to an editor that is installed, then run `([^`]+)` again$/m.exec(missing.stderr)?.[1];
+    expect(command, missing.stderr).toBeDefined();
+    const editor = join(testdir(), 'editor');
+    writeFileSync(editor, "#!/bin/sh\nsed -i 's/^MEMU_MEMORY_LIMIT=.*/MEMU_MEMORY_LIMIT=3g/' \"$1\"\n", { mode: 0o755 });
+    const edited = await shell(p.dir, command!, { ...p.env, EDITOR: editor });
+    expect(edited.code, `${command}:\n${edited.all}`).toBe(0);
+    expect((await p.run(['get', '--env', 'production', 'MEMU_MEMORY_LIMIT'])).stdout.trim()).toBe('3g');
+  });
+});
+
+describe.runIf(HAS_AGE)('check --env NAME --compose/--online, refused: the check it prints is of the env file decrypt writes', () => {
+  // --env NAME, or ENVKIT_ENV in the shell that then runs the fix.
+  for (const [how, args, env] of [['--env', ['--env', 'production'], {}], ['ENVKIT_ENV', [], { ENVKIT_ENV: 'production' }]] as const) {
+    it(`named with ${how}: decrypt, then the check, run as written, checks .env with the compose file`, async () => {
+      const p = await ageProject(memuEnvText(), 'production', { 'docker-compose.yml': readFileSync(join(MEMU, 'docker-compose.yml'), 'utf8') });
+      const online = await p.run(['check', ...args, '--online'], { env });
+      expect(online.code, online.all).toBe(2);
+      // Not run here (it would reach the database host and Ollama): it names no environment again.
+      expect(online.stderr).toMatch(/^ {2}fix: on the host: `envkit decrypt --env production`, then `(?:ENVKIT_ENV= )?envkit check --online`$/m);
+      const refused = await p.run(['check', ...args, '--compose', 'docker-compose.yml'], { env });
+      expect(refused.code, refused.all).toBe(2);
+      const commands = [...(/^ {2}fix: (.*)$/m.exec(refused.stderr)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      expect(commands, refused.stderr).toHaveLength(2);
+      for (const command of commands) {
+        const ran = await shell(p.dir, command, { ...p.env, ...env });
+        expect(ran.code, `${command}:\n${ran.all}`).toBe(0);
+        expect(ran.stderr).not.toContain('check --env checks the environment itself');
+      }
+      expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
+    });
+  }
+});
+
+describe('check -f FILE of an unfinished rotation', () => {
+  it('the rotate it prints, run as written, resumes the rotation of FILE, not one of .env', async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    // A rotation stopped at its apply step (nothing listens on port 1): prod.env.envkit-pending remains.
+    const stopped = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', '127.0.0.1', '--db-port', '1', '--no-keyring']);
+    expect(stopped.code, stopped.all).toBe(3);
+    expect(existsSync(join(dir, 'prod.env.envkit-pending'))).toBe(true);
+    const check = await envkit(dir, ['-f', 'prod.env', 'check', '--json']);
+    const findings = (JSON.parse(check.stdout) as { findings: { rule: string; fix?: string }[] }).findings;
+    const fix = findings.find((f) => f.rule === 'rotation.pending')?.fix ?? '';
+    const command = /^(envkit rotate [^(]*?) \(finishes it/.exec(fix)?.[1];
+    expect(command, JSON.stringify(findings)).toBeDefined();
+    const resumed = await shell(dir, command!);
+    // The database is still unreachable: it stops at apply again, but resuming prod.env's rotation.
+    expect(resumed.stdout, resumed.all).toMatch(/^ {2}pending +already done +resuming the rotation started .* from prod\.env\.envkit-pending$/m);
+    expect(existsSync(join(dir, '.env')), 'the fix worked on .env').toBe(false);
+  });
+});
+
+describe('rotate -f FILE --json of a rotation that stopped', () => {
+  it("the hint's command, run as written, resumes FILE's rotation, as the text's does", async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    const stopped = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', '127.0.0.1', '--db-port', '1', '--no-keyring', '--json']);
+    expect(stopped.code, stopped.all).toBe(3);
+    const hint = (JSON.parse(stopped.stdout) as { error: { hint: string } }).error.hint;
+    const command = /run `([^`]+)` again to finish the rotation/.exec(hint)?.[1];
+    expect(command, hint).toBeDefined();
+    const resumed = await shell(dir, command!);
+    expect(resumed.stdout, resumed.all).toMatch(/^ {2}pending +already done +resuming the rotation started .* from prod\.env\.envkit-pending$/m);
+    expect(existsSync(join(dir, '.env')), 'the hint worked on .env').toBe(false);
+  });
+});
+
+describe.runIf(hasGit)("guard's fixes, run as written in the project directory", () => {
+  it('a staged env file of a project in a subdirectory: git rm and gitignore -f as printed untrack it and make git ignore it', async () => {
+    const repo = testdir();
+    const dir = join(repo, 'deploy');
+    mkdirSync(dir);
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    await initProject(dir, ['--no-keyring']);
+    copyFileSync(join(dir, '.env'), join(dir, '.env.local'));
+    await runs(repo, 'git init -q . && git add -f deploy/.env.local');
+    const blocked = await envkit(dir, ['guard', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    const fix = /^ +fix: (git rm [^(]*?) \(the file stays on disk\), then `([^`]+)` so git ignores it$/m.exec(blocked.stdout);
+    expect(fix, blocked.stdout).not.toBeNull();
+    for (const line of [fix![1]!, fix![2]!]) await runs(dir, line);
+    expect((await envkit(dir, ['guard', '--no-keyring'])).code).toBe(0);
+    await runs(dir, 'git check-ignore -q .env.local');
+  });
+
+  it('guard -f FILE: the gitignore and the rotation it prints are of FILE', async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    rmSync(join(dir, 'docker-compose.yml'));
+    writeFileSync(join(dir, 'notes.txt'), `${readFileSync(join(dir, 'prod.env'), 'utf8').match(/^POSTGRES_PASSWORD=.*$/m)![0]}\n`);
+    await runs(dir, 'git init -q . && git add -f prod.env notes.txt');
+    const blocked = await envkit(dir, ['-f', 'prod.env', 'guard', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    const gitignore = /then `(envkit gitignore[^`]*)` so git ignores it$/m.exec(blocked.stdout)?.[1];
+    expect(gitignore, blocked.stdout).toBeDefined();
+    await runs(dir, `git rm -q --cached -- prod.env && ${gitignore!}`);
+    await runs(dir, 'git check-ignore -q prod.env');
+    const rotate = /^ +fix: replace it .* rotate it: `(envkit rotate[^`]*)`$/m.exec(blocked.stdout)?.[1];
+    expect(rotate, blocked.stdout).toBeDefined();
+    // As printed, shown as a dry run that needs no database: it is the rotation of prod.env.
+    const dry = await shell(dir, `${rotate!} --apply none --dry-run`);
+    expect(dry.code, dry.all).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to prod\.env$/m);
+  });
+});
+
+/** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
+async function runs(dir: string, line: string): Promise<void> {
+  const ran = await shell(dir, line);
+  expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
+}

@@ -26,6 +26,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+const KNOWN = ['--runs', '--json', '--no-build', '--quick', '--clean-env', '--only'];
+const unknown = args.find((arg, i) => arg.startsWith('-') && !KNOWN.includes(arg) && !['--runs', '--json', '--only'].includes(args[i - 1]));
+if (unknown !== undefined) {
+  // The usage is the comment at the top of this file.
+  const usage = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, '');
+  process.stdout.write(`${unknown === '--help' || unknown === '-h' ? '' : `bench: unknown option ${unknown}\n\n`}${usage}\n`);
+  process.exit(unknown === '--help' || unknown === '-h' ? 0 : 2);
+}
 const option = (name) => {
   const i = args.indexOf(name);
   return i === -1 ? undefined : args[i + 1];

@@ -341,6 +341,58 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
   });
 });
 
+describe('the restart a rotation asks for, and the start init asks for, are for how the app runs here', () => {
+  /** A memu project without a compose file (the app started some other way), initialised without the keyring. */
+  async function withoutCompose(): Promise<{ dir: string; init: CliResult }> {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    return { dir, init: await initProject(dir, ['--no-keyring']) };
+  }
+
+  it('no compose file: init and rotate say the app must start with the new .env and name no compose command, which cannot work here', async () => {
+    const { dir, init } = await withoutCompose();
+    // It said "then start the stack (`podman-compose up -d`)": podman-compose finds no compose file here.
+    expect(init.stdout).toMatch(/^Next: envkit check, then start the app with \.env \(there is no compose file here: start it the way it runs\)\.$/m);
+    const rotated = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(rotated.code, rotated.all).toBe(0);
+    // It said "Next: recreate the app container so it reads the new .env:\n  podman-compose up -d --force-recreate memu".
+    expect(rotated.stdout).toMatch(/^ {2}restart +skipped +not run: once the database has the new password, the app must be restarted with the new \.env \(no compose file here: restart it the way it runs\)$/m);
+    expect(rotated.stdout).toMatch(/\nNext: restart the app so it reads the new \.env \(there is no compose file here: restart it the way it runs\)\.\n$/);
+    for (const out of [init.stdout, rotated.stdout]) expect(out).not.toContain('podman-compose');
+    const json = JSON.parse((await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring', '--json'])).stdout) as { restart: Record<string, unknown> };
+    expect(json.restart).toEqual({ ran: false });
+    // --restart would run that command: refused before anything changes.
+    const before = readFileSync(join(dir, '.env'), 'utf8');
+    const restart = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--restart', '--no-keyring']);
+    expect(restart.code, restart.all).toBe(2);
+    expect(restart.stderr).toMatch(/^envkit: --restart recreates the app with compose, and there is no compose file in /m);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, '.env.envkit-pending'))).toBe(false);
+    // With memu's compose file, both name its command as before.
+    copyFileSync(join(MEMU, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+    expect((await initProject(dir, ['--no-keyring'])).stdout).toMatch(/then start the stack \(`podman-compose up -d`\)\.$/m);
+    const composed = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(composed.stdout).toMatch(/\nNext: recreate the app container so it reads the new \.env:\n {2}podman-compose up -d --force-recreate memu\n$/);
+  });
+
+  it('rotate -f prod.env: says the app reads the new prod.env only where the compose file loads it (memu\'s loads .env)', async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    const rotated = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(rotated.code, rotated.all).toBe(0);
+    // It said "recreate the app container so it reads the new prod.env": memu's env_file is .env.
+    expect(rotated.stdout).not.toContain('so it reads the new prod.env');
+    expect(rotated.stdout).toMatch(/^Next: the app must be restarted with the new prod\.env, but its service in the compose file loads \.env \(env_file\), not prod\.env: .* Make it load prod\.env \(env_file: prod\.env\), then recreate it:$/m);
+    expect(rotated.stdout).toMatch(/^ {2}restart +skipped +not run: .*service memu of the compose file loads \.env \(env_file\), not prod\.env/m);
+    const json = JSON.parse((await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring', '--json'])).stdout) as { restart: Record<string, unknown> };
+    expect(json.restart).toEqual({ command: 'podman-compose up -d --force-recreate memu', ran: false, loadsEnvFile: false, envFiles: ['.env'] });
+    // Once the compose file loads prod.env, the advice says so.
+    const compose = join(dir, 'docker-compose.yml');
+    writeFileSync(compose, readFileSync(compose, 'utf8').replaceAll('env_file: .env', 'env_file: prod.env'));
+    const loaded = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(loaded.stdout).toMatch(/\nNext: recreate the app container so it reads the new prod\.env:\n {2}podman-compose up -d --force-recreate memu\n$/);
+  });
+});
+
 /** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
 async function runs(dir: string, line: string): Promise<void> {
   const ran = await shell(dir, line);

@@ -393,6 +393,35 @@ describe('the restart a rotation asks for, and the start init asks for, are for 
   });
 });
 
+describe('set of a key the file does not have yet', () => {
+  it('says it was added (would be added in a dry run), in text and --json; a key it had is updated', async () => {
+    const dir = testdir();
+    writeFileSync(join(dir, '.env'), 'MEMU_MEMORY_LIMIT=2g\n', { mode: 0o600 });
+    // It said "DB_MEMORY_LIMIT  would be updated", then "updated": the file had no DB_MEMORY_LIMIT.
+    const dry = await envkit(dir, ['set', 'DB_MEMORY_LIMIT=1g', '--dry-run']);
+    expect(dry.stdout).toMatch(/^ {2}DB_MEMORY_LIMIT +would be added\b/m);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('MEMU_MEMORY_LIMIT=2g\n');
+    const json = await envkit(dir, ['set', 'DB_MEMORY_LIMIT=1g', 'MEMU_MEMORY_LIMIT=3g', '--json']);
+    expect(json.code, json.all).toBe(0);
+    expect((JSON.parse(json.stdout) as { keys: { key: string; action: string }[] }).keys.map((k) => `${k.key}:${k.action}`)).toEqual(['DB_MEMORY_LIMIT:added', 'MEMU_MEMORY_LIMIT:updated']);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toMatch(/^DB_MEMORY_LIMIT=1g$/m);
+    // A derived value the file lacked is derived, as init says it; the parts new to the file are added.
+    const parts = await envkit(dir, ['set', '--force', '--no-keyring', 'POSTGRES_USER=u', 'POSTGRES_DB=d', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
+    expect(parts.stdout).toMatch(/^ {2}POSTGRES_USER +added\b/m);
+    expect(parts.stdout).toMatch(/^ {2}MEMU_DB_URL +derived +secret$/m);
+    expect(parts.stdout).not.toMatch(/^ {2}[A-Z_]+ +updated/m);
+  });
+
+  it.runIf(HAS_AGE)('set --env NAME: the same in an encrypted environment', async () => {
+    const p = await ageProject('MEMU_MEMORY_LIMIT=2g\n');
+    const set = await p.run(['set', '--env', 'production', 'DB_MEMORY_LIMIT=1g', 'MEMU_MEMORY_LIMIT=3g']);
+    expect(set.code, set.all).toBe(0);
+    expect(set.stdout).toMatch(/^ {2}DB_MEMORY_LIMIT +added\b/m);
+    expect(set.stdout).toMatch(/^ {2}MEMU_MEMORY_LIMIT +updated\b/m);
+    expect((await p.run(['get', '--env', 'production', 'DB_MEMORY_LIMIT'])).stdout.trim()).toBe('1g');
+  });
+});
+
 /** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
 async function runs(dir: string, line: string): Promise<void> {
   const ran = await shell(dir, line);

@@ -422,6 +422,32 @@ describe('set of a key the file does not have yet', () => {
   });
 });
 
+describe('the labels of unset and encrypt are what the file holds', () => {
+  it('unset of a key neither the schema nor the file has does not call it a secret; one the schema has keeps its label', async () => {
+    const { dir } = await memuProject();
+    const result = await envkit(dir, ['unset', 'NOPE_KEY', 'OPENAI_API_KEY', '--json']);
+    expect(result.code).toBe(1);
+    // It said "NOPE_KEY  missing  secret" ("secret": true): a key nobody defined, with no value anywhere.
+    expect((JSON.parse(result.stdout) as { keys: unknown[] }).keys).toEqual([
+      { key: 'NOPE_KEY', action: 'missing', secret: false },
+      { key: 'OPENAI_API_KEY', action: 'removed', secret: true },
+    ]);
+    const text = await envkit(dir, ['unset', 'NOPE_KEY']);
+    expect(text.stdout).toMatch(/^ {2}NOPE_KEY +missing *$/m);
+  });
+
+  it.runIf(HAS_AGE)('encrypt --from FILE: an empty value is missing, not given', async () => {
+    const p = await ageProject('MEMU_MEMORY_LIMIT=2g\n');
+    const source = join(testdir(), 'source.env');
+    writeFileSync(source, 'MEMU_MEMORY_LIMIT=2g\nOPENAI_API_KEY=\nDB_MEMORY_LIMIT=1g\n');
+    const encrypted = await p.run(['encrypt', '--env', 'production', '--from', source]);
+    expect(encrypted.code, encrypted.all).toBe(0);
+    // It said "OPENAI_API_KEY  given  secret" of a line with no value.
+    expect(encrypted.stdout).toMatch(/^ {2}OPENAI_API_KEY +missing +secret$/m);
+    expect(encrypted.stdout).toMatch(/^ {2}DB_MEMORY_LIMIT +given *$/m);
+  });
+});
+
 /** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
 async function runs(dir: string, line: string): Promise<void> {
   const ran = await shell(dir, line);

@@ -197,7 +197,9 @@ export function unsetEdit(options: { schema: EnvSchema; keys: readonly string[];
       // The variable's own comment block goes with it (not a section heading, not a neighbour's block).
       const removed = doc.delete(key, { comment: isVariableComment });
       delete values[key];
-      return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
+      // A key the schema does not define is treated as a secret when it has a value; one that is neither in the
+      // schema nor in the file is no secret of anyone's: labelling it one would be a claim about nothing.
+      return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? removed };
     });
   };
 }

@@ -448,6 +448,30 @@ describe('the labels of unset and encrypt are what the file holds', () => {
   });
 });
 
+describe.runIf(hasGit && HAS_AGE)('guard: a leaked value of an encrypted environment', () => {
+  it('the rotation it prints names the environment (--env NAME), and run as written rotates the value there', async () => {
+    const p = await ageProject(memuEnvText());
+    const password = (await p.run(['get', '--env', 'production', 'POSTGRES_PASSWORD', '--reveal'])).stdout.trim();
+    expect(password.length).toBeGreaterThan(8);
+    writeFileSync(join(p.dir, 'notes.txt'), `db password: ${password}\n`);
+    await runs(p.dir, 'git init -q . && git add notes.txt');
+    const blocked = await p.run(['guard', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    expect(blocked.stdout).toMatch(/the value of POSTGRES_PASSWORD is in notes\.txt/);
+    // It said `envkit rotate POSTGRES_PASSWORD`: a rotation of .env, which does not exist here (nor holds this value).
+    const rotate = /^ +fix: replace it .* rotate it: `(envkit rotate[^`]*)`$/m.exec(blocked.stdout)?.[1];
+    expect(rotate, blocked.stdout).toBe('envkit rotate --env production POSTGRES_PASSWORD');
+    // As printed, shown as a dry run that needs no database: it is the rotation of the environment.
+    const dry = await shell(p.dir, `${rotate!} --apply none --dry-run`, p.env);
+    expect(dry.code, dry.all).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to \.env\.production\.age$/m);
+    // The same value in .env too (decrypted there): both places are named.
+    writeFileSync(join(p.dir, '.env'), memuEnvText(), { mode: 0o600 });
+    const both = await p.run(['guard', '--no-keyring']);
+    expect(both.stdout).toMatch(/rotate it: `envkit rotate POSTGRES_PASSWORD` and `envkit rotate --env production POSTGRES_PASSWORD`$/m);
+  });
+});
+
 /** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
 async function runs(dir: string, line: string): Promise<void> {
   const ran = await shell(dir, line);

@@ -341,6 +341,137 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
   });
 });
 
+describe('the restart a rotation asks for, and the start init asks for, are for how the app runs here', () => {
+  /** A memu project without a compose file (the app started some other way), initialised without the keyring. */
+  async function withoutCompose(): Promise<{ dir: string; init: CliResult }> {
+    const dir = testdir();
+    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    return { dir, init: await initProject(dir, ['--no-keyring']) };
+  }
+
+  it('no compose file: init and rotate say the app must start with the new .env and name no compose command, which cannot work here', async () => {
+    const { dir, init } = await withoutCompose();
+    // It said "then start the stack (`podman-compose up -d`)": podman-compose finds no compose file here.
+    expect(init.stdout).toMatch(/^Next: envkit check, then start the app with \.env \(there is no compose file here: start it the way it runs\)\.$/m);
+    const rotated = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(rotated.code, rotated.all).toBe(0);
+    // It said "Next: recreate the app container so it reads the new .env:\n  podman-compose up -d --force-recreate memu".
+    expect(rotated.stdout).toMatch(/^ {2}restart +skipped +not run: once the database has the new password, the app must be restarted with the new \.env \(no compose file here: restart it the way it runs\)$/m);
+    expect(rotated.stdout).toMatch(/\nNext: restart the app so it reads the new \.env \(there is no compose file here: restart it the way it runs\)\.\n$/);
+    for (const out of [init.stdout, rotated.stdout]) expect(out).not.toContain('podman-compose');
+    const json = JSON.parse((await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring', '--json'])).stdout) as { restart: Record<string, unknown> };
+    expect(json.restart).toEqual({ ran: false });
+    // --restart would run that command: refused before anything changes.
+    const before = readFileSync(join(dir, '.env'), 'utf8');
+    const restart = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--restart', '--no-keyring']);
+    expect(restart.code, restart.all).toBe(2);
+    expect(restart.stderr).toMatch(/^envkit: --restart recreates the app with compose, and there is no compose file in /m);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, '.env.envkit-pending'))).toBe(false);
+    // With memu's compose file, both name its command as before.
+    copyFileSync(join(MEMU, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+    expect((await initProject(dir, ['--no-keyring'])).stdout).toMatch(/then start the stack \(`podman-compose up -d`\)\.$/m);
+    const composed = await envkit(dir, ['rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(composed.stdout).toMatch(/\nNext: recreate the app container so it reads the new \.env:\n {2}podman-compose up -d --force-recreate memu\n$/);
+  });
+
+  it('rotate -f prod.env: says the app reads the new prod.env only where the compose file loads it (memu\'s loads .env)', async () => {
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    const rotated = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(rotated.code, rotated.all).toBe(0);
+    // It said "recreate the app container so it reads the new prod.env": memu's env_file is .env.
+    expect(rotated.stdout).not.toContain('so it reads the new prod.env');
+    expect(rotated.stdout).toMatch(/^Next: the app must be restarted with the new prod\.env, but its service in the compose file loads \.env \(env_file\), not prod\.env: .* Make it load prod\.env \(env_file: prod\.env\), then recreate it:$/m);
+    expect(rotated.stdout).toMatch(/^ {2}restart +skipped +not run: .*service memu of the compose file loads \.env \(env_file\), not prod\.env/m);
+    const json = JSON.parse((await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring', '--json'])).stdout) as { restart: Record<string, unknown> };
+    expect(json.restart).toEqual({ command: 'podman-compose up -d --force-recreate memu', ran: false, loadsEnvFile: false, envFiles: ['.env'] });
+    // Once the compose file loads prod.env, the advice says so.
+    const compose = join(dir, 'docker-compose.yml');
+    writeFileSync(compose, readFileSync(compose, 'utf8').replaceAll('env_file: .env', 'env_file: prod.env'));
+    const loaded = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
+    expect(loaded.stdout).toMatch(/\nNext: recreate the app container so it reads the new prod\.env:\n {2}podman-compose up -d --force-recreate memu\n$/);
+  });
+});
+
+describe('set of a key the file does not have yet', () => {
+  it('says it was added (would be added in a dry run), in text and --json; a key it had is updated', async () => {
+    const dir = testdir();
+    writeFileSync(join(dir, '.env'), 'MEMU_MEMORY_LIMIT=2g\n', { mode: 0o600 });
+    // It said "DB_MEMORY_LIMIT  would be updated", then "updated": the file had no DB_MEMORY_LIMIT.
+    const dry = await envkit(dir, ['set', 'DB_MEMORY_LIMIT=1g', '--dry-run']);
+    expect(dry.stdout).toMatch(/^ {2}DB_MEMORY_LIMIT +would be added\b/m);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('MEMU_MEMORY_LIMIT=2g\n');
+    const json = await envkit(dir, ['set', 'DB_MEMORY_LIMIT=1g', 'MEMU_MEMORY_LIMIT=3g', '--json']);
+    expect(json.code, json.all).toBe(0);
+    expect((JSON.parse(json.stdout) as { keys: { key: string; action: string }[] }).keys.map((k) => `${k.key}:${k.action}`)).toEqual(['DB_MEMORY_LIMIT:added', 'MEMU_MEMORY_LIMIT:updated']);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toMatch(/^DB_MEMORY_LIMIT=1g$/m);
+    // A derived value the file lacked is derived, as init says it; the parts new to the file are added.
+    const parts = await envkit(dir, ['set', '--force', '--no-keyring', 'POSTGRES_USER=u', 'POSTGRES_DB=d', 'POSTGRES_PASSWORD=abcdefghijklmnopqrstuvwxyz0123456789']);
+    expect(parts.stdout).toMatch(/^ {2}POSTGRES_USER +added\b/m);
+    expect(parts.stdout).toMatch(/^ {2}MEMU_DB_URL +derived +secret$/m);
+    expect(parts.stdout).not.toMatch(/^ {2}[A-Z_]+ +updated/m);
+  });
+
+  it.runIf(HAS_AGE)('set --env NAME: the same in an encrypted environment', async () => {
+    const p = await ageProject('MEMU_MEMORY_LIMIT=2g\n');
+    const set = await p.run(['set', '--env', 'production', 'DB_MEMORY_LIMIT=1g', 'MEMU_MEMORY_LIMIT=3g']);
+    expect(set.code, set.all).toBe(0);
+    expect(set.stdout).toMatch(/^ {2}DB_MEMORY_LIMIT +added\b/m);
+    expect(set.stdout).toMatch(/^ {2}MEMU_MEMORY_LIMIT +updated\b/m);
+    expect((await p.run(['get', '--env', 'production', 'DB_MEMORY_LIMIT'])).stdout.trim()).toBe('1g');
+  });
+});
+
+describe('the labels of unset and encrypt are what the file holds', () => {
+  it('unset of a key neither the schema nor the file has does not call it a secret; one the schema has keeps its label', async () => {
+    const { dir } = await memuProject();
+    const result = await envkit(dir, ['unset', 'NOPE_KEY', 'OPENAI_API_KEY', '--json']);
+    expect(result.code).toBe(1);
+    // It said "NOPE_KEY  missing  secret" ("secret": true): a key nobody defined, with no value anywhere.
+    expect((JSON.parse(result.stdout) as { keys: unknown[] }).keys).toEqual([
+      { key: 'NOPE_KEY', action: 'missing', secret: false },
+      { key: 'OPENAI_API_KEY', action: 'removed', secret: true },
+    ]);
+    const text = await envkit(dir, ['unset', 'NOPE_KEY']);
+    expect(text.stdout).toMatch(/^ {2}NOPE_KEY +missing *$/m);
+  });
+
+  it.runIf(HAS_AGE)('encrypt --from FILE: an empty value is missing, not given', async () => {
+    const p = await ageProject('MEMU_MEMORY_LIMIT=2g\n');
+    const source = join(testdir(), 'source.env');
+    writeFileSync(source, 'MEMU_MEMORY_LIMIT=2g\nOPENAI_API_KEY=\nDB_MEMORY_LIMIT=1g\n');
+    const encrypted = await p.run(['encrypt', '--env', 'production', '--from', source]);
+    expect(encrypted.code, encrypted.all).toBe(0);
+    // It said "OPENAI_API_KEY  given  secret" of a line with no value.
+    expect(encrypted.stdout).toMatch(/^ {2}OPENAI_API_KEY +missing +secret$/m);
+    expect(encrypted.stdout).toMatch(/^ {2}DB_MEMORY_LIMIT +given *$/m);
+  });
+});
+
+describe.runIf(hasGit && HAS_AGE)('guard: a leaked value of an encrypted environment', () => {
+  it('the rotation it prints names the environment (--env NAME), and run as written rotates the value there', async () => {
+    const p = await ageProject(memuEnvText());
+    const password = (await p.run(['get', '--env', 'production', 'POSTGRES_PASSWORD', '--reveal'])).stdout.trim();
+    expect(password.length).toBeGreaterThan(8);
+    writeFileSync(join(p.dir, 'notes.txt'), `db password: ${password}\n`);
+    await runs(p.dir, 'git init -q . && git add notes.txt');
+    const blocked = await p.run(['guard', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    expect(blocked.stdout).toMatch(/the value of POSTGRES_PASSWORD is in notes\.txt/);
+    // It said `envkit rotate POSTGRES_PASSWORD`: a rotation of .env, which does not exist here (nor holds this value).
+    const rotate = /^ +fix: replace it .* rotate it: `(envkit rotate[^`]*)`$/m.exec(blocked.stdout)?.[1];
+    expect(rotate, blocked.stdout).toBe('envkit rotate --env production POSTGRES_PASSWORD');
+    // As printed, shown as a dry run that needs no database: it is the rotation of the environment.
+    const dry = await shell(p.dir, `${rotate!} --apply none --dry-run`, p.env);
+    expect(dry.code, dry.all).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to \.env\.production\.age$/m);
+    // The same value in .env too (decrypted there): both places are named.
+    writeFileSync(join(p.dir, '.env'), memuEnvText(), { mode: 0o600 });
+    const both = await p.run(['guard', '--no-keyring']);
+    expect(both.stdout).toMatch(/rotate it: `envkit rotate POSTGRES_PASSWORD` and `envkit rotate --env production POSTGRES_PASSWORD`$/m);
+  });
+});
+
 /** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
 async function runs(dir: string, line: string): Promise<void> {
   const ran = await shell(dir, line);

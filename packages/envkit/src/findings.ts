@@ -78,8 +78,12 @@ export type FindingHint =
   | { code: 'confirm-default'; key: string; value?: string }
   /** Plaintext env file `file` is in git (`commit`: in history): untrack it, and rotate `rotate` if it was committed. */
   | { code: 'guard-env-file'; file: string; commit?: string; rotate: readonly RotateTarget[] }
-  /** A secret's value is in `file` (`commit`: in history): replace it, and rotate it as `rotate` says. */
-  | { code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget }
+  /**
+   * A secret's value is in `file` (`commit`: in history): replace it, and rotate it as `rotate` says, where it is
+   * held: in each encrypted environment of `environments` whose value it is, and in the env file unless `plain` is
+   * `false` (absent `environments`: the env file's or the keyring's value).
+   */
+  | { code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget; environments?: readonly string[]; plain?: boolean }
   /**
    * A secret of the schema has a value in the example file `file` (`commit`: in history): empty it, stage it
    * again, and rotate it as `rotate` says if it was real.

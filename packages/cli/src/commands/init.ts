@@ -24,6 +24,14 @@ function promptReason(message: string, key: string): string {
   return fix > 0 ? reason.slice(0, fix) : reason;
 }
 
+/**
+ * How the app starts with the env file: the stack with compose where there is a compose file (memu's, with
+ * podman-compose); without one `podman-compose up -d` cannot work, and the app is started however it runs.
+ */
+function startLine(composeFile: string | undefined, envFile: string): string {
+  return composeFile === undefined ? `start the app with ${envFile} (there is no compose file here: start it the way it runs)` : 'start the stack (`podman-compose up -d`)';
+}
+
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
 export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number> {
   const project = await ctx.project();
@@ -118,6 +126,6 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     ctx.out(`Still empty: ${missing.join(', ')} — add ${missing.length === 1 ? 'it' : 'each'} with ${scopeCommands(how, scope)}${inDir} when you have ${missing.length === 1 ? 'it' : 'them'}.`);
   }
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
-  else ctx.out(`Next${inDir}: ${ctx.style.cyan(next.command)}, then start the stack (\`podman-compose up -d\`).`);
+  else ctx.out(`Next${inDir}: ${ctx.style.cyan(next.command)}, then ${startLine(result.composeFile, ctx.envFile)}.`);
   return invalid.length ? 1 : 0;
 }

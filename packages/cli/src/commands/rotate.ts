@@ -7,7 +7,7 @@ import { exitCodeFor, Exit, ExitError } from '../exit-codes.js';
 import { readStdinValue } from '../stdin.js';
 import { renderKeys, renderFiles } from '../render/summary.js';
 import { renderBackedUp, keyringJson } from '../render/keyring.js';
-import { rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
+import { restartNext, rotationKeyringJson, rotationWarningText } from '../render/rotation.js';
 import { stepDetail, wordError } from '../render/reasons.js';
 import { fixScope, scopeCommands } from '../render/fix-scope.js';
 import { copyMissed, keyringFailureJson, keyringMode, keyringWarning, openKeyring, type KeyringMode, type OpenedKeyring } from '../keyring-option.js';
@@ -99,13 +99,9 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   }
   if (!result.restart.ran && !flags.dryRun) {
     ctx.out();
-    if (result.store.environment !== undefined) {
-      const name = result.store.environment;
-      ctx.out(`Next: deploy environment ${name} again where the app reads it (\`envkit decrypt --env ${name} --force\` on the host, or \`envkit run --env ${name} -- …\`), then recreate the app container:`);
-    } else {
-      ctx.out(`Next: recreate the app container so it reads the new ${ctx.envFile}:`);
-    }
-    ctx.out(`  ${ctx.style.cyan(result.restart.command)}`);
+    const next = restartNext(result, ctx.envFile);
+    ctx.out(next.line);
+    if (next.command !== undefined) ctx.out(`  ${ctx.style.cyan(next.command)}`);
   }
   return failed ? Exit.Environment : Exit.Ok;
 }

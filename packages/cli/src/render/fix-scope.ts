@@ -67,6 +67,12 @@ export function scopeOptions(scope: FixScope): string {
   return `${scope.environment === undefined ? '' : ` --env ${scope.environment}`}${scope.options ?? ''}`;
 }
 
+/** The options after an envkit command's name for encrypted environment `name`: --env NAME and the schema (no -f, no --project: they are the env file's). */
+export function environmentOptions(scope: FixScope, name: string): string {
+  const schema = (scope.options ?? '').split(/(?= -f | --schema | --project )/).filter((option) => option.startsWith(' --schema ')).join('');
+  return scopeOptions({ environment: name, options: schema });
+}
+
 /** What each command of the table works on, by its path (`keyring forget`). */
 let worksOn: Map<string, WorksOn> | undefined;
 function worksOnByPath(): Map<string, WorksOn> {

@@ -2,7 +2,7 @@ import type { Finding, FindingHint } from 'envkit';
 import { shellWord } from 'envkit/project';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
-import { scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
+import { environmentOptions, scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
@@ -74,7 +74,9 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
       return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
     }
     case 'guard-secret-value': {
-      const rotate = rotateFix(hint.rotate, env);
+      // Rotated where it is held: each encrypted environment whose value it is (--env NAME), and the env file.
+      const places = [...(hint.plain === false ? [] : [env]), ...(hint.environments ?? []).map((name) => environmentOptions(scope, name))];
+      const rotate = rotateFix(hint.rotate, places);
       if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
       return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellWord(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
@@ -104,11 +106,11 @@ function rotateCommand(target: RotateTarget, env: string): string {
   return `envkit rotate${env} ${target.key}${target.given ? ' --stdin' : ''}`;
 }
 
-/** The rotation advice for a leaked secret, with a command that works as written. */
-function rotateFix(target: RotateTarget, env: string): string {
-  const command = rotateCommand(target, env);
-  if (!target.given) return `rotate it: \`${command}\``;
-  return `rotate it: get a new ${target.key} from its issuer, then \`${command}\` (the value on standard input)`;
+/** The rotation advice for a leaked secret, with a command that works as written: one per place (`env`: its options) that holds it. */
+function rotateFix(target: RotateTarget, env: string | readonly string[]): string {
+  const commands = (typeof env === 'string' ? [env] : env).map((options) => `\`${rotateCommand(target, options)}\``).join(' and ');
+  if (!target.given) return `rotate it: ${commands}`;
+  return `rotate it: get a new ${target.key} from its issuer, then ${commands} (the value on standard input)`;
 }
 
 /** How to undo a committed leak: rewrite the commit if it is local, rotate once it was pushed. */

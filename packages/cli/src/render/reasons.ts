@@ -82,6 +82,10 @@ const WORDS: Record<string, Words> = {
     message: (d) => `--restart cannot recreate the app from environment ${String(d.environment)}: the app reads it as it is deployed (its env file or envkit run)`,
     hint: (d) => `rotate without --restart, deploy environment ${String(d.environment)} again where the app runs (\`envkit decrypt --env ${String(d.environment)} --force\`), then recreate the app container`,
   },
+  'USAGE:restart-no-compose-file': {
+    message: (d) => `--restart recreates the app with compose, and there is no compose file in ${String(d.dir)}`,
+    hint: () => 'rotate without --restart and restart the app the way it runs, or name its compose file with --compose-file FILE',
+  },
   'USAGE:direct-host-unknown': {
     message: (d) => `--apply direct: no database URL in ${String(d.name)} to take the host from`,
     hint: () => 'give the host with --db-host (and --db-port)',

@@ -11,6 +11,7 @@ const ACTION_TEXT: Record<KeySummary['action'], string> = {
   kept: 'kept',
   missing: 'missing',
   invalid: 'invalid',
+  added: 'added',
   updated: 'updated',
   removed: 'removed',
 };
@@ -34,6 +35,7 @@ const DRY_RUN_TEXT: Record<KeySummary['action'], string> = {
   kept: 'kept',
   missing: 'missing',
   invalid: 'invalid',
+  added: 'would be added',
   updated: 'would be updated',
   removed: 'would be removed',
 };

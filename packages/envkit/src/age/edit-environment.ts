@@ -4,7 +4,7 @@ import { cleanStaleTemps } from '../files/write-file.js';
 import { withLockAsync } from '../files/lock.js';
 import { parseDocument } from '../dotenv/document.js';
 import { editText, setEdit, unsetEdit, rotateEdit, nextSecretValue, valueIn, type DocumentEdit, type GetResult } from '../project/edit.js';
-import type { KeySummary } from '../project/plan.js';
+import { isPresent, type KeySummary } from '../project/plan.js';
 import type { FileChange } from '../files/file-change.js';
 import { describeWrite } from '../files/file-change.js';
 import type { KeyPair } from './keys.js';
@@ -137,7 +137,8 @@ export function replaceEnvironmentText(options: EnvironmentOptions & { text: str
       for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
         const secret = options.schema.vars[key]?.secret ?? true;
         if (!(key in after)) keys.push({ key, action: 'removed', secret });
-        else if (!(key in before)) keys.push({ key, action: 'given', secret });
+        // An empty value was not given: the key is there, still empty (as init says it: missing).
+        else if (!(key in before)) keys.push({ key, action: isPresent(after[key]) ? 'given' : 'missing', secret });
         else if (before[key] !== after[key]) keys.push({ key, action: 'updated', secret, ...(recomputed.has(key) ? { reason: 'recomputed from its parts' } : {}) });
       }
       return { next, keys };

@@ -13,6 +13,7 @@ import { openEnvironment } from './environment.js';
 export function environmentSource(options: { dir: string; name: string; schema: EnvSchema; identities: readonly string[] }): SecretSource & { skipped?: string } {
   const source: SecretSource & { skipped?: string } = {
     name: `.env.${options.name}.age`,
+    environment: options.name,
     async read() {
       let values: Record<string, string>;
       try {

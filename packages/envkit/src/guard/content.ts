@@ -4,7 +4,11 @@ import type { SecretValue } from './sources.js';
 
 /** Something found in a blob's bytes: a secret (by key, never its value) or an age secret key. */
 export type ContentHit =
-  | { kind: 'secret'; key: string; encoding: Encoding; line: number }
+  /**
+   * `environments`: the encrypted environments whose value of `key` it is; `plain`: the env file or the keyring
+   * holds it too (or only they do).
+   */
+  | { kind: 'secret'; key: string; encoding: Encoding; line: number; environments: string[]; plain: boolean }
   | { kind: 'age-key'; line: number };
 
 const AGE_KEY_PREFIX = 'AGE-SECRET-KEY-';
@@ -17,10 +21,17 @@ const AGE_KEY_REST = /^(?:[A-Z0-9]{1,16}-)?1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{5
  * secret keys, in one pass. Each hit names its key and 1-based line (lines end at `\n`, in binary data
  * too), never the bytes matched; a key found several times on one line is one hit.
  */
+/** A key a needle stands for, and where that value is held. */
+interface Holder {
+  key: string;
+  environments: string[];
+  plain: boolean;
+}
+
 export class ContentScanner {
   private readonly matcher: MultiMatcher;
   /** Per needle: which keys it stands for (two keys may share a value) and how it is encoded; `undefined` for the age prefix. */
-  private readonly meaning: ({ keys: string[]; encoding: Encoding } | undefined)[] = [];
+  private readonly meaning: ({ keys: Holder[]; encoding: Encoding } | undefined)[] = [];
   /** The keys whose values were too short to search for. */
   readonly shortKeys: string[] = [];
 
@@ -28,20 +39,22 @@ export class ContentScanner {
     const byBytes = new Map<string, number>();
     const needles: Buffer[] = [Buffer.from(AGE_KEY_PREFIX, 'latin1')];
     this.meaning.push(undefined);
-    for (const { key, value } of secrets) {
+    for (const { key, value, environment } of secrets) {
       const made = needlesFor(value);
       if (made.length === 0 && !this.shortKeys.includes(key)) this.shortKeys.push(key);
       for (const needle of made) {
         const id = needle.bytes.toString('latin1');
         const known = byBytes.get(id);
-        if (known !== undefined) {
-          const meaning = this.meaning[known];
-          if (meaning && !meaning.keys.includes(key)) meaning.keys.push(key);
-          continue;
+        const meaning = known === undefined ? { keys: [], encoding: needle.encoding } : this.meaning[known]!;
+        if (known === undefined) {
+          byBytes.set(id, needles.length);
+          needles.push(needle.bytes);
+          this.meaning.push(meaning);
         }
-        byBytes.set(id, needles.length);
-        needles.push(needle.bytes);
-        this.meaning.push({ keys: [key], encoding: needle.encoding });
+        let holder = meaning.keys.find((h) => h.key === key);
+        if (holder === undefined) meaning.keys.push((holder = { key, environments: [], plain: false }));
+        if (environment === undefined) holder.plain = true;
+        else if (!holder.environments.includes(environment)) holder.environments.push(environment);
       }
     }
     this.matcher = new MultiMatcher(needles);
@@ -75,10 +88,10 @@ export class ContentScanner {
         }
         return;
       }
-      for (const key of meaning.keys) {
+      for (const { key, environments, plain } of meaning.keys) {
         if (seen.has(`${key}:${at}`)) continue;
         seen.add(`${key}:${at}`);
-        hits.push({ kind: 'secret', key, encoding: meaning.encoding, line: at });
+        hits.push({ kind: 'secret', key, encoding: meaning.encoding, line: at, environments: [...environments], plain });
       }
     });
     return hits;

@@ -76,7 +76,10 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
   const listed = listRun.value;
   const sourced: { source: SecretSource; values: SecretValue[] }[] = [];
   for (const source of options.sources) sourced.push({ source, values: await source.read() });
-  const scanner = new ContentScanner(sourced.flatMap((s) => s.values));
+  // Each value knows the encrypted environment it came from: a leak of it is rotated there.
+  const scanner = new ContentScanner(
+    sourced.flatMap(({ source: { environment }, values }) => (environment === undefined ? values : values.map((v) => ({ ...v, environment })))),
+  );
   const envFile = repositoryPath(top, projectPaths(options).env);
 
   // Each path once per blob; in a range or the history the oldest commit that brought it is named (git
@@ -216,7 +219,14 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
       where.commit === undefined
         ? `replace it with a reference (\${${hit.key}}) or remove it, then \`git add -- ${shellWord(where.file)}\`; if it was ever pushed, rotate it`
         : historyFix(where, 'rotate it'),
-    hint: { code: 'guard-secret-value', key: hit.key, file: where.file, ...(where.commit === undefined ? {} : { commit: where.commit }), rotate: rotateTarget(schema, hit.key) },
+    hint: {
+      code: 'guard-secret-value',
+      key: hit.key,
+      file: where.file,
+      ...(where.commit === undefined ? {} : { commit: where.commit }),
+      rotate: rotateTarget(schema, hit.key),
+      ...(hit.environments.length === 0 ? {} : { environments: hit.environments, plain: hit.plain }),
+    },
   };
 }
 

@@ -9,6 +9,8 @@ import { secretKeys } from '../project/keyring/project-id.js';
 export interface SecretValue {
   key: string;
   value: string;
+  /** The encrypted environment it was read from (its source's `environment`); absent for the env file and the keyring. */
+  environment?: string;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface SecretValue {
 export interface SecretSource {
   /** How the place is named in the summary, e.g. `.env` or `keyring envkit:memu-1a2b3c4d`. */
   name: string;
+  /** The encrypted environment it is (`.env.<name>.age`): a leak of its value is rotated there. */
+  environment?: string;
   /** The secret values it holds now. Throws when the place exists but cannot be read completely. */
   read(): Promise<SecretValue[]>;
 }

@@ -32,8 +32,11 @@ export function editText(text: string | undefined, name: string, schema: EnvSche
   assertParsed(doc, name);
   const values = doc.toObject();
   const keys = edit(doc, values);
+  const before = { ...values };
   for (const key of applyDerived(schema, doc, values)) {
-    keys.push({ key, action: 'updated', secret: schema.vars[key]?.secret ?? true, reason: 'recomputed from its parts' });
+    // As init says it: a derived value the file lacked is `derived`; one it had, recomputed, `updated`.
+    const secret = schema.vars[key]?.secret ?? true;
+    keys.push(isPresent(before[key]) ? { key, action: 'updated', secret, reason: 'recomputed from its parts' } : { key, action: 'derived', secret });
   }
   return { next: doc.toString(), keys };
 }
@@ -135,11 +138,12 @@ export function setEdit(options: Pick<SetOptions, 'schema' | 'values' | 'allowUn
     const keys: KeySummary[] = [];
     for (const [key, value] of Object.entries(options.values)) {
       const before = values[key];
-      doc.set(key, value, doc.has(key) ? {} : placementIn(schema, doc, key));
+      const had = doc.has(key);
+      doc.set(key, value, had ? {} : placementIn(schema, doc, key));
       values[key] = value;
       // Setting a value confirms it: the mark init left on a default nobody was asked about goes.
       const confirmed = confirmValue(doc, key);
-      const action = before === value && !confirmed ? 'kept' : 'updated';
+      const action = !had ? 'added' : before === value && !confirmed ? 'kept' : 'updated';
       keys.push({ key, action, secret: schema.vars[key]?.secret ?? true, ...(confirmed ? { reason: 'confirmed for this deployment' } : {}) });
     }
     return keys;
@@ -193,7 +197,9 @@ export function unsetEdit(options: { schema: EnvSchema; keys: readonly string[];
       // The variable's own comment block goes with it (not a section heading, not a neighbour's block).
       const removed = doc.delete(key, { comment: isVariableComment });
       delete values[key];
-      return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? true };
+      // A key the schema does not define is treated as a secret when it has a value; one that is neither in the
+      // schema nor in the file is no secret of anyone's: labelling it one would be a claim about nothing.
+      return { key, action: removed ? 'removed' : 'missing', secret: options.schema.vars[key]?.secret ?? removed };
     });
   };
 }

@@ -11,6 +11,7 @@ import { withLock } from '../files/lock.js';
 import { writeSecretFile, cleanStaleTemps, type WriteResult } from '../files/write-file.js';
 import { projectPaths, type ProjectOptions } from './context.js';
 import { readEnvFile } from './env-file.js';
+import { findComposeFile } from '../compose/read.js';
 import { applyDerived, assertValidValues, isPresent, type KeySummary } from './plan.js';
 import { writeExample, writeGitignore } from './sync.js';
 import { describeWrite, type FileChange } from '../files/file-change.js';
@@ -34,6 +35,8 @@ export interface InitResult {
   created: boolean;
   /** Optional or required keys that are still empty. */
   missing: string[];
+  /** The compose file compose finds in the project directory (its name); absent when there is none: the app is started some other way. */
+  composeFile?: string;
 }
 
 /** The pure part of init: the new env text and what happened per key. */
@@ -167,7 +170,9 @@ export function initProject(options: InitOptions): InitResult {
     const missing = plan.keys.filter((k) => k.action === 'missing').map((k) => k.key);
     // Also in a dry run: it must fail where the real run would.
     assertWritableDirs(planned);
-    if (options.dryRun) return { keys: plan.keys, files: planned, created: existing === undefined, missing };
+    const found = findComposeFile(paths.dir);
+    const compose = found === undefined ? {} : { composeFile: basename(found) };
+    if (options.dryRun) return { keys: plan.keys, files: planned, created: existing === undefined, missing, ...compose };
     const files: FileChange[] = [];
     try {
       cleanStaleTemps(paths.env);
@@ -177,7 +182,7 @@ export function initProject(options: InitOptions): InitResult {
     } catch (error) {
       throw partlyWritten(error, paths.dir, files);
     }
-    return { keys: plan.keys, files, created: existing === undefined, missing };
+    return { keys: plan.keys, files, created: existing === undefined, missing, ...compose };
   };
   return options.dryRun ? run() : withLock(paths.lock, 'init', run);
 }

@@ -3,8 +3,11 @@ import type { EnvDocument } from '../dotenv/document.js';
 import { validateValues } from '../schema/load.js';
 import { EnvkitError, type ErrorIssue, type IssueFix } from '../errors.js';
 
-/** What envkit did for one key. Never carries the value. */
-export type KeyAction = 'generated' | 'default' | 'given' | 'derived' | 'kept' | 'missing' | 'invalid' | 'updated' | 'removed';
+/**
+ * What envkit did for one key. Never carries the value. `added`: a key the file did not have was set (`updated`:
+ * one it had changed).
+ */
+export type KeyAction = 'generated' | 'default' | 'given' | 'derived' | 'kept' | 'missing' | 'invalid' | 'added' | 'updated' | 'removed';
 
 /** One line of a summary. */
 export interface KeySummary {

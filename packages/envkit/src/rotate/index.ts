@@ -3,7 +3,7 @@
 // directly) and js-yaml (reading the compose files) load when a rotation needs them.
 
 export { rotatePassword, abortRotation } from '../project/rotation/rotate.js';
-export type { RotatePasswordOptions, RotationRoute, RotationResult, RotationWarning, AbortResult } from '../project/rotation/options.js';
+export type { RotatePasswordOptions, RotationRoute, RotationResult, RotationRestart, RotationWarning, AbortResult } from '../project/rotation/options.js';
 export type { RotationStep, RotationStepName, RotationStepStatus, RotationProgress } from '../project/rotation/steps.js';
 export { databaseKeysFor, rotationKind, type DatabaseKeys } from '../project/rotation/keys.js';
 export { envFileStore, type EnvStore } from '../project/rotation/store.js';

@@ -9,6 +9,7 @@ import type { DatabaseKeys } from './keys.js';
 import type { RotatePasswordOptions, RotationWarning } from './options.js';
 import type { ApplyPlan } from './plan.js';
 import type { StepLog } from './steps.js';
+import type { AppEnvFiles } from './app-env.js';
 import type { EnvStore } from './store.js';
 import { FALLBACK_COMPOSE } from './defaults.js';
 
@@ -23,6 +24,8 @@ export interface RotationContext {
   plan: ApplyPlan;
   steps: StepLog;
   config: { service: string; appService: string; env: NodeJS.ProcessEnv };
+  /** Whether the app service loads the env file rotated, as the compose files say; `undefined`: they do not tell. */
+  app: AppEnvFiles | undefined;
   warnings: RotationWarning[];
   keyring: KeyringCopy;
 }

@@ -5,7 +5,7 @@ import type { RotationContext } from './context.js';
 import { checkResumable, readLogin } from './login.js';
 import type { RotationResult } from './options.js';
 import { storeSummary } from './protocol.js';
-import { restartLine } from './restart.js';
+import { restartAdvice, restartNeed } from './restart.js';
 
 /** The steps a run would take; reads the values and the pending file, changes nothing. */
 export async function dryRunRotation(ctx: RotationContext): Promise<RotationResult> {
@@ -43,8 +43,9 @@ export async function dryRunRotation(ctx: RotationContext): Promise<RotationResu
   const keyring = ctx.options.store && store.kind === 'file' ? ` and keep the value in the ${ctx.options.store.backend} keyring` : '';
   steps.end('finish', 'skipped', `would remove ${store.pendingName}${keyring}`);
   // With --restart, name the command that would run; detecting it is worth its cost then.
-  const command = restartLine(ctx, ctx.plan.compose ?? (ctx.options.restart ? detectComposeCommand({ env: ctx.config.env }) : undefined));
-  steps.end('restart', 'skipped', ctx.options.restart ? `would run \`${command}\`` : `then run \`${command}\``);
+  const restart = restartAdvice(ctx, ctx.plan.compose ?? (ctx.options.restart ? detectComposeCommand({ env: ctx.config.env }) : undefined));
+  const then = restart.command !== undefined && restart.loadsEnvFile !== false ? `then run \`${restart.command}\`` : `then: ${restartNeed(ctx, restart)}`;
+  steps.end('restart', 'skipped', ctx.options.restart ? `would run \`${restart.command!}\`` : then);
   return {
     key,
     apply: mode,
@@ -56,7 +57,7 @@ export async function dryRunRotation(ctx: RotationContext): Promise<RotationResu
     keys: [],
     file: { path: store.path, action: 'unchanged' },
     store: storeSummary(ctx),
-    restart: { command, ran: false },
+    restart,
     keyring: { status: 'off' },
     warnings: [],
   };

@@ -91,6 +91,21 @@ export type RotationWarning =
   | { reason: 'restart-failed'; message: string; command: string }
   | { reason: 'exported'; keys: string[]; file: string };
 
+/** The app container's restart: the command that recreates it, whether it ran, and what the compose file says it reads. */
+export interface RotationRestart {
+  /** `<compose> up -d --force-recreate <app>`; absent when there is no compose file (the app runs some other way). */
+  command?: string;
+  ran: boolean;
+  /**
+   * From the compose file: `true` when the app service loads the env file rotated (`env_file:`), `false` when
+   * compose cannot hand it to the app (its `env_file:` names only other files: `envFiles`); absent when the
+   * compose file does not tell (or there is none, or the values are an encrypted environment).
+   */
+  loadsEnvFile?: boolean;
+  /** The app service's `env_file:` entries, as written, when `loadsEnvFile` is `false`. */
+  envFiles?: string[];
+}
+
 /** What {@link rotatePassword} did. Holds no value. */
 export interface RotationResult {
   key: string;
@@ -108,8 +123,8 @@ export interface RotationResult {
   file: FileChange;
   /** Where the values live: the env file, or the encrypted environment named. */
   store: { kind: EnvStore['kind']; name: string; environment?: string };
-  /** The command that recreates the app container, and whether it was run. */
-  restart: { command: string; ran: boolean };
+  /** The app container's restart after the rotation. */
+  restart: RotationRestart;
   /** The keyring copy (`off`: no store given, a dry run, or an encrypted environment). */
   keyring: KeyringCopy;
   /** Problems that did not stop the rotation (keyring, restart, exported variables). */

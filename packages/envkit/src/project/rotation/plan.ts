@@ -16,6 +16,8 @@ export interface ApplyPlan {
   files: string[];
   /** The `-p` project name. */
   projectName: string | undefined;
+  /** The compose files as paths (the `-f` files, or the one compose finds); empty: none, nothing here can recreate the app. */
+  composePaths: string[];
 }
 
 /**
@@ -97,7 +99,7 @@ export async function planApply(options: RotatePasswordOptions, dir: string, env
       reason: 'compose-missing',
     });
   }
-  return { mode, compose, files, projectName: options.composeProject };
+  return { mode, compose, files, projectName: options.composeProject, composePaths };
 }
 
 /**

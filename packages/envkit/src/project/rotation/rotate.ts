@@ -10,6 +10,7 @@ import { dryRunRotation } from './dry-run.js';
 import { databaseKeysFor } from './keys.js';
 import type { AbortResult, RotatePasswordOptions, RotationResult } from './options.js';
 import { planApply, withPendingSettings } from './plan.js';
+import { appEnvFiles } from './app-env.js';
 import { runRotation } from './protocol.js';
 import { StepLog } from './steps.js';
 import { envFileStore } from './store.js';
@@ -32,7 +33,7 @@ import { envFileStore } from './store.js';
  *   file), `CRYPTO` (an encrypted environment that cannot be opened or written). Each with a `reason`.
  * @example
  * const result = await rotatePassword({ cwd: '/srv/memu', schema: memuSchema, key: 'POSTGRES_PASSWORD' });
- * console.log(result.restart.command); // podman-compose up -d --force-recreate memu
+ * console.log(result.restart.command); // podman-compose up -d --force-recreate memu (absent without a compose file)
  */
 export async function rotatePassword(given: RotatePasswordOptions): Promise<RotationResult> {
   const ctx = await prepareRotation(given);
@@ -105,6 +106,15 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
   }
   const env = options.env ?? process.env;
   const plan = await planApply(options, store.dir, store.name, service, env);
+  if (options.restart && plan.composePaths.length === 0) {
+    throw new EnvkitError('USAGE', `a restart recreates the app with compose, and there is no compose file in ${store.dir}`, {
+      hint: 'rotate without a restart and restart the app the way it runs; or give the compose file (composeFiles)',
+      reason: 'restart-no-compose-file',
+      data: { dir: store.dir },
+    });
+  }
+  // An encrypted environment reaches the app as it is deployed: what it is deployed as is not known here.
+  const app = store.kind === 'file' && plan.composePaths.length > 0 ? await appEnvFiles(plan.composePaths, appService, store.path, plan.compose) : undefined;
   return {
     key,
     schema,
@@ -114,6 +124,7 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
     plan,
     steps: new StepLog(options.onStep),
     config: { service, appService, env },
+    app,
     warnings: [],
     keyring: { status: 'off' },
   };

@@ -391,6 +391,19 @@ describe('the restart a rotation asks for, and the start init asks for, are for 
     const loaded = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'none', '--no-keyring']);
     expect(loaded.stdout).toMatch(/\nNext: recreate the app container so it reads the new prod\.env:\n {2}podman-compose up -d --force-recreate memu\n$/);
   });
+
+  it('rotate -f prod.env --restart where the compose file loads .env: refused before anything changes', async () => {
+    // It used to change the password, recreate the app from .env and only then fail its check of the container
+    // (restart-unconfirmed), the app left with the old password.
+    const { dir } = await memuProject(['-f', 'prod.env']);
+    const before = readFileSync(join(dir, 'prod.env'), 'utf8');
+    // Nothing listens on port 1: had it got as far as the database, it would say so.
+    const refused = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', '127.0.0.1', '--db-port', '1', '--restart', '--no-keyring']);
+    expect(refused.code, refused.all).toBe(2);
+    expect(refused.stderr).toMatch(/^envkit: --restart would recreate memu from \.env \(its env_file\), not from prod\.env: it would come back with the old password\n {2}fix: make memu load prod\.env \(env_file: prod\.env\)/);
+    expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, 'prod.env.envkit-pending'))).toBe(false);
+  });
 });
 
 describe('set of a key the file does not have yet', () => {

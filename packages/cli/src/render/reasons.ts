@@ -82,6 +82,10 @@ const WORDS: Record<string, Words> = {
     message: (d) => `--restart cannot recreate the app from environment ${String(d.environment)}: the app reads it as it is deployed (its env file or envkit run)`,
     hint: (d) => `rotate without --restart, deploy environment ${String(d.environment)} again where the app runs (\`envkit decrypt --env ${String(d.environment)} --force\`), then recreate the app container`,
   },
+  'USAGE:restart-env-not-loaded': {
+    message: (d) => `--restart would recreate ${String(d.appService)} from ${list(d.envFiles).join(', ')} (its env_file), not from ${String(d.envName)}: it would come back with the old password`,
+    hint: (d) => `make ${String(d.appService)} load ${String(d.envName)} (env_file: ${String(d.envName)}) and rotate again with --restart; or rotate without --restart and restart the app with the new ${String(d.envName)} the way it runs`,
+  },
   'USAGE:restart-no-compose-file': {
     message: (d) => `--restart recreates the app with compose, and there is no compose file in ${String(d.dir)}`,
     hint: () => 'rotate without --restart and restart the app the way it runs, or name its compose file with --compose-file FILE',

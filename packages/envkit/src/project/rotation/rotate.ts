@@ -115,6 +115,15 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
   }
   // An encrypted environment reaches the app as it is deployed: what it is deployed as is not known here.
   const app = store.kind === 'file' && plan.composePaths.length > 0 ? await appEnvFiles(plan.composePaths, appService, store.path, plan.compose) : undefined;
+  // Recreated from env files that are not the one rotated, the app would come back with the old password: found
+  // after the database had the new one (restart-unconfirmed). Refused now, before anything changes.
+  if (options.restart && app?.loads === false) {
+    throw new EnvkitError('USAGE', `a restart would recreate ${appService} from ${app.envFiles.join(', ')}, not from ${store.name}`, {
+      hint: `make ${appService} load ${store.name} (env_file), or rotate without a restart and restart the app with the new ${store.name} the way it runs`,
+      reason: 'restart-env-not-loaded',
+      data: { appService, envName: store.name, envFiles: app.envFiles },
+    });
+  }
   return {
     key,
     schema,

@@ -578,6 +578,17 @@ describe('rotatePassword without a database', () => {
     expect(existsSync(paths.pending) || existsSync(paths.lock)).toBe(false);
   });
 
+  it('refuses --restart where the app service has no env_file and the file rotated is not the .env compose reads', async () => {
+    const dir = testdir({ 'compose.yaml': COMPOSE_YAML });
+    initProject({ cwd: dir, envFile: 'prod.env', schema: memuSchema });
+    const before = readFileSync(join(dir, 'prod.env'), 'utf8');
+    const error = await failure(rotatePassword({ cwd: dir, envFile: 'prod.env', schema: memuSchema, key: 'POSTGRES_PASSWORD', apply: 'direct', restart: true, env: { PATH: '' } }));
+    expect(error.reason).toBe('restart-env-not-loaded');
+    expect(error.message).toBe('a restart would recreate memu with no env_file, not from prod.env');
+    expect(error.data).toMatchObject({ appService: 'memu', envName: 'prod.env', envFiles: [] });
+    expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toBe(before);
+  });
+
   it('--apply none does not probe for compose just to print the restart line', async () => {
     // A docker that records being asked; podman-compose is not on this PATH, so detection would probe it.
     const bin = testdir({ docker: ['#!/bin/sh\necho "$*" >>"$(dirname "$0")/docker.log"\nexit 0\n', 0o755] });

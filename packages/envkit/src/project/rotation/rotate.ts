@@ -118,7 +118,9 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
   // Recreated from env files that are not the one rotated, the app would come back with the old password: found
   // after the database had the new one (restart-unconfirmed). Refused now, before anything changes.
   if (options.restart && app?.loads === false) {
-    throw new EnvkitError('USAGE', `a restart would recreate ${appService} from ${app.envFiles.join(', ')}, not from ${store.name}`, {
+    // An app service with no env_file at all is recreated from none: said as such, not as "from , not from …".
+    const from = app.envFiles.length === 0 ? 'with no env_file' : `from ${app.envFiles.join(', ')}`;
+    throw new EnvkitError('USAGE', `a restart would recreate ${appService} ${from}, not from ${store.name}`, {
       hint: `make ${appService} load ${store.name} (env_file), or rotate without a restart and restart the app with the new ${store.name} the way it runs`,
       reason: 'restart-env-not-loaded',
       data: { appService, envName: store.name, envFiles: app.envFiles },

@@ -1,8 +1,7 @@
 import { dirname, resolve } from 'node:path';
-import { readComposeText } from '../../compose/read.js';
 import { envFilesOf } from '../../compose/services.js';
-import { readTextFile } from '../../files/write-file.js';
 import type { ComposeCommand } from '../../database/compose-command.js';
+import type { ParsedCompose } from './plan.js';
 
 /** What the compose files say of the app service and the env file rotated (see {@link appEnvFiles}). */
 export interface AppEnvFiles {
@@ -19,11 +18,10 @@ export interface AppEnvFiles {
  * the service; or `envPath` is the `.env` compose itself reads for `${…}` (the project's, or one `--env-file`
  * of the compose command names), which may pass its values on without `env_file:`.
  */
-export async function appEnvFiles(composePaths: readonly string[], appService: string, envPath: string, compose: ComposeCommand | undefined): Promise<AppEnvFiles | undefined> {
+export function appEnvFiles(composeFiles: readonly ParsedCompose[], appService: string, envPath: string, compose: ComposeCommand | undefined): AppEnvFiles | undefined {
   const entries: { path: string; resolved: string }[] = [];
   let defined = false;
-  for (const path of composePaths) {
-    const file = await readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
+  for (const { path, file } of composeFiles) {
     if (file.errors.some((e) => e.severity === 'error')) return undefined;
     const service = file.services.find((s) => s.name === appService);
     if (service === undefined) continue;
@@ -33,7 +31,7 @@ export async function appEnvFiles(composePaths: readonly string[], appService: s
   if (!defined) return undefined;
   const envFiles = entries.map((e) => e.path);
   if (entries.some((e) => e.resolved === resolve(envPath))) return { loads: true, envFiles };
-  const interpolated = resolve(dirname(composePaths[0]!), '.env') === resolve(envPath);
+  const interpolated = resolve(dirname(composeFiles[0]!.path), '.env') === resolve(envPath);
   if (interpolated || compose?.argv.some((word) => word === '--env-file' || word.startsWith('--env-file='))) return undefined;
   return { loads: false, envFiles };
 }

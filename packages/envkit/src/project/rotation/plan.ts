@@ -1,5 +1,5 @@
 import { EnvkitError } from '../../errors.js';
-import { readComposeText } from '../../compose/read.js';
+import { readComposeText, type ComposeFile } from '../../compose/read.js';
 import { givenComposeFilePaths, shellLine } from '../../compose/project.js';
 import { detectComposeCommand, findExecutable, type ComposeCommand } from '../../database/compose-command.js';
 import { readTextFile } from '../../files/write-file.js';
@@ -18,6 +18,21 @@ export interface ApplyPlan {
   projectName: string | undefined;
   /** The compose files as paths (the `-f` files, or the one compose finds); empty: none, nothing here can recreate the app. */
   composePaths: string[];
+  /** `composePaths` read and parsed: in compose mode, where the service is looked for in them; otherwise not read yet. */
+  composeFiles: ParsedCompose[] | undefined;
+}
+
+/** A compose file as read and parsed, with its path. */
+export interface ParsedCompose {
+  path: string;
+  file: ComposeFile;
+}
+
+/** Reads and parses each compose file (a missing one as empty). */
+export async function readComposeFiles(composePaths: readonly string[]): Promise<ParsedCompose[]> {
+  const parsed: ParsedCompose[] = [];
+  for (const path of composePaths) parsed.push({ path, file: await readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path) });
+  return parsed;
 }
 
 /**
@@ -82,7 +97,8 @@ export async function planApply(options: RotatePasswordOptions, dir: string, env
       data: { dir },
     });
   }
-  if (mode === 'compose') await assertServiceDefined(composePaths, service, envName);
+  const composeFiles = mode === 'compose' ? await readComposeFiles(composePaths) : undefined;
+  if (composeFiles !== undefined) assertServiceDefined(composeFiles, service, envName);
   // Detecting may probe `docker compose version` (seconds): only where compose runs now. Otherwise only a
   // command the user named is known; the restart step detects one when it has to run it.
   const compose = mode === 'compose' || options.composeCmd !== undefined ? detectComposeCommand({ given: options.composeCmd, env }) : undefined;
@@ -99,17 +115,17 @@ export async function planApply(options: RotatePasswordOptions, dir: string, env
       reason: 'compose-missing',
     });
   }
-  return { mode, compose, files, projectName: options.composeProject, composePaths };
+  return { mode, compose, files, projectName: options.composeProject, composePaths, composeFiles };
 }
 
 /**
  * Throws USAGE unless one of the compose files defines `service` (the files merge, so any may): an
  * unknown service is a diagnosis of its own, before any container is looked for.
  */
-async function assertServiceDefined(composePaths: readonly string[], service: string, envName: string): Promise<void> {
+function assertServiceDefined(composeFiles: readonly ParsedCompose[], service: string, envName: string): void {
+  const composePaths = composeFiles.map((c) => c.path);
   let syntax: { path: string; line: number; message: string } | undefined;
-  for (const path of composePaths) {
-    const file = await readComposeText(readTextFile(path, { followSymlinks: true }) ?? '', path);
+  for (const { path, file } of composeFiles) {
     if (file.services.some((s) => s.name === service)) return;
     const error = file.errors.find((e) => e.rule === 'compose.yaml');
     if (error !== undefined && syntax === undefined) syntax = { path, line: error.line ?? 1, message: error.message };

@@ -9,7 +9,7 @@ import { DEFAULT_APP_SERVICE, DEFAULT_SERVICE } from './defaults.js';
 import { dryRunRotation } from './dry-run.js';
 import { databaseKeysFor } from './keys.js';
 import type { AbortResult, RotatePasswordOptions, RotationResult } from './options.js';
-import { planApply, withPendingSettings } from './plan.js';
+import { planApply, readComposeFiles, withPendingSettings } from './plan.js';
 import { appEnvFiles } from './app-env.js';
 import { runRotation } from './protocol.js';
 import { StepLog } from './steps.js';
@@ -114,7 +114,8 @@ async function prepareRotation(given: RotatePasswordOptions): Promise<RotationCo
     });
   }
   // An encrypted environment reaches the app as it is deployed: what it is deployed as is not known here.
-  const app = store.kind === 'file' && plan.composePaths.length > 0 ? await appEnvFiles(plan.composePaths, appService, store.path, plan.compose) : undefined;
+  // The compose files as planApply read them (compose mode), else read now.
+  const app = store.kind === 'file' && plan.composePaths.length > 0 ? appEnvFiles(plan.composeFiles ?? (await readComposeFiles(plan.composePaths)), appService, store.path, plan.compose) : undefined;
   // Recreated from env files that are not the one rotated, the app would come back with the old password: found
   // after the database had the new one (restart-unconfirmed). Refused now, before anything changes.
   if (options.restart && app?.loads === false) {

@@ -403,6 +403,13 @@ describe('the restart a rotation asks for, and the start init asks for, are for 
     expect(refused.stderr).toMatch(/^envkit: --restart would recreate memu from \.env \(its env_file\), not from prod\.env: it would come back with the old password\n {2}fix: make memu load prod\.env \(env_file: prod\.env\)/);
     expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toBe(before);
     expect(existsSync(join(dir, 'prod.env.envkit-pending'))).toBe(false);
+    // An app service with no env_file at all: said so, not "from  (its env_file)".
+    const compose = join(dir, 'docker-compose.yml');
+    writeFileSync(compose, readFileSync(compose, 'utf8').replace(/^ *env_file: \.env\n/gm, ''));
+    const bare = await envkit(dir, ['-f', 'prod.env', 'rotate', 'POSTGRES_PASSWORD', '--apply', 'direct', '--db-host', '127.0.0.1', '--db-port', '1', '--restart', '--no-keyring']);
+    expect(bare.code, bare.all).toBe(2);
+    expect(bare.stderr).toMatch(/^envkit: --restart would recreate memu with no env_file, not from prod\.env: /);
+    expect(readFileSync(join(dir, 'prod.env'), 'utf8')).toBe(before);
   });
 });
 

@@ -83,7 +83,11 @@ const WORDS: Record<string, Words> = {
     hint: (d) => `rotate without --restart, deploy environment ${String(d.environment)} again where the app runs (\`envkit decrypt --env ${String(d.environment)} --force\`), then recreate the app container`,
   },
   'USAGE:restart-env-not-loaded': {
-    message: (d) => `--restart would recreate ${String(d.appService)} from ${list(d.envFiles).join(', ')} (its env_file), not from ${String(d.envName)}: it would come back with the old password`,
+    message: (d) => {
+      const files = list(d.envFiles);
+      const from = files.length === 0 ? 'with no env_file' : `from ${files.join(', ')} (its env_file)`;
+      return `--restart would recreate ${String(d.appService)} ${from}, not from ${String(d.envName)}: it would come back with the old password`;
+    },
     hint: (d) => `make ${String(d.appService)} load ${String(d.envName)} (env_file: ${String(d.envName)}) and rotate again with --restart; or rotate without --restart and restart the app with the new ${String(d.envName)} the way it runs`,
   },
   'USAGE:restart-no-compose-file': {

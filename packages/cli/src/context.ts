@@ -66,7 +66,7 @@ export function workedOn(
 
 /** Build the context from the global options. Nothing is read from disk here. */
 export function createContext(options: GlobalOptions, io: Io): Context {
-  const { cwd, schemaPath, environment } = workedOn(options, io);
+  const { cwd, schemaPath, projectId, environment } = workedOn(options, io);
   const json = options.json === true;
   const quiet = options.quiet === true;
   const style = createStyle(colorWanted(options.color !== false, io.env, io.stdout.isTTY) && !json);
@@ -75,7 +75,7 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     io,
     cwd,
     envFile: envFileOf(options),
-    projectId: options.project,
+    projectId,
     schemaPath,
     environment,
     identityFiles: options.identity?.length ? options.identity.map((f) => resolve(io.cwd, f)) : io.env.ENVKIT_IDENTITY_FILE ? [resolve(io.cwd, io.env.ENVKIT_IDENTITY_FILE)] : [],

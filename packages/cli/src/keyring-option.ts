@@ -1,7 +1,7 @@
 import { EnvkitError, isEnvkitError, type EnvSchema } from 'envkit';
 import { openOsStore, resolveProjectId, serviceName, type OsSecretStore } from 'envkit/keyring';
 import type { Context } from './context.js';
-import { fixScope, scopeCommands } from './render/fix-scope.js';
+import { fixScope, inDir, scopeCommands } from './render/fix-scope.js';
 import { hintOf } from './render/reasons.js';
 
 /**
@@ -114,7 +114,7 @@ export function keyringWarning(ctx: Context, error: EnvkitError): string {
 export function copyMissed(ctx: Context, error: EnvkitError): string {
   // The project id comes from the directory and the env file: the commands name both as this run had them.
   const scope = fixScope(ctx);
-  const where = scope.dir === undefined ? '' : ` in ${scope.dir}`;
+  const where = inDir(scope);
   const held = Array.isArray(error.data.notRemoved) ? error.data.notRemoved.map(String) : [];
   const text =
     held.length > 0

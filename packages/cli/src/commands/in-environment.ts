@@ -10,8 +10,7 @@ import { checkEnvironment, environmentStore, getEnvironmentValue, rotateEnvironm
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
 import type { Lookup } from './get.js';
-import { sayAbsent } from './unset.js';
-import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderKeys, renderFiles, sayAbsent } from '../render/summary.js';
 import { renderFindings, countLine } from '../render/findings.js';
 
 /** `envkit get KEY --env NAME`: the lookup, which get.ts renders as it does the env file's. */

@@ -1,7 +1,7 @@
 import { unsetKeysWithKeyring } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
-import { renderKeys, renderFiles } from '../render/summary.js';
+import { renderKeys, renderFiles, sayAbsent } from '../render/summary.js';
 import { renderEdit } from '../render/keyring.js';
 import { keyringMode, openKeyringFor } from '../keyring-option.js';
 import { Exit } from '../exit-codes.js';
@@ -35,10 +35,4 @@ export async function run(ctx: Context, keys: string[], flags: FlagsOf<'unset'>)
   });
   if (!ctx.json) sayAbsent(ctx, absent, keys, ctx.envFile);
   return code !== Exit.Ok ? code : absent.length > 0 ? Exit.Problems : Exit.Ok;
-}
-
-/** The keys that were not in `where` (the env file, or `environment NAME`), on stderr: the reason for exit 1. */
-export function sayAbsent(ctx: Context, absent: readonly string[], keys: readonly string[], where: string): void {
-  if (absent.length === 0) return;
-  ctx.err(`envkit: ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not in ${where}: nothing to remove${absent.length < keys.length ? ' (the others were removed)' : ''}`);
 }

@@ -69,8 +69,13 @@ export function scopeOptions(scope: FixScope): string {
 
 /** The options after an envkit command's name for encrypted environment `name`: --env NAME and the schema (no -f, no --project: they are the env file's). */
 export function environmentOptions(scope: FixScope, name: string): string {
-  const schema = (scope.options ?? '').split(/(?= -f | --schema | --project )/).filter((option) => option.startsWith(' --schema ')).join('');
+  const schema = optionList(scope).filter((option) => option.startsWith(' --schema ')).join('');
   return scopeOptions({ environment: name, options: schema });
+}
+
+/** The options of `scope` one by one (`' -f prod.env'`, `' --schema s.ts'`, `' --project p'`), as fixScope writes them. */
+function optionList(scope: FixScope): string[] {
+  return (scope.options ?? '').split(/(?= -f | --schema | --project )/);
 }
 
 /** What each command of the table works on, by its path (`keyring forget`). */
@@ -105,9 +110,7 @@ export function scopeCommands(text: string, scope: FixScope): string {
     const env = scope.environment !== undefined && takes.environment === 'encrypted' && !onFile && !named ? ` --env ${scope.environment}` : '';
     // -f to a command that reads the env file, but not on an encrypted environment (fixScope leaves it out there
     // too); --schema to one that loads the schema; --project (its keyring entries) with the env file.
-    const given = (scope.options ?? '')
-      .split(/(?= -f | --schema | --project )/)
-      .filter((option) => (option.startsWith(' --schema ') ? takes.schema === true : takes.envFile === true && !(named && option.startsWith(' -f '))));
+    const given = optionList(scope).filter((option) => (option.startsWith(' --schema ') ? takes.schema === true : takes.envFile === true && !(named && option.startsWith(' -f '))));
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;
   });

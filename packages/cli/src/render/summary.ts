@@ -85,3 +85,9 @@ export function renderFiles(ctx: Context, files: readonly FileChange[], dryRun =
 export function octal(mode: number): string {
   return mode.toString(8).padStart(4, '0');
 }
+
+/** The keys that were not in `where` (the env file, or `environment NAME`), on stderr: the reason for exit 1. */
+export function sayAbsent(ctx: Context, absent: readonly string[], keys: readonly string[], where: string): void {
+  if (absent.length === 0) return;
+  ctx.err(`envkit: ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not in ${where}: nothing to remove${absent.length < keys.length ? ' (the others were removed)' : ''}`);
+}

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
 import { CLI_NODE, ENVKIT_BIN } from '../helpers/cli.js';
 import { snapshot } from '../reliability/support.js';
-import { CANARY, HAS_AGE, SECRETS, ageProject, findLeak, memuEnvText, watchPlaintext } from './support.js';
+import { CANARY, HAS_AGE, SECRETS, ageProject, findLeak, keygen, memuEnvText, watchPlaintext } from './support.js';
 
 /** A child that prints its environment as JSON (stdout) — what the command envkit starts really got. */
 const PRINT_ENV = [CLI_NODE, '-e', 'process.stdout.write(JSON.stringify(process.env))'];
@@ -84,6 +84,20 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit run (
     const child = spawn(CLI_NODE, ['--', ENVKIT_BIN, 'run', '--', 'sh', '-c', 'kill -USR1 $$'], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(128 + 10);
+  });
+
+  it("an identity file whose `# public key:` comment is wrong still decrypts, and `identity` prints the key's real recipient", async () => {
+    const p = await ageProject();
+    // envkit imports the key with the recipient the comment claims (a JWK): the claim must never be taken for the key's own.
+    const other = keygen(testdir(), 'other.txt').recipient;
+    const text = readFileSync(p.identityFile, 'utf8');
+    expect(text).toContain(`# public key: ${p.recipient}\n`);
+    writeFileSync(p.identityFile, text.replace(p.recipient, other), { mode: 0o600 });
+    const result = await p.run(['run', '--env', 'production', '--', 'sh', '-c', 'test "$POSTGRES_USER" = memu_production_user']);
+    expect(result.code, result.stderr).toBe(0);
+    const shown = await p.run(['identity']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout.trim()).toBe(p.recipient);
   });
 
   it('an invalid environment is not started: keys named, values never; exit 1', async () => {

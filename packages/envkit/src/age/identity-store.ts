@@ -5,11 +5,11 @@ import { EnvkitError, isEnvkitError } from '../errors.js';
 import { shellWord } from '../text/shell-word.js';
 import { readTextFile, writeSecretFile } from '../files/write-file.js';
 import { openOsStore, type OsSecretStore } from '../keyring/os-store.js';
-import { formatIdentityFile, parseIdentityFile } from './identity-file.js';
+import { formatIdentityFile, identityFileEntries, type IdentityFileEntry } from './identity-file.js';
 import { loadAge } from './load.js';
 import { identityProblem, POST_QUANTUM_IDENTITY, type KeyPair } from './keys.js';
-import { nativeUsable } from './native/support.js';
-import { x25519Key, x25519Recipient } from './native/x25519.js';
+import { nativeKey, nativeUsable, noteClaimedRecipient } from './native/support.js';
+import { x25519Recipient } from './native/x25519.js';
 
 /** The keyring entry of the personal identity: service `envkit:identity`, account `AGE_SECRET_KEY`. */
 const KEYRING_PROJECT = 'identity';
@@ -55,7 +55,7 @@ export async function loadIdentities(options: IdentityOptions = {}): Promise<Loa
       const path = resolve(file);
       const text = readTextFile(path, { followSymlinks: true });
       if (text === undefined) throw new EnvkitError('CRYPTO', `identity file ${file} does not exist`, { hint: 'give the file `age-keygen -o FILE` wrote', path });
-      for (const identity of parseIdentityFile(text, file)) loaded.push(await withRecipient(identity, { kind: 'file', path }));
+      for (const entry of identityFileEntries(text, file)) loaded.push(await withRecipient(entry, { kind: 'file', path }));
     }
     return loaded;
   }
@@ -89,8 +89,9 @@ export async function ensureIdentity(options: IdentityOptions = {}): Promise<Loa
 }
 
 /** The identity with its recipient: by node:crypto, so that a command that only decrypts never loads age-encryption. */
-async function withRecipient(identity: string, source: IdentitySource): Promise<LoadedIdentity> {
+async function withRecipient({ identity, claimedRecipient }: IdentityFileEntry, source: IdentitySource): Promise<LoadedIdentity> {
   if (nativeUsable([identity])) {
+    if (claimedRecipient !== undefined) noteClaimedRecipient(identity, claimedRecipient);
     // Computed when first asked for: decrypting (`envkit run --env`) needs only the secret key, and importing
     // the key is most of what the recipient costs.
     let recipient: string | undefined;
@@ -98,7 +99,7 @@ async function withRecipient(identity: string, source: IdentitySource): Promise<
       identity,
       source,
       get recipient() {
-        recipient ??= x25519Recipient(x25519Key(identity));
+        recipient ??= x25519Recipient(nativeKey(identity));
         return recipient;
       },
     };
@@ -119,7 +120,7 @@ async function readPersonalFile(env: NodeJS.ProcessEnv): Promise<LoadedIdentity[
     });
   }
   const loaded: LoadedIdentity[] = [];
-  for (const identity of parseIdentityFile(text, path)) loaded.push(await withRecipient(identity, { kind: 'file', path }));
+  for (const entry of identityFileEntries(text, path)) loaded.push(await withRecipient(entry, { kind: 'file', path }));
   return loaded;
 }
 
@@ -136,7 +137,7 @@ function readKeyring(options: IdentityOptions, env: NodeJS.ProcessEnv): Promise<
         data: { where: 'keyring', problem, postQuantum: problem === POST_QUANTUM_IDENTITY },
       });
     }
-    return withRecipient(identity, { kind: 'keyring', backend: store.backend });
+    return withRecipient({ identity }, { kind: 'keyring', backend: store.backend });
   });
 }
 

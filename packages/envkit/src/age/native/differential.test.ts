@@ -33,7 +33,7 @@ function native(bytes: Uint8Array, identities: string[]): Outcome {
   const format = ageFormat(bytes);
   if (format === undefined) return { refused: true };
   try {
-    return { ok: decryptAgeFile(bytes, format === 'armor', identities.map(x25519Key)).toString('hex') };
+    return { ok: decryptAgeFile(bytes, format === 'armor', identities.map((identity) => x25519Key(identity))).toString('hex') };
   } catch (error) {
     if (error instanceof AgeFailure) return { refused: true };
     throw error;

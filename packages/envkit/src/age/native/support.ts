@@ -3,6 +3,18 @@ import { identityProblem } from '../keys.js';
 import { x25519Key, type X25519Key } from './x25519.js';
 
 let supported: boolean | undefined;
+// The recipient each identity's file claims for it (see x25519Key), noted as identity files are read.
+const claims = new Map<string, string>();
+
+/** Note the `age1…` an identity file names for `identity` (age-keygen's `# public key:` line). */
+export function noteClaimedRecipient(identity: string, recipient: string): void {
+  claims.set(identity, recipient);
+}
+
+/** A key of `identity` (valid, X25519: {@link nativeUsable}), imported with its file's claimed recipient. */
+export function nativeKey(identity: string): X25519Key {
+  return x25519Key(identity, claims.get(identity));
+}
 
 /**
  * The X25519 keys of `identities` when the native decrypter can use them, else `undefined` (then
@@ -12,7 +24,7 @@ let supported: boolean | undefined;
 export function nativeKeys(identities: readonly string[]): X25519Key[] | undefined {
   if (!nativeUsable(identities)) return undefined;
   try {
-    return identities.map(x25519Key);
+    return identities.map(nativeKey);
   } catch {
     // Valid identities that this node cannot make X25519 keys of.
     supported = false;

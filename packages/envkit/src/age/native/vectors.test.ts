@@ -58,7 +58,7 @@ const vectors = readdirSync(DIR)
 
 function outcome(vector: Vector): { plain: Buffer } | { kind: AgeFailureKind } {
   try {
-    return { plain: decryptAgeFile(vector.file, vector.armored, vector.identities.map(x25519Key)) };
+    return { plain: decryptAgeFile(vector.file, vector.armored, vector.identities.map((identity) => x25519Key(identity))) };
   } catch (error) {
     if (error instanceof AgeFailure) return { kind: error.kind };
     throw error;

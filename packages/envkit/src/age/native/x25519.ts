@@ -5,10 +5,9 @@ import { strictBase64 } from './base64.js';
 import { AgeFailure } from './failure.js';
 import type { Stanza } from './header.js';
 
-// A raw X25519 key as DER: the fixed ASN.1 prefix of a PKCS #8 private key and of an SPKI public key
-// (RFC 8410), followed by the 32 key bytes. Node imports X25519 keys only in these forms.
+// A raw X25519 private key as DER: the fixed ASN.1 prefix of a PKCS #8 private key (RFC 8410), followed by
+// the 32 key bytes. Node imports X25519 keys in this form or as a JWK (RFC 8037), which needs the public half.
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 const LABEL = 'age-encryption.org/v1/X25519';
 const ZERO_NONCE = Buffer.alloc(12);
 const KEY_SIZE = 32;
@@ -22,21 +21,43 @@ export interface X25519Key {
 
 /**
  * The key of an `AGE-SECRET-KEY-1…` identity (already validated: keys.ts `identityProblem`). Throws where
- * this node's crypto has no X25519.
+ * this node's crypto has no X25519. `claimed`: the `age1…` its identity file says is its recipient, if any;
+ * with it, the key is imported as a JWK, which skips OpenSSL's PKCS #8 decoders (0.4 ms of a cold start,
+ * docs/startup.md). Node 24 refuses a JWK whose public half is wrong and Node 20 ignores it; either way the
+ * public key kept is the one derived from the secret, so a wrong claim costs only the slower import.
  */
-export function x25519Key(identity: string): X25519Key {
+export function x25519Key(identity: string, claimed?: string): X25519Key {
   const scalar = bech32.decodeToBytes(identity as `${string}1${string}`).bytes;
-  const der = Buffer.concat([PKCS8_PREFIX, scalar]);
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    privateKey = (claimed !== undefined ? fromJwk(scalar, claimed) : undefined) ?? fromDer(scalar);
   } finally {
-    der.fill(0);
     scalar.fill(0);
   }
   // As a JWK: Node exports it several times faster than as DER.
   const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
   return { privateKey, publicKey: Buffer.from(x as string, 'base64url') };
+}
+
+function fromDer(scalar: Uint8Array): KeyObject {
+  const der = Buffer.concat([PKCS8_PREFIX, scalar]);
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+}
+
+/** `undefined` when the claim is not a recipient or Node refuses it. The JWK's `d` is a string, like the identity itself. */
+function fromJwk(scalar: Uint8Array, claimed: string): KeyObject | undefined {
+  try {
+    const { prefix, bytes } = bech32.decodeToBytes(claimed as `${string}1${string}`);
+    if (prefix !== 'age' || bytes.length !== KEY_SIZE) return undefined;
+    const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.byteLength).toString('base64url');
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: Buffer.from(bytes).toString('base64url') }, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `age1…` recipient of an X25519 key. */
@@ -71,7 +92,8 @@ function sharedSecret(privateKey: KeyObject, share: Buffer): Buffer {
   let secret: Buffer;
   try {
     // OpenSSL refuses an all-zero result itself; checked again below all the same.
-    secret = diffieHellman({ privateKey, publicKey: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, share]), format: 'der', type: 'spki' }) });
+    // As a JWK: Node imports it without OpenSSL's SPKI decoders.
+    secret = diffieHellman({ privateKey, publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: share.toString('base64url') }, format: 'jwk' }) });
   } catch {
     throw new AgeFailure('header');
   }

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
-import type { Finding } from '../findings.js';
+import type { Finding, HeldAt } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
 import { rotateTarget, rotateTargets } from '../schema/rotate-target.js';
@@ -80,7 +81,12 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
   const scanner = new ContentScanner(
     sourced.flatMap(({ source: { environment }, values }) => (environment === undefined ? values : values.map((v) => ({ ...v, environment })))),
   );
-  const envFile = repositoryPath(top, projectPaths(options).env);
+  const paths = projectPaths(options);
+  const envFile = repositoryPath(top, paths.env);
+  // A real value in the example may be of any place it serves: the env file (where it exists) and each
+  // encrypted environment searched (one this user can open, so rotate --env works for them).
+  const searched = [...new Set(options.sources.flatMap((s) => (s.environment === undefined ? [] : [s.environment])))];
+  const exampleHeld: HeldAt = searched.length === 0 && existsSync(paths.env) ? {} : { environments: searched, plain: existsSync(paths.env) };
 
   // Each path once per blob; in a range or the history the oldest commit that brought it is named (git
   // lists newest first).
@@ -124,7 +130,7 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
       if (kind === 'example' || kind === 'compose') {
         const fileText = (text ??= bytes.toString('utf8'));
-        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema, file.commit) : () => composeFindings(fileText, file.path);
+        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema, file.commit, exampleHeld) : () => composeFindings(fileText, file.path);
         scanned.push({ found, rules, commit: file.commit });
       } else scanned.push({ found });
     }
@@ -176,9 +182,12 @@ function historyFix(where: Where, then: string): string {
 }
 
 function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSchema): Finding {
-  const keys = [...new Set(hits.flatMap((h) => (h.kind === 'secret' ? [h.key] : [])))];
+  const secrets = hits.filter((h) => h.kind === 'secret');
+  const keys = [...new Set(secrets.map((h) => h.key))];
   const holds = keys.length === 0 ? '' : `; it holds the current value of ${keys.join(', ')}`;
-  const targets = rotateTargets(schema, keys);
+  // Each rotated where its values are held now, as a leaked value is (hitFinding): the plaintext of an encrypted
+  // environment (.env.production) holds that environment's values, rotated with it.
+  const targets = rotateTargets(schema, keys).map((target) => ({ ...target, ...heldAt(secrets.filter((h) => rotateTarget(schema, h.key).key === target.key)) }));
   const rotate = targets.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${targets.map((t) => t.key).join(', ')}`;
   return {
     severity: 'error',
@@ -225,9 +234,15 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
       file: where.file,
       ...(where.commit === undefined ? {} : { commit: where.commit }),
       rotate: rotateTarget(schema, hit.key),
-      ...(hit.environments.length === 0 ? {} : { environments: hit.environments, plain: hit.plain }),
+      ...heldAt([hit]),
     },
   };
+}
+
+/** Where the values of `hits` are held: nothing to say when only the env file (or the keyring) holds them. */
+function heldAt(hits: readonly Extract<ContentHit, { kind: 'secret' }>[]): HeldAt {
+  const environments = [...new Set(hits.flatMap((h) => h.environments))];
+  return environments.length === 0 ? {} : { environments, plain: hits.some((h) => h.plain) };
 }
 
 function inCommit(finding: Finding, commit: string | undefined): Finding {

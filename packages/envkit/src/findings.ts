@@ -103,6 +103,8 @@ export type FindingHint =
 export interface HeldAt {
   environments?: readonly string[];
   plain?: boolean;
+  /** A committed plain env file (guard-env-file) that still holds it in the work tree: rotated there. */
+  stillInFile?: boolean;
 }
 
 /** A key a fix changes: `external` (its value also lives elsewhere), `inSchema` (the schema knows it). */

@@ -71,7 +71,7 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
       const gitignore = `envkit gitignore${hint.file === '.env' ? '' : ` -f ${shellWord(hint.file)}`}`;
       if (hint.commit === undefined) return `git rm --cached -- ${shellWord(hint.file)} (the file stays on disk), then \`${gitignore}\` so git ignores it`;
       // Each secret where its value is held now: the plaintext of an encrypted environment is rotated with --env NAME.
-      const commands = hint.rotate.flatMap((t) => heldOptions(t, env, scope).map((options) => rotateCommand(t, options)));
+      const commands = hint.rotate.flatMap((t) => heldOptions(t, env, scope, hint.file).map((options) => rotateCommand(t, options)));
       return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
     }
     case 'guard-secret-value': {
@@ -108,10 +108,16 @@ function rotateCommand(target: RotateTarget, env: string): string {
 
 /**
  * The options of `envkit rotate` for each place that holds a leaked secret (`held`): the env file (`env`: the
- * options of the file and schema checked) unless `plain` is false, and each encrypted environment (--env NAME).
+ * options of the file and schema checked) unless `plain` is false, each encrypted environment (--env NAME), and
+ * the committed env file `file` (-f FILE, and the schema) where it still holds it.
  */
-function heldOptions(held: HeldAt, env: string, scope: FixScope): string[] {
-  return [...(held.plain === false ? [] : [env]), ...(held.environments ?? []).map((name) => environmentOptions(scope, name))];
+function heldOptions(held: HeldAt, env: string, scope: FixScope, file?: string): string[] {
+  const schema = / --schema (?:'[^']*'|\S+)/.exec(scope.options ?? '')?.[0] ?? '';
+  return [
+    ...(held.plain === false ? [] : [env]),
+    ...(held.environments ?? []).map((name) => environmentOptions(scope, name)),
+    ...(held.stillInFile === true && file !== undefined ? [` -f ${shellWord(file)}${schema}`] : []),
+  ];
 }
 
 /**

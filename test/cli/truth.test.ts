@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
-import { envkit, initProject, sh, ENVKIT_BIN, type CliResult } from './support.js';
+import { envkit, initProject, readEnv, sh, ENVKIT_BIN, type CliResult } from './support.js';
 import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
 import { requireTool } from '../helpers/require.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
@@ -73,7 +73,7 @@ describe('init --set KEY=VALUE with an invalid value, before there is an env fil
 describe("init's next step is for what it wrote", () => {
   it('init -f FILE: the check it names, run as written, checks FILE (there is no .env)', async () => {
     const { dir, init } = await memuProject(['-f', 'prod.env']);
-    const next = /^Next: (envkit check[^,]*), then start the stack/m.exec(init.stdout)?.[1];
+    const next = /^Next: (envkit check[^,]*), then /m.exec(init.stdout)?.[1];
     expect(next, init.stdout).toBeDefined();
     const checked = await shell(dir, next!);
     expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
@@ -338,6 +338,26 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
     const dry = await shell(dir, `${rotate!} --apply none --dry-run`);
     expect(dry.code, dry.all).toBe(0);
     expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to prod\.env$/m);
+  });
+
+  it('a committed .env.staging that still holds its values (none of .env): the rotation it prints is of .env.staging, and works as printed', async () => {
+    const { dir } = await memuProject();
+    await initProject(dir, ['-f', '.env.staging', '--no-keyring']);
+    const before = readFileSync(join(dir, '.env'), 'utf8');
+    await runs(dir, 'git init -q . && git add -f .env.staging && git -c user.email=t@t -c user.name=t commit -qm leak');
+    const blocked = await envkit(dir, ['guard', '--history', '--no-keyring']);
+    expect(blocked.code, blocked.all).toBe(1);
+    expect(blocked.stdout).toMatch(/^error +\.env\.staging +\.env\.staging is a plaintext env file \(commit [0-9a-f]{12}\): .*; \.env\.staging still holds the committed value of POSTGRES_PASSWORD, MEMU_DB_URL$/m);
+    // It said "rotate every secret it held", naming none (its values are not .env's, the file searched).
+    const rotate = [...blocked.stdout.matchAll(/`(envkit rotate [^`]*)`/g)].map((m) => m[1]!);
+    expect(rotate).toEqual(['envkit rotate -f .env.staging POSTGRES_PASSWORD']);
+    const password = readEnv(dir, '.env.staging').POSTGRES_PASSWORD;
+    // As printed (with --apply none: no database here): .env.staging gets a new password, .env is left alone.
+    await runs(dir, `${rotate[0]!} --apply none --no-keyring`);
+    expect(readEnv(dir, '.env.staging').POSTGRES_PASSWORD).not.toBe(password);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
+    const after = await envkit(dir, ['guard', '--history', '--no-keyring']);
+    expect(after.stdout).not.toContain('envkit rotate');
   });
 });
 

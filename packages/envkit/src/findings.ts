@@ -76,21 +76,36 @@ export type FindingHint =
   | { code: 'strip-url-credentials'; key: string; value: string }
   /** `key` holds a default written without asking: set this deployment's value (`value`: the default, absent for a secret). */
   | { code: 'confirm-default'; key: string; value?: string }
-  /** Plaintext env file `file` is in git (`commit`: in history): untrack it, and rotate `rotate` if it was committed. */
-  | { code: 'guard-env-file'; file: string; commit?: string; rotate: readonly RotateTarget[] }
+  /**
+   * Plaintext env file `file` is in git (`commit`: in history): untrack it, and rotate `rotate` if it was committed,
+   * each where its value is held ({@link HeldAt}).
+   */
+  | { code: 'guard-env-file'; file: string; commit?: string; rotate: readonly (RotateTarget & HeldAt)[] }
   /**
    * A secret's value is in `file` (`commit`: in history): replace it, and rotate it as `rotate` says, where it is
    * held: in each encrypted environment of `environments` whose value it is, and in the env file unless `plain` is
    * `false` (absent `environments`: the env file's or the keyring's value).
    */
-  | { code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget; environments?: readonly string[]; plain?: boolean }
+  | ({ code: 'guard-secret-value'; key: string; file: string; commit?: string; rotate: RotateTarget } & HeldAt)
   /**
    * A secret of the schema has a value in the example file `file` (`commit`: in history): empty it, stage it
-   * again, and rotate it as `rotate` says if it was real.
+   * again, and rotate it as `rotate` says if it was real, where the key is held ({@link HeldAt}): the example
+   * serves the env file and every encrypted environment.
    */
-  | { code: 'example-secret'; key: string; file: string; commit?: string; rotate: RotateTarget }
+  | ({ code: 'example-secret'; key: string; file: string; commit?: string; rotate: RotateTarget } & HeldAt)
   /** A value of the schema is missing or invalid: `fix` says what kind of fix it takes. */
   | { code: 'fix-value'; key: string; fix: IssueFix };
+
+/**
+ * Where a leaked secret is held, so rotated: in each encrypted environment of `environments`, and in the env
+ * file unless `plain` is `false`. Absent `environments`: the env file (or its keyring copy) only.
+ */
+export interface HeldAt {
+  environments?: readonly string[];
+  plain?: boolean;
+  /** A committed plain env file (guard-env-file) that still holds it in the work tree: rotated there. */
+  stillInFile?: boolean;
+}
 
 /** A key a fix changes: `external` (its value also lives elsewhere), `inSchema` (the schema knows it). */
 export interface KeyTarget {

@@ -5,7 +5,7 @@
 // files and the running stack), envkit/memu (the memu schema), envkit/age (encrypted environments).
 
 export { EnvkitError, ErrorCode, isEnvkitError, type ErrorIssue, type ErrorDatum, type IssueFix } from './errors.js';
-export { hasErrors, type Finding, type FindingHint, type Severity } from './findings.js';
+export { hasErrors, type Finding, type FindingHint, type HeldAt, type Severity } from './findings.js';
 
 // Schema
 export {

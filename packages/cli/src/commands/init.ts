@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { validateValues } from 'envkit';
 import { initProject, promptsForInit, withEnvironmentValues } from 'envkit/project';
 import { initProjectWithKeyring, type InitWithKeyringResult } from 'envkit/keyring';
@@ -11,6 +12,7 @@ import { keyringJson, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
 import { hintOf } from '../render/reasons.js';
 import { fixScope, nextCheck, scopeCommands } from '../render/fix-scope.js';
+import { startLine } from '../render/start-line.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -22,14 +24,6 @@ function promptReason(message: string, key: string): string {
   const reason = message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
   const fix = reason.lastIndexOf('; run `');
   return fix > 0 ? reason.slice(0, fix) : reason;
-}
-
-/**
- * How the app starts with the env file: the stack with compose where there is a compose file (memu's, with
- * podman-compose); without one `podman-compose up -d` cannot work, and the app is started however it runs.
- */
-function startLine(composeFile: string | undefined, envFile: string): string {
-  return composeFile === undefined ? `start the app with ${envFile} (there is no compose file here: start it the way it runs)` : 'start the stack (`podman-compose up -d`)';
 }
 
 /** `envkit init`: fill what is missing, never overwrite, say what happened per key. */
@@ -126,6 +120,12 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
     ctx.out(`Still empty: ${missing.join(', ')} — add ${missing.length === 1 ? 'it' : 'each'} with ${scopeCommands(how, scope)}${inDir} when you have ${missing.length === 1 ? 'it' : 'them'}.`);
   }
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
-  else ctx.out(`Next${inDir}: ${ctx.style.cyan(next.command)}, then ${startLine(result.composeFile, ctx.envFile)}.`);
+  else {
+    // The compose file is read only for an env file other than the .env beside it (which the stack reads):
+    // the reader, with the YAML parser, is a bundle of its own (dist/stack.cjs), loaded only then.
+    const dotenv = resolve(project.cwd, project.envFile) === resolve(project.cwd, '.env');
+    const stack = result.composeFile === undefined || dotenv ? undefined : await (await import('../stack-reader.js')).stackEnvFile({ ...project, composeFile: result.composeFile });
+    ctx.out(`Next${inDir}: ${ctx.style.cyan(next.command)}, then ${startLine(result.composeFile, stack, ctx.envFile)}.`);
+  }
   return invalid.length ? 1 : 0;
 }

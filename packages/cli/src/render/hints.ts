@@ -1,4 +1,4 @@
-import type { Finding, FindingHint } from 'envkit';
+import type { Finding, FindingHint, HeldAt } from 'envkit';
 import { shellWord } from 'envkit/project';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
@@ -70,20 +70,20 @@ export function hintFix(hint: FindingHint, scope: FixScope = {}): string {
       // gitignore -f FILE makes git ignore FILE (plain, .env): the staged file, whichever env file the guard read.
       const gitignore = `envkit gitignore${hint.file === '.env' ? '' : ` -f ${shellWord(hint.file)}`}`;
       if (hint.commit === undefined) return `git rm --cached -- ${shellWord(hint.file)} (the file stays on disk), then \`${gitignore}\` so git ignores it`;
-      const commands = hint.rotate.map((t) => rotateCommand(t, env));
+      // Each secret where its value is held now: the plaintext of an encrypted environment is rotated with --env NAME.
+      const commands = hint.rotate.flatMap((t) => heldOptions(t, env, scope, hint.file).map((options) => rotateCommand(t, options)));
       return historyFix(hint.commit, commands.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${commands.map((c) => `\`${c}\``).join(', ')}`);
     }
     case 'guard-secret-value': {
       // Rotated where it is held: each encrypted environment whose value it is (--env NAME), and the env file.
-      const places = [...(hint.plain === false ? [] : [env]), ...(hint.environments ?? []).map((name) => environmentOptions(scope, name))];
-      const rotate = rotateFix(hint.rotate, places);
+      const rotate = rotateFix(hint.rotate, heldOptions(hint, env, scope));
       if (hint.commit !== undefined) return historyFix(hint.commit, rotate);
       return `replace it with a reference (\${${hint.key}}) or remove it, then \`git add -- ${shellWord(hint.file)}\`; if it was ever pushed, ${rotate}`;
     }
     case 'fix-value':
       return valueFixText(hint.key, hint.fix, scope);
     case 'example-secret': {
-      const rotate = rotateFix(hint.rotate, env);
+      const rotate = rotateFix(hint.rotate, heldOptions(hint, env, scope));
       if (hint.commit !== undefined) return `empty it (\`envkit example\` rewrites the example from the schema); ${historyFix(hint.commit, rotate)}`;
       return `empty it: \`envkit example\` rewrites the example from the schema, then \`git add -- ${shellWord(hint.file)}\`; if the value is real and was pushed, ${rotate}`;
     }
@@ -106,9 +106,28 @@ function rotateCommand(target: RotateTarget, env: string): string {
   return `envkit rotate${env} ${target.key}${target.given ? ' --stdin' : ''}`;
 }
 
-/** The rotation advice for a leaked secret, with a command that works as written: one per place (`env`: its options) that holds it. */
+/**
+ * The options of `envkit rotate` for each place that holds a leaked secret (`held`): the env file (`env`: the
+ * options of the file and schema checked) unless `plain` is false, each encrypted environment (--env NAME), and
+ * the committed env file `file` (-f FILE, and the schema) where it still holds it.
+ */
+function heldOptions(held: HeldAt, env: string, scope: FixScope, file?: string): string[] {
+  const schema = / --schema (?:'[^']*'|\S+)/.exec(scope.options ?? '')?.[0] ?? '';
+  return [
+    ...(held.plain === false ? [] : [env]),
+    ...(held.environments ?? []).map((name) => environmentOptions(scope, name)),
+    ...(held.stillInFile === true && file !== undefined ? [` -f ${shellWord(file)}${schema}`] : []),
+  ];
+}
+
+/**
+ * The rotation advice for a leaked secret, with a command that works as written: one per place (`env`: its
+ * options) that holds it; none when nothing here holds it (no env file, no environment this user can open).
+ */
 function rotateFix(target: RotateTarget, env: string | readonly string[]): string {
-  const commands = (typeof env === 'string' ? [env] : env).map((options) => `\`${rotateCommand(target, options)}\``).join(' and ');
+  const places = typeof env === 'string' ? [env] : env;
+  if (places.length === 0) return `rotate ${target.key} where it is used (there is no env file here and no encrypted environment you can open)`;
+  const commands = places.map((options) => `\`${rotateCommand(target, options)}\``).join(' and ');
   if (!target.given) return `rotate it: ${commands}`;
   return `rotate it: get a new ${target.key} from its issuer, then ${commands} (the value on standard input)`;
 }

@@ -4,7 +4,8 @@ import { scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
 // The CLI's words for how to fix a value of the schema (an issue's `fix`): the library says what is wrong and
 // what kind of fix it takes; the commands are this CLI's.
 
-function list(items: readonly string[]): string {
+/** `a`, `a and b`, `a, b and c`. */
+export function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]!}`;
 }

@@ -1,4 +1,4 @@
-import type { Finding } from '../findings.js';
+import type { Finding, HeldAt } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
 import { placeholderReason } from '../schema/placeholders.js';
 import { parseDocument } from '../dotenv/document.js';
@@ -14,9 +14,10 @@ import { checkHardening, MIN_SECRET_LENGTH } from '../compose/hardening.js';
 /**
  * The secrets of the schema that `.env.example` text gives a value that is not a placeholder (and 8
  * characters or more): an example leaves every secret empty (`envkit example` writes it so), so a value
- * there is most likely a real one. `commit`: the text is of that commit, not of the next one.
+ * there is most likely a real one. `commit`: the text is of that commit, not of the next one; `held`: where
+ * the secrets it serves are held (their rotation).
  */
-export function exampleFindings(text: string, path: string, schema: EnvSchema, commit?: string): Finding[] {
+export function exampleFindings(text: string, path: string, schema: EnvSchema, commit?: string, held: HeldAt = {}): Finding[] {
   const findings: Finding[] = [];
   for (const entry of parseDocument(text).entries()) {
     const spec = schema.vars[entry.key];
@@ -30,7 +31,7 @@ export function exampleFindings(text: string, path: string, schema: EnvSchema, c
       line: entry.line,
       message: `${entry.key} has a value in the example, and it is a secret: an example leaves secrets empty`,
       fix: `empty it (the example is written from the schema)${commit === undefined ? ' and stage it again' : ''}; if the value is real and was pushed, rotate it`,
-      hint: { code: 'example-secret', key: entry.key, file: path, ...(commit === undefined ? {} : { commit }), rotate: rotateTarget(schema, entry.key) },
+      hint: { code: 'example-secret', key: entry.key, file: path, ...(commit === undefined ? {} : { commit }), rotate: rotateTarget(schema, entry.key), ...held },
     });
   }
   return findings;

@@ -1,5 +1,6 @@
-import { posix, relative, sep } from 'node:path';
-import type { Finding } from '../findings.js';
+import { existsSync } from 'node:fs';
+import { join, posix, relative, sep } from 'node:path';
+import type { Finding, HeldAt } from '../findings.js';
 import { hasErrors } from '../findings.js';
 import type { EnvSchema } from '../schema/define.js';
 import { rotateTarget, rotateTargets } from '../schema/rotate-target.js';
@@ -9,6 +10,7 @@ import { ContentScanner, type ContentHit } from './content.js';
 import { composeFindings, exampleFindings } from './file-rules.js';
 import { readBlobs, repositoryTop, scopeFiles, type GitFile, type GuardScope } from './git-objects.js';
 import { pathKind } from './paths.js';
+import { secretsStillInWorkTree } from './work-tree.js';
 import type { SecretSource, SecretValue } from './sources.js';
 
 /** Options of {@link guardRepository}. */
@@ -80,7 +82,12 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
   const scanner = new ContentScanner(
     sourced.flatMap(({ source: { environment }, values }) => (environment === undefined ? values : values.map((v) => ({ ...v, environment })))),
   );
-  const envFile = repositoryPath(top, projectPaths(options).env);
+  const paths = projectPaths(options);
+  const envFile = repositoryPath(top, paths.env);
+  // A real value in the example may be of any place it serves: the env file (where it exists) and each
+  // encrypted environment searched (one this user can open, so rotate --env works for them).
+  const searched = [...new Set(options.sources.flatMap((s) => (s.environment === undefined ? [] : [s.environment])))];
+  const exampleHeld: HeldAt = searched.length === 0 && existsSync(paths.env) ? {} : { environments: searched, plain: existsSync(paths.env) };
 
   // Each path once per blob; in a range or the history the oldest commit that brought it is named (git
   // lists newest first).
@@ -118,13 +125,15 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const kind = pathKind(file.path, envFile === undefined ? {} : { envFile });
       const where = { file: file.path, commit: file.commit, scope };
       if (kind === 'env') {
-        scanned.push({ found: [envFileFinding(where, hits, options.schema)] });
+        // Only a committed one is rotated: its values still in the file as it is now are rotated there.
+        const stillHeld = file.commit === undefined ? [] : secretsStillInWorkTree(join(top, file.path), (text ??= bytes.toString('utf8')), options.schema, paths.env);
+        scanned.push({ found: [envFileFinding(where, hits, options.schema, stillHeld)] });
         continue;
       }
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
       if (kind === 'example' || kind === 'compose') {
         const fileText = (text ??= bytes.toString('utf8'));
-        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema, file.commit) : () => composeFindings(fileText, file.path);
+        const rules = kind === 'example' ? () => exampleFindings(fileText, file.path, options.schema, file.commit, exampleHeld) : () => composeFindings(fileText, file.path);
         scanned.push({ found, rules, commit: file.commit });
       } else scanned.push({ found });
     }
@@ -175,10 +184,23 @@ function historyFix(where: Where, then: string): string {
   return `it is in commit ${(where.commit ?? '').slice(0, 12)}: if that commit was never pushed, rewrite it (git rebase -i, or git commit --amend for the last one) without the file or value; once pushed, ${then}`;
 }
 
-function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSchema): Finding {
-  const keys = [...new Set(hits.flatMap((h) => (h.kind === 'secret' ? [h.key] : [])))];
-  const holds = keys.length === 0 ? '' : `; it holds the current value of ${keys.join(', ')}`;
-  const targets = rotateTargets(schema, keys);
+/**
+ * A committed plaintext env file. `stillHeld`: its secrets whose committed value the file in the work tree still
+ * holds (another plain env file than the one searched), rotated there.
+ */
+function envFileFinding(where: Where, hits: readonly ContentHit[], schema: EnvSchema, stillHeld: readonly string[] = []): Finding {
+  const secrets = hits.filter((h) => h.kind === 'secret');
+  const keys = [...new Set(secrets.map((h) => h.key))];
+  const still = stillHeld.filter((key) => !keys.includes(key));
+  const holds = `${keys.length === 0 ? '' : `; it holds the current value of ${keys.join(', ')}`}${still.length === 0 ? '' : `; ${where.file} still holds the committed value of ${still.join(', ')}`}`;
+  // Each rotated where its values are held now, as a leaked value is (hitFinding): the plaintext of an encrypted
+  // environment (.env.production) holds that environment's values, rotated with it. A value found nowhere searched
+  // but still in the file is rotated there (-f); one also found there (a copy of .env) only where it was found: two
+  // rotations would leave the database with the second password and the first file without it.
+  const targets = rotateTargets(schema, [...keys, ...still]).map((target) => {
+    const found = secrets.filter((h) => rotateTarget(schema, h.key).key === target.key);
+    return { ...target, ...(found.length === 0 ? { plain: false, stillInFile: true } : heldAt(found)) };
+  });
   const rotate = targets.length === 0 ? 'rotate every secret it held' : `rotate what it held: ${targets.map((t) => t.key).join(', ')}`;
   return {
     severity: 'error',
@@ -225,9 +247,15 @@ function hitFinding(where: Where, hit: ContentHit, schema: EnvSchema): Finding {
       file: where.file,
       ...(where.commit === undefined ? {} : { commit: where.commit }),
       rotate: rotateTarget(schema, hit.key),
-      ...(hit.environments.length === 0 ? {} : { environments: hit.environments, plain: hit.plain }),
+      ...heldAt([hit]),
     },
   };
+}
+
+/** Where the values of `hits` are held: nothing to say when only the env file (or the keyring) holds them. */
+function heldAt(hits: readonly Extract<ContentHit, { kind: 'secret' }>[]): HeldAt {
+  const environments = [...new Set(hits.flatMap((h) => h.environments))];
+  return environments.length === 0 ? {} : { environments, plain: hits.some((h) => h.plain) };
 }
 
 function inCommit(finding: Finding, commit: string | undefined): Finding {

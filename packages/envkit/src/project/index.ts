@@ -6,6 +6,7 @@
 export { projectPaths, assertProjectDir, type ProjectOptions, type ProjectPaths } from './context.js';
 export { initProject, planInit, promptsForInit, type InitOptions, type InitResult, type InitPlan, type InitPrompt } from './init.js';
 export { withEnvironmentValues } from './init-from-env.js';
+export { stackEnvFile, type StackEnvFile } from './stack-env.js';
 export { setValues, unsetKeys, getValue, rotateSecret, type SetOptions, type EditResult, type GetResult, type RotateFileOptions } from './edit.js';
 export type { KeySummary, KeyAction } from './plan.js';
 export { checkProject, type CheckOptions, type CheckResult } from './check.js';

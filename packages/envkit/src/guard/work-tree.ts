@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { EnvSchema } from '../schema/define.js';
+import { parseDocument } from '../dotenv/document.js';
+import { readTextFile } from '../files/write-file.js';
+
+/**
+ * The secrets of the schema whose value in a committed plain env file (`text`, as a commit has it) is still its
+ * value in the work tree (`path`, absolute): rotating that file (`envkit rotate -f FILE`) makes them useless.
+ * None for the env file the guard reads (`envPath`: its values are searched as they are), for the plaintext of
+ * an encrypted environment (`.env.NAME` beside `.env.NAME.age`: rotated with it, see docs/environments.md), and
+ * for a file that is gone or cannot be read. Values are compared in memory and never leave this function.
+ */
+export function secretsStillInWorkTree(path: string, text: string, schema: EnvSchema, envPath: string): string[] {
+  if (path === envPath || existsSync(join(dirname(path), `${basename(path)}.age`))) return [];
+  let current: string | undefined;
+  try {
+    current = readTextFile(path);
+  } catch {
+    return [];
+  }
+  if (current === undefined) return [];
+  const now = parseDocument(current).toObject();
+  const then = parseDocument(text).toObject();
+  return Object.keys(schema.vars).filter((key) => schema.vars[key]?.secret && then[key] !== undefined && then[key] !== '' && then[key] === now[key]);
+}

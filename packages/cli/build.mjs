@@ -23,8 +23,6 @@ rmSync(dist, { recursive: true, force: true });
 
 // The commands that get a bundle of their own (dist/cli-<command>.cjs): the ones scripts and hooks run.
 const DEDICATED = ['check', 'get', 'init', 'set', 'guard', 'run'];
-// Node's modules that load only when first used (see lazyBuiltins).
-const LAZY_BUILTINS = ['child_process', 'crypto', 'module', 'os', 'perf_hooks', 'readline', 'tty'];
 // What every CommonJS bundle in dist/ is built with.
 const CJS_BUNDLE = {
   outdir: dist,
@@ -43,7 +41,6 @@ const commandLine = await tableCommandLine();
 
 try {
   await buildAge();
-  await buildStack();
   await buildCli('cli');
   for (const command of DEDICATED) await buildCli(`cli-${command}`, command);
   // First an entry without static outputs or caches, to capture them from the real CLI.
@@ -85,7 +82,7 @@ async function buildCli(name, only) {
     // backends. node-postgres itself is bundled: the library loads it with import(), so it is initialised
     // only when a connection is made (a separate dist/pg.cjs saved no measurable time: docs/startup.md).
     external: ['@napi-rs/keyring', 'jiti', 'pg-native', 'pg-cloudflare'],
-    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), lazyBuiltins(LAZY_BUILTINS)],
+    plugins: [...(only ? [onlyCommand(only)] : []), besideBundles(), lazyBuiltins(['child_process', 'crypto', 'module', 'os', 'perf_hooks', 'readline', 'tty'])],
   });
   checkDynamicImports(metafile);
   asciiOnly(join(dist, `${name}.cjs`));
@@ -108,21 +105,6 @@ async function buildAge() {
 }
 
 /**
- * What `envkit init` reads of a compose file (src/stack-reader.ts, with js-yaml: about 120 kB) serves only an
- * init with an env file other than the project's .env: it goes to dist/stack.cjs, required when one runs.
- */
-async function buildStack() {
-  const { metafile } = await build({
-    ...CJS_BUNDLE,
-    metafile: true,
-    entryPoints: { stack: join(here, 'src/stack-reader.ts') },
-    plugins: [lazyBuiltins(LAZY_BUILTINS)],
-  });
-  checkDynamicImports(metafile);
-  asciiOnly(join(dist, 'stack.cjs'));
-}
-
-/**
  * bin.ts reads each bundle as latin1 (faster than utf8), which is exact only for ASCII. esbuild escapes
  * every other character in strings, templates and names, but leaves regular expression literals as written
  * (evanw/esbuild#4205): the library's `/…/` (a placeholder) and `/µs/` (a duration) came out as UTF-8 bytes,
@@ -140,15 +122,15 @@ function asciiOnly(file) {
 }
 
 /**
- * The library's `import('age-encryption')` gets dist/age.cjs, and init's `import('../stack-reader.js')`
- * dist/stack.cjs, through require() (no import() left: see checkDynamicImports).
+ * The library's `import('age-encryption')` gets dist/age.cjs through require() (no import() left: see
+ * checkDynamicImports).
  */
 function besideBundles() {
-  const files = { 'age-encryption': 'age.cjs', '../stack-reader.js': 'stack.cjs' };
+  const files = { 'age-encryption': 'age.cjs' };
   return {
     name: 'beside-bundles',
     setup(b) {
-      b.onResolve({ filter: /^(age-encryption|\.\.\/stack-reader\.js)$/ }, (args) => ({ path: args.path, namespace: 'beside-bundle' }));
+      b.onResolve({ filter: /^age-encryption$/ }, (args) => ({ path: args.path, namespace: 'beside-bundle' }));
       b.onLoad({ filter: /.*/, namespace: 'beside-bundle' }, (args) => ({
         contents: `module.exports = require(require("node:path").join(__dirname, ${JSON.stringify(files[args.path])}));`,
         loader: 'js',

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { validateValues } from 'envkit';
-import { initProject, promptsForInit, withEnvironmentValues } from 'envkit/project';
+import { initProject, promptsForInit, stackEnvFile, withEnvironmentValues } from 'envkit/project';
 import { initProjectWithKeyring, type InitWithKeyringResult } from 'envkit/keyring';
 import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
@@ -121,10 +121,10 @@ export async function run(ctx: Context, flags: FlagsOf<'init'>): Promise<number>
   }
   if (flags.dryRun) ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
   else {
-    // The compose file is read only for an env file other than the .env beside it (which the stack reads):
-    // the reader, with the YAML parser, is a bundle of its own (dist/stack.cjs), loaded only then.
+    // The compose file is read (and the YAML parser loaded) only for an env file other than the .env beside it,
+    // which the stack reads.
     const dotenv = resolve(project.cwd, project.envFile) === resolve(project.cwd, '.env');
-    const stack = result.composeFile === undefined || dotenv ? undefined : await (await import('../stack-reader.js')).stackEnvFile({ ...project, composeFile: result.composeFile });
+    const stack = result.composeFile === undefined || dotenv ? undefined : await stackEnvFile({ ...project, composeFile: result.composeFile });
     ctx.out(`Next${inDir}: ${ctx.style.cyan(next.command)}, then ${startLine(result.composeFile, stack, ctx.envFile)}.`);
   }
   return invalid.length ? 1 : 0;

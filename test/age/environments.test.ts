@@ -273,6 +273,26 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(existsSync(join(p.dir, '.env.staging.recipients'))).toBe(false);
   });
 
+  it('recipients add/remove by someone who cannot read the environment: told so (exit 3), not "locked out" with a fix that fails; nothing written', async () => {
+    const p = await ageProject();
+    const stranger = keygen(testdir(), 'stranger.key');
+    const carol = keygen(testdir(), 'carol.key');
+    const before = snapshot(p.dir);
+    for (const args of [
+      ['recipients', 'add', '--env', 'production', carol.recipient],
+      ['recipients', 'remove', '--env', 'production', 'alice'],
+    ]) {
+      const result = await p.run([...args, '--identity', stranger.file]);
+      expect(result.code, result.all).toBe(3);
+      expect(result.stderr).toMatch(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add you/);
+      expect(result.stderr).not.toContain('lock yourself out');
+    }
+    const none = await p.run(['recipients', 'remove', '--env', 'production', 'alice'], { env: { XDG_CONFIG_HOME: testdir() } });
+    expect(none.code, none.all).toBe(3);
+    expect(none.stderr).toMatch(/no age identity to decrypt \.env\.production\.age/);
+    expect(snapshot(p.dir)).toEqual(before);
+  });
+
   it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {
     const p = await ageProject();
     const file = join(p.dir, '.env.production.age');

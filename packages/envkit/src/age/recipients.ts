@@ -52,9 +52,11 @@ export async function addRecipient(options: RecipientsOptions & { recipient: str
     if (existing) return { entry: existing, changed: false, files: [], recipients: before };
     const nextText = addRecipientText(text, options.recipient, options.label);
     const after = parseRecipients(nextText, paths.recipientsName);
+    // Decrypted before the lock-out check: someone who cannot read the environment now is told that (and how
+    // to be added), not that this change would lock them out.
+    const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
     assertNotLockedOut(paths, after, options.identities.map((i) => i.recipient));
     const files: FileChange[] = [];
-    const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
     if (plain !== undefined) {
       cleanStaleTemps(paths.encrypted);
       files.push(describeWrite(await sealEnvironment(paths, plain, after)));
@@ -88,8 +90,9 @@ export async function removeRecipient(options: RecipientsOptions & { who: string
     const before = readRecipients(paths);
     const entry = findRecipient(before, options.who, paths.recipientsName);
     const after = before.filter((e) => e !== entry);
-    assertNotLockedOut(paths, after, options.identities.map((i) => i.recipient));
+    // Decrypted first, as in addRecipient: a non-recipient is not "locked out" by a change, and cannot add itself.
     const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
+    assertNotLockedOut(paths, after, options.identities.map((i) => i.recipient));
     const nextText = removeRecipientText(readTextFile(paths.recipients) ?? '', entry);
     const remaining = parseRecipients(nextText, paths.recipientsName);
     cleanStaleTemps(paths.recipients);

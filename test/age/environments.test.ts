@@ -293,6 +293,24 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(snapshot(p.dir)).toEqual(before);
   });
 
+  it('a plaintext .env.NAME.age: the printed fix (move it, encrypt --from it) works as written', async () => {
+    const p = await ageProject();
+    const file = join(p.dir, '.env.production.age');
+    writeFileSync(file, memuEnvText());
+    for (const args of [['check', '--env', 'production'], ['diff', 'production', 'production']]) {
+      const refused = await p.run(args);
+      expect(refused.code, refused.all).toBe(3);
+      expect(refused.stderr).toContain(
+        'fix: envkit reads age files (armored or binary); if it holds plaintext, move it (`mv -i .env.production.age .env.production`), encrypt it with `envkit encrypt --env production --from .env.production`, then delete .env.production',
+      );
+    }
+    expect(spawnSync('sh', ['-c', 'mv -i .env.production.age .env.production'], { cwd: p.dir, stdio: 'ignore' }).status).toBe(0);
+    const encrypted = await p.run(['encrypt', '--env', 'production', '--from', '.env.production']);
+    expect(encrypted.code, encrypted.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
   it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {
     const p = await ageProject();
     const file = join(p.dir, '.env.production.age');

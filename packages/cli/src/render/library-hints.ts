@@ -27,7 +27,14 @@ export const HINTS: Record<string, Words> = {
         ? 'create your identity with `envkit identity` and add it first'
         : `add yours first: \`envkit recipients add --env ${String(d.environment)} ${String(d.recipient)}\``,
   },
-  'CRYPTO:not-age': { hint: () => 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it with `envkit encrypt`' },
+  'CRYPTO:not-age': {
+    hint: (d) => {
+      if (d.environment === undefined) return 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it';
+      const name = String(d.environment);
+      // .env.NAME is the environment's plaintext name: ignored by git (see docs/environments.md, Layout).
+      return `envkit reads age files (armored or binary); if it holds plaintext, move it (\`mv -i .env.${name}.age .env.${name}\`), encrypt it with \`envkit encrypt --env ${name} --from .env.${name}\`, then delete .env.${name}`;
+    },
+  },
   'CRYPTO:not-recipient': {
     hint: (d) => `ask someone who can read it to add you: \`envkit recipients add --env ${d.environment === undefined ? 'NAME' : String(d.environment)} <your age1… recipient>\` (\`envkit identity\` prints yours)`,
   },

@@ -109,8 +109,9 @@ export async function readEnvironmentText(paths: EnvironmentPaths, identities: r
   try {
     return await decryptText(bytes, identities, paths.encryptedName);
   } catch (error) {
-    // Not a recipient: the way in is to be added to this environment, which the error names (as data).
-    if (!isEnvkitError(error, 'CRYPTO') || error.reason !== 'not-recipient') throw error;
+    // Not a recipient: the way in is to be added to this environment; plaintext named .age: the way out is to
+    // encrypt it as this environment. The error names the environment (as data) for that fix.
+    if (!isEnvkitError(error, 'CRYPTO') || (error.reason !== 'not-recipient' && error.reason !== 'not-age')) throw error;
     throw new EnvkitError('CRYPTO', error.message, { hint: error.hint, reason: error.reason, path: error.path, data: { environment: paths.name }, cause: error });
   }
 }

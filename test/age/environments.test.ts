@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
@@ -197,6 +197,30 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(staging.code, staging.all).toBe(0);
     expect(readFileSync(join(p.dir, '.env.staging.recipients'), 'utf8')).toContain(`# host prod-1\n${host.recipient}\n`);
     expect(existsSync(join(hostEnv.XDG_CONFIG_HOME, 'envkit'))).toBe(false);
+  });
+
+  it('a host decrypting with --identity: the fixes it is given name that --identity, and work as printed', async () => {
+    const p = await ageProject();
+    const keys = testdir();
+    const host = keygen(keys, 'host.key');
+    expect((await p.run(['recipients', 'add', '--env', 'production', host.recipient, '--name', 'host'])).code).toBe(0);
+    const hostEnv = { XDG_CONFIG_HOME: testdir() };
+    writeFileSync(join(p.dir, '.env'), 'POSTGRES_DB=other\n', { mode: 0o600 });
+    // Given relative to where envkit starts (the project's parent), -C the project: the fix is for in there.
+    const [parent, project, keyFile] = [dirname(p.dir), basename(p.dir), join(basename(keys), 'host.key')];
+    const given = join('..', keyFile);
+    const refused = await envkit(parent, ['-C', project, 'decrypt', '--env', 'production', '--identity', keyFile], { env: hostEnv });
+    expect(refused.stderr).toContain(`fix (in ${project}/): compare`);
+    expect(refused.code, refused.all).toBe(1);
+    expect(refused.stderr).toContain(`compare them with \`envkit diff --identity ${given} .env production\`, then replace it with \`envkit decrypt --identity ${given} --env production --force\``);
+    const commands = [...refused.stderr.matchAll(/`envkit ([^`]+)`/g)].map((m) => (m[1] as string).split(' '));
+    const diff = await envkit(p.dir, commands[0] as string[], { env: hostEnv });
+    expect(diff.code, diff.all).toBe(1);
+    expect(diff.stdout).toMatch(/~ POSTGRES_DB +different/);
+    const decrypted = await envkit(p.dir, commands[1] as string[], { env: hostEnv });
+    expect(decrypted.code, decrypted.all).toBe(0);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
+    expect(findLeak([refused.all, diff.all, decrypted.all].join('\n'), SECRETS)).toBeUndefined();
   });
 
   it('recipients: list, add, remove re-encrypts so the removed identity can no longer decrypt, and lists what to rotate', async () => {

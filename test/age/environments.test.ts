@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
@@ -221,6 +222,28 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(decrypted.code, decrypted.all).toBe(0);
     expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
     expect(findLeak([refused.all, diff.all, decrypted.all].join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('recipients remove with --schema and --identity: each rotate command printed names them, and works as printed', async () => {
+    const schema = fileURLToPath(new URL('../../examples/custom-schema/schema.ts', import.meta.url));
+    const secret = 'AgeCanarySessionSecret0123456789abcdefghijklmnopqrstuv';
+    const p = await ageProject(`SESSION_SECRET=${secret}\nPORT=3000\n`, 'production');
+    const keys = testdir();
+    const host = keygen(keys, 'host.key');
+    const bob = keygen(keys, 'bob.key');
+    const scoped = ['--schema', schema, '--identity', host.file];
+    expect((await p.run(['--schema', schema, 'recipients', 'add', '--env', 'production', host.recipient, '--name', 'host'])).code).toBe(0);
+    expect((await p.run(['--schema', schema, 'recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob'])).code).toBe(0);
+    const removed = await p.run([...scoped, 'recipients', 'remove', '--env', 'production', 'bob'], { env: { XDG_CONFIG_HOME: testdir() } });
+    expect(removed.code, removed.all).toBe(0);
+    const line = /^ {2}SESSION_SECRET +envkit (.+)$/m.exec(removed.stdout);
+    expect(line?.[1]).toBe(`rotate --schema ${schema} --identity ${host.file} SESSION_SECRET --env production`);
+    const rotated = await p.run((line?.[1] as string).split(' '), { env: { XDG_CONFIG_HOME: testdir() } });
+    expect(rotated.code, rotated.all).toBe(0);
+    const after = ageDecrypt(host.file, join(p.dir, '.env.production.age'));
+    expect(after.text).toMatch(/^SESSION_SECRET=[A-Za-z0-9_-]{48}\nPORT=3000\n$/);
+    expect(after.text).not.toContain(secret);
+    expect(findLeak(p.outputs.join('\n'), [secret])).toBeUndefined();
   });
 
   it('recipients: list, add, remove re-encrypts so the removed identity can no longer decrypt, and lists what to rotate', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -356,6 +356,24 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(encrypted.code, encrypted.all).toBe(0);
     expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
     expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('encrypt --from a pipe or device: refused with a fix for an input (never "rm" it); --from a symlink to a file reads the file', async () => {
+    const p = await ageProject();
+    const outside = testdir({ 'real.env': memuEnvText(undefined, { db: 'linked_db' }) });
+    expect(spawnSync('mkfifo', [join(outside, 'fifo')]).status).toBe(0);
+    const before = snapshot(p.dir);
+    for (const from of ['/dev/null', join(outside, 'fifo')]) {
+      const refused = await p.run(['encrypt', '--env', 'production', '--from', from]);
+      expect(refused.code, refused.all).toBe(3);
+      expect(refused.stderr).toContain(`envkit: ${from} is not a regular file; envkit encrypt reads the plaintext from a regular file only\n  fix: give the path of the .env file to encrypt`);
+      expect(refused.stderr).not.toMatch(/\brm |--remove-destination/);
+    }
+    expect(snapshot(p.dir)).toEqual(before);
+    symlinkSync(join(outside, 'real.env'), join(outside, 'link.env'));
+    const linked = await p.run(['encrypt', '--env', 'production', '--from', join(outside, 'link.env')]);
+    expect(linked.code, linked.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text).toBe(memuEnvText(undefined, { db: 'linked_db' }));
   });
 
   it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {

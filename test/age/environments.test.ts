@@ -312,6 +312,12 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(set.code).toBe(3);
     expect(set.stderr).toMatch(/\.env\.production\.recipients:7: a post-quantum hybrid recipient/);
     expect(snapshot(p.dir)).toEqual(edited);
+    // Its fix says which line to mend; deleting it, as the fix says, makes the file usable again.
+    expect(set.stderr).toContain('fix: edit .env.production.recipients: replace line 7 by an X25519 recipient (age1…) of its owner, or delete the line;');
+    writeFileSync(list, readFileSync(list, 'utf8').split('\n').filter((_, i) => i !== 6).join('\n'));
+    const mended = await p.run(['set', '--force', 'POSTGRES_DB=x', '--env', 'production']);
+    expect(mended.code, mended.all).toBe(0);
+    writeFileSync(list, readFileSync(list, 'utf8').replace('# carol\n', ''));
     // A new environment whose first recipient is someone else's key: refused too.
     const other = keygen(testdir(), 'o.key');
     const foreign = await p.run(['recipients', 'add', '--env', 'staging', other.recipient]);

@@ -41,7 +41,14 @@ export const HINTS: Record<string, Words> = {
   'CRYPTO:no-identity': {
     hint: () => 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
   },
-  'CRYPTO:recipient-invalid': { hint: () => 'a recipient is the public key `age-keygen -y KEYFILE` or `envkit identity` prints (age1…)' },
+  'CRYPTO:recipient-invalid': {
+    hint: (d) => {
+      const what = 'a recipient is the public key `age-keygen -y KEYFILE` or `envkit identity` prints (age1…)';
+      // A line of a recipients file (`.env.production.recipients:7`): no command reads that file until it is mended by hand.
+      const at = /^(.+):(\d+)$/.exec(String(d.where));
+      return at === null ? what : `edit ${at[1]}: replace line ${at[2]} by an X25519 recipient (age1…) of its owner, or delete the line; ${what}`;
+    },
+  },
   'CRYPTO:no-identity-in-file': { hint: () => 'create one with `envkit identity` or `age-keygen -o FILE`' },
   'USAGE:recipient-ambiguous': { hint: () => 'give the age1… recipient itself (`envkit recipients list`)' },
   'USAGE:recipient-unknown': { hint: () => 'see `envkit recipients list` for the recipients and their names' },

@@ -382,6 +382,23 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text).toBe(memuEnvText(undefined, { db: 'linked_db' }));
   });
 
+  it('encrypt --from a file with lines no reader agrees on: the fix is about that file and its printed command works once they are mended', async () => {
+    const p = await ageProject();
+    writeFileSync(join(p.dir, 'staging.env'), `not an assignment\n${memuEnvText(undefined, { db: 'from_file' })}`);
+    const before = snapshot(p.dir);
+    const refused = await p.run(['encrypt', '--env', 'production', '--from', 'staging.env']);
+    expect(refused.code, refused.all).toBe(1);
+    expect(refused.stderr).toContain('  - staging.env:1:1: not a KEY=value assignment or a comment');
+    expect(refused.stderr).toContain('fix: fix each listed line of staging.env, then run `envkit encrypt --env production --from staging.env` again');
+    expect(refused.stderr).not.toContain('envkit check');
+    expect(snapshot(p.dir)).toEqual(before);
+    writeFileSync(join(p.dir, 'staging.env'), `# not an assignment\n${memuEnvText(undefined, { db: 'from_file' })}`);
+    const again = await p.run(['encrypt', '--env', 'production', '--from', 'staging.env']);
+    expect(again.code, again.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text).toContain('POSTGRES_DB=from_file\n');
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
   it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {
     const p = await ageProject();
     const file = join(p.dir, '.env.production.age');

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { EnvkitError, readTextFile } from 'envkit';
+import { EnvkitError, isEnvkitError, readTextFile } from 'envkit';
+import { shellWord } from 'envkit/project';
 import { replaceEnvironmentText } from 'envkit/age';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
@@ -13,7 +14,16 @@ export async function run(ctx: Context, flags: FlagsOf<'encrypt'>): Promise<numb
   const path = resolve(ctx.cwd, flags.from);
   const text = readSource(path, flags.from, options.name);
   if (text === undefined) throw new EnvkitError('FILE', `${flags.from} does not exist`, { hint: 'give the plaintext .env file to encrypt', path });
-  const result = await replaceEnvironmentText({ ...options, text, source: flags.from });
+  const result = await replaceEnvironmentText({ ...options, text, source: flags.from }).catch((error: unknown) => {
+    // The lines are the given file's: `envkit check --env NAME` (the generic fix) would check the environment, unchanged.
+    if (!isEnvkitError(error, 'PARSE') || error.reason !== 'unportable-lines' || error.path !== flags.from) throw error;
+    throw new EnvkitError('PARSE', error.message, {
+      hint: `fix each listed line of ${flags.from}, then run \`envkit encrypt --env ${options.name} --from ${shellWord(flags.from)}\` again`,
+      issues: error.issues,
+      path: error.path,
+      cause: error,
+    });
+  });
   if (ctx.json) {
     ctx.printJson({ ok: true, ...result });
     return 0;

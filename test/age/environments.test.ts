@@ -200,6 +200,23 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(existsSync(join(hostEnv.XDG_CONFIG_HOME, 'envkit'))).toBe(false);
   });
 
+  it('a recipients file edited by hand: adding a listed recipient again re-encrypts to the list, so it can decrypt (and a line deleted by hand stops decrypting)', async () => {
+    const p = await ageProject();
+    const [carol, bob] = [keygen(testdir(), 'carol.key'), keygen(testdir(), 'bob.key')];
+    expect((await p.run(['recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob'])).code).toBe(0);
+    const list = join(p.dir, '.env.production.recipients');
+    const file = join(p.dir, '.env.production.age');
+    // age's recipients format, edited as age users do: carol added, bob deleted.
+    writeFileSync(list, `${readFileSync(list, 'utf8').replace(`# bob\n${bob.recipient}\n`, '')}# carol\n${carol.recipient}\n`);
+    expect(ageDecrypt(carol.file, file).ok).toBe(false);
+    const added = await p.run(['recipients', 'add', '--env', 'production', carol.recipient]);
+    expect(added.code, added.all).toBe(0);
+    expect(added.stdout).toBe(`${carol.recipient} (carol) is already listed in .env.production.recipients; the environment is re-encrypted to the 2 listed there\n  .env.production.age updated\n`);
+    expect(ageDecrypt(carol.file, file).text).toBe(memuEnvText());
+    expect(ageDecrypt(bob.file, file).ok).toBe(false);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+  });
+
   it('a host decrypting with --identity: the fixes it is given name that --identity, and work as printed', async () => {
     const p = await ageProject();
     const keys = testdir();

@@ -3,7 +3,7 @@ import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
 import { PENDING_UNREADABLE } from './hints.js';
 import { issueWithFix } from './value-fix.js';
-import { scopeCommands, type FixScope } from './fix-scope.js';
+import { scopeCommands, withoutIdentities, type FixScope } from './fix-scope.js';
 import { HINTS } from './library-hints.js';
 
 /*
@@ -194,7 +194,9 @@ export function wordError(error: EnvkitError, scope: FixScope = {}): { message: 
     const hint = `${causeHint ? `${causeHint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`;
     return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: scoped(withFlagHint(hint, cause?.reason), scope), issues };
   }
-  return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), scope), issues };
+  // Not a recipient: the command is for someone who can read the environment, with their own identity.
+  const hintScope = error.reason === 'not-recipient' ? withoutIdentities(scope) : scope;
+  return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), hintScope), issues };
 }
 
 function scoped(hint: string | undefined, scope: FixScope): string | undefined {

@@ -301,6 +301,22 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(snapshot(p.dir)).toEqual(before);
   });
 
+  it('rotate --env of the database password with the login missing from the environment: the fix sets it in the environment, not with init (which writes .env)', async () => {
+    const p = await ageProject(memuEnvText().replace(/^POSTGRES_USER=.*\n/m, ''));
+    const before = snapshot(p.dir);
+    const rotated = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production', '--apply', 'none']);
+    expect(rotated.code, rotated.all).toBe(1);
+    expect(rotated.stderr).toContain('POSTGRES_USER is empty in .env.production.age');
+    expect(rotated.stderr).toContain('fix: set POSTGRES_USER: `envkit set --env production POSTGRES_USER=...` (`envkit schema` shows the defaults)');
+    expect(rotated.stderr).not.toContain('envkit init');
+    expect(snapshot(p.dir)).toEqual(before);
+    // As printed, with the value (the database never started here, so --force as set's own refusal says), then the rotation runs.
+    expect((await p.run(['set', '--env', 'production', 'POSTGRES_USER=memu_production_user', '--force'])).code).toBe(0);
+    const again = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production', '--apply', 'none']);
+    expect(again.code, again.all).toBe(0);
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
   it('refuses a recipients list that would lock out everyone present, and recipients of unknown kinds; nothing written', async () => {
     const p = await ageProject();
     const before = snapshot(p.dir);

@@ -115,7 +115,13 @@ const WORDS: Record<string, Words> = {
         ? 'run `envkit init` first'
         : `create it with \`envkit set --env ${String(d.environment)} KEY=VALUE\` or \`envkit encrypt --env ${String(d.environment)} --from FILE\``,
   },
-  'VALIDATION:login-incomplete': { hint: (d) => `set ${list(d.keys).join(' and ')} (e.g. \`envkit init\` fills in the defaults)` },
+  'VALIDATION:login-incomplete': {
+    hint: (d) =>
+      // init fills in the defaults of the env file only; an environment gets them with set (the scope adds --env).
+      d.environment === undefined
+        ? `set ${list(d.keys).join(' and ')} (e.g. \`envkit init\` fills in the defaults)`
+        : `set ${list(d.keys).join(' and ')}: \`envkit set ${list(d.keys).map((k) => `${k}=...`).join(' ')}\` (\`envkit schema\` shows the defaults)`,
+  },
   'ROTATION:other-key-pending': { hint: (d) => `finish it first: \`${rotate(d, String(d.pendingKey))}\`; then rotate ${String(d.key)}` },
   'ROTATION:other-value-pending': { hint: (d) => `finish it first: run \`${rotate(d)}\` without a new value; then rotate again with yours` },
   'ROTATION:abort-other-key': { hint: (d) => `abort it with \`${rotate(d, String(d.pendingKey))} --abort\`, or finish it with \`${rotate(d, String(d.pendingKey))}\`` },

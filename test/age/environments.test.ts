@@ -58,6 +58,27 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(loose.stderr).toMatch(/can be read by other users \(mode 640\).*\n {2}fix: chmod 600/);
   });
 
+  it('an unusable personal identity file (damaged, post-quantum): the fix moves it away first, and run as printed `envkit identity` makes a new one', async () => {
+    const dir = testdir();
+    for (const text of ['garbage\n', `# post-quantum\nAGE-SECRET-KEY-PQ-1${'Q'.repeat(60)}\n`]) {
+      const config = testdir();
+      expect((await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } })).code).toBe(0);
+      const file = join(config, 'envkit', 'identity.txt');
+      writeFileSync(file, text);
+      const refused = await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } });
+      expect(refused.code, refused.all).toBe(3);
+      // `envkit identity` alone would read the same file; age-keygen -o refuses an existing one.
+      expect(refused.stderr).not.toContain('or `envkit identity`');
+      expect(refused.stderr).toContain(`fix: move it away (\`mv -i ${file} ${file}.unusable\`), then \`envkit identity\` creates a new X25519 one`);
+      expect(refused.all).not.toContain('QQQQQQ');
+      expect(spawnSync('sh', ['-c', /`(mv -i [^`]+)`/.exec(refused.stderr)?.[1] as string], { stdio: 'ignore' }).status).toBe(0);
+      const made = await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } });
+      expect(made.code, made.all).toBe(0);
+      expect(made.stdout).toMatch(/^age1[0-9a-z]{58}\n$/);
+      expect(readFileSync(`${file}.unusable`, 'utf8')).toBe(text);
+    }
+  });
+
   it('layout: .env.production.age (armored) and .env.production.recipients (age -R reads it) committed, plaintext ignored by git', async () => {
     const p = await ageProject();
     expect(readFileSync(join(p.dir, '.env.production.age'), 'utf8')).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);

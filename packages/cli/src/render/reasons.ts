@@ -4,6 +4,7 @@ import { withFlagHint } from '../db-security.js';
 import { PENDING_UNREADABLE } from './hints.js';
 import { issueWithFix } from './value-fix.js';
 import { scopeCommands, withoutIdentities, type FixScope } from './fix-scope.js';
+import { shellWord } from 'envkit/project';
 import { HINTS } from './library-hints.js';
 
 /*
@@ -141,7 +142,15 @@ const WORDS: Record<string, Words> = {
   },
   // age keys: a post-quantum one, and how this CLI makes an X25519 one
   'CRYPTO:recipient-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem).replace(/\(age-keygen\)$/, d.postQuantum ? '(age-keygen, or `envkit identity`)' : '(age-keygen)')}` },
-  'CRYPTO:identity-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem)}${d.postQuantum ? ' or `envkit identity`' : ''}` },
+  'CRYPTO:identity-invalid': {
+    message: (d) => `${String(d.where)}: ${String(d.problem)}${d.postQuantum && d.personal === undefined ? ' or `envkit identity`' : ''}`,
+    // The personal file: `envkit identity` reads it (and fails) until it is moved away; age-keygen -o will not overwrite it.
+    hint: (d) => {
+      if (d.personal === undefined) return undefined;
+      const [from, to] = [shellWord(String(d.personal)), shellWord(`${String(d.personal)}.unusable`)];
+      return `move it away (\`mv -i ${from} ${to}\`), then \`envkit identity\` creates a new X25519 one: have its recipient added to each environment by someone who can read it`;
+    },
+  },
   // loading and validating values
   'FILE:load-missing': { hint: () => 'run `envkit init` to create it' },
   'VALIDATION:invalid-values': { hint: () => 'each issue names the fix; `envkit check` lists them too' },
@@ -218,12 +227,13 @@ function wordMessage(error: EnvkitError): string {
 }
 
 /**
- * The hint in the CLI's words, before any flag for the reason: this table's; a rotation that did not start
+ * The hint in the CLI's words, before any flag for the reason: this table's (where it has one); a rotation that did not start
  * says its cause's hint, worded, and that nothing changed; else the library's hint.
  */
 function ownHint(error: EnvkitError): string | undefined {
-  const words = wordsOf(error);
-  if (words?.hint) return words.hint(error.data);
+  // This table's hint, unless it has none for this error's data (then the others below).
+  const worded = wordsOf(error)?.hint?.(error.data);
+  if (worded !== undefined) return worded;
   const { unchangedStore, unchangedKey } = error.data;
   if (unchangedStore !== undefined && isEnvkitError(error.cause)) {
     const cause = ownHint(error.cause);

@@ -119,8 +119,22 @@ async function readPersonalFile(env: NodeJS.ProcessEnv): Promise<LoadedIdentity[
       path,
     });
   }
+  let entries: IdentityFileEntry[];
+  try {
+    entries = identityFileEntries(text, path);
+  } catch (error) {
+    // envkit's own file: `envkit identity` would read it again and age-keygen -o will not overwrite it, so the
+    // error says it is the personal one (as data) for a fix that moves it away first.
+    if (!isEnvkitError(error, 'CRYPTO') || error.reason !== 'identity-invalid') throw error;
+    throw new EnvkitError('CRYPTO', error.message, {
+      hint: `move it away (mv -i ${shellWord(path)} ${shellWord(`${path}.unusable`)}), then create a new X25519 identity and have its recipient added to each environment`,
+      reason: error.reason,
+      data: { ...error.data, personal: path },
+      cause: error,
+    });
+  }
   const loaded: LoadedIdentity[] = [];
-  for (const entry of identityFileEntries(text, path)) loaded.push(await withRecipient(entry, { kind: 'file', path }));
+  for (const entry of entries) loaded.push(await withRecipient(entry, { kind: 'file', path }));
   return loaded;
 }
 

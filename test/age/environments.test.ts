@@ -453,6 +453,26 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
   });
 
+  it('an environment (written with age -e) holding a line no reader agrees on: the fix is its editor, which mends it as printed', async () => {
+    const p = await ageProject();
+    const file = join(p.dir, '.env.production.age');
+    const broken = memuEnvText().replace('OPENROUTER_BASE_URL=https://openrouter.ai/api/v1', 'OPENROUTER_BASE_URL="https://openrouter.ai/api/v1');
+    const sealed = spawnSync('age', ['-e', '-a', '-R', join(p.dir, '.env.production.recipients')], { input: broken });
+    expect(sealed.status).toBe(0);
+    writeFileSync(file, sealed.stdout);
+    for (const args of [['check', '--env', 'production'], ['run', '--env', 'production', '--', 'true'], ['set', '--env', 'production', 'POSTGRES_DB=x', '--force']]) {
+      const refused = await p.run(args);
+      expect(refused.code, refused.all).not.toBe(0);
+      expect(refused.stderr).toMatch(/\.env\.production\.age:4:\d+: a line cannot be read the same way by every \.env reader/);
+      expect(refused.stderr).toContain('fix: fix each listed line with `envkit edit --env production`');
+    }
+    const editor = join(testdir({ 'mend.sh': [`#!/bin/sh\nsed -i 's/^OPENROUTER_BASE_URL="/OPENROUTER_BASE_URL=/' "$1"\n`, 0o755] }), 'mend.sh');
+    const edited = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor, VISUAL: '' } });
+    expect(edited.code, edited.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
   it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {
     const p = await ageProject();
     const file = join(p.dir, '.env.production.age');

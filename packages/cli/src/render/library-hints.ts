@@ -63,7 +63,10 @@ export const HINTS: Record<string, Words> = {
     },
   },
   // files, the guard
-  'PARSE:unportable-lines': { hint: () => 'fix each listed line; `envkit check` shows them all' },
+  'PARSE:unportable-lines': {
+    // An environment's lines are mended in its editor (there is no file to edit).
+    hint: (d) => (d.environment === undefined ? 'fix each listed line; `envkit check` shows them all' : `fix each listed line with \`envkit edit --env ${String(d.environment)}\``),
+  },
   'USAGE:range-invalid': { hint: () => 'e.g. envkit guard --range origin/main..HEAD' },
   'REFUSED:hook-chained': { hint: () => 'merge the two by hand (run one from the other), remove the one no longer wanted, then run `envkit guard install` again' },
   // keyring: an unusable one's repair, then doing without it, which this CLI does with a flag

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
@@ -36,6 +36,31 @@ describe.runIf(enabled)('envkit identity in the OS keyring (private gnome-keyrin
       expect((await envkit(dir, ['encrypt', '--env', 'production', '--from', source], { env, timeoutMs: 30_000 })).code).toBe(0);
       const got = await envkit(dir, ['get', 'POSTGRES_USER', '--env', 'production'], { env, timeoutMs: 30_000 });
       expect(got.stdout).toBe('memu_production_user\n');
+    }),
+  );
+
+  it('identity --no-keyring with the identity in the keyring: copied into the file (same recipient), not replaced by a new one that could not decrypt', () =>
+    withSecretService(async (keyring) => {
+      const dir = testdir();
+      const config = testdir();
+      const env = { ...keyring.env, XDG_CONFIG_HOME: config };
+      const made = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
+      expect(made.code, made.all).toBe(0);
+      expect((await envkit(dir, ['recipients', 'add', '--env', 'production'], { env, timeoutMs: 30_000 })).code).toBe(0);
+      const source = join(testdir(), 's.env');
+      writeFileSync(source, memuEnvText());
+      expect((await envkit(dir, ['encrypt', '--env', 'production', '--from', source], { env, timeoutMs: 30_000 })).code).toBe(0);
+      const file = await envkit(dir, ['identity', '--no-keyring'], { env, timeoutMs: 30_000 });
+      expect(file.code, file.all).toBe(0);
+      expect(file.stdout).toBe(made.stdout);
+      const path = join(config, 'envkit', 'identity.txt');
+      expect(file.stderr).toContain(`your age identity, copied from the OS keyring (secret-service, service envkit:identity) into ${path} (mode 0600)`);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(spawnSync('age-keygen', ['-y', path], { encoding: 'utf8' }).stdout).toBe(made.stdout);
+      // The file is read first from now on: still the recipient of the environment.
+      const got = await envkit(dir, ['get', 'POSTGRES_USER', '--env', 'production'], { env, timeoutMs: 30_000 });
+      expect(got.stdout, got.all).toBe('memu_production_user\n');
+      expect(spawnSync('age', ['-d', '-i', path, join(dir, '.env.production.age')], { encoding: 'utf8' }).stdout).toBe(memuEnvText());
     }),
   );
 });

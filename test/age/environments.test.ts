@@ -202,6 +202,20 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
   });
 
+  it('decrypt --env -f FILE (a git checkout): the plaintext it writes is ignored by git, as init makes its file', async () => {
+    const p = await ageProject();
+    expect(spawnSync('git', ['init', '-q'], { cwd: p.dir }).status).toBe(0);
+    const written = await p.run(['decrypt', '--env', 'production', '-f', 'prod.env']);
+    expect(written.code, written.all).toBe(0);
+    expect(written.stdout).toContain('.gitignore     updated (added prod.env prod.env.envkit-*)');
+    expect(mode(join(p.dir, 'prod.env'))).toBe(0o600);
+    expect(spawnSync('git', ['check-ignore', '-q', 'prod.env'], { cwd: p.dir }).status).toBe(0);
+    expect(spawnSync('git', ['status', '--porcelain'], { cwd: p.dir, encoding: 'utf8' }).stdout).not.toContain('prod.env');
+    // Again: nothing more to add.
+    const again = await p.run(['decrypt', '--env', 'production', '-f', 'prod.env']);
+    expect(again.stdout).toBe('  prod.env       unchanged\n');
+  });
+
   it('a host identity (age-keygen) added as recipient decrypts on the host with --identity and ENVKIT_IDENTITY_FILE', async () => {
     const p = await ageProject();
     const host = keygen(testdir(), 'host.key');

@@ -405,7 +405,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     ]) {
       const result = await p.run([...args, '--identity', stranger.file]);
       expect(result.code, result.all).toBe(3);
-      expect(result.stderr).toMatch(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add you/);
+      expect(result.stderr).toMatch(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add the key's recipient/);
       expect(result.stderr).not.toContain('lock yourself out');
     }
     const none = await p.run(['recipients', 'remove', '--env', 'production', 'alice'], { env: { XDG_CONFIG_HOME: testdir() } });
@@ -502,7 +502,25 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
       expect(snapshot(p.dir)).toEqual(before);
     };
     // The fix names the environment to be added to (it said `--env NAME`).
-    await expectRefused(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add you: `envkit recipients add --env production <your age1… recipient>`/, {}, ['--identity', stranger.file]);
+    // With a key file, the recipient to be added is the file's, which age-keygen -y prints (`envkit identity` would make another).
+    await expectRefused(
+      new RegExp(
+        `your identity cannot decrypt \\.env\\.production\\.age: it was not encrypted to your recipient\\n {2}fix: ask someone who can read it to add the key's recipient: \`envkit recipients add --env production <age1… recipient>\` \\(\`age-keygen -y ${stranger.file}\` prints it\\)`,
+      ),
+      {},
+      ['--identity', stranger.file],
+    );
+    await expectRefused(/fix: ask someone who can read it to add the key's recipient: .*\(`age-keygen -y \S+stranger\.key` prints it\)/, { ENVKIT_IDENTITY_FILE: stranger.file });
+    // A personal identity that is not a recipient: `envkit identity` prints it.
+    const other = testdir();
+    expect((await p.run(['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: other } })).code).toBe(0);
+    await expectRefused(/fix: ask someone who can read it to add you: `envkit recipients add --env production <your age1… recipient>` \(`envkit identity` prints yours\)/, { XDG_CONFIG_HOME: other });
+    // As printed: the key file's recipient, added by someone who can read the environment, lets the key file in.
+    const printed = spawnSync('age-keygen', ['-y', stranger.file], { encoding: 'utf8' }).stdout.trim();
+    const added = await p.run(['recipients', 'add', '--env', 'production', printed]);
+    expect(added.code, added.all).toBe(0);
+    expect((await p.run(['get', 'POSTGRES_USER', '--env', 'production', '--identity', stranger.file], { env: { XDG_CONFIG_HOME: testdir() } })).stdout).toBe('memu_production_user\n');
+    await p.run(['recipients', 'remove', '--env', 'production', printed]);
     await expectRefused(/no age identity to decrypt \.env\.production\.age/, { XDG_CONFIG_HOME: testdir() });
     const good = readFileSync(file, 'utf8');
     const lines = good.split('\n');

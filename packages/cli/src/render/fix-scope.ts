@@ -18,6 +18,8 @@ export interface FixScope {
    * was started: the fixes' paths (`chmod 600 .env`) and commands are for that directory, and say so.
    */
   dir?: string;
+  /** The key files decrypted with (--identity, else ENVKIT_IDENTITY_FILE), as given: a fix about "your" recipient means theirs. */
+  keyFiles?: readonly string[];
 }
 
 /** The scope of a command run with these global options (the Context's: `cwd` is the project, `io.cwd` where envkit started). */
@@ -27,6 +29,7 @@ export function fixScope(ctx: {
   schemaPath?: string | undefined;
   projectId?: string | undefined;
   givenIdentities?: readonly string[];
+  keyFiles?: readonly string[];
   cwd?: string;
   io?: { cwd: string };
 }): FixScope {
@@ -41,11 +44,13 @@ export function fixScope(ctx: {
   const project = ctx.projectId === undefined ? '' : ` --project ${shellWord(ctx.projectId)}`;
   // --identity (a host's key file): without it a decrypting fix finds no identity, or the wrong one. Given from
   // where envkit started, like --schema.
-  const identities = (ctx.givenIdentities ?? []).map((file) => ` --identity ${shellWord(moved && !isAbsolute(file) ? relative(ctx.cwd as string, resolve(start as string, file)) : file)}`).join('');
+  const fromProject = (file: string) => (moved && !isAbsolute(file) ? relative(ctx.cwd as string, resolve(start as string, file)) : file);
+  const identities = (ctx.givenIdentities ?? []).map((file) => ` --identity ${shellWord(fromProject(file))}`).join('');
   return {
     ...(ctx.environment === undefined ? {} : { environment: ctx.environment }),
     options: `${file}${schema}${project}${identities}`,
     ...(moved ? { dir: shownDir(start as string, ctx.cwd as string) } : {}),
+    ...(ctx.keyFiles?.length ? { keyFiles: ctx.keyFiles.map(fromProject) } : {}),
   };
 }
 

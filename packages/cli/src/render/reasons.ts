@@ -210,8 +210,17 @@ export function wordError(error: EnvkitError, scope: FixScope = {}): { message: 
     return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: scoped(withFlagHint(hint, cause?.reason), scope), issues };
   }
   // Not a recipient: the command is for someone who can read the environment, with their own identity.
-  const hintScope = error.reason === 'not-recipient' ? withoutIdentities(scope) : scope;
-  return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), hintScope), issues };
+  if (error.reason === 'not-recipient') return { message: wordMessage(error), hint: scoped(notRecipientHint(error, scope), withoutIdentities(scope)), issues };
+  return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), scope), issues };
+}
+
+/** Not a recipient, decrypting with key files: the recipient to be added is the key file's (`envkit identity` would make and show another). */
+function notRecipientHint(error: EnvkitError, scope: FixScope): string | undefined {
+  const files = scope.keyFiles ?? [];
+  if (files.length === 0) return ownHint(error);
+  const environment = error.data.environment === undefined ? 'NAME' : String(error.data.environment);
+  const shown = files.map((f) => `\`age-keygen -y ${shellWord(f)}\``).join(', ');
+  return `ask someone who can read it to add the key's recipient: \`envkit recipients add --env ${environment} <age1… recipient>\` (${shown} prints it)`;
 }
 
 function scoped(hint: string | undefined, scope: FixScope): string | undefined {

@@ -67,4 +67,23 @@ describe.runIf(enabled)('envkit identity in the OS keyring (private gnome-keyrin
       expect(spawnSync('age', ['-d', '-i', path, join(dir, '.env.production.age')], { encoding: 'utf8' }).stdout).toBe(memuEnvText());
     }),
   );
+
+  it('a post-quantum identity in the keyring: refused, and the way it names (`envkit identity --no-keyring`) makes an X25519 one that is used from then on', () =>
+    withSecretService(async (keyring) => {
+      const dir = testdir();
+      const config = testdir();
+      const env = { ...keyring.env, XDG_CONFIG_HOME: config };
+      keyring.secretTool(['store', '--label=envkit identity', 'service', 'envkit:identity', 'username', 'AGE_SECRET_KEY'], `AGE-SECRET-KEY-PQ-1${'Q'.repeat(60)}`);
+      const refused = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
+      expect(refused.code, refused.all).toBe(3);
+      expect(refused.stderr).toContain("keyring: a post-quantum hybrid identity: age 1.1.1 cannot use it; create an X25519 one with age-keygen or `envkit identity --no-keyring` (a file)");
+      expect(refused.all).not.toContain('QQQQQQ');
+      const made = await envkit(dir, ['identity', '--no-keyring'], { env, timeoutMs: 30_000 });
+      expect(made.code, made.all).toBe(0);
+      expect(made.stderr).toMatch(/created a new age X25519 identity, kept in .*identity\.txt/);
+      const again = await envkit(dir, ['identity'], { env, timeoutMs: 30_000 });
+      expect(again.code, again.all).toBe(0);
+      expect(again.stdout).toBe(made.stdout);
+    }),
+  );
 });

@@ -143,7 +143,10 @@ const WORDS: Record<string, Words> = {
   // age keys: a post-quantum one, and how this CLI makes an X25519 one
   'CRYPTO:recipient-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem).replace(/\(age-keygen\)$/, d.postQuantum ? '(age-keygen, or `envkit identity`)' : '(age-keygen)')}` },
   'CRYPTO:identity-invalid': {
-    message: (d) => `${String(d.where)}: ${String(d.problem)}${d.postQuantum && d.personal === undefined ? ' or `envkit identity`' : ''}`,
+    // `envkit identity` makes an X25519 one, unless it would read this one again: the personal file (see the hint),
+    // or the keyring's, which --no-keyring leaves for a new one in the file (read first from then on).
+    message: (d) =>
+      `${String(d.where)}: ${String(d.problem)}${!d.postQuantum || d.personal !== undefined ? '' : d.where === 'keyring' ? ' or `envkit identity --no-keyring` (a file)' : ' or `envkit identity`'}`,
     // The personal file: `envkit identity` reads it (and fails) until it is moved away; age-keygen -o will not overwrite it.
     hint: (d) => {
       if (d.personal === undefined) return undefined;

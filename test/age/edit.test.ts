@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
@@ -71,5 +72,32 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit edit 
     expect(readdirSync(p.env.XDG_RUNTIME_DIR as string)).toEqual([]);
     expect(existsSync(join(p.dir, '.env.production'))).toBe(false);
     expect(findLeak(p.outputs.join('\n'), [...SECRETS, CANARY.POSTGRES_PASSWORD])).toBeUndefined();
+  });
+
+  it('an environment with no recipients, or none of them here: refused before the editor opens (what would be typed could not be saved); a non-recipient is told it cannot decrypt', async () => {
+    const p = await ageProject();
+    const stranger = testdir();
+    expect((await p.run(['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: stranger } })).code).toBe(0);
+    const cases: [string[], NodeJS.ProcessEnv, number, RegExp][] = [
+      [['edit', '--env', 'staging'], {}, 3, /\.env\.staging\.recipients does not exist: nobody could decrypt environment staging\n {2}fix: add yourself first: `envkit recipients add --env staging`/],
+      [['edit', '--env', 'production'], { XDG_CONFIG_HOME: stranger }, 3, /your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient/],
+    ];
+    for (const [args, env, code, message] of cases) {
+      const ed = editor('echo GREETING=hi >> "$f"');
+      const before = snapshot(p.dir);
+      const result = await p.run(args, { env: { ...env, EDITOR: ed.command } });
+      expect(result.code, result.all).toBe(code);
+      expect(result.stderr).toMatch(message);
+      expect(existsSync(ed.log), 'the editor was opened').toBe(false);
+      expect(snapshot(p.dir)).toEqual(before);
+    }
+    // A recipients list none of the identities here is on (the file still opens with yours): refused before the editor too.
+    const list = join(p.dir, '.env.production.recipients');
+    writeFileSync(list, `# someone else\n${spawnSync('age-keygen', { encoding: 'utf8' }).stdout.match(/age1[0-9a-z]+/)?.[0] as string}\n`);
+    const ed = editor('echo GREETING=hi >> "$f"');
+    const locked = await p.run(['edit', '--env', 'production'], { env: { EDITOR: ed.command } });
+    expect(locked.code, locked.all).toBe(1);
+    expect(locked.stderr).toMatch(/none of your identities would be a recipient of \.env\.production\.age: you would lock yourself out/);
+    expect(existsSync(ed.log)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
@@ -55,6 +56,27 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     const loose = await envkit(dir, ['identity'], { env: { XDG_CONFIG_HOME: config } });
     expect(loose.code).toBe(3);
     expect(loose.stderr).toMatch(/can be read by other users \(mode 640\).*\n {2}fix: chmod 600/);
+  });
+
+  it('an unusable personal identity file (damaged, post-quantum): the fix moves it away first, and run as printed `envkit identity` makes a new one', async () => {
+    const dir = testdir();
+    for (const text of ['garbage\n', `# post-quantum\nAGE-SECRET-KEY-PQ-1${'Q'.repeat(60)}\n`]) {
+      const config = testdir();
+      expect((await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } })).code).toBe(0);
+      const file = join(config, 'envkit', 'identity.txt');
+      writeFileSync(file, text);
+      const refused = await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } });
+      expect(refused.code, refused.all).toBe(3);
+      // `envkit identity` alone would read the same file; age-keygen -o refuses an existing one.
+      expect(refused.stderr).not.toContain('or `envkit identity`');
+      expect(refused.stderr).toContain(`fix: move it away (\`mv -i ${file} ${file}.unusable\`), then \`envkit identity\` creates a new X25519 one`);
+      expect(refused.all).not.toContain('QQQQQQ');
+      expect(spawnSync('sh', ['-c', /`(mv -i [^`]+)`/.exec(refused.stderr)?.[1] as string], { stdio: 'ignore' }).status).toBe(0);
+      const made = await envkit(dir, ['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: config } });
+      expect(made.code, made.all).toBe(0);
+      expect(made.stdout).toMatch(/^age1[0-9a-z]{58}\n$/);
+      expect(readFileSync(`${file}.unusable`, 'utf8')).toBe(text);
+    }
   });
 
   it('layout: .env.production.age (armored) and .env.production.recipients (age -R reads it) committed, plaintext ignored by git', async () => {
@@ -180,6 +202,20 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
   });
 
+  it('decrypt --env -f FILE (a git checkout): the plaintext it writes is ignored by git, as init makes its file', async () => {
+    const p = await ageProject();
+    expect(spawnSync('git', ['init', '-q'], { cwd: p.dir }).status).toBe(0);
+    const written = await p.run(['decrypt', '--env', 'production', '-f', 'prod.env']);
+    expect(written.code, written.all).toBe(0);
+    expect(written.stdout).toContain('.gitignore     updated (added prod.env prod.env.envkit-*)');
+    expect(mode(join(p.dir, 'prod.env'))).toBe(0o600);
+    expect(spawnSync('git', ['check-ignore', '-q', 'prod.env'], { cwd: p.dir }).status).toBe(0);
+    expect(spawnSync('git', ['status', '--porcelain'], { cwd: p.dir, encoding: 'utf8' }).stdout).not.toContain('prod.env');
+    // Again: nothing more to add.
+    const again = await p.run(['decrypt', '--env', 'production', '-f', 'prod.env']);
+    expect(again.stdout).toBe('  prod.env       unchanged\n');
+  });
+
   it('a host identity (age-keygen) added as recipient decrypts on the host with --identity and ENVKIT_IDENTITY_FILE', async () => {
     const p = await ageProject();
     const host = keygen(testdir(), 'host.key');
@@ -197,6 +233,69 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(staging.code, staging.all).toBe(0);
     expect(readFileSync(join(p.dir, '.env.staging.recipients'), 'utf8')).toContain(`# host prod-1\n${host.recipient}\n`);
     expect(existsSync(join(hostEnv.XDG_CONFIG_HOME, 'envkit'))).toBe(false);
+  });
+
+  it('a recipients file edited by hand: adding a listed recipient again re-encrypts to the list, so it can decrypt (and a line deleted by hand stops decrypting)', async () => {
+    const p = await ageProject();
+    const [carol, bob] = [keygen(testdir(), 'carol.key'), keygen(testdir(), 'bob.key')];
+    expect((await p.run(['recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob'])).code).toBe(0);
+    const list = join(p.dir, '.env.production.recipients');
+    const file = join(p.dir, '.env.production.age');
+    // age's recipients format, edited as age users do: carol added, bob deleted.
+    writeFileSync(list, `${readFileSync(list, 'utf8').replace(`# bob\n${bob.recipient}\n`, '')}# carol\n${carol.recipient}\n`);
+    expect(ageDecrypt(carol.file, file).ok).toBe(false);
+    const added = await p.run(['recipients', 'add', '--env', 'production', carol.recipient]);
+    expect(added.code, added.all).toBe(0);
+    expect(added.stdout).toBe(`${carol.recipient} (carol) is already listed in .env.production.recipients; the environment is re-encrypted to the 2 listed there\n  .env.production.age updated\n`);
+    expect(ageDecrypt(carol.file, file).text).toBe(memuEnvText());
+    expect(ageDecrypt(bob.file, file).ok).toBe(false);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+  });
+
+  it('a host decrypting with --identity: the fixes it is given name that --identity, and work as printed', async () => {
+    const p = await ageProject();
+    const keys = testdir();
+    const host = keygen(keys, 'host.key');
+    expect((await p.run(['recipients', 'add', '--env', 'production', host.recipient, '--name', 'host'])).code).toBe(0);
+    const hostEnv = { XDG_CONFIG_HOME: testdir() };
+    writeFileSync(join(p.dir, '.env'), 'POSTGRES_DB=other\n', { mode: 0o600 });
+    // Given relative to where envkit starts (the project's parent), -C the project: the fix is for in there.
+    const [parent, project, keyFile] = [dirname(p.dir), basename(p.dir), join(basename(keys), 'host.key')];
+    const given = join('..', keyFile);
+    const refused = await envkit(parent, ['-C', project, 'decrypt', '--env', 'production', '--identity', keyFile], { env: hostEnv });
+    expect(refused.stderr).toContain(`fix (in ${project}/): compare`);
+    expect(refused.code, refused.all).toBe(1);
+    expect(refused.stderr).toContain(`compare them with \`envkit diff --identity ${given} .env production\`, then replace it with \`envkit decrypt --identity ${given} --env production --force\``);
+    const commands = [...refused.stderr.matchAll(/`envkit ([^`]+)`/g)].map((m) => (m[1] as string).split(' '));
+    const diff = await envkit(p.dir, commands[0] as string[], { env: hostEnv });
+    expect(diff.code, diff.all).toBe(1);
+    expect(diff.stdout).toMatch(/~ POSTGRES_DB +different/);
+    const decrypted = await envkit(p.dir, commands[1] as string[], { env: hostEnv });
+    expect(decrypted.code, decrypted.all).toBe(0);
+    expect(readFileSync(join(p.dir, '.env'), 'utf8')).toBe(memuEnvText());
+    expect(findLeak([refused.all, diff.all, decrypted.all].join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('recipients remove with --schema and --identity: each rotate command printed names them, and works as printed', async () => {
+    const schema = fileURLToPath(new URL('../../examples/custom-schema/schema.ts', import.meta.url));
+    const secret = 'AgeCanarySessionSecret0123456789abcdefghijklmnopqrstuv';
+    const p = await ageProject(`SESSION_SECRET=${secret}\nPORT=3000\n`, 'production');
+    const keys = testdir();
+    const host = keygen(keys, 'host.key');
+    const bob = keygen(keys, 'bob.key');
+    const scoped = ['--schema', schema, '--identity', host.file];
+    expect((await p.run(['--schema', schema, 'recipients', 'add', '--env', 'production', host.recipient, '--name', 'host'])).code).toBe(0);
+    expect((await p.run(['--schema', schema, 'recipients', 'add', '--env', 'production', bob.recipient, '--name', 'bob'])).code).toBe(0);
+    const removed = await p.run([...scoped, 'recipients', 'remove', '--env', 'production', 'bob'], { env: { XDG_CONFIG_HOME: testdir() } });
+    expect(removed.code, removed.all).toBe(0);
+    const line = /^ {2}SESSION_SECRET +envkit (.+)$/m.exec(removed.stdout);
+    expect(line?.[1]).toBe(`rotate --schema ${schema} --identity ${host.file} SESSION_SECRET --env production`);
+    const rotated = await p.run((line?.[1] as string).split(' '), { env: { XDG_CONFIG_HOME: testdir() } });
+    expect(rotated.code, rotated.all).toBe(0);
+    const after = ageDecrypt(host.file, join(p.dir, '.env.production.age'));
+    expect(after.text).toMatch(/^SESSION_SECRET=[A-Za-z0-9_-]{48}\nPORT=3000\n$/);
+    expect(after.text).not.toContain(secret);
+    expect(findLeak(p.outputs.join('\n'), [secret])).toBeUndefined();
   });
 
   it('recipients: list, add, remove re-encrypts so the removed identity can no longer decrypt, and lists what to rotate', async () => {
@@ -237,6 +336,22 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(snapshot(p.dir)).toEqual(before);
   });
 
+  it('rotate --env of the database password with the login missing from the environment: the fix sets it in the environment, not with init (which writes .env)', async () => {
+    const p = await ageProject(memuEnvText().replace(/^POSTGRES_USER=.*\n/m, ''));
+    const before = snapshot(p.dir);
+    const rotated = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production', '--apply', 'none']);
+    expect(rotated.code, rotated.all).toBe(1);
+    expect(rotated.stderr).toContain('POSTGRES_USER is empty in .env.production.age');
+    expect(rotated.stderr).toContain('fix: set POSTGRES_USER: `envkit set --env production POSTGRES_USER=...` (`envkit schema` shows the defaults)');
+    expect(rotated.stderr).not.toContain('envkit init');
+    expect(snapshot(p.dir)).toEqual(before);
+    // As printed, with the value (the database never started here, so --force as set's own refusal says), then the rotation runs.
+    expect((await p.run(['set', '--env', 'production', 'POSTGRES_USER=memu_production_user', '--force'])).code).toBe(0);
+    const again = await p.run(['rotate', 'POSTGRES_PASSWORD', '--env', 'production', '--apply', 'none']);
+    expect(again.code, again.all).toBe(0);
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
   it('refuses a recipients list that would lock out everyone present, and recipients of unknown kinds; nothing written', async () => {
     const p = await ageProject();
     const before = snapshot(p.dir);
@@ -265,12 +380,111 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
     expect(set.code).toBe(3);
     expect(set.stderr).toMatch(/\.env\.production\.recipients:7: a post-quantum hybrid recipient/);
     expect(snapshot(p.dir)).toEqual(edited);
+    // Its fix says which line to mend; deleting it, as the fix says, makes the file usable again.
+    expect(set.stderr).toContain('fix: edit .env.production.recipients: replace line 7 by an X25519 recipient (age1…) of its owner, or delete the line;');
+    writeFileSync(list, readFileSync(list, 'utf8').split('\n').filter((_, i) => i !== 6).join('\n'));
+    const mended = await p.run(['set', '--force', 'POSTGRES_DB=x', '--env', 'production']);
+    expect(mended.code, mended.all).toBe(0);
+    writeFileSync(list, readFileSync(list, 'utf8').replace('# carol\n', ''));
     // A new environment whose first recipient is someone else's key: refused too.
     const other = keygen(testdir(), 'o.key');
     const foreign = await p.run(['recipients', 'add', '--env', 'staging', other.recipient]);
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toMatch(/you would lock yourself out\n {2}fix: add yours first: `envkit recipients add --env staging age1/);
     expect(existsSync(join(p.dir, '.env.staging.recipients'))).toBe(false);
+  });
+
+  it('recipients add/remove by someone who cannot read the environment: told so (exit 3), not "locked out" with a fix that fails; nothing written', async () => {
+    const p = await ageProject();
+    const stranger = keygen(testdir(), 'stranger.key');
+    const carol = keygen(testdir(), 'carol.key');
+    const before = snapshot(p.dir);
+    for (const args of [
+      ['recipients', 'add', '--env', 'production', carol.recipient],
+      ['recipients', 'remove', '--env', 'production', 'alice'],
+    ]) {
+      const result = await p.run([...args, '--identity', stranger.file]);
+      expect(result.code, result.all).toBe(3);
+      expect(result.stderr).toMatch(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add the key's recipient/);
+      expect(result.stderr).not.toContain('lock yourself out');
+    }
+    const none = await p.run(['recipients', 'remove', '--env', 'production', 'alice'], { env: { XDG_CONFIG_HOME: testdir() } });
+    expect(none.code, none.all).toBe(3);
+    expect(none.stderr).toMatch(/no age identity to decrypt \.env\.production\.age/);
+    expect(snapshot(p.dir)).toEqual(before);
+  });
+
+  it('a plaintext .env.NAME.age: the printed fix (move it, encrypt --from it) works as written', async () => {
+    const p = await ageProject();
+    const file = join(p.dir, '.env.production.age');
+    writeFileSync(file, memuEnvText());
+    for (const args of [['check', '--env', 'production'], ['diff', 'production', 'production']]) {
+      const refused = await p.run(args);
+      expect(refused.code, refused.all).toBe(3);
+      expect(refused.stderr).toContain(
+        'fix: envkit reads age files (armored or binary); if it holds plaintext, move it (`mv -i .env.production.age .env.production`), encrypt it with `envkit encrypt --env production --from .env.production`, then delete .env.production',
+      );
+    }
+    expect(spawnSync('sh', ['-c', 'mv -i .env.production.age .env.production'], { cwd: p.dir, stdio: 'ignore' }).status).toBe(0);
+    const encrypted = await p.run(['encrypt', '--env', 'production', '--from', '.env.production']);
+    expect(encrypted.code, encrypted.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('encrypt --from a pipe or device: refused with a fix for an input (never "rm" it); --from a symlink to a file reads the file', async () => {
+    const p = await ageProject();
+    const outside = testdir({ 'real.env': memuEnvText(undefined, { db: 'linked_db' }) });
+    expect(spawnSync('mkfifo', [join(outside, 'fifo')]).status).toBe(0);
+    const before = snapshot(p.dir);
+    for (const from of ['/dev/null', join(outside, 'fifo')]) {
+      const refused = await p.run(['encrypt', '--env', 'production', '--from', from]);
+      expect(refused.code, refused.all).toBe(3);
+      expect(refused.stderr).toContain(`envkit: ${from} is not a regular file; envkit encrypt reads the plaintext from a regular file only\n  fix: give the path of the .env file to encrypt`);
+      expect(refused.stderr).not.toMatch(/\brm |--remove-destination/);
+    }
+    expect(snapshot(p.dir)).toEqual(before);
+    symlinkSync(join(outside, 'real.env'), join(outside, 'link.env'));
+    const linked = await p.run(['encrypt', '--env', 'production', '--from', join(outside, 'link.env')]);
+    expect(linked.code, linked.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text).toBe(memuEnvText(undefined, { db: 'linked_db' }));
+  });
+
+  it('encrypt --from a file with lines no reader agrees on: the fix is about that file and its printed command works once they are mended', async () => {
+    const p = await ageProject();
+    writeFileSync(join(p.dir, 'staging.env'), `not an assignment\n${memuEnvText(undefined, { db: 'from_file' })}`);
+    const before = snapshot(p.dir);
+    const refused = await p.run(['encrypt', '--env', 'production', '--from', 'staging.env']);
+    expect(refused.code, refused.all).toBe(1);
+    expect(refused.stderr).toContain('  - staging.env:1:1: not a KEY=value assignment or a comment');
+    expect(refused.stderr).toContain('fix: fix each listed line of staging.env, then run `envkit encrypt --env production --from staging.env` again');
+    expect(refused.stderr).not.toContain('envkit check');
+    expect(snapshot(p.dir)).toEqual(before);
+    writeFileSync(join(p.dir, 'staging.env'), `# not an assignment\n${memuEnvText(undefined, { db: 'from_file' })}`);
+    const again = await p.run(['encrypt', '--env', 'production', '--from', 'staging.env']);
+    expect(again.code, again.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, join(p.dir, '.env.production.age')).text).toContain('POSTGRES_DB=from_file\n');
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
+  });
+
+  it('an environment (written with age -e) holding a line no reader agrees on: the fix is its editor, which mends it as printed', async () => {
+    const p = await ageProject();
+    const file = join(p.dir, '.env.production.age');
+    const broken = memuEnvText().replace('OPENROUTER_BASE_URL=https://openrouter.ai/api/v1', 'OPENROUTER_BASE_URL="https://openrouter.ai/api/v1');
+    const sealed = spawnSync('age', ['-e', '-a', '-R', join(p.dir, '.env.production.recipients')], { input: broken });
+    expect(sealed.status).toBe(0);
+    writeFileSync(file, sealed.stdout);
+    for (const args of [['check', '--env', 'production'], ['run', '--env', 'production', '--', 'true'], ['set', '--env', 'production', 'POSTGRES_DB=x', '--force']]) {
+      const refused = await p.run(args);
+      expect(refused.code, refused.all).not.toBe(0);
+      expect(refused.stderr).toMatch(/\.env\.production\.age:4:\d+: a line cannot be read the same way by every \.env reader/);
+      expect(refused.stderr).toContain('fix: fix each listed line with `envkit edit --env production`');
+    }
+    const editor = join(testdir({ 'mend.sh': [`#!/bin/sh\nsed -i 's/^OPENROUTER_BASE_URL="/OPENROUTER_BASE_URL=/' "$1"\n`, 0o755] }), 'mend.sh');
+    const edited = await p.run(['edit', '--env', 'production'], { env: { EDITOR: editor, VISUAL: '' } });
+    expect(edited.code, edited.all).toBe(0);
+    expect(ageDecrypt(p.identityFile, file).text).toBe(memuEnvText());
+    expect(findLeak(p.outputs.join('\n'), SECRETS)).toBeUndefined();
   });
 
   it('wrong identity, no identity, tampered and truncated files: a clear error (exit 3), nothing written, nothing quoted', async () => {
@@ -288,7 +502,25 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('encrypted en
       expect(snapshot(p.dir)).toEqual(before);
     };
     // The fix names the environment to be added to (it said `--env NAME`).
-    await expectRefused(/your identity cannot decrypt \.env\.production\.age: it was not encrypted to your recipient\n {2}fix: ask someone who can read it to add you: `envkit recipients add --env production <your age1… recipient>`/, {}, ['--identity', stranger.file]);
+    // With a key file, the recipient to be added is the file's, which age-keygen -y prints (`envkit identity` would make another).
+    await expectRefused(
+      new RegExp(
+        `your identity cannot decrypt \\.env\\.production\\.age: it was not encrypted to your recipient\\n {2}fix: ask someone who can read it to add the key's recipient: \`envkit recipients add --env production <age1… recipient>\` \\(\`age-keygen -y ${stranger.file}\` prints it\\)`,
+      ),
+      {},
+      ['--identity', stranger.file],
+    );
+    await expectRefused(/fix: ask someone who can read it to add the key's recipient: .*\(`age-keygen -y \S+stranger\.key` prints it\)/, { ENVKIT_IDENTITY_FILE: stranger.file });
+    // A personal identity that is not a recipient: `envkit identity` prints it.
+    const other = testdir();
+    expect((await p.run(['identity', '--no-keyring'], { env: { XDG_CONFIG_HOME: other } })).code).toBe(0);
+    await expectRefused(/fix: ask someone who can read it to add you: `envkit recipients add --env production <your age1… recipient>` \(`envkit identity` prints yours\)/, { XDG_CONFIG_HOME: other });
+    // As printed: the key file's recipient, added by someone who can read the environment, lets the key file in.
+    const printed = spawnSync('age-keygen', ['-y', stranger.file], { encoding: 'utf8' }).stdout.trim();
+    const added = await p.run(['recipients', 'add', '--env', 'production', printed]);
+    expect(added.code, added.all).toBe(0);
+    expect((await p.run(['get', 'POSTGRES_USER', '--env', 'production', '--identity', stranger.file], { env: { XDG_CONFIG_HOME: testdir() } })).stdout).toBe('memu_production_user\n');
+    await p.run(['recipients', 'remove', '--env', 'production', printed]);
     await expectRefused(/no age identity to decrypt \.env\.production\.age/, { XDG_CONFIG_HOME: testdir() });
     const good = readFileSync(file, 'utf8');
     const lines = good.split('\n');

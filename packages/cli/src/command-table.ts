@@ -271,7 +271,7 @@ export const COMMANDS = [
       "show your age identity's public recipient, creating the identity (X25519) in the OS keyring or ~/.config/envkit/identity.txt when there is none",
     options: [
       option('--keyring', 'require the OS keyring (exit 3 when it is unavailable)'),
-      option('--no-keyring', 'keep a new identity in the 0600 file, never in the OS keyring'),
+      option('--no-keyring', 'keep the identity in the 0600 file, never in the OS keyring (one the OS keyring holds already is copied there)'),
     ],
     load: () => import('./commands/identity.js'),
   }),

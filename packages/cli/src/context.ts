@@ -20,6 +20,10 @@ export interface Context {
   environment: string | undefined;
   /** age key files to decrypt with: `--identity`, else `ENVKIT_IDENTITY_FILE` (else the personal identity). */
   identityFiles: string[];
+  /** `--identity <file>` as given (relative to `io.cwd`; not ENVKIT_IDENTITY_FILE, which the shell keeps): what a fix's commands must repeat. */
+  givenIdentities: readonly string[];
+  /** The key files decrypted with, as given: `--identity`, else `ENVKIT_IDENTITY_FILE`. */
+  keyFiles: readonly string[];
   json: boolean;
   quiet: boolean;
   style: Style;
@@ -53,20 +57,31 @@ function givenEnvFile(options: GlobalOptions): string {
 export function workedOn(
   options: GlobalOptions,
   io: Io,
-): { cwd: string; envFile: string; schemaPath: string | undefined; projectId: string | undefined; environment: string | undefined; io: Io } {
+): {
+  cwd: string;
+  envFile: string;
+  schemaPath: string | undefined;
+  projectId: string | undefined;
+  environment: string | undefined;
+  givenIdentities: readonly string[];
+  keyFiles: readonly string[];
+  io: Io;
+} {
   return {
     cwd: resolve(io.cwd, options.cwd ?? '.'),
     envFile: givenEnvFile(options),
     schemaPath: options.schema,
     projectId: options.project,
     environment: options.env ?? (io.env.ENVKIT_ENV || undefined),
+    givenIdentities: options.identity ?? [],
+    keyFiles: options.identity?.length ? options.identity : io.env.ENVKIT_IDENTITY_FILE ? [io.env.ENVKIT_IDENTITY_FILE] : [],
     io,
   };
 }
 
 /** Build the context from the global options. Nothing is read from disk here. */
 export function createContext(options: GlobalOptions, io: Io): Context {
-  const { cwd, schemaPath, projectId, environment } = workedOn(options, io);
+  const { cwd, schemaPath, projectId, environment, givenIdentities, keyFiles } = workedOn(options, io);
   const json = options.json === true;
   const quiet = options.quiet === true;
   const style = createStyle(colorWanted(options.color !== false, io.env, io.stdout.isTTY) && !json);
@@ -78,6 +93,8 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     projectId,
     schemaPath,
     environment,
+    givenIdentities,
+    keyFiles,
     identityFiles: options.identity?.length ? options.identity.map((f) => resolve(io.cwd, f)) : io.env.ENVKIT_IDENTITY_FILE ? [resolve(io.cwd, io.env.ENVKIT_IDENTITY_FILE)] : [],
     json,
     quiet,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { EnvkitError, isEnvkitError, parseDocument, type EnvSchema } from 'envkit';
-import { environmentPaths, privateCopy, readEnvironmentText, replaceEnvironmentText } from 'envkit/age';
+import { assertNotLockedOut, environmentPaths, privateCopy, readEnvironmentText, readRecipients, replaceEnvironmentText } from 'envkit/age';
 import { runValues } from 'envkit/project';
 import type { Context } from '../context.js';
 import { environmentOptions } from '../age-options.js';
@@ -17,7 +17,12 @@ import { issueWithFix } from '../render/value-fix.js';
 export async function run(ctx: Context): Promise<number> {
   const options = await environmentOptions(ctx, 'edit');
   const paths = environmentPaths(options.cwd, options.name);
+  // Refused before the editor opens, not after what was typed in it: an environment with no recipients, or
+  // none of whom is here (the save would be refused the same way, and the text lost with the private copy).
+  // Decrypted in between: someone who cannot read it is told that, not that they would lock themselves out.
+  const listed = readRecipients(paths);
   const before = (await readEnvironmentText(paths, options.identities.map((i) => i.identity))) ?? '';
+  assertNotLockedOut(paths, listed, options.identities.map((i) => i.recipient));
   const editor = ctx.io.env.VISUAL || ctx.io.env.EDITOR || 'vi';
   const copy = privateCopy(before, `.env.${options.name}`, ctx.io.env);
   try {

@@ -8,13 +8,14 @@ export async function run(ctx: Context, flags: FlagsOf<'identity'>): Promise<num
   const result = await ensureIdentity({ keyring: keyringMode(flags.keyring), env: ctx.io.env });
   const where = describeSource(result.source);
   if (ctx.json) {
-    ctx.printJson({ ok: true, recipient: result.recipient, created: result.created, source: result.source });
+    ctx.printJson({ ok: true, recipient: result.recipient, created: result.created, source: result.source, ...(result.copiedFrom === undefined ? {} : { copiedFrom: result.copiedFrom }) });
     return 0;
   }
   // The recipient alone on stdout, so `envkit identity` can be piped or captured; the rest on stderr.
   ctx.io.stdout.write(`${result.recipient}\n`);
   if (!ctx.quiet) {
-    ctx.err(`${result.created ? 'created a new age X25519 identity' : 'your age identity'}, kept in ${where}`);
+    if (result.copiedFrom !== undefined) ctx.err(`your age identity, copied from ${describeSource(result.copiedFrom)} into ${where}: envkit reads the file first from now on`);
+    else ctx.err(`${result.created ? 'created a new age X25519 identity' : 'your age identity'}, kept in ${where}`);
     ctx.err('  give the recipient above to whoever manages an environment: `envkit recipients add --env NAME age1…`');
   }
   return 0;

@@ -25,7 +25,8 @@ export async function run(ctx: Context, recipient: string | undefined, flags: Fl
     return 0;
   }
   const who = result.entry.name ? ` (${result.entry.name})` : '';
-  ctx.out(result.changed ? `added ${result.entry.recipient}${who} to environment ${name}` : `${result.entry.recipient}${who} is already a recipient of environment ${name}`);
+  const resealed = result.files.length > 0 ? `; the environment is re-encrypted to the ${result.recipients.length} listed there` : '';
+  ctx.out(result.changed ? `added ${result.entry.recipient}${who} to environment ${name}` : `${result.entry.recipient}${who} is already listed in .env.${name}.recipients${resealed}`);
   renderFiles(ctx, [...result.files, ...(gitignore.action === 'unchanged' ? [] : [gitignore])]);
   return 0;
 }

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scopeCommands } from './fix-scope.js';
+import { fixScope, scopeCommands } from './fix-scope.js';
 
 describe('scopeCommands', () => {
   it('gives a named command the file and schema options it reads, after its whole name', () => {
@@ -42,5 +45,24 @@ describe('scopeCommands', () => {
     // envkit diff -f x.env a b: the fix for a missing environment names `--env a`; its env file is not x.env.
     expect(scopeCommands('`envkit set --env a KEY=VALUE`', { options: ' -f x.env' })).toBe('`envkit set --env a KEY=VALUE`');
     expect(scopeCommands('`envkit set --env a KEY=VALUE`', { options: ' -f x.env --schema s.ts' })).toBe('`envkit set --schema s.ts --env a KEY=VALUE`');
+  });
+
+  it('gives --identity (as given) to the commands that decrypt an environment, and to diff; not to the others', () => {
+    const scope = fixScope({ environment: 'prod', envFile: '.env', givenIdentities: ['/etc/memu/age.key'] });
+    expect(scopeCommands('`envkit decrypt --env prod --force`', scope)).toBe('`envkit decrypt --identity /etc/memu/age.key --env prod --force`');
+    expect(scopeCommands('`envkit diff .env prod`', scope)).toBe('`envkit diff --identity /etc/memu/age.key .env prod`');
+    expect(scopeCommands('`envkit check`', scope)).toBe('`envkit check --env prod --identity /etc/memu/age.key`');
+    expect(scopeCommands('`envkit identity`, `envkit init`, `envkit schema`', scope)).toBe('`envkit identity`, `envkit init`, `envkit schema`');
+    // A fix that names --identity itself keeps its own.
+    expect(scopeCommands('`envkit get --identity k X`', scope)).toBe('`envkit get --env prod --identity k X`');
+    // -C elsewhere: a relative key file is named from the project directory, as --schema is.
+    const start = mkdtempSync(join(tmpdir(), 'envkit-fix-scope-'));
+    mkdirSync(join(start, 'memu'));
+    try {
+      const moved = fixScope({ envFile: '.env', givenIdentities: ['keys/host.key', '/etc/memu/age.key'], cwd: join(start, 'memu'), io: { cwd: start } });
+      expect(moved.options).toBe(' --identity ../keys/host.key --identity /etc/memu/age.key');
+    } finally {
+      rmSync(start, { recursive: true });
+    }
   });
 });

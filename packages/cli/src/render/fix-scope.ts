@@ -11,17 +11,28 @@ import type { CommandDef, WorksOn } from '../define-command.js';
  */
 export interface FixScope {
   environment?: string;
-  /** The global options for the file, the schema and the keyring project id, each with a leading space (`' -f prod.env'`), or ''. */
+  /** The global options for the file, the schema, the keyring project id and the identities, each with a leading space (`' -f prod.env'`), or ''. */
   options?: string;
   /**
    * The project directory as the user would `cd` to it (`memu/`), when -C put it elsewhere than where envkit
    * was started: the fixes' paths (`chmod 600 .env`) and commands are for that directory, and say so.
    */
   dir?: string;
+  /** The key files decrypted with (--identity, else ENVKIT_IDENTITY_FILE), as given: a fix about "your" recipient means theirs. */
+  keyFiles?: readonly string[];
 }
 
 /** The scope of a command run with these global options (the Context's: `cwd` is the project, `io.cwd` where envkit started). */
-export function fixScope(ctx: { environment?: string | undefined; envFile: string; schemaPath?: string | undefined; projectId?: string | undefined; cwd?: string; io?: { cwd: string } }): FixScope {
+export function fixScope(ctx: {
+  environment?: string | undefined;
+  envFile: string;
+  schemaPath?: string | undefined;
+  projectId?: string | undefined;
+  givenIdentities?: readonly string[];
+  keyFiles?: readonly string[];
+  cwd?: string;
+  io?: { cwd: string };
+}): FixScope {
   const start = ctx.io?.cwd;
   // A -C directory that does not exist is the error itself: no fix is for in there.
   const moved = ctx.cwd !== undefined && start !== undefined && resolve(ctx.cwd) !== resolve(start) && existsSync(ctx.cwd);
@@ -31,10 +42,15 @@ export function fixScope(ctx: { environment?: string | undefined; envFile: strin
   const schema = schemaPath === undefined ? '' : ` --schema ${shellWord(schemaPath)}`;
   // --project names the keyring entries (a moved project's old ones): a backup or restore without it reaches others.
   const project = ctx.projectId === undefined ? '' : ` --project ${shellWord(ctx.projectId)}`;
+  // --identity (a host's key file): without it a decrypting fix finds no identity, or the wrong one. Given from
+  // where envkit started, like --schema.
+  const fromProject = (file: string) => (moved && !isAbsolute(file) ? relative(ctx.cwd as string, resolve(start as string, file)) : file);
+  const identities = (ctx.givenIdentities ?? []).map((file) => ` --identity ${shellWord(fromProject(file))}`).join('');
   return {
     ...(ctx.environment === undefined ? {} : { environment: ctx.environment }),
-    options: `${file}${schema}${project}`,
+    options: `${file}${schema}${project}${identities}`,
     ...(moved ? { dir: shownDir(start as string, ctx.cwd as string) } : {}),
+    ...(ctx.keyFiles?.length ? { keyFiles: ctx.keyFiles.map(fromProject) } : {}),
   };
 }
 
@@ -67,15 +83,20 @@ export function scopeOptions(scope: FixScope): string {
   return `${scope.environment === undefined ? '' : ` --env ${scope.environment}`}${scope.options ?? ''}`;
 }
 
-/** The options after an envkit command's name for encrypted environment `name`: --env NAME and the schema (no -f, no --project: they are the env file's). */
+/** The options after an envkit command's name for encrypted environment `name`: --env NAME, the schema and the identities (no -f, no --project: they are the env file's). */
 export function environmentOptions(scope: FixScope, name: string): string {
-  const schema = optionList(scope).filter((option) => option.startsWith(' --schema ')).join('');
+  const schema = optionList(scope).filter((option) => option.startsWith(' --schema ') || option.startsWith(' --identity ')).join('');
   return scopeOptions({ environment: name, options: schema });
+}
+
+/** `scope` without its --identity options: for a command run on another machine (the host), with its own identity. */
+export function withoutIdentities(scope: FixScope): FixScope {
+  return { ...scope, options: optionList(scope).filter((option) => !option.startsWith(' --identity ')).join('') };
 }
 
 /** The options of `scope` one by one (`' -f prod.env'`, `' --schema s.ts'`, `' --project p'`), as fixScope writes them. */
 function optionList(scope: FixScope): string[] {
-  return (scope.options ?? '').split(/(?= -f | --schema | --project )/);
+  return (scope.options ?? '').split(/(?= -f | --schema | --project | --identity )/);
 }
 
 /** What each command of the table works on, by its path (`keyring forget`). */
@@ -110,7 +131,11 @@ export function scopeCommands(text: string, scope: FixScope): string {
     const env = scope.environment !== undefined && takes.environment === 'encrypted' && !onFile && !named ? ` --env ${scope.environment}` : '';
     // -f to a command that reads the env file, but not on an encrypted environment (fixScope leaves it out there
     // too); --schema to one that loads the schema; --project (its keyring entries) with the env file.
-    const given = optionList(scope).filter((option) => (option.startsWith(' --schema ') ? takes.schema === true : takes.envFile === true && !(named && option.startsWith(' -f '))));
+    // --identity to a command that decrypts an environment (diff opens the environments it names).
+    const decrypts = takes.environment === 'encrypted' || name === 'diff';
+    const given = optionList(scope).filter((option) =>
+      option.startsWith(' --schema ') ? takes.schema === true : option.startsWith(' --identity ') ? decrypts : takes.envFile === true && !(named && option.startsWith(' -f ')),
+    );
     const options = given.filter((option) => option !== '' && !tail.includes(`${option.trim().split(' ')[0]!} `)).join('');
     return `${before}envkit ${name}${env}${options}${tail}`;
   });

@@ -27,14 +27,28 @@ export const HINTS: Record<string, Words> = {
         ? 'create your identity with `envkit identity` and add it first'
         : `add yours first: \`envkit recipients add --env ${String(d.environment)} ${String(d.recipient)}\``,
   },
-  'CRYPTO:not-age': { hint: () => 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it with `envkit encrypt`' },
+  'CRYPTO:not-age': {
+    hint: (d) => {
+      if (d.environment === undefined) return 'envkit reads age files (armored or binary); if it holds plaintext, move it away and encrypt it';
+      const name = String(d.environment);
+      // .env.NAME is the environment's plaintext name: ignored by git (see docs/environments.md, Layout).
+      return `envkit reads age files (armored or binary); if it holds plaintext, move it (\`mv -i .env.${name}.age .env.${name}\`), encrypt it with \`envkit encrypt --env ${name} --from .env.${name}\`, then delete .env.${name}`;
+    },
+  },
   'CRYPTO:not-recipient': {
     hint: (d) => `ask someone who can read it to add you: \`envkit recipients add --env ${d.environment === undefined ? 'NAME' : String(d.environment)} <your age1… recipient>\` (\`envkit identity\` prints yours)`,
   },
   'CRYPTO:no-identity': {
     hint: () => 'create yours with `envkit identity` and have it added as a recipient, or give a key file with --identity FILE (or ENVKIT_IDENTITY_FILE)',
   },
-  'CRYPTO:recipient-invalid': { hint: () => 'a recipient is the public key `age-keygen -y KEYFILE` or `envkit identity` prints (age1…)' },
+  'CRYPTO:recipient-invalid': {
+    hint: (d) => {
+      const what = 'a recipient is the public key `age-keygen -y KEYFILE` or `envkit identity` prints (age1…)';
+      // A line of a recipients file (`.env.production.recipients:7`): no command reads that file until it is mended by hand.
+      const at = /^(.+):(\d+)$/.exec(String(d.where));
+      return at === null ? what : `edit ${at[1]}: replace line ${at[2]} by an X25519 recipient (age1…) of its owner, or delete the line; ${what}`;
+    },
+  },
   'CRYPTO:no-identity-in-file': { hint: () => 'create one with `envkit identity` or `age-keygen -o FILE`' },
   'USAGE:recipient-ambiguous': { hint: () => 'give the age1… recipient itself (`envkit recipients list`)' },
   'USAGE:recipient-unknown': { hint: () => 'see `envkit recipients list` for the recipients and their names' },
@@ -49,7 +63,10 @@ export const HINTS: Record<string, Words> = {
     },
   },
   // files, the guard
-  'PARSE:unportable-lines': { hint: () => 'fix each listed line; `envkit check` shows them all' },
+  'PARSE:unportable-lines': {
+    // An environment's lines are mended in its editor (there is no file to edit).
+    hint: (d) => (d.environment === undefined ? 'fix each listed line; `envkit check` shows them all' : `fix each listed line with \`envkit edit --env ${String(d.environment)}\``),
+  },
   'USAGE:range-invalid': { hint: () => 'e.g. envkit guard --range origin/main..HEAD' },
   'REFUSED:hook-chained': { hint: () => 'merge the two by hand (run one from the other), remove the one no longer wanted, then run `envkit guard install` again' },
   // keyring: an unusable one's repair, then doing without it, which this CLI does with a flag

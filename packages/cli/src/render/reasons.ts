@@ -3,7 +3,8 @@ import type { RotationStep } from 'envkit/rotate';
 import { withFlagHint } from '../db-security.js';
 import { PENDING_UNREADABLE } from './hints.js';
 import { issueWithFix } from './value-fix.js';
-import { scopeCommands, type FixScope } from './fix-scope.js';
+import { scopeCommands, withoutIdentities, type FixScope } from './fix-scope.js';
+import { shellWord } from 'envkit/project';
 import { HINTS } from './library-hints.js';
 
 /*
@@ -115,7 +116,13 @@ const WORDS: Record<string, Words> = {
         ? 'run `envkit init` first'
         : `create it with \`envkit set --env ${String(d.environment)} KEY=VALUE\` or \`envkit encrypt --env ${String(d.environment)} --from FILE\``,
   },
-  'VALIDATION:login-incomplete': { hint: (d) => `set ${list(d.keys).join(' and ')} (e.g. \`envkit init\` fills in the defaults)` },
+  'VALIDATION:login-incomplete': {
+    hint: (d) =>
+      // init fills in the defaults of the env file only; an environment gets them with set (the scope adds --env).
+      d.environment === undefined
+        ? `set ${list(d.keys).join(' and ')} (e.g. \`envkit init\` fills in the defaults)`
+        : `set ${list(d.keys).join(' and ')}: \`envkit set ${list(d.keys).map((k) => `${k}=...`).join(' ')}\` (\`envkit schema\` shows the defaults)`,
+  },
   'ROTATION:other-key-pending': { hint: (d) => `finish it first: \`${rotate(d, String(d.pendingKey))}\`; then rotate ${String(d.key)}` },
   'ROTATION:other-value-pending': { hint: (d) => `finish it first: run \`${rotate(d)}\` without a new value; then rotate again with yours` },
   'ROTATION:abort-other-key': { hint: (d) => `abort it with \`${rotate(d, String(d.pendingKey))} --abort\`, or finish it with \`${rotate(d, String(d.pendingKey))}\`` },
@@ -135,7 +142,18 @@ const WORDS: Record<string, Words> = {
   },
   // age keys: a post-quantum one, and how this CLI makes an X25519 one
   'CRYPTO:recipient-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem).replace(/\(age-keygen\)$/, d.postQuantum ? '(age-keygen, or `envkit identity`)' : '(age-keygen)')}` },
-  'CRYPTO:identity-invalid': { message: (d) => `${String(d.where)}: ${String(d.problem)}${d.postQuantum ? ' or `envkit identity`' : ''}` },
+  'CRYPTO:identity-invalid': {
+    // `envkit identity` makes an X25519 one, unless it would read this one again: the personal file (see the hint),
+    // or the keyring's, which --no-keyring leaves for a new one in the file (read first from then on).
+    message: (d) =>
+      `${String(d.where)}: ${String(d.problem)}${!d.postQuantum || d.personal !== undefined ? '' : d.where === 'keyring' ? ' or `envkit identity --no-keyring` (a file)' : ' or `envkit identity`'}`,
+    // The personal file: `envkit identity` reads it (and fails) until it is moved away; age-keygen -o will not overwrite it.
+    hint: (d) => {
+      if (d.personal === undefined) return undefined;
+      const [from, to] = [shellWord(String(d.personal)), shellWord(`${String(d.personal)}.unusable`)];
+      return `move it away (\`mv -i ${from} ${to}\`), then \`envkit identity\` creates a new X25519 one: have its recipient added to each environment by someone who can read it`;
+    },
+  },
   // loading and validating values
   'FILE:load-missing': { hint: () => 'run `envkit init` to create it' },
   'VALIDATION:invalid-values': { hint: () => 'each issue names the fix; `envkit check` lists them too' },
@@ -194,7 +212,18 @@ export function wordError(error: EnvkitError, scope: FixScope = {}): { message: 
     const hint = `${causeHint ? `${causeHint}. ` : ''}${String(d.state)}; run \`${rotate(d)}\` again to finish the rotation: it resumes from there`;
     return { message: `rotation of ${String(d.key)} stopped at step "${String(d.step)}": ${inner}`, hint: scoped(withFlagHint(hint, cause?.reason), scope), issues };
   }
+  // Not a recipient: the command is for someone who can read the environment, with their own identity.
+  if (error.reason === 'not-recipient') return { message: wordMessage(error), hint: scoped(notRecipientHint(error, scope), withoutIdentities(scope)), issues };
   return { message: wordMessage(error), hint: scoped(withFlagHint(ownHint(error), error.reason), scope), issues };
+}
+
+/** Not a recipient, decrypting with key files: the recipient to be added is the key file's (`envkit identity` would make and show another). */
+function notRecipientHint(error: EnvkitError, scope: FixScope): string | undefined {
+  const files = scope.keyFiles ?? [];
+  if (files.length === 0) return ownHint(error);
+  const environment = error.data.environment === undefined ? 'NAME' : String(error.data.environment);
+  const shown = files.map((f) => `\`age-keygen -y ${shellWord(f)}\``).join(', ');
+  return `ask someone who can read it to add the key's recipient: \`envkit recipients add --env ${environment} <age1… recipient>\` (${shown} prints it)`;
 }
 
 function scoped(hint: string | undefined, scope: FixScope): string | undefined {
@@ -210,12 +239,13 @@ function wordMessage(error: EnvkitError): string {
 }
 
 /**
- * The hint in the CLI's words, before any flag for the reason: this table's; a rotation that did not start
+ * The hint in the CLI's words, before any flag for the reason: this table's (where it has one); a rotation that did not start
  * says its cause's hint, worded, and that nothing changed; else the library's hint.
  */
 function ownHint(error: EnvkitError): string | undefined {
-  const words = wordsOf(error);
-  if (words?.hint) return words.hint(error.data);
+  // This table's hint, unless it has none for this error's data (then the others below).
+  const worded = wordsOf(error)?.hint?.(error.data);
+  if (worded !== undefined) return worded;
   const { unchangedStore, unchangedKey } = error.data;
   if (unchangedStore !== undefined && isEnvkitError(error.cause)) {
     const cause = ownHint(error.cause);

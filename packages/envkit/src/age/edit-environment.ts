@@ -9,7 +9,7 @@ import type { FileChange } from '../files/file-change.js';
 import { describeWrite } from '../files/file-change.js';
 import type { KeyPair } from './keys.js';
 import type { RecipientEntry } from './recipients-file.js';
-import { assertNotLockedOut, environmentPaths, openEnvironment, readEnvironmentText, readRecipients, sealEnvironment, type EnvironmentPaths } from './environment.js';
+import { assertNotLockedOut, environmentPaths, ofEnvironment, openEnvironment, readEnvironmentText, readRecipients, sealEnvironment, type EnvironmentPaths } from './environment.js';
 
 /** Which environment, under which schema, opened with which identities. */
 export interface EnvironmentOptions {
@@ -83,7 +83,13 @@ export async function changeEnvironment(
   const listed = flags.recipients === 'first' ? readRecipients(paths) : undefined;
   const text = await readEnvironmentText(paths, secretsOf(options));
   if (text === undefined && !flags.createIfMissing) throw (flags.missing ?? missing)(paths);
-  const { next, keys } = transform(text);
+  let transformed: { next: string; keys: KeySummary[] };
+  try {
+    transformed = transform(text);
+  } catch (error) {
+    throw ofEnvironment(error, paths);
+  }
+  const { next, keys } = transformed;
   const action = next === text ? 'unchanged' : text === undefined ? 'created' : 'updated';
   if (flags.dryRun || next === text) return { keys, file: { path: paths.encrypted, action } };
   const recipients = recipientsToWrite(paths, options, listed);

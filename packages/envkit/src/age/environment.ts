@@ -97,8 +97,30 @@ export async function openEnvironment(dir: string, name: string, identities: rea
     });
   }
   const doc = parseDocument(text);
-  assertParsed(doc, paths.encryptedName);
+  assertEnvironmentParsed(doc, paths);
   return { paths, text, doc };
+}
+
+/** {@link assertParsed} for a decrypted environment: its PARSE error names the environment (as data), whose lines are mended with its editor, not in a file. */
+export function assertEnvironmentParsed(doc: EnvDocument, paths: EnvironmentPaths): void {
+  try {
+    assertParsed(doc, paths.encryptedName);
+  } catch (error) {
+    throw ofEnvironment(error, paths);
+  }
+}
+
+/** `error` (thrown while reading environment `paths`), with the environment in its data when it is a PARSE error of the environment's own lines. */
+export function ofEnvironment(error: unknown, paths: EnvironmentPaths): unknown {
+  if (!isEnvkitError(error, 'PARSE') || error.path !== paths.encryptedName) return error;
+  return new EnvkitError('PARSE', error.message, {
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    issues: error.issues,
+    path: error.path,
+    ...(error.reason === undefined ? {} : { reason: error.reason }),
+    data: { ...error.data, environment: paths.name },
+    cause: error,
+  });
 }
 
 /** The decrypted text of an environment, or `undefined` when its file does not exist yet. */
@@ -109,8 +131,9 @@ export async function readEnvironmentText(paths: EnvironmentPaths, identities: r
   try {
     return await decryptText(bytes, identities, paths.encryptedName);
   } catch (error) {
-    // Not a recipient: the way in is to be added to this environment, which the error names (as data).
-    if (!isEnvkitError(error, 'CRYPTO') || error.reason !== 'not-recipient') throw error;
+    // Not a recipient: the way in is to be added to this environment; plaintext named .age: the way out is to
+    // encrypt it as this environment. The error names the environment (as data) for that fix.
+    if (!isEnvkitError(error, 'CRYPTO') || (error.reason !== 'not-recipient' && error.reason !== 'not-age')) throw error;
     throw new EnvkitError('CRYPTO', error.message, { hint: error.hint, reason: error.reason, path: error.path, data: { environment: paths.name }, cause: error });
   }
 }

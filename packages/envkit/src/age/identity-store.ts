@@ -69,12 +69,25 @@ export async function loadIdentities(options: IdentityOptions = {}): Promise<Loa
 /**
  * The personal identity, created when there is none: a new X25519 identity kept in the OS keyring, or —
  * when the keyring is unavailable (`auto`) or `off` — in a 0600 file under a 0700 directory
- * ({@link identityFilePath}), in age-keygen's format so `age -d -i` reads it. Never replaces one.
+ * ({@link identityFilePath}), in age-keygen's format so `age -d -i` reads it. Never replaces one: with the
+ * keyring `off` and no file, an identity the keyring already holds is copied into the file (`copiedFrom`).
  */
-export async function ensureIdentity(options: IdentityOptions = {}): Promise<LoadedIdentity & { created: boolean }> {
+export async function ensureIdentity(options: IdentityOptions = {}): Promise<LoadedIdentity & { created: boolean; copiedFrom?: IdentitySource }> {
   const env = options.env ?? process.env;
   const existing = await loadIdentities({ ...options, files: undefined });
   if (existing.length > 0) return { ...(existing[0] as LoadedIdentity), created: false };
+  if (options.keyring === 'off') {
+    // A file is wanted, and the keyring may hold the identity already: a new one in the file would take its
+    // place (the file is read first) and lock its owner out of every environment encrypted to it. The keyring's
+    // is copied into the file instead (read only; one that cannot be read or used leaves a new one to be made).
+    const stored = await readKeyring({ keyring: 'auto' }, env).catch(() => undefined);
+    if (stored !== undefined) {
+      const path = identityFilePath(env);
+      makePrivateDir(resolve(path, '..'));
+      writeSecretFile(path, formatIdentityFile(stored.identity, stored.recipient, new Date()));
+      return { identity: stored.identity, recipient: stored.recipient, source: { kind: 'file', path }, created: false, copiedFrom: stored.source };
+    }
+  }
   const age = await loadAge();
   const identity = await age.generateX25519Identity();
   const recipient = await age.identityToRecipient(identity);
@@ -119,8 +132,22 @@ async function readPersonalFile(env: NodeJS.ProcessEnv): Promise<LoadedIdentity[
       path,
     });
   }
+  let entries: IdentityFileEntry[];
+  try {
+    entries = identityFileEntries(text, path);
+  } catch (error) {
+    // envkit's own file: `envkit identity` would read it again and age-keygen -o will not overwrite it, so the
+    // error says it is the personal one (as data) for a fix that moves it away first.
+    if (!isEnvkitError(error, 'CRYPTO') || error.reason !== 'identity-invalid') throw error;
+    throw new EnvkitError('CRYPTO', error.message, {
+      hint: `move it away (mv -i ${shellWord(path)} ${shellWord(`${path}.unusable`)}), then create a new X25519 identity and have its recipient added to each environment`,
+      reason: error.reason,
+      data: { ...error.data, personal: path },
+      cause: error,
+    });
+  }
   const loaded: LoadedIdentity[] = [];
-  for (const entry of identityFileEntries(text, path)) loaded.push(await withRecipient(entry, { kind: 'file', path }));
+  for (const entry of entries) loaded.push(await withRecipient(entry, { kind: 'file', path }));
   return loaded;
 }
 

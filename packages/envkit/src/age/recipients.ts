@@ -21,7 +21,7 @@ export interface RecipientsOptions {
 export interface RecipientsChange {
   /** The recipient added or removed. */
   entry: RecipientEntry;
-  /** False when it was already there (add). */
+  /** False when it was already listed (add): the environment is then re-encrypted to the list as it is. */
   changed: boolean;
   /** The recipients file and the encrypted file, as written (the latter `unchanged` when it does not exist yet). */
   files: FileChange[];
@@ -49,12 +49,14 @@ export async function addRecipient(options: RecipientsOptions & { recipient: str
     const text = readTextFile(paths.recipients);
     const before = text === undefined ? [] : parseRecipients(text, paths.recipientsName);
     const existing = before.find((e) => e.recipient === options.recipient);
-    if (existing) return { entry: existing, changed: false, files: [], recipients: before };
+    if (existing) return { entry: existing, changed: false, files: await resealToList(paths, options, before), recipients: before };
     const nextText = addRecipientText(text, options.recipient, options.label);
     const after = parseRecipients(nextText, paths.recipientsName);
+    // Decrypted before the lock-out check: someone who cannot read the environment now is told that (and how
+    // to be added), not that this change would lock them out.
+    const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
     assertNotLockedOut(paths, after, options.identities.map((i) => i.recipient));
     const files: FileChange[] = [];
-    const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
     if (plain !== undefined) {
       cleanStaleTemps(paths.encrypted);
       files.push(describeWrite(await sealEnvironment(paths, plain, after)));
@@ -63,6 +65,19 @@ export async function addRecipient(options: RecipientsOptions & { recipient: str
     files.unshift(describeWrite(writeFileAtomic(paths.recipients, nextText, { mode: 0o644 })));
     return { entry: after.at(-1) as RecipientEntry, changed: true, files, recipients: after };
   });
+}
+
+/**
+ * Re-encrypt the environment (if it exists) to `listed`, the recipients file as it is: a recipient already
+ * listed may have been added by hand (the file is age's recipients format), and the environment is encrypted
+ * to the list only at its next write. Adding it again makes that write now, so it can decrypt afterwards.
+ */
+async function resealToList(paths: EnvironmentPaths, options: RecipientsOptions, listed: readonly RecipientEntry[]): Promise<FileChange[]> {
+  const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
+  if (plain === undefined) return [];
+  assertNotLockedOut(paths, listed, options.identities.map((i) => i.recipient));
+  cleanStaleTemps(paths.encrypted);
+  return [describeWrite(await sealEnvironment(paths, plain, listed))];
 }
 
 /** What {@link removeRecipient} did, and what the removed recipient could read. */
@@ -88,8 +103,9 @@ export async function removeRecipient(options: RecipientsOptions & { who: string
     const before = readRecipients(paths);
     const entry = findRecipient(before, options.who, paths.recipientsName);
     const after = before.filter((e) => e !== entry);
-    assertNotLockedOut(paths, after, options.identities.map((i) => i.recipient));
+    // Decrypted first, as in addRecipient: a non-recipient is not "locked out" by a change, and cannot add itself.
     const plain = await readEnvironmentText(paths, options.identities.map((i) => i.identity));
+    assertNotLockedOut(paths, after, options.identities.map((i) => i.recipient));
     const nextText = removeRecipientText(readTextFile(paths.recipients) ?? '', entry);
     const remaining = parseRecipients(nextText, paths.recipientsName);
     cleanStaleTemps(paths.recipients);

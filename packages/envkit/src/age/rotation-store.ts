@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EnvkitError } from '../errors.js';
-import { parseDocument, assertParsed } from '../dotenv/document.js';
+import { parseDocument } from '../dotenv/document.js';
 import { cleanStaleTemps, writeSecretFile } from '../files/write-file.js';
 import { MAX_STATE_BYTES, readRegularFile } from '../files/safe-read.js';
 import { editText } from '../project/edit.js';
@@ -9,7 +9,7 @@ import { parsePending, removePending, serializePending } from '../project/rotati
 import type { EnvStore } from '../project/rotation/store.js';
 import { decryptText, encryptText } from './cipher.js';
 import { changeEnvironment, recipientsToWrite, secretsOf, type EnvironmentOptions } from './edit-environment.js';
-import { environmentPaths, readEnvironmentText, type EnvironmentPaths } from './environment.js';
+import { assertEnvironmentParsed, environmentPaths, readEnvironmentText, type EnvironmentPaths } from './environment.js';
 
 /**
  * The pending file of an environment's rotation: `.env.<name>.envkit-pending.age`, encrypted to the
@@ -35,7 +35,7 @@ export function environmentStore(options: EnvironmentOptions): EnvStore {
   const read = async () => {
     const text = await readEnvironmentText(paths, identities);
     const doc = parseDocument(text ?? '');
-    assertParsed(doc, paths.encryptedName);
+    assertEnvironmentParsed(doc, paths);
     return { text, doc };
   };
   return {

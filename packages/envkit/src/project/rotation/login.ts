@@ -31,7 +31,7 @@ export async function readLogin(ctx: RotationContext): Promise<Login> {
       issues: missing.map((k) => ({ key: k, message: `${k} is empty` })),
       hint: `set ${missing.join(' and ')}`,
       reason: 'login-incomplete',
-      data: { keys: missing },
+      data: { keys: missing, ...environmentOf(store) },
     });
   }
   const user = values[names.user]!;

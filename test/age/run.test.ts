@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,21 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit run (
     const missing = await run(['no-such-command-envkit']);
     expect(missing.code).toBe(127);
     expect(missing.out).toBe('envkit: cannot run no-such-command-envkit: command not found\n');
+  });
+
+  it("a command's option without -- before it: exit 2, and the printed fix (the same run with --) runs it", async () => {
+    const dir = testdir({ '.env': memuEnvText() });
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+    const refused = spawnSync(CLI_NODE, ['--', ENVKIT_BIN, 'run', 'sh', '-c', 'exit 7'], { cwd: dir, env, encoding: 'utf8' });
+    expect(refused.status).toBe(2);
+    const fix = /fix: put -- before the command, so that its options are its own: `envkit (.*)`$/m.exec(refused.stderr)?.[1];
+    expect(fix, refused.stderr).toBe("run -- sh -c 'exit 7'");
+    // As printed, through a shell.
+    expect(spawnSync('sh', ['-c', `"$0" -- "$1" ${fix}`, CLI_NODE, ENVKIT_BIN], { cwd: dir, env }).status).toBe(7);
+    // A mistyped option of envkit's own, before the command, gets no such advice.
+    const typo = spawnSync(CLI_NODE, ['--', ENVKIT_BIN, 'run', '--evn', 'production', '--', 'true'], { cwd: dir, env, encoding: 'utf8' });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).not.toContain('fix: put --');
   });
 
   it('forwards SIGTERM, SIGINT and SIGHUP to the command and dies of the same signal when the command does', async () => {

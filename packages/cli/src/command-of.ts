@@ -40,3 +40,25 @@ export function commandOf(argv: readonly string[], line: CommandLine): string | 
   }
   return undefined;
 }
+
+/**
+ * `envkit run`'s argv with `--` put before its command, for a run whose command's option `unknown` envkit took
+ * for its own (`envkit run node -e 0`: "unknown option '-e'"); `undefined` when the argv does not run `run`, has
+ * a `--` already, or `unknown` stands before the command (a mistyped option of envkit's own).
+ */
+export function separatedRun(argv: readonly string[], unknown: string, line: CommandLine): string[] | undefined {
+  const at = argv.indexOf('run');
+  if (at === -1 || commandOf(argv, line) !== 'run' || argv.includes('--')) return undefined;
+  for (let i = at + 1; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === unknown || arg.startsWith(`${unknown}=`)) return undefined;
+    if (line.withValue.includes(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    // The command's first word: `--` goes before it when the unknown option is the command's.
+    return argv.slice(i + 1).some((a) => a === unknown || a.startsWith(`${unknown}=`)) ? [...argv.slice(0, i), '--', ...argv.slice(i)] : undefined;
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProgram } from './program.js';
-import { commandOf } from './command-of.js';
+import { commandOf, separatedRun } from './command-of.js';
 import { COMMAND_LINE } from './command-table.js';
 import { processIo } from './io.js';
 
@@ -40,5 +40,24 @@ describe('commandOf', () => {
     [['-V']],
   ])('%j is left to the whole program', (argv) => {
     expect(commandOf(argv, COMMAND_LINE)).toBeUndefined();
+  });
+});
+
+describe('separatedRun', () => {
+  it.each([
+    [['run', 'node', '-e', '0'], '-e', ['run', '--', 'node', '-e', '0']],
+    [['--env', 'production', 'run', '-C', 'memu', 'ls', '-la'], '-la', ['--env', 'production', 'run', '-C', 'memu', '--', 'ls', '-la']],
+    [['run', '--env', 'prod', 'sh', '-c', 'x', '--verbose=1'], '--verbose', ['run', '--env', 'prod', '--', 'sh', '-c', 'x', '--verbose=1']],
+  ])('%j with %s unknown: %j', (argv, unknown, fixed) => {
+    expect(separatedRun(argv, unknown, COMMAND_LINE)).toEqual(fixed);
+  });
+
+  it.each([
+    [['run', '--evn', 'prod', '--', 'true'], '--evn'], // a -- already: the unknown option is envkit's own
+    [['run', '--evn', 'prod', 'true'], '--evn'], // before the command: a mistyped option of envkit's
+    [['get', 'KEY', '-x'], '-x'],
+    [['run'], '-x'],
+  ])('%j with %s unknown: no advice', (argv, unknown) => {
+    expect(separatedRun(argv, unknown, COMMAND_LINE)).toBeUndefined();
   });
 });

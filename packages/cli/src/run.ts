@@ -20,6 +20,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
+      if (error.code === 'commander.unknownOption') (await import('./render/run-separator.js')).adviseSeparator(argv, error.message, io);
       // --help, --version and `help` end with 0; help shown because a command was missing (`envkit`,
       // `envkit generate`) is a usage error like any other.
       return error.exitCode === 0 ? Exit.Ok : Exit.Usage;

@@ -1,0 +1,16 @@
+import { shellWord } from 'envkit/project';
+import { separatedRun } from '../command-of.js';
+import { COMMAND_LINE } from '../command-table.js';
+import type { Io } from '../io.js';
+
+/**
+ * After commander's "unknown option" for `envkit run node -e 0`: the same run with `--` before its command,
+ * which keeps the command's options its own (printed only where that is what went wrong).
+ */
+export function adviseSeparator(argv: readonly string[], message: string, io: Io): void {
+  // commander's words: "error: unknown option '-e'".
+  const unknown = /unknown option '([^']+)'/.exec(message)?.[1];
+  const fixed = unknown === undefined ? undefined : separatedRun(argv, unknown, COMMAND_LINE);
+  if (fixed === undefined) return;
+  io.stderr.write(`  fix: put -- before the command, so that its options are its own: \`envkit ${fixed.map(shellWord).join(' ')}\`\n`);
+}

@@ -1,5 +1,6 @@
-// Runs the whole vitest suite, then prints one plain closing line — "N passed, N failed, N skipped" — that
-// any CI log reader understands, and exits with vitest's own status.
+// Runs the whole vitest suite, then prints one plain closing line — "N passed, N failed, N skipped", and
+// the number of test files that failed where there are any — that any CI log reader understands, and exits with
+// vitest's own status.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ try {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   line = `vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
+  // A file can fail outside its tests (a beforeAll/afterAll hook, an import): its tests may all have passed.
+  if (r.numFailedTestSuites > 0) line += `; ${r.numFailedTestSuites} test file${r.numFailedTestSuites === 1 ? '' : 's'} failed`;
 } catch {}
 rmSync(dir, { recursive: true, force: true });
 console.log(line);

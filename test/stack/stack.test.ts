@@ -2,15 +2,17 @@
 // podman-compose 1.0.3 and podman, with a PostgreSQL+pgvector image that behaves like the official one,
 // a memu stand-in that logs in with MEMU_DB_URL on every request, and an Ollama stand-in.
 // In order: init and up, check --online, rotate --apply compose --restart with every process's argv sampled,
-// down and up again, kill -9 at each rotation step then resume, a rotation against a stopped database.
+// down and up again, kill -9 at each rotation step then resume, a rotation against a stopped database, and a
+// fleet's way: a host's .env decrypted from an encrypted environment, rotated there with --env, deployed again.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePassword, parseDocument } from 'envkit';
 import { canLogin } from 'envkit/rotate';
 import { CLI_NODE, ENVKIT_BIN, runProcess } from '../helpers/cli.js';
 import { requireTool } from '../helpers/require.js';
+import { testdir } from '../helpers/testdir.js';
 import { appStatus, BUILD_IMAGES, createStack, hasStack, type Stack } from '../helpers/stack.js';
 import { fragments, startWatcher } from '../reliability/support.js';
 
@@ -227,5 +229,61 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', { ti
     await stack.compose(['up', '-d', 'db']);
     await stack.waitHealthy('db');
     expect(await login(values().POSTGRES_PASSWORD!)).toEqual({ ok: true });
+  });
+  it('a fleet: the host decrypts environment production to .env and the stack runs on it; rotated there with --env, the printed deploy brings memu back on the new password', async () => {
+    // The operator's identity and the host's key file, each in a config directory of its own.
+    const operator = { XDG_CONFIG_HOME: testdir() };
+    const hostConfig = testdir();
+    const host = { ENVKIT_IDENTITY_FILE: join(hostConfig, 'envkit', 'identity.txt') };
+    const as = async (env: NodeJS.ProcessEnv, args: string[], code = 0) => {
+      const result = await stack.envkit(args, { env });
+      outputs.push(result.all);
+      expect(result.code, `envkit ${args.join(' ')}\n${result.all}`).toBe(code);
+      return result;
+    };
+    const hostRecipient = (await as({ XDG_CONFIG_HOME: hostConfig }, ['identity', '--no-keyring'])).stdout.trim();
+    await as(operator, ['identity', '--no-keyring']);
+    await as(operator, ['recipients', 'add', '--env', 'production', '--name', 'operator']);
+    await as(operator, ['recipients', 'add', '--env', 'production', hostRecipient, '--name', 'host']);
+    await as(operator, ['encrypt', '--env', 'production', '--from', '.env']);
+    const before = remember();
+
+    // The host: its .env comes from the environment (0600), and the stack runs on it.
+    writeFileSync(join(stack.dir, '.env'), '');
+    await as(host, ['decrypt', '--env', 'production', '--force']);
+    expect(values()).toEqual(before);
+    expect(statSync(join(stack.dir, '.env')).mode & 0o777).toBe(0o600);
+    await stack.compose(['up', '-d', '--force-recreate', 'memu']);
+    await stack.waitHealthy('memu');
+    expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
+
+    // Rotated on the host with its own key: the database and the encrypted file; .env waits for the deploy.
+    const rotated = await as(host, ['rotate', 'POSTGRES_PASSWORD', '--env', 'production', '--apply', 'compose', ...stack.composeArgs]);
+    expect(rotated.stdout).toMatch(/^Next: deploy environment production again where the app reads it \(`envkit decrypt --env production --force` on the host/m);
+    const recreate = /^ +(podman-compose .* up -d --force-recreate memu)$/m.exec(rotated.stdout)?.[1];
+    expect(recreate, rotated.stdout).toBeDefined();
+    // Revealed on purpose: not among the outputs that afterAll scans for secrets.
+    const revealed = await stack.envkit(['get', '--env', 'production', 'POSTGRES_PASSWORD', '--reveal'], { env: operator });
+    expect(revealed.code, revealed.stderr).toBe(0);
+    const next = revealed.stdout.trim();
+    secrets.add(next);
+    expect(next).not.toBe(before.POSTGRES_PASSWORD);
+    expect(values()).toEqual(before);
+    expect(await login(next)).toEqual({ ok: true });
+    expect(await login(before.POSTGRES_PASSWORD!)).toMatchObject({ ok: false, reason: 'auth' });
+
+    // The deploy, as printed: decrypt, then recreate the app.
+    const shell = { PATH: process.env.PATH, HOME: process.env.HOME, ...host };
+    for (const command of ['envkit decrypt --env production --force', recreate!]) {
+      const [program, ...args] = command.startsWith('envkit ') ? [CLI_NODE, '--', ENVKIT_BIN, ...command.split(' ').slice(1)] : ['sh', '-c', command];
+      const done = await runProcess(program!, args, { cwd: stack.dir, env: shell, timeoutMs: 180_000 });
+      outputs.push(done.all);
+      expect(done.code, `${command}\n${done.all}`).toBe(0);
+    }
+    remember();
+    expect(values().POSTGRES_PASSWORD).toBe(next);
+    await stack.waitHealthy('memu');
+    expect(await appStatus(stack)).toEqual({ status: 200, body: '{"status": "ok", "database": true}' });
+    await as(host, ['check', '--no-git', '--no-compose']);
   });
 });

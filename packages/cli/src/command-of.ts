@@ -28,6 +28,12 @@ export function commandLine(commands: readonly { name: string }[], globalOptions
  * Anything else (`--help`, `help`, a typo, combined short flags) gives undefined: build the whole program.
  */
 export function commandOf(argv: readonly string[], line: CommandLine): string | undefined {
+  const at = commandAt(argv, line);
+  return at === undefined ? undefined : argv[at];
+}
+
+/** Where in `argv` its command stands (see {@link commandOf}). */
+function commandAt(argv: readonly string[], line: CommandLine): number | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (line.flags.includes(arg)) continue;
@@ -36,7 +42,7 @@ export function commandOf(argv: readonly string[], line: CommandLine): string | 
       continue;
     }
     if (arg.startsWith('--') && line.withValue.includes(arg.slice(0, arg.indexOf('=')))) continue;
-    return line.commands.includes(arg) ? arg : undefined;
+    return line.commands.includes(arg) ? i : undefined;
   }
   return undefined;
 }
@@ -47,8 +53,8 @@ export function commandOf(argv: readonly string[], line: CommandLine): string | 
  * a `--` already, or `unknown` stands before the command (a mistyped option of envkit's own).
  */
 export function separatedRun(argv: readonly string[], unknown: string, line: CommandLine): string[] | undefined {
-  const at = argv.indexOf('run');
-  if (at === -1 || commandOf(argv, line) !== 'run' || argv.includes('--')) return undefined;
+  const at = commandAt(argv, line);
+  if (at === undefined || argv[at] !== 'run' || argv.includes('--')) return undefined;
   for (let i = at + 1; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === unknown || arg.startsWith(`${unknown}=`)) return undefined;

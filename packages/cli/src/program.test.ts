@@ -48,6 +48,7 @@ describe('separatedRun', () => {
     [['run', 'node', '-e', '0'], '-e', ['run', '--', 'node', '-e', '0']],
     [['--env', 'production', 'run', '-C', 'memu', 'ls', '-la'], '-la', ['--env', 'production', 'run', '-C', 'memu', '--', 'ls', '-la']],
     [['run', '--env', 'prod', 'sh', '-c', 'x', '--verbose=1'], '--verbose', ['run', '--env', 'prod', '--', 'sh', '-c', 'x', '--verbose=1']],
+    [['-C', 'run', 'run', 'node', '-e', '0'], '-e', ['-C', 'run', 'run', '--', 'node', '-e', '0']], // a directory named run
   ])('%j with %s unknown: %j', (argv, unknown, fixed) => {
     expect(separatedRun(argv, unknown, COMMAND_LINE)).toEqual(fixed);
   });

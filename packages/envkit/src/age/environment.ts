@@ -113,11 +113,16 @@ export function assertEnvironmentParsed(doc: EnvDocument, paths: EnvironmentPath
 /** `error` (thrown while reading environment `paths`), with the environment in its data when it is a PARSE error of the environment's own lines. */
 export function ofEnvironment(error: unknown, paths: EnvironmentPaths): unknown {
   if (!isEnvkitError(error, 'PARSE') || error.path !== paths.encryptedName) return error;
-  return new EnvkitError('PARSE', error.message, {
-    ...(error.hint === undefined ? {} : { hint: error.hint }),
+  return namingEnvironment(error, paths);
+}
+
+/** `error` again, everything kept, with environment `paths` named in its data (for a fix in its terms). */
+function namingEnvironment(error: EnvkitError, paths: EnvironmentPaths): EnvkitError {
+  return new EnvkitError(error.code, error.message, {
+    hint: error.hint,
     issues: error.issues,
     path: error.path,
-    ...(error.reason === undefined ? {} : { reason: error.reason }),
+    reason: error.reason,
     data: { ...error.data, environment: paths.name },
     cause: error,
   });
@@ -134,7 +139,7 @@ export async function readEnvironmentText(paths: EnvironmentPaths, identities: r
     // Not a recipient: the way in is to be added to this environment; plaintext named .age: the way out is to
     // encrypt it as this environment. The error names the environment (as data) for that fix.
     if (!isEnvkitError(error, 'CRYPTO') || (error.reason !== 'not-recipient' && error.reason !== 'not-age')) throw error;
-    throw new EnvkitError('CRYPTO', error.message, { hint: error.hint, reason: error.reason, path: error.path, data: { environment: paths.name }, cause: error });
+    throw namingEnvironment(error, paths);
   }
 }
 

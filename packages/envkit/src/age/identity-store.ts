@@ -82,9 +82,7 @@ export async function ensureIdentity(options: IdentityOptions = {}): Promise<Loa
     // is copied into the file instead (read only; one that cannot be read or used leaves a new one to be made).
     const stored = await readKeyring({ keyring: 'auto' }, env).catch(() => undefined);
     if (stored !== undefined) {
-      const path = identityFilePath(env);
-      makePrivateDir(resolve(path, '..'));
-      writeSecretFile(path, formatIdentityFile(stored.identity, stored.recipient, new Date()));
+      const path = writePersonalFile(env, stored.identity, stored.recipient);
       return { identity: stored.identity, recipient: stored.recipient, source: { kind: 'file', path }, created: false, copiedFrom: stored.source };
     }
   }
@@ -95,10 +93,16 @@ export async function ensureIdentity(options: IdentityOptions = {}): Promise<Loa
     const kept = await keepInKeyring(identity, options, env);
     if (kept !== undefined) return { identity, recipient, source: kept, created: true };
   }
+  const path = writePersonalFile(env, identity, recipient);
+  return { identity, recipient, source: { kind: 'file', path }, created: true };
+}
+
+/** Write the personal identity file ({@link identityFilePath}, 0600 under a 0700 directory); returns its path. */
+function writePersonalFile(env: NodeJS.ProcessEnv, identity: string, recipient: string): string {
   const path = identityFilePath(env);
   makePrivateDir(resolve(path, '..'));
   writeSecretFile(path, formatIdentityFile(identity, recipient, new Date()));
-  return { identity, recipient, source: { kind: 'file', path }, created: true };
+  return path;
 }
 
 /** The identity with its recipient: by node:crypto, so that a command that only decrypts never loads age-encryption. */

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from './yaml.js';
 import type { YamlNode as Node, YamlPair as Pair } from './yaml.js';
 import { getNode, getPair, resolveNode, scalarString } from './read.js';
@@ -80,6 +81,14 @@ export function envFilesOf(service: ComposeService): { path: string; node: unkno
     const path = scalarString(isMap(node) ? getNode(node, 'path') : node);
     return path === undefined ? [] : [{ path, node }];
   });
+}
+
+/**
+ * The files a service's `env_file:` entries load: each as written, and resolved against the directory of the
+ * service's compose file `composePath` (where compose looks for it).
+ */
+export function envFilesLoaded(service: ComposeService, composePath: string): { path: string; resolved: string }[] {
+  return envFilesOf(service).map(({ path }) => ({ path, resolved: resolve(dirname(composePath), path) }));
 }
 
 /** The `env_file:` entries of a service that load a file named `.env` whole. */

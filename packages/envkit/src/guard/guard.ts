@@ -10,7 +10,7 @@ import { ContentScanner, type ContentHit } from './content.js';
 import { composeFindings, exampleFindings } from './file-rules.js';
 import { readBlobs, repositoryTop, scopeFiles, type GitFile, type GuardScope } from './git-objects.js';
 import { pathKind } from './paths.js';
-import { secretsStillInWorkTree } from './work-tree.js';
+import { secretsStillInWorkTree, type WorkTreeValues } from './work-tree.js';
 import type { SecretSource, SecretValue } from './sources.js';
 
 /** Options of {@link guardRepository}. */
@@ -87,7 +87,10 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
   // A real value in the example may be of any place it serves: the env file (where it exists) and each
   // encrypted environment searched (one this user can open, so rotate --env works for them).
   const searched = [...new Set(options.sources.flatMap((s) => (s.environment === undefined ? [] : [s.environment])))];
-  const exampleHeld: HeldAt = searched.length === 0 && existsSync(paths.env) ? {} : { environments: searched, plain: existsSync(paths.env) };
+  const envExists = existsSync(paths.env);
+  const exampleHeld: HeldAt = searched.length === 0 && envExists ? {} : { environments: searched, plain: envExists };
+  // The committed env files as they are in the work tree, each read once however many versions the scan meets.
+  const workTree: WorkTreeValues = new Map();
 
   // Each path once per blob; in a range or the history the oldest commit that brought it is named (git
   // lists newest first).
@@ -126,7 +129,7 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const where = { file: file.path, commit: file.commit, scope };
       if (kind === 'env') {
         // Only a committed one is rotated: its values still in the file as it is now are rotated there.
-        const stillHeld = file.commit === undefined ? [] : secretsStillInWorkTree(join(top, file.path), (text ??= bytes.toString('utf8')), options.schema, paths.env);
+        const stillHeld = file.commit === undefined ? [] : secretsStillInWorkTree(join(top, file.path), (text ??= bytes.toString('utf8')), options.schema, paths.env, workTree);
         scanned.push({ found: [envFileFinding(where, hits, options.schema, stillHeld)] });
         continue;
       }

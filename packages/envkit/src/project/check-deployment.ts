@@ -1,4 +1,4 @@
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Finding } from '../findings.js';
 import { hasErrors, limitFindings } from '../findings.js';
 import { parseDocument } from '../dotenv/document.js';
@@ -7,7 +7,7 @@ import { EnvkitError } from '../errors.js';
 import { findComposeFile, readComposeText } from '../compose/read.js';
 import { checkReferences } from '../compose/references.js';
 import { checkHardening } from '../compose/hardening.js';
-import { envFilesOf } from '../compose/services.js';
+import { envFilesLoaded } from '../compose/services.js';
 import { podmanFindings, type PodmanEnvironment } from '../compose/podman.js';
 import type { ProbeResult } from '../compose/probes.js';
 import { checkProjectWithDocument, type CheckOptions, type CheckResult } from './check.js';
@@ -77,7 +77,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
           Object.entries(values).filter(([key]) => options.schema.vars[key]?.secret === true),
         );
         // `env_file: .env` hands the container every variable of the file: none of those is unused.
-        const envFileLoaded = file.services.some((service) => envFilesOf(service).some((entry) => resolve(dirname(path), entry.path) === paths.env));
+        const envFileLoaded = file.services.some((service) => envFilesLoaded(service, path).some((entry) => entry.resolved === paths.env));
         // One push at a time: spreading a large list into push() overflows the call stack.
         for (const finding of checkReferences(file, { schemaKeys: Object.keys(options.schema.vars), envKeys: doc.keys(), envFileLoaded })) findings.push(finding);
         if (envFileLoaded) for (const finding of podmanEnvFileFindings(doc, paths.envName)) findings.push(finding);

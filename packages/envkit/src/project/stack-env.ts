@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { EnvSchema } from '../schema/define.js';
 import { readComposeText } from '../compose/read.js';
 import { composeReferences } from '../compose/references.js';
-import { envFilesOf } from '../compose/services.js';
+import { envFilesLoaded } from '../compose/services.js';
 import { readTextFile } from '../files/write-file.js';
 import { projectPaths, type ProjectOptions } from './context.js';
 
@@ -48,8 +48,8 @@ export async function stackEnvFile(options: ProjectOptions & { schema: EnvSchema
   const loading: string[] = [];
   const others = new Map<string, string[]>();
   for (const service of file.services) {
-    for (const entry of envFilesOf(service)) {
-      if (resolve(dirname(path), entry.path) === paths.env) {
+    for (const entry of envFilesLoaded(service, path)) {
+      if (entry.resolved === paths.env) {
         if (!loading.includes(service.name)) loading.push(service.name);
         continue;
       }

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { envFilesOf } from '../../compose/services.js';
+import { envFilesLoaded } from '../../compose/services.js';
 import type { ComposeCommand } from '../../database/compose-command.js';
 import type { ParsedCompose } from './plan.js';
 
@@ -26,7 +26,7 @@ export function appEnvFiles(composeFiles: readonly ParsedCompose[], appService: 
     const service = file.services.find((s) => s.name === appService);
     if (service === undefined) continue;
     defined = true;
-    for (const entry of envFilesOf(service)) entries.push({ path: entry.path, resolved: resolve(dirname(path), entry.path) });
+    for (const entry of envFilesLoaded(service, path)) entries.push(entry);
   }
   if (!defined) return undefined;
   const envFiles = entries.map((e) => e.path);

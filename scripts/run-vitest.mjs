@@ -20,7 +20,9 @@ try {
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   line = `vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
   // A file can fail outside its tests (a beforeAll/afterAll hook, an import): its tests may all have passed.
-  if (r.numFailedTestSuites > 0) line += `; ${r.numFailedTestSuites} test file${r.numFailedTestSuites === 1 ? '' : 's'} failed`;
+  // (numFailedTestSuites counts describe blocks too: the files are testResults.)
+  const files = (r.testResults ?? []).filter((t) => t.status === 'failed').length;
+  if (files > 0) line += `; ${files} test file${files === 1 ? '' : 's'} failed`;
 } catch {}
 rmSync(dir, { recursive: true, force: true });
 console.log(line);

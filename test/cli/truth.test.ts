@@ -358,6 +358,10 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
     const after = await envkit(dir, ['guard', '--history', '--no-keyring']);
     expect(after.stdout).not.toContain('envkit rotate');
+    // Committed again: the finding still names the first commit, and the rotation of the values the file holds now.
+    await runs(dir, 'git add -f .env.staging && git -c user.email=t@t -c user.name=t commit -qm again');
+    const again = await envkit(dir, ['guard', '--history', '--no-keyring']);
+    expect([...again.stdout.matchAll(/`(envkit rotate [^`]*)`/g)].map((m) => m[1]!), again.stdout).toEqual(['envkit rotate -f .env.staging POSTGRES_PASSWORD']);
   });
 });
 

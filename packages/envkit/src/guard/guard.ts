@@ -119,7 +119,10 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
   let bytesRead = 0;
   // Per file in the order read: its findings, and the rules of its kind still to run on its text (parsing
   // a compose file is asynchronous: js-yaml loads on first use). Reported in that order once all are read.
-  const scanned: { found: Finding[]; rules?: () => Promise<Finding[]> | Finding[]; commit?: string | undefined }[] = [];
+  const scanned: { found: Finding[]; rules?: () => Promise<Finding[]> | Finding[]; commit?: string | undefined; env?: { where: Where; hits: ContentHit[] } }[] = [];
+  // A committed env file's secrets still in the work tree, from any of its versions: its finding is reported once,
+  // for the oldest commit, and names them all (a newer commit may hold the value the file holds now).
+  const stillHeld = new Map<string, Set<string>>();
   await readBlobs(top, [...byBlob.keys()], (blob, bytes) => {
     bytesRead += bytes.length;
     const hits = scanner.scan(bytes);
@@ -129,8 +132,11 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       const where = { file: file.path, commit: file.commit, scope };
       if (kind === 'env') {
         // Only a committed one is rotated: its values still in the file as it is now are rotated there.
-        const stillHeld = file.commit === undefined ? [] : secretsStillInWorkTree(join(top, file.path), (text ??= bytes.toString('utf8')), options.schema, paths.env, workTree);
-        scanned.push({ found: [envFileFinding(where, hits, options.schema, stillHeld)] });
+        const still = file.commit === undefined ? [] : secretsStillInWorkTree(join(top, file.path), (text ??= bytes.toString('utf8')), options.schema, paths.env, workTree);
+        const held = stillHeld.get(file.path) ?? new Set<string>();
+        for (const key of still) held.add(key);
+        stillHeld.set(file.path, held);
+        scanned.push({ found: [], env: { where, hits } });
         continue;
       }
       const found = hits.map((hit) => hitFinding(where, hit, options.schema));
@@ -141,7 +147,11 @@ export async function guardRepository(options: GuardOptions): Promise<GuardResul
       } else scanned.push({ found });
     }
   });
-  for (const { found, rules, commit } of scanned) {
+  for (const { found, rules, commit, env } of scanned) {
+    if (env !== undefined) {
+      const held = stillHeld.get(env.where.file);
+      found.push(envFileFinding(env.where, env.hits, options.schema, Object.keys(options.schema.vars).filter((key) => held?.has(key))));
+    }
     if (rules !== undefined) {
       const more = await rules();
       // A line that holds a current secret's value is reported once, as such.

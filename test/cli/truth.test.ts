@@ -15,10 +15,16 @@ const MEMU = fileURLToPath(new URL('../../examples/memu/', import.meta.url));
 const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
 const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
-/** A directory with the memu example's .env.example and compose file, initialised without the keyring. */
-async function memuProject(args: string[] = []): Promise<{ dir: string; init: CliResult }> {
+/** A directory with these files of the memu example: its .env.example and compose file, or only the first (no compose file). */
+function memuDir(files: readonly string[] = ['.env.example', 'docker-compose.yml']): string {
   const dir = testdir();
-  for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+  for (const file of files) copyFileSync(join(MEMU, file), join(dir, file));
+  return dir;
+}
+
+/** A {@link memuDir} initialised without the keyring. */
+async function memuProject(args: string[] = [], files?: readonly string[]): Promise<{ dir: string; init: CliResult }> {
+  const dir = memuDir(files);
   return { dir, init: await initProject(dir, ['--no-keyring', ...args]) };
 }
 
@@ -37,8 +43,7 @@ describe('the fix of an unusable keyring names only flags the command has', () =
   }
 
   it('init --keyring: its fix names --no-keyring, and init with it does the work without the keyring', async () => {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const dir = memuDir(['.env.example']);
     const required = await envkit(dir, ['init', '--no-input', '--keyring']);
     expect(required.code, required.all).toBe(3);
     expect(required.stderr).toMatch(/fix: .*; or run with --no-keyring to do without the keyring$/m);
@@ -50,8 +55,7 @@ describe('the fix of an unusable keyring names only flags the command has', () =
 
 describe('init --set KEY=VALUE with an invalid value, before there is an env file', () => {
   it('names no command that needs the env file (rotate, set): the way out is another value or none; left out, init succeeds', async () => {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const dir = memuDir(['.env.example']);
     const refused = await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'POSTGRES_PASSWORD=short', '--set', 'MEMU_MEMORY_LIMIT=lots']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^ {2}- POSTGRES_PASSWORD: must be at least 32 characters \(got 5\)$/m);
@@ -81,8 +85,7 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
   it('restore -f FILE: the check its Next line names, run as written, checks FILE; a dry run names no next step and writes nothing', async () => {
     await withSecretService(async (keyring) => {
       const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-      const dir = testdir();
-      for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+      const dir = memuDir();
       const init = await envkit(dir, ['-f', 'prod.env', 'init', '--no-input', '--keyring'], { env });
       expect(init.code, init.all).toBe(0);
       rmSync(join(dir, 'prod.env'));
@@ -106,8 +109,7 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
 
 describe('example --check and gitignore --check: the command they print is for the file and directory checked', () => {
   it('-f prod.env: run as written, they write prod.env.example and the ignore rules of prod.env; then both checks pass', async () => {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const dir = memuDir(['.env.example']);
     writeFileSync(join(dir, 'prod.env'), memuEnvText(), { mode: 0o600 });
     const example = await envkit(dir, ['-f', 'prod.env', 'example', '--check']);
     expect(example.code).toBe(1);
@@ -158,8 +160,7 @@ describe.runIf(hasKeyring)('keyring status and backup: the backup and restore th
     it(`${globals.join(' ')}: run as written, they copy ${file} into the keyring and rebuild ${file}`, async () => {
       await withSecretService(async (keyring) => {
         const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-        const dir = testdir();
-        copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+        const dir = memuDir(['.env.example']);
         const run = (args: string[], input?: string) => envkit(dir, [...globals, ...args], { env, ...(input === undefined ? {} : { input }) });
         const init = await run(['init', '--no-input', '--keyring']);
         expect(init.code, init.all).toBe(0);
@@ -358,11 +359,7 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
 
 describe('the restart a rotation asks for, and the start init asks for, are for how the app runs here', () => {
   /** A memu project without a compose file (the app started some other way), initialised without the keyring. */
-  async function withoutCompose(): Promise<{ dir: string; init: CliResult }> {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
-    return { dir, init: await initProject(dir, ['--no-keyring']) };
-  }
+  const withoutCompose = () => memuProject([], ['.env.example']);
 
   it('no compose file: init and rotate say the app must start with the new .env and name no compose command, which cannot work here', async () => {
     const { dir, init } = await withoutCompose();

@@ -67,6 +67,11 @@ export function inDir(scope: FixScope): string {
   return scope.dir === undefined ? '' : ` in ${scope.dir}`;
 }
 
+/** `text` with its envkit commands for what `scope` worked on (scopeCommands), painted by `paint`, then ` in memu/` (inDir). */
+export function commandIn(text: string, scope: FixScope, paint: (text: string) => string = (t) => t): string {
+  return `${paint(scopeCommands(text, scope))}${inDir(scope)}`;
+}
+
 /** `fix`, or `fix (in memu/)` when the fixes are for the -C directory. */
 export function fixLabel(scope: FixScope): string {
   return scope.dir === undefined ? 'fix' : `fix (in ${scope.dir})`;

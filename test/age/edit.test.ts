@@ -1,11 +1,10 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
 import { snapshot } from '../reliability/support.js';
-import { CANARY, HAS_AGE, SECRETS, ageDecrypt, ageProject, findLeak, memuEnvText, watchPlaintext } from './support.js';
+import { CANARY, HAS_AGE, SECRETS, ageDecrypt, ageProject, findLeak, keygen, memuEnvText, watchPlaintext } from './support.js';
 
 /** An "editor": a shell script that gets the file as $1, records what it saw, and runs `body`. */
 function editor(body: string): { command: string; log: string } {
@@ -93,7 +92,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age'))('envkit edit 
     }
     // A recipients list none of the identities here is on (the file still opens with yours): refused before the editor too.
     const list = join(p.dir, '.env.production.recipients');
-    writeFileSync(list, `# someone else\n${spawnSync('age-keygen', { encoding: 'utf8' }).stdout.match(/age1[0-9a-z]+/)?.[0] as string}\n`);
+    writeFileSync(list, `# someone else\n${keygen(testdir(), 'other.key').recipient}\n`);
     const ed = editor('echo GREETING=hi >> "$f"');
     const locked = await p.run(['edit', '--env', 'production'], { env: { EDITOR: ed.command } });
     expect(locked.code, locked.all).toBe(1);

@@ -7,19 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/require.js';
 import { testdir } from '../helpers/testdir.js';
 import { CANARY, HAS_AGE, SECRETS, ageProject, findLeak, memuEnvText } from './support.js';
-import { sh, ENVKIT_BIN } from '../cli/support.js';
+import { envkitShell, rotations } from '../cli/support.js';
 
 const MEMU = new URL('../../examples/memu/', import.meta.url).pathname;
 
 const HAS_GIT = spawnSync('git', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** The rotations a guard fix names, in backquotes, as printed. */
-const rotations = (out: string): string[] => [...out.matchAll(/`(envkit rotate [^`]*)`/g)].map((m) => m[1]!);
+/** git in `dir`, with a committer. */
+const gitIn = (dir: string) => (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
 
 describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age') && requireTool('git', HAS_GIT, 'apt-get install git'))('envkit guard and encrypted environments', () => {
   it('blocks a value of .env.production.age pasted into a staged file, naming the key and the environment, never the value', async () => {
     const p = await ageProject();
-    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: p.dir, encoding: 'utf8' });
+    const git = gitIn(p.dir);
     git('init', '-q');
     writeFileSync(join(p.dir, 'deploy.sh'), `#!/bin/sh\nexport PGPASSWORD=${CANARY.POSTGRES_PASSWORD}\n`);
     git('add', 'deploy.sh', '.env.production.age', '.env.production.recipients');
@@ -38,7 +38,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age') && requireTool
 
   it('a committed .env.production (the plaintext of .env.production.age): the rotations it names are of environment production, and work as printed', async () => {
     const p = await ageProject();
-    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: p.dir, encoding: 'utf8' });
+    const git = gitIn(p.dir);
     git('init', '-q');
     git('add', '.env.production.age', '.env.production.recipients', '.gitignore');
     git('commit', '-qm', 'environment');
@@ -56,7 +56,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age') && requireTool
     ]);
     expect(findLeak(blocked.all, SECRETS)).toBeUndefined();
     // As printed (with --apply none: no database here), each changes the value in .env.production.age.
-    const shell = (line: string) => sh(p.dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN, ...p.env });
+    const shell = (line: string) => envkitShell(p.dir, line, p.env);
     for (const [command, input] of [
       ['envkit rotate --env production POSTGRES_PASSWORD', ''],
       ['envkit rotate --env production OPENAI_API_KEY --stdin', 'printf %s sk-NewKeyFromTheIssuer7Hq2Wm9Lx4 | '],
@@ -71,7 +71,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age') && requireTool
 
   it('a secret in a committed .env.example: the rotation it names is of the environments this user can open (and .env only where there is one)', async () => {
     const p = await ageProject();
-    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: p.dir, encoding: 'utf8' });
+    const git = gitIn(p.dir);
     git('init', '-q');
     // A real-looking password that is no current value (a current one is reported as such, with its environment).
     const example = readFileSync(join(MEMU, '.env.example'), 'utf8').replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=Zq8vN2mK4pL7wR9tY3xB6cD1fG5hJ0sA');
@@ -83,7 +83,7 @@ describe.runIf(requireTool('age', HAS_AGE, 'apt-get install age') && requireTool
     expect(blocked.stdout).toMatch(/^error +\.env\.example:\d+ +POSTGRES_PASSWORD has a value in the example/m);
     // It said `envkit rotate POSTGRES_PASSWORD`: there is no .env here.
     expect(rotations(blocked.stdout)).toEqual(['envkit rotate --env production POSTGRES_PASSWORD']);
-    const shell = (line: string) => sh(p.dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN, ...p.env });
+    const shell = (line: string) => envkitShell(p.dir, line, p.env);
     const rotated = await shell(`${rotations(blocked.stdout)[0]!} --apply none --no-keyring`);
     expect(rotated.code, rotated.all).toBe(0);
     // Someone who cannot open production, without a .env: no command that would fail, the key named instead.

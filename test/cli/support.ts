@@ -81,6 +81,16 @@ export function sh(cwd: string, script: string, env: NodeJS.ProcessEnv = {}): Pr
   });
 }
 
+/** Run a shell command line in `cwd` whose `envkit` is the built CLI, as a user's PATH has it: a printed command, as written. */
+export function envkitShell(cwd: string, line: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return sh(cwd, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, env);
+}
+
+/** The `envkit rotate …` commands a fix names in backquotes, as printed. */
+export function rotations(out: string): string[] {
+  return [...out.matchAll(/`(envkit rotate [^`]*)`/g)].map((m) => m[1]!);
+}
+
 /** A directory whose node_modules resolves `envkit` and `zod` like an installed project's (for `--schema` modules). */
 export function schemaProject(): string {
   const dir = testdir();

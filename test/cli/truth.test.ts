@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testdir } from '../helpers/testdir.js';
-import { envkit, initProject, readEnv, sh, ENVKIT_BIN, type CliResult } from './support.js';
+import { envkit, envkitShell, initProject, readEnv, rotations, type CliResult } from './support.js';
 import { HAS_AGE, ageProject, memuEnvText } from '../age/support.js';
 import { requireTool } from '../helpers/require.js';
 import { SECRET_SERVICE_INSTALL, hasSecretService, withSecretService } from '../helpers/secret-service.js';
@@ -15,16 +15,17 @@ const MEMU = fileURLToPath(new URL('../../examples/memu/', import.meta.url));
 const hasGit = requireTool('git', spawnSync('git', ['--version']).status === 0, 'apt-get install -y git');
 const hasKeyring = process.platform === 'linux' && requireTool('Secret Service (gnome-keyring)', hasSecretService(), SECRET_SERVICE_INSTALL);
 
-/** A directory with the memu example's .env.example and compose file, initialised without the keyring. */
-async function memuProject(args: string[] = []): Promise<{ dir: string; init: CliResult }> {
+/** A directory with these files of the memu example: its .env.example and compose file, or only the first (no compose file). */
+function memuDir(files: readonly string[] = ['.env.example', 'docker-compose.yml']): string {
   const dir = testdir();
-  for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
-  return { dir, init: await initProject(dir, ['--no-keyring', ...args]) };
+  for (const file of files) copyFileSync(join(MEMU, file), join(dir, file));
+  return dir;
 }
 
-/** A shell whose `envkit` is the built CLI, as a user's PATH has it. */
-function shell(dir: string, line: string, env: NodeJS.ProcessEnv = {}) {
-  return sh(dir, `envkit() { "$ENVKIT_NODE" -- "$ENVKIT_BIN" "$@"; }; ${line}`, { ENVKIT_BIN, ...env });
+/** A {@link memuDir} initialised without the keyring. */
+async function memuProject(args: string[] = [], files?: readonly string[]): Promise<{ dir: string; init: CliResult }> {
+  const dir = memuDir(files);
+  return { dir, init: await initProject(dir, ['--no-keyring', ...args]) };
 }
 
 describe('the fix of an unusable keyring names only flags the command has', () => {
@@ -42,8 +43,7 @@ describe('the fix of an unusable keyring names only flags the command has', () =
   }
 
   it('init --keyring: its fix names --no-keyring, and init with it does the work without the keyring', async () => {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const dir = memuDir(['.env.example']);
     const required = await envkit(dir, ['init', '--no-input', '--keyring']);
     expect(required.code, required.all).toBe(3);
     expect(required.stderr).toMatch(/fix: .*; or run with --no-keyring to do without the keyring$/m);
@@ -55,8 +55,7 @@ describe('the fix of an unusable keyring names only flags the command has', () =
 
 describe('init --set KEY=VALUE with an invalid value, before there is an env file', () => {
   it('names no command that needs the env file (rotate, set): the way out is another value or none; left out, init succeeds', async () => {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const dir = memuDir(['.env.example']);
     const refused = await envkit(dir, ['init', '--no-input', '--no-keyring', '--set', 'POSTGRES_PASSWORD=short', '--set', 'MEMU_MEMORY_LIMIT=lots']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^ {2}- POSTGRES_PASSWORD: must be at least 32 characters \(got 5\)$/m);
@@ -75,7 +74,7 @@ describe("init's next step is for what it wrote", () => {
     const { dir, init } = await memuProject(['-f', 'prod.env']);
     const next = /^Next: (envkit check[^,]*), then /m.exec(init.stdout)?.[1];
     expect(next, init.stdout).toBeDefined();
-    const checked = await shell(dir, next!);
+    const checked = await envkitShell(dir, next!);
     expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
     expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
     expect(existsSync(join(dir, '.env'))).toBe(false);
@@ -86,8 +85,7 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
   it('restore -f FILE: the check its Next line names, run as written, checks FILE; a dry run names no next step and writes nothing', async () => {
     await withSecretService(async (keyring) => {
       const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-      const dir = testdir();
-      for (const file of ['.env.example', 'docker-compose.yml']) copyFileSync(join(MEMU, file), join(dir, file));
+      const dir = memuDir();
       const init = await envkit(dir, ['-f', 'prod.env', 'init', '--no-input', '--keyring'], { env });
       expect(init.code, init.all).toBe(0);
       rmSync(join(dir, 'prod.env'));
@@ -101,7 +99,7 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
       expect(restored.code, restored.all).toBe(0);
       const next = /^Next: (envkit check.*)\.$/m.exec(restored.stdout)?.[1];
       expect(next, restored.stdout).toBeDefined();
-      const checked = await shell(dir, next!, env);
+      const checked = await envkitShell(dir, next!, env);
       expect(checked.code, `${next}:\n${checked.all}`).toBe(0);
       expect(checked.stdout).toMatch(/^ok: .*\(memu schema; prod\.env \+ docker-compose\.yml\)$/m);
       expect(existsSync(join(dir, '.env'))).toBe(false);
@@ -111,8 +109,7 @@ describe.runIf(hasKeyring)("restore's next step is for what it wrote", () => {
 
 describe('example --check and gitignore --check: the command they print is for the file and directory checked', () => {
   it('-f prod.env: run as written, they write prod.env.example and the ignore rules of prod.env; then both checks pass', async () => {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+    const dir = memuDir(['.env.example']);
     writeFileSync(join(dir, 'prod.env'), memuEnvText(), { mode: 0o600 });
     const example = await envkit(dir, ['-f', 'prod.env', 'example', '--check']);
     expect(example.code).toBe(1);
@@ -163,8 +160,7 @@ describe.runIf(hasKeyring)('keyring status and backup: the backup and restore th
     it(`${globals.join(' ')}: run as written, they copy ${file} into the keyring and rebuild ${file}`, async () => {
       await withSecretService(async (keyring) => {
         const env = { DBUS_SESSION_BUS_ADDRESS: keyring.address };
-        const dir = testdir();
-        copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
+        const dir = memuDir(['.env.example']);
         const run = (args: string[], input?: string) => envkit(dir, [...globals, ...args], { env, ...(input === undefined ? {} : { input }) });
         const init = await run(['init', '--no-input', '--keyring']);
         expect(init.code, init.all).toBe(0);
@@ -175,7 +171,7 @@ describe.runIf(hasKeyring)('keyring status and backup: the backup and restore th
         const name = file.replace('.', '\\.');
         const backup = new RegExp(`^Copy ${name} into the keyring with (envkit backup.*) \\(OPENROUTER_API_KEY\\)\\.$`, 'm').exec(behind.stdout)?.[1];
         expect(backup, behind.stdout).toBeDefined();
-        const backedUp = await shell(dir, backup!, env);
+        const backedUp = await envkitShell(dir, backup!, env);
         expect(backedUp.code, `${backup}:\n${backedUp.all}`).toBe(0);
         expect((await run(['keyring', 'status'])).stdout).toMatch(new RegExp(`^ {2}OPENROUTER_API_KEY +stored, same as ${name}$`, 'm'));
         const restore = new RegExp(`Rebuild a lost ${name} with (envkit restore.*)\\.$`, 'm').exec(backedUp.stdout)?.[1];
@@ -183,7 +179,7 @@ describe.runIf(hasKeyring)('keyring status and backup: the backup and restore th
         rmSync(join(dir, file));
         const missing = await run(['keyring', 'status']);
         expect(missing.stdout).toContain(`Rebuild ${file} with ${restore!}.`);
-        const restored = await shell(dir, restore!, env);
+        const restored = await envkitShell(dir, restore!, env);
         expect(restored.code, `${restore}:\n${restored.all}`).toBe(0);
         expect(readFileSync(join(dir, file), 'utf8')).toMatch(/^OPENROUTER_API_KEY=sk-or-v1-truthRouterKeyH5jK8nM2qS6uW9$/m);
       });
@@ -225,7 +221,7 @@ describe.runIf(HAS_AGE)('recipients remove --env NAME of a name not on the list'
     expect(refused.code, refused.all).not.toBe(0);
     const command = /^ {2}fix: see `([^`]+)` for the recipients/m.exec(refused.stderr)?.[1];
     expect(command, refused.stderr).toBeDefined();
-    const listed = await shell(p.dir, command!, p.env);
+    const listed = await envkitShell(p.dir, command!, p.env);
     expect(listed.code, `${command}:\n${listed.all}`).toBe(0);
     expect(listed.stdout).toMatch(/^age1\S+ +# alice$/m);
   });
@@ -241,7 +237,7 @@ describe.runIf(HAS_AGE)('edit --env NAME with an editor that is not there', () =
     expect(command, missing.stderr).toBeDefined();
     const editor = join(testdir(), 'editor');
     writeFileSync(editor, "#!/bin/sh\nsed -i 's/^MEMU_MEMORY_LIMIT=.*/MEMU_MEMORY_LIMIT=3g/' \"$1\"\n", { mode: 0o755 });
-    const edited = await shell(p.dir, command!, { ...p.env, EDITOR: editor });
+    const edited = await envkitShell(p.dir, command!, { ...p.env, EDITOR: editor });
     expect(edited.code, `${command}:\n${edited.all}`).toBe(0);
     expect((await p.run(['get', '--env', 'production', 'MEMU_MEMORY_LIMIT'])).stdout.trim()).toBe('3g');
   });
@@ -261,7 +257,7 @@ describe.runIf(HAS_AGE)('check --env NAME --compose/--online, refused: the check
       const commands = [...(/^ {2}fix: (.*)$/m.exec(refused.stderr)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
       expect(commands, refused.stderr).toHaveLength(2);
       for (const command of commands) {
-        const ran = await shell(p.dir, command, { ...p.env, ...env });
+        const ran = await envkitShell(p.dir, command, { ...p.env, ...env });
         expect(ran.code, `${command}:\n${ran.all}`).toBe(0);
         expect(ran.stderr).not.toContain('check --env checks the environment itself');
       }
@@ -282,7 +278,7 @@ describe('check -f FILE of an unfinished rotation', () => {
     const fix = findings.find((f) => f.rule === 'rotation.pending')?.fix ?? '';
     const command = /^(envkit rotate [^(]*?) \(finishes it/.exec(fix)?.[1];
     expect(command, JSON.stringify(findings)).toBeDefined();
-    const resumed = await shell(dir, command!);
+    const resumed = await envkitShell(dir, command!);
     // The database is still unreachable: it stops at apply again, but resuming prod.env's rotation.
     expect(resumed.stdout, resumed.all).toMatch(/^ {2}pending +already done +resuming the rotation started .* from prod\.env\.envkit-pending$/m);
     expect(existsSync(join(dir, '.env')), 'the fix worked on .env').toBe(false);
@@ -297,7 +293,7 @@ describe('rotate -f FILE --json of a rotation that stopped', () => {
     const hint = (JSON.parse(stopped.stdout) as { error: { hint: string } }).error.hint;
     const command = /run `([^`]+)` again to finish the rotation/.exec(hint)?.[1];
     expect(command, hint).toBeDefined();
-    const resumed = await shell(dir, command!);
+    const resumed = await envkitShell(dir, command!);
     expect(resumed.stdout, resumed.all).toMatch(/^ {2}pending +already done +resuming the rotation started .* from prod\.env\.envkit-pending$/m);
     expect(existsSync(join(dir, '.env')), 'the hint worked on .env').toBe(false);
   });
@@ -335,7 +331,7 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
     const rotate = /^ +fix: replace it .* rotate it: `(envkit rotate[^`]*)`$/m.exec(blocked.stdout)?.[1];
     expect(rotate, blocked.stdout).toBeDefined();
     // As printed, shown as a dry run that needs no database: it is the rotation of prod.env.
-    const dry = await shell(dir, `${rotate!} --apply none --dry-run`);
+    const dry = await envkitShell(dir, `${rotate!} --apply none --dry-run`);
     expect(dry.code, dry.all).toBe(0);
     expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to prod\.env$/m);
   });
@@ -349,7 +345,7 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
     expect(blocked.code, blocked.all).toBe(1);
     expect(blocked.stdout).toMatch(/^error +\.env\.staging +\.env\.staging is a plaintext env file \(commit [0-9a-f]{12}\): .*; \.env\.staging still holds the committed value of POSTGRES_PASSWORD, MEMU_DB_URL$/m);
     // It said "rotate every secret it held", naming none (its values are not .env's, the file searched).
-    const rotate = [...blocked.stdout.matchAll(/`(envkit rotate [^`]*)`/g)].map((m) => m[1]!);
+    const rotate = rotations(blocked.stdout);
     expect(rotate).toEqual(['envkit rotate -f .env.staging POSTGRES_PASSWORD']);
     const password = readEnv(dir, '.env.staging').POSTGRES_PASSWORD;
     // As printed (with --apply none: no database here): .env.staging gets a new password, .env is left alone.
@@ -367,11 +363,7 @@ describe.runIf(hasGit)("guard's fixes, run as written in the project directory",
 
 describe('the restart a rotation asks for, and the start init asks for, are for how the app runs here', () => {
   /** A memu project without a compose file (the app started some other way), initialised without the keyring. */
-  async function withoutCompose(): Promise<{ dir: string; init: CliResult }> {
-    const dir = testdir();
-    copyFileSync(join(MEMU, '.env.example'), join(dir, '.env.example'));
-    return { dir, init: await initProject(dir, ['--no-keyring']) };
-  }
+  const withoutCompose = () => memuProject([], ['.env.example']);
 
   it('no compose file: init and rotate say the app must start with the new .env and name no compose command, which cannot work here', async () => {
     const { dir, init } = await withoutCompose();
@@ -506,7 +498,7 @@ describe.runIf(hasGit && HAS_AGE)('guard: a leaked value of an encrypted environ
     const rotate = /^ +fix: replace it .* rotate it: `(envkit rotate[^`]*)`$/m.exec(blocked.stdout)?.[1];
     expect(rotate, blocked.stdout).toBe('envkit rotate --env production POSTGRES_PASSWORD');
     // As printed, shown as a dry run that needs no database: it is the rotation of the environment.
-    const dry = await shell(p.dir, `${rotate!} --apply none --dry-run`, p.env);
+    const dry = await envkitShell(p.dir, `${rotate!} --apply none --dry-run`, p.env);
     expect(dry.code, dry.all).toBe(0);
     expect(dry.stdout).toMatch(/^ {2}write +skipped +would write POSTGRES_PASSWORD and MEMU_DB_URL together to \.env\.production\.age$/m);
     // The same value in .env too (decrypted there): both places are named.
@@ -518,6 +510,6 @@ describe.runIf(hasGit && HAS_AGE)('guard: a leaked value of an encrypted environ
 
 /** Runs `line` through the shell (with envkit) in `dir`; the test fails, with what it printed, unless it exits 0. */
 async function runs(dir: string, line: string): Promise<void> {
-  const ran = await shell(dir, line);
+  const ran = await envkitShell(dir, line);
   expect(ran.code, `\`${line}\` failed:\n${ran.all}`).toBe(0);
 }

@@ -37,8 +37,8 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', { ti
     for (const key of ['POSTGRES_PASSWORD', 'MEMU_DB_URL']) if (v[key]) secrets.add(v[key]!);
     return v;
   };
-  const run = async (args: string[], expectCode: number | null = 0) => {
-    const result = await stack.envkit(args);
+  const run = async (args: string[], expectCode: number | null = 0, env: NodeJS.ProcessEnv = {}) => {
+    const result = await stack.envkit(args, { env });
     outputs.push(result.all);
     if (expectCode !== null) expect(result.code, `envkit ${args.join(' ')}\n${result.all}`).toBe(expectCode);
     return result;
@@ -235,12 +235,7 @@ describe.runIf(withStack).sequential('memu on a real podman-compose stack', { ti
     const operator = { XDG_CONFIG_HOME: testdir() };
     const hostConfig = testdir();
     const host = { ENVKIT_IDENTITY_FILE: join(hostConfig, 'envkit', 'identity.txt') };
-    const as = async (env: NodeJS.ProcessEnv, args: string[], code = 0) => {
-      const result = await stack.envkit(args, { env });
-      outputs.push(result.all);
-      expect(result.code, `envkit ${args.join(' ')}\n${result.all}`).toBe(code);
-      return result;
-    };
+    const as = (env: NodeJS.ProcessEnv, args: string[]) => run(args, 0, env);
     const hostRecipient = (await as({ XDG_CONFIG_HOME: hostConfig }, ['identity', '--no-keyring'])).stdout.trim();
     await as(operator, ['identity', '--no-keyring']);
     await as(operator, ['recipients', 'add', '--env', 'production', '--name', 'operator']);

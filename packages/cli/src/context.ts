@@ -18,7 +18,7 @@ export interface Context {
   schemaPath: string | undefined;
   /** The encrypted environment to work on: `--env`, else `ENVKIT_ENV`, else none (the plaintext env file). */
   environment: string | undefined;
-  /** age key files to decrypt with: `--identity`, else `ENVKIT_IDENTITY_FILE` (else the personal identity). */
+  /** age key files to decrypt with: `keyFiles` resolved from `io.cwd` (none: the personal identity). */
   identityFiles: string[];
   /** `--identity <file>` as given (relative to `io.cwd`; not ENVKIT_IDENTITY_FILE, which the shell keeps): what a fix's commands must repeat. */
   givenIdentities: readonly string[];
@@ -95,7 +95,7 @@ export function createContext(options: GlobalOptions, io: Io): Context {
     environment,
     givenIdentities,
     keyFiles,
-    identityFiles: options.identity?.length ? options.identity.map((f) => resolve(io.cwd, f)) : io.env.ENVKIT_IDENTITY_FILE ? [resolve(io.cwd, io.env.ENVKIT_IDENTITY_FILE)] : [],
+    identityFiles: keyFiles.map((f) => resolve(io.cwd, f)),
     json,
     quiet,
     style,

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { withKeyring } from '../keyring-option.js';
 import { keyringJson, keyringPlace, renderBackedUp } from '../render/keyring.js';
 import { Exit } from '../exit-codes.js';
-import { fixScope, inDir, scopeCommands } from '../render/fix-scope.js';
+import { commandIn, fixScope } from '../render/fix-scope.js';
 
 /** `envkit backup [KEY...]`: copy the secrets of .env into the OS keyring; names and places only. */
 export async function run(ctx: Context, keys: string[], _flags: object): Promise<number> {
@@ -24,8 +24,7 @@ export async function run(ctx: Context, keys: string[], _flags: object): Promise
   const kept = result.keys.filter((k) => k.action === 'unchanged').length;
   const left = invalid > 0 ? `, ${invalid} not stored (invalid in ${ctx.envFile}: fix ${invalid === 1 ? 'it' : 'them'}, then back up again)` : '';
   // The restore of this file (another file is another project id), in the -C directory.
-  const scope = fixScope(ctx);
-  const restore = `${ctx.style.cyan(scopeCommands('envkit restore', scope))}${inDir(scope)}`;
+  const restore = commandIn('envkit restore', fixScope(ctx), ctx.style.cyan);
   ctx.out(`${stored} stored, ${kept} already there${left}. Rebuild a lost ${ctx.envFile} with ${restore}.`, invalid > 0);
   return code;
 }

@@ -3,7 +3,7 @@ import { environmentNames, syncEnvironmentGitignore } from 'envkit/age';
 import type { Context } from '../context.js';
 import type { FlagsOf } from '../command-table.js';
 import { renderFiles } from '../render/summary.js';
-import { fixScope, inDir, scopeCommands } from '../render/fix-scope.js';
+import { commandIn, fixScope } from '../render/fix-scope.js';
 
 /** `envkit gitignore`: add what must be ignored, keep every line; `--check` exits 1 if changes are needed. */
 export async function run(ctx: Context, flags: FlagsOf<'gitignore'>): Promise<number> {
@@ -29,6 +29,5 @@ export async function run(ctx: Context, flags: FlagsOf<'gitignore'>): Promise<nu
 
 /** The gitignore that adds the missing lines: of -f's file (and --schema), in the -C directory. */
 function checkFix(ctx: Context): string {
-  const scope = fixScope(ctx);
-  return `${scopeCommands('`envkit gitignore`', scope)}${inDir(scope)}`;
+  return commandIn('`envkit gitignore`', fixScope(ctx));
 }

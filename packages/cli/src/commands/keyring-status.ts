@@ -5,7 +5,7 @@ import { keyWidth } from '../render/summary.js';
 import { keyringNeeded, openKeyring } from '../keyring-option.js';
 import { keyringPlace } from '../render/keyring.js';
 import { hintOf } from '../render/reasons.js';
-import { fixScope, inDir, scopeCommands } from '../render/fix-scope.js';
+import { commandIn, fixScope } from '../render/fix-scope.js';
 
 const STATE_TEXT: Record<SecretState, string> = {
   equal: 'stored, same as .env',
@@ -65,7 +65,7 @@ export async function run(ctx: Context, _flags: object): Promise<number> {
   const behind = status.keys.filter((k) => (k.state === 'different' || k.state === 'not-stored') && !k.invalid).map((k) => k.key);
   // The commands for this file and schema (-f, --schema: another file is another project id), in the -C directory.
   const scope = fixScope(ctx);
-  const command = (text: string) => `${style.cyan(scopeCommands(text, scope))}${inDir(scope)}`;
+  const command = (text: string) => commandIn(text, scope, style.cyan);
   if (behind.length > 0) ctx.out(`Copy ${ctx.envFile} into the keyring with ${command('envkit backup')} (${behind.join(', ')}).`);
   const damaged = status.keys.filter((k) => k.invalid).map((k) => k.key);
   if (damaged.length > 0) {

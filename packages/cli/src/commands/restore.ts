@@ -24,15 +24,17 @@ export async function run(ctx: Context, flags: FlagsOf<'restore'>): Promise<numb
   const result = await withKeyring(ctx, (store, projectId) =>
     restoreEnv({ ...project, store, projectId, values, force: flags.force, dryRun: flags.dryRun }),
   );
+  // The file, schema and -C directory its notes' and Next's commands are for.
+  const scope = fixScope(ctx);
   if (ctx.json) {
-    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result, notes: result.notes.map((note) => noteText(note, fixScope(ctx))) });
+    ctx.printJson({ ok: true, dryRun: flags.dryRun === true, ...result, notes: result.notes.map((note) => noteText(note, scope)) });
     return 0;
   }
   const name = relative(ctx.cwd, result.file.path) || result.file.path;
   if (result.upToDate) {
     // Nothing to restore is not a failure (exit 0, docs/exit-codes.md): the file is there, valid and complete.
     ctx.out(`${ctx.style.bold('envkit restore')}  nothing to restore: ${name} exists, is valid and has every secret ${keyringPlace(result)} holds; it was not changed`);
-    for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note, fixScope(ctx))}`);
+    for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note, scope)}`);
     return 0;
   }
   ctx.out(`${ctx.style.bold(`envkit restore${flags.dryRun ? ' (dry run, nothing written)' : ''}`)}  ${name} from ${keyringPlace(result)}`);
@@ -46,19 +48,19 @@ export async function run(ctx: Context, flags: FlagsOf<'restore'>): Promise<numb
   const before = result.previous === 'missing' ? 'was missing' : result.previous === 'empty' ? 'was empty' : `was ${result.previous}`;
   ctx.out(`  ${name} ${flags.dryRun ? `would be ${result.file.action}` : `${result.file.action} (mode 0600)`}; it ${before}`);
   if (result.backup) ctx.out(`  the previous ${name} is kept as ${relative(ctx.cwd, result.backup) || result.backup} (mode 0600)`);
-  for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note, fixScope(ctx))}`);
+  for (const note of result.notes) ctx.err(`${ctx.style.yellow('note')}: ${noteText(note, scope)}`);
   if (flags.dryRun) {
     ctx.out('Nothing was written (dry run): run it again without --dry-run to do it.');
   } else {
     // The check of what restore wrote: the same file (-f) and schema, in the -C directory.
-    const { command, where } = nextCheck(fixScope(ctx));
+    const { command, where } = nextCheck(scope);
     ctx.out(`Next${where}: ${ctx.style.cyan(command)}.`);
   }
   return 0;
 }
 
 /** A restore note as the CLI says it: where the way on is a command, the command (for the file and schema of `scope`). */
-function noteText(note: RestoreNote, scope: FixScope = {}): string {
+function noteText(note: RestoreNote, scope: FixScope): string {
   return scopeCommands(noteWords(note), scope);
 }
 

@@ -83,13 +83,15 @@ async function password(ctx: Context, key: string, flags: RotateFlags, envStore?
   }
   // With --keyring a keyring copy that failed fails the command, though the rotation itself is finished.
   const failed = result.steps.some((s) => s.status === 'failed') || (mode === 'required' && result.keyring.status === 'failed');
+  // The file, schema or environment rotated, which its warnings' commands name.
+  const scope = fixScope(ctx);
   if (ctx.json) {
     const section = keyring?.status === 'unavailable' ? keyringFailureJson('unavailable', keyring.error) : rotationKeyringJson(result.keyring);
     const worded = result.steps.map(({ reason: _reason, ...step }) => ({ ...step, detail: stepDetail({ detail: step.detail, reason: _reason }) }));
-    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map((w) => scopeCommands(rotationWarningText(w), fixScope(ctx))) });
+    ctx.printJson({ ok: !failed, ...result, steps: worded, keyring: section, warnings: result.warnings.map((w) => scopeCommands(rotationWarningText(w), scope)) });
     return failed ? Exit.Environment : Exit.Ok;
   }
-  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${scopeCommands(rotationWarningText(warning), fixScope(ctx))}`);
+  for (const warning of result.warnings) ctx.err(`${ctx.style.yellow('warning')}: ${scopeCommands(rotationWarningText(warning), scope)}`);
   if (keyring?.status === 'unavailable') ctx.err(keyringWarning(ctx, keyring.error));
   if (result.apply === 'none' && flags.dryRun) {
     // A dry run made no new password: it says what the rotation would leave the user to do.

@@ -67,6 +67,11 @@ export function inDir(scope: FixScope): string {
   return scope.dir === undefined ? '' : ` in ${scope.dir}`;
 }
 
+/** `text` with its envkit commands for what `scope` worked on (scopeCommands), painted by `paint`, then ` in memu/` (inDir). */
+export function commandIn(text: string, scope: FixScope, paint: (text: string) => string = (t) => t): string {
+  return `${paint(scopeCommands(text, scope))}${inDir(scope)}`;
+}
+
 /** `fix`, or `fix (in memu/)` when the fixes are for the -C directory. */
 export function fixLabel(scope: FixScope): string {
   return scope.dir === undefined ? 'fix' : `fix (in ${scope.dir})`;
@@ -84,9 +89,13 @@ export function scopeOptions(scope: FixScope): string {
 }
 
 /** The options after an envkit command's name for encrypted environment `name`: --env NAME, the schema and the identities (no -f, no --project: they are the env file's). */
-export function environmentOptions(scope: FixScope, name: string): string {
-  const schema = optionList(scope).filter((option) => option.startsWith(' --schema ') || option.startsWith(' --identity ')).join('');
-  return scopeOptions({ environment: name, options: schema });
+export function optionsForEnvironment(scope: FixScope, name: string): string {
+  return scopeOptions({ environment: name, options: optionsNamed(scope, '--schema', '--identity') });
+}
+
+/** The options after an envkit command's name for env file `file`: -f FILE and the schema (not the --project or identities of the scope's own file). */
+export function optionsForFile(scope: FixScope, file: string): string {
+  return ` -f ${shellWord(file)}${optionsNamed(scope, '--schema')}`;
 }
 
 /** `scope` without its --identity options: for a command run on another machine (the host), with its own identity. */
@@ -97,6 +106,11 @@ export function withoutIdentities(scope: FixScope): FixScope {
 /** The options of `scope` one by one (`' -f prod.env'`, `' --schema s.ts'`, `' --project p'`), as fixScope writes them. */
 function optionList(scope: FixScope): string[] {
   return (scope.options ?? '').split(/(?= -f | --schema | --project | --identity )/);
+}
+
+/** The options of `scope` that are these flags (`'--schema'`), as fixScope writes them, or ''. */
+function optionsNamed(scope: FixScope, ...flags: string[]): string {
+  return optionList(scope).filter((option) => flags.some((flag) => option.startsWith(` ${flag} `))).join('');
 }
 
 /** What each command of the table works on, by its path (`keyring forget`). */

@@ -2,7 +2,7 @@ import type { Finding, FindingHint, HeldAt } from 'envkit';
 import { shellWord } from 'envkit/project';
 import { withFlagHint } from '../db-security.js';
 import { valueFixText } from './value-fix.js';
-import { environmentOptions, scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
+import { optionsForEnvironment, optionsForFile, scopeCommands, scopeOptions, type FixScope } from './fix-scope.js';
 
 type KeyTarget = Omit<Extract<FindingHint, { code: 'set-portable' }>, 'code'>;
 type RotateTarget = Extract<FindingHint, { code: 'guard-secret-value' }>['rotate'];
@@ -112,11 +112,10 @@ function rotateCommand(target: RotateTarget, env: string): string {
  * the committed env file `file` (-f FILE, and the schema) where it still holds it.
  */
 function heldOptions(held: HeldAt, env: string, scope: FixScope, file?: string): string[] {
-  const schema = / --schema (?:'[^']*'|\S+)/.exec(scope.options ?? '')?.[0] ?? '';
   return [
     ...(held.plain === false ? [] : [env]),
-    ...(held.environments ?? []).map((name) => environmentOptions(scope, name)),
-    ...(held.stillInFile === true && file !== undefined ? [` -f ${shellWord(file)}${schema}`] : []),
+    ...(held.environments ?? []).map((name) => optionsForEnvironment(scope, name)),
+    ...(held.stillInFile === true && file !== undefined ? [optionsForFile(scope, file)] : []),
   ];
 }
 

@@ -1,6 +1,6 @@
 import { shellWord } from 'envkit/project';
-import { separatedRun } from '../command-of.js';
-import { COMMAND_LINE } from '../command-table.js';
+import { commandLine, separatedRun } from '../command-of.js';
+import { COMMANDS, GLOBAL_OPTIONS } from '../command-table.js';
 import type { Io } from '../io.js';
 
 /**
@@ -10,7 +10,9 @@ import type { Io } from '../io.js';
 export function adviseSeparator(argv: readonly string[], message: string, io: Io): void {
   // commander's words: "error: unknown option '-e'".
   const unknown = /unknown option '([^']+)'/.exec(message)?.[1];
-  const fixed = unknown === undefined ? undefined : separatedRun(argv, unknown, COMMAND_LINE);
+  // The command line is derived here, on this error path: the table's COMMAND_LINE, imported, would be computed at
+  // every start of the CLI (0.6 ms of `envkit get`); bin.ts gets it from the build instead.
+  const fixed = unknown === undefined ? undefined : separatedRun(argv, unknown, commandLine(COMMANDS, GLOBAL_OPTIONS));
   if (fixed === undefined) return;
   io.stderr.write(`  fix: put -- before the command, so that its options are its own: \`envkit ${fixed.map(shellWord).join(' ')}\`\n`);
 }

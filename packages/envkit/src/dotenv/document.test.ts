@@ -558,3 +558,13 @@ function isLineSubsequence(small: string, big: string): boolean {
   for (const line of lines) if (small.startsWith(line, at)) at += line.length;
   return at === small.length;
 }
+
+describe('set before a key, then delete with its comment block', () => {
+  it.each(['   \nB=2\n', '\nB=2\n', 'A=1\n\t\nB=2\n', 'A=1\r\n  \r\nB=2\r\n'])('gives %j back byte for byte, a blank line holding spaces kept', (before) => {
+    const doc = parseDocument(before);
+    doc.set('NEW', 'v', { before: 'B', comment: ['# new'] });
+    expect(doc.toString()).not.toBe(before);
+    doc.delete('NEW', { comment: (line) => line === '# new' });
+    expect(doc.toString()).toBe(before);
+  });
+});

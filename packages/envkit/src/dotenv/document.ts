@@ -268,9 +268,10 @@ export class EnvDocument {
       if (keys[i] !== key) continue;
       let start = data[i * SLOTS + START] as number;
       const end = data[i * SLOTS + END] as number;
-      if (comment) start = this.#commentStart(i, Math.max(last, i > 0 ? (data[(i - 1) * SLOTS + END] as number) : 0), end, comment);
+      let cutEnd = end;
+      if (comment) ({ start, end: cutEnd } = this.#commentBlock(i, Math.max(last, i > 0 ? (data[(i - 1) * SLOTS + END] as number) : 0), end, comment));
       parts.push(text.slice(last, start));
-      last = end;
+      last = cutEnd;
       edits.push({ start, end: last, inserted: 0 });
     }
     return { parts, edits, last };
@@ -297,6 +298,21 @@ export class EnvDocument {
     const afterLine = text.slice(end, lineEnd(text, end));
     if (blankAbove && above >= floor && (end >= text.length || afterLine.trim() === '')) return above;
     return start;
+  }
+
+  /**
+   * The lines {@link delete} takes with assignment `i` (ending at `end`): from {@link #commentStart}, except that of
+   * two blank lines around the block the one below goes when only the one above holds spaces. set() puts its
+   * separating blank line below a block it places before a key, and an unset then gives the file back byte for byte.
+   */
+  #commentBlock(i: number, floor: number, end: number, belongs: (line: string) => boolean): { start: number; end: number } {
+    const text = this.#text;
+    const start = this.#commentStart(i, floor, end, belongs);
+    const blockStart = this.#commentStart(i, floor, end, belongs, false);
+    const below = lineEnd(text, end);
+    const bare = (line: string): string => line.replace(/\r?\n$|\r$/, '');
+    if (start === blockStart || end >= text.length || bare(text.slice(end, below)) !== '' || bare(text.slice(start, blockStart)) === '') return { start, end };
+    return { start: blockStart, end: below };
   }
 
   /** Where {@link set} puts a new key, from `placement`; `undefined`: at the end. */
